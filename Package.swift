@@ -1,0 +1,106 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "floe",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "floe", targets: ["floe"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Leaf: request signing and verification, aws-chunked decoding. No I/O.
+        .target(
+            name: "SigV4",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Leaf: S3 error codes, XML writing and parsing, wire formats (dates, ranges, encodings).
+        .target(name: "S3Model", dependencies: ["SigV4"], swiftSettings: strictSettings),
+        // Domain: buckets, object versions, checksums, the write protocol; protocols ObjectIndex and the disk blob store.
+        .target(
+            name: "ObjectStore",
+            dependencies: [
+                "S3Model",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // The embedded SQLite implementation of ObjectIndex.
+        .target(
+            name: "ObjectIndexSQLite",
+            dependencies: [
+                "ObjectStore", "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Users, keys and (later) policies and sessions. Root credentials live here.
+        .target(
+            name: "Identity",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        // The S3 HTTP surface: routing, auth, handlers, S3 errors rendered in one place.
+        .target(
+            name: "S3API",
+            dependencies: [
+                "SigV4", "S3Model", "ObjectStore", "Identity",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Composition root: configuration, stores, listeners, lifecycle.
+        .target(
+            name: "FloeServer",
+            dependencies: [
+                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "floe",
+            dependencies: [
+                "FloeServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strictSettings),
+        .testTarget(name: "S3ModelTests", dependencies: ["S3Model"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ObjectStoreTests",
+            dependencies: ["ObjectStore", "ObjectIndexSQLite", "S3Model"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

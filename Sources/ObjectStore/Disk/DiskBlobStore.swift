@@ -1,0 +1,206 @@
+import NIOCore
+import NIOPosix
+
+/// Object bytes on local disk. A blob is written to `tmp/<id>`, made durable (fsync), then
+/// renamed to `objects/<aa>/<bb>/<id>` and the directory fsynced, so a crash leaves either no
+/// blob or a whole one. Blob files are named by random ids, never by keys.
+public final class DiskBlobStore: Sendable {
+    public let root: String
+    let threadPool: NIOThreadPool
+    /// Bytes gathered before each write(2).
+    public static let writeChunk = 1 << 20
+
+    var tempDirectory: String { root + "/tmp" }
+    var objectsDirectory: String { root + "/objects" }
+
+    public init(root: String, threadPool: NIOThreadPool = .singleton) throws {
+        self.root = root
+        self.threadPool = threadPool
+        do {
+            try Posix.makeDirectories(root + "/tmp")
+            try Posix.makeDirectories(root + "/objects")
+        } catch {
+            throw StoreError.internalFailure("cannot create data directories under \(root): \(error)")
+        }
+    }
+
+    func finalPath(_ blobID: String) -> (directory: String, file: String) {
+        let a = blobID.prefix(2)
+        let b = blobID.dropFirst(2).prefix(2)
+        let directory = "\(objectsDirectory)/\(a)/\(b)"
+        return (directory, "\(directory)/\(blobID)")
+    }
+
+    public func beginWrite() async throws(StoreError) -> BlobWriter {
+        let id = RandomID.make()
+        let path = "\(tempDirectory)/\(id)"
+        do {
+            let fd = try await threadPool.runIfActive { try Posix.openForWriting(path) }
+            return BlobWriter(store: self, blobID: id, tempPath: path, fd: fd)
+        } catch {
+            throw .internalFailure("cannot create temporary file: \(error)")
+        }
+    }
+
+    /// Opens a blob for reading; nil when it no longer exists (replaced and deleted meanwhile).
+    public func open(_ blobID: String) async throws(StoreError) -> BlobReader? {
+        let path = finalPath(blobID).file
+        do {
+            return try await threadPool.runIfActive { () throws -> BlobReader? in
+                guard let fd = try Posix.openForReading(path) else { return nil }
+                return BlobReader(fd: fd, path: path, size: try Posix.fileSize(fd, path: path), threadPool: self.threadPool)
+            }
+        } catch {
+            throw .internalFailure("cannot open blob: \(error)")
+        }
+    }
+
+    /// Deletes blobs that no version references any more. Failures are left for the startup sweep.
+    public func delete(_ blobIDs: [String]) async {
+        guard !blobIDs.isEmpty else { return }
+        let paths = blobIDs.map { finalPath($0).file }
+        _ = try? await threadPool.runIfActive {
+            for path in paths { try? Posix.unlinkIfPresent(path) }
+        }
+    }
+
+    /// Removes every temporary file and every blob that `referenced` does not name.
+    /// Run at startup, before the listener opens, so no upload is in flight.
+    public func sweep(referenced: ([String]) async throws(StoreError) -> Set<String>) async throws(StoreError) -> (temporary: Int, orphans: Int) {
+        let tmp = tempDirectory
+        let temporary = Posix.listDirectory(tmp)
+        for name in temporary { try? Posix.unlinkIfPresent("\(tmp)/\(name)") }
+        var orphans = 0
+        for a in Posix.listDirectory(objectsDirectory) {
+            for b in Posix.listDirectory("\(objectsDirectory)/\(a)") {
+                let directory = "\(objectsDirectory)/\(a)/\(b)"
+                let names = Posix.listDirectory(directory)
+                var start = 0
+                while start < names.count {
+                    let batch = Array(names[start..<min(start + 500, names.count)])
+                    let known = try await referenced(batch)
+                    for name in batch where !known.contains(name) {
+                        try? Posix.unlinkIfPresent("\(directory)/\(name)")
+                        orphans += 1
+                    }
+                    start += 500
+                }
+            }
+        }
+        return (temporary.count, orphans)
+    }
+}
+
+/// One blob being written. Owned by a single task; call `commit` or `discard` exactly once.
+public final class BlobWriter: @unchecked Sendable {
+    let store: DiskBlobStore
+    public let blobID: String
+    let tempPath: String
+    private var fd: Int32?
+    private var pending: ByteBuffer
+    public private(set) var bytesWritten: Int64 = 0
+
+    init(store: DiskBlobStore, blobID: String, tempPath: String, fd: Int32) {
+        self.store = store
+        self.blobID = blobID
+        self.tempPath = tempPath
+        self.fd = fd
+        self.pending = ByteBufferAllocator().buffer(capacity: DiskBlobStore.writeChunk)
+    }
+
+    public func append(_ buffer: ByteBuffer) async throws(StoreError) {
+        var buffer = buffer
+        pending.writeBuffer(&buffer)
+        if pending.readableBytes >= DiskBlobStore.writeChunk {
+            try await flush()
+        }
+    }
+
+    private func flush() async throws(StoreError) {
+        guard pending.readableBytes > 0, let fd else { return }
+        let chunk = pending
+        let path = tempPath
+        do {
+            try await store.threadPool.runIfActive {
+                try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: path) }
+            }
+        } catch {
+            throw .internalFailure("write failed: \(error)")
+        }
+        bytesWritten += Int64(chunk.readableBytes)
+        pending.clear()
+    }
+
+    /// Makes the blob durable and moves it into place. After this returns the blob survives a crash.
+    public func commit() async throws(StoreError) {
+        try await flush()
+        guard let fd else { throw .internalFailure("blob already finished") }
+        self.fd = nil
+        let (directory, file) = store.finalPath(blobID)
+        let temp = tempPath
+        let objects = store.objectsDirectory
+        do {
+            try await store.threadPool.runIfActive {
+                defer { Posix.close(fd) }
+                try Posix.fsync(fd, path: temp)
+                let parent = String(directory[..<directory.lastIndex(of: "/")!])
+                let createdParent = try Posix.makeDirectory(parent)
+                let created = try Posix.makeDirectory(directory)
+                try Posix.rename(temp, file)
+                try Posix.fsyncDirectory(directory)
+                if created { try Posix.fsyncDirectory(parent) }
+                if createdParent { try Posix.fsyncDirectory(objects) }
+            }
+        } catch {
+            try? Posix.unlinkIfPresent(temp)
+            throw .internalFailure("cannot commit blob: \(error)")
+        }
+    }
+
+    /// Throws the partial bytes away.
+    public func discard() async {
+        let fd = self.fd
+        self.fd = nil
+        let temp = tempPath
+        _ = try? await store.threadPool.runIfActive {
+            if let fd { Posix.close(fd) }
+            try? Posix.unlinkIfPresent(temp)
+        }
+    }
+}
+
+/// An open blob. Reads run on the thread pool; close when done.
+public final class BlobReader: Sendable {
+    let fd: Int32
+    let path: String
+    public let size: Int64
+    let threadPool: NIOThreadPool
+
+    init(fd: Int32, path: String, size: Int64, threadPool: NIOThreadPool) {
+        self.fd = fd
+        self.path = path
+        self.size = size
+        self.threadPool = threadPool
+    }
+
+    /// Reads `length` bytes at `offset` into a new buffer (fewer only at end of file).
+    public func read(offset: Int64, length: Int) async throws(StoreError) -> ByteBuffer {
+        let fd = self.fd
+        let path = self.path
+        do {
+            return try await threadPool.runIfActive {
+                var buffer = ByteBufferAllocator().buffer(capacity: length)
+                _ = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw throws(Posix.Failure) in
+                    try Posix.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<length]), offset: offset, path: path)
+                }
+                return buffer
+            }
+        } catch {
+            throw .internalFailure("read failed: \(error)")
+        }
+    }
+
+    public func close() {
+        Posix.close(fd)
+    }
+}

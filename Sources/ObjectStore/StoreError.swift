@@ -1,0 +1,22 @@
+/// What the object store refuses, in domain terms. The S3 API maps each case to one S3 error.
+public enum StoreError: Error, Sendable, Equatable {
+    case noSuchBucket(String)
+    case bucketAlreadyOwnedByYou(String)
+    case bucketNotEmpty(String)
+    case invalidBucketName(String)
+    case noSuchKey(String)
+    case invalidKey(String)
+    case keyTooLong
+    /// Content-MD5 did not match the bytes received.
+    case badDigest
+    /// An x-amz-checksum-* value did not match.
+    case checksumMismatch(ChecksumAlgorithm)
+    /// x-amz-content-sha256 did not match the bytes received.
+    case contentSHA256Mismatch
+    /// Fewer (or more) bytes than Content-Length / x-amz-decoded-content-length promised.
+    case incompleteBody(expected: Int64, received: Int64)
+    case entityTooLarge(limit: Int64)
+    case preconditionFailed(String)
+    /// Storage or index failure: logged, answered 500.
+    case internalFailure(String)
+}

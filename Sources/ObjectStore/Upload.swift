@@ -1,0 +1,109 @@
+import Crypto
+import NIOCore
+import S3Model
+
+/// Which digests to compute while the body streams in. MD5 is always computed (it is the ETag).
+public struct HashingPlan: Sendable {
+    public var sha256: Bool
+    public var checksums: Set<ChecksumAlgorithm>
+
+    public init(sha256: Bool = false, checksums: Set<ChecksumAlgorithm> = []) {
+        self.sha256 = sha256
+        self.checksums = checksums
+    }
+}
+
+/// What the client promised about the body; checked once it has been received.
+public struct UploadExpectations: Sendable {
+    /// Exact number of payload bytes (Content-Length or x-amz-decoded-content-length).
+    public var length: Int64?
+    /// Decoded Content-MD5.
+    public var md5: [UInt8]?
+    /// Lower-case hex from x-amz-content-sha256.
+    public var sha256Hex: String?
+    /// Base64 checksum values from headers or trailers.
+    public var checksums: [ChecksumAlgorithm: String]
+
+    public init(length: Int64? = nil, md5: [UInt8]? = nil, sha256Hex: String? = nil, checksums: [ChecksumAlgorithm: String] = [:]) {
+        self.length = length
+        self.md5 = md5
+        self.sha256Hex = sha256Hex
+        self.checksums = checksums
+    }
+}
+
+/// A body received into a temporary blob, with its digests, not yet visible to anyone.
+public final class StagedUpload: Sendable {
+    let writer: BlobWriter
+    public let size: Int64
+    public let md5: [UInt8]
+    public let sha256: [UInt8]?
+    /// Base64 digests for every checksum in the plan.
+    public let checksums: [ChecksumAlgorithm: String]
+
+    init(writer: BlobWriter, size: Int64, md5: [UInt8], sha256: [UInt8]?, checksums: [ChecksumAlgorithm: String]) {
+        self.writer = writer
+        self.size = size
+        self.md5 = md5
+        self.sha256 = sha256
+        self.checksums = checksums
+    }
+
+    /// The single-part ETag: the quoted hex MD5.
+    public var etag: String { "\"" + md5.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "\"" }
+
+    /// Checks every promise; throws the first that does not hold.
+    public func verify(_ expected: UploadExpectations) throws(StoreError) {
+        if let length = expected.length, length != size {
+            throw .incompleteBody(expected: length, received: size)
+        }
+        if let md5 = expected.md5, md5 != self.md5 { throw .badDigest }
+        if let hex = expected.sha256Hex, let sha256, hex != sha256.map({ ($0 < 16 ? "0" : "") + String($0, radix: 16) }).joined() {
+            throw .contentSHA256Mismatch
+        }
+        for (algorithm, value) in expected.checksums where checksums[algorithm] != value {
+            throw .checksumMismatch(algorithm)
+        }
+    }
+}
+
+extension ObjectStore {
+    /// Streams `body` into a temporary blob, hashing in the same pass. Memory stays at one
+    /// write chunk however large the body is. Any error discards the partial blob.
+    public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64) async throws -> StagedUpload
+    where Body.Element == ByteBuffer {
+        let writer = try await blobs.beginWrite()
+        var md5 = Insecure.MD5()
+        var sha256 = plan.sha256 ? SHA256() : nil
+        var hashers = plan.checksums.map { ChecksumHasher($0) }
+        var size: Int64 = 0
+        do {
+            for try await buffer in body {
+                size += Int64(buffer.readableBytes)
+                if size > maxSize { throw StoreError.entityTooLarge(limit: maxSize) }
+                buffer.withUnsafeReadableBytes { bytes in
+                    md5.update(bufferPointer: bytes)
+                    sha256?.update(bufferPointer: bytes)
+                    for i in hashers.indices { hashers[i].update(bytes) }
+                }
+                try await writer.append(buffer)
+            }
+        } catch {
+            await writer.discard()
+            throw error
+        }
+        var checksums: [ChecksumAlgorithm: String] = [:]
+        for hasher in hashers { checksums[hasher.algorithm] = hasher.base64Digest() }
+        return StagedUpload(
+            writer: writer,
+            size: size,
+            md5: Array(md5.finalize()),
+            sha256: sha256.map { Array($0.finalize()) },
+            checksums: checksums
+        )
+    }
+
+    public func discard(_ staged: StagedUpload) async {
+        await staged.writer.discard()
+    }
+}

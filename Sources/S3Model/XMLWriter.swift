@@ -1,0 +1,72 @@
+/// Builds S3 response documents. Text is escaped; characters XML 1.0 cannot carry literally
+/// are written as character references, as S3 does.
+public struct XMLWriter: Sendable {
+    public static let s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+    public private(set) var output: String = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    private var open: [String] = []
+
+    public init() {}
+
+    public mutating func start(_ name: String, namespace: String? = nil) {
+        if let namespace {
+            output += "<\(name) xmlns=\"\(namespace)\">"
+        } else {
+            output += "<\(name)>"
+        }
+        open.append(name)
+    }
+
+    public mutating func end() {
+        let name = open.removeLast()
+        output += "</\(name)>"
+    }
+
+    public mutating func element(_ name: String, _ text: String) {
+        output += "<\(name)>"
+        output += Self.escape(text)
+        output += "</\(name)>"
+    }
+
+    public mutating func element(_ name: String, _ value: Int64) { element(name, String(value)) }
+    public mutating func element(_ name: String, _ value: Int) { element(name, String(value)) }
+    public mutating func element(_ name: String, _ value: Bool) { element(name, value ? "true" : "false") }
+
+    /// `<name>text</name>` only when text is non-nil.
+    public mutating func optional(_ name: String, _ text: String?) {
+        if let text { element(name, text) }
+    }
+
+    public mutating func group(_ name: String, namespace: String? = nil, _ body: (inout XMLWriter) -> Void) {
+        start(name, namespace: namespace)
+        body(&self)
+        end()
+    }
+
+    public static func escape(_ text: String) -> String {
+        var needs = false
+        for c in text.utf8 where c == 0x26 || c == 0x3C || c == 0x3E || c == 0x22 || c == 0x27 || c < 0x20 {
+            needs = true
+            break
+        }
+        if !needs { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default:
+                if scalar.value < 0x20 {
+                    out += "&#x\(String(scalar.value, radix: 16, uppercase: true));"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}

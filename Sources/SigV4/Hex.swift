@@ -1,0 +1,53 @@
+/// Lower-case hexadecimal encoding and constant-time comparison.
+public enum Hex {
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes hex (either case); nil when the input is not an even-length hex string.
+    public static func decode(_ string: some StringProtocol) -> [UInt8]? {
+        let utf8 = Array(string.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}
+
+/// Compares two strings in time that depends only on their lengths, so a signature
+/// cannot be guessed byte by byte from response timing.
+public func constantTimeEquals(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
+    let lhs = Array(a.utf8)
+    let rhs = Array(b.utf8)
+    var difference: UInt8 = lhs.count == rhs.count ? 0 : 1
+    let count = max(lhs.count, rhs.count)
+    for index in 0..<count {
+        let x = index < lhs.count ? lhs[index] : 0
+        let y = index < rhs.count ? rhs[index] : 0
+        difference |= x ^ y
+    }
+    return difference == 0
+}

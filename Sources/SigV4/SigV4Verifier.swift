@@ -1,0 +1,332 @@
+import Crypto
+
+/// What the server knows of a request before it reads the body.
+public struct IncomingRequest {
+    public var method: String
+    /// The path exactly as sent on the request line, still percent-encoded, without the query.
+    public var rawPath: String
+    /// Query parameters, decoded, in the order sent.
+    public var query: [(name: String, value: String)]
+    /// Every value sent for a lower-case header name; `host` must be included.
+    public var headerValues: (String) -> [String]
+
+    public init(method: String, rawPath: String, query: [(name: String, value: String)], headerValues: @escaping (String) -> [String]) {
+        self.method = method
+        self.rawPath = rawPath
+        self.query = query
+        self.headerValues = headerValues
+    }
+
+    func header(_ name: String) -> String? { headerValues(name).first }
+    func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
+}
+
+/// How the body of a verified request is protected.
+public enum PayloadMode: Sendable, Equatable {
+    /// `UNSIGNED-PAYLOAD`: nothing to check.
+    case unsigned
+    /// The body must hash to this lower-case hex SHA-256.
+    case sha256(String)
+    /// aws-chunked with a signature per chunk (and a signed trailer when `trailer`).
+    case streamingSigned(trailer: Bool)
+    /// aws-chunked without chunk signatures, ending with a checksum trailer.
+    case streamingUnsignedTrailer
+
+    public var isAWSChunked: Bool {
+        switch self {
+        case .streamingSigned, .streamingUnsignedTrailer: return true
+        case .unsigned, .sha256: return false
+        }
+    }
+}
+
+public struct VerifiedRequest: Sendable {
+    public var accessKey: String
+    public var scope: CredentialScope
+    public var payload: PayloadMode
+    public var isPresigned: Bool
+    public var securityToken: String?
+    /// Present for `streamingSigned`: checks each chunk against the seed signature.
+    public var chunkChain: ChunkSignatureChain?
+}
+
+public enum AuthenticationResult: Sendable {
+    case anonymous
+    case verified(VerifiedRequest)
+}
+
+/// Verifies header-signed and presigned SigV4 requests.
+public struct SigV4Verifier: Sendable {
+    public static let maxClockSkewSeconds: Int64 = 15 * 60
+    public static let maxPresignedExpirySeconds: Int64 = 604_800
+
+    /// Signing names this listener accepts in the credential scope (e.g. `s3`).
+    public var services: Set<String>
+
+    public init(services: Set<String> = ["s3"]) {
+        self.services = services
+    }
+
+    /// - Parameters:
+    ///   - secretForAccessKey: the secret of an access key, or nil when the key is unknown.
+    ///   - now: seconds since 1970.
+    public func authenticate(
+        _ request: IncomingRequest,
+        now: Int64,
+        secretForAccessKey: (String) -> String?
+    ) throws(SigV4Error) -> AuthenticationResult {
+        if let authorization = request.header("authorization") {
+            if authorization.hasPrefix("AWS ") {
+                throw SigV4Error(.unsupportedAlgorithm, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+            }
+            return .verified(try verifyHeader(authorization, request, now: now, secretForAccessKey: secretForAccessKey))
+        }
+        if request.queryValue("X-Amz-Algorithm") != nil || request.queryValue("X-Amz-Signature") != nil {
+            return .verified(try verifyPresigned(request, now: now, secretForAccessKey: secretForAccessKey))
+        }
+        if request.queryValue("Signature") != nil || request.queryValue("AWSAccessKeyId") != nil {
+            throw SigV4Error(.unsupportedAlgorithm, "Query-string authentication version 2 is not supported. Please use AWS4-HMAC-SHA256.")
+        }
+        return .anonymous
+    }
+
+    // MARK: header form
+
+    struct AuthorizationHeader {
+        var accessKey: String
+        var scope: CredentialScope
+        var signedHeaders: [String]
+        var signature: String
+    }
+
+    static func parseAuthorizationHeader(_ value: String) throws(SigV4Error) -> AuthorizationHeader {
+        let malformed = { (message: String) in SigV4Error(.authorizationHeaderMalformed, message) }
+        guard value.hasPrefix(SigV4Signer.algorithm + " ") else {
+            throw SigV4Error(.unsupportedAlgorithm, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+        }
+        var fields: [String: String] = [:]
+        for part in value.dropFirst(SigV4Signer.algorithm.count + 1).split(separator: ",") {
+            let trimmed = part.trimmingSpaces
+            guard let eq = trimmed.firstIndex(of: "=") else {
+                throw malformed("The authorization header is malformed; the authorization component \"\(trimmed)\" is malformed.")
+            }
+            fields[String(trimmed[..<eq])] = String(trimmed[trimmed.index(after: eq)...])
+        }
+        guard let credential = fields["Credential"] else {
+            throw malformed("The authorization header is malformed; missing Credential.")
+        }
+        guard let signedHeaders = fields["SignedHeaders"] else {
+            throw malformed("The authorization header is malformed; missing SignedHeaders.")
+        }
+        guard let signature = fields["Signature"] else {
+            throw malformed("The authorization header is malformed; missing Signature.")
+        }
+        let (accessKey, scope) = try parseCredential(credential, error: .authorizationHeaderMalformed)
+        return AuthorizationHeader(
+            accessKey: accessKey,
+            scope: scope,
+            signedHeaders: signedHeaders.split(separator: ";").map { String($0) },
+            signature: signature
+        )
+    }
+
+    static func parseCredential(_ credential: String, error code: SigV4Error.Code) throws(SigV4Error) -> (String, CredentialScope) {
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 5, parts.last == "aws4_request" else {
+            throw SigV4Error(code, "The authorization header is malformed; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
+        }
+        // An access key never contains '/', but be exact about which parts are the scope.
+        let n = parts.count
+        let accessKey = parts[0..<(n - 4)].joined(separator: "/")
+        let scope = CredentialScope(date: String(parts[n - 4]), region: String(parts[n - 3]), service: String(parts[n - 2]))
+        guard scope.date.utf8.count == 8, scope.date.allSatisfy(\.isASCIIDigit) else {
+            throw SigV4Error(code, "The authorization header is malformed; Invalid credential date \"\(scope.date)\". This date is not the same as X-Amz-Date.")
+        }
+        return (accessKey, scope)
+    }
+
+    func verifyHeader(
+        _ authorization: String,
+        _ request: IncomingRequest,
+        now: Int64,
+        secretForAccessKey: (String) -> String?
+    ) throws(SigV4Error) -> VerifiedRequest {
+        let parsed = try Self.parseAuthorizationHeader(authorization)
+        guard services.contains(parsed.scope.service) else {
+            throw SigV4Error(.authorizationHeaderMalformed, "The authorization header is malformed; incorrect service \"\(parsed.scope.service)\". This endpoint belongs to \"\(services.sorted().joined(separator: ","))\".")
+        }
+        guard let amzDate = request.header("x-amz-date"), let signedAt = AmzDate.parse(amzDate) else {
+            throw SigV4Error(.accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+        }
+        guard amzDate.hasPrefix(parsed.scope.date) else {
+            throw SigV4Error(.authorizationHeaderMalformed, "The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.")
+        }
+        guard parsed.signedHeaders.contains("host") else {
+            throw SigV4Error(.authorizationHeaderMalformed, "The authorization header is malformed; the SignedHeaders must include host.")
+        }
+        guard let secret = secretForAccessKey(parsed.accessKey) else {
+            throw SigV4Error(.invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
+        }
+        guard abs(now - signedAt) <= Self.maxClockSkewSeconds else {
+            throw SigV4Error(.requestTimeTooSkewed, "The difference between the request time and the current time is too large.")
+        }
+        guard let payloadHash = request.header("x-amz-content-sha256") else {
+            throw SigV4Error(.missingSecurityHeader, "Missing required header for this request: x-amz-content-sha256")
+        }
+        let payload = try Self.payloadMode(payloadHash)
+        let key = SigV4Signer.signingKey(secret: secret, scope: parsed.scope)
+        try checkSignature(
+            request: request,
+            query: request.query,
+            signedHeaders: parsed.signedHeaders,
+            payloadHash: payloadHash,
+            amzDate: amzDate,
+            scope: parsed.scope,
+            signingKey: key,
+            claimed: parsed.signature
+        )
+        var chain: ChunkSignatureChain? = nil
+        if case .streamingSigned = payload {
+            chain = ChunkSignatureChain(signingKey: key, amzDate: amzDate, scope: parsed.scope, seedSignature: parsed.signature)
+        }
+        return VerifiedRequest(
+            accessKey: parsed.accessKey,
+            scope: parsed.scope,
+            payload: payload,
+            isPresigned: false,
+            securityToken: request.header("x-amz-security-token"),
+            chunkChain: chain
+        )
+    }
+
+    static func payloadMode(_ value: String) throws(SigV4Error) -> PayloadMode {
+        switch value {
+        case "UNSIGNED-PAYLOAD": return .unsigned
+        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD": return .streamingSigned(trailer: false)
+        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER": return .streamingSigned(trailer: true)
+        case "STREAMING-UNSIGNED-PAYLOAD-TRAILER": return .streamingUnsignedTrailer
+        default:
+            guard value.utf8.count == 64, Hex.decode(value) != nil else {
+                throw SigV4Error(.invalidContentSHA256, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
+            }
+            return .sha256(value.lowercased())
+        }
+    }
+
+    // MARK: presigned form
+
+    func verifyPresigned(
+        _ request: IncomingRequest,
+        now: Int64,
+        secretForAccessKey: (String) -> String?
+    ) throws(SigV4Error) -> VerifiedRequest {
+        guard let algorithm = request.queryValue("X-Amz-Algorithm"),
+            let credential = request.queryValue("X-Amz-Credential"),
+            let signature = request.queryValue("X-Amz-Signature"),
+            let amzDate = request.queryValue("X-Amz-Date"),
+            let signedHeadersValue = request.queryValue("X-Amz-SignedHeaders"),
+            let expiresValue = request.queryValue("X-Amz-Expires")
+        else {
+            throw SigV4Error(.authorizationQueryParametersError, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+        }
+        guard algorithm == SigV4Signer.algorithm else {
+            throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+        }
+        let (accessKey, scope) = try Self.parseCredential(credential, error: .authorizationQueryParametersError)
+        guard services.contains(scope.service) else {
+            throw SigV4Error(.authorizationQueryParametersError, "Error parsing the X-Amz-Credential parameter; incorrect service \"\(scope.service)\".")
+        }
+        guard let signedAt = AmzDate.parse(amzDate) else {
+            throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+        }
+        guard let expires = Int64(expiresValue), expires >= 0 else {
+            throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires should be a number")
+        }
+        guard expires <= Self.maxPresignedExpirySeconds else {
+            throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+        }
+        let signedHeaders = signedHeadersValue.split(separator: ";").map { String($0) }
+        guard let secret = secretForAccessKey(accessKey) else {
+            throw SigV4Error(.invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
+        }
+        if now + Self.maxClockSkewSeconds < signedAt {
+            throw SigV4Error(.requestNotYetValid, "Request is not valid yet")
+        }
+        if now > signedAt + expires {
+            throw SigV4Error(.requestExpired, "Request has expired")
+        }
+        let payloadHash = request.header("x-amz-content-sha256") ?? "UNSIGNED-PAYLOAD"
+        let key = SigV4Signer.signingKey(secret: secret, scope: scope)
+        try checkSignature(
+            request: request,
+            query: request.query.filter { $0.name != "X-Amz-Signature" },
+            signedHeaders: signedHeaders,
+            payloadHash: payloadHash,
+            amzDate: amzDate,
+            scope: scope,
+            signingKey: key,
+            claimed: signature
+        )
+        return VerifiedRequest(
+            accessKey: accessKey,
+            scope: scope,
+            payload: payloadHash == "UNSIGNED-PAYLOAD" ? .unsigned : try Self.payloadMode(payloadHash),
+            isPresigned: true,
+            securityToken: request.queryValue("X-Amz-Security-Token") ?? request.header("x-amz-security-token"),
+            chunkChain: nil
+        )
+    }
+
+    // MARK: the comparison
+
+    /// Computes the signature for the path as S3 canonicalises it (decoded, encoded once), and,
+    /// if that differs, for the path exactly as sent: clients differ in how they escape characters
+    /// such as `!`, `*`, `'`, `(`, `)` and both forms are signatures over the same request.
+    func checkSignature(
+        request: IncomingRequest,
+        query: [(name: String, value: String)],
+        signedHeaders: [String],
+        payloadHash: String,
+        amzDate: String,
+        scope: CredentialScope,
+        signingKey: SymmetricKey,
+        claimed: String
+    ) throws(SigV4Error) {
+        let canonicalHeaders = SigV4Signer.canonicalHeaders(signedHeaders: signedHeaders, values: request.headerValues)
+        let canonicalQuery = SigV4Signer.canonicalQuery(query)
+        var candidates: [String] = []
+        if let decoded = URIEncoding.decode(request.rawPath) {
+            candidates.append(SigV4Signer.canonicalURI(decodedPath: decoded))
+        }
+        let raw = request.rawPath.isEmpty ? "/" : request.rawPath
+        if !candidates.contains(raw) { candidates.append(raw) }
+        for uri in candidates {
+            let canonical = SigV4Signer.canonicalRequest(
+                method: request.method,
+                canonicalURI: uri,
+                canonicalQuery: canonicalQuery,
+                canonicalHeaders: canonicalHeaders,
+                signedHeaders: signedHeaders,
+                payloadHash: payloadHash
+            )
+            let toSign = SigV4Signer.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonical)
+            if constantTimeEquals(SigV4Signer.signature(signingKey: signingKey, stringToSign: toSign), claimed) {
+                return
+            }
+        }
+        throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return s
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}
