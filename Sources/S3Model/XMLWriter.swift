@@ -28,6 +28,9 @@ public struct XMLWriter: Sendable {
         output += "</\(name)>"
     }
 
+    /// Appends already-escaped text inside the current element.
+    public mutating func text(_ escaped: String) { output += escaped }
+
     public mutating func element(_ name: String, _ value: Int64) { element(name, String(value)) }
     public mutating func element(_ name: String, _ value: Int) { element(name, String(value)) }
     public mutating func element(_ name: String, _ value: Bool) { element(name, value ? "true" : "false") }

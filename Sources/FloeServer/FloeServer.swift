@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+import ObjectIndexSQLite
+import ObjectStore
+import S3API
+
+/// The composition root: opens the stores, sweeps leftovers of a crash, and runs the S3
+/// listener until SIGTERM or SIGINT, then drains in-flight requests and returns.
+public enum FloeServer {
+    public static func run(configuration: ServerConfiguration) async throws {
+        var logger = Logger(label: "floe")
+        logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+
+        let data = configuration.dataDirectory
+        let meta = data + "/meta"
+        try FileManager.default.createDirectory(atPath: meta, withIntermediateDirectories: true)
+        let root = try RootCredentials.load(configuration: configuration, metaDirectory: meta)
+
+        let index = try SQLiteObjectIndex(path: meta + "/index.sqlite")
+        let blobs = try DiskBlobStore(root: data + "/blobs")
+        let swept = try await blobs.sweep { ids throws(StoreError) in try await index.referencedBlobs(among: ids) }
+        if swept.temporary > 0 || swept.orphans > 0 {
+            logger.notice("startup sweep", metadata: ["temporary_files": "\(swept.temporary)", "orphan_blobs": "\(swept.orphans)"])
+        }
+        let store = ObjectStore(index: index, blobs: blobs, region: configuration.region, logger: logger)
+        let responder = S3Responder(
+            store: store,
+            credentials: StaticCredentialStore(root: root.key),
+            configuration: S3Configuration(region: configuration.region, domains: configuration.domains),
+            metrics: ServerMetrics(),
+            logger: logger
+        )
+        let address = configuration.s3Address
+        let app = Application(
+            responder: responder,
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: S3Responder.channelHandlers(),
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
+            )),
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port.map(String.init) ?? "?"
+                print("Floe S3 API listening on \(address.host):\(bound) (region \(configuration.region), data \(data))")
+                if root.generated {
+                    print("Root credentials were generated and stored in \(meta)/root-credentials (shown only this once):")
+                    print("  FLOE_ROOT_USER=\(root.key.accessKeyID)")
+                    print("  FLOE_ROOT_PASSWORD=\(root.key.secretKey)")
+                }
+                fflush(nil)
+            },
+            logger: logger
+        )
+        try await app.runService()
+        await index.close()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,66 @@
+/// Everything `floe server` needs to start. Flags override environment variables
+/// (`FLOE_*`), which override these defaults.
+public struct ServerConfiguration: Sendable {
+    /// Root of all data: `meta/` (index, credentials) and `blobs/` (object bytes).
+    public var dataDirectory: String = "./floe-data"
+    public var s3Address: HostAndPort = HostAndPort(host: "0.0.0.0", port: 9000)
+    public var region: String = "us-east-1"
+    /// Domains for virtual-host style requests (`bucket.<domain>`).
+    public var domains: [String] = []
+    public var rootUser: String?
+    public var rootPassword: String?
+    public var logLevel: String = "info"
+
+    public init() {}
+
+    /// Applies `FLOE_*` variables from `environment` on top of the defaults.
+    public mutating func apply(environment: [String: String]) throws {
+        if let v = environment["FLOE_DATA"], !v.isEmpty { dataDirectory = v }
+        if let v = environment["FLOE_S3_ADDRESS"], !v.isEmpty { s3Address = try HostAndPort(parsing: v) }
+        if let v = environment["FLOE_REGION"], !v.isEmpty { region = v }
+        if let v = environment["FLOE_DOMAIN"], !v.isEmpty { domains = v.split(separator: ",").map { String($0) } }
+        if let v = environment["FLOE_ROOT_USER"], !v.isEmpty { rootUser = v }
+        if let v = environment["FLOE_ROOT_PASSWORD"], !v.isEmpty { rootPassword = v }
+        if let v = environment["FLOE_LOG_LEVEL"], !v.isEmpty { logLevel = v }
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).
+public struct HostAndPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init(parsing text: String) throws {
+        let hostPart: Substring
+        let portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw ConfigurationError(description: "address \"\(text)\" is not [IPv6]:PORT")
+            }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            portPart = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else {
+                throw ConfigurationError(description: "address \"\(text)\" is not HOST:PORT")
+            }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portPart), (0...65535).contains(port) else {
+            throw ConfigurationError(description: "address \"\(text)\" has an invalid port")
+        }
+        self.host = hostPart.isEmpty ? "0.0.0.0" : String(hostPart)
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

@@ -1,0 +1,62 @@
+import Crypto
+
+/// An access key pair and who it belongs to.
+public struct AccessKey: Sendable, Equatable {
+    public var accessKeyID: String
+    public var secretKey: String
+    public var owner: String
+
+    public init(accessKeyID: String, secretKey: String, owner: String) {
+        self.accessKeyID = accessKeyID
+        self.secretKey = secretKey
+        self.owner = owner
+    }
+}
+
+/// Who made a request, once its signature has been verified.
+public struct Principal: Sendable, Equatable {
+    public var name: String
+    public var accessKeyID: String
+    public var isRoot: Bool
+
+    /// The canonical user id S3 shows as `Owner/ID`: a stable hash of the name, never the key.
+    public var canonicalID: String {
+        SHA256.hash(data: Array("floe:\(name)".utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+}
+
+/// Resolves access keys to secrets and principals. The root key is the only one until the
+/// identity system (users, policies, sessions) lands behind this same protocol.
+public protocol CredentialStore: Sendable {
+    func accessKey(_ accessKeyID: String) -> AccessKey?
+}
+
+public struct StaticCredentialStore: CredentialStore {
+    let keys: [String: AccessKey]
+    public let root: AccessKey
+
+    public init(root: AccessKey) {
+        self.root = root
+        self.keys = [root.accessKeyID: root]
+    }
+
+    public func accessKey(_ accessKeyID: String) -> AccessKey? { keys[accessKeyID] }
+
+    public func principal(for accessKeyID: String) -> Principal? {
+        guard let key = keys[accessKeyID] else { return nil }
+        return Principal(name: key.owner, accessKeyID: key.accessKeyID, isRoot: key.accessKeyID == root.accessKeyID)
+    }
+}
+
+/// Generates root credentials in MinIO's shape: a 20-character key id and a 40-character secret.
+public enum CredentialGenerator {
+    static let keyAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    static let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+    public static func make() -> (accessKey: String, secretKey: String) {
+        var generator = SystemRandomNumberGenerator()
+        let key = String((0..<20).map { _ in keyAlphabet.randomElement(using: &generator)! })
+        let secret = String((0..<40).map { _ in secretAlphabet.randomElement(using: &generator)! })
+        return (key, secret)
+    }
+}

@@ -1,0 +1,105 @@
+import Hummingbird
+import HTTPTypes
+import Identity
+import NIOCore
+import ObjectStore
+import S3Model
+
+extension S3Responder {
+    func listBuckets(_ call: S3Call) async throws -> Response {
+        let prefix = call.target.value("prefix") ?? ""
+        var maxBuckets = 10_000
+        if let text = call.target.value("max-buckets") {
+            guard let value = Int(text), (1...10_000).contains(value) else {
+                throw S3Error.invalidArgument("max-buckets must be between 1 and 10000", name: "max-buckets", value: text)
+            }
+            maxBuckets = value
+        }
+        let after = call.target.value("continuation-token")
+        var buckets = try await store.listBuckets().filter { $0.name.hasPrefix(prefix) }
+        if let after { buckets = buckets.filter { keyPrecedes(after, $0.name) } }
+        let page = Array(buckets.prefix(maxBuckets))
+        var xml = XMLWriter()
+        xml.group("ListAllMyBucketsResult", namespace: XMLWriter.s3Namespace) { x in
+            x.group("Buckets") { x in
+                for bucket in page {
+                    x.group("Bucket") { x in
+                        x.element("Name", bucket.name)
+                        x.element("CreationDate", HTTPDate.iso8601(milliseconds: bucket.createdAt))
+                        x.element("BucketRegion", bucket.region)
+                    }
+                }
+            }
+            writeOwner(&x, call)
+            if buckets.count > page.count, let last = page.last { x.element("ContinuationToken", last.name) }
+            if !prefix.isEmpty { x.element("Prefix", prefix) }
+        }
+        return Self.xmlResponse(xml)
+    }
+
+    func writeOwner(_ x: inout XMLWriter, _ call: S3Call) {
+        x.group("Owner") { x in
+            x.element("ID", call.principal.canonicalID)
+            x.element("DisplayName", call.principal.name)
+        }
+    }
+
+    func createBucket(_ call: S3Call) async throws -> Response {
+        let name = call.target.bucket!
+        if name == "floe" || !BucketNaming.isValid(name) { throw S3Error.invalidBucketName(name) }
+        if call.header(.amzBucketObjectLockEnabled)?.lowercased() == "true" {
+            throw S3Error.notImplemented("Object Lock is not supported yet.")
+        }
+        var request = call.request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        if body.readableBytes > 0 {
+            let document: XMLElement
+            do {
+                document = try XMLDocument.parse(Array(body.readableBytesView))
+            } catch {
+                throw S3Error.malformedXML()
+            }
+            guard document.name == "CreateBucketConfiguration" else { throw S3Error.malformedXML() }
+            if let constraint = document.value("LocationConstraint"), !constraint.isEmpty {
+                if constraint == "us-east-1" && configuration.region == "us-east-1" {
+                    throw S3Error.invalidLocationConstraint()
+                }
+                if constraint != configuration.region {
+                    throw S3Error.illegalLocationConstraint(
+                        "The \(constraint) location constraint is incompatible for the region specific endpoint this request was sent to.")
+                }
+            }
+        }
+        _ = try await store.createBucket(name)
+        return Response(status: .ok, headers: [.location: "/\(name)"])
+    }
+
+    func headBucket(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        return Response(status: .ok, headers: [.amzBucketRegion: bucket.region])
+    }
+
+    func deleteBucket(_ call: S3Call) async throws -> Response {
+        try await store.deleteBucket(call.target.bucket!)
+        return Response(status: .noContent)
+    }
+
+    func getBucketLocation(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        var xml = XMLWriter()
+        // us-east-1 is reported as an empty constraint, as S3 does.
+        xml.start("LocationConstraint", namespace: XMLWriter.s3Namespace)
+        if bucket.region != "us-east-1" { xml.text(XMLWriter.escape(bucket.region)) }
+        xml.end()
+        return Self.xmlResponse(xml)
+    }
+
+    func getBucketVersioning(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        var xml = XMLWriter()
+        xml.group("VersioningConfiguration", namespace: XMLWriter.s3Namespace) { x in
+            if bucket.versioning != .unversioned { x.element("Status", bucket.versioning.rawValue) }
+        }
+        return Self.xmlResponse(xml)
+    }
+}

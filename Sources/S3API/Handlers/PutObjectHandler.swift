@@ -1,0 +1,242 @@
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import ObjectStore
+import S3Model
+import SigV4
+
+extension S3Responder {
+    static let storageClasses: Set<String> = [
+        "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+        "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
+    ]
+    static let maxUserMetadataBytes = 2048
+
+    func putObject(_ call: S3Call, stats: inout CallStats) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        let key = call.target.key!
+        if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
+        if call.header(.ifMatch) != nil || call.header(.ifNoneMatch) != nil {
+            throw S3Error.notImplemented("Conditional writes (If-Match / If-None-Match on PUT) are not supported yet.")
+        }
+        let verified = call.verified!
+        let attributes = try Self.objectAttributes(from: call.headers)
+        let integrity = try UploadIntegrity(headers: call.headers, payload: verified.payload)
+
+        var expectations = UploadExpectations(md5: integrity.md5, sha256Hex: integrity.payloadSHA256, checksums: integrity.headerChecksums)
+        let chunked: ChunkedBody?
+        if verified.payload.isAWSChunked {
+            guard let decodedText = call.header(.amzDecodedContentLength) else { throw S3Error.missingContentLength() }
+            guard let decoded = Int64(decodedText), decoded >= 0 else {
+                throw S3Error.invalidArgument("x-amz-decoded-content-length is not a valid length", name: "x-amz-decoded-content-length", value: decodedText)
+            }
+            expectations.length = decoded
+            var expectsTrailer = false
+            if case .streamingSigned(let trailer) = verified.payload { expectsTrailer = trailer }
+            if case .streamingUnsignedTrailer = verified.payload { expectsTrailer = true }
+            chunked = ChunkedBody(base: call.request.body, decoder: AWSChunkedDecoder(chain: verified.chunkChain, expectsTrailer: expectsTrailer))
+        } else {
+            guard let lengthText = call.header(.contentLength) else { throw S3Error.missingContentLength() }
+            guard let length = Int64(lengthText), length >= 0 else { throw S3Error.invalidArgument("Content-Length is not valid", name: "Content-Length", value: lengthText) }
+            expectations.length = length
+            chunked = nil
+        }
+        if let length = expectations.length, length > ObjectStore.maxSinglePutSize { throw S3Error.entityTooLarge() }
+
+        let plan = HashingPlan(sha256: integrity.payloadSHA256 != nil, checksums: integrity.checksumAlgorithms)
+        let staged: StagedUpload
+        if let chunked {
+            staged = try await store.stage(chunked, plan: plan, maxSize: ObjectStore.maxSinglePutSize)
+        } else {
+            staged = try await store.stage(call.request.body, plan: plan, maxSize: ObjectStore.maxSinglePutSize)
+        }
+        stats.bytesIn = staged.size
+        do {
+            if let chunked {
+                let trailers = try chunked.state.decoder.finish()
+                for (name, value) in trailers {
+                    guard let algorithm = ChecksumAlgorithm(headerName: name) else { continue }
+                    guard integrity.trailerAlgorithm == algorithm else {
+                        throw S3Error.invalidRequest("The trailer \(name) was not announced in x-amz-trailer.")
+                    }
+                    try UploadIntegrity.checkChecksumValue(value, algorithm)
+                    expectations.checksums[algorithm] = value
+                }
+                if let announced = integrity.trailerAlgorithm, expectations.checksums[announced] == nil {
+                    throw S3Error.invalidRequest("The trailer \(announced.headerName) announced in x-amz-trailer was not sent.")
+                }
+            }
+            try staged.verify(expectations)
+        } catch {
+            await store.discard(staged)
+            throw error
+        }
+        var stored = attributes
+        stored.checksums = staged.checksums
+        let version = try await store.commit(staged, bucket: bucket, key: key, attributes: stored)
+        var headers: HTTPFields = [.eTag: version.etag]
+        for (algorithm, value) in stored.checksums { headers[HTTPField.Name(algorithm.headerName)!] = value }
+        if !stored.checksums.isEmpty { headers[HTTPField.Name("x-amz-checksum-type")!] = "FULL_OBJECT" }
+        return Response(status: .ok, headers: headers)
+    }
+
+    /// Content headers, user metadata, tags and storage class from a PUT's headers.
+    static func objectAttributes(from headers: HTTPFields) throws -> ObjectAttributes {
+        var attributes = ObjectAttributes()
+        attributes.contentHeaders["content-type"] = headers[.contentType] ?? "binary/octet-stream"
+        for name in [HTTPField.Name.cacheControl, .contentDisposition, .contentLanguage, .expires] {
+            if let value = headers[name] { attributes.contentHeaders[name.canonicalName] = value }
+        }
+        if let encoding = headers[.contentEncoding] {
+            // aws-chunked describes the transfer, not the object: it is never stored.
+            let kept = encoding.split(separator: ",").map { $0.trimmingSpaces }.filter { $0.lowercased() != "aws-chunked" && !$0.isEmpty }
+            if !kept.isEmpty { attributes.contentHeaders["content-encoding"] = kept.joined(separator: ", ") }
+        }
+        var metadataBytes = 0
+        for field in headers where field.name.canonicalName.hasPrefix("x-amz-meta-") {
+            let name = String(field.name.canonicalName.dropFirst("x-amz-meta-".count))
+            metadataBytes += name.utf8.count + field.value.utf8.count
+            if let index = attributes.userMetadata.firstIndex(where: { $0.name == name }) {
+                attributes.userMetadata[index].value += "," + field.value
+            } else {
+                attributes.userMetadata.append(MetadataEntry(name, field.value))
+            }
+        }
+        if metadataBytes > maxUserMetadataBytes { throw S3Error.metadataTooLarge() }
+        if let storageClass = headers[.amzStorageClass] {
+            guard storageClasses.contains(storageClass) else { throw S3Error.invalidStorageClass() }
+            attributes.storageClass = storageClass
+        }
+        if let tagging = headers[.amzTagging] {
+            attributes.tags = try TagSet.parse(query: tagging)
+        }
+        return attributes
+    }
+}
+
+/// What a PUT promises about its body: Content-MD5, x-amz-content-sha256, one x-amz-checksum-*
+/// (in a header or announced as a trailer) and x-amz-sdk-checksum-algorithm, all validated up front.
+struct UploadIntegrity {
+    var md5: [UInt8]?
+    var payloadSHA256: String?
+    var headerChecksums: [ChecksumAlgorithm: String] = [:]
+    var trailerAlgorithm: ChecksumAlgorithm?
+    var checksumAlgorithms: Set<ChecksumAlgorithm> = []
+
+    init(headers: HTTPFields, payload: PayloadMode) throws {
+        if let md5Text = headers[.contentMD5] {
+            guard let digest = Base64.decode(md5Text.trimmingSpaces), digest.count == 16 else { throw S3Error.invalidDigest() }
+            md5 = digest
+        }
+        if case .sha256(let hex) = payload { payloadSHA256 = hex }
+        for field in headers {
+            guard let algorithm = ChecksumAlgorithm(headerName: field.name.canonicalName) else { continue }
+            try Self.checkChecksumValue(field.value, algorithm)
+            headerChecksums[algorithm] = field.value
+        }
+        if headerChecksums.count > 1 {
+            throw S3Error.invalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+        }
+        if let trailer = headers[.amzTrailer] {
+            let names = trailer.split(separator: ",").map { $0.trimmingSpaces.lowercased() }
+            for name in names {
+                guard let algorithm = ChecksumAlgorithm(headerName: name) else {
+                    throw S3Error.invalidRequest("The value specified in the x-amz-trailer header is not supported")
+                }
+                trailerAlgorithm = algorithm
+            }
+            guard payload.isAWSChunked else {
+                throw S3Error.invalidRequest("x-amz-trailer requires an aws-chunked body (STREAMING-* x-amz-content-sha256).")
+            }
+        }
+        if let sdk = headers[.amzSDKChecksumAlgorithm] {
+            guard let algorithm = ChecksumAlgorithm(rawValue: sdk.uppercased()) else {
+                throw S3Error.invalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+            }
+            let declared = headerChecksums.keys.first ?? trailerAlgorithm
+            if let declared, declared != algorithm {
+                throw S3Error.invalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
+            }
+            if declared == nil {
+                throw S3Error.invalidRequest("x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.")
+            }
+        }
+        checksumAlgorithms = Set(headerChecksums.keys)
+        if let trailerAlgorithm { checksumAlgorithms.insert(trailerAlgorithm) }
+    }
+
+    static func checkChecksumValue(_ value: String, _ algorithm: ChecksumAlgorithm) throws {
+        guard let bytes = Base64.decode(value), bytes.count == algorithm.digestLength else {
+            throw S3Error.invalidRequest("Value for \(algorithm.headerName) header is invalid.")
+        }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String { String(self).trimmingSpaces }
+}
+
+/// Tags from `x-amz-tagging` (URL query form): at most 10, keys ≤ 128 and values ≤ 256 characters.
+enum TagSet {
+    static func parse(query: String) throws -> [MetadataEntry] {
+        var tags: [MetadataEntry] = []
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = URIEncoding.decode(parts[0], plusAsSpace: true),
+                let value = URIEncoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
+            else { throw S3Error.invalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.") }
+            guard !key.isEmpty, key.count <= 128 else { throw S3Error.invalidTag("The TagKey you have provided is invalid") }
+            guard value.count <= 256 else { throw S3Error.invalidTag("The TagValue you have provided is invalid") }
+            guard !tags.contains(where: { $0.name == key }) else { throw S3Error.invalidTag("Cannot provide multiple Tags with the same key") }
+            tags.append(MetadataEntry(key, value))
+        }
+        if tags.count > 10 { throw S3Error.invalidTag("Object tags cannot be greater than 10") }
+        return tags
+    }
+}
+
+/// The request body with aws-chunked framing removed. The decoder stays readable after
+/// iteration so the handler can take the trailing checksum.
+struct ChunkedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    final class State: @unchecked Sendable {
+        var decoder: AWSChunkedDecoder
+        init(_ decoder: AWSChunkedDecoder) { self.decoder = decoder }
+    }
+
+    let base: RequestBody
+    let state: State
+
+    init(base: RequestBody, decoder: AWSChunkedDecoder) {
+        self.base = base
+        self.state = State(decoder)
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+        let state: State
+        var pending: [ByteBuffer] = []
+
+        mutating func next() async throws -> ByteBuffer? {
+            while pending.isEmpty {
+                guard let raw = try await base.next() else { return nil }
+                pending = try state.decoder.decode(raw).reversed()
+            }
+            return pending.removeLast()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), state: state)
+    }
+}

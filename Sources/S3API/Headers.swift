@@ -1,0 +1,22 @@
+import HTTPTypes
+
+/// Header names S3 uses that HTTPTypes does not predefine.
+extension HTTPField.Name {
+    static let amzRequestID = HTTPField.Name("x-amz-request-id")!
+    static let amzID2 = HTTPField.Name("x-amz-id-2")!
+    static let amzContentSHA256 = HTTPField.Name("x-amz-content-sha256")!
+    static let amzDecodedContentLength = HTTPField.Name("x-amz-decoded-content-length")!
+    static let amzTrailer = HTTPField.Name("x-amz-trailer")!
+    static let amzSDKChecksumAlgorithm = HTTPField.Name("x-amz-sdk-checksum-algorithm")!
+    static let amzChecksumMode = HTTPField.Name("x-amz-checksum-mode")!
+    static let amzStorageClass = HTTPField.Name("x-amz-storage-class")!
+    static let amzTagging = HTTPField.Name("x-amz-tagging")!
+    static let amzTaggingCount = HTTPField.Name("x-amz-tagging-count")!
+    static let amzBucketRegion = HTTPField.Name("x-amz-bucket-region")!
+    static let amzCopySource = HTTPField.Name("x-amz-copy-source")!
+    static let amzBucketObjectLockEnabled = HTTPField.Name("x-amz-bucket-object-lock-enabled")!
+    static let contentMD5 = HTTPField.Name("Content-MD5")!
+    static let contentDisposition = HTTPField.Name("Content-Disposition")!
+    static let contentLanguage = HTTPField.Name("Content-Language")!
+    static let expires = HTTPField.Name("Expires")!
+}

@@ -1,0 +1,74 @@
+import NIOConcurrencyHelpers
+
+/// Request counters and latency histograms, rendered in the Prometheus text format.
+/// One lock guards plain dictionaries: a request touches it once, after it completes.
+public final class ServerMetrics: Sendable {
+    static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+    struct Histogram {
+        var counts = [UInt64](repeating: 0, count: ServerMetrics.latencyBuckets.count)
+        var count: UInt64 = 0
+        var sum: Double = 0
+    }
+
+    struct State {
+        var requests: [String: [Int: UInt64]] = [:]
+        var latency: [String: Histogram] = [:]
+        var bytesReceived: UInt64 = 0
+        var bytesSent: UInt64 = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    public let prefix: String
+
+    public init(prefix: String = "floe_s3") {
+        self.prefix = prefix
+    }
+
+    public func record(operation: String, status: Int, seconds: Double, bytesIn: Int64, bytesOut: Int64) {
+        state.withLockedValue { s in
+            s.requests[operation, default: [:]][status, default: 0] += 1
+            var h = s.latency[operation] ?? Histogram()
+            h.count += 1
+            h.sum += seconds
+            for (i, bound) in Self.latencyBuckets.enumerated() where seconds <= bound { h.counts[i] += 1 }
+            s.latency[operation] = h
+            s.bytesReceived += UInt64(max(0, bytesIn))
+            s.bytesSent += UInt64(max(0, bytesOut))
+        }
+    }
+
+    /// The exposition text; `gauges` are appended as given (name, help, value).
+    public func render(gauges: [(String, String, Double)]) -> String {
+        let s = state.withLockedValue { $0 }
+        var out = ""
+        out += "# HELP \(prefix)_requests_total S3 requests by operation and HTTP status.\n"
+        out += "# TYPE \(prefix)_requests_total counter\n"
+        for operation in s.requests.keys.sorted() {
+            for (status, count) in s.requests[operation]!.sorted(by: { $0.key < $1.key }) {
+                out += "\(prefix)_requests_total{operation=\"\(operation)\",status=\"\(status)\"} \(count)\n"
+            }
+        }
+        out += "# HELP \(prefix)_request_duration_seconds Time to produce a response, by operation.\n"
+        out += "# TYPE \(prefix)_request_duration_seconds histogram\n"
+        for operation in s.latency.keys.sorted() {
+            let h = s.latency[operation]!
+            for (i, bound) in Self.latencyBuckets.enumerated() {
+                out += "\(prefix)_request_duration_seconds_bucket{operation=\"\(operation)\",le=\"\(bound)\"} \(h.counts[i])\n"
+            }
+            out += "\(prefix)_request_duration_seconds_bucket{operation=\"\(operation)\",le=\"+Inf\"} \(h.count)\n"
+            out += "\(prefix)_request_duration_seconds_sum{operation=\"\(operation)\"} \(h.sum)\n"
+            out += "\(prefix)_request_duration_seconds_count{operation=\"\(operation)\"} \(h.count)\n"
+        }
+        out += "# HELP \(prefix)_received_bytes_total Request body bytes received.\n"
+        out += "# TYPE \(prefix)_received_bytes_total counter\n"
+        out += "\(prefix)_received_bytes_total \(s.bytesReceived)\n"
+        out += "# HELP \(prefix)_sent_bytes_total Response body bytes sent.\n"
+        out += "# TYPE \(prefix)_sent_bytes_total counter\n"
+        out += "\(prefix)_sent_bytes_total \(s.bytesSent)\n"
+        for (name, help, value) in gauges {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(value)\n"
+        }
+        return out
+    }
+}

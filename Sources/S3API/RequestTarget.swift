@@ -1,0 +1,80 @@
+import S3Model
+import SigV4
+
+/// Where a request points: service, bucket or object, with its query decoded.
+/// Path-style (`/bucket/key`) always works; virtual-host style (`bucket.<domain>/key`) when a
+/// domain is configured. The key is the rest of the path, percent-decoded once and otherwise
+/// untouched: `a//b`, `../x` and a trailing `/` are keys like any other.
+struct RequestTarget {
+    var bucket: String?
+    var key: String?
+    /// The path as sent (percent-encoded), for signature checks.
+    var rawPath: String
+    var query: [(name: String, value: String)]
+
+    func has(_ name: String) -> Bool { query.contains { $0.name == name } }
+    func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
+
+    /// - Parameters:
+    ///   - requestTarget: the request line's target (`/path?query`).
+    ///   - host: the Host header (authority), used for virtual-host style when `domains` is non-empty.
+    static func parse(requestTarget: String, host: String?, domains: [String]) throws(S3Error) -> RequestTarget {
+        let rawPath: Substring
+        let rawQuery: Substring?
+        if let q = requestTarget.firstIndex(of: "?") {
+            rawPath = requestTarget[..<q]
+            rawQuery = requestTarget[requestTarget.index(after: q)...]
+        } else {
+            rawPath = Substring(requestTarget)
+            rawQuery = nil
+        }
+        guard rawPath.hasPrefix("/") else { throw invalidURI() }
+        var query: [(name: String, value: String)] = []
+        if let rawQuery, !rawQuery.isEmpty {
+            for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let name = URIEncoding.decode(parts[0]),
+                    let value = URIEncoding.decode(parts.count > 1 ? parts[1] : "")
+                else { throw invalidURI() }
+                query.append((name, value))
+            }
+        }
+        guard let path = URIEncoding.decode(rawPath) else { throw invalidURI() }
+        var target = RequestTarget(bucket: nil, key: nil, rawPath: String(rawPath), query: query)
+
+        if let bucket = virtualHostBucket(host: host, domains: domains) {
+            target.bucket = bucket
+            let key = String(path.dropFirst())
+            target.key = key.isEmpty ? nil : key
+            return target
+        }
+        let rest = path.dropFirst()
+        if rest.isEmpty { return target }
+        if let slash = rest.firstIndex(of: "/") {
+            target.bucket = String(rest[..<slash])
+            let key = String(rest[rest.index(after: slash)...])
+            target.key = key.isEmpty ? nil : key
+        } else {
+            target.bucket = String(rest)
+        }
+        return target
+    }
+
+    static func virtualHostBucket(host: String?, domains: [String]) -> String? {
+        guard let host, !domains.isEmpty else { return nil }
+        var name = host.lowercased()
+        if name.hasPrefix("[") { return nil }  // IPv6 literal
+        if let colon = name.lastIndex(of: ":") { name = String(name[..<colon]) }
+        for domain in domains {
+            let suffix = "." + domain.lowercased()
+            if name.hasSuffix(suffix) && name.count > suffix.count {
+                return String(name.dropLast(suffix.count))
+            }
+        }
+        return nil
+    }
+
+    static func invalidURI() -> S3Error {
+        S3Error(code: "InvalidURI", status: 400, message: "Couldn't parse the specified URI.")
+    }
+}

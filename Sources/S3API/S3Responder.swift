@@ -1,0 +1,242 @@
+import Hummingbird
+import HTTPTypes
+import Identity
+import Logging
+import NIOCore
+import ObjectStore
+import S3Model
+import SigV4
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct S3Configuration: Sendable {
+    public var region: String
+    /// Domains for virtual-host style addressing (`bucket.<domain>`); empty turns it off.
+    public var domains: [String]
+    /// Largest request header section accepted (names and values), as S3's 8 KB limit.
+    public var maxHeaderBytes: Int
+
+    public init(region: String = "us-east-1", domains: [String] = [], maxHeaderBytes: Int = 8 * 1024) {
+        self.region = region
+        self.domains = domains
+        self.maxHeaderBytes = maxHeaderBytes
+    }
+}
+
+/// Per-connection facts the S3 layer needs (the peer address, for logs and later policies).
+public struct S3RequestContext: InitializableFromSource {
+    public let remoteAddress: String?
+    public let logger: Logger
+
+    public init(source: ApplicationRequestContextSource) {
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+        logger = source.logger
+    }
+}
+
+/// A request on its way through the S3 layer, after routing and authentication.
+struct S3Call {
+    let request: Request
+    let target: RequestTarget
+    let operation: Operation
+    let requestID: String
+    let principal: Principal
+    let verified: VerifiedRequest?
+
+    var headers: HTTPFields { request.headers }
+    func header(_ name: HTTPField.Name) -> String? { request.headers[name] }
+}
+
+/// Outcome details a handler reports for the request log and metrics.
+struct CallStats {
+    var bytesIn: Int64 = 0
+    var bytesOut: Int64 = 0
+}
+
+/// The S3 API: one responder that routes by path, method and sub-resource, authenticates with
+/// SigV4, runs the operation and renders every failure as an S3 XML error.
+public struct S3Responder: HTTPResponder {
+    public typealias Context = S3RequestContext
+
+    let store: ObjectStore
+    let credentials: StaticCredentialStore
+    let verifier = SigV4Verifier(services: ["s3"])
+    let configuration: S3Configuration
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    public init(store: ObjectStore, credentials: StaticCredentialStore, configuration: S3Configuration, metrics: ServerMetrics, logger: Logger) {
+        self.store = store
+        self.credentials = credentials
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Handlers for the connection pipeline (interim 100 Continue).
+    public static func channelHandlers() -> [any RemovableChannelHandler] { [ExpectContinueHandler()] }
+
+    public func respond(to request: Request, context: S3RequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let requestID = RequestIDs.make()
+        var operationName = "Unknown"
+        var stats = CallStats()
+        var target: RequestTarget?
+        var response: Response
+        do {
+            if let special = try await serviceEndpoint(request) {
+                operationName = special.0
+                response = special.1
+            } else {
+                let parsed = try RequestTarget.parse(
+                    requestTarget: request.head.path ?? "/", host: request.head.authority, domains: configuration.domains)
+                target = parsed
+                let operation = Operation.resolve(method: request.method, target: parsed, headers: request.headers)
+                operationName = operation.rawValue
+                try checkHeaderSize(request.headers)
+                let call = try authenticate(request, target: parsed, operation: operation, requestID: requestID)
+                response = try await dispatch(call, stats: &stats)
+            }
+        } catch {
+            let s3Error = ErrorMapping.s3Error(error, key: target?.key)
+            if s3Error.status >= 500 {
+                logger.error("request failed", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+            }
+            var resource = s3Error
+            if resource.resource == nil, let target {
+                resource.resource = "/" + [target.bucket, target.key].compactMap { $0 }.joined(separator: "/")
+            }
+            response = ErrorMapping.response(resource, requestID: requestID, method: request.method)
+        }
+        response.headers[.amzRequestID] = requestID
+        response.headers[.amzID2] = RequestIDs.hostID
+        response.headers[.server] = "Floe"
+        if stats.bytesOut == 0, let length = response.body.contentLength, request.method != .head {
+            stats.bytesOut = Int64(length)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics.record(operation: operationName, status: response.status.code, seconds: seconds, bytesIn: stats.bytesIn, bytesOut: stats.bytesOut)
+        logger.info(
+            "request",
+            metadata: [
+                "request_id": "\(requestID)",
+                "operation": "\(operationName)",
+                "method": "\(request.method.rawValue)",
+                "bucket": "\(target?.bucket ?? "")",
+                "key": "\(String(reflecting: target?.key ?? "").dropFirst().dropLast())",
+                "status": "\(response.status.code)",
+                "bytes_in": "\(stats.bytesIn)",
+                "bytes_out": "\(stats.bytesOut)",
+                "duration_ms": "\(Int(seconds * 1000))",
+                "remote": "\(context.remoteAddress ?? "")",
+            ])
+        return response
+    }
+
+    /// Floe's own endpoints under `/floe/` (health, metrics). `floe` is a reserved bucket name.
+    func serviceEndpoint(_ request: Request) async throws -> (String, Response)? {
+        guard let path = request.head.path, path.hasPrefix("/floe/") else { return nil }
+        let bare = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        switch bare {
+        case "/floe/health/live":
+            return ("HealthLive", Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))))
+        case "/floe/health/ready":
+            do {
+                _ = try await store.index.usage()
+                return ("HealthReady", Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n"))))
+            } catch {
+                return ("HealthReady", Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "index unavailable\n"))))
+            }
+        case "/floe/metrics":
+            let usage = try? await store.index.usage()
+            let text = metrics.render(gauges: [
+                ("floe_buckets", "Buckets.", Double(usage?.buckets ?? 0)),
+                ("floe_objects", "Objects (latest versions).", Double(usage?.objects ?? 0)),
+                ("floe_object_bytes", "Bytes in latest object versions.", Double(usage?.bytes ?? 0)),
+            ])
+            return ("Metrics", Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text))))
+        default:
+            return nil
+        }
+    }
+
+    func checkHeaderSize(_ headers: HTTPFields) throws(S3Error) {
+        var total = 0
+        for field in headers { total += field.name.canonicalName.utf8.count + field.value.utf8.count + 4 }
+        if total > configuration.maxHeaderBytes { throw .requestHeaderSectionTooLarge() }
+    }
+
+    static func nowSeconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec)
+    }
+
+    func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String) throws -> S3Call {
+        let headers = request.headers
+        let authority = request.head.authority
+        let incoming = IncomingRequest(
+            method: request.method.rawValue,
+            rawPath: target.rawPath,
+            query: target.query
+        ) { name in
+            if name == "host" { return authority.map { [$0] } ?? [] }
+            guard let field = HTTPField.Name(name) else { return [] }
+            return headers[values: field]
+        }
+        let result = try verifier.authenticate(incoming, now: Self.nowSeconds()) { key in
+            credentials.accessKey(key)?.secretKey
+        }
+        switch result {
+        case .anonymous:
+            // Anonymous access needs a bucket policy that allows it; there are none yet.
+            throw S3Error.accessDenied()
+        case .verified(let verified):
+            guard let principal = credentials.principal(for: verified.accessKey) else { throw S3Error.invalidAccessKeyId() }
+            return S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified)
+        }
+    }
+
+    func dispatch(_ call: S3Call, stats: inout CallStats) async throws -> Response {
+        switch call.operation {
+        case .listBuckets: return try await listBuckets(call)
+        case .createBucket: return try await createBucket(call)
+        case .headBucket: return try await headBucket(call)
+        case .deleteBucket: return try await deleteBucket(call)
+        case .getBucketLocation: return try await getBucketLocation(call)
+        case .getBucketVersioning: return try await getBucketVersioning(call)
+        case .listObjects: return try await listObjects(call, version: 1)
+        case .listObjectsV2: return try await listObjects(call, version: 2)
+        case .putObject: return try await putObject(call, stats: &stats)
+        case .getObject: return try await getObject(call, includeBody: true)
+        case .headObject: return try await getObject(call, includeBody: false)
+        case .deleteObject: return try await deleteObject(call)
+        case .notImplemented: throw S3Error.notImplemented()
+        case .methodNotAllowed: throw S3Error.methodNotAllowed()
+        }
+    }
+
+    static func xmlResponse(_ xml: XMLWriter, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/xml"], body: .init(byteBuffer: ByteBuffer(string: xml.output)))
+    }
+}
+
+enum RequestIDs {
+    static let hexDigits = Array("0123456789ABCDEF")
+    /// A host id that is stable for the life of the process, as `x-amz-id-2`.
+    static let hostID: String = Base64.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
+
+    static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var value = generator.next() as UInt64
+        var out = ""
+        for _ in 0..<16 {
+            out.append(hexDigits[Int(value & 0xF)])
+            value >>= 4
+        }
+        return out
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import FloeServer
+import Foundation
+
+@main
+struct Floe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "floe",
+        abstract: "Floe: an S3-compatible object store and Iceberg catalog in one binary.",
+        subcommands: [Server.self]
+    )
+}
+
+extension Floe {
+    struct Server: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the Floe server.",
+            discussion: """
+                Settings come from flags, then FLOE_* environment variables, then defaults.
+                Root credentials: FLOE_ROOT_USER and FLOE_ROOT_PASSWORD; when unset, they are generated on
+                first start, stored in <data>/meta/root-credentials and printed once.
+                """
+        )
+
+        @Option(name: .long, help: "Data directory (env FLOE_DATA, default ./floe-data).")
+        var data: String?
+
+        @Option(name: .customLong("s3-address"), help: "S3 listener HOST:PORT (env FLOE_S3_ADDRESS, default 0.0.0.0:9000).")
+        var s3Address: String?
+
+        @Option(name: .long, help: "Region name the server reports and accepts (env FLOE_REGION, default us-east-1).")
+        var region: String?
+
+        @Option(name: .long, help: "Domain for virtual-host style requests, bucket.<domain> (env FLOE_DOMAIN; comma-separated).")
+        var domain: String?
+
+        @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env FLOE_LOG_LEVEL, default info).")
+        var logLevel: String?
+
+        func run() async throws {
+            var configuration = ServerConfiguration()
+            try configuration.apply(environment: ProcessInfo.processInfo.environment)
+            if let data { configuration.dataDirectory = data }
+            if let s3Address { configuration.s3Address = try HostAndPort(parsing: s3Address) }
+            if let region { configuration.region = region }
+            if let domain { configuration.domains = domain.split(separator: ",").map { String($0) } }
+            if let logLevel { configuration.logLevel = logLevel }
+            try await FloeServer.run(configuration: configuration)
+        }
+    }
+}
+
