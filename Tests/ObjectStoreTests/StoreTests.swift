@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+import NIOCore
+import ObjectIndexSQLite
+import Testing
+
+@testable import ObjectStore
+
+/// The store over the real SQLite index and disk blob store, in a fresh temporary directory.
+struct StoreFixture {
+    let directory: String
+    let index: SQLiteObjectIndex
+    let store: ObjectStore
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "floe-store-test-" + RandomID.make()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        index = try SQLiteObjectIndex(path: directory + "/index.sqlite")
+        store = ObjectStore(index: index, blobs: try DiskBlobStore(root: directory + "/blobs"), region: "us-east-1", logger: Logger(label: "test"))
+    }
+
+    func cleanup() async {
+        await index.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    @discardableResult
+    func put(_ bucket: BucketRecord, _ key: String, _ text: String) async throws -> ObjectVersion {
+        let staged = try await store.stage(Chunks([ByteBuffer(string: text)]), plan: HashingPlan(), maxSize: 1 << 30)
+        return try await store.commit(staged, bucket: bucket, key: key, attributes: ObjectAttributes())
+    }
+
+    func read(_ bucket: BucketRecord, _ key: String) async throws -> String {
+        let (version, reader) = try await store.open(bucket: bucket, key: key)
+        guard let reader else { return "" }
+        defer { reader.close() }
+        let buffer = try await reader.read(offset: 0, length: Int(version.size))
+        return String(buffer: buffer)
+    }
+
+    func blobFiles() -> [String] {
+        (FileManager.default.enumerator(atPath: directory + "/blobs/objects")?.allObjects as? [String] ?? [])
+            .filter { $0.split(separator: "/").count == 3 }
+    }
+}
+
+/// A request body made of fixed buffers.
+struct Chunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffers: [ByteBuffer]
+    init(_ buffers: [ByteBuffer]) { self.buffers = buffers }
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var rest: [ByteBuffer]
+        mutating func next() async throws -> ByteBuffer? { rest.isEmpty ? nil : rest.removeFirst() }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(rest: buffers) }
+}
+
+@Suite struct StoreTests {
+    @Test func bucketLifecycle() async throws {
+        let f = try StoreFixture()
+        let bucket = try await f.store.createBucket("alpha")
+        await #expect(throws: StoreError.bucketAlreadyOwnedByYou("alpha")) { try await f.store.createBucket("alpha") }
+        await #expect(throws: StoreError.invalidBucketName("Bad_Name")) { try await f.store.createBucket("Bad_Name") }
+        try await f.put(bucket, "k", "v")
+        await #expect(throws: StoreError.bucketNotEmpty("alpha")) { try await f.store.deleteBucket("alpha") }
+        try await f.store.delete(bucket: bucket, key: "k")
+        try await f.store.deleteBucket("alpha")
+        await #expect(throws: StoreError.noSuchBucket("alpha")) { try await f.store.bucket("alpha") }
+        await f.cleanup()
+    }
+
+    @Test func overwriteReplacesAndRemovesOldBlob() async throws {
+        let f = try StoreFixture()
+        let bucket = try await f.store.createBucket("bkt")
+        let first = try await f.put(bucket, "key", "first")
+        let second = try await f.put(bucket, "key", "second version")
+        #expect(first.blobID != second.blobID)
+        #expect(try await f.read(bucket, "key") == "second version")
+        #expect(f.blobFiles().count == 1)
+        let usage = try await f.index.usage()
+        #expect(usage.objects == 1 && usage.bytes == 14)
+        try await f.store.delete(bucket: bucket, key: "key")
+        #expect(f.blobFiles().isEmpty)
+        await #expect(throws: StoreError.noSuchKey("key")) { try await f.store.head(bucket: bucket, key: "key") }
+        // Deleting again is not an error.
+        try await f.store.delete(bucket: bucket, key: "key")
+        await f.cleanup()
+    }
+
+    @Test func keysAreNeverPaths() async throws {
+        let f = try StoreFixture()
+        let bucket = try await f.store.createBucket("bkt")
+        let keys = ["../x", "../../etc/passwd", "a//b", "dir/", "/lead", " space ", "a+b=c", "é", "e\u{301}", "tab\there", "nul\u{0}byte", "\u{7f}"]
+        for key in keys { try await f.put(bucket, key, "value of \(key)") }
+        for key in keys { #expect(try await f.read(bucket, key) == "value of \(key)") }
+        // Canonically equal but byte-different keys are different objects.
+        let composed = try await f.read(bucket, "\u{E9}")
+        let decomposed = try await f.read(bucket, "e\u{301}")
+        #expect(!composed.utf8.elementsEqual(decomposed.utf8))
+        #expect(!FileManager.default.fileExists(atPath: f.directory + "/x"))
+        let listed = try await f.store.list(bucket: bucket, ListRequest(maxKeys: 1000)).objects.map(\.key)
+        #expect(listed.count == keys.count)
+        #expect(listed == listed.sorted { keyPrecedes($0, $1) })
+        await f.cleanup()
+    }
+
+    @Test func listingWithDelimiterAndPages() async throws {
+        let f = try StoreFixture()
+        let bucket = try await f.store.createBucket("bkt")
+        let keys = ["a/1", "a/2", "a/b/3", "b", "c/1", "c/2", "d", "e/f/g", "e/x"]
+        for key in keys { try await f.put(bucket, key, key) }
+
+        let all = try await f.store.list(bucket: bucket, ListRequest(delimiter: "/"))
+        #expect(all.entries.map(\.marker) == ["a/", "b", "c/", "d", "e/"])
+        #expect(all.commonPrefixes == ["a/", "c/", "e/"])
+        #expect(!all.isTruncated)
+
+        // Page through with max-keys 2: every entry exactly once, in order.
+        var seen: [String] = []
+        var after: String?
+        var pages = 0
+        repeat {
+            let page = try await f.store.list(bucket: bucket, ListRequest(delimiter: "/", after: after, maxKeys: 2))
+            seen += page.entries.map(\.marker)
+            after = page.nextMarker
+            pages += 1
+        } while after != nil && pages < 10
+        #expect(seen == ["a/", "b", "c/", "d", "e/"])
+        #expect(pages == 3)
+
+        let prefixed = try await f.store.list(bucket: bucket, ListRequest(prefix: "a/", delimiter: "/"))
+        #expect(prefixed.entries.map(\.marker) == ["a/1", "a/2", "a/b/"])
+        let noDelimiter = try await f.store.list(bucket: bucket, ListRequest(prefix: "e", maxKeys: 1))
+        #expect(noDelimiter.entries.map(\.marker) == ["e/f/g"])
+        #expect(noDelimiter.isTruncated)
+        let empty = try await f.store.list(bucket: bucket, ListRequest(maxKeys: 0))
+        #expect(empty.entries.isEmpty)
+        let multiByteDelimiter = try await f.store.list(bucket: bucket, ListRequest(delimiter: "/1"))
+        #expect(multiByteDelimiter.commonPrefixes == ["a/1", "c/1"])
+        await f.cleanup()
+    }
+
+    @Test func verifyCatchesBrokenPromises() async throws {
+        let f = try StoreFixture()
+        let staged = try await f.store.stage(Chunks([ByteBuffer(string: "hello "), ByteBuffer(string: "world")]), plan: HashingPlan(sha256: true, checksums: [.crc32]), maxSize: 100)
+        #expect(staged.etag == "\"5eb63bbbe01eeed093cb22bb8f5acdc3\"")
+        #expect(staged.checksums[.crc32] == "DUoRhQ==")
+        try staged.verify(UploadExpectations(length: 11, sha256Hex: "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9", checksums: [.crc32: "DUoRhQ=="]))
+        #expect(throws: StoreError.incompleteBody(expected: 12, received: 11)) { try staged.verify(UploadExpectations(length: 12)) }
+        #expect(throws: StoreError.badDigest) { try staged.verify(UploadExpectations(md5: [UInt8](repeating: 0, count: 16))) }
+        #expect(throws: StoreError.contentSHA256Mismatch) { try staged.verify(UploadExpectations(sha256Hex: String(repeating: "0", count: 64))) }
+        #expect(throws: StoreError.checksumMismatch(.crc32)) { try staged.verify(UploadExpectations(checksums: [.crc32: "AAAAAA=="])) }
+        await f.store.discard(staged)
+        await #expect(throws: StoreError.entityTooLarge(limit: 5)) {
+            _ = try await f.store.stage(Chunks([ByteBuffer(string: "123456")]), plan: HashingPlan(), maxSize: 5)
+        }
+        // Nothing staged survives: both temporary files are gone.
+        #expect((try FileManager.default.contentsOfDirectory(atPath: f.directory + "/blobs/tmp")).isEmpty)
+        await f.cleanup()
+    }
+
+    @Test func sweepRemovesOrphansAndTemporaries() async throws {
+        let f = try StoreFixture()
+        let bucket = try await f.store.createBucket("bkt")
+        try await f.put(bucket, "kept", "data")
+        // A crash after the blob was renamed but before the index commit leaves an orphan;
+        // a crash mid-upload leaves a temporary file.
+        let orphan = try await f.store.stage(Chunks([ByteBuffer(string: "orphan")]), plan: HashingPlan(), maxSize: 100)
+        try await orphan.writer.commit()
+        _ = try await f.store.stage(Chunks([ByteBuffer(string: "partial")]), plan: HashingPlan(), maxSize: 100)
+        #expect(f.blobFiles().count == 2)
+        let swept = try await f.store.blobs.sweep { ids throws(StoreError) in try await f.index.referencedBlobs(among: ids) }
+        #expect(swept.orphans == 1 && swept.temporary == 1)
+        #expect(f.blobFiles().count == 1)
+        #expect(try await f.read(bucket, "kept") == "data")
+        await f.cleanup()
+    }
+
+    @Test func concurrentOverwritesNeverMix() async throws {
+        let f = try StoreFixture()
+        let bucket = try await f.store.createBucket("bkt")
+        let bodies = (0..<16).map { i in String(repeating: Character(UnicodeScalar(UInt8(65 + i))), count: 200_000) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for body in bodies {
+                group.addTask {
+                    let chunks = stride(from: 0, to: body.utf8.count, by: 8192).map { start in
+                        ByteBuffer(string: String(body.dropFirst(start).prefix(8192)))
+                    }
+                    let staged = try await f.store.stage(Chunks(chunks), plan: HashingPlan(), maxSize: 1 << 30)
+                    _ = try await f.store.commit(staged, bucket: bucket, key: "hot", attributes: ObjectAttributes())
+                }
+            }
+            try await group.waitForAll()
+        }
+        let final = try await f.read(bucket, "hot")
+        #expect(bodies.contains(final))
+        #expect(f.blobFiles().count == 1)
+        await f.cleanup()
+    }
+}

@@ -1,0 +1,113 @@
+import Testing
+
+@testable import S3Model
+
+@Suite struct XMLTests {
+    @Test func parsesCreateBucketConfiguration() throws {
+        let doc = try XMLDocument.parse("""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+              <!-- a comment -->
+              <LocationConstraint>eu-west-1</LocationConstraint>
+            </CreateBucketConfiguration>
+            """)
+        #expect(doc.name == "CreateBucketConfiguration")
+        #expect(doc.attributes["xmlns"] == "http://s3.amazonaws.com/doc/2006-03-01/")
+        #expect(doc.value("LocationConstraint") == "eu-west-1")
+    }
+
+    @Test func resolvesEntitiesCDATAAndPrefixes() throws {
+        let doc = try XMLDocument.parse("<s3:Delete xmlns:s3='x'><s3:Object><Key>a&amp;b&lt;&#x41;&#66;<![CDATA[<raw>]]></Key></s3:Object><Quiet/></s3:Delete>")
+        #expect(doc.name == "Delete")
+        #expect(doc.child("Object")?.value("Key") == "a&b<AB<raw>")
+        #expect(doc.child("Quiet")?.text == "")
+    }
+
+    @Test func rejectsMalformedAndDTDs() {
+        for text in [
+            "", "<a>", "<a></b>", "<a><b></a></b>", "<a/><b/>", "text", "<a x=1/>", "<a>&bogus;</a>",
+            "<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>", "<a><!DOCTYPE b></a>",
+            String(repeating: "<a>", count: 100) + String(repeating: "</a>", count: 100),
+        ] {
+            #expect(throws: XMLDocument.ParseError.self, "\(text.prefix(40))") { try XMLDocument.parse(text) }
+        }
+    }
+
+    @Test func writerEscapes() {
+        var xml = XMLWriter()
+        xml.group("R", namespace: XMLWriter.s3Namespace) { x in
+            x.element("Key", "a<b>&\"c'\u{1}")
+            x.element("N", 5)
+            x.element("T", true)
+        }
+        #expect(xml.output.hasSuffix("<R xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Key>a&lt;b&gt;&amp;&quot;c&apos;&#x1;</Key><N>5</N><T>true</T></R>"))
+        // What the writer escapes the reader restores.
+        let parsed = try? XMLDocument.parse(xml.output)
+        #expect(parsed?.value("Key") == "a<b>&\"c'\u{1}")
+    }
+}
+
+@Suite struct WireFormatTests {
+    @Test func httpDates() {
+        #expect(HTTPDate.rfc1123(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777)
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == 784_111_777)
+        #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == 784_111_777)
+        #expect(HTTPDate.parse("yesterday") == nil)
+        #expect(HTTPDate.iso8601(milliseconds: 1_255_369_830_007) == "2009-10-12T17:50:30.007Z")
+    }
+
+    @Test func byteRanges() {
+        #expect(ByteRangeRequest(header: "bytes=0-9")?.resolve(size: 100) == 0...9)
+        #expect(ByteRangeRequest(header: "bytes=90-")?.resolve(size: 100) == 90...99)
+        #expect(ByteRangeRequest(header: "bytes=-10")?.resolve(size: 100) == 90...99)
+        #expect(ByteRangeRequest(header: "bytes=-500")?.resolve(size: 100) == 0...99)
+        #expect(ByteRangeRequest(header: "bytes=50-500")?.resolve(size: 100) == 50...99)
+        #expect(ByteRangeRequest(header: "bytes=100-")?.resolve(size: 100) == nil)
+        #expect(ByteRangeRequest(header: "bytes=0-")?.resolve(size: 0) == nil)
+        #expect(ByteRangeRequest(header: "bytes=-0")?.resolve(size: 10) == nil)
+        // Not a single valid range: ignored, the whole object is served.
+        #expect(ByteRangeRequest(header: "bytes=5-1") == nil)
+        #expect(ByteRangeRequest(header: "bytes=0-1,3-4") == nil)
+        #expect(ByteRangeRequest(header: "items=0-1") == nil)
+        #expect(ByteRangeRequest(header: "bytes=a-b") == nil)
+    }
+
+    @Test func base64() {
+        for bytes: [UInt8] in [[], [0], [0, 1], [0, 1, 2], [255, 254, 253, 252], Array(0...255)] {
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+        }
+        #expect(Base64.encode(Array("hello".utf8)) == "aGVsbG8=")
+        #expect(Base64.decode("aGVsbG8") == nil)
+        #expect(Base64.decode("a=GV") == nil)
+        #expect(Base64.decode("****") == nil)
+    }
+
+    @Test func preconditionsFollowS3Order() {
+        let etag = "\"abc\""
+        let t: Int64 = 784_111_777
+        let before = "Sun, 06 Nov 1994 08:49:36 GMT"
+        let at = "Sun, 06 Nov 1994 08:49:37 GMT"
+        func eval(_ p: Preconditions) -> PreconditionOutcome { p.evaluate(etag: etag, lastModified: t) }
+        #expect(eval(Preconditions()) == .proceed)
+        #expect(eval(Preconditions(ifMatch: "\"abc\"")) == .proceed)
+        #expect(eval(Preconditions(ifMatch: "abc")) == .proceed)
+        #expect(eval(Preconditions(ifMatch: "\"x\", \"abc\"")) == .proceed)
+        #expect(eval(Preconditions(ifMatch: "*")) == .proceed)
+        #expect(eval(Preconditions(ifMatch: "\"x\"")) == .failed("If-Match"))
+        #expect(eval(Preconditions(ifUnmodifiedSince: before)) == .failed("If-Unmodified-Since"))
+        #expect(eval(Preconditions(ifUnmodifiedSince: at)) == .proceed)
+        // If-Match true wins over If-Unmodified-Since false.
+        #expect(eval(Preconditions(ifMatch: etag, ifUnmodifiedSince: before)) == .proceed)
+        #expect(eval(Preconditions(ifNoneMatch: etag)) == .notModified)
+        #expect(eval(Preconditions(ifNoneMatch: "\"x\"")) == .proceed)
+        #expect(eval(Preconditions(ifModifiedSince: at)) == .notModified)
+        #expect(eval(Preconditions(ifModifiedSince: before)) == .proceed)
+        // If-None-Match false (no match) wins over If-Modified-Since.
+        #expect(eval(Preconditions(ifNoneMatch: "\"x\"", ifModifiedSince: at)) == .proceed)
+        // 412 is decided before 304.
+        #expect(eval(Preconditions(ifMatch: "\"x\"", ifNoneMatch: etag)) == .failed("If-Match"))
+        // An unparsable date is ignored.
+        #expect(eval(Preconditions(ifModifiedSince: "garbage")) == .proceed)
+    }
+}

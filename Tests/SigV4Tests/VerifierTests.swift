@@ -1,0 +1,156 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import SigV4
+
+/// Refusals: each malformed or wrong request fails with the code the S3 layer maps to its error.
+@Suite struct VerifierTests {
+    static let key = "FLOEKEY"
+    static let secret = "floe-secret-key"
+    static let now = AmzDate.parse("20261122T120000Z")!
+
+    /// A correctly signed GET for `path` at `time`, as a client would produce it.
+    static func signedRequest(path: String = "/bucket/key", amzDate: String = "20261122T120000Z", secret: String = secret, extra: [(String, String)] = []) -> [(String, String)] {
+        var headers = [("host", "127.0.0.1:9000"), ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), ("x-amz-date", amzDate)] + extra
+        let decoded = URIEncoding.decode(path)!
+        let auth = SigV4Signer.authorization(
+            method: "GET", decodedPath: decoded, query: [], headers: headers.map { (name: $0.0, value: $0.1) },
+            payloadHash: "UNSIGNED-PAYLOAD", credentials: SigV4Credentials(accessKey: key, secretKey: secret),
+            scope: CredentialScope(date: String(amzDate.prefix(8)), region: "us-east-1", service: "s3"), amzDate: amzDate)
+        headers.append(("authorization", auth))
+        return headers
+    }
+
+    static func incoming(_ headers: [(String, String)], path: String = "/bucket/key", query: [(String, String)] = []) -> IncomingRequest {
+        IncomingRequest(method: "GET", rawPath: path, query: query.map { (name: $0.0, value: $0.1) }) { name in
+            headers.filter { $0.0 == name }.map(\.1)
+        }
+    }
+
+    func authenticate(_ request: IncomingRequest, now: Int64 = now) throws(SigV4Error) -> AuthenticationResult {
+        try SigV4Verifier().authenticate(request, now: now) { $0 == Self.key ? Self.secret : nil }
+    }
+
+    func code(_ body: () throws -> Void) -> SigV4Error.Code? {
+        do { try body() } catch { return (error as? SigV4Error)?.code }
+        return nil
+    }
+
+    @Test func acceptsOwnSignature() throws {
+        guard case .verified(let v) = try authenticate(Self.incoming(Self.signedRequest())) else { Issue.record("anonymous"); return }
+        #expect(v.accessKey == Self.key)
+        #expect(v.payload == .unsigned)
+    }
+
+    @Test func keysWithReservedCharactersVerifyEncodedEitherWay() throws {
+        // The canonical URI is the decoded path encoded once; clients that escape more or fewer
+        // characters on the wire still sign the same canonical form.
+        let key = "/bucket/dir a=b/x+y@z~!é.txt"
+        let headers = Self.signedRequest(path: URIEncoding.encode(key, keepSlash: true))
+        for wire in [URIEncoding.encode(key, keepSlash: true), "/bucket/dir%20a%3Db/x%2By%40z~%21%C3%A9.txt", "/bucket/dir%20a=b/x%2By@z~!%C3%A9.txt"] {
+            guard case .verified = try authenticate(Self.incoming(headers, path: wire)) else { Issue.record("anonymous"); return }
+        }
+    }
+
+    @Test func anonymousWithoutAuthorization() throws {
+        guard case .anonymous = try authenticate(Self.incoming([("host", "h")])) else { Issue.record("not anonymous"); return }
+    }
+
+    @Test func wrongSecretIsSignatureDoesNotMatch() {
+        #expect(code { _ = try authenticate(Self.incoming(Self.signedRequest(secret: "other"))) } == .signatureDoesNotMatch)
+    }
+
+    @Test func tamperedHeaderIsSignatureDoesNotMatch() {
+        var headers = Self.signedRequest(extra: [("x-amz-meta-a", "1")])
+        headers[3] = ("x-amz-meta-a", "2")
+        #expect(code { _ = try authenticate(Self.incoming(headers)) } == .signatureDoesNotMatch)
+    }
+
+    @Test func unknownKeyIsInvalidAccessKeyId() {
+        let headers = Self.signedRequest().map { $0.0 == "authorization" ? ($0.0, $0.1.replacingFirst(Self.key, with: "NOPE")) : $0 }
+        #expect(code { _ = try authenticate(Self.incoming(headers)) } == .invalidAccessKeyId)
+    }
+
+    @Test func clockSkewBeyondFifteenMinutes() {
+        let headers = Self.signedRequest()
+        #expect(code { _ = try authenticate(Self.incoming(headers), now: Self.now + 901) } == .requestTimeTooSkewed)
+        #expect(code { _ = try authenticate(Self.incoming(headers), now: Self.now - 901) } == .requestTimeTooSkewed)
+        #expect(code { _ = try authenticate(Self.incoming(headers), now: Self.now + 899) } == nil)
+    }
+
+    @Test func malformedAuthorizationHeaders() {
+        for value in [
+            "AWS4-HMAC-SHA256 Credential=FLOEKEY/20261122/us-east-1/s3/aws4_request, Signature=abc",
+            "AWS4-HMAC-SHA256 Credential=FLOEKEY/2026/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc",
+            "AWS4-HMAC-SHA256 Credential=FLOEKEY, SignedHeaders=host, Signature=abc",
+            "AWS4-HMAC-SHA256 garbage",
+            "AWS4-HMAC-SHA256 Credential=FLOEKEY/20261122/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=abc",
+        ] {
+            let headers = [("host", "h"), ("x-amz-date", "20261122T120000Z"), ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), ("authorization", value)]
+            #expect(code { _ = try authenticate(Self.incoming(headers)) } == .authorizationHeaderMalformed, "\(value)")
+        }
+    }
+
+    @Test func missingContentSHA256Header() {
+        let headers = Self.signedRequest().filter { $0.0 != "x-amz-content-sha256" }
+        #expect(code { _ = try authenticate(Self.incoming(headers)) } == .missingSecurityHeader)
+    }
+
+    @Test func invalidContentSHA256Value() {
+        let headers = Self.signedRequest().map { $0.0 == "x-amz-content-sha256" ? ($0.0, "not-a-hash") : $0 }
+        #expect(code { _ = try authenticate(Self.incoming(headers)) } == .invalidContentSHA256)
+    }
+
+    @Test func signatureV2IsRefused() {
+        #expect(code { _ = try authenticate(Self.incoming([("host", "h"), ("authorization", "AWS FLOEKEY:abc")])) } == .unsupportedAlgorithm)
+    }
+
+    @Test func presignedExpiryLimits() {
+        func presigned(expires: String) -> IncomingRequest {
+            Self.incoming([("host", "h")], query: [
+                ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", "FLOEKEY/20261122/us-east-1/s3/aws4_request"),
+                ("X-Amz-Date", "20261122T120000Z"), ("X-Amz-Expires", expires), ("X-Amz-SignedHeaders", "host"),
+                ("X-Amz-Signature", "00"),
+            ])
+        }
+        #expect(code { _ = try authenticate(presigned(expires: "604801")) } == .authorizationQueryParametersError)
+        #expect(code { _ = try authenticate(presigned(expires: "abc")) } == .authorizationQueryParametersError)
+        #expect(code { _ = try authenticate(presigned(expires: "604800")) } == .signatureDoesNotMatch)
+        #expect(code { _ = try authenticate(presigned(expires: "60"), now: Self.now + 61) } == .requestExpired)
+        #expect(code { _ = try authenticate(presigned(expires: "60"), now: Self.now - 3600) } == .requestNotYetValid)
+        let missing = Self.incoming([("host", "h")], query: [("X-Amz-Algorithm", "AWS4-HMAC-SHA256")])
+        #expect(code { _ = try authenticate(missing) } == .authorizationQueryParametersError)
+    }
+
+    @Test func constantTimeComparison() {
+        #expect(constantTimeEquals("abc", "abc"))
+        #expect(!constantTimeEquals("abc", "abd"))
+        #expect(!constantTimeEquals("abc", "abcd"))
+        #expect(!constantTimeEquals("", "a"))
+    }
+
+    @Test func amzDateRoundTrip() {
+        for text in ["19700101T000000Z", "20000229T235959Z", "20261122T120000Z", "20991231T000001Z"] {
+            #expect(AmzDate.format(AmzDate.parse(text)!) == text)
+        }
+        #expect(AmzDate.parse("20261322T120000Z") == nil)
+        #expect(AmzDate.parse("2026-11-22T12:00:00Z") == nil)
+    }
+
+    @Test func uriEncoding() {
+        #expect(URIEncoding.encode("a b+c=d/é~", keepSlash: true) == "a%20b%2Bc%3Dd/%C3%A9~")
+        #expect(URIEncoding.encode("a/b") == "a%2Fb")
+        #expect(URIEncoding.decode("a%20b%2Bc") == "a b+c")
+        #expect(URIEncoding.decode("a+b", plusAsSpace: true) == "a b")
+        #expect(URIEncoding.decode("%zz") == nil)
+        #expect(URIEncoding.decode("%FF") == nil)
+    }
+}
+
+extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = self.range(of: target) else { return self }
+        return self.replacingCharacters(in: range, with: replacement)
+    }
+}
