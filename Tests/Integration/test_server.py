@@ -1,0 +1,138 @@
+"""The server process: health, metrics, request log, graceful shutdown, generated root credentials."""
+import http.client
+import os
+import urllib.parse
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+import requests
+
+from floe_harness import FloeServer, free_port, new_server
+
+
+def test_health_and_metrics(server, s3, bucket):
+    assert requests.get(server.endpoint + "/floe/health/live").status_code == 200
+    assert requests.get(server.endpoint + "/floe/health/ready").status_code == 200
+    s3.put_object(Bucket=bucket, Key="m", Body=b"12345")
+    s3.get_object(Bucket=bucket, Key="m")["Body"].read()
+    text = requests.get(server.endpoint + "/floe/metrics").text
+    assert re.search(r'floe_s3_requests_total\{operation="PutObject",status="200"\} \d+', text)
+    assert re.search(r'floe_s3_request_duration_seconds_bucket\{operation="GetObject",le="\+Inf"\} \d+', text)
+    assert re.search(r"floe_s3_received_bytes_total [1-9]\d*", text)
+    assert re.search(r"floe_objects [1-9]", text) and re.search(r"floe_buckets [1-9]", text)
+    log = server.log()
+    assert re.search(rf"bucket={bucket} .*key=m .*operation=PutObject .*status=200", log)
+    assert "floe-test-secret-1234" not in log
+
+
+def test_generated_root_credentials_are_printed_once():
+    data = tempfile.mkdtemp(prefix="floe-root-")
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FLOE_ROOT")}
+        binary = os.environ.get("FLOE_BINARY")
+        outputs = []
+        for _ in range(2):
+            port = free_port()
+            process = subprocess.Popen([binary, "server", "--data", data + "/d", "--s3-address", f"127.0.0.1:{port}"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/floe/health/ready", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    time.sleep(0.1)
+            process.send_signal(signal.SIGTERM)
+            out, _ = process.communicate(timeout=30)
+            assert process.returncode == 0
+            outputs.append(out.decode())
+        user = re.search(r"FLOE_ROOT_USER=(\S+)", outputs[0]).group(1)
+        password = re.search(r"FLOE_ROOT_PASSWORD=(\S+)", outputs[0]).group(1)
+        assert len(user) == 20 and len(password) == 40
+        assert "FLOE_ROOT_PASSWORD" not in outputs[1] and password not in outputs[1]
+        stored = data + "/d/meta/root-credentials"
+        assert oct(os.stat(stored).st_mode & 0o777) == "0o600"
+        import boto3
+        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=user, aws_secret_access_key=password, region_name="us-east-1")
+        process = subprocess.Popen([binary, "server", "--data", data + "/d", "--s3-address", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, env=env)
+        try:
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                try:
+                    s3.list_buckets()
+                    break
+                except Exception:
+                    time.sleep(0.1)
+            assert s3.list_buckets()["Buckets"] == []
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_sigterm_finishes_in_flight_requests():
+    instance = new_server()
+    try:
+        s3 = instance.boto3()
+        s3.create_bucket(Bucket="drain")
+        payload = os.urandom(8 * 1024 * 1024)
+        results = {}
+
+        def slow_upload():
+            # Send the body slowly so the request is in flight when SIGTERM arrives.
+            url = urllib.parse.urlsplit(instance.presign("PUT", "drain", "inflight"))
+            connection = http.client.HTTPConnection("127.0.0.1", instance.port, timeout=60)
+            connection.putrequest("PUT", url.path + "?" + url.query)
+            connection.putheader("Content-Length", str(len(payload)))
+            connection.endheaders()
+            for i in range(0, len(payload), 1024 * 1024):
+                connection.send(payload[i:i + 1024 * 1024])
+                time.sleep(0.15)
+            results["status"] = connection.getresponse().status
+
+        thread = threading.Thread(target=slow_upload)
+        thread.start()
+        time.sleep(0.4)
+        instance.process.send_signal(signal.SIGTERM)
+        thread.join(timeout=60)
+        instance.process.wait(timeout=60)
+        assert instance.process.returncode == 0
+        assert results.get("status") == 200
+        instance.process = None
+        instance.port = 0
+        instance.start()
+        assert instance.boto3().get_object(Bucket="drain", Key="inflight")["Body"].read() == payload
+    finally:
+        instance.cleanup()
+
+
+def test_virtual_host_style():
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    instance = new_server(FLOE_DOMAIN="s3.floe.test")
+    try:
+        instance.boto3().create_bucket(Bucket="vhost")
+
+        def virtual(method, key, body=b""):
+            # Sign for bucket.<domain> as a virtual-host client would, then deliver to loopback.
+            host = f"vhost.s3.floe.test:{instance.port}"
+            request = AWSRequest(method=method, url=f"http://{host}/{key}", data=body, headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+            SigV4Auth(Credentials("floetestroot", "floe-test-secret-1234"), "s3", "us-east-1").add_auth(request)
+            headers = dict(request.headers)
+            headers["Host"] = host
+            return requests.request(method, f"{instance.endpoint}/{key}", headers=headers, data=body)
+
+        assert virtual("PUT", "dir/file.txt", b"virtual").status_code == 200
+        assert virtual("GET", "dir/file.txt").content == b"virtual"
+        assert instance.boto3().get_object(Bucket="vhost", Key="dir/file.txt")["Body"].read() == b"virtual"
+        assert b"<Key>dir/file.txt</Key>" in virtual("GET", "").content
+    finally:
+        instance.cleanup()

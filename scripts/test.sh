@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs Floe's whole test suite: build, Swift unit tests, then integration tests that start the
+# real `floe` binary on loopback ports and drive it with aws-cli, boto3, s3cmd and curl.
+# Installs what it needs (a project-local Python virtualenv with pinned clients); safe to run twice.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "swift build"
+swift build
+
+step "swift test (unit tests)"
+swift test
+
+step "python virtualenv with pinned clients (.venv)"
+VENV="$ROOT/.venv"
+REQS="$ROOT/Tests/Integration/requirements.txt"
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+STAMP="$VENV/.requirements.sha256"
+WANT="$(sha256sum "$REQS" | cut -d' ' -f1)"
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQS"
+    echo "$WANT" > "$STAMP"
+fi
+command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
+
+step "integration tests (real binary, real clients)"
+export FLOE_BINARY="$ROOT/.build/debug/floe"
+export PATH="$VENV/bin:$PATH"
+cd "$ROOT/Tests/Integration"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
