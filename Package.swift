@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "ObjectStore",
             dependencies: [
-                "S3Model",
+                "SigV4",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,10 +96,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strictSettings),
-        .testTarget(name: "S3ModelTests", dependencies: ["S3Model"], swiftSettings: strictSettings),
+        .testTarget(name: "S3ModelTests", dependencies: ["S3Model", "SigV4"], swiftSettings: strictSettings),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "ObjectIndexSQLite", "S3Model"],
+            dependencies: ["ObjectStore", "ObjectIndexSQLite", "SigV4"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,5 +1,5 @@
 import Crypto
-import S3Model
+import SigV4
 
 /// The additional checksums S3 supports (`x-amz-checksum-<name>`), values base64 of the big-endian digest.
 public enum ChecksumAlgorithm: String, Sendable, CaseIterable, Codable, Hashable {

@@ -1,6 +1,5 @@
 import Crypto
 import NIOCore
-import S3Model
 
 /// Which digests to compute while the body streams in. MD5 is always computed (it is the ETag).
 public struct HashingPlan: Sendable {

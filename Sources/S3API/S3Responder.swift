@@ -178,10 +178,23 @@ public struct S3Responder: HTTPResponder {
     func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String) throws -> S3Call {
         let headers = request.headers
         let authority = request.head.authority
+        // SigV2's canonical resource names the bucket even for virtual-host requests, and a
+        // bucket-level request as `/bucket/`.
+        var v2Path = target.rawPath
+        if let bucket = target.bucket {
+            let isVirtualHost = RequestTarget.virtualHostBucket(host: authority, domains: configuration.domains) != nil
+            if target.key == nil {
+                v2Path = "/" + bucket + "/"
+            } else if isVirtualHost {
+                v2Path = "/" + bucket + target.rawPath
+            }
+        }
         let incoming = IncomingRequest(
             method: request.method.rawValue,
             rawPath: target.rawPath,
-            query: target.query
+            query: target.query,
+            headerNames: headers.map { $0.name.canonicalName },
+            v2ResourcePath: v2Path
         ) { name in
             if name == "host" { return authority.map { [$0] } ?? [] }
             guard let field = HTTPField.Name(name) else { return [] }

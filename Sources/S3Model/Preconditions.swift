@@ -1,3 +1,5 @@
+import SigV4
+
 /// Evaluation of If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since for GET
 /// and HEAD, in the order RFC 9110 §13.2.2 and S3 apply them: If-Match (else
 /// If-Unmodified-Since) can fail with 412 first; then If-None-Match (else If-Modified-Since)

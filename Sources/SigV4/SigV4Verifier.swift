@@ -9,11 +9,20 @@ public struct IncomingRequest {
     public var query: [(name: String, value: String)]
     /// Every value sent for a lower-case header name; `host` must be included.
     public var headerValues: (String) -> [String]
+    /// Every header name sent, lower-case (SigV2 signs all `x-amz-*` headers).
+    public var headerNames: [String]
+    /// `/bucket/key` as sent, also for virtual-host requests (SigV2's canonical resource).
+    public var v2ResourcePath: String
 
-    public init(method: String, rawPath: String, query: [(name: String, value: String)], headerValues: @escaping (String) -> [String]) {
+    public init(
+        method: String, rawPath: String, query: [(name: String, value: String)], headerNames: [String] = [],
+        v2ResourcePath: String? = nil, headerValues: @escaping (String) -> [String]
+    ) {
         self.method = method
         self.rawPath = rawPath
         self.query = query
+        self.headerNames = headerNames
+        self.v2ResourcePath = v2ResourcePath ?? rawPath
         self.headerValues = headerValues
     }
 
@@ -42,7 +51,8 @@ public enum PayloadMode: Sendable, Equatable {
 
 public struct VerifiedRequest: Sendable {
     public var accessKey: String
-    public var scope: CredentialScope
+    /// The SigV4 credential scope; nil for SigV2.
+    public var scope: CredentialScope?
     public var payload: PayloadMode
     public var isPresigned: Bool
     public var securityToken: String?
@@ -77,7 +87,7 @@ public struct SigV4Verifier: Sendable {
     ) throws(SigV4Error) -> AuthenticationResult {
         if let authorization = request.header("authorization") {
             if authorization.hasPrefix("AWS ") {
-                throw SigV4Error(.unsupportedAlgorithm, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+                return .verified(try verifyV2Header(authorization, request, now: now, secretForAccessKey: secretForAccessKey))
             }
             return .verified(try verifyHeader(authorization, request, now: now, secretForAccessKey: secretForAccessKey))
         }
@@ -85,7 +95,7 @@ public struct SigV4Verifier: Sendable {
             return .verified(try verifyPresigned(request, now: now, secretForAccessKey: secretForAccessKey))
         }
         if request.queryValue("Signature") != nil || request.queryValue("AWSAccessKeyId") != nil {
-            throw SigV4Error(.unsupportedAlgorithm, "Query-string authentication version 2 is not supported. Please use AWS4-HMAC-SHA256.")
+            return .verified(try verifyV2Presigned(request, now: now, secretForAccessKey: secretForAccessKey))
         }
         return .anonymous
     }

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import S3Model
+import SigV4
 
 @Suite struct XMLTests {
     @Test func parsesCreateBucketConfiguration() throws {

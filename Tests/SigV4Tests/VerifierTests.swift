@@ -102,8 +102,29 @@ import Testing
         #expect(code { _ = try authenticate(Self.incoming(headers)) } == .invalidContentSHA256)
     }
 
-    @Test func signatureV2IsRefused() {
-        #expect(code { _ = try authenticate(Self.incoming([("host", "h"), ("authorization", "AWS FLOEKEY:abc")])) } == .unsupportedAlgorithm)
+    /// The S3 documentation's Signature Version 2 examples (object GET, header and query string).
+    @Test func signatureV2DocumentedExamples() throws {
+        let secrets = { (key: String) -> String? in key == "AKIAIOSFODNN7EXAMPLE" ? AWSPublishedVectorsTests.secret : nil }
+        let date = "Tue, 27 Mar 2007 19:36:42 +0000"
+        let headers = [("host", "johnsmith.s3.amazonaws.com"), ("date", date), ("authorization", "AWS AKIAIOSFODNN7EXAMPLE:bWq2s1WEIj+Ydj0vQ697zp+IXMU=")]
+        let header = IncomingRequest(method: "GET", rawPath: "/photos/puppy.jpg", query: [], headerNames: headers.map(\.0),
+                                     v2ResourcePath: "/johnsmith/photos/puppy.jpg") { name in headers.filter { $0.0 == name }.map(\.1) }
+        let at = HTTPDate.parse(date)!
+        guard case .verified(let v) = try SigV4Verifier().authenticate(header, now: at, secretForAccessKey: secrets) else { Issue.record("anonymous"); return }
+        #expect(v.accessKey == "AKIAIOSFODNN7EXAMPLE" && v.scope == nil)
+        #expect(code { _ = try SigV4Verifier().authenticate(header, now: at + 3600, secretForAccessKey: secrets) } == .requestTimeTooSkewed)
+
+        let query = [("AWSAccessKeyId", "AKIAIOSFODNN7EXAMPLE"), ("Expires", "1175139620"), ("Signature", "NpgCjnDzrM+WFzoENXmpNDUsSn8=")]
+        let presigned = IncomingRequest(method: "GET", rawPath: "/photos/puppy.jpg", query: query.map { (name: $0.0, value: $0.1) },
+                                        headerNames: ["host"], v2ResourcePath: "/johnsmith/photos/puppy.jpg") { name in
+            name == "host" ? ["johnsmith.s3.amazonaws.com"] : []
+        }
+        guard case .verified(let p) = try SigV4Verifier().authenticate(presigned, now: 1_175_139_000, secretForAccessKey: secrets) else { Issue.record("anonymous"); return }
+        #expect(p.isPresigned)
+        #expect(code { _ = try SigV4Verifier().authenticate(presigned, now: 1_175_139_621, secretForAccessKey: secrets) } == .requestExpired)
+        let tampered = IncomingRequest(method: "GET", rawPath: "/photos/kitten.jpg", query: query.map { (name: $0.0, value: $0.1) },
+                                       headerNames: ["host"], v2ResourcePath: "/johnsmith/photos/kitten.jpg") { _ in [] }
+        #expect(code { _ = try SigV4Verifier().authenticate(tampered, now: 1_175_139_000, secretForAccessKey: secrets) } == .signatureDoesNotMatch)
     }
 
     @Test func presignedExpiryLimits() {

@@ -4,6 +4,7 @@ import Identity
 import NIOCore
 import ObjectStore
 import S3Model
+import SigV4
 
 extension S3Responder {
     func listBuckets(_ call: S3Call) async throws -> Response {

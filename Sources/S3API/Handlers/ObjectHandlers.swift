@@ -3,6 +3,7 @@ import HTTPTypes
 import NIOCore
 import ObjectStore
 import S3Model
+import SigV4
 
 extension S3Responder {
     static let readChunk = 1 << 20
