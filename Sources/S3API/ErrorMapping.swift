@@ -15,9 +15,11 @@ enum ErrorMapping {
             return s3Error(error, key: key)
         case let error as SigV4Error:
             return s3Error(error)
-        default:
-            // The request body stream failed: the client went away or sent less than it announced.
+        case is BodyStreamError:
+            // The client went away or sent less than it announced.
             return .incompleteBody()
+        default:
+            return .internalError
         }
     }
 

@@ -131,11 +131,13 @@ def test_truncated_body_stores_nothing(server, s3, bucket):
         sock.sendall(head.encode() + b"x" * 40000)
         sock.shutdown(socket.SHUT_WR)
         sock.settimeout(10)
+        received = b""
         try:
-            while sock.recv(65536):
-                pass
+            while chunk := sock.recv(65536):
+                received += chunk
         except OSError:
             pass
+    assert received.startswith(b"HTTP/1.1 400") and b"<Code>IncompleteBody</Code>" in received
     assert server.signed("GET", f"/{bucket}/truncated").status_code == 404
 
 

@@ -52,7 +52,12 @@ extension S3Responder {
             throw S3Error.notImplemented("Object Lock is not supported yet.")
         }
         var request = call.request
-        let body = try await request.collectBody(upTo: 64 * 1024)
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: 64 * 1024)
+        } catch {
+            throw S3Error.malformedXML()
+        }
         if body.readableBytes > 0 {
             let document: XMLElement
             do {

@@ -34,7 +34,7 @@ extension S3Responder {
             var expectsTrailer = false
             if case .streamingSigned(let trailer) = verified.payload { expectsTrailer = trailer }
             if case .streamingUnsignedTrailer = verified.payload { expectsTrailer = true }
-            chunked = ChunkedBody(base: call.request.body, decoder: AWSChunkedDecoder(chain: verified.chunkChain, expectsTrailer: expectsTrailer))
+            chunked = ChunkedBody(base: ClientBody(call.request.body), decoder: AWSChunkedDecoder(chain: verified.chunkChain, expectsTrailer: expectsTrailer))
         } else {
             guard let lengthText = call.header(.contentLength) else { throw S3Error.missingContentLength() }
             guard let length = Int64(lengthText), length >= 0 else { throw S3Error.invalidArgument("Content-Length is not valid", name: "Content-Length", value: lengthText) }
@@ -48,7 +48,7 @@ extension S3Responder {
         if let chunked {
             staged = try await store.stage(chunked, plan: plan, maxSize: ObjectStore.maxSinglePutSize)
         } else {
-            staged = try await store.stage(call.request.body, plan: plan, maxSize: ObjectStore.maxSinglePutSize)
+            staged = try await store.stage(ClientBody(call.request.body), plan: plan, maxSize: ObjectStore.maxSinglePutSize)
         }
         stats.bytesIn = staged.size
         do {
@@ -214,16 +214,16 @@ struct ChunkedBody: AsyncSequence, Sendable {
         init(_ decoder: AWSChunkedDecoder) { self.decoder = decoder }
     }
 
-    let base: RequestBody
+    let base: ClientBody
     let state: State
 
-    init(base: RequestBody, decoder: AWSChunkedDecoder) {
+    init(base: ClientBody, decoder: AWSChunkedDecoder) {
         self.base = base
         self.state = State(decoder)
     }
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RequestBody.AsyncIterator
+        var base: ClientBody.AsyncIterator
         let state: State
         var pending: [ByteBuffer] = []
 
@@ -239,4 +239,32 @@ struct ChunkedBody: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: base.makeAsyncIterator(), state: state)
     }
+}
+
+/// The request body as received from the connection. A failure of the stream itself (the
+/// client went away, the connection broke mid-body) surfaces as `BodyStreamError`, which is the
+/// client's fault (IncompleteBody), unlike any other error during an upload.
+struct ClientBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: RequestBody
+
+    init(_ base: RequestBody) { self.base = base }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+
+        mutating func next() async throws -> ByteBuffer? {
+            do {
+                return try await base.next()
+            } catch {
+                throw BodyStreamError(underlying: "\(error)")
+            }
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator()) }
+}
+
+struct BodyStreamError: Error {
+    let underlying: String
 }
