@@ -97,6 +97,13 @@ let package = Package(
         ),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "S3ModelTests", dependencies: ["S3Model", "SigV4"], swiftSettings: strictSettings),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "S3APITests",
+            dependencies: ["S3API", "S3Model", "SigV4", "ObjectStore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "FloeServerTests", dependencies: ["FloeServer"], swiftSettings: strictSettings),
         .testTarget(
             name: "ObjectStoreTests",
             dependencies: ["ObjectStore", "ObjectIndexSQLite", "SigV4"],

@@ -1,0 +1,95 @@
+import HTTPTypes
+import ObjectStore
+import S3Model
+import SigV4
+import Testing
+
+@testable import S3API
+
+@Suite struct RoutingTests {
+    func target(_ path: String, host: String? = nil, domains: [String] = []) throws -> RequestTarget {
+        try RequestTarget.parse(requestTarget: path, host: host, domains: domains)
+    }
+
+    @Test func pathStyle() throws {
+        let root = try target("/")
+        #expect(root.bucket == nil && root.key == nil)
+        let bucket = try target("/photos?list-type=2&prefix=a%2Fb")
+        #expect(bucket.bucket == "photos" && bucket.key == nil)
+        #expect(bucket.value("prefix") == "a/b")
+        #expect(try target("/photos/").key == nil)
+        // The key is decoded exactly once and otherwise kept as is.
+        let key = try target("/photos/a%20b/..%2F..//c%2Bd%25")
+        #expect(key.bucket == "photos")
+        #expect(key.key == "a b/../..//c+d%")
+        #expect(key.rawPath == "/photos/a%20b/..%2F..//c%2Bd%25")
+        #expect(try target("/b/dir/").key == "dir/")
+    }
+
+    @Test func virtualHostStyle() throws {
+        let t = try target("/dir/file.txt", host: "photos.s3.floe.test:9000", domains: ["s3.floe.test"])
+        #expect(t.bucket == "photos" && t.key == "dir/file.txt")
+        let bare = try target("/photos/x", host: "s3.floe.test:9000", domains: ["s3.floe.test"])
+        #expect(bare.bucket == "photos" && bare.key == "x")
+        let ip = try target("/photos/x", host: "127.0.0.1:9000", domains: ["s3.floe.test"])
+        #expect(ip.bucket == "photos")
+    }
+
+    @Test func malformedTargetsAreInvalidURI() {
+        for bad in ["/b/%zz", "/b?x=%E0%A4", "relative"] {
+            #expect(throws: S3Error.self, "\(bad)") { try target(bad) }
+        }
+    }
+
+    @Test func operations() throws {
+        func op(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:]) throws -> Operation {
+            Operation.resolve(method: method, target: try target(path), headers: headers)
+        }
+        #expect(try op(.get, "/") == .listBuckets)
+        #expect(try op(.get, "/b") == .listObjects)
+        #expect(try op(.get, "/b?list-type=2") == .listObjectsV2)
+        #expect(try op(.get, "/b?location") == .getBucketLocation)
+        #expect(try op(.get, "/b?versioning") == .getBucketVersioning)
+        #expect(try op(.put, "/b") == .createBucket)
+        #expect(try op(.head, "/b") == .headBucket)
+        #expect(try op(.delete, "/b") == .deleteBucket)
+        #expect(try op(.put, "/b/k") == .putObject)
+        #expect(try op(.get, "/b/k?unknown-param=1") == .getObject)
+        #expect(try op(.get, "/b/k?tagging") == .notImplemented)
+        #expect(try op(.put, "/b/k", headers: [HTTPField.Name("x-amz-copy-source")!: "/a/b"]) == .notImplemented)
+        #expect(try op(.post, "/b/k?uploads") == .notImplemented)
+        #expect(try op(.patch, "/b/k") == .methodNotAllowed)
+    }
+
+    @Test func continuationTokensRoundTrip() {
+        for marker in ["a", "dir/", "é/ü", "with space+plus"] {
+            #expect(ContinuationToken.decode(ContinuationToken.encode(marker)) == marker)
+        }
+        #expect(ContinuationToken.decode("garbage") == nil)
+        #expect(ContinuationToken.decode("") == nil)
+    }
+
+    @Test func taggingHeader() throws {
+        let tags = try TagSet.parse(query: "a=1&b=two%20words&c=")
+        #expect(tags.map(\.name) == ["a", "b", "c"])
+        #expect(tags.map(\.value) == ["1", "two words", ""])
+        #expect(throws: S3Error.self) { try TagSet.parse(query: (0..<11).map { "k\($0)=v" }.joined(separator: "&")) }
+        #expect(throws: S3Error.self) { try TagSet.parse(query: "a=1&a=2") }
+        #expect(throws: S3Error.self) { try TagSet.parse(query: String(repeating: "k", count: 129) + "=v") }
+    }
+
+    @Test func uploadIntegrityHeaders() throws {
+        let crc = HTTPField.Name("x-amz-checksum-crc32")!
+        let sdk = HTTPField.Name("x-amz-sdk-checksum-algorithm")!
+        let ok = try UploadIntegrity(headers: [crc: "DUoRhQ==", sdk: "CRC32"], payload: .unsigned)
+        #expect(ok.checksumAlgorithms == [.crc32])
+        #expect(ok.headerChecksums[.crc32] == "DUoRhQ==")
+        #expect(throws: S3Error.invalidDigest()) { try UploadIntegrity(headers: [HTTPField.Name("Content-MD5")!: "xx"], payload: .unsigned) }
+        #expect(throws: S3Error.self) { try UploadIntegrity(headers: [crc: "DUoRhQ==", sdk: "SHA256"], payload: .unsigned) }
+        #expect(throws: S3Error.self) { try UploadIntegrity(headers: [sdk: "CRC32"], payload: .unsigned) }
+        #expect(throws: S3Error.self) { try UploadIntegrity(headers: [crc: "too-long-for-crc32=="], payload: .unsigned) }
+        let trailer = try UploadIntegrity(headers: [HTTPField.Name("x-amz-trailer")!: "x-amz-checksum-crc64nvme"], payload: .streamingUnsignedTrailer)
+        #expect(trailer.trailerAlgorithm == .crc64nvme)
+        #expect(throws: S3Error.self) { try UploadIntegrity(headers: [HTTPField.Name("x-amz-trailer")!: "x-amz-checksum-crc32"], payload: .unsigned) }
+    }
+}
