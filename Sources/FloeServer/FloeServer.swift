@@ -5,6 +5,7 @@ import Logging
 import ObjectIndexSQLite
 import ObjectStore
 import S3API
+import ServiceLifecycle
 
 /// The composition root: opens the stores, sweeps leftovers of a crash, and runs the S3
 /// listener until SIGTERM or SIGINT, then drains in-flight requests and returns.
@@ -52,7 +53,9 @@ public enum FloeServer {
             },
             logger: logger
         )
-        try await app.runService()
+        var running = app
+        running.addServices(UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger))
+        try await running.runService()
         await index.close()
         logger.info("stopped")
     }

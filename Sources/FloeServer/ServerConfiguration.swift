@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     public var rootUser: String?
     public var rootPassword: String?
     public var logLevel: String = "info"
+    /// Multipart uploads older than this many seconds are aborted (default 7 days).
+    public var multipartExpirySeconds: Int64 = 7 * 24 * 3600
 
     public init() {}
 
@@ -22,6 +24,12 @@ public struct ServerConfiguration: Sendable {
         if let v = environment["FLOE_ROOT_USER"], !v.isEmpty { rootUser = v }
         if let v = environment["FLOE_ROOT_PASSWORD"], !v.isEmpty { rootPassword = v }
         if let v = environment["FLOE_LOG_LEVEL"], !v.isEmpty { logLevel = v }
+        if let v = environment["FLOE_MULTIPART_EXPIRY"], !v.isEmpty {
+            guard let seconds = Int64(v), seconds > 0 else {
+                throw ConfigurationError(description: "FLOE_MULTIPART_EXPIRY must be a positive number of seconds")
+            }
+            multipartExpirySeconds = seconds
+        }
     }
 }
 

@@ -6,38 +6,8 @@ import ObjectStore
 public final class SQLiteObjectIndex: ObjectIndex {
     let database: SQLiteDatabase
 
-    static let migrations: [String] = [
-        """
-        CREATE TABLE buckets (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
-            region TEXT NOT NULL,
-            created_ms INTEGER NOT NULL,
-            versioning TEXT NOT NULL DEFAULT '',
-            object_count INTEGER NOT NULL DEFAULT 0,
-            byte_count INTEGER NOT NULL DEFAULT 0
-        ) STRICT;
-        CREATE TABLE versions (
-            id INTEGER PRIMARY KEY,
-            bucket_id INTEGER NOT NULL REFERENCES buckets(id),
-            key BLOB NOT NULL,
-            version_id TEXT NOT NULL,
-            is_latest INTEGER NOT NULL,
-            is_delete_marker INTEGER NOT NULL,
-            size INTEGER NOT NULL,
-            etag TEXT NOT NULL,
-            last_modified_ms INTEGER NOT NULL,
-            blob TEXT,
-            attributes TEXT NOT NULL
-        ) STRICT;
-        CREATE UNIQUE INDEX versions_latest ON versions(bucket_id, key) WHERE is_latest = 1;
-        CREATE UNIQUE INDEX versions_by_id ON versions(bucket_id, key, version_id);
-        CREATE INDEX versions_blob ON versions(blob) WHERE blob IS NOT NULL;
-        """
-    ]
-
     public init(path: String) throws {
-        database = try SQLiteDatabase(path: path, migrations: Self.migrations)
+        database = try SQLiteDatabase(path: path, migrations: IndexSchema.migrations)
     }
 
     public func close() async {
@@ -56,17 +26,13 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     // MARK: buckets
 
+    static let bucketColumns = "id, name, region, created_ms, versioning"
+
     static func bucket(from row: [SQLiteValue]) -> BucketRecord {
         BucketRecord(
-            id: row[0].int!,
-            name: row[1].string!,
-            region: row[2].string!,
-            createdAt: row[3].int!,
-            versioning: VersioningState(rawValue: row[4].string ?? "") ?? .unversioned
-        )
+            id: row[0].int!, name: row[1].string!, region: row[2].string!, createdAt: row[3].int!,
+            versioning: VersioningState(rawValue: row[4].string ?? "") ?? .unversioned)
     }
-
-    static let bucketColumns = "id, name, region, created_ms, versioning"
 
     public func createBucket(name: String, region: String, now: Milliseconds) async throws(StoreError) -> BucketRecord {
         try await run(write: true) { db in
@@ -85,9 +51,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func listBuckets() async throws(StoreError) -> [BucketRecord] {
-        try await run { db in
-            try db.query("SELECT \(Self.bucketColumns) FROM buckets ORDER BY name").map(Self.bucket(from:))
-        }
+        try await run { db in try db.query("SELECT \(Self.bucketColumns) FROM buckets ORDER BY name").map(Self.bucket(from:)) }
     }
 
     public func deleteBucket(named name: String) async throws(StoreError) {
@@ -95,109 +59,76 @@ public final class SQLiteObjectIndex: ObjectIndex {
             guard let id = try db.query("SELECT id FROM buckets WHERE name = ?", [.text(name)]).first?[0].int else {
                 throw StoreError.noSuchBucket(name)
             }
-            if try !db.query("SELECT 1 FROM versions WHERE bucket_id = ? LIMIT 1", [.integer(id)]).isEmpty {
+            if try !db.query("SELECT 1 FROM versions WHERE bucket_id = ? LIMIT 1", [.integer(id)]).isEmpty
+                || !db.query("SELECT 1 FROM uploads WHERE bucket_id = ? LIMIT 1", [.integer(id)]).isEmpty
+            {
                 throw StoreError.bucketNotEmpty(name)
             }
             try db.query("DELETE FROM buckets WHERE id = ?", [.integer(id)])
         }
     }
 
+    public func setVersioning(bucketID: Int64, _ state: VersioningState) async throws(StoreError) {
+        try await run(write: true) { db in
+            try db.query("UPDATE buckets SET versioning = ? WHERE id = ?", [.text(state.rawValue), .integer(bucketID)])
+        }
+    }
+
+    public func bucketTags(bucketID: Int64) async throws(StoreError) -> [MetadataEntry]? {
+        try await run { db in
+            guard let text = try db.query("SELECT tags FROM buckets WHERE id = ?", [.integer(bucketID)]).first?[0].string else { return nil }
+            return try JSONDecoder().decode([MetadataEntry].self, from: Data(text.utf8))
+        }
+    }
+
+    public func setBucketTags(bucketID: Int64, _ tags: [MetadataEntry]?) async throws(StoreError) {
+        try await run(write: true) { db in
+            let value: SQLiteValue = try tags.map { .text(String(decoding: try JSONEncoder().encode($0), as: UTF8.self)) } ?? .null
+            try db.query("UPDATE buckets SET tags = ? WHERE id = ?", [value, .integer(bucketID)])
+        }
+    }
+
     // MARK: versions
 
-    static let versionColumns = "key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, blob, attributes"
-
-    static func version(from row: [SQLiteValue]) throws -> ObjectVersion {
-        let attributes = try JSONDecoder().decode(ObjectAttributes.self, from: Data(row[8].bytes ?? []))
-        return ObjectVersion(
-            key: String(decoding: row[0].bytes ?? [], as: UTF8.self),
-            versionID: row[1].string!,
-            isLatest: row[2].int == 1,
-            isDeleteMarker: row[3].int == 1,
-            size: row[4].int!,
-            etag: row[5].string!,
-            lastModified: row[6].int!,
-            blobID: row[7].string,
-            attributes: attributes
-        )
-    }
-
-    static func encode(_ attributes: ObjectAttributes) throws -> String {
-        String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
-    }
-
-    /// Adjusts a bucket's object/byte counters by the change in its latest versions.
-    static func adjustUsage(_ db: SQLiteConnection, bucketID: Int64, removed: ObjectVersion?, added: ObjectVersion?) throws {
-        func contribution(_ v: ObjectVersion?) -> (Int64, Int64) {
-            guard let v, !v.isDeleteMarker else { return (0, 0) }
-            return (1, v.size)
-        }
-        let (removedCount, removedBytes) = contribution(removed)
-        let (addedCount, addedBytes) = contribution(added)
-        try db.query(
-            "UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE id = ?",
-            [.integer(addedCount - removedCount), .integer(addedBytes - removedBytes), .integer(bucketID)]
-        )
-    }
-
-    public func putVersion(bucketID: Int64, _ version: ObjectVersion) async throws(StoreError) -> [String] {
-        let attributes: String
-        do { attributes = try Self.encode(version.attributes) } catch { throw .internalFailure("encode attributes: \(error)") }
-        return try await run(write: true) { db in
-            let key = SQLiteValue.blob(Array(version.key.utf8))
-            let previous = try db.query(
-                "SELECT \(Self.versionColumns) FROM versions WHERE bucket_id = ? AND key = ? AND is_latest = 1",
-                [.integer(bucketID), key]
-            ).first.map(Self.version(from:))
-            var obsolete: [String] = []
-            // A new version with the same id (the `null` version) replaces the old row and its blob.
-            let replaced = try db.query(
-                "SELECT blob FROM versions WHERE bucket_id = ? AND key = ? AND version_id = ?",
-                [.integer(bucketID), key, .text(version.versionID)]
-            )
-            if let row = replaced.first {
-                if let blob = row[0].string { obsolete.append(blob) }
-                try db.query("DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version_id = ?", [.integer(bucketID), key, .text(version.versionID)])
-            }
-            try db.query("UPDATE versions SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1", [.integer(bucketID), key])
-            try db.query(
-                "INSERT INTO versions (bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, blob, attributes) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
-                [
-                    .integer(bucketID), key, .text(version.versionID), .integer(version.isDeleteMarker ? 1 : 0), .integer(version.size),
-                    .text(version.etag), .integer(version.lastModified), version.blobID.map { .text($0) } ?? .null, .text(attributes),
-                ]
-            )
-            try Self.adjustUsage(db, bucketID: bucketID, removed: previous, added: version)
-            return obsolete
+    public func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String] {
+        try await run(write: true) { db in
+            try VersionRows.check(condition, db, bucketID: bucketID, key: version.key)
+            return try VersionRows.insert(db, bucketID: bucketID, version)
         }
     }
 
     public func latestVersion(bucketID: Int64, key: String) async throws(StoreError) -> ObjectVersion? {
+        try await run { db in try VersionRows.latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: true) }
+    }
+
+    public func version(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> ObjectVersion? {
         try await run { db in
-            try db.query(
-                "SELECT \(Self.versionColumns) FROM versions WHERE bucket_id = ? AND key = ? AND is_latest = 1",
-                [.integer(bucketID), .blob(Array(key.utf8))]
-            ).first.map(Self.version(from:))
+            try VersionRows.load(
+                db, where: "bucket_id = ? AND key = ? AND version_id = ?",
+                [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true
+            ).first
         }
     }
 
-    public func deleteNullVersion(bucketID: Int64, key: String) async throws(StoreError) -> [String] {
+    public func deleteVersion(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> (ObjectVersion?, [String]) {
         try await run(write: true) { db in
-            let keyValue = SQLiteValue.blob(Array(key.utf8))
-            guard let row = try db.query(
-                "SELECT \(Self.versionColumns) FROM versions WHERE bucket_id = ? AND key = ? AND version_id = 'null'",
-                [.integer(bucketID), keyValue]
-            ).first else { return [] }
-            let removed = try Self.version(from: row)
-            try db.query("DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version_id = 'null'", [.integer(bucketID), keyValue])
-            if removed.isLatest {
-                try Self.adjustUsage(db, bucketID: bucketID, removed: removed, added: nil)
-                // The next newest version, if any, becomes the latest.
-                try db.query(
-                    "UPDATE versions SET is_latest = 1 WHERE id = (SELECT id FROM versions WHERE bucket_id = ? AND key = ? ORDER BY id DESC LIMIT 1)",
-                    [.integer(bucketID), keyValue]
-                )
-            }
-            return removed.blobID.map { [$0] } ?? []
+            guard let removed = try VersionRows.load(
+                db, where: "bucket_id = ? AND key = ? AND version_id = ?",
+                [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true
+            ).first else { return (nil, []) }
+            try VersionRows.remove(db, bucketID: bucketID, removed)
+            return (removed, removed.blobIDs)
+        }
+    }
+
+    public func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry]) async throws(StoreError) {
+        try await run(write: true) { db in
+            guard var version = try VersionRows.load(
+                db, where: "bucket_id = ? AND key = ? AND version_id = ?",
+                [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: false
+            ).first else { throw StoreError.noSuchVersion(key: key, versionID: versionID) }
+            version.attributes.tags = tags
+            try db.query("UPDATE versions SET attributes = ? WHERE id = ?", [.text(try VersionRows.encode(version.attributes)), .integer(version.sequence)])
         }
     }
 
@@ -205,23 +136,178 @@ public final class SQLiteObjectIndex: ObjectIndex {
         async throws(StoreError) -> [ObjectVersion]
     {
         try await run { db in
-            var sql = "SELECT \(Self.versionColumns) FROM versions WHERE bucket_id = ? AND is_latest = 1 AND key \(inclusive ? ">=" : ">") ?"
+            var condition = "bucket_id = ? AND is_latest = 1 AND key \(inclusive ? ">=" : ">") ?"
             var arguments: [SQLiteValue] = [.integer(bucketID), .blob(lowerBound)]
             if let upperBound {
-                sql += " AND key < ?"
+                condition += " AND key < ?"
                 arguments.append(.blob(upperBound))
             }
-            sql += " AND is_delete_marker = 0 ORDER BY key LIMIT ?"
+            condition += " AND is_delete_marker = 0 ORDER BY key LIMIT ?"
             arguments.append(.integer(Int64(limit)))
-            return try db.query(sql, arguments).map(Self.version(from:))
+            return try VersionRows.load(db, where: condition, arguments, withParts: false)
         }
     }
+
+    public func scanVersions(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?, limit: Int)
+        async throws(StoreError) -> [ObjectVersion]
+    {
+        try await run { db in
+            var condition: String
+            var arguments: [SQLiteValue] = [.integer(bucketID)]
+            if let afterSequence {
+                // The rest of this key's versions (older ones), then later keys.
+                condition = "bucket_id = ? AND (key > ? OR (key = ? AND id < ?))"
+                arguments += [.blob(key), .blob(key), .integer(afterSequence)]
+            } else {
+                condition = "bucket_id = ? AND key \(inclusive ? ">=" : ">") ?"
+                arguments.append(.blob(key))
+            }
+            if let upperBound {
+                condition += " AND key < ?"
+                arguments.append(.blob(upperBound))
+            }
+            condition += " ORDER BY key, id DESC LIMIT ?"
+            arguments.append(.integer(Int64(limit)))
+            return try VersionRows.load(db, where: condition, arguments, withParts: false)
+        }
+    }
+
+    // MARK: uploads
+
+    public func createUpload(bucketID: Int64, _ upload: UploadRecord) async throws(StoreError) {
+        let attributes: String
+        do { attributes = try VersionRows.encode(upload.attributes) } catch { throw .internalFailure("encode attributes: \(error)") }
+        try await run(write: true) { db in
+            try db.query(
+                "INSERT INTO uploads (bucket_id, key, upload_id, initiated_ms, attributes, checksum_algorithm, checksum_type) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .integer(bucketID), .blob(Array(upload.key.utf8)), .text(upload.uploadID), .integer(upload.initiated), .text(attributes),
+                    upload.checksumAlgorithm.map { .text($0.rawValue) } ?? .null, upload.checksumType.map { .text($0) } ?? .null,
+                ])
+        }
+    }
+
+    static let uploadColumns = "id, key, upload_id, initiated_ms, attributes, checksum_algorithm, checksum_type"
+
+    static func upload(from row: [SQLiteValue]) throws -> UploadRecord {
+        UploadRecord(
+            rowID: row[0].int!, key: String(decoding: row[1].bytes ?? [], as: UTF8.self), uploadID: row[2].string!,
+            initiated: row[3].int!, attributes: try JSONDecoder().decode(ObjectAttributes.self, from: Data(row[4].bytes ?? [])),
+            checksumAlgorithm: row[5].string.flatMap(ChecksumAlgorithm.init(rawValue:)), checksumType: row[6].string)
+    }
+
+    public func upload(bucketID: Int64, uploadID: String) async throws(StoreError) -> UploadRecord? {
+        try await run { db in
+            try db.query("SELECT \(Self.uploadColumns) FROM uploads WHERE bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(uploadID)])
+                .first.map(Self.upload(from:))
+        }
+    }
+
+    public func putPart(uploadRowID: Int64, _ part: StoredPart) async throws(StoreError) -> [String] {
+        try await run(write: true) { db in
+            guard try !db.query("SELECT 1 FROM uploads WHERE id = ?", [.integer(uploadRowID)]).isEmpty else {
+                throw StoreError.noSuchUpload("")
+            }
+            let replaced = try db.query(
+                "SELECT blob FROM upload_parts WHERE upload_row = ? AND part_number = ?", [.integer(uploadRowID), .integer(Int64(part.number))]
+            ).compactMap { $0[0].string }
+            try db.query(
+                "INSERT OR REPLACE INTO upload_parts (upload_row, part_number, size, md5, blob, checksum, last_modified_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .integer(uploadRowID), .integer(Int64(part.number)), .integer(part.size), .text(part.md5Hex), .text(part.blobID),
+                    part.checksum.map { .text($0) } ?? .null, .integer(part.lastModified),
+                ])
+            return replaced
+        }
+    }
+
+    public func parts(uploadRowID: Int64, after: Int, limit: Int) async throws(StoreError) -> [StoredPart] {
+        try await run { db in
+            try db.query(
+                "SELECT part_number, size, md5, blob, checksum, last_modified_ms FROM upload_parts WHERE upload_row = ? AND part_number > ? ORDER BY part_number LIMIT ?",
+                [.integer(uploadRowID), .integer(Int64(after)), .integer(Int64(limit))]
+            ).map(VersionRows.part(from:))
+        }
+    }
+
+    public func completeUpload(bucketID: Int64, uploadRowID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String] {
+        try await run(write: true) { db in
+            guard try !db.query("SELECT 1 FROM uploads WHERE id = ?", [.integer(uploadRowID)]).isEmpty else {
+                throw StoreError.noSuchUpload(version.uploadID ?? "")
+            }
+            try VersionRows.check(condition, db, bucketID: bucketID, key: version.key)
+            let used = Set(version.blobIDs)
+            let leftOver = try db.query("SELECT blob FROM upload_parts WHERE upload_row = ?", [.integer(uploadRowID)])
+                .compactMap { $0[0].string }.filter { !used.contains($0) }
+            try db.query("DELETE FROM upload_parts WHERE upload_row = ?", [.integer(uploadRowID)])
+            try db.query("DELETE FROM uploads WHERE id = ?", [.integer(uploadRowID)])
+            return leftOver + (try VersionRows.insert(db, bucketID: bucketID, version))
+        }
+    }
+
+    public func completedVersion(bucketID: Int64, uploadID: String) async throws(StoreError) -> ObjectVersion? {
+        try await run { db in
+            try VersionRows.load(db, where: "bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(uploadID)], withParts: true).first
+        }
+    }
+
+    public func abortUpload(bucketID: Int64, uploadID: String) async throws(StoreError) -> [String]? {
+        try await run(write: true) { db in
+            guard let row = try db.query("SELECT id FROM uploads WHERE bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(uploadID)])
+                .first?[0].int
+            else { return nil }
+            let blobs = try db.query("SELECT blob FROM upload_parts WHERE upload_row = ?", [.integer(row)]).compactMap { $0[0].string }
+            try db.query("DELETE FROM upload_parts WHERE upload_row = ?", [.integer(row)])
+            try db.query("DELETE FROM uploads WHERE id = ?", [.integer(row)])
+            return blobs
+        }
+    }
+
+    public func scanUploads(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterUploadID: String?, before upperBound: [UInt8]?, limit: Int)
+        async throws(StoreError) -> [UploadRecord]
+    {
+        try await run { db in
+            var condition: String
+            var arguments: [SQLiteValue] = [.integer(bucketID)]
+            if let afterUploadID,
+                let row = try db.query("SELECT id FROM uploads WHERE bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(afterUploadID)]).first?[0].int
+            {
+                condition = "bucket_id = ? AND (key > ? OR (key = ? AND id > ?))"
+                arguments += [.blob(key), .blob(key), .integer(row)]
+            } else {
+                condition = "bucket_id = ? AND key \(inclusive ? ">=" : ">") ?"
+                arguments.append(.blob(key))
+            }
+            if let upperBound {
+                condition += " AND key < ?"
+                arguments.append(.blob(upperBound))
+            }
+            arguments.append(.integer(Int64(limit)))
+            return try db.query("SELECT \(Self.uploadColumns) FROM uploads WHERE \(condition) ORDER BY key, id LIMIT ?", arguments)
+                .map(Self.upload(from:))
+        }
+    }
+
+    public func uploads(initiatedBefore cutoff: Milliseconds) async throws(StoreError) -> [(Int64, String)] {
+        let rows = try await run { db in
+            try db.query("SELECT bucket_id, upload_id FROM uploads WHERE initiated_ms < ? LIMIT 10000", [.integer(cutoff)])
+        }
+        return rows.map { ($0[0].int!, $0[1].string!) }
+    }
+
+    // MARK: maintenance
 
     public func referencedBlobs(among blobIDs: [String]) async throws(StoreError) -> Set<String> {
         try await run { db in
             var known = Set<String>()
-            for id in blobIDs where try !db.query("SELECT 1 FROM versions WHERE blob = ? LIMIT 1", [.text(id)]).isEmpty {
-                known.insert(id)
+            for id in blobIDs {
+                let value = SQLiteValue.text(id)
+                if try !db.query("SELECT 1 FROM versions WHERE blob = ? LIMIT 1", [value]).isEmpty
+                    || !db.query("SELECT 1 FROM version_parts WHERE blob = ? LIMIT 1", [value]).isEmpty
+                    || !db.query("SELECT 1 FROM upload_parts WHERE blob = ? LIMIT 1", [value]).isEmpty
+                {
+                    known.insert(id)
+                }
             }
             return known
         }

@@ -133,3 +133,85 @@ public struct ChecksumHasher: Sendable {
     /// The value as sent in `x-amz-checksum-*` headers.
     public func base64Digest() -> String { Base64.encode(digest()) }
 }
+
+/// Combining the CRCs of two adjacent byte runs into the CRC of both, without the bytes
+/// (zlib's crc32_combine method, for any reflected CRC up to 64 bits). A FULL_OBJECT multipart
+/// checksum is built from the parts' CRCs this way.
+enum CRCCombine {
+    struct Parameters {
+        let poly: UInt64
+        let width: Int
+        var top: UInt64 { 1 << UInt64(width - 1) }
+    }
+
+    static func parameters(_ algorithm: ChecksumAlgorithm) -> Parameters? {
+        switch algorithm {
+        case .crc32: return Parameters(poly: 0xEDB8_8320, width: 32)
+        case .crc32c: return Parameters(poly: 0x82F6_3B78, width: 32)
+        case .crc64nvme: return Parameters(poly: 0x9A6C_9329_AC4B_C9B5, width: 64)
+        case .sha1, .sha256: return nil
+        }
+    }
+
+    /// a * b modulo the polynomial, in the reflected representation.
+    static func multiply(_ a: UInt64, _ b: UInt64, _ p: Parameters) -> UInt64 {
+        var b = b, product: UInt64 = 0
+        var m = p.top
+        while true {
+            if a & m != 0 {
+                product ^= b
+                if a & (m - 1) == 0 { break }
+            }
+            m >>= 1
+            if m == 0 { break }
+            b = b & 1 != 0 ? (b >> 1) ^ p.poly : b >> 1
+        }
+        return product
+    }
+
+    /// x^(8 * byteCount) modulo the polynomial.
+    static func xPower8n(_ byteCount: Int64, _ p: Parameters) -> UInt64 {
+        var result = p.top  // x^0
+        var square = p.top >> 1  // x^1
+        // Square x up to x^8 first (one byte is eight bit shifts).
+        for _ in 0..<3 { square = multiply(square, square, p) }
+        var n = byteCount
+        while n > 0 {
+            if n & 1 != 0 { result = multiply(square, result, p) }
+            square = multiply(square, square, p)
+            n >>= 1
+        }
+        return result
+    }
+
+    /// The CRC of A followed by B, from crc(A), crc(B) and the length of B.
+    static func combine(_ crcA: UInt64, _ crcB: UInt64, lengthB: Int64, _ p: Parameters) -> UInt64 {
+        multiply(xPower8n(lengthB, p), crcA, p) ^ crcB
+    }
+
+    /// Big-endian digest bytes to an integer and back.
+    static func value(_ bytes: [UInt8]) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
+    static func bytes(_ value: UInt64, width: Int) -> [UInt8] {
+        (0..<(width / 8)).map { UInt8(value >> UInt64(width - 8 - 8 * $0) & 0xFF) }
+    }
+}
+
+extension ChecksumAlgorithm {
+    /// Whether a FULL_OBJECT checksum can be derived from part checksums (the CRCs).
+    public var supportsFullObject: Bool { CRCCombine.parameters(self) != nil }
+
+    /// The whole-object checksum from the parts' checksums and sizes: FULL_OBJECT combines the
+    /// CRCs into the CRC of all bytes; COMPOSITE hashes the concatenated part digests (suffix `-N`).
+    public func multipartChecksum(parts: [(checksum: [UInt8], size: Int64)], fullObject: Bool) -> String? {
+        if fullObject {
+            guard let p = CRCCombine.parameters(self), var combined = parts.first.map({ CRCCombine.value($0.checksum) }) else { return nil }
+            for part in parts.dropFirst() {
+                combined = CRCCombine.combine(combined, CRCCombine.value(part.checksum), lengthB: part.size, p)
+            }
+            return Base64.encode(CRCCombine.bytes(combined, width: p.width))
+        }
+        var hasher = ChecksumHasher(self)
+        for part in parts { hasher.update(part.checksum) }
+        return "\(hasher.base64Digest())-\(parts.count)"
+    }
+}

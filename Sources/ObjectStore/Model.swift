@@ -34,20 +34,81 @@ public struct ObjectAttributes: Sendable, Equatable, Codable {
     public var checksums: [ChecksumAlgorithm: String]
     public var tags: [MetadataEntry]
     public var storageClass: String
+    /// `FULL_OBJECT` or `COMPOSITE` (a checksum of the parts' checksums, suffixed `-N`).
+    public var checksumType: String?
 
     public init(
         contentHeaders: [String: String] = [:],
         userMetadata: [MetadataEntry] = [],
         checksums: [ChecksumAlgorithm: String] = [:],
         tags: [MetadataEntry] = [],
-        storageClass: String = "STANDARD"
+        storageClass: String = "STANDARD",
+        checksumType: String? = nil
     ) {
         self.contentHeaders = contentHeaders
         self.userMetadata = userMetadata
         self.checksums = checksums
         self.tags = tags
         self.storageClass = storageClass
+        self.checksumType = checksumType
     }
+}
+
+/// One part of a multipart object (or of an upload in progress), stored as its own blob.
+public struct StoredPart: Sendable, Equatable, Codable {
+    public var number: Int
+    public var size: Int64
+    /// The part's MD5 in hex, which is its ETag without quotes.
+    public var md5Hex: String
+    public var blobID: String
+    /// Base64 checksum of the part in the upload's checksum algorithm, if it has one.
+    public var checksum: String?
+    public var lastModified: Milliseconds
+
+    public init(number: Int, size: Int64, md5Hex: String, blobID: String, checksum: String?, lastModified: Milliseconds) {
+        self.number = number
+        self.size = size
+        self.md5Hex = md5Hex
+        self.blobID = blobID
+        self.checksum = checksum
+        self.lastModified = lastModified
+    }
+
+    public var etag: String { "\"\(md5Hex)\"" }
+}
+
+/// A multipart upload in progress.
+public struct UploadRecord: Sendable, Equatable {
+    public var rowID: Int64
+    public var key: String
+    public var uploadID: String
+    public var initiated: Milliseconds
+    /// What the completed object will carry (content headers, metadata, tags, storage class).
+    public var attributes: ObjectAttributes
+    public var checksumAlgorithm: ChecksumAlgorithm?
+    /// `COMPOSITE` or `FULL_OBJECT`, when an algorithm is set.
+    public var checksumType: String?
+
+    public init(
+        rowID: Int64, key: String, uploadID: String, initiated: Milliseconds, attributes: ObjectAttributes,
+        checksumAlgorithm: ChecksumAlgorithm?, checksumType: String?
+    ) {
+        self.rowID = rowID
+        self.key = key
+        self.uploadID = uploadID
+        self.initiated = initiated
+        self.attributes = attributes
+        self.checksumAlgorithm = checksumAlgorithm
+        self.checksumType = checksumType
+    }
+}
+
+/// A precondition on the current object, checked in the same transaction as the write.
+public enum WriteCondition: Sendable, Equatable {
+    /// `If-None-Match: *`: the key must not exist.
+    case absent
+    /// `If-Match: <etag>`: the current object must have this ETag.
+    case etagMatches(String)
 }
 
 public struct MetadataEntry: Sendable, Equatable, Codable {
@@ -71,14 +132,23 @@ public struct ObjectVersion: Sendable, Equatable {
     /// The quoted ETag, as sent in headers.
     public var etag: String
     public var lastModified: Milliseconds
-    /// The blob holding the bytes; nil for delete markers.
+    /// The blob holding the bytes; nil for delete markers and multipart objects.
     public var blobID: String?
     public var attributes: ObjectAttributes
+    /// The parts, in order, of an object completed from a multipart upload.
+    public var parts: [StoredPart]?
+    /// The upload this version was completed from, so a retried completion finds it.
+    public var uploadID: String?
+    /// Index order of versions (newer is larger); 0 until stored.
+    public var sequence: Int64 = 0
 
     public init(
         key: String, versionID: String, isLatest: Bool, isDeleteMarker: Bool, size: Int64, etag: String,
-        lastModified: Milliseconds, blobID: String?, attributes: ObjectAttributes
+        lastModified: Milliseconds, blobID: String?, attributes: ObjectAttributes, parts: [StoredPart]? = nil,
+        uploadID: String? = nil
     ) {
+        self.parts = parts
+        self.uploadID = uploadID
         self.key = key
         self.versionID = versionID
         self.isLatest = isLatest
@@ -133,6 +203,14 @@ public struct ListPage: Sendable {
     }
     /// The marker to continue from when truncated.
     public var nextMarker: String? { isTruncated ? entries.last?.marker : nil }
+}
+
+/// Every blob a version's bytes live in.
+extension ObjectVersion {
+    public var blobIDs: [String] {
+        if let parts { return parts.map(\.blobID) }
+        return blobID.map { [$0] } ?? []
+    }
 }
 
 /// Byte-wise key order, as S3 lists keys (Swift's `<` on String is not byte-wise).

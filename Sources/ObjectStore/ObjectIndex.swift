@@ -1,27 +1,66 @@
-/// The metadata index behind the store: buckets and object versions. Implementations keep
-/// each call atomic (one transaction) and order keys byte-wise.
+/// The metadata index behind the store: buckets, object versions and multipart uploads.
+/// Implementations keep each call atomic (one transaction) and order keys byte-wise.
 public protocol ObjectIndex: Sendable {
+    // MARK: buckets
+
     func createBucket(name: String, region: String, now: Milliseconds) async throws(StoreError) -> BucketRecord
     func bucket(named name: String) async throws(StoreError) -> BucketRecord?
     func listBuckets() async throws(StoreError) -> [BucketRecord]
-    /// Deletes an empty bucket; `bucketNotEmpty` if any version remains.
+    /// Deletes a bucket with no versions and no uploads left; `bucketNotEmpty` otherwise.
     func deleteBucket(named name: String) async throws(StoreError)
+    func setVersioning(bucketID: Int64, _ state: VersioningState) async throws(StoreError)
+    func bucketTags(bucketID: Int64) async throws(StoreError) -> [MetadataEntry]?
+    func setBucketTags(bucketID: Int64, _ tags: [MetadataEntry]?) async throws(StoreError)
 
-    /// Makes `version` the latest for its key and returns the blobs no longer referenced
-    /// (the replaced `null` version's), which the caller deletes after the commit.
-    func putVersion(bucketID: Int64, _ version: ObjectVersion) async throws(StoreError) -> [String]
+    // MARK: versions
+
+    /// Makes `version` the latest for its key, after checking `condition` against the current
+    /// latest object in the same transaction. A version with id `null` replaces the existing
+    /// `null` version. Returns the blobs no longer referenced; the caller deletes them.
+    func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String]
     func latestVersion(bucketID: Int64, key: String) async throws(StoreError) -> ObjectVersion?
-    /// Removes the `null` version of a key in an unversioned bucket; returns its blob, if any.
-    func deleteNullVersion(bucketID: Int64, key: String) async throws(StoreError) -> [String]
+    func version(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> ObjectVersion?
+    /// Removes one version for good; if it was the latest, the next newest becomes latest.
+    /// Returns the removed version (nil if there was none) and its blobs.
+    func deleteVersion(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> (ObjectVersion?, [String])
+    /// Replaces the tags of one version.
+    func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry]) async throws(StoreError)
 
     /// Latest, non-delete-marker versions with `lowerBound < key < upperBound` (or `>=` when
     /// `inclusive`) in byte order, at most `limit` of them. A nil upper bound means no bound.
     func scanLatest(bucketID: Int64, from lowerBound: [UInt8], inclusive: Bool, before upperBound: [UInt8]?, limit: Int)
         async throws(StoreError) -> [ObjectVersion]
+    /// All versions in (key ascending, newest first) order, starting after `key`'s version with
+    /// `sequence` (or at `key` itself, every version, when `afterSequence` is nil and `inclusive`).
+    func scanVersions(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?, limit: Int)
+        async throws(StoreError) -> [ObjectVersion]
 
-    /// Of the given blob ids, the ones some version row references.
+    // MARK: multipart uploads
+
+    func createUpload(bucketID: Int64, _ upload: UploadRecord) async throws(StoreError)
+    func upload(bucketID: Int64, uploadID: String) async throws(StoreError) -> UploadRecord?
+    /// Records a part; returns the blob of the part it replaced, if any.
+    func putPart(uploadRowID: Int64, _ part: StoredPart) async throws(StoreError) -> [String]
+    /// Parts with a number greater than `after`, in order, at most `limit`.
+    func parts(uploadRowID: Int64, after: Int, limit: Int) async throws(StoreError) -> [StoredPart]
+    /// Turns an upload into the latest version in one transaction: checks `condition`,
+    /// writes the version, removes the upload. Returns blobs no longer referenced (parts left
+    /// out of the object, a replaced `null` version).
+    func completeUpload(bucketID: Int64, uploadRowID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String]
+    /// The version a finished upload produced, for a retried completion.
+    func completedVersion(bucketID: Int64, uploadID: String) async throws(StoreError) -> ObjectVersion?
+    /// Removes an upload and returns its parts' blobs.
+    func abortUpload(bucketID: Int64, uploadID: String) async throws(StoreError) -> [String]?
+    /// Uploads in (key, initiated) order after the marker, within the prefix bounds.
+    func scanUploads(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterUploadID: String?, before upperBound: [UInt8]?, limit: Int)
+        async throws(StoreError) -> [UploadRecord]
+    /// (bucket id, upload id) of uploads initiated before `cutoff`.
+    func uploads(initiatedBefore cutoff: Milliseconds) async throws(StoreError) -> [(Int64, String)]
+
+    // MARK: maintenance
+
+    /// Of the given blob ids, the ones a version, a version's part or an upload's part references.
     func referencedBlobs(among blobIDs: [String]) async throws(StoreError) -> Set<String>
-
     /// Object count and total bytes of latest versions, over all buckets.
     func usage() async throws(StoreError) -> (buckets: Int, objects: Int64, bytes: Int64)
 }

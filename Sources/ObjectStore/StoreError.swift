@@ -5,6 +5,16 @@ public enum StoreError: Error, Sendable, Equatable {
     case bucketNotEmpty(String)
     case invalidBucketName(String)
     case noSuchKey(String)
+    case noSuchVersion(key: String, versionID: String)
+    case noSuchUpload(String)
+    /// A part named in CompleteMultipartUpload is missing or its ETag differs.
+    case invalidPart(String)
+    case invalidPartOrder
+    /// A part other than the last is smaller than 5 MiB.
+    case entityTooSmall
+    /// A request that is well-formed but not valid here, with S3's message.
+    case invalidRequest(String)
+    case invalidArgument(String)
     case invalidKey(String)
     case keyTooLong
     /// Content-MD5 did not match the bytes received.

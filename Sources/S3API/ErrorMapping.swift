@@ -30,6 +30,19 @@ enum ErrorMapping {
         case .bucketNotEmpty(let name): return .bucketNotEmpty(name)
         case .invalidBucketName(let name): return .invalidBucketName(name)
         case .noSuchKey(let key): return .noSuchKey(key)
+        case .noSuchVersion(let key, let versionID):
+            return S3Error(code: "NoSuchVersion", status: 404, message: "The specified version does not exist.", resource: key)
+                .with(detail: "Key", key).with(detail: "VersionId", versionID)
+        case .noSuchUpload(let uploadID):
+            return S3Error(code: "NoSuchUpload", status: 404, message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+                .with(detail: "UploadId", uploadID)
+        case .invalidPart(let message): return S3Error(code: "InvalidPart", status: 400, message: message)
+        case .invalidPartOrder:
+            return S3Error(code: "InvalidPartOrder", status: 400, message: "The list of parts was not in ascending order. Parts must be ordered by part number.")
+        case .entityTooSmall:
+            return S3Error(code: "EntityTooSmall", status: 400, message: "Your proposed upload is smaller than the minimum allowed object size.")
+        case .invalidRequest(let message): return .invalidRequest(message)
+        case .invalidArgument(let message): return .invalidArgument(message)
         case .invalidKey(let message): return .invalidArgument(message)
         case .keyTooLong: return .keyTooLong()
         case .badDigest: return .badDigest()

@@ -20,3 +20,23 @@ extension HTTPField.Name {
     static let contentLanguage = HTTPField.Name("Content-Language")!
     static let expires = HTTPField.Name("Expires")!
 }
+
+extension HTTPField.Name {
+    static let amzVersionID = HTTPField.Name("x-amz-version-id")!
+    static let amzDeleteMarker = HTTPField.Name("x-amz-delete-marker")!
+    static let amzChecksumType = HTTPField.Name("x-amz-checksum-type")!
+    static let amzChecksumAlgorithm = HTTPField.Name("x-amz-checksum-algorithm")!
+    static let amzMPPartsCount = HTTPField.Name("x-amz-mp-parts-count")!
+    static let amzMetadataDirective = HTTPField.Name("x-amz-metadata-directive")!
+    static let amzTaggingDirective = HTTPField.Name("x-amz-tagging-directive")!
+    static let amzCopySourceRange = HTTPField.Name("x-amz-copy-source-range")!
+    static let amzCopySourceIfMatch = HTTPField.Name("x-amz-copy-source-if-match")!
+    static let amzCopySourceIfNoneMatch = HTTPField.Name("x-amz-copy-source-if-none-match")!
+    static let amzCopySourceIfModifiedSince = HTTPField.Name("x-amz-copy-source-if-modified-since")!
+    static let amzCopySourceIfUnmodifiedSince = HTTPField.Name("x-amz-copy-source-if-unmodified-since")!
+    static let amzCopySourceVersionID = HTTPField.Name("x-amz-copy-source-version-id")!
+    static let amzObjectAttributes = HTTPField.Name("x-amz-object-attributes")!
+    static let amzMaxParts = HTTPField.Name("x-amz-max-parts")!
+    static let amzPartNumberMarker = HTTPField.Name("x-amz-part-number-marker")!
+    static let amzAbortDate = HTTPField.Name("x-amz-abort-date")!
+}

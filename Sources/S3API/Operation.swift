@@ -9,12 +9,30 @@ enum Operation: String, Sendable {
     case deleteBucket = "DeleteBucket"
     case getBucketLocation = "GetBucketLocation"
     case getBucketVersioning = "GetBucketVersioning"
+    case putBucketVersioning = "PutBucketVersioning"
+    case getBucketTagging = "GetBucketTagging"
+    case putBucketTagging = "PutBucketTagging"
+    case deleteBucketTagging = "DeleteBucketTagging"
     case listObjects = "ListObjects"
     case listObjectsV2 = "ListObjectsV2"
+    case listObjectVersions = "ListObjectVersions"
+    case listMultipartUploads = "ListMultipartUploads"
+    case deleteObjects = "DeleteObjects"
     case putObject = "PutObject"
+    case copyObject = "CopyObject"
     case getObject = "GetObject"
     case headObject = "HeadObject"
     case deleteObject = "DeleteObject"
+    case getObjectAttributes = "GetObjectAttributes"
+    case getObjectTagging = "GetObjectTagging"
+    case putObjectTagging = "PutObjectTagging"
+    case deleteObjectTagging = "DeleteObjectTagging"
+    case createMultipartUpload = "CreateMultipartUpload"
+    case uploadPart = "UploadPart"
+    case uploadPartCopy = "UploadPartCopy"
+    case completeMultipartUpload = "CompleteMultipartUpload"
+    case abortMultipartUpload = "AbortMultipartUpload"
+    case listParts = "ListParts"
     /// Recognised but not built yet: answered 501 NotImplemented with an S3 error body.
     case notImplemented = "NotImplemented"
     case methodNotAllowed = "MethodNotAllowed"
@@ -35,38 +53,41 @@ enum Operation: String, Sendable {
             return method == .get ? .listBuckets : .methodNotAllowed
         }
         if target.key == nil {
-            switch method {
-            case .get:
-                if sub.isEmpty { return target.value("list-type") == "2" ? .listObjectsV2 : .listObjects }
-                if sub == ["location"] { return .getBucketLocation }
-                if sub == ["versioning"] { return .getBucketVersioning }
-                return .notImplemented
-            case .put:
-                return sub.isEmpty ? .createBucket : .notImplemented
-            case .head:
-                return .headBucket
-            case .delete:
-                return sub.isEmpty ? .deleteBucket : .notImplemented
-            case .post:
-                return .notImplemented
-            default:
-                return .methodNotAllowed
+            switch (method, sub) {
+            case (.get, []): return target.value("list-type") == "2" ? .listObjectsV2 : .listObjects
+            case (.get, ["location"]): return .getBucketLocation
+            case (.get, ["versioning"]): return .getBucketVersioning
+            case (.put, ["versioning"]): return .putBucketVersioning
+            case (.get, ["tagging"]): return .getBucketTagging
+            case (.put, ["tagging"]): return .putBucketTagging
+            case (.delete, ["tagging"]): return .deleteBucketTagging
+            case (.get, ["versions"]): return .listObjectVersions
+            case (.get, ["uploads"]): return .listMultipartUploads
+            case (.post, ["delete"]): return .deleteObjects
+            case (.put, []): return .createBucket
+            case (.head, _): return .headBucket
+            case (.delete, []): return .deleteBucket
+            case (.get, _), (.put, _), (.post, _), (.delete, _): return .notImplemented
+            default: return .methodNotAllowed
             }
         }
-        switch method {
-        case .put:
-            if !sub.isEmpty || headers[.amzCopySource] != nil || target.has("partNumber") { return .notImplemented }
-            return .putObject
-        case .get:
-            return sub.isEmpty ? .getObject : .notImplemented
-        case .head:
-            return sub.isEmpty ? .headObject : .notImplemented
-        case .delete:
-            return sub.isEmpty ? .deleteObject : .notImplemented
-        case .post:
-            return .notImplemented
-        default:
-            return .methodNotAllowed
+        let copies = headers[.amzCopySource] != nil
+        switch (method, sub) {
+        case (.put, []): return copies ? .copyObject : (target.has("partNumber") ? .notImplemented : .putObject)
+        case (.put, ["uploadId"]): return copies ? .uploadPartCopy : .uploadPart
+        case (.put, ["tagging"]): return .putObjectTagging
+        case (.get, []): return .getObject
+        case (.get, ["uploadId"]): return .listParts
+        case (.get, ["tagging"]): return .getObjectTagging
+        case (.get, ["attributes"]): return .getObjectAttributes
+        case (.head, []): return .headObject
+        case (.delete, []): return .deleteObject
+        case (.delete, ["uploadId"]): return .abortMultipartUpload
+        case (.delete, ["tagging"]): return .deleteObjectTagging
+        case (.post, ["uploads"]): return .createMultipartUpload
+        case (.post, ["uploadId"]): return .completeMultipartUpload
+        case (.get, _), (.put, _), (.post, _), (.delete, _), (.head, _): return .notImplemented
+        default: return .methodNotAllowed
         }
     }
 }

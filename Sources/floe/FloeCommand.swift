@@ -37,6 +37,9 @@ extension Floe {
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env FLOE_LOG_LEVEL, default info).")
         var logLevel: String?
 
+        @Option(name: .customLong("multipart-expiry"), help: "Abort multipart uploads older than this many seconds (env FLOE_MULTIPART_EXPIRY, default 604800).")
+        var multipartExpiry: Int64?
+
         func run() async throws {
             var configuration = ServerConfiguration()
             try configuration.apply(environment: ProcessInfo.processInfo.environment)
@@ -45,6 +48,7 @@ extension Floe {
             if let region { configuration.region = region }
             if let domain { configuration.domains = domain.split(separator: ",").map { String($0) } }
             if let logLevel { configuration.logLevel = logLevel }
+            if let multipartExpiry { configuration.multipartExpirySeconds = multipartExpiry }
             try await FloeServer.run(configuration: configuration)
         }
     }

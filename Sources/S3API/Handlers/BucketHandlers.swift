@@ -38,8 +38,8 @@ extension S3Responder {
         return Self.xmlResponse(xml)
     }
 
-    func writeOwner(_ x: inout XMLWriter, _ call: S3Call) {
-        x.group("Owner") { x in
+    func writeOwner(_ x: inout XMLWriter, _ call: S3Call, element: String = "Owner") {
+        x.group(element) { x in
             x.element("ID", call.principal.canonicalID)
             x.element("DisplayName", call.principal.name)
         }
@@ -97,15 +97,6 @@ extension S3Responder {
         xml.start("LocationConstraint", namespace: XMLWriter.s3Namespace)
         if bucket.region != "us-east-1" { xml.text(XMLWriter.escape(bucket.region)) }
         xml.end()
-        return Self.xmlResponse(xml)
-    }
-
-    func getBucketVersioning(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
-        var xml = XMLWriter()
-        xml.group("VersioningConfiguration", namespace: XMLWriter.s3Namespace) { x in
-            if bucket.versioning != .unversioned { x.element("Status", bucket.versioning.rawValue) }
-        }
         return Self.xmlResponse(xml)
     }
 }

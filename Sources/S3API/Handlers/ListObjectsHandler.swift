@@ -10,19 +10,8 @@ extension S3Responder {
         let query = call.target
         let prefix = query.value("prefix") ?? ""
         let delimiter = query.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
-        var maxKeys = 1000
-        if let text = query.value("max-keys") {
-            guard let value = Int(text), value >= 0 else {
-                throw S3Error.invalidArgument("Provided max-keys not an integer or within integer range", name: "max-keys", value: text)
-            }
-            maxKeys = min(value, 1000)
-        }
-        let encodeURL: Bool
-        switch query.value("encoding-type") {
-        case nil: encodeURL = false
-        case "url"?: encodeURL = true
-        case let other?: throw S3Error.invalidArgument("Invalid Encoding Method specified in Request", name: "encoding-type", value: other)
-        }
+        let maxKeys = try Self.maxKeys(query.value("max-keys"))
+        let encodeURL = try Self.encodingType(query.value("encoding-type"))
         func encode(_ text: String) -> String { encodeURL ? URIEncoding.encode(text, keepSlash: true) : text }
 
         var after: String?
@@ -76,7 +65,7 @@ extension S3Responder {
                         x.element("ETag", object.etag)
                         if let algorithm = object.attributes.checksums.keys.sorted(by: { $0.rawValue < $1.rawValue }).first {
                             x.element("ChecksumAlgorithm", algorithm.rawValue)
-                            x.element("ChecksumType", "FULL_OBJECT")
+                            x.element("ChecksumType", object.attributes.checksumType ?? "FULL_OBJECT")
                         }
                         x.element("Size", object.size)
                         if fetchOwner { writeOwner(&x, call) }

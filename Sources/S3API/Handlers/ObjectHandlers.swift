@@ -6,8 +6,6 @@ import S3Model
 import SigV4
 
 extension S3Responder {
-    static let readChunk = 1 << 20
-
     /// `response-*` query parameters and the header each overrides.
     static let responseOverrides: [(String, HTTPField.Name)] = [
         ("response-content-type", .contentType),
@@ -18,53 +16,55 @@ extension S3Responder {
         ("response-content-encoding", .contentEncoding),
     ]
 
-    func checkVersionID(_ call: S3Call) throws {
-        if let versionID = call.target.value("versionId"), versionID != "null" {
-            throw S3Error.invalidArgument("Invalid version id specified", name: "versionId", value: versionID)
+    /// The version a GET, HEAD or tagging call addresses. A delete marker answers 404 (when it
+    /// is the latest) or 405 (when named by version id), with `x-amz-delete-marker: true`.
+    func addressedVersion(_ call: S3Call, bucket: BucketRecord) async throws -> ObjectVersion {
+        let key = call.target.key!
+        let versionID = call.target.value("versionId")
+        if let versionID, versionID.isEmpty { throw S3Error.invalidArgument("Version id cannot be the empty string", name: "versionId", value: "") }
+        let version = try await store.version(bucket: bucket, key: key, versionID: versionID)
+        if version.isDeleteMarker {
+            var error = versionID == nil ? S3Error.noSuchKey(key) : S3Error.methodNotAllowed()
+            error = error.with(header: "x-amz-delete-marker", "true").with(header: "x-amz-version-id", version.versionID)
+            if versionID != nil { error = error.with(header: "Last-Modified", HTTPDate.rfc1123(version.lastModified / 1000)).with(header: "Allow", "DELETE") }
+            throw error
         }
+        return version
     }
 
-    /// GetObject and HeadObject: preconditions, Range, partNumber, response overrides; the body
-    /// streams from disk in 1 MiB reads.
+    /// GetObject and HeadObject: versions, preconditions, Range, partNumber, response overrides;
+    /// the body streams from disk in 1 MiB reads, across parts for multipart objects.
     func getObject(_ call: S3Call, includeBody: Bool) async throws -> Response {
         let bucket = try await store.bucket(call.target.bucket!)
-        let key = call.target.key!
-        try checkVersionID(call)
-        let version: ObjectVersion
-        var reader: BlobReader?
-        if includeBody {
-            (version, reader) = try await store.open(bucket: bucket, key: key)
-        } else {
-            version = try await store.head(bucket: bucket, key: key)
-        }
-        var handedOff = false
-        defer { if !handedOff { reader?.close() } }
+        let version = try await addressedVersion(call, bucket: bucket)
 
         var headers = Self.objectHeaders(version, checksums: call.header(.amzChecksumMode)?.uppercased() == "ENABLED")
+        Self.addVersionHeader(&headers, version, bucket)
         let preconditions = Preconditions(
-            ifMatch: call.header(.ifMatch),
-            ifNoneMatch: call.header(.ifNoneMatch),
-            ifModifiedSince: call.header(.ifModifiedSince),
-            ifUnmodifiedSince: call.header(.ifUnmodifiedSince)
-        )
+            ifMatch: call.header(.ifMatch), ifNoneMatch: call.header(.ifNoneMatch),
+            ifModifiedSince: call.header(.ifModifiedSince), ifUnmodifiedSince: call.header(.ifUnmodifiedSince))
         switch preconditions.evaluate(etag: version.etag, lastModified: version.lastModified / 1000) {
         case .proceed: break
         case .notModified:
-            return Response(status: .notModified, headers: [.eTag: version.etag, .lastModified: headers[.lastModified]!])
+            var notModified: HTTPFields = [.eTag: version.etag, .lastModified: headers[.lastModified]!]
+            Self.addVersionHeader(&notModified, version, bucket)
+            return Response(status: .notModified, headers: notModified)
         case .failed(let condition):
             throw S3Error.preconditionFailed(condition)
         }
 
         var range: ClosedRange<Int64>? = nil
         if let partText = call.target.value("partNumber") {
-            guard let part = Int(partText), (1...10_000).contains(part) else {
+            guard let part = Int(partText), (1...ObjectStore.maxPartNumber).contains(part) else {
                 throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: partText)
             }
-            // An object written in one PUT has exactly one part: the whole object.
-            guard part == 1 else {
+            let layout = version.parts.map { $0.map(\.size) } ?? [version.size]
+            guard part <= layout.count else {
                 throw S3Error(code: "InvalidPartNumber", status: 416, message: "The requested partnumber is not satisfiable")
             }
-            headers[HTTPField.Name("x-amz-mp-parts-count")!] = "1"
+            let start = layout[0..<(part - 1)].reduce(0, +)
+            if layout[part - 1] > 0 { range = start...(start + layout[part - 1] - 1) }
+            headers[.amzMPPartsCount] = String(layout.count)
         } else if let rangeHeader = call.header(.range), let requested = ByteRangeRequest(header: rangeHeader) {
             guard let resolved = requested.resolve(size: version.size) else {
                 throw S3Error.invalidRange(size: version.size, requested: rangeHeader)
@@ -75,8 +75,6 @@ extension S3Responder {
         for (parameter, header) in Self.responseOverrides {
             if let value = call.target.value(parameter) { headers[header] = value }
         }
-
-        let first = range?.lowerBound ?? 0
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? version.size
         headers[.contentLength] = String(length)
         var status = HTTPResponse.Status.ok
@@ -85,26 +83,15 @@ extension S3Responder {
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(version.size)"
             // A checksum describes the whole object, never a range of it.
             for algorithm in ChecksumAlgorithm.allCases { headers[HTTPField.Name(algorithm.headerName)!] = nil }
+            headers[.amzChecksumType] = nil
         }
-        guard includeBody, let blob = reader, length > 0 else {
-            return Response(status: status, headers: headers)
-        }
-        handedOff = true
-        let body = ResponseBody(contentLength: Int(length)) { writer in
-            defer { blob.close() }
-            var offset = first
-            var remaining = length
-            while remaining > 0 {
-                let want = Int(min(Int64(Self.readChunk), remaining))
-                let buffer = try await blob.read(offset: offset, length: want)
-                guard buffer.readableBytes == want else { throw StoreError.internalFailure("blob shorter than its index entry") }
-                try await writer.write(buffer)
-                offset += Int64(want)
-                remaining -= Int64(want)
-            }
+        guard includeBody, length > 0 else { return Response(status: status, headers: headers) }
+        let (_, opened) = try await store.open(bucket: bucket, key: version.key, versionID: version.versionID, range: range)
+        guard let body = opened else { return Response(status: status, headers: headers) }
+        return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
+            try await body.stream { try await writer.write($0) }
             try await writer.finish(nil)
-        }
-        return Response(status: status, headers: headers, body: body)
+        })
     }
 
     static func objectHeaders(_ version: ObjectVersion, checksums: Bool) -> HTTPFields {
@@ -123,15 +110,19 @@ extension S3Responder {
         if version.attributes.storageClass != "STANDARD" { headers[.amzStorageClass] = version.attributes.storageClass }
         if checksums {
             for (algorithm, value) in version.attributes.checksums { headers[HTTPField.Name(algorithm.headerName)!] = value }
-            if !version.attributes.checksums.isEmpty { headers[HTTPField.Name("x-amz-checksum-type")!] = "FULL_OBJECT" }
+            if !version.attributes.checksums.isEmpty { headers[.amzChecksumType] = version.attributes.checksumType ?? "FULL_OBJECT" }
         }
         return headers
     }
 
     func deleteObject(_ call: S3Call) async throws -> Response {
         let bucket = try await store.bucket(call.target.bucket!)
-        try checkVersionID(call)
-        try await store.delete(bucket: bucket, key: call.target.key!)
-        return Response(status: .noContent)
+        let versionID = call.target.value("versionId")
+        if let versionID, versionID.isEmpty { throw S3Error.invalidArgument("Version id cannot be the empty string", name: "versionId", value: "") }
+        let outcome = try await store.delete(bucket: bucket, key: call.target.key!, versionID: versionID)
+        var headers = HTTPFields()
+        if let id = outcome.versionID { headers[.amzVersionID] = id }
+        if outcome.isDeleteMarker { headers[.amzDeleteMarker] = "true" }
+        return Response(status: .noContent, headers: headers)
     }
 }

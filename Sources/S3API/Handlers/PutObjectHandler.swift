@@ -16,13 +16,43 @@ extension S3Responder {
         let bucket = try await store.bucket(call.target.bucket!)
         let key = call.target.key!
         if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
-        if call.header(.ifMatch) != nil || call.header(.ifNoneMatch) != nil {
-            throw S3Error.notImplemented("Conditional writes (If-Match / If-None-Match on PUT) are not supported yet.")
-        }
-        let verified = call.verified!
+        let condition = try Self.writeCondition(call)
         let attributes = try Self.objectAttributes(from: call.headers)
-        let integrity = try UploadIntegrity(headers: call.headers, payload: verified.payload)
+        let staged = try await receiveBody(call, extraChecksum: nil, maxSize: ObjectStore.maxSinglePutSize)
+        stats.bytesIn = staged.size
+        var stored = attributes
+        stored.checksums = staged.checksums
+        if !stored.checksums.isEmpty { stored.checksumType = "FULL_OBJECT" }
+        let version = try await store.commit(staged, bucket: bucket, key: key, attributes: stored, condition: condition)
+        var headers: HTTPFields = [.eTag: version.etag]
+        Self.addVersionHeader(&headers, version, bucket)
+        for (algorithm, value) in stored.checksums { headers[HTTPField.Name(algorithm.headerName)!] = value }
+        if !stored.checksums.isEmpty { headers[.amzChecksumType] = "FULL_OBJECT" }
+        return Response(status: .ok, headers: headers)
+    }
 
+    /// `If-None-Match: *` and `If-Match: <etag>` on writes, checked atomically with the write.
+    static func writeCondition(_ call: S3Call) throws -> WriteCondition? {
+        if let value = call.header(.ifNoneMatch) {
+            guard value.trimmingSpaces == "*" else {
+                throw S3Error.notImplemented("If-None-Match on writes supports only the value *.")
+            }
+            return .absent
+        }
+        if let value = call.header(.ifMatch) { return .etagMatches(value) }
+        return nil
+    }
+
+    /// `x-amz-version-id` for buckets that have versioning configured.
+    static func addVersionHeader(_ headers: inout HTTPFields, _ version: ObjectVersion, _ bucket: BucketRecord) {
+        if bucket.versioning != .unversioned { headers[.amzVersionID] = version.versionID }
+    }
+
+    /// Streams the request body (plain or aws-chunked) into a staged blob and checks every
+    /// promise the client made about it: length, Content-MD5, payload SHA-256, checksums.
+    func receiveBody(_ call: S3Call, extraChecksum: ChecksumAlgorithm?, maxSize: Int64) async throws -> StagedUpload {
+        let verified = call.verified!
+        let integrity = try UploadIntegrity(headers: call.headers, payload: verified.payload)
         var expectations = UploadExpectations(md5: integrity.md5, sha256Hex: integrity.payloadSHA256, checksums: integrity.headerChecksums)
         let chunked: ChunkedBody?
         if verified.payload.isAWSChunked {
@@ -41,16 +71,17 @@ extension S3Responder {
             expectations.length = length
             chunked = nil
         }
-        if let length = expectations.length, length > ObjectStore.maxSinglePutSize { throw S3Error.entityTooLarge() }
+        if let length = expectations.length, length > maxSize { throw S3Error.entityTooLarge() }
 
-        let plan = HashingPlan(sha256: integrity.payloadSHA256 != nil, checksums: integrity.checksumAlgorithms)
+        var algorithms = integrity.checksumAlgorithms
+        if let extraChecksum { algorithms.insert(extraChecksum) }
+        let plan = HashingPlan(sha256: integrity.payloadSHA256 != nil, checksums: algorithms)
         let staged: StagedUpload
         if let chunked {
-            staged = try await store.stage(chunked, plan: plan, maxSize: ObjectStore.maxSinglePutSize)
+            staged = try await store.stage(chunked, plan: plan, maxSize: maxSize)
         } else {
-            staged = try await store.stage(ClientBody(call.request.body), plan: plan, maxSize: ObjectStore.maxSinglePutSize)
+            staged = try await store.stage(ClientBody(call.request.body), plan: plan, maxSize: maxSize)
         }
-        stats.bytesIn = staged.size
         do {
             if let chunked {
                 let trailers = try chunked.state.decoder.finish()
@@ -71,13 +102,7 @@ extension S3Responder {
             await store.discard(staged)
             throw error
         }
-        var stored = attributes
-        stored.checksums = staged.checksums
-        let version = try await store.commit(staged, bucket: bucket, key: key, attributes: stored)
-        var headers: HTTPFields = [.eTag: version.etag]
-        for (algorithm, value) in stored.checksums { headers[HTTPField.Name(algorithm.headerName)!] = value }
-        if !stored.checksums.isEmpty { headers[HTTPField.Name("x-amz-checksum-type")!] = "FULL_OBJECT" }
-        return Response(status: .ok, headers: headers)
+        return staged
     }
 
     /// Content headers, user metadata, tags and storage class from a PUT's headers.
@@ -185,7 +210,8 @@ extension Substring {
     var trimmingSpaces: String { String(self).trimmingSpaces }
 }
 
-/// Tags from `x-amz-tagging` (URL query form): at most 10, keys ≤ 128 and values ≤ 256 characters.
+/// Tags from `x-amz-tagging` (URL query form) or a Tagging document: at most 10 per object,
+/// keys 1–128 and values up to 256 characters, no duplicate keys, no `aws:` prefix.
 enum TagSet {
     static func parse(query: String) throws -> [MetadataEntry] {
         var tags: [MetadataEntry] = []
@@ -194,13 +220,18 @@ enum TagSet {
             guard let key = URIEncoding.decode(parts[0], plusAsSpace: true),
                 let value = URIEncoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
             else { throw S3Error.invalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.") }
-            guard !key.isEmpty, key.count <= 128 else { throw S3Error.invalidTag("The TagKey you have provided is invalid") }
-            guard value.count <= 256 else { throw S3Error.invalidTag("The TagValue you have provided is invalid") }
-            guard !tags.contains(where: { $0.name == key }) else { throw S3Error.invalidTag("Cannot provide multiple Tags with the same key") }
+            try validate(key: key, value: value, existing: tags)
             tags.append(MetadataEntry(key, value))
         }
         if tags.count > 10 { throw S3Error.invalidTag("Object tags cannot be greater than 10") }
         return tags
+    }
+
+    static func validate(key: String, value: String, existing: [MetadataEntry]) throws {
+        guard !key.isEmpty, key.count <= 128 else { throw S3Error.invalidTag("The TagKey you have provided is invalid") }
+        guard value.count <= 256 else { throw S3Error.invalidTag("The TagValue you have provided is invalid") }
+        guard !key.lowercased().hasPrefix("aws:") else { throw S3Error.invalidTag("Your TagKey cannot be prefixed with aws:") }
+        guard !existing.contains(where: { $0.name == key }) else { throw S3Error.invalidTag("Cannot provide multiple Tags with the same key") }
     }
 }
 

@@ -1,0 +1,75 @@
+/// The index schema as numbered migrations; `PRAGMA user_version` records how many ran.
+/// Never edit a released migration: add the next one.
+enum IndexSchema {
+    static let migrations: [String] = [
+        // 1: buckets and object versions.
+        """
+        CREATE TABLE buckets (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            region TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            versioning TEXT NOT NULL DEFAULT '',
+            object_count INTEGER NOT NULL DEFAULT 0,
+            byte_count INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+            key BLOB NOT NULL,
+            version_id TEXT NOT NULL,
+            is_latest INTEGER NOT NULL,
+            is_delete_marker INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            etag TEXT NOT NULL,
+            last_modified_ms INTEGER NOT NULL,
+            blob TEXT,
+            attributes TEXT NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX versions_latest ON versions(bucket_id, key) WHERE is_latest = 1;
+        CREATE UNIQUE INDEX versions_by_id ON versions(bucket_id, key, version_id);
+        CREATE INDEX versions_blob ON versions(blob) WHERE blob IS NOT NULL;
+        """,
+        // 2: version order, multipart objects and uploads, bucket tags.
+        """
+        ALTER TABLE buckets ADD COLUMN tags TEXT;
+        ALTER TABLE versions ADD COLUMN upload_id TEXT;
+        CREATE INDEX versions_order ON versions(bucket_id, key, id);
+        CREATE INDEX versions_upload ON versions(bucket_id, upload_id) WHERE upload_id IS NOT NULL;
+        CREATE TABLE version_parts (
+            version_row INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+            part_number INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            md5 TEXT NOT NULL,
+            blob TEXT NOT NULL,
+            checksum TEXT,
+            last_modified_ms INTEGER NOT NULL,
+            PRIMARY KEY (version_row, part_number)
+        ) STRICT;
+        CREATE INDEX version_parts_blob ON version_parts(blob);
+        CREATE TABLE uploads (
+            id INTEGER PRIMARY KEY,
+            bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+            key BLOB NOT NULL,
+            upload_id TEXT NOT NULL UNIQUE,
+            initiated_ms INTEGER NOT NULL,
+            attributes TEXT NOT NULL,
+            checksum_algorithm TEXT,
+            checksum_type TEXT
+        ) STRICT;
+        CREATE INDEX uploads_by_key ON uploads(bucket_id, key, id);
+        CREATE INDEX uploads_by_age ON uploads(initiated_ms);
+        CREATE TABLE upload_parts (
+            upload_row INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+            part_number INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            md5 TEXT NOT NULL,
+            blob TEXT NOT NULL,
+            checksum TEXT,
+            last_modified_ms INTEGER NOT NULL,
+            PRIMARY KEY (upload_row, part_number)
+        ) STRICT;
+        CREATE INDEX upload_parts_blob ON upload_parts(blob);
+        """,
+    ]
+}

@@ -1,0 +1,136 @@
+import Foundation
+import ObjectStore
+
+/// Reading and writing `versions` rows (and their `version_parts`) inside a transaction.
+enum VersionRows {
+    static let columns = "id, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, blob, attributes, upload_id"
+
+    static func encode(_ attributes: ObjectAttributes) throws -> String {
+        String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
+    }
+
+    static func version(from row: [SQLiteValue]) throws -> ObjectVersion {
+        var version = ObjectVersion(
+            key: String(decoding: row[1].bytes ?? [], as: UTF8.self),
+            versionID: row[2].string!,
+            isLatest: row[3].int == 1,
+            isDeleteMarker: row[4].int == 1,
+            size: row[5].int!,
+            etag: row[6].string!,
+            lastModified: row[7].int!,
+            blobID: row[8].string,
+            attributes: try JSONDecoder().decode(ObjectAttributes.self, from: Data(row[9].bytes ?? [])),
+            uploadID: row[10].string
+        )
+        version.sequence = row[0].int!
+        return version
+    }
+
+    static func part(from row: [SQLiteValue]) -> StoredPart {
+        StoredPart(
+            number: Int(row[0].int!), size: row[1].int!, md5Hex: row[2].string!, blobID: row[3].string!, checksum: row[4].string,
+            lastModified: row[5].int!)
+    }
+
+    static func load(_ db: SQLiteConnection, where condition: String, _ arguments: [SQLiteValue], withParts: Bool) throws -> [ObjectVersion] {
+        var versions = try db.query("SELECT \(columns) FROM versions WHERE \(condition)", arguments).map(version(from:))
+        if withParts {
+            for index in versions.indices where versions[index].uploadID != nil {
+                versions[index].parts = try db.query(
+                    "SELECT part_number, size, md5, blob, checksum, last_modified_ms FROM version_parts WHERE version_row = ? ORDER BY part_number",
+                    [.integer(versions[index].sequence)]
+                ).map(part(from:))
+            }
+        }
+        return versions
+    }
+
+    static func latest(_ db: SQLiteConnection, bucketID: Int64, key: [UInt8], withParts: Bool) throws -> ObjectVersion? {
+        try load(db, where: "bucket_id = ? AND key = ? AND is_latest = 1", [.integer(bucketID), .blob(key)], withParts: withParts).first
+    }
+
+    /// Checks a write precondition against the key's current object (a delete marker counts as absent).
+    static func check(_ condition: WriteCondition?, _ db: SQLiteConnection, bucketID: Int64, key: String) throws {
+        guard let condition else { return }
+        let current = try latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: false).flatMap { $0.isDeleteMarker ? nil : $0 }
+        switch condition {
+        case .absent:
+            if current != nil { throw StoreError.preconditionFailed("If-None-Match") }
+        case .etagMatches(let etag):
+            guard let current else { throw StoreError.noSuchKey(key) }
+            if !etagsEqual(current.etag, etag) { throw StoreError.preconditionFailed("If-Match") }
+        }
+    }
+
+    static func etagsEqual(_ a: String, _ b: String) -> Bool {
+        func bare(_ s: String) -> String {
+            var t = Substring(s)
+            while t.first == " " { t = t.dropFirst() }
+            while t.last == " " { t = t.dropLast() }
+            if t.hasPrefix("W/") { t = t.dropFirst(2) }
+            if t.hasPrefix("\"") && t.hasSuffix("\"") && t.count >= 2 { t = t.dropFirst().dropLast() }
+            return String(t)
+        }
+        return b.trimmingCharacters(in: .whitespaces) == "*" || bare(a) == bare(b)
+    }
+
+    /// Inserts `version` as the latest; a `null` version id replaces the existing `null` version.
+    /// Returns the blobs of whatever was replaced.
+    static func insert(_ db: SQLiteConnection, bucketID: Int64, _ version: ObjectVersion) throws -> [String] {
+        let key = SQLiteValue.blob(Array(version.key.utf8))
+        let previous = try latest(db, bucketID: bucketID, key: Array(version.key.utf8), withParts: false)
+        var obsolete: [String] = []
+        if let replaced = try load(
+            db, where: "bucket_id = ? AND key = ? AND version_id = ?", [.integer(bucketID), key, .text(version.versionID)], withParts: true
+        ).first {
+            obsolete += replaced.blobIDs
+            try db.query("DELETE FROM version_parts WHERE version_row = ?", [.integer(replaced.sequence)])
+            try db.query("DELETE FROM versions WHERE id = ?", [.integer(replaced.sequence)])
+        }
+        try db.query("UPDATE versions SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1", [.integer(bucketID), key])
+        try db.query(
+            "INSERT INTO versions (bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, blob, attributes, upload_id) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .integer(bucketID), key, .text(version.versionID), .integer(version.isDeleteMarker ? 1 : 0), .integer(version.size),
+                .text(version.etag), .integer(version.lastModified), version.blobID.map { .text($0) } ?? .null,
+                .text(try encode(version.attributes)), version.uploadID.map { .text($0) } ?? .null,
+            ])
+        let row = db.lastInsertRowID
+        for part in version.parts ?? [] {
+            try db.query(
+                "INSERT INTO version_parts (version_row, part_number, size, md5, blob, checksum, last_modified_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .integer(row), .integer(Int64(part.number)), .integer(part.size), .text(part.md5Hex), .text(part.blobID),
+                    part.checksum.map { .text($0) } ?? .null, .integer(part.lastModified),
+                ])
+        }
+        try adjustUsage(db, bucketID: bucketID, removed: previous, added: version)
+        return obsolete
+    }
+
+    /// Deletes one version row; if it was the latest, the newest remaining version takes its place.
+    static func remove(_ db: SQLiteConnection, bucketID: Int64, _ removed: ObjectVersion) throws {
+        try db.query("DELETE FROM version_parts WHERE version_row = ?", [.integer(removed.sequence)])
+        try db.query("DELETE FROM versions WHERE id = ?", [.integer(removed.sequence)])
+        guard removed.isLatest else { return }
+        let key = SQLiteValue.blob(Array(removed.key.utf8))
+        let promoted = try load(db, where: "bucket_id = ? AND key = ? ORDER BY id DESC LIMIT 1", [.integer(bucketID), key], withParts: false).first
+        if let promoted {
+            try db.query("UPDATE versions SET is_latest = 1 WHERE id = ?", [.integer(promoted.sequence)])
+        }
+        try adjustUsage(db, bucketID: bucketID, removed: removed, added: promoted)
+    }
+
+    /// Adjusts a bucket's object/byte counters by the change in its latest versions.
+    static func adjustUsage(_ db: SQLiteConnection, bucketID: Int64, removed: ObjectVersion?, added: ObjectVersion?) throws {
+        func contribution(_ v: ObjectVersion?) -> (Int64, Int64) {
+            guard let v, !v.isDeleteMarker else { return (0, 0) }
+            return (1, v.size)
+        }
+        let (removedCount, removedBytes) = contribution(removed)
+        let (addedCount, addedBytes) = contribution(added)
+        try db.query(
+            "UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE id = ?",
+            [.integer(addedCount - removedCount), .integer(addedBytes - removedBytes), .integer(bucketID)])
+    }
+}

@@ -1,0 +1,163 @@
+import Crypto
+import SigV4
+
+/// Multipart uploads: parts are blobs of their own; completing an upload writes no object
+/// bytes, it records the part list as the new version.
+extension ObjectStore {
+    public static let minimumPartSize: Int64 = 5 * 1024 * 1024
+    public static let maxPartNumber = 10_000
+
+    public func createUpload(
+        bucket: BucketRecord, key: String, attributes: ObjectAttributes, checksumAlgorithm: ChecksumAlgorithm?, checksumType: String?
+    ) async throws(StoreError) -> UploadRecord {
+        try ObjectKeyRules.validate(key)
+        var type = checksumType
+        if let algorithm = checksumAlgorithm {
+            let resolved = checksumType ?? (algorithm == .crc64nvme ? "FULL_OBJECT" : "COMPOSITE")
+            if resolved == "FULL_OBJECT" && !algorithm.supportsFullObject {
+                throw .invalidRequest("The FULL_OBJECT checksum type cannot be used with the \(algorithm.rawValue) checksum algorithm.")
+            }
+            if resolved == "COMPOSITE" && algorithm == .crc64nvme {
+                throw .invalidRequest("The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm.")
+            }
+            guard resolved == "FULL_OBJECT" || resolved == "COMPOSITE" else { throw .invalidRequest("Invalid checksum type \(resolved)") }
+            type = resolved
+        } else if checksumType != nil {
+            throw .invalidRequest("The x-amz-checksum-type header requires x-amz-checksum-algorithm.")
+        }
+        let upload = UploadRecord(
+            rowID: 0, key: key, uploadID: RandomID.make() + RandomID.make(), initiated: Self.now(), attributes: attributes,
+            checksumAlgorithm: checksumAlgorithm, checksumType: type)
+        try await index.createUpload(bucketID: bucket.id, upload)
+        return upload
+    }
+
+    /// The upload, which must be for `key` in `bucket`.
+    public func upload(bucket: BucketRecord, key: String, uploadID: String) async throws(StoreError) -> UploadRecord {
+        guard let upload = try await index.upload(bucketID: bucket.id, uploadID: uploadID), keyEquals(upload.key, key) else {
+            throw .noSuchUpload(uploadID)
+        }
+        return upload
+    }
+
+    /// Makes a staged body part `number` of the upload, replacing an earlier upload of that part.
+    public func commitPart(_ staged: StagedUpload, upload: UploadRecord, number: Int) async throws(StoreError) -> StoredPart {
+        try await staged.writer.commit()
+        let part = StoredPart(
+            number: number, size: staged.size, md5Hex: staged.md5.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(),
+            blobID: staged.writer.blobID, checksum: upload.checksumAlgorithm.flatMap { staged.checksums[$0] }, lastModified: Self.now())
+        do {
+            let replaced = try await index.putPart(uploadRowID: upload.rowID, part)
+            await blobs.delete(replaced)
+        } catch {
+            await blobs.delete([part.blobID])
+            throw error == .noSuchUpload("") ? .noSuchUpload(upload.uploadID) : error
+        }
+        return part
+    }
+
+    public func parts(of upload: UploadRecord, after: Int, limit: Int) async throws(StoreError) -> [StoredPart] {
+        try await index.parts(uploadRowID: upload.rowID, after: after, limit: limit)
+    }
+
+    /// A part as CompleteMultipartUpload names it.
+    public struct RequestedPart: Sendable {
+        public var number: Int
+        public var etag: String
+        public var checksum: String?
+
+        public init(number: Int, etag: String, checksum: String?) {
+            self.number = number
+            self.etag = etag
+            self.checksum = checksum
+        }
+    }
+
+    /// Checks the requested part list against the uploaded parts and makes them the object.
+    /// - Parameter fullObjectChecksum: a whole-object checksum the client sent, to verify.
+    public func complete(
+        bucket: BucketRecord, upload: UploadRecord, requested: [RequestedPart], fullObjectChecksum: (ChecksumAlgorithm, String)?,
+        condition: WriteCondition?
+    ) async throws(StoreError) -> ObjectVersion {
+        guard !requested.isEmpty else { throw .invalidRequest("You must specify at least one part") }
+        var uploaded: [Int: StoredPart] = [:]
+        var after = 0
+        while true {
+            let page = try await index.parts(uploadRowID: upload.rowID, after: after, limit: 1000)
+            for part in page { uploaded[part.number] = part }
+            guard let last = page.last, page.count == 1000 else { break }
+            after = last.number
+        }
+        var chosen: [StoredPart] = []
+        var previous = 0
+        for (position, request) in requested.enumerated() {
+            guard request.number > previous else { throw .invalidPartOrder }
+            previous = request.number
+            guard let part = uploaded[request.number], Self.sameETag(part.md5Hex, request.etag) else {
+                throw .invalidPart("One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+            }
+            if let claimed = request.checksum, let stored = part.checksum, claimed != stored {
+                throw .invalidPart("The checksum of part \(request.number) does not match the checksum uploaded with it.")
+            }
+            if position < requested.count - 1 && part.size < Self.minimumPartSize { throw .entityTooSmall }
+            chosen.append(part)
+        }
+        var md5 = Insecure.MD5()
+        for part in chosen { md5.update(data: Hex.decode(part.md5Hex) ?? []) }
+        let etag = "\"\(Hex.encode(md5.finalize()))-\(chosen.count)\""
+        var attributes = upload.attributes
+        attributes.checksums = [:]
+        if let algorithm = upload.checksumAlgorithm {
+            let digests = chosen.compactMap { part in part.checksum.flatMap(Base64.decode).map { ($0, part.size) } }
+            if digests.count == chosen.count,
+                let value = algorithm.multipartChecksum(parts: digests.map { (checksum: $0.0, size: $0.1) }, fullObject: upload.checksumType == "FULL_OBJECT")
+            {
+                attributes.checksums[algorithm] = value
+                attributes.checksumType = upload.checksumType
+            }
+        }
+        if let (algorithm, claimed) = fullObjectChecksum, let computed = attributes.checksums[algorithm] {
+            let bare = computed.split(separator: "-").first.map(String.init) ?? computed
+            let claimedBare = claimed.split(separator: "-").first.map(String.init) ?? claimed
+            if bare != claimedBare { throw .checksumMismatch(algorithm) }
+        }
+        let version = ObjectVersion(
+            key: upload.key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: false,
+            size: chosen.reduce(0) { $0 + $1.size }, etag: etag, lastModified: Self.now(), blobID: nil, attributes: attributes,
+            parts: chosen, uploadID: upload.uploadID)
+        let obsolete = try await index.completeUpload(bucketID: bucket.id, uploadRowID: upload.rowID, version, condition: condition)
+        await blobs.delete(obsolete)
+        return version
+    }
+
+    /// The version a completed upload produced (a retried CompleteMultipartUpload answers with it).
+    public func completedVersion(bucket: BucketRecord, uploadID: String) async throws(StoreError) -> ObjectVersion? {
+        try await index.completedVersion(bucketID: bucket.id, uploadID: uploadID)
+    }
+
+    public func abort(bucket: BucketRecord, key: String, uploadID: String) async throws(StoreError) {
+        _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
+        guard let blobIDs = try await index.abortUpload(bucketID: bucket.id, uploadID: uploadID) else { throw .noSuchUpload(uploadID) }
+        await blobs.delete(blobIDs)
+    }
+
+    /// Aborts uploads initiated more than `maxAge` ago; returns how many.
+    public func abortStaleUploads(maxAge: Milliseconds) async throws(StoreError) -> Int {
+        var aborted = 0
+        for (bucketID, uploadID) in try await index.uploads(initiatedBefore: Self.now() - maxAge) {
+            if let blobIDs = try await index.abortUpload(bucketID: bucketID, uploadID: uploadID) {
+                await blobs.delete(blobIDs)
+                aborted += 1
+            }
+        }
+        return aborted
+    }
+
+    static func sameETag(_ md5Hex: String, _ etag: String) -> Bool {
+        var t = Substring(etag)
+        while t.first == " " { t = t.dropFirst() }
+        while t.last == " " { t = t.dropLast() }
+        if t.hasPrefix("\"") && t.hasSuffix("\"") && t.count >= 2 { t = t.dropFirst().dropLast() }
+        return t.lowercased() == md5Hex
+    }
+}

@@ -1,0 +1,133 @@
+import NIOCore
+
+/// Writing, reading and deleting object versions, with S3's versioning rules.
+extension ObjectStore {
+    /// Makes a staged upload the latest version of `key`. The blob is made durable before the
+    /// index row is written; if the index write (or its precondition) fails the blob is removed.
+    public func commit(
+        _ staged: StagedUpload, bucket: BucketRecord, key: String, attributes: ObjectAttributes, condition: WriteCondition? = nil
+    ) async throws(StoreError) -> ObjectVersion {
+        try ObjectKeyRules.validate(key)
+        try await staged.writer.commit()
+        let version = ObjectVersion(
+            key: key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: false, size: staged.size,
+            etag: staged.etag, lastModified: Self.now(), blobID: staged.writer.blobID, attributes: attributes)
+        do {
+            let obsolete = try await index.putVersion(bucketID: bucket.id, version, condition: condition)
+            await blobs.delete(obsolete)
+        } catch {
+            await blobs.delete([staged.writer.blobID])
+            throw error
+        }
+        return version
+    }
+
+    /// A version of `key` (the latest when `versionID` is nil), delete markers included: the
+    /// caller answers 404 or 405 for those as S3 does.
+    public func version(bucket: BucketRecord, key: String, versionID: String?) async throws(StoreError) -> ObjectVersion {
+        try ObjectKeyRules.validate(key)
+        if let versionID {
+            guard let version = try await index.version(bucketID: bucket.id, key: key, versionID: versionID) else {
+                throw .noSuchVersion(key: key, versionID: versionID)
+            }
+            return version
+        }
+        guard let version = try await index.latestVersion(bucketID: bucket.id, key: key) else { throw .noSuchKey(key) }
+        return version
+    }
+
+    /// The latest version, which must not be a delete marker.
+    public func head(bucket: BucketRecord, key: String) async throws(StoreError) -> ObjectVersion {
+        let version = try await version(bucket: bucket, key: key, versionID: nil)
+        if version.isDeleteMarker { throw .noSuchKey(key) }
+        return version
+    }
+
+    /// A version and its bytes in `range` opened for reading. A concurrent overwrite may delete
+    /// the blobs between the index read and the open; then the index is read again, so a reader
+    /// always gets one whole version, the old or the new.
+    public func open(bucket: BucketRecord, key: String, versionID: String?, range: ClosedRange<Int64>?) async throws(StoreError)
+        -> (ObjectVersion, ObjectBody?)
+    {
+        for _ in 0..<5 {
+            let version = try await version(bucket: bucket, key: key, versionID: versionID)
+            if version.isDeleteMarker || version.size == 0 { return (version, nil) }
+            if let body = try await ObjectBody.open(version, range: range ?? 0...(version.size - 1), blobs: blobs) {
+                return (version, body)
+            }
+        }
+        throw .internalFailure("object \(key) changed too often while opening")
+    }
+
+    public struct DeleteOutcome: Sendable, Equatable {
+        /// The version id S3 reports (`x-amz-version-id`), if the bucket has versioning configured.
+        public var versionID: String?
+        public var isDeleteMarker: Bool
+    }
+
+    /// DeleteObject. Without a version id: removes the object (unversioned), or adds a delete
+    /// marker (versioning enabled: a new version; suspended: the `null` version). With one:
+    /// removes that version for good. Deleting what does not exist succeeds, as in S3.
+    public func delete(bucket: BucketRecord, key: String, versionID: String?) async throws(StoreError) -> DeleteOutcome {
+        try ObjectKeyRules.validate(key)
+        if let versionID {
+            let (removed, obsolete) = try await index.deleteVersion(bucketID: bucket.id, key: key, versionID: versionID)
+            await blobs.delete(obsolete)
+            return DeleteOutcome(versionID: versionID, isDeleteMarker: removed?.isDeleteMarker ?? false)
+        }
+        switch bucket.versioning {
+        case .unversioned:
+            let (_, obsolete) = try await index.deleteVersion(bucketID: bucket.id, key: key, versionID: "null")
+            await blobs.delete(obsolete)
+            return DeleteOutcome(versionID: nil, isDeleteMarker: false)
+        case .enabled, .suspended:
+            let marker = ObjectVersion(
+                key: key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: true, size: 0, etag: "",
+                lastModified: Self.now(), blobID: nil, attributes: ObjectAttributes())
+            let obsolete = try await index.putVersion(bucketID: bucket.id, marker, condition: nil)
+            await blobs.delete(obsolete)
+            return DeleteOutcome(versionID: marker.versionID, isDeleteMarker: true)
+        }
+    }
+
+    public func setTags(bucket: BucketRecord, key: String, versionID: String?, tags: [MetadataEntry]) async throws(StoreError) -> ObjectVersion {
+        let target = try await version(bucket: bucket, key: key, versionID: versionID)
+        if target.isDeleteMarker { throw versionID == nil ? .noSuchKey(key) : .invalidRequest("A delete marker has no tags.") }
+        try await index.setTags(bucketID: bucket.id, key: key, versionID: target.versionID, tags)
+        return target
+    }
+}
+
+extension ObjectStore {
+    /// Reads a source version (or a byte range of it) through the upload pipeline into a new
+    /// staged blob, for CopyObject and UploadPartCopy. `check` sees the source first (to apply
+    /// copy-source preconditions) and may throw.
+    public func stageCopy(
+        bucket: BucketRecord, key: String, versionID: String?, range: ((Int64) throws(StoreError) -> ClosedRange<Int64>?)? = nil,
+        plan: HashingPlan, check: (ObjectVersion) throws -> Void
+    ) async throws -> (ObjectVersion, StagedUpload) {
+        for _ in 0..<5 {
+            let source = try await version(bucket: bucket, key: key, versionID: versionID)
+            if source.isDeleteMarker {
+                throw versionID == nil ? StoreError.noSuchKey(key) : StoreError.invalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
+            }
+            try check(source)
+            let wanted = try range?(source.size)
+            if source.size == 0 || wanted.map({ $0.isEmpty }) == true {
+                return (source, try await stage(EmptyBody(), plan: plan, maxSize: 0))
+            }
+            guard let body = try await ObjectBody.open(source, range: wanted ?? 0...(source.size - 1), blobs: blobs) else { continue }
+            defer { body.close() }
+            return (source, try await stage(ObjectBodySequence(body), plan: plan, maxSize: Self.maxSinglePutSize))
+        }
+        throw StoreError.internalFailure("copy source \(key) changed too often while opening")
+    }
+}
+
+struct EmptyBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    struct AsyncIterator: AsyncIteratorProtocol {
+        mutating func next() async throws -> ByteBuffer? { nil }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
+}

@@ -1,0 +1,141 @@
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import ObjectStore
+import S3Model
+import SigV4
+
+extension S3Responder {
+    struct CopySource {
+        var bucket: String
+        var key: String
+        var versionID: String?
+    }
+
+    /// `x-amz-copy-source: [/]bucket/key[?versionId=id]`, URL-encoded.
+    static func copySource(_ call: S3Call) throws -> CopySource {
+        let raw = call.header(.amzCopySource) ?? ""
+        var path = Substring(raw)
+        var versionID: String?
+        if let q = path.firstIndex(of: "?") {
+            let query = path[path.index(after: q)...]
+            path = path[..<q]
+            for pair in query.split(separator: "&") where pair.hasPrefix("versionId=") {
+                versionID = URIEncoding.decode(pair.dropFirst("versionId=".count))
+            }
+        }
+        guard let decoded = URIEncoding.decode(path) else { throw S3Error.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: raw) }
+        let trimmed = decoded.hasPrefix("/") ? String(decoded.dropFirst()) : decoded
+        guard let slash = trimmed.firstIndex(of: "/"), slash != trimmed.startIndex, trimmed.index(after: slash) != trimmed.endIndex else {
+            throw S3Error.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: raw)
+        }
+        return CopySource(bucket: String(trimmed[..<slash]), key: String(trimmed[trimmed.index(after: slash)...]), versionID: versionID)
+    }
+
+    /// x-amz-copy-source-if-*: like GET preconditions, except that a "not modified" outcome is a 412.
+    static func checkCopyPreconditions(_ call: S3Call, _ source: ObjectVersion) throws {
+        let conditions = Preconditions(
+            ifMatch: call.header(.amzCopySourceIfMatch), ifNoneMatch: call.header(.amzCopySourceIfNoneMatch),
+            ifModifiedSince: call.header(.amzCopySourceIfModifiedSince), ifUnmodifiedSince: call.header(.amzCopySourceIfUnmodifiedSince))
+        switch conditions.evaluate(etag: source.etag, lastModified: source.lastModified / 1000) {
+        case .proceed: return
+        case .notModified: throw S3Error.preconditionFailed(call.header(.amzCopySourceIfNoneMatch) != nil ? "x-amz-copy-source-If-None-Match" : "x-amz-copy-source-If-Modified-Since")
+        case .failed(let condition): throw S3Error.preconditionFailed("x-amz-copy-source-" + condition)
+        }
+    }
+
+    func copyObject(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        let key = call.target.key!
+        if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
+        let source = try Self.copySource(call)
+        let sourceBucket = try await store.bucket(source.bucket)
+        let metadataDirective = call.header(.amzMetadataDirective)?.uppercased() ?? "COPY"
+        let taggingDirective = call.header(.amzTaggingDirective)?.uppercased() ?? "COPY"
+        guard ["COPY", "REPLACE"].contains(metadataDirective) else {
+            throw S3Error.invalidArgument("Unknown metadata directive.", name: "x-amz-metadata-directive", value: metadataDirective)
+        }
+        guard ["COPY", "REPLACE"].contains(taggingDirective) else {
+            throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: taggingDirective)
+        }
+        let requested = try Self.objectAttributes(from: call.headers)
+        var checksum: ChecksumAlgorithm?
+        if let text = call.header(.amzChecksumAlgorithm) {
+            guard let parsed = ChecksumAlgorithm(rawValue: text.uppercased()) else { throw S3Error.invalidRequest("Checksum algorithm provided is unsupported.") }
+            checksum = parsed
+        }
+        let sameObject = sourceBucket.id == bucket.id && keyEquals(source.key, key)
+        // Pin the source version first, so the checksum to compute is known before the bytes stream.
+        let pinned = try await store.version(bucket: sourceBucket, key: source.key, versionID: source.versionID)
+        let algorithm = checksum ?? pinned.attributes.checksums.keys.first
+        let (original, staged) = try await store.stageCopy(
+            bucket: sourceBucket, key: source.key, versionID: pinned.isDeleteMarker ? source.versionID : pinned.versionID,
+            plan: HashingPlan(checksums: algorithm.map { [$0] } ?? []),
+            check: { version in
+                if version.size > ObjectStore.maxSinglePutSize {
+                    throw S3Error.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
+                }
+                let changesSomething = metadataDirective == "REPLACE" || call.header(.amzStorageClass) != nil || taggingDirective == "REPLACE"
+                if sameObject && !changesSomething && (source.versionID == nil || version.isLatest) {
+                    throw S3Error.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+                }
+                try Self.checkCopyPreconditions(call, version)
+            })
+        var attributes = metadataDirective == "REPLACE" ? requested : original.attributes
+        attributes.tags = taggingDirective == "REPLACE" ? requested.tags : original.attributes.tags
+        if call.header(.amzStorageClass) != nil { attributes.storageClass = requested.storageClass }
+        // The copy is re-hashed as it streams, so its checksum is over the bytes actually written.
+        attributes.checksums = staged.checksums
+        attributes.checksumType = staged.checksums.isEmpty ? nil : "FULL_OBJECT"
+        let version = try await store.commit(staged, bucket: bucket, key: key, attributes: attributes, condition: try Self.writeCondition(call))
+        var xml = XMLWriter()
+        xml.group("CopyObjectResult", namespace: XMLWriter.s3Namespace) { x in
+            x.element("ETag", version.etag)
+            x.element("LastModified", HTTPDate.iso8601(milliseconds: version.lastModified))
+            for (algorithm, value) in attributes.checksums { x.element("Checksum\(algorithm.rawValue)", value) }
+            if let type = attributes.checksumType { x.element("ChecksumType", type) }
+        }
+        var response = Self.xmlResponse(xml)
+        Self.addVersionHeader(&response.headers, version, bucket)
+        if sourceBucket.versioning != .unversioned { response.headers[.amzCopySourceVersionID] = original.versionID }
+        return response
+    }
+
+    func uploadPartCopy(_ call: S3Call) async throws -> Response {
+        let number = try Self.partNumber(call)
+        let (_, upload) = try await openUpload(call)
+        let source = try Self.copySource(call)
+        let sourceBucket = try await store.bucket(source.bucket)
+        let rangeHeader = call.header(.amzCopySourceRange)
+        let plan = HashingPlan(checksums: upload.checksumAlgorithm.map { [$0] } ?? [])
+        let (original, staged) = try await store.stageCopy(
+            bucket: sourceBucket, key: source.key, versionID: source.versionID,
+            range: { size throws(StoreError) in
+                guard let rangeHeader else { return nil }
+                guard let requested = ByteRangeRequest(header: rangeHeader), case .from(let first, let last?) = requested else {
+                    throw .invalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+                }
+                guard last < size else {
+                    throw .invalidRequest("The specified copy range is invalid for the source object size")
+                }
+                return first...last
+            },
+            plan: plan,
+            check: { version in
+                try Self.checkCopyPreconditions(call, version)
+                if rangeHeader == nil && version.size > Self.maxPartSize {
+                    throw S3Error.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
+                }
+            })
+        let part = try await store.commitPart(staged, upload: upload, number: number)
+        var xml = XMLWriter()
+        xml.group("CopyPartResult", namespace: XMLWriter.s3Namespace) { x in
+            x.element("ETag", part.etag)
+            x.element("LastModified", HTTPDate.iso8601(milliseconds: part.lastModified))
+            if let algorithm = upload.checksumAlgorithm, let checksum = part.checksum { x.element("Checksum\(algorithm.rawValue)", checksum) }
+        }
+        var response = Self.xmlResponse(xml)
+        if sourceBucket.versioning != .unversioned { response.headers[.amzCopySourceVersionID] = original.versionID }
+        return response
+    }
+}

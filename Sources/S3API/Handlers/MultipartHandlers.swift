@@ -1,0 +1,204 @@
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import ObjectStore
+import S3Model
+import SigV4
+
+extension S3Responder {
+    static let maxPartSize: Int64 = 5 * 1024 * 1024 * 1024
+
+    func createMultipartUpload(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        let key = call.target.key!
+        if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
+        let attributes = try Self.objectAttributes(from: call.headers)
+        var algorithm: ChecksumAlgorithm?
+        if let text = call.header(.amzChecksumAlgorithm) {
+            guard let parsed = ChecksumAlgorithm(rawValue: text.uppercased()) else {
+                throw S3Error.invalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+            }
+            algorithm = parsed
+        }
+        let upload = try await store.createUpload(
+            bucket: bucket, key: key, attributes: attributes, checksumAlgorithm: algorithm, checksumType: call.header(.amzChecksumType)?.uppercased())
+        var xml = XMLWriter()
+        xml.group("InitiateMultipartUploadResult", namespace: XMLWriter.s3Namespace) { x in
+            x.element("Bucket", bucket.name)
+            x.element("Key", key)
+            x.element("UploadId", upload.uploadID)
+        }
+        var response = Self.xmlResponse(xml)
+        if let algorithm = upload.checksumAlgorithm {
+            response.headers[.amzChecksumAlgorithm] = algorithm.rawValue
+            response.headers[.amzChecksumType] = upload.checksumType
+        }
+        return response
+    }
+
+    static func partNumber(_ call: S3Call) throws -> Int {
+        let text = call.target.value("partNumber") ?? ""
+        guard let number = Int(text), (1...ObjectStore.maxPartNumber).contains(number) else {
+            throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: text)
+        }
+        return number
+    }
+
+    func openUpload(_ call: S3Call) async throws -> (BucketRecord, UploadRecord) {
+        let bucket = try await store.bucket(call.target.bucket!)
+        let upload = try await store.upload(bucket: bucket, key: call.target.key!, uploadID: call.target.value("uploadId") ?? "")
+        return (bucket, upload)
+    }
+
+    func uploadPart(_ call: S3Call, stats: inout CallStats) async throws -> Response {
+        let number = try Self.partNumber(call)
+        let (_, upload) = try await openUpload(call)
+        let staged = try await receiveBody(call, extraChecksum: upload.checksumAlgorithm, maxSize: Self.maxPartSize)
+        stats.bytesIn = staged.size
+        let part = try await store.commitPart(staged, upload: upload, number: number)
+        var headers: HTTPFields = [.eTag: part.etag]
+        for (algorithm, value) in staged.checksums { headers[HTTPField.Name(algorithm.headerName)!] = value }
+        return Response(status: .ok, headers: headers)
+    }
+
+    func completeMultipartUpload(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        let key = call.target.key!
+        let uploadID = call.target.value("uploadId") ?? ""
+        let document = try await readXML(call, root: "CompleteMultipartUpload")
+        var requested: [ObjectStore.RequestedPart] = []
+        for part in document.children("Part") {
+            guard let numberText = part.value("PartNumber"), let number = Int(numberText), let etag = part.value("ETag") else {
+                throw S3Error.malformedXML()
+            }
+            let checksum = ChecksumAlgorithm.allCases.lazy.compactMap { part.value("Checksum\($0.rawValue)") }.first
+            requested.append(.init(number: number, etag: etag, checksum: checksum))
+        }
+        if requested.isEmpty { throw S3Error.malformedXML() }
+        let condition = try Self.writeCondition(call)
+        let version: ObjectVersion
+        if let upload = try await store.index.upload(bucketID: bucket.id, uploadID: uploadID), keyEquals(upload.key, key) {
+            var fullObject: (ChecksumAlgorithm, String)?
+            if let algorithm = upload.checksumAlgorithm, let value = call.header(HTTPField.Name(algorithm.headerName)!) {
+                fullObject = (algorithm, value)
+            }
+            version = try await store.complete(bucket: bucket, upload: upload, requested: requested, fullObjectChecksum: fullObject, condition: condition)
+        } else if let done = try await store.completedVersion(bucket: bucket, uploadID: uploadID), keyEquals(done.key, key) {
+            // A retried completion of an upload that already finished answers with its result.
+            version = done
+        } else {
+            throw StoreError.noSuchUpload(uploadID)
+        }
+        var xml = XMLWriter()
+        xml.group("CompleteMultipartUploadResult", namespace: XMLWriter.s3Namespace) { x in
+            x.element("Location", "/\(bucket.name)/\(URIEncoding.encode(key, keepSlash: true))")
+            x.element("Bucket", bucket.name)
+            x.element("Key", key)
+            x.element("ETag", version.etag)
+            for (algorithm, value) in version.attributes.checksums { x.element("Checksum\(algorithm.rawValue)", value) }
+            if let type = version.attributes.checksumType { x.element("ChecksumType", type) }
+        }
+        var response = Self.xmlResponse(xml)
+        Self.addVersionHeader(&response.headers, version, bucket)
+        return response
+    }
+
+    func abortMultipartUpload(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        try await store.abort(bucket: bucket, key: call.target.key!, uploadID: call.target.value("uploadId") ?? "")
+        return Response(status: .noContent)
+    }
+
+    func listParts(_ call: S3Call) async throws -> Response {
+        let (bucket, upload) = try await openUpload(call)
+        let maxParts = try Self.maxKeys(call.target.value("max-parts"), name: "max-parts")
+        var marker = 0
+        if let text = call.target.value("part-number-marker"), !text.isEmpty {
+            guard let value = Int(text), value >= 0 else {
+                throw S3Error.invalidArgument("Part number marker must be an integer", name: "part-number-marker", value: text)
+            }
+            marker = value
+        }
+        let parts = try await store.parts(of: upload, after: marker, limit: maxParts + 1)
+        let page = Array(parts.prefix(maxParts))
+        let truncated = parts.count > maxParts
+        var xml = XMLWriter()
+        xml.group("ListPartsResult", namespace: XMLWriter.s3Namespace) { x in
+            x.element("Bucket", bucket.name)
+            x.element("Key", upload.key)
+            x.element("UploadId", upload.uploadID)
+            writeOwner(&x, call, element: "Initiator")
+            writeOwner(&x, call)
+            x.element("StorageClass", upload.attributes.storageClass)
+            x.element("PartNumberMarker", marker)
+            if let last = page.last { x.element("NextPartNumberMarker", last.number) }
+            x.element("MaxParts", maxParts)
+            x.element("IsTruncated", truncated)
+            if let algorithm = upload.checksumAlgorithm {
+                x.element("ChecksumAlgorithm", algorithm.rawValue)
+                x.optional("ChecksumType", upload.checksumType)
+            }
+            for part in page {
+                x.group("Part") { x in
+                    x.element("PartNumber", part.number)
+                    x.element("LastModified", HTTPDate.iso8601(milliseconds: part.lastModified))
+                    x.element("ETag", part.etag)
+                    x.element("Size", part.size)
+                    if let algorithm = upload.checksumAlgorithm, let checksum = part.checksum { x.element("Checksum\(algorithm.rawValue)", checksum) }
+                }
+            }
+        }
+        return Self.xmlResponse(xml)
+    }
+
+    func listMultipartUploads(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        let query = call.target
+        let prefix = query.value("prefix") ?? ""
+        let delimiter = query.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
+        let maxUploads = try Self.maxKeys(query.value("max-uploads"), name: "max-uploads")
+        let encodeURL = try Self.encodingType(query.value("encoding-type"))
+        func encode(_ text: String) -> String { encodeURL ? URIEncoding.encode(text, keepSlash: true) : text }
+        let keyMarker = query.value("key-marker").flatMap { $0.isEmpty ? nil : $0 }
+        let uploadIDMarker = query.value("upload-id-marker").flatMap { $0.isEmpty ? nil : $0 }
+        let page = try await store.listUploads(
+            bucket: bucket, ListRequest(prefix: prefix, delimiter: delimiter, after: keyMarker, maxKeys: maxUploads), uploadIDMarker: uploadIDMarker)
+        var xml = XMLWriter()
+        xml.group("ListMultipartUploadsResult", namespace: XMLWriter.s3Namespace) { x in
+            x.element("Bucket", bucket.name)
+            x.element("KeyMarker", encode(keyMarker ?? ""))
+            x.element("UploadIdMarker", uploadIDMarker ?? "")
+            if page.isTruncated, let last = page.entries.last {
+                switch last {
+                case .upload(let u):
+                    x.element("NextKeyMarker", encode(u.key))
+                    x.element("NextUploadIdMarker", u.uploadID)
+                case .commonPrefix(let p):
+                    x.element("NextKeyMarker", encode(p))
+                }
+            }
+            x.element("Prefix", encode(prefix))
+            if let delimiter { x.element("Delimiter", encode(delimiter)) }
+            x.element("MaxUploads", maxUploads)
+            if encodeURL { x.element("EncodingType", "url") }
+            x.element("IsTruncated", page.isTruncated)
+            for entry in page.entries {
+                switch entry {
+                case .upload(let u):
+                    x.group("Upload") { x in
+                        x.element("Key", encode(u.key))
+                        x.element("UploadId", u.uploadID)
+                        writeOwner(&x, call, element: "Initiator")
+                        writeOwner(&x, call)
+                        x.element("StorageClass", u.attributes.storageClass)
+                        x.element("Initiated", HTTPDate.iso8601(milliseconds: u.initiated))
+                        if let algorithm = u.checksumAlgorithm { x.element("ChecksumAlgorithm", algorithm.rawValue) }
+                    }
+                case .commonPrefix(let p):
+                    x.group("CommonPrefixes") { x in x.element("Prefix", encode(p)) }
+                }
+            }
+        }
+        return Self.xmlResponse(xml)
+    }
+}

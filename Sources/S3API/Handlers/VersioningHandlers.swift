@@ -1,0 +1,132 @@
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import ObjectStore
+import S3Model
+import SigV4
+
+extension S3Responder {
+    /// Reads a small XML request body; anything unparsable is MalformedXML.
+    func readXML(_ call: S3Call, root: String, limit: Int = 1 << 20) async throws -> XMLElement {
+        var request = call.request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limit)
+        } catch {
+            throw S3Error.malformedXML()
+        }
+        guard let document = try? XMLDocument.parse(Array(body.readableBytesView)), document.name == root else {
+            throw S3Error.malformedXML()
+        }
+        return document
+    }
+
+    func getBucketVersioning(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        var xml = XMLWriter()
+        xml.group("VersioningConfiguration", namespace: XMLWriter.s3Namespace) { x in
+            if bucket.versioning != .unversioned {
+                x.element("Status", bucket.versioning.rawValue)
+                x.element("MfaDelete", "Disabled")
+            }
+        }
+        return Self.xmlResponse(xml)
+    }
+
+    func putBucketVersioning(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        let document = try await readXML(call, root: "VersioningConfiguration")
+        if let mfa = document.value("MfaDelete") {
+            guard mfa == "Enabled" || mfa == "Disabled" else { throw S3Error.malformedXML() }
+            if mfa == "Enabled" { throw S3Error.notImplemented("MFA Delete is not supported.") }
+        }
+        switch document.value("Status") {
+        case "Enabled": try await store.setVersioning(bucket, .enabled)
+        case "Suspended": try await store.setVersioning(bucket, .suspended)
+        case nil: break
+        default: throw S3Error.malformedXML()
+        }
+        return Response(status: .ok)
+    }
+
+    /// ListObjectVersions: versions and delete markers, newest first per key, with markers that
+    /// continue inside a key's versions and delimiter roll-up.
+    func listObjectVersions(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        let query = call.target
+        let prefix = query.value("prefix") ?? ""
+        let delimiter = query.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
+        let maxKeys = try Self.maxKeys(query.value("max-keys"))
+        let encodeURL = try Self.encodingType(query.value("encoding-type"))
+        func encode(_ text: String) -> String { encodeURL ? URIEncoding.encode(text, keepSlash: true) : text }
+        let keyMarker = query.value("key-marker").flatMap { $0.isEmpty ? nil : $0 }
+        let versionIDMarker = query.value("version-id-marker").flatMap { $0.isEmpty ? nil : $0 }
+        if versionIDMarker != nil && keyMarker == nil {
+            throw S3Error.invalidArgument("A version-id marker cannot be specified without a key marker.", name: "version-id-marker", value: versionIDMarker)
+        }
+        let page = try await store.listVersions(
+            bucket: bucket, ListRequest(prefix: prefix, delimiter: delimiter, after: keyMarker, maxKeys: maxKeys), versionIDMarker: versionIDMarker)
+        var xml = XMLWriter()
+        xml.group("ListVersionsResult", namespace: XMLWriter.s3Namespace) { x in
+            x.element("Name", bucket.name)
+            x.element("Prefix", encode(prefix))
+            x.element("KeyMarker", encode(keyMarker ?? ""))
+            x.element("VersionIdMarker", versionIDMarker ?? "")
+            if page.isTruncated, let last = page.entries.last {
+                switch last {
+                case .object(let v):
+                    x.element("NextKeyMarker", encode(v.key))
+                    x.element("NextVersionIdMarker", v.versionID)
+                case .commonPrefix(let p):
+                    x.element("NextKeyMarker", encode(p))
+                }
+            }
+            x.element("MaxKeys", maxKeys)
+            if let delimiter { x.element("Delimiter", encode(delimiter)) }
+            if encodeURL { x.element("EncodingType", "url") }
+            x.element("IsTruncated", page.isTruncated)
+            for entry in page.entries {
+                switch entry {
+                case .object(let v) where v.isDeleteMarker:
+                    x.group("DeleteMarker") { x in
+                        writeOwner(&x, call)
+                        x.element("Key", encode(v.key))
+                        x.element("VersionId", v.versionID)
+                        x.element("IsLatest", v.isLatest)
+                        x.element("LastModified", HTTPDate.iso8601(milliseconds: v.lastModified))
+                    }
+                case .object(let v):
+                    x.group("Version") { x in
+                        x.element("Key", encode(v.key))
+                        x.element("VersionId", v.versionID)
+                        x.element("IsLatest", v.isLatest)
+                        x.element("LastModified", HTTPDate.iso8601(milliseconds: v.lastModified))
+                        x.element("ETag", v.etag)
+                        x.element("Size", v.size)
+                        writeOwner(&x, call)
+                        x.element("StorageClass", v.attributes.storageClass)
+                    }
+                case .commonPrefix(let p):
+                    x.group("CommonPrefixes") { x in x.element("Prefix", encode(p)) }
+                }
+            }
+        }
+        return Self.xmlResponse(xml)
+    }
+
+    static func maxKeys(_ text: String?, limit: Int = 1000, name: String = "max-keys") throws -> Int {
+        guard let text else { return limit }
+        guard let value = Int(text), value >= 0 else {
+            throw S3Error.invalidArgument("Provided \(name) not an integer or within integer range", name: name, value: text)
+        }
+        return min(value, limit)
+    }
+
+    static func encodingType(_ text: String?) throws -> Bool {
+        switch text {
+        case nil: return false
+        case "url"?: return true
+        case let other?: throw S3Error.invalidArgument("Invalid Encoding Method specified in Request", name: "encoding-type", value: other)
+        }
+    }
+}
