@@ -90,7 +90,7 @@ extension ObjectStore {
         }
         var chosen: [StoredPart] = []
         var previous = 0
-        for (position, request) in requested.enumerated() {
+        for request in requested {
             guard request.number > previous else { throw .invalidPartOrder }
             previous = request.number
             guard let part = uploaded[request.number], Self.sameETag(part.md5Hex, request.etag) else {
@@ -99,9 +99,10 @@ extension ObjectStore {
             if let claimed = request.checksum, let stored = part.checksum, claimed != stored {
                 throw .invalidPart("The checksum of part \(request.number) does not match the checksum uploaded with it.")
             }
-            if position < requested.count - 1 && part.size < Self.minimumPartSize { throw .entityTooSmall }
             chosen.append(part)
         }
+        // Sizes are checked once every named part is known to exist.
+        if chosen.dropLast().contains(where: { $0.size < Self.minimumPartSize }) { throw .entityTooSmall }
         var md5 = Insecure.MD5()
         for part in chosen { md5.update(data: Hex.decode(part.md5Hex) ?? []) }
         let etag = "\"\(Hex.encode(md5.finalize()))-\(chosen.count)\""

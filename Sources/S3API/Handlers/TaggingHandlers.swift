@@ -108,7 +108,7 @@ extension S3Responder {
                 let after = parts.filter { $0.number > marker }
                 let page = Array(after.prefix(maxParts))
                 x.group("ObjectParts") { x in
-                    x.element("TotalPartsCount", parts.count)
+                    x.element("PartsCount", parts.count)
                     x.element("PartNumberMarker", marker)
                     if let last = page.last { x.element("NextPartNumberMarker", last.number) }
                     x.element("MaxParts", maxParts)
