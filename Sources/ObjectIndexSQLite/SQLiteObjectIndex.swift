@@ -174,16 +174,17 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     // MARK: uploads
 
-    public func createUpload(bucketID: Int64, _ upload: UploadRecord) async throws(StoreError) {
+    public func createUpload(bucketID: Int64, _ upload: UploadRecord) async throws(StoreError) -> Int64 {
         let attributes: String
         do { attributes = try VersionRows.encode(upload.attributes) } catch { throw .internalFailure("encode attributes: \(error)") }
-        try await run(write: true) { db in
+        return try await run(write: true) { db in
             try db.query(
                 "INSERT INTO uploads (bucket_id, key, upload_id, initiated_ms, attributes, checksum_algorithm, checksum_type) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     .integer(bucketID), .blob(Array(upload.key.utf8)), .text(upload.uploadID), .integer(upload.initiated), .text(attributes),
                     upload.checksumAlgorithm.map { .text($0.rawValue) } ?? .null, upload.checksumType.map { .text($0) } ?? .null,
                 ])
+            return db.lastInsertRowID
         }
     }
 

@@ -25,10 +25,10 @@ extension ObjectStore {
         } else if checksumType != nil {
             throw .invalidRequest("The x-amz-checksum-type header requires x-amz-checksum-algorithm.")
         }
-        let upload = UploadRecord(
+        var upload = UploadRecord(
             rowID: 0, key: key, uploadID: RandomID.make() + RandomID.make(), initiated: Self.now(), attributes: attributes,
             checksumAlgorithm: checksumAlgorithm, checksumType: type)
-        try await index.createUpload(bucketID: bucket.id, upload)
+        upload.rowID = try await index.createUpload(bucketID: bucket.id, upload)
         return upload
     }
 

@@ -37,7 +37,8 @@ public protocol ObjectIndex: Sendable {
 
     // MARK: multipart uploads
 
-    func createUpload(bucketID: Int64, _ upload: UploadRecord) async throws(StoreError)
+    /// Records a new upload; returns its row id.
+    func createUpload(bucketID: Int64, _ upload: UploadRecord) async throws(StoreError) -> Int64
     func upload(bucketID: Int64, uploadID: String) async throws(StoreError) -> UploadRecord?
     /// Records a part; returns the blob of the part it replaced, if any.
     func putPart(uploadRowID: Int64, _ part: StoredPart) async throws(StoreError) -> [String]

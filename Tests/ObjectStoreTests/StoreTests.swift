@@ -31,11 +31,11 @@ struct StoreFixture {
     }
 
     func read(_ bucket: BucketRecord, _ key: String) async throws -> String {
-        let (version, reader) = try await store.open(bucket: bucket, key: key)
-        guard let reader else { return "" }
-        defer { reader.close() }
-        let buffer = try await reader.read(offset: 0, length: Int(version.size))
-        return String(buffer: buffer)
+        let (_, body) = try await store.open(bucket: bucket, key: key, versionID: nil, range: nil)
+        guard let body else { return "" }
+        var text = ""
+        try await body.stream { text += String(buffer: $0) }
+        return text
     }
 
     func blobFiles() -> [String] {
@@ -64,7 +64,7 @@ struct Chunks: AsyncSequence, Sendable {
         await #expect(throws: StoreError.invalidBucketName("Bad_Name")) { try await f.store.createBucket("Bad_Name") }
         try await f.put(bucket, "k", "v")
         await #expect(throws: StoreError.bucketNotEmpty("alpha")) { try await f.store.deleteBucket("alpha") }
-        try await f.store.delete(bucket: bucket, key: "k")
+        _ = try await f.store.delete(bucket: bucket, key: "k", versionID: nil)
         try await f.store.deleteBucket("alpha")
         await #expect(throws: StoreError.noSuchBucket("alpha")) { try await f.store.bucket("alpha") }
         await f.cleanup()
@@ -80,11 +80,11 @@ struct Chunks: AsyncSequence, Sendable {
         #expect(f.blobFiles().count == 1)
         let usage = try await f.index.usage()
         #expect(usage.objects == 1 && usage.bytes == 14)
-        try await f.store.delete(bucket: bucket, key: "key")
+        _ = try await f.store.delete(bucket: bucket, key: "key", versionID: nil)
         #expect(f.blobFiles().isEmpty)
         await #expect(throws: StoreError.noSuchKey("key")) { try await f.store.head(bucket: bucket, key: "key") }
         // Deleting again is not an error.
-        try await f.store.delete(bucket: bucket, key: "key")
+        _ = try await f.store.delete(bucket: bucket, key: "key", versionID: nil)
         await f.cleanup()
     }
 

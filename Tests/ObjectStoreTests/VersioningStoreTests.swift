@@ -1,0 +1,76 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import ObjectStore
+
+@Suite struct VersioningStoreTests {
+    @Test func crcCombineEqualsCRCOfConcatenation() {
+        let a = Array("The quick brown fox ".utf8)
+        let b = Array(String(repeating: "jumps over the lazy dog ", count: 50).utf8)
+        for algorithm in [ChecksumAlgorithm.crc32, .crc32c, .crc64nvme] {
+            func digest(_ bytes: [UInt8]) -> [UInt8] {
+                var h = ChecksumHasher(algorithm)
+                h.update(bytes)
+                return h.digest()
+            }
+            let combined = algorithm.multipartChecksum(parts: [(digest(a), Int64(a.count)), (digest(b), Int64(b.count))], fullObject: true)
+            var whole = ChecksumHasher(algorithm)
+            whole.update(a + b)
+            #expect(combined == whole.base64Digest(), "\(algorithm)")
+        }
+        #expect(ChecksumAlgorithm.sha256.multipartChecksum(parts: [([1], 1)], fullObject: true) == nil)
+        #expect(ChecksumAlgorithm.sha256.multipartChecksum(parts: [([1], 1), ([2], 1)], fullObject: false)?.hasSuffix("-2") == true)
+    }
+
+    @Test func versionsMarkersAndListing() async throws {
+        let f = try StoreFixture()
+        var bucket = try await f.store.createBucket("vers")
+        try await f.put(bucket, "k", "unversioned")
+        try await f.store.setVersioning(bucket, .enabled)
+        bucket = try await f.store.bucket("vers")
+        let v1 = try await f.put(bucket, "k", "one")
+        let v2 = try await f.put(bucket, "k", "two")
+        #expect(v1.versionID != "null" && v1.versionID != v2.versionID)
+        let marker = try await f.store.delete(bucket: bucket, key: "k", versionID: nil)
+        #expect(marker.isDeleteMarker)
+        await #expect(throws: StoreError.noSuchKey("k")) { try await f.store.head(bucket: bucket, key: "k") }
+        let page = try await f.store.listVersions(bucket: bucket, ListRequest(), versionIDMarker: nil)
+        #expect(page.objects.map(\.versionID) == [marker.versionID!, v2.versionID, v1.versionID, "null"])
+        #expect(page.objects.map(\.isLatest) == [true, false, false, false])
+        // Continue after the second entry of the key.
+        let rest = try await f.store.listVersions(bucket: bucket, ListRequest(after: "k"), versionIDMarker: v2.versionID)
+        #expect(rest.objects.map(\.versionID) == [v1.versionID, "null"])
+        // Removing the marker makes the newest version latest again.
+        _ = try await f.store.delete(bucket: bucket, key: "k", versionID: marker.versionID)
+        #expect(try await f.read(bucket, "k") == "two")
+        await f.cleanup()
+    }
+
+    @Test func multipartCompletionRecordsPartsWithoutCopying() async throws {
+        let f = try StoreFixture()
+        let bucket = try await f.store.createBucket("mpu")
+        let upload = try await f.store.createUpload(bucket: bucket, key: "big", attributes: ObjectAttributes(), checksumAlgorithm: .crc32, checksumType: nil)
+        #expect(upload.checksumType == "COMPOSITE")
+        let first = String(repeating: "a", count: Int(ObjectStore.minimumPartSize))
+        var parts: [StoredPart] = []
+        for (number, text) in [(1, first), (2, "tail")] {
+            let staged = try await f.store.stage(Chunks([ByteBuffer(string: text)]), plan: HashingPlan(checksums: [.crc32]), maxSize: 1 << 30)
+            parts.append(try await f.store.commitPart(staged, upload: upload, number: number))
+        }
+        let blobsBefore = Set(f.blobFiles().map { String($0.split(separator: "/").last!) })
+        let version = try await f.store.complete(
+            bucket: bucket, upload: upload, requested: parts.map { .init(number: $0.number, etag: $0.etag, checksum: nil) },
+            fullObjectChecksum: nil, condition: nil)
+        #expect(version.etag.hasSuffix("-2\""))
+        #expect(version.size == ObjectStore.minimumPartSize + 4)
+        // The object's bytes are the part blobs themselves.
+        #expect(Set(f.blobFiles().map { String($0.split(separator: "/").last!) }) == blobsBefore)
+        let (_, body) = try await f.store.open(bucket: bucket, key: "big", versionID: nil, range: (ObjectStore.minimumPartSize - 2)...(ObjectStore.minimumPartSize + 1))
+        var read = ""
+        try await body!.stream { read += String(buffer: $0) }
+        #expect(read == "aata")
+        await #expect(throws: StoreError.noSuchUpload(upload.uploadID)) { try await f.store.abort(bucket: bucket, key: "big", uploadID: upload.uploadID) }
+        await f.cleanup()
+    }
+}
