@@ -12,12 +12,13 @@ extension ObjectStore {
             inclusive = false
         }
         let maxKeys = max(0, request.maxKeys)
+        var batch = BatchSize(request)
         while true {
             // One more than still fits tells whether the page is truncated.
-            let limit = min(maxKeys - entries.count + 1, 1000)
-            let batch = try await index.scanLatest(bucketID: bucket.id, from: cursor, inclusive: inclusive, before: upper, limit: limit)
+            let limit = min(maxKeys - entries.count + 1, batch.size)
+            let rows = try await index.scanLatest(bucketID: bucket.id, from: cursor, inclusive: inclusive, before: upper, limit: limit)
             var seeked = false
-            for version in batch {
+            for version in rows {
                 if let commonPrefix = Self.commonPrefix(of: version.key, request) {
                     if !Self.alreadyReturned(commonPrefix, marker: request.after) {
                         if entries.count == maxKeys { return ListPage(entries: entries, isTruncated: true) }
@@ -31,7 +32,8 @@ extension ObjectStore {
                 entries.append(.object(version))
                 (cursor, inclusive) = (Array(version.key.utf8), false)
             }
-            if !seeked && batch.count < limit { return ListPage(entries: entries, isTruncated: false) }
+            if !seeked && rows.count < limit { return ListPage(entries: entries, isTruncated: false) }
+            batch.next(seeked: seeked)
         }
     }
 
@@ -54,12 +56,13 @@ extension ObjectStore {
         }
         var entries: [ListPage.Entry] = []
         let maxKeys = max(0, request.maxKeys)
+        var batch = BatchSize(request)
         while true {
-            let limit = min(maxKeys - entries.count + 1, 1000)
-            let batch = try await index.scanVersions(
+            let limit = min(maxKeys - entries.count + 1, batch.size)
+            let rows = try await index.scanVersions(
                 bucketID: bucket.id, from: cursor, inclusive: inclusive, afterSequence: afterSequence, before: upper, limit: limit)
             var seeked = false
-            for version in batch {
+            for version in rows {
                 if let commonPrefix = Self.commonPrefix(of: version.key, request) {
                     if !Self.alreadyReturned(commonPrefix, marker: request.after) {
                         if entries.count == maxKeys { return ListPage(entries: entries, isTruncated: true) }
@@ -73,7 +76,8 @@ extension ObjectStore {
                 entries.append(.object(version))
                 (cursor, inclusive, afterSequence) = (Array(version.key.utf8), false, version.sequence)
             }
-            if !seeked && batch.count < limit { return ListPage(entries: entries, isTruncated: false) }
+            if !seeked && rows.count < limit { return ListPage(entries: entries, isTruncated: false) }
+            batch.next(seeked: seeked)
         }
     }
 
@@ -97,12 +101,13 @@ extension ObjectStore {
         }
         var entries: [UploadPage.Entry] = []
         let maxUploads = max(0, request.maxKeys)
+        var batch = BatchSize(request)
         while true {
-            let limit = min(maxUploads - entries.count + 1, 1000)
-            let batch = try await index.scanUploads(
+            let limit = min(maxUploads - entries.count + 1, batch.size)
+            let rows = try await index.scanUploads(
                 bucketID: bucket.id, from: cursor, inclusive: inclusive, afterUploadID: afterUpload, before: upper, limit: limit)
             var seeked = false
-            for upload in batch {
+            for upload in rows {
                 if let commonPrefix = Self.commonPrefix(of: upload.key, request) {
                     if !Self.alreadyReturned(commonPrefix, marker: request.after) {
                         if entries.count == maxUploads { return UploadPage(entries: entries, isTruncated: true) }
@@ -116,7 +121,25 @@ extension ObjectStore {
                 entries.append(.upload(upload))
                 (cursor, inclusive, afterUpload) = (Array(upload.key.utf8), false, upload.uploadID)
             }
-            if !seeked && batch.count < limit { return UploadPage(entries: entries, isTruncated: false) }
+            if !seeked && rows.count < limit { return UploadPage(entries: entries, isTruncated: false) }
+            batch.next(seeked: seeked)
+        }
+    }
+
+    /// How many rows to fetch per index scan. With a delimiter a scan often ends at the first
+    /// row (a common prefix, then a seek), so scans start small and grow while they are used whole.
+    struct BatchSize {
+        private(set) var size: Int
+        let rollsUp: Bool
+
+        init(_ request: ListRequest) {
+            rollsUp = request.delimiter != nil
+            size = rollsUp ? 16 : 1000
+        }
+
+        mutating func next(seeked: Bool) {
+            size = seeked ? 16 : min(size * 4, 1000)
+            if !rollsUp { size = 1000 }
         }
     }
 

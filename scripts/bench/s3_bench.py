@@ -29,13 +29,13 @@ import urllib.parse
 USER, SECRET, REGION = "benchroot", "bench-secret-12345", "us-east-1"
 
 
-def sign(method: str, host: str, path: str) -> dict:
+def sign(method: str, host: str, path: str, query: str = "") -> dict:
     now = datetime.datetime.now(datetime.timezone.utc)
     amz_date = now.strftime("%Y%m%dT%H%M%SZ")
     scope = f"{amz_date[:8]}/{REGION}/s3/aws4_request"
     headers = {"host": host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-date": amz_date}
     names = sorted(headers)
-    canonical = "\n".join([method, urllib.parse.quote(path, safe="/~"), "", "".join(f"{n}:{headers[n]}\n" for n in names),
+    canonical = "\n".join([method, urllib.parse.quote(path, safe="/~"), canonical_query(query), "".join(f"{n}:{headers[n]}\n" for n in names),
                            ";".join(names), "UNSIGNED-PAYLOAD"])
     to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
     key = ("AWS4" + SECRET).encode()
@@ -47,11 +47,18 @@ def sign(method: str, host: str, path: str) -> dict:
     return headers
 
 
-def request(conn, port, method, path, body=None, length=0):
-    headers = sign(method, f"127.0.0.1:{port}", path)
-    if method == "PUT":
+def canonical_query(query: str) -> str:
+    pairs = [p.split("=", 1) + [""] for p in query.split("&") if p]
+    encoded = sorted((urllib.parse.quote(urllib.parse.unquote(k), safe="-_.~"), urllib.parse.quote(urllib.parse.unquote(v), safe="-_.~")) for k, v, *_ in pairs)
+    return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+def request(conn, port, method, path, body=None, length=0, query="", collect=False):
+    headers = sign(method, f"127.0.0.1:{port}", path, query)
+    if method in ("PUT", "POST"):
         headers["Content-Length"] = str(length)
-    conn.putrequest(method, urllib.parse.quote(path, safe="/~"), skip_host=False, skip_accept_encoding=True)
+    target = urllib.parse.quote(path, safe="/~") + (f"?{query}" if query else "")
+    conn.putrequest(method, target, skip_host=False, skip_accept_encoding=True)
     for k, v in headers.items():
         conn.putheader(k, v)
     conn.endheaders()
@@ -60,14 +67,17 @@ def request(conn, port, method, path, body=None, length=0):
             conn.send(chunk)
     response = conn.getresponse()
     received = 0
+    kept = b""
     while True:
         data = response.read(1 << 20)
         if not data:
             break
         received += len(data)
+        if collect:
+            kept += data
     if response.status >= 300:
-        raise RuntimeError(f"{method} {path}: HTTP {response.status}")
-    return received
+        raise RuntimeError(f"{method} {path}: HTTP {response.status} {kept[:300]!r}")
+    return (kept, response.getheader("ETag")) if collect else received
 
 
 def worker(args):
@@ -150,6 +160,25 @@ def big_put_rss(port, pid, size):
             "growth_mib": round((peak - rss_before) / 1024, 1)}
 
 
+def start_server(binary: str):
+    """A fresh server on a free loopback port; returns (process, port, data directory)."""
+    data = tempfile.mkdtemp(prefix="floe-bench-")
+    port = free_port()
+    env = dict(os.environ, FLOE_ROOT_USER=USER, FLOE_ROOT_PASSWORD=SECRET, FLOE_LOG_LEVEL="warning")
+    server = subprocess.Popen([binary, "server", "--data", data + "/d", "--s3-address", f"127.0.0.1:{port}"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    request(conn, port, "PUT", "/bench", iter([]), 0)
+    conn.close()
+    return server, port, data
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build-release/release/floe")
@@ -157,22 +186,8 @@ def main():
     parser.add_argument("--json", help="write results here as JSON")
     args = parser.parse_args()
 
-    data = tempfile.mkdtemp(prefix="floe-bench-")
-    port = free_port()
-    env = dict(os.environ, FLOE_ROOT_USER=USER, FLOE_ROOT_PASSWORD=SECRET, FLOE_LOG_LEVEL="warning")
-    server = subprocess.Popen([args.binary, "server", "--data", data + "/d", "--s3-address", f"127.0.0.1:{port}"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port, data = start_server(args.binary)
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        request(conn, port, "PUT", "/bench", iter([]), 0)
-        conn.close()
-
         small, large = (200, 4) if args.quick else (4000, 32)
         plan = [
             ("PUT", 4096, 1, small), ("GET", 4096, 1, small),
