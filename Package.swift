@@ -34,6 +34,9 @@ let package = Package(
         ),
         // Leaf: S3 error codes, XML writing and parsing, wire formats (dates, ranges, encodings).
         .target(name: "S3Model", dependencies: ["SigV4"], swiftSettings: strictSettings),
+        // Leaf: Iceberg table and view metadata as JSON that round-trips, TableUpdate / TableRequirement
+        // application with the REST spec's rules, the REST ErrorModel.
+        .target(name: "IcebergModel", swiftSettings: strictSettings),
         // Domain: buckets, object versions, checksums, the write protocol; protocols ObjectIndex and the disk blob store.
         .target(
             name: "ObjectStore",
@@ -97,6 +100,7 @@ let package = Package(
         ),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "S3ModelTests", dependencies: ["S3Model", "SigV4"], swiftSettings: strictSettings),
+        .testTarget(name: "IcebergModelTests", dependencies: ["IcebergModel"], swiftSettings: strictSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: strictSettings),
         .testTarget(
             name: "S3APITests",
