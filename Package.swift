@@ -51,16 +51,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        // The embedded SQLite implementation of ObjectIndex.
+        // A small SQLite layer (WAL, one writer, pooled readers, migrations) over the system library.
         .target(
-            name: "ObjectIndexSQLite",
+            name: "SQLiteSupport",
             dependencies: [
-                "ObjectStore", "CSQLite",
+                "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
+        // The embedded SQLite implementation of ObjectIndex.
+        .target(name: "ObjectIndexSQLite", dependencies: ["ObjectStore", "SQLiteSupport"], swiftSettings: strictSettings),
+        // The Iceberg catalog's domain: namespaces, tables, the commit protocol; protocol CatalogStore.
+        .target(name: "Catalog", dependencies: ["IcebergModel", "ObjectStore", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
+        .target(name: "CatalogStoreSQLite", dependencies: ["Catalog", "IcebergModel", "SQLiteSupport"], swiftSettings: strictSettings),
         // Users, keys and (later) policies and sessions. Root credentials live here.
         .target(
             name: "Identity",
@@ -79,13 +84,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The Iceberg REST catalog over HTTP: routes, bearer tokens, ErrorModel rendering.
+        .target(
+            name: "CatalogAPI",
+            dependencies: [
+                "Catalog", "IcebergModel", "Identity",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Composition root: configuration, stores, listeners, lifecycle.
         .target(
             name: "FloeServer",
             dependencies: [
-                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity",
+                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -4,8 +4,12 @@ import Identity
 import Logging
 import ObjectIndexSQLite
 import ObjectStore
+import Catalog
+import CatalogAPI
+import CatalogStoreSQLite
 import S3API
 import ServiceLifecycle
+import UnixSignals
 
 /// The composition root: opens the stores, sweeps leftovers of a crash, and runs the S3
 /// listener until SIGTERM or SIGINT, then drains in-flight requests and returns.
@@ -34,7 +38,7 @@ public enum FloeServer {
             logger: logger
         )
         let address = configuration.s3Address
-        let app = Application(
+        let s3App = Application(
             responder: responder,
             server: .http1(configuration: .init(
                 additionalChannelHandlers: S3Responder.channelHandlers(),
@@ -53,9 +57,32 @@ public enum FloeServer {
             },
             logger: logger
         )
-        var running = app
-        running.addServices(UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger))
-        try await running.runService()
+        let catalogStore = try SQLiteCatalogStore(path: meta + "/catalog.sqlite")
+        let catalog = CatalogService(store: catalogStore, objects: store)
+        if configuration.bootstrap { try await Bootstrap.lakehouse(store: store, catalog: catalog, logger: logger) }
+        let catalogAddress = configuration.catalogAddress
+        let catalogApp = Application(
+            responder: CatalogResponder(
+                service: catalog, tokens: TokenService(credentials: StaticCredentialStore(root: root.key)), defaultWarehouse: Bootstrap.warehouse,
+                logger: logger),
+            configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port.map(String.init) ?? "?"
+                print("Floe Iceberg REST catalog listening on \(catalogAddress.host):\(bound)")
+                fflush(nil)
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: s3App), .init(service: catalogApp),
+                    .init(service: UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        await catalogStore.close()
         await index.close()
         logger.info("stopped")
     }

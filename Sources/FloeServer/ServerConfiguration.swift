@@ -4,6 +4,9 @@ public struct ServerConfiguration: Sendable {
     /// Root of all data: `meta/` (index, credentials) and `blobs/` (object bytes).
     public var dataDirectory: String = "./floe-data"
     public var s3Address: HostAndPort = HostAndPort(host: "0.0.0.0", port: 9000)
+    public var catalogAddress: HostAndPort = HostAndPort(host: "0.0.0.0", port: 8181)
+    /// Create warehouse `lakehouse` with namespaces raw, bronze and gold on first start.
+    public var bootstrap: Bool = true
     public var region: String = "us-east-1"
     /// Domains for virtual-host style requests (`bucket.<domain>`).
     public var domains: [String] = []
@@ -19,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public mutating func apply(environment: [String: String]) throws {
         if let v = environment["FLOE_DATA"], !v.isEmpty { dataDirectory = v }
         if let v = environment["FLOE_S3_ADDRESS"], !v.isEmpty { s3Address = try HostAndPort(parsing: v) }
+        if let v = environment["FLOE_CATALOG_ADDRESS"], !v.isEmpty { catalogAddress = try HostAndPort(parsing: v) }
+        if let v = environment["FLOE_BOOTSTRAP"], !v.isEmpty { bootstrap = !["0", "false", "no", "off"].contains(v.lowercased()) }
         if let v = environment["FLOE_REGION"], !v.isEmpty { region = v }
         if let v = environment["FLOE_DOMAIN"], !v.isEmpty { domains = v.split(separator: ",").map { String($0) } }
         if let v = environment["FLOE_ROOT_USER"], !v.isEmpty { rootUser = v }

@@ -1,3 +1,4 @@
+import SQLiteSupport
 /// The index schema as numbered migrations; `PRAGMA user_version` records how many ran.
 /// Never edit a released migration: add the next one.
 enum IndexSchema {

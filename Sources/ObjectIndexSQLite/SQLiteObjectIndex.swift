@@ -1,3 +1,4 @@
+import SQLiteSupport
 import Foundation
 import ObjectStore
 

@@ -28,6 +28,12 @@ extension Floe {
         @Option(name: .customLong("s3-address"), help: "S3 listener HOST:PORT (env FLOE_S3_ADDRESS, default 0.0.0.0:9000).")
         var s3Address: String?
 
+        @Option(name: .customLong("catalog-address"), help: "Iceberg REST catalog listener HOST:PORT (env FLOE_CATALOG_ADDRESS, default 0.0.0.0:8181).")
+        var catalogAddress: String?
+
+        @Flag(name: .customLong("no-bootstrap"), help: "Do not create warehouse lakehouse with namespaces raw, bronze, gold (env FLOE_BOOTSTRAP=false).")
+        var noBootstrap = false
+
         @Option(name: .long, help: "Region name the server reports and accepts (env FLOE_REGION, default us-east-1).")
         var region: String?
 
@@ -45,6 +51,8 @@ extension Floe {
             try configuration.apply(environment: ProcessInfo.processInfo.environment)
             if let data { configuration.dataDirectory = data }
             if let s3Address { configuration.s3Address = try HostAndPort(parsing: s3Address) }
+            if let catalogAddress { configuration.catalogAddress = try HostAndPort(parsing: catalogAddress) }
+            if noBootstrap { configuration.bootstrap = false }
             if let region { configuration.region = region }
             if let domain { configuration.domains = domain.split(separator: ",").map { String($0) } }
             if let logLevel { configuration.logLevel = logLevel }

@@ -34,6 +34,7 @@ def free_port() -> int:
 class FloeServer:
     data_dir: str
     port: int = 0
+    catalog_port: int = 0
     process: subprocess.Popen | None = None
     log_path: str = ""
     env: dict = field(default_factory=dict)
@@ -43,17 +44,24 @@ class FloeServer:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def catalog_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.catalog_port}"
+
     def start(self, timeout: float = 30.0) -> "FloeServer":
         binary = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
         if not self.port:
             self.port = free_port()
+        if not self.catalog_port:
+            self.catalog_port = free_port()
         self.log_path = os.path.join(self.data_dir, f"server-{self.port}-{int(time.time() * 1000)}.log")
         env = dict(os.environ)
         env.update({"FLOE_ROOT_USER": ROOT_USER, "FLOE_ROOT_PASSWORD": ROOT_PASSWORD})
         env.update(self.env)
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [binary, "server", "--data", os.path.join(self.data_dir, "data"), "--s3-address", f"127.0.0.1:{self.port}"],
+            [binary, "server", "--data", os.path.join(self.data_dir, "data"), "--s3-address", f"127.0.0.1:{self.port}",
+             "--catalog-address", f"127.0.0.1:{self.catalog_port}"],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         deadline = time.time() + timeout

@@ -3,14 +3,14 @@ import NIOPosix
 
 /// A SQLite database in WAL mode: one writer connection (writes are serialised) and a set of
 /// reader connections, all used from a dedicated thread pool so no event loop ever blocks on disk.
-final class SQLiteDatabase: Sendable {
-    let path: String
+public final class SQLiteDatabase: Sendable {
+    public let path: String
     private let threadPool: NIOThreadPool
     private let writer: NIOLockedValueBox<SQLiteConnection>
     private let readers: NIOLockedValueBox<[SQLiteConnection]>
 
     /// - Parameter migrations: applied in order; `PRAGMA user_version` records how many ran.
-    init(path: String, migrations: [String], threads: Int = 4) throws {
+    public init(path: String, migrations: [String], threads: Int = 4) throws {
         self.path = path
         let connection = try SQLiteConnection(path: path, readOnly: false)
         try connection.execute("PRAGMA journal_mode=WAL")
@@ -35,7 +35,7 @@ final class SQLiteDatabase: Sendable {
         }
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await threadPool.runIfActive {
             try self.writer.withLockedValue { connection in
                 try connection.transaction { try body(connection) }
@@ -43,7 +43,7 @@ final class SQLiteDatabase: Sendable {
         }
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await threadPool.runIfActive {
             let connection = try self.readers.withLockedValue { $0.popLast() } ?? SQLiteConnection(path: self.path, readOnly: true)
             defer { self.readers.withLockedValue { $0.append(connection) } }
@@ -53,7 +53,7 @@ final class SQLiteDatabase: Sendable {
         }
     }
 
-    func shutdown() async {
+    public func shutdown() async {
         try? await threadPool.shutdownGracefully()
     }
 }

@@ -3,13 +3,13 @@ import CSQLite
 // SQLITE_TRANSIENT tells SQLite to copy bound bytes; the C macro is not importable.
 let transientDestructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-struct SQLiteError: Error, CustomStringConvertible {
-    let code: Int32
-    let message: String
-    var description: String { "SQLite error \(code): \(message)" }
+public struct SQLiteError: Error, CustomStringConvertible {
+    public let code: Int32
+    public let message: String
+    public var description: String { "SQLite error \(code): \(message)" }
 }
 
-enum SQLiteValue {
+public enum SQLiteValue: Sendable {
     case integer(Int64)
     case text(String)
     case blob([UInt8])
@@ -17,11 +17,11 @@ enum SQLiteValue {
 }
 
 /// One SQLite connection. Not thread-safe: the pool hands it to one thread at a time.
-final class SQLiteConnection {
+public final class SQLiteConnection {
     let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
 
-    init(path: String, readOnly: Bool) throws {
+    public init(path: String, readOnly: Bool) throws {
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -44,7 +44,7 @@ final class SQLiteConnection {
         SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)))
     }
 
-    func execute(_ sql: String) throws {
+    public func execute(_ sql: String) throws {
         var message: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &message)
         if rc != SQLITE_OK {
@@ -56,7 +56,7 @@ final class SQLiteConnection {
 
     /// Runs a statement (cached by its SQL) and returns every row.
     @discardableResult
-    func query(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+    public func query(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
         let statement = try prepared(sql)
         defer {
             sqlite3_reset(statement)
@@ -102,8 +102,8 @@ final class SQLiteConnection {
         return rows
     }
 
-    var changes: Int { Int(sqlite3_changes(handle)) }
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     private func prepared(_ sql: String) throws -> OpaquePointer {
         if let statement = statements[sql] { return statement }
@@ -115,7 +115,7 @@ final class SQLiteConnection {
     }
 
     /// Runs `body` in a write transaction (BEGIN IMMEDIATE), committing on success.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -129,15 +129,15 @@ final class SQLiteConnection {
 }
 
 extension SQLiteValue {
-    var int: Int64? { if case .integer(let v) = self { return v } else { return nil } }
-    var string: String? {
+    public var int: Int64? { if case .integer(let v) = self { return v } else { return nil } }
+    public var string: String? {
         switch self {
         case .text(let v): return v
         case .blob(let v): return String(decoding: v, as: UTF8.self)
         default: return nil
         }
     }
-    var bytes: [UInt8]? {
+    public var bytes: [UInt8]? {
         switch self {
         case .blob(let v): return v
         case .text(let v): return Array(v.utf8)

@@ -1,0 +1,64 @@
+import IcebergModel
+
+/// A namespace path, e.g. `["lakehouse_db", "bronze"]`.
+public typealias NamespacePath = [String]
+
+public struct TableIdentifier: Sendable, Hashable, CustomStringConvertible {
+    public var namespace: NamespacePath
+    public var name: String
+
+    public init(namespace: NamespacePath, name: String) {
+        self.namespace = namespace
+        self.name = name
+    }
+
+    public var description: String { (namespace + [name]).joined(separator: ".") }
+}
+
+/// A table as the catalog database holds it: where its current metadata file is, and that
+/// metadata itself (so loads do not read the file back).
+public struct TableRecord: Sendable, Equatable {
+    public var identifier: TableIdentifier
+    public var metadataLocation: String
+    public var metadata: TableMetadata
+
+    public init(identifier: TableIdentifier, metadataLocation: String, metadata: TableMetadata) {
+        self.identifier = identifier
+        self.metadataLocation = metadataLocation
+        self.metadata = metadata
+    }
+}
+
+/// One pointer swap of a commit: from `expectedLocation` (nil: the table must not exist yet)
+/// to the new metadata.
+public struct TablePointerSwap: Sendable {
+    public var identifier: TableIdentifier
+    public var expectedLocation: String?
+    public var record: TableRecord
+
+    public init(identifier: TableIdentifier, expectedLocation: String?, record: TableRecord) {
+        self.identifier = identifier
+        self.expectedLocation = expectedLocation
+        self.record = record
+    }
+}
+
+/// The catalog's database: namespaces and table pointers, per warehouse. Every call is one
+/// transaction; `swap` is all-or-nothing over several tables and fails with CommitFailedException
+/// when any pointer moved meanwhile.
+public protocol CatalogStore: Sendable {
+    func createNamespace(warehouse: String, _ namespace: NamespacePath, properties: [String: String]) async throws(IcebergError)
+    func namespaceProperties(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) -> [String: String]?
+    /// Child namespaces of `parent` (top level when empty), in order, after `after`.
+    func listNamespaces(warehouse: String, parent: NamespacePath, after: NamespacePath?, limit: Int) async throws(IcebergError) -> [NamespacePath]
+    func dropNamespace(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError)
+    /// Returns the keys updated, removed and missing (asked to remove but absent).
+    func updateNamespaceProperties(warehouse: String, _ namespace: NamespacePath, removals: [String], updates: [String: String])
+        async throws(IcebergError) -> (updated: [String], removed: [String], missing: [String])
+
+    func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord?
+    func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String]
+    func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError)
+    func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord?
+    func renameTable(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError)
+}

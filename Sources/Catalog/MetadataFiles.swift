@@ -1,0 +1,115 @@
+import Foundation
+import IcebergModel
+import NIOCore
+import ObjectStore
+
+/// Metadata files and table data as ordinary objects in Floe's own buckets, addressed by
+/// `s3://bucket/key` locations, so any engine with S3 credentials reads what the catalog writes.
+public struct MetadataFiles: Sendable {
+    let store: ObjectStore
+    public static let maxMetadataFileSize: Int64 = 64 << 20
+
+    public init(store: ObjectStore) {
+        self.store = store
+    }
+
+    /// (bucket, key) of an `s3://`, `s3a://` or `s3n://` location.
+    public static func split(_ location: String) throws(IcebergError) -> (bucket: String, key: String) {
+        for scheme in ["s3://", "s3a://", "s3n://"] where location.hasPrefix(scheme) {
+            let rest = location.dropFirst(scheme.count)
+            guard let slash = rest.firstIndex(of: "/") else { return (String(rest), "") }
+            return (String(rest[..<slash]), String(rest[rest.index(after: slash)...]))
+        }
+        throw .badRequest("Unsupported location (expected s3://bucket/path): \(location)")
+    }
+
+    func bucket(_ name: String) async throws(IcebergError) -> BucketRecord {
+        do {
+            return try await store.bucket(name)
+        } catch {
+            throw .badRequest("Bucket \(name) does not exist")
+        }
+    }
+
+    public func write(_ metadata: TableMetadata, to location: String) async throws(IcebergError) {
+        let bytes: Data
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            bytes = try encoder.encode(metadata.document)
+        } catch {
+            throw .internalError("Cannot encode table metadata: \(error)")
+        }
+        let (bucketName, key) = try Self.split(location)
+        let target = try await bucket(bucketName)
+        do {
+            let staged = try await store.stage(OneBuffer(ByteBuffer(bytes: bytes)), plan: HashingPlan(), maxSize: Self.maxMetadataFileSize)
+            _ = try await store.commit(staged, bucket: target, key: key, attributes: ObjectAttributes(contentHeaders: ["content-type": "application/json"]))
+        } catch {
+            throw .serviceUnavailable("Cannot write metadata file \(location): \(error)")
+        }
+    }
+
+    public func read(_ location: String) async throws(IcebergError) -> TableMetadata {
+        let (bucketName, key) = try Self.split(location)
+        let source = try await bucket(bucketName)
+        var bytes: [UInt8] = []
+        do {
+            let (version, body) = try await store.open(bucket: source, key: key, versionID: nil, range: nil)
+            if version.isDeleteMarker { throw StoreError.noSuchKey(key) }
+            guard version.size <= Self.maxMetadataFileSize else { throw IcebergError.badRequest("Metadata file too large: \(location)") }
+            try await body?.stream { buffer in bytes += buffer.readableBytesView }
+        } catch let error as IcebergError {
+            throw error
+        } catch {
+            throw .badRequest("Cannot read metadata file \(location): \(error)")
+        }
+        do {
+            return try TableMetadata(json: try JSONDecoder().decode(JSONValue.self, from: Data(bytes)))
+        } catch let error as IcebergError {
+            throw error
+        } catch {
+            throw .badRequest("Metadata file is not valid JSON: \(location)")
+        }
+    }
+
+    /// Removes one object for good (every version), e.g. a metadata file of a lost commit.
+    public func delete(_ location: String) async {
+        guard let (bucketName, key) = try? Self.split(location), let target = try? await store.bucket(bucketName) else { return }
+        await removeAllVersions(bucket: target, prefix: key, exact: true)
+    }
+
+    /// Removes every object (and every version) under a table location: data, manifests, metadata.
+    public func purge(_ location: String) async {
+        guard let (bucketName, key) = try? Self.split(location), let target = try? await store.bucket(bucketName), !key.isEmpty else { return }
+        await removeAllVersions(bucket: target, prefix: key.hasSuffix("/") ? key : key + "/", exact: false)
+    }
+
+    func removeAllVersions(bucket: BucketRecord, prefix: String, exact: Bool) async {
+        // Bounded: at most 10,000 pages of 1,000 versions.
+        for _ in 0..<10_000 {
+            guard let page = try? await store.listVersions(bucket: bucket, ListRequest(prefix: prefix, maxKeys: 1000), versionIDMarker: nil) else { return }
+            let versions = page.objects.filter { !exact || keyEquals($0.key, prefix) }
+            if versions.isEmpty { return }
+            // Each pass removes what it listed, so the next listing starts with what is left.
+            for version in versions {
+                _ = try? await store.delete(bucket: bucket, key: version.key, versionID: version.versionID)
+            }
+            if exact { return }
+        }
+    }
+}
+
+struct OneBuffer: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffer: ByteBuffer
+    init(_ buffer: ByteBuffer) { self.buffer = buffer }
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var pending: ByteBuffer?
+        mutating func next() async throws -> ByteBuffer? {
+            defer { pending = nil }
+            return pending
+        }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pending: buffer) }
+}
