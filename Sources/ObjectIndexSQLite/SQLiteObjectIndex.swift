@@ -71,7 +71,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     public func setVersioning(bucketID: Int64, _ state: VersioningState) async throws(StoreError) {
         try await run(write: true) { db in
-            try db.query("UPDATE buckets SET versioning = ? WHERE id = ?", [.text(state.rawValue), .integer(bucketID)])
+            _ = try db.query("UPDATE buckets SET versioning = ? WHERE id = ?", [.text(state.rawValue), .integer(bucketID)])
         }
     }
 
