@@ -29,6 +29,18 @@ public struct TableRecord: Sendable, Equatable {
     }
 }
 
+public struct ViewRecord: Sendable, Equatable {
+    public var identifier: TableIdentifier
+    public var metadataLocation: String
+    public var metadata: ViewMetadata
+
+    public init(identifier: TableIdentifier, metadataLocation: String, metadata: ViewMetadata) {
+        self.identifier = identifier
+        self.metadataLocation = metadataLocation
+        self.metadata = metadata
+    }
+}
+
 /// One pointer swap of a commit: from `expectedLocation` (nil: the table must not exist yet)
 /// to the new metadata.
 public struct TablePointerSwap: Sendable {
@@ -61,4 +73,12 @@ public protocol CatalogStore: Sendable {
     func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError)
     func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord?
     func renameTable(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError)
+
+    // Views share the name space of tables: a view and a table cannot have the same name.
+    func view(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord?
+    func listViews(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String]
+    /// Moves a view's pointer from `expectedLocation` (nil: create) to `record`.
+    func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord) async throws(IcebergError)
+    func dropView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord?
+    func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError)
 }

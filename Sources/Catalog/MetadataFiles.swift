@@ -32,11 +32,16 @@ public struct MetadataFiles: Sendable {
     }
 
     public func write(_ metadata: TableMetadata, to location: String) async throws(IcebergError) {
+        try await writeDocument(metadata.document, to: location)
+    }
+
+    /// Writes a JSON document (table or view metadata) as an object at `location`.
+    public func writeDocument(_ document: JSONValue, to location: String) async throws(IcebergError) {
         let bytes: Data
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            bytes = try encoder.encode(metadata.document)
+            bytes = try encoder.encode(document)
         } catch {
             throw .internalError("Cannot encode table metadata: \(error)")
         }
@@ -51,6 +56,11 @@ public struct MetadataFiles: Sendable {
     }
 
     public func read(_ location: String) async throws(IcebergError) -> TableMetadata {
+        try TableMetadata(json: try await readDocument(location))
+    }
+
+    /// Reads a JSON document (table or view metadata) from the object at `location`.
+    public func readDocument(_ location: String) async throws(IcebergError) -> JSONValue {
         let (bucketName, key) = try Self.split(location)
         let source = try await bucket(bucketName)
         var bytes: [UInt8] = []
@@ -64,13 +74,10 @@ public struct MetadataFiles: Sendable {
         } catch {
             throw .badRequest("Cannot read metadata file \(location): \(error)")
         }
-        do {
-            return try TableMetadata(json: try JSONDecoder().decode(JSONValue.self, from: Data(bytes)))
-        } catch let error as IcebergError {
-            throw error
-        } catch {
+        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
             throw .badRequest("Metadata file is not valid JSON: \(location)")
         }
+        return document
     }
 
     /// Removes one object for good (every version), e.g. a metadata file of a lost commit.

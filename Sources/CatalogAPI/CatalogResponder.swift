@@ -39,6 +39,10 @@ public struct CatalogResponder: HTTPResponder {
         "POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics",
         "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials", "POST /v1/{prefix}/tables/rename",
         "POST /v1/{prefix}/transactions/commit",
+        "GET /v1/{prefix}/namespaces/{namespace}/views", "POST /v1/{prefix}/namespaces/{namespace}/views",
+        "GET /v1/{prefix}/namespaces/{namespace}/views/{view}", "HEAD /v1/{prefix}/namespaces/{namespace}/views/{view}",
+        "POST /v1/{prefix}/namespaces/{namespace}/views/{view}", "DELETE /v1/{prefix}/namespaces/{namespace}/views/{view}",
+        "POST /v1/{prefix}/views/rename", "POST /v1/{prefix}/namespaces/{namespace}/register-view",
     ]
 
     public func respond(to request: Request, context: CatalogRequestContext) async throws -> Response {
@@ -125,6 +129,7 @@ public struct CatalogResponder: HTTPResponder {
         case (.post, 1, "namespaces"): return try await createNamespace(warehouse, &request)
         case (.post, 2, "tables") where rest[1] == "rename": return try await renameTable(warehouse, &request)
         case (.post, 2, "transactions") where rest[1] == "commit": return try await commitTransaction(warehouse, &request)
+        case (.post, 2, "views") where rest[1] == "rename": return try await renameView(warehouse, &request)
         default: break
         }
         guard rest.first == "namespaces", rest.count >= 2 else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
@@ -141,7 +146,24 @@ public struct CatalogResponder: HTTPResponder {
         case (.get, 3) where rest[2] == "tables": return try await listTables(warehouse, namespace, request)
         case (.post, 3) where rest[2] == "tables": return try await createTable(warehouse, namespace, &request)
         case (.post, 3) where rest[2] == "register": return try await registerTable(warehouse, namespace, &request)
+        case (.get, 3) where rest[2] == "views": return try await listViews(warehouse, namespace, request)
+        case (.post, 3) where rest[2] == "views": return try await createView(warehouse, namespace, &request)
+        case (.post, 3) where rest[2] == "register-view": return try await registerView(warehouse, namespace, &request)
         default: break
+        }
+        if rest.count == 4 && rest[2] == "views" {
+            let identifier = TableIdentifier(namespace: namespace, name: rest[3])
+            switch method {
+            case .get: return Self.json(Self.viewResult(try await service.loadView(warehouse: warehouse, identifier)))
+            case .head:
+                _ = try await service.loadView(warehouse: warehouse, identifier)
+                return Response(status: .noContent)
+            case .post: return try await replaceView(warehouse, identifier, &request)
+            case .delete:
+                guard try await service.store.dropView(warehouse: warehouse, identifier) != nil else { throw IcebergError.noSuchView(identifier.description) }
+                return Response(status: .noContent)
+            default: throw IcebergError(code: 405, type: "MethodNotAllowedException", message: "Method not allowed")
+            }
         }
         guard rest.count >= 4, rest[2] == "tables" else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
         let identifier = TableIdentifier(namespace: namespace, name: rest[3])

@@ -26,7 +26,11 @@ public final class SQLiteCatalogStore: CatalogStore {
             metadata TEXT NOT NULL,
             PRIMARY KEY (warehouse, namespace, name)
         ) STRICT;
+        """,
+        // 2: views live beside tables (one name space), told apart by kind.
         """
+        ALTER TABLE tables ADD COLUMN kind TEXT NOT NULL DEFAULT 'table';
+        """,
     ]
 
     public init(path: String) throws {
@@ -127,7 +131,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     public func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
         try await run { db in
             try db.query(
-                "SELECT metadata_location, metadata FROM tables WHERE warehouse = ? AND namespace = ? AND name = ?",
+                "SELECT metadata_location, metadata FROM tables WHERE warehouse = ? AND namespace = ? AND name = ? AND kind = 'table'",
                 [.text(warehouse), .text(Self.key(identifier.namespace)), .text(identifier.name)]
             ).first.map { try Self.record($0, identifier) }
         }
@@ -136,7 +140,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     public func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
         try await run { db in
             try db.query(
-                "SELECT name FROM tables WHERE warehouse = ? AND namespace = ? AND name > ? ORDER BY name LIMIT ?",
+                "SELECT name FROM tables WHERE warehouse = ? AND namespace = ? AND name > ? AND kind = 'table' ORDER BY name LIMIT ?",
                 [.text(warehouse), .text(Self.key(namespace)), .text(after ?? ""), .integer(Int64(limit))]
             ).compactMap { $0[0].string }
         }
@@ -159,7 +163,7 @@ public final class SQLiteCatalogStore: CatalogStore {
                 let name = SQLiteValue.text(swap.identifier.name)
                 if let expected = swap.expectedLocation {
                     try db.query(
-                        "UPDATE tables SET metadata_location = ?, metadata = ? WHERE warehouse = ? AND namespace = ? AND name = ? AND metadata_location = ?",
+                        "UPDATE tables SET metadata_location = ?, metadata = ? WHERE warehouse = ? AND namespace = ? AND name = ? AND metadata_location = ? AND kind = 'table'",
                         [.text(swap.record.metadataLocation), .text(document), .text(warehouse), ns, name, .text(expected)])
                     if db.changes == 0 {
                         throw IcebergError.commitFailed("Commit failed: \(swap.identifier) was changed by another commit")
@@ -182,7 +186,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     public func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
         try await run(write: true) { db in
             let arguments: [SQLiteValue] = [.text(warehouse), .text(Self.key(identifier.namespace)), .text(identifier.name)]
-            guard let row = try db.query("SELECT metadata_location, metadata FROM tables WHERE warehouse = ? AND namespace = ? AND name = ?", arguments).first
+            guard let row = try db.query("SELECT metadata_location, metadata FROM tables WHERE warehouse = ? AND namespace = ? AND name = ? AND kind = 'table'", arguments).first
             else { return nil }
             try db.query("DELETE FROM tables WHERE warehouse = ? AND namespace = ? AND name = ?", arguments)
             return try Self.record(row, identifier)
@@ -190,20 +194,88 @@ public final class SQLiteCatalogStore: CatalogStore {
     }
 
     public func renameTable(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        try await rename(kind: "table", warehouse: warehouse, from: from, to: to)
+    }
+
+    func rename(kind: String, warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
         try await run(write: true) { db in
-            let source: [SQLiteValue] = [.text(warehouse), .text(Self.key(from.namespace)), .text(from.name)]
-            guard try !db.query("SELECT 1 FROM tables WHERE warehouse = ? AND namespace = ? AND name = ?", source).isEmpty else {
-                throw IcebergError.noSuchTable(from.description)
+            let source: [SQLiteValue] = [.text(warehouse), .text(Self.key(from.namespace)), .text(from.name), .text(kind)]
+            guard try !db.query("SELECT 1 FROM tables WHERE warehouse = ? AND namespace = ? AND name = ? AND kind = ?", source).isEmpty else {
+                throw kind == "view" ? IcebergError.noSuchView(from.description) : IcebergError.noSuchTable(from.description)
             }
             guard try !db.query("SELECT 1 FROM namespaces WHERE warehouse = ? AND name = ?", [.text(warehouse), .text(Self.key(to.namespace))]).isEmpty else {
                 throw IcebergError.noSuchNamespace(to.namespace.joined(separator: "."))
             }
             if try !db.query("SELECT 1 FROM tables WHERE warehouse = ? AND namespace = ? AND name = ?", [.text(warehouse), .text(Self.key(to.namespace)), .text(to.name)]).isEmpty {
-                throw IcebergError.alreadyExists("Table already exists: \(to)")
+                throw IcebergError.alreadyExists("Table or view already exists: \(to)")
             }
             try db.query(
-                "UPDATE tables SET namespace = ?, name = ? WHERE warehouse = ? AND namespace = ? AND name = ?",
+                "UPDATE tables SET namespace = ?, name = ? WHERE warehouse = ? AND namespace = ? AND name = ? AND kind = ?",
                 [.text(Self.key(to.namespace)), .text(to.name)] + source)
         }
+    }
+
+    // MARK: views
+
+    static func viewRecord(_ row: [SQLiteValue], _ identifier: TableIdentifier) throws -> ViewRecord {
+        let metadata = try ViewMetadata(json: try JSONDecoder().decode(JSONValue.self, from: Data((row[1].string ?? "").utf8)))
+        return ViewRecord(identifier: identifier, metadataLocation: row[0].string!, metadata: metadata)
+    }
+
+    public func view(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? {
+        try await run { db in
+            try db.query(
+                "SELECT metadata_location, metadata FROM tables WHERE warehouse = ? AND namespace = ? AND name = ? AND kind = 'view'",
+                [.text(warehouse), .text(Self.key(identifier.namespace)), .text(identifier.name)]
+            ).first.map { try Self.viewRecord($0, identifier) }
+        }
+    }
+
+    public func listViews(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
+        try await run { db in
+            try db.query(
+                "SELECT name FROM tables WHERE warehouse = ? AND namespace = ? AND name > ? AND kind = 'view' ORDER BY name LIMIT ?",
+                [.text(warehouse), .text(Self.key(namespace)), .text(after ?? ""), .integer(Int64(limit))]
+            ).compactMap { $0[0].string }
+        }
+    }
+
+    public func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord) async throws(IcebergError) {
+        let document: String
+        do { document = String(decoding: try JSONEncoder().encode(record.metadata.document), as: UTF8.self) } catch { throw .internalError("\(error)") }
+        try await run(write: true) { db in
+            let ns = SQLiteValue.text(Self.key(record.identifier.namespace))
+            let name = SQLiteValue.text(record.identifier.name)
+            if let expectedLocation {
+                try db.query(
+                    "UPDATE tables SET metadata_location = ?, metadata = ? WHERE warehouse = ? AND namespace = ? AND name = ? AND metadata_location = ? AND kind = 'view'",
+                    [.text(record.metadataLocation), .text(document), .text(warehouse), ns, name, .text(expectedLocation)])
+                if db.changes == 0 { throw IcebergError.commitFailed("Commit failed: view \(record.identifier) was changed by another commit") }
+                return
+            }
+            if try !db.query("SELECT 1 FROM tables WHERE warehouse = ? AND namespace = ? AND name = ?", [.text(warehouse), ns, name]).isEmpty {
+                throw IcebergError.alreadyExists("Table or view already exists: \(record.identifier)")
+            }
+            guard try !db.query("SELECT 1 FROM namespaces WHERE warehouse = ? AND name = ?", [.text(warehouse), ns]).isEmpty else {
+                throw IcebergError.noSuchNamespace(record.identifier.namespace.joined(separator: "."))
+            }
+            try db.query(
+                "INSERT INTO tables (warehouse, namespace, name, metadata_location, metadata, kind) VALUES (?, ?, ?, ?, ?, 'view')",
+                [.text(warehouse), ns, name, .text(record.metadataLocation), .text(document)])
+        }
+    }
+
+    public func dropView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? {
+        try await run(write: true) { db in
+            let arguments: [SQLiteValue] = [.text(warehouse), .text(Self.key(identifier.namespace)), .text(identifier.name)]
+            guard let row = try db.query("SELECT metadata_location, metadata FROM tables WHERE warehouse = ? AND namespace = ? AND name = ? AND kind = 'view'", arguments).first
+            else { return nil }
+            try db.query("DELETE FROM tables WHERE warehouse = ? AND namespace = ? AND name = ? AND kind = 'view'", arguments)
+            return try Self.viewRecord(row, identifier)
+        }
+    }
+
+    public func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        try await rename(kind: "view", warehouse: warehouse, from: from, to: to)
     }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import IcebergModel
+
+/// Views: metadata files written like tables' and a pointer in the same name space.
+extension CatalogService {
+    public func loadView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord {
+        guard let record = try await store.view(warehouse: warehouse, identifier) else {
+            _ = try await namespaceProperties(warehouse: warehouse, identifier.namespace)
+            throw .noSuchView(identifier.description)
+        }
+        return record
+    }
+
+    func writeView(_ metadata: ViewMetadata, version: Int) async throws(IcebergError) -> String {
+        let location = "\(metadata.location)/metadata/\(String(format: "%05d", version))-\(UUID().uuidString.lowercased()).metadata.json"
+        try await files.writeDocument(metadata.document, to: location)
+        return location
+    }
+
+    public func createView(warehouse: String, namespace: NamespacePath, request: JSONValue) async throws(IcebergError) -> ViewRecord {
+        guard let name = request["name"]?.stringValue, !name.isEmpty else { throw .badRequest("Missing view name") }
+        guard let schema = request["schema"], schema["fields"]?.arrayValue != nil else { throw .badRequest("Missing or invalid schema") }
+        guard var version = request["view-version"], version.objectValue != nil else { throw .badRequest("Missing view-version") }
+        let identifier = TableIdentifier(namespace: namespace, name: name)
+        _ = try await namespaceProperties(warehouse: warehouse, namespace)
+        var location = request["location"]?.stringValue ?? ""
+        if location.isEmpty { location = try await defaultLocation(warehouse: warehouse, identifier) }
+        if location.hasSuffix("/") { location.removeLast() }
+        _ = try MetadataFiles.split(location)
+        version["schema-id"] = -1
+        var builder = ViewMetadataBuilder(ViewMetadata.empty(location: location), now: Self.now())
+        var updates: [ViewUpdate] = [.assignUUID(UUID().uuidString.lowercased()), .addSchema(schema), .addViewVersion(version), .setCurrentViewVersion(-1)]
+        if let properties = request["properties"]?.stringMap, !properties.isEmpty { updates.append(.setProperties(properties)) }
+        try builder.apply(updates)
+        let metadata = try builder.build()
+        let metadataLocation = try await writeView(metadata, version: 0)
+        let record = ViewRecord(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
+        do {
+            try await store.swapView(warehouse: warehouse, expectedLocation: nil, record)
+        } catch {
+            await files.delete(metadataLocation)
+            throw error
+        }
+        return record
+    }
+
+    /// ReplaceView: requirements (`assert-view-uuid`) then updates, swapped like a table commit.
+    public func replaceView(warehouse: String, _ identifier: TableIdentifier, requirements: [JSONValue], updates: [ViewUpdate]) async throws(IcebergError) -> ViewRecord {
+        let current = try await loadView(warehouse: warehouse, identifier)
+        for requirement in requirements {
+            guard requirement["type"]?.stringValue == "assert-view-uuid", let uuid = requirement["uuid"]?.stringValue else {
+                throw .badRequest("Unknown view requirement: \(requirement["type"]?.stringValue ?? "?")")
+            }
+            if current.metadata.uuid?.lowercased() != uuid.lowercased() { throw .commitFailed("Requirement failed: view UUID does not match") }
+        }
+        var builder = ViewMetadataBuilder(current.metadata, now: Self.now())
+        try builder.apply(updates)
+        let metadata = try builder.build()
+        let location = try await writeView(metadata, version: Self.fileVersion(current.metadataLocation) + 1)
+        let record = ViewRecord(identifier: identifier, metadataLocation: location, metadata: metadata)
+        do {
+            try await store.swapView(warehouse: warehouse, expectedLocation: current.metadataLocation, record)
+        } catch {
+            await files.delete(location)
+            throw error
+        }
+        return record
+    }
+
+    public func registerView(warehouse: String, namespace: NamespacePath, name: String, metadataLocation: String) async throws(IcebergError) -> ViewRecord {
+        let identifier = TableIdentifier(namespace: namespace, name: name)
+        _ = try await namespaceProperties(warehouse: warehouse, namespace)
+        let metadata = try ViewMetadata(json: try await files.readDocument(metadataLocation))
+        let record = ViewRecord(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
+        try await store.swapView(warehouse: warehouse, expectedLocation: nil, record)
+        return record
+    }
+}
