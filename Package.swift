@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Leaf: request signing and verification, aws-chunked decoding. No I/O.
@@ -66,6 +67,15 @@ let package = Package(
         // The Iceberg catalog's domain: namespaces, tables, the commit protocol; protocol CatalogStore.
         .target(name: "Catalog", dependencies: ["IcebergModel", "ObjectStore", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
         .target(name: "CatalogStoreSQLite", dependencies: ["Catalog", "IcebergModel", "SQLiteSupport"], swiftSettings: strictSettings),
+        .target(
+            name: "CatalogStorePostgres",
+            dependencies: [
+                "Catalog", "IcebergModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Users, keys and (later) policies and sessions. Root credentials live here.
         .target(
             name: "Identity",
@@ -98,7 +108,7 @@ let package = Package(
         .target(
             name: "FloeServer",
             dependencies: [
-                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogAPI",
+                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -28,6 +28,14 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
 fi
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
 
+step "throwaway PostgreSQL on loopback (catalog tests run on SQLite and on PostgreSQL)"
+PGDIR="${TMPDIR:-/tmp}/floe-test-postgres-$(id -u)"
+PGPORT="${FLOE_TEST_PGPORT:-54329}"
+export TEST_POSTGRES_URL="$(scripts/postgres.sh start "$PGDIR" "$PGPORT")"
+export TEST_POSTGRES_DIR="$PGDIR" TEST_POSTGRES_PORT="$PGPORT" TEST_POSTGRES_SCRIPT="$ROOT/scripts/postgres.sh"
+trap 'scripts/postgres.sh stop "$PGDIR"' EXIT
+echo "$TEST_POSTGRES_URL"
+
 step "integration tests (real binary, real clients)"
 export FLOE_BINARY="$ROOT/.build/debug/floe"
 export PATH="$VENV/bin:$PATH"

@@ -6,6 +6,7 @@ import ObjectIndexSQLite
 import ObjectStore
 import Catalog
 import CatalogAPI
+import CatalogStorePostgres
 import CatalogStoreSQLite
 import S3API
 import ServiceLifecycle
@@ -57,7 +58,43 @@ public enum FloeServer {
             },
             logger: logger
         )
-        let catalogStore = try SQLiteCatalogStore(path: meta + "/catalog.sqlite")
+        if let url = configuration.catalogDB {
+            let postgres = try PostgresCatalogStore(url: url, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await postgres.runClient() }
+                try await Self.migrate(postgres, logger: logger)
+                try await serve(configuration: configuration, root: root, store: store, s3App: s3App, catalogStore: postgres, logger: logger)
+                group.cancelAll()
+            }
+        } else {
+            let sqlite = try SQLiteCatalogStore(path: meta + "/catalog.sqlite")
+            try await serve(configuration: configuration, root: root, store: store, s3App: s3App, catalogStore: sqlite, logger: logger)
+            await sqlite.close()
+        }
+        await index.close()
+        logger.info("stopped")
+    }
+
+    /// Applies the PostgreSQL catalog migrations, waiting up to a minute for the database.
+    static func migrate(_ postgres: PostgresCatalogStore, logger: Logger) async throws {
+        var attempt = 0
+        while true {
+            do {
+                try await postgres.migrate()
+                return
+            } catch {
+                attempt += 1
+                if attempt >= 60 { throw error }
+                logger.warning("catalog database not ready, retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    static func serve(
+        configuration: ServerConfiguration, root: RootCredentials.Loaded, store: ObjectStore, s3App: Application<S3Responder>,
+        catalogStore: any CatalogStore, logger: Logger
+    ) async throws {
         let catalog = CatalogService(store: catalogStore, objects: store)
         if configuration.bootstrap { try await Bootstrap.lakehouse(store: store, catalog: catalog, logger: logger) }
         let catalogAddress = configuration.catalogAddress
@@ -82,8 +119,5 @@ public enum FloeServer {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-        await catalogStore.close()
-        await index.close()
-        logger.info("stopped")
     }
 }

@@ -31,6 +31,9 @@ extension Floe {
         @Option(name: .customLong("catalog-address"), help: "Iceberg REST catalog listener HOST:PORT (env FLOE_CATALOG_ADDRESS, default 0.0.0.0:8181).")
         var catalogAddress: String?
 
+        @Option(name: .customLong("catalog-db"), help: "postgres://user:password@host:port/database for a PostgreSQL catalog (env FLOE_CATALOG_DB; default: embedded SQLite in the data directory).")
+        var catalogDB: String?
+
         @Flag(name: .customLong("no-bootstrap"), help: "Do not create warehouse lakehouse with namespaces raw, bronze, gold (env FLOE_BOOTSTRAP=false).")
         var noBootstrap = false
 
@@ -53,6 +56,7 @@ extension Floe {
             if let s3Address { configuration.s3Address = try HostAndPort(parsing: s3Address) }
             if let catalogAddress { configuration.catalogAddress = try HostAndPort(parsing: catalogAddress) }
             if noBootstrap { configuration.bootstrap = false }
+            if let catalogDB { configuration.catalogDB = catalogDB }
             if let region { configuration.region = region }
             if let domain { configuration.domains = domain.split(separator: ",").map { String($0) } }
             if let logLevel { configuration.logLevel = logLevel }

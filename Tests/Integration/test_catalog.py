@@ -17,6 +17,12 @@ from pyiceberg.types import DoubleType, LongType, NestedField, StringType, Times
 from floe_harness import ROOT_PASSWORD, ROOT_USER
 
 
+@pytest.fixture
+def server(catalog_server):
+    """Every test in this module runs once per catalog store."""
+    return catalog_server
+
+
 def catalog_for(server):
     return load_catalog("floe", **{
         "type": "rest", "uri": server.catalog_endpoint, "credential": f"{ROOT_USER}:{ROOT_PASSWORD}", "warehouse": "lakehouse",

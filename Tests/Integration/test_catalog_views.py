@@ -1,7 +1,15 @@
 """Views through the REST API (and pyiceberg's view calls)."""
 import uuid
 
+import pytest
+
 from test_catalog import api, catalog_for
+
+
+@pytest.fixture
+def server(catalog_server):
+    """Every test in this module runs once per catalog store."""
+    return catalog_server
 
 
 def view_body(name, sql="SELECT 1 AS x", schema_id=0):

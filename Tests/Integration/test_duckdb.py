@@ -5,10 +5,17 @@ import os
 import uuid
 
 import duckdb
+import pytest
 import pyarrow as pa
 
 from floe_harness import ROOT_PASSWORD, ROOT_USER
 from test_catalog import catalog_for
+
+
+@pytest.fixture
+def server(catalog_server):
+    """Every test in this module runs once per catalog store."""
+    return catalog_server
 
 
 def duckdb_attached(server):

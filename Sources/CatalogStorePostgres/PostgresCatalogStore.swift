@@ -1,0 +1,349 @@
+import Catalog
+import Foundation
+import IcebergModel
+import Logging
+import PostgresNIO
+
+/// The catalog database in PostgreSQL, for deployments where several Floe nodes share one
+/// catalog. Same logical schema as the SQLite store; every multi-statement change runs in one
+/// transaction, and a pointer swap is `UPDATE … WHERE metadata_location = <old> RETURNING 1`.
+/// Database failures surface as 503 ServiceUnavailableException and heal when it returns.
+public final class PostgresCatalogStore: CatalogStore {
+    public let client: PostgresClient
+    let logger: Logger
+
+    static let migrations: [String] = [
+        """
+        CREATE TABLE namespaces (
+            warehouse TEXT COLLATE "C" NOT NULL,
+            name TEXT COLLATE "C" NOT NULL,
+            parent TEXT COLLATE "C" NOT NULL,
+            properties TEXT NOT NULL,
+            PRIMARY KEY (warehouse, name)
+        );
+        CREATE INDEX namespaces_by_parent ON namespaces(warehouse, parent, name);
+        CREATE TABLE tables (
+            warehouse TEXT COLLATE "C" NOT NULL,
+            namespace TEXT COLLATE "C" NOT NULL,
+            name TEXT COLLATE "C" NOT NULL,
+            metadata_location TEXT NOT NULL,
+            metadata TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'table',
+            PRIMARY KEY (warehouse, namespace, name)
+        );
+        """
+    ]
+
+    /// - Parameter url: `postgres://user:password@host:port/database`
+    public init(url: String, logger: Logger) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host
+        else {
+            throw IcebergError.badRequest("FLOE_CATALOG_DB must look like postgres://user:password@host:port/database")
+        }
+        let configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
+            database: components.path.isEmpty ? nil : String(components.path.dropFirst()), tls: .disable)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Runs the connection pool until cancelled; must be running before the first query.
+    public func runClient() async {
+        await client.run()
+    }
+
+    /// Applies pending migrations, one at a time, under an advisory lock so nodes starting
+    /// together do not race. Call once `client.run()` is running.
+    public func migrate() async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7212023)", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS floe_catalog_migrations (version INT PRIMARY KEY)", logger: logger)
+            var applied = 0
+            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM floe_catalog_migrations", logger: logger).decode(Int.self) {
+                applied = version
+            }
+            for version in applied..<Self.migrations.count {
+                for statement in Self.migrations[version].split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO floe_catalog_migrations (version) VALUES (\(version + 1))", logger: logger)
+            }
+        }
+    }
+
+    static func key(_ namespace: NamespacePath) -> String { namespace.joined(separator: "\u{1F}") }
+    static func path(_ key: String) -> NamespacePath { key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init) }
+
+    /// How long a catalog call may wait for the database before answering 503.
+    public static let timeout: Duration = .seconds(10)
+
+    struct DatabaseTimeout: Error {}
+
+    /// Runs a database call with a deadline, mapping anything but our own errors to 503.
+    func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(IcebergError) -> T {
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: Self.timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else { throw DatabaseTimeout() }
+                return value
+            }
+        } catch let error as IcebergError {
+            throw error
+        } catch let error as PostgresTransactionError where error.closureError is IcebergError {
+            // A rule broken inside a transaction (the transaction was rolled back).
+            throw error.closureError as! IcebergError
+        } catch let error as PSQLError where error.code == .server && error.serverInfo?[.sqlState] == "23505" {
+            throw .alreadyExists("Already exists: \(error.serverInfo?[.message] ?? "")")
+        } catch {
+            logger.error("catalog database error", metadata: ["error": "\(String(reflecting: error))"])
+            throw .serviceUnavailable("Catalog database unavailable")
+        }
+    }
+
+    static func encode(_ properties: [String: String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(properties), as: UTF8.self)
+    }
+
+    static func decode(_ text: String) throws -> [String: String] {
+        try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+    }
+
+    static func document(_ value: JSONValue) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    static func json(_ text: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    // MARK: namespaces
+
+    public func createNamespace(warehouse: String, _ namespace: NamespacePath, properties: [String: String]) async throws(IcebergError) {
+        let key = Self.key(namespace), parent = Self.key(Array(namespace.dropLast()))
+        try await run { [self] in
+            let encoded = try Self.encode(properties)
+            let rows = try await client.query(
+                "INSERT INTO namespaces (warehouse, name, parent, properties) VALUES (\(warehouse), \(key), \(parent), \(encoded)) ON CONFLICT DO NOTHING RETURNING 1",
+                logger: logger)
+            var inserted = false
+            for try await _ in rows { inserted = true }
+            if !inserted { throw IcebergError.alreadyExists("Namespace already exists: \(namespace.joined(separator: "."))") }
+        }
+    }
+
+    public func namespaceProperties(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) -> [String: String]? {
+        let key = Self.key(namespace)
+        return try await run { [self] in
+            for try await text in try await client.query("SELECT properties FROM namespaces WHERE warehouse = \(warehouse) AND name = \(key)", logger: logger).decode(String.self) {
+                return try Self.decode(text)
+            }
+            return nil
+        }
+    }
+
+    public func listNamespaces(warehouse: String, parent: NamespacePath, after: NamespacePath?, limit: Int) async throws(IcebergError) -> [NamespacePath] {
+        let parentKey = Self.key(parent), afterKey = after.map(Self.key) ?? ""
+        return try await run { [self] in
+            var out: [NamespacePath] = []
+            let rows = try await client.query(
+                "SELECT name FROM namespaces WHERE warehouse = \(warehouse) AND parent = \(parentKey) AND name > \(afterKey) ORDER BY name LIMIT \(limit)",
+                logger: logger)
+            for try await name in rows.decode(String.self) { out.append(Self.path(name)) }
+            return out
+        }
+    }
+
+    public func dropNamespace(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) {
+        let key = Self.key(namespace)
+        try await run { [self] in
+            try await client.withTransaction(logger: logger) { connection in
+                var exists = false
+                for try await _ in try await connection.query("SELECT 1 FROM namespaces WHERE warehouse = \(warehouse) AND name = \(key) FOR UPDATE", logger: logger) { exists = true }
+                guard exists else { throw IcebergError.noSuchNamespace(namespace.joined(separator: ".")) }
+                var busy = false
+                for try await _ in try await connection.query(
+                    "SELECT 1 FROM tables WHERE warehouse = \(warehouse) AND namespace = \(key) UNION ALL SELECT 1 FROM namespaces WHERE warehouse = \(warehouse) AND parent = \(key) LIMIT 1",
+                    logger: logger)
+                { busy = true }
+                if busy { throw IcebergError.namespaceNotEmpty(namespace.joined(separator: ".")) }
+                try await connection.query("DELETE FROM namespaces WHERE warehouse = \(warehouse) AND name = \(key)", logger: logger)
+            }
+        }
+    }
+
+    public func updateNamespaceProperties(warehouse: String, _ namespace: NamespacePath, removals: [String], updates: [String: String])
+        async throws(IcebergError) -> (updated: [String], removed: [String], missing: [String])
+    {
+        let key = Self.key(namespace)
+        return try await run { [self] in
+            try await client.withTransaction(logger: logger) { connection in
+                var current: [String: String]?
+                for try await text in try await connection.query(
+                    "SELECT properties FROM namespaces WHERE warehouse = \(warehouse) AND name = \(key) FOR UPDATE", logger: logger
+                ).decode(String.self) { current = try Self.decode(text) }
+                guard var properties = current else { throw IcebergError.noSuchNamespace(namespace.joined(separator: ".")) }
+                var removed: [String] = [], missing: [String] = []
+                for name in removals {
+                    if properties.removeValue(forKey: name) != nil { removed.append(name) } else { missing.append(name) }
+                }
+                for (k, v) in updates { properties[k] = v }
+                let encoded = try Self.encode(properties)
+                try await connection.query("UPDATE namespaces SET properties = \(encoded) WHERE warehouse = \(warehouse) AND name = \(key)", logger: logger)
+                return (updates.keys.sorted(), removed, missing)
+            }
+        }
+    }
+
+    // MARK: tables and views
+
+    func entry(kind: String, warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> (String, JSONValue)? {
+        let ns = Self.key(identifier.namespace), name = identifier.name
+        return try await run { [self] in
+            for try await (location, text) in try await client.query(
+                "SELECT metadata_location, metadata FROM tables WHERE warehouse = \(warehouse) AND namespace = \(ns) AND name = \(name) AND kind = \(kind)",
+                logger: logger
+            ).decode((String, String).self) {
+                return (location, try Self.json(text))
+            }
+            return nil
+        }
+    }
+
+    func names(kind: String, warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
+        let ns = Self.key(namespace), afterName = after ?? ""
+        return try await run { [self] in
+            var out: [String] = []
+            for try await name in try await client.query(
+                "SELECT name FROM tables WHERE warehouse = \(warehouse) AND namespace = \(ns) AND kind = \(kind) AND name > \(afterName) ORDER BY name LIMIT \(limit)",
+                logger: logger
+            ).decode(String.self) { out.append(name) }
+            return out
+        }
+    }
+
+    /// One pointer move inside a transaction: compare-and-swap, or insert when `expected` is nil.
+    static func move(_ connection: PostgresConnection, logger: Logger, kind: String, warehouse: String, identifier: TableIdentifier, expected: String?, location: String, document: String) async throws {
+        let ns = key(identifier.namespace), name = identifier.name
+        if let expected {
+            var moved = false
+            for try await _ in try await connection.query(
+                "UPDATE tables SET metadata_location = \(location), metadata = \(document) WHERE warehouse = \(warehouse) AND namespace = \(ns) AND name = \(name) AND kind = \(kind) AND metadata_location = \(expected) RETURNING 1",
+                logger: logger)
+            { moved = true }
+            if !moved { throw IcebergError.commitFailed("Commit failed: \(identifier) was changed by another commit") }
+            return
+        }
+        var namespaceExists = false
+        for try await _ in try await connection.query("SELECT 1 FROM namespaces WHERE warehouse = \(warehouse) AND name = \(ns)", logger: logger) { namespaceExists = true }
+        guard namespaceExists else { throw IcebergError.noSuchNamespace(identifier.namespace.joined(separator: ".")) }
+        var inserted = false
+        for try await _ in try await connection.query(
+            "INSERT INTO tables (warehouse, namespace, name, metadata_location, metadata, kind) VALUES (\(warehouse), \(ns), \(name), \(location), \(document), \(kind)) ON CONFLICT DO NOTHING RETURNING 1",
+            logger: logger)
+        { inserted = true }
+        if !inserted {
+            throw kind == "view" ? IcebergError.alreadyExists("Table or view already exists: \(identifier)") : IcebergError.commitFailed("Commit failed: table \(identifier) already exists")
+        }
+    }
+
+    public func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
+        guard let (location, document) = try await entry(kind: "table", warehouse: warehouse, identifier) else { return nil }
+        return TableRecord(identifier: identifier, metadataLocation: location, metadata: try TableMetadata(json: document))
+    }
+
+    public func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
+        try await names(kind: "table", warehouse: warehouse, namespace: namespace, after: after, limit: limit)
+    }
+
+    public func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
+        guard !swaps.isEmpty else { return }
+        try await run { [self] in
+            let documents = try swaps.map { try Self.document($0.record.metadata.document) }
+            try await client.withTransaction(logger: logger) { connection in
+                for (swap, document) in zip(swaps, documents) {
+                    try await Self.move(
+                        connection, logger: logger, kind: "table", warehouse: warehouse, identifier: swap.identifier,
+                        expected: swap.expectedLocation, location: swap.record.metadataLocation, document: document)
+                }
+            }
+        }
+    }
+
+    func remove(kind: String, warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> (String, JSONValue)? {
+        let ns = Self.key(identifier.namespace), name = identifier.name
+        return try await run { [self] in
+            for try await (location, text) in try await client.query(
+                "DELETE FROM tables WHERE warehouse = \(warehouse) AND namespace = \(ns) AND name = \(name) AND kind = \(kind) RETURNING metadata_location, metadata",
+                logger: logger
+            ).decode((String, String).self) {
+                return (location, try Self.json(text))
+            }
+            return nil
+        }
+    }
+
+    public func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
+        guard let (location, document) = try await remove(kind: "table", warehouse: warehouse, identifier) else { return nil }
+        return TableRecord(identifier: identifier, metadataLocation: location, metadata: try TableMetadata(json: document))
+    }
+
+    func rename(kind: String, warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        let fromNS = Self.key(from.namespace), toNS = Self.key(to.namespace), fromName = from.name, toName = to.name
+        try await run { [self] in
+            try await client.withTransaction(logger: logger) { connection in
+                var namespaceExists = false
+                for try await _ in try await connection.query("SELECT 1 FROM namespaces WHERE warehouse = \(warehouse) AND name = \(toNS)", logger: logger) { namespaceExists = true }
+                guard namespaceExists else { throw IcebergError.noSuchNamespace(to.namespace.joined(separator: ".")) }
+                var taken = false
+                for try await _ in try await connection.query(
+                    "SELECT 1 FROM tables WHERE warehouse = \(warehouse) AND namespace = \(toNS) AND name = \(toName)", logger: logger) { taken = true }
+                if taken { throw IcebergError.alreadyExists("Table or view already exists: \(to)") }
+                var moved = false
+                for try await _ in try await connection.query(
+                    "UPDATE tables SET namespace = \(toNS), name = \(toName) WHERE warehouse = \(warehouse) AND namespace = \(fromNS) AND name = \(fromName) AND kind = \(kind) RETURNING 1",
+                    logger: logger)
+                { moved = true }
+                if !moved { throw kind == "view" ? IcebergError.noSuchView(from.description) : IcebergError.noSuchTable(from.description) }
+            }
+        }
+    }
+
+    public func renameTable(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        try await rename(kind: "table", warehouse: warehouse, from: from, to: to)
+    }
+
+    public func view(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? {
+        guard let (location, document) = try await entry(kind: "view", warehouse: warehouse, identifier) else { return nil }
+        return ViewRecord(identifier: identifier, metadataLocation: location, metadata: try ViewMetadata(json: document))
+    }
+
+    public func listViews(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
+        try await names(kind: "view", warehouse: warehouse, namespace: namespace, after: after, limit: limit)
+    }
+
+    public func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord) async throws(IcebergError) {
+        try await run { [self] in
+            let document = try Self.document(record.metadata.document)
+            try await client.withTransaction(logger: logger) { connection in
+                try await Self.move(
+                    connection, logger: logger, kind: "view", warehouse: warehouse, identifier: record.identifier,
+                    expected: expectedLocation, location: record.metadataLocation, document: document)
+            }
+        }
+    }
+
+    public func dropView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? {
+        guard let (location, document) = try await remove(kind: "view", warehouse: warehouse, identifier) else { return nil }
+        return ViewRecord(identifier: identifier, metadataLocation: location, metadata: try ViewMetadata(json: document))
+    }
+
+    public func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        try await rename(kind: "view", warehouse: warehouse, from: from, to: to)
+    }
+}
