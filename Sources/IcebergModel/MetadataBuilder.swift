@@ -77,15 +77,8 @@ public struct MetadataBuilder: Sendable {
             guard schema["fields"]?.arrayValue != nil else { throw .badRequest("A schema needs fields") }
             let highest = max(metadata.lastColumnID, SchemaRules.maxFieldID(schema), lastColumnID ?? 0)
             metadata.set("last-column-id", .int(highest))
-            if let existing = metadata.schemas.first(where: { SchemaRules.sameStructure($0, schema) }) {
-                lastAddedSchemaID = existing["schema-id"]?.intValue
-                return
-            }
-            let id = (metadata.schemas.compactMap { $0["schema-id"]?.intValue }.max() ?? -1) + 1
-            var stored = schema
-            stored["schema-id"] = .int(id)
-            if stored["type"] == nil { stored["type"] = "struct" }
-            metadata.set("schemas", .array(metadata.schemas + [stored]))
+            let (schemas, id) = SchemaRules.adding(schema, to: metadata.schemas)
+            metadata.set("schemas", .array(schemas))
             lastAddedSchemaID = id
 
         case .setCurrentSchema(let requested):
@@ -172,14 +165,10 @@ public struct MetadataBuilder: Sendable {
             metadata.set("location", .string(location))
 
         case .setProperties(let updates):
-            var properties = metadata.properties
-            for (k, v) in updates { properties[k] = v }
-            metadata.set("properties", .stringMap(properties))
+            metadata.set("properties", PropertyRules.setting(updates, in: metadata.properties))
 
         case .removeProperties(let removals):
-            var properties = metadata.properties
-            for k in removals { properties[k] = nil }
-            metadata.set("properties", .stringMap(properties))
+            metadata.set("properties", PropertyRules.removing(removals, from: metadata.properties))
 
         case .setStatistics(let file):
             try replaceStatistics("statistics", file)

@@ -95,6 +95,18 @@ public enum SchemaRules {
         return highest
     }
 
+    /// Adds `schema` to `schemas` unless an equal one is there; returns the list and the id used.
+    public static func adding(_ schema: JSONValue, to schemas: [JSONValue]) -> (schemas: [JSONValue], id: Int64) {
+        if let existing = schemas.first(where: { sameStructure($0, schema) }), let id = existing["schema-id"]?.intValue {
+            return (schemas, id)
+        }
+        let id = (schemas.compactMap { $0["schema-id"]?.intValue }.max() ?? -1) + 1
+        var stored = schema
+        stored["schema-id"] = .int(id)
+        if stored["type"] == nil { stored["type"] = "struct" }
+        return (schemas + [stored], id)
+    }
+
     /// Two schemas are the same when all but their ids match.
     public static func sameStructure(_ a: JSONValue, _ b: JSONValue) -> Bool {
         strip(a, ["schema-id"]) == strip(b, ["schema-id"])
@@ -105,5 +117,16 @@ public enum SchemaRules {
         for key in keys { object[key] = nil }
         if object["identifier-field-ids"]?.arrayValue?.isEmpty == true { object["identifier-field-ids"] = nil }
         return .object(object)
+    }
+}
+
+/// `set-properties` and `remove-properties`, shared by tables and views.
+enum PropertyRules {
+    static func setting(_ updates: [String: String], in properties: [String: String]) -> JSONValue {
+        .stringMap(properties.merging(updates) { $1 })
+    }
+
+    static func removing(_ removals: [String], from properties: [String: String]) -> JSONValue {
+        .stringMap(properties.filter { !removals.contains($0.key) })
     }
 }

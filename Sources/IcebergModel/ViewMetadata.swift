@@ -93,26 +93,15 @@ public struct ViewMetadataBuilder: Sendable {
         case .upgradeFormatVersion(let version):
             guard version == 1 else { throw .badRequest("Unsupported view format version: \(version)") }
         case .addSchema(let schema):
-            if let existing = metadata.schemas.first(where: { SchemaRules.sameStructure($0, schema) }) {
-                lastAddedSchemaID = existing["schema-id"]?.intValue
-                return
-            }
-            let id = (metadata.schemas.compactMap { $0["schema-id"]?.intValue }.max() ?? -1) + 1
-            var stored = schema
-            stored["schema-id"] = .int(id)
-            if stored["type"] == nil { stored["type"] = "struct" }
-            metadata.set("schemas", .array(metadata.schemas + [stored]))
+            let (schemas, id) = SchemaRules.adding(schema, to: metadata.schemas)
+            metadata.set("schemas", .array(schemas))
             lastAddedSchemaID = id
         case .setLocation(let location):
             metadata.set("location", .string(location))
         case .setProperties(let updates):
-            var properties = metadata.properties
-            for (k, v) in updates { properties[k] = v }
-            metadata.set("properties", .stringMap(properties))
+            metadata.set("properties", PropertyRules.setting(updates, in: metadata.properties))
         case .removeProperties(let removals):
-            var properties = metadata.properties
-            for k in removals { properties[k] = nil }
-            metadata.set("properties", .stringMap(properties))
+            metadata.set("properties", PropertyRules.removing(removals, from: metadata.properties))
         case .addViewVersion(var version):
             if version["schema-id"]?.intValue == -1 {
                 guard let schemaID = lastAddedSchemaID else { throw .badRequest("Cannot use last added schema: none was added") }

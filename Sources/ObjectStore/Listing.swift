@@ -3,82 +3,30 @@
 /// on how many keys it rolls up.
 extension ObjectStore {
     public func list(bucket: BucketRecord, _ request: ListRequest) async throws(StoreError) -> ListPage {
-        let upper = Self.successor(of: Array(request.prefix.utf8))
-        var entries: [ListPage.Entry] = []
-        var cursor = Array(request.prefix.utf8)
-        var inclusive = true
-        if let after = request.after, !keyPrecedes(after, request.prefix) {
-            cursor = Array(after.utf8)
-            inclusive = false
+        let (entries, truncated) = try await Self.rollUp(request, key: \ObjectVersion.key) { (cursor, inclusive, _: ObjectVersion?, limit) throws(StoreError) in
+            try await index.scanLatest(bucketID: bucket.id, from: cursor, inclusive: inclusive, before: Self.successor(of: Array(request.prefix.utf8)), limit: limit)
         }
-        let maxKeys = max(0, request.maxKeys)
-        var batch = BatchSize(request)
-        while true {
-            // One more than still fits tells whether the page is truncated.
-            let limit = min(maxKeys - entries.count + 1, batch.size)
-            let rows = try await index.scanLatest(bucketID: bucket.id, from: cursor, inclusive: inclusive, before: upper, limit: limit)
-            var seeked = false
-            for version in rows {
-                if let commonPrefix = Self.commonPrefix(of: version.key, request) {
-                    if !Self.alreadyReturned(commonPrefix, marker: request.after) {
-                        if entries.count == maxKeys { return ListPage(entries: entries, isTruncated: true) }
-                        entries.append(.commonPrefix(commonPrefix))
-                    }
-                    guard let next = Self.successor(of: Array(commonPrefix.utf8)) else { return ListPage(entries: entries, isTruncated: false) }
-                    (cursor, inclusive, seeked) = (next, true, true)
-                    break
-                }
-                if entries.count == maxKeys { return ListPage(entries: entries, isTruncated: true) }
-                entries.append(.object(version))
-                (cursor, inclusive) = (Array(version.key.utf8), false)
-            }
-            if !seeked && rows.count < limit { return ListPage(entries: entries, isTruncated: false) }
-            batch.next(seeked: seeked)
-        }
+        return ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
     }
 
     /// One page of ListObjectVersions: every version (and delete marker), newest first per key.
     /// `versionIDMarker` continues inside `keyMarker`'s versions.
     public func listVersions(bucket: BucketRecord, _ request: ListRequest, versionIDMarker: String?) async throws(StoreError) -> ListPage {
+        var startSequence: Int64?
+        if let keyMarker = request.after, let versionIDMarker, !keyPrecedes(keyMarker, request.prefix) {
+            guard let marked = try await index.version(bucketID: bucket.id, key: keyMarker, versionID: versionIDMarker) else {
+                throw .invalidArgument("Invalid version id specified")
+            }
+            startSequence = marked.sequence
+        }
         let upper = Self.successor(of: Array(request.prefix.utf8))
-        var cursor = Array(request.prefix.utf8)
-        var inclusive = true
-        var afterSequence: Int64?
-        if let keyMarker = request.after, !keyPrecedes(keyMarker, request.prefix) {
-            cursor = Array(keyMarker.utf8)
-            inclusive = false
-            if let versionIDMarker {
-                guard let marked = try await index.version(bucketID: bucket.id, key: keyMarker, versionID: versionIDMarker) else {
-                    throw .invalidArgument("Invalid version id specified")
-                }
-                afterSequence = marked.sequence
-            }
-        }
-        var entries: [ListPage.Entry] = []
-        let maxKeys = max(0, request.maxKeys)
-        var batch = BatchSize(request)
-        while true {
-            let limit = min(maxKeys - entries.count + 1, batch.size)
-            let rows = try await index.scanVersions(
+        let (entries, truncated) = try await Self.rollUp(request, key: \ObjectVersion.key) { (cursor, inclusive, last: ObjectVersion?, limit) throws(StoreError) in
+            // After a row, continue with that key's older versions; at the start, after the marker's version.
+            let afterSequence = last.map(\.sequence) ?? (inclusive ? nil : startSequence)
+            return try await index.scanVersions(
                 bucketID: bucket.id, from: cursor, inclusive: inclusive, afterSequence: afterSequence, before: upper, limit: limit)
-            var seeked = false
-            for version in rows {
-                if let commonPrefix = Self.commonPrefix(of: version.key, request) {
-                    if !Self.alreadyReturned(commonPrefix, marker: request.after) {
-                        if entries.count == maxKeys { return ListPage(entries: entries, isTruncated: true) }
-                        entries.append(.commonPrefix(commonPrefix))
-                    }
-                    guard let next = Self.successor(of: Array(commonPrefix.utf8)) else { return ListPage(entries: entries, isTruncated: false) }
-                    (cursor, inclusive, afterSequence, seeked) = (next, true, nil, true)
-                    break
-                }
-                if entries.count == maxKeys { return ListPage(entries: entries, isTruncated: true) }
-                entries.append(.object(version))
-                (cursor, inclusive, afterSequence) = (Array(version.key.utf8), false, version.sequence)
-            }
-            if !seeked && rows.count < limit { return ListPage(entries: entries, isTruncated: false) }
-            batch.next(seeked: seeked)
         }
+        return ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
     }
 
     public struct UploadPage: Sendable {
@@ -93,35 +41,63 @@ extension ObjectStore {
     /// One page of ListMultipartUploads, in (key, initiation) order.
     public func listUploads(bucket: BucketRecord, _ request: ListRequest, uploadIDMarker: String?) async throws(StoreError) -> UploadPage {
         let upper = Self.successor(of: Array(request.prefix.utf8))
+        let (entries, truncated) = try await Self.rollUp(request, key: \UploadRecord.key) { (cursor, inclusive, last: UploadRecord?, limit) throws(StoreError) in
+            let afterUpload = last?.uploadID ?? (inclusive ? nil : uploadIDMarker)
+            return try await index.scanUploads(
+                bucketID: bucket.id, from: cursor, inclusive: inclusive, afterUploadID: afterUpload, before: upper, limit: limit)
+        }
+        return UploadPage(entries: entries.map { $0.map(UploadPage.Entry.upload, UploadPage.Entry.commonPrefix) }, isTruncated: truncated)
+    }
+
+    /// A listed row or a common prefix.
+    enum RolledUp<Row> {
+        case row(Row)
+        case prefix(String)
+
+        func map<T>(_ row: (Row) -> T, _ prefix: (String) -> T) -> T {
+            switch self {
+            case .row(let r): return row(r)
+            case .prefix(let p): return prefix(p)
+            }
+        }
+    }
+
+    /// The paging and delimiter roll-up all three listings share. `fetch` scans rows in key order
+    /// from a cursor (after `last`, the final row of the previous scan, when there is one); each
+    /// common prefix is then skipped with one seek to its byte-successor.
+    static func rollUp<Row>(
+        _ request: ListRequest, key: KeyPath<Row, String>,
+        fetch: (_ cursor: [UInt8], _ inclusive: Bool, _ last: Row?, _ limit: Int) async throws(StoreError) -> [Row]
+    ) async throws(StoreError) -> ([RolledUp<Row>], Bool) {
         var cursor = Array(request.prefix.utf8)
         var inclusive = true
-        var afterUpload: String?
-        if let keyMarker = request.after, !keyPrecedes(keyMarker, request.prefix) {
-            (cursor, inclusive, afterUpload) = (Array(keyMarker.utf8), false, uploadIDMarker)
+        if let after = request.after, !keyPrecedes(after, request.prefix) {
+            (cursor, inclusive) = (Array(after.utf8), false)
         }
-        var entries: [UploadPage.Entry] = []
-        let maxUploads = max(0, request.maxKeys)
+        var last: Row?
+        var entries: [RolledUp<Row>] = []
+        let maxKeys = max(0, request.maxKeys)
         var batch = BatchSize(request)
         while true {
-            let limit = min(maxUploads - entries.count + 1, batch.size)
-            let rows = try await index.scanUploads(
-                bucketID: bucket.id, from: cursor, inclusive: inclusive, afterUploadID: afterUpload, before: upper, limit: limit)
+            // One more than still fits tells whether the page is truncated.
+            let limit = min(maxKeys - entries.count + 1, batch.size)
+            let rows = try await fetch(cursor, inclusive, last, limit)
             var seeked = false
-            for upload in rows {
-                if let commonPrefix = Self.commonPrefix(of: upload.key, request) {
-                    if !Self.alreadyReturned(commonPrefix, marker: request.after) {
-                        if entries.count == maxUploads { return UploadPage(entries: entries, isTruncated: true) }
-                        entries.append(.commonPrefix(commonPrefix))
+            for row in rows {
+                if let commonPrefix = commonPrefix(of: row[keyPath: key], request) {
+                    if !alreadyReturned(commonPrefix, marker: request.after) {
+                        if entries.count == maxKeys { return (entries, true) }
+                        entries.append(.prefix(commonPrefix))
                     }
-                    guard let next = Self.successor(of: Array(commonPrefix.utf8)) else { return UploadPage(entries: entries, isTruncated: false) }
-                    (cursor, inclusive, afterUpload, seeked) = (next, true, nil, true)
+                    guard let next = successor(of: Array(commonPrefix.utf8)) else { return (entries, false) }
+                    (cursor, inclusive, last, seeked) = (next, true, nil, true)
                     break
                 }
-                if entries.count == maxUploads { return UploadPage(entries: entries, isTruncated: true) }
-                entries.append(.upload(upload))
-                (cursor, inclusive, afterUpload) = (Array(upload.key.utf8), false, upload.uploadID)
+                if entries.count == maxKeys { return (entries, true) }
+                entries.append(.row(row))
+                (cursor, inclusive, last) = (Array(row[keyPath: key].utf8), false, row)
             }
-            if !seeked && rows.count < limit { return UploadPage(entries: entries, isTruncated: false) }
+            if !seeked && rows.count < limit { return (entries, false) }
             batch.next(seeked: seeked)
         }
     }
