@@ -56,6 +56,7 @@ extension CatalogResponder {
         return Self.json([
             "defaults": [:],
             "overrides": ["prefix": .string(warehouse)],
+            "idempotency-key-lifetime": "PT30M",
             "endpoints": .array(Self.endpoints.map { .string($0) }),
         ])
     }

@@ -20,6 +20,7 @@ public struct CatalogResponder: HTTPResponder {
     let tokens: TokenService
     let logger: Logger
     let defaultWarehouse: String
+    let idempotency = IdempotencyCache()
 
     public init(service: CatalogService, tokens: TokenService, defaultWarehouse: String, logger: Logger) {
         self.service = service
@@ -50,7 +51,25 @@ public struct CatalogResponder: HTTPResponder {
         var request = request
         let response: Response
         do {
-            response = try await route(&request)
+            // A mutation retried with the same Idempotency-Key (by the same caller) gets the first result.
+            if let key = request.headers[HTTPField.Name("Idempotency-Key")!], request.method == .post || request.method == .delete,
+                request.uri.path != "/v1/oauth/tokens"
+            {
+                let scoped = "\(principal(request) ?? "")|\(request.method.rawValue)|\(request.uri.path)|\(key)"
+                if let cached = idempotency.lookup(scoped) {
+                    response = cached
+                } else {
+                    var first: Response
+                    do {
+                        first = try await route(&request)
+                    } catch let error as IcebergError {
+                        first = Self.errorResponse(error, head: false)
+                    }
+                    response = await idempotency.store(scoped, first)
+                }
+            } else {
+                response = try await route(&request)
+            }
         } catch let error as IcebergError {
             response = Self.errorResponse(error, head: request.method == .head)
         } catch {
@@ -96,6 +115,14 @@ public struct CatalogResponder: HTTPResponder {
     /// Path segments, each percent-decoded once.
     static func segments(_ path: String) -> [String] {
         path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
+    }
+
+    /// The caller a valid bearer token names, if any.
+    func principal(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
+            case .valid(let name) = tokens.check(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        else { return nil }
+        return name
     }
 
     func authenticate(_ request: Request) throws {

@@ -295,3 +295,19 @@ def test_concurrent_appenders_lose_no_commit(server, catalog, namespace):
     table = catalog.load_table(name)
     assert table.scan().to_arrow().num_rows == 200
     assert len([s for s in table.snapshots()]) == 20
+
+
+def test_idempotency_key_returns_the_first_result(server, catalog, namespace):
+    catalog.create_table(f"{namespace}.idem", schema=SCHEMA)
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {"requirements": [], "updates": [{"action": "set-properties", "updates": {"n": "1"}}]}
+    first = api(server, "POST", f"/lakehouse/namespaces/{namespace}/tables/idem", body, headers=headers)
+    again = api(server, "POST", f"/lakehouse/namespaces/{namespace}/tables/idem", body, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.json()["metadata-location"] == again.json()["metadata-location"]
+    # The retry did not commit a second time: one metadata file for the create, one for the commit.
+    assert len(catalog.load_table(f"{namespace}.idem").metadata.metadata_log) == 1
+    created = api(server, "POST", "/lakehouse/namespaces", {"namespace": [namespace + "_idem"]}, headers=headers | {"Idempotency-Key": "k-2"})
+    retried = api(server, "POST", "/lakehouse/namespaces", {"namespace": [namespace + "_idem"]}, headers=headers | {"Idempotency-Key": "k-2"})
+    assert created.status_code == retried.status_code == 200
+    assert "idempotency-key-lifetime" in api(server, "GET", "/config").json()
