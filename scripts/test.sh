@@ -31,9 +31,14 @@ command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq cur
 step "throwaway PostgreSQL on loopback (catalog tests run on SQLite and on PostgreSQL)"
 PGDIR="${TMPDIR:-/tmp}/floe-test-postgres-$(id -u)"
 PGPORT="${FLOE_TEST_PGPORT:-54329}"
-export TEST_POSTGRES_URL="$(scripts/postgres.sh start "$PGDIR" "$PGPORT")"
+export TEST_POSTGRES_URL="$("$ROOT/scripts/postgres.sh" start "$PGDIR" "$PGPORT")"
 export TEST_POSTGRES_DIR="$PGDIR" TEST_POSTGRES_PORT="$PGPORT" TEST_POSTGRES_SCRIPT="$ROOT/scripts/postgres.sh"
-trap 'scripts/postgres.sh stop "$PGDIR"' EXIT
+stop_postgres() {
+    local status=$?
+    "$ROOT/scripts/postgres.sh" stop "$PGDIR" >/dev/null 2>&1 || true
+    exit "$status"
+}
+trap stop_postgres EXIT
 echo "$TEST_POSTGRES_URL"
 
 step "integration tests (real binary, real clients)"
