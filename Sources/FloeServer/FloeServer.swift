@@ -100,7 +100,7 @@ public enum FloeServer {
         let catalogAddress = configuration.catalogAddress
         let catalogApp = Application(
             responder: CatalogResponder(
-                service: catalog, tokens: TokenService(credentials: StaticCredentialStore(root: root.key)), defaultWarehouse: Bootstrap.warehouse,
+                service: catalog, tokens: TokenService(credentials: StaticCredentialStore(root: root.key), lifetime: TimeInterval(configuration.catalogTokenLifetime)), defaultWarehouse: Bootstrap.warehouse,
                 logger: logger),
             configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),
             onServerRunning: { channel in

@@ -7,6 +7,8 @@ public struct ServerConfiguration: Sendable {
     public var catalogAddress: HostAndPort = HostAndPort(host: "0.0.0.0", port: 8181)
     /// `postgres://user:password@host:port/database` for a PostgreSQL catalog; nil = embedded SQLite.
     public var catalogDB: String?
+    /// Lifetime of catalog bearer tokens, in seconds.
+    public var catalogTokenLifetime: Int = 3600
     /// Create warehouse `lakehouse` with namespaces raw, bronze and gold on first start.
     public var bootstrap: Bool = true
     public var region: String = "us-east-1"
@@ -26,6 +28,12 @@ public struct ServerConfiguration: Sendable {
         if let v = environment["FLOE_S3_ADDRESS"], !v.isEmpty { s3Address = try HostAndPort(parsing: v) }
         if let v = environment["FLOE_CATALOG_ADDRESS"], !v.isEmpty { catalogAddress = try HostAndPort(parsing: v) }
         if let v = environment["FLOE_CATALOG_DB"], !v.isEmpty { catalogDB = v }
+        if let v = environment["FLOE_CATALOG_TOKEN_LIFETIME"], !v.isEmpty {
+            guard let seconds = Int(v), seconds > 0 else {
+                throw ConfigurationError(description: "FLOE_CATALOG_TOKEN_LIFETIME must be a positive number of seconds")
+            }
+            catalogTokenLifetime = seconds
+        }
         if let v = environment["FLOE_BOOTSTRAP"], !v.isEmpty { bootstrap = !["0", "false", "no", "off"].contains(v.lowercased()) }
         if let v = environment["FLOE_REGION"], !v.isEmpty { region = v }
         if let v = environment["FLOE_DOMAIN"], !v.isEmpty { domains = v.split(separator: ",").map { String($0) } }

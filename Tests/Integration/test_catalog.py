@@ -311,3 +311,23 @@ def test_idempotency_key_returns_the_first_result(server, catalog, namespace):
     retried = api(server, "POST", "/lakehouse/namespaces", {"namespace": [namespace + "_idem"]}, headers=headers | {"Idempotency-Key": "k-2"})
     assert created.status_code == retried.status_code == 200
     assert "idempotency-key-lifetime" in api(server, "GET", "/config").json()
+
+
+def test_expired_token_is_419_and_refresh_works():
+    import time
+    from floe_harness import new_server
+    instance = new_server(FLOE_CATALOG_TOKEN_LIFETIME="2")
+    try:
+        base = instance.catalog_endpoint
+        issued = requests.post(f"{base}/v1/oauth/tokens", data={"grant_type": "client_credentials", "client_id": ROOT_USER,
+                                                                "client_secret": ROOT_PASSWORD}).json()
+        assert issued["expires_in"] == 2 and issued["token_type"] == "bearer"
+        refreshed = requests.post(f"{base}/v1/oauth/tokens", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token": issued["access_token"],
+            "subject_token_type": "urn:ietf:params:oauth:token-type:access_token"}).json()["access_token"]
+        assert refreshed != issued["access_token"]
+        time.sleep(2.5)
+        response = requests.get(f"{base}/v1/config", headers={"Authorization": f"Bearer {issued['access_token']}"})
+        assert response.status_code == 419 and response.json()["error"]["type"] == "AuthenticationTimeoutException"
+    finally:
+        instance.cleanup()
