@@ -79,19 +79,29 @@ extension CatalogResponder {
 
     static func token(_ marker: String) -> JSONValue { .string(Data(marker.utf8).base64EncodedString()) }
 
-    func listNamespaces(_ warehouse: String, _ request: Request) async throws -> Response {
-        var parent: NamespacePath = []
-        if let text = request.uri.queryParameters.get("parent"), !text.isEmpty {
-            parent = String(text).split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-            _ = try await service.namespaceProperties(warehouse: warehouse, parent)
-        }
-        let size = try Self.pageSize(request)
-        let after = try Self.pageToken(request).map { $0.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init) }
-        let found = try await service.store.listNamespaces(warehouse: warehouse, parent: parent, after: after, limit: size + 1)
+    static func splitNamespace(_ text: some StringProtocol) -> NamespacePath {
+        String(text).split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    static func namespacePage(_ found: [NamespacePath], size: Int) -> Response {
         let page = Array(found.prefix(size))
         var body: JSONValue = ["namespaces": .array(page.map { .array($0.map { .string($0) }) })]
-        if found.count > size, let last = page.last { body["next-page-token"] = Self.token(last.joined(separator: "\u{1F}")) }
-        return Self.json(body)
+        if found.count > size, let last = page.last { body["next-page-token"] = token(last.joined(separator: "\u{1F}")) }
+        return json(body)
+    }
+
+    func listNamespaces(_ warehouse: String, _ request: Request) async throws -> Response {
+        let parentText = request.uri.queryParameters.get("parent").map { String($0) } ?? ""
+        let parent: NamespacePath = parentText.isEmpty ? [] : Self.splitNamespace(parentText)
+        if !parent.isEmpty {
+            let properties = try await service.namespaceProperties(warehouse: warehouse, parent)
+            _ = properties
+        }
+        let size = try Self.pageSize(request)
+        let marker = try Self.pageToken(request)
+        let after: NamespacePath? = marker == nil ? nil : Self.splitNamespace(marker!)
+        let found = try await service.store.listNamespaces(warehouse: warehouse, parent: parent, after: after, limit: size + 1)
+        return Self.namespacePage(found, size: size)
     }
 
     static func namespacePath(_ value: JSONValue?) throws -> NamespacePath {
