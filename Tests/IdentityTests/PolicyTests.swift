@@ -1,0 +1,98 @@
+import Testing
+
+@testable import Identity
+
+@Suite struct PolicyTests {
+    func policy(_ json: String) throws -> PolicyDocument { try PolicyDocument(json: json) }
+
+    let readOnlyLanding = """
+        {"Version": "2012-10-17", "Statement": [
+          {"Sid": "list", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::lakehouse",
+           "Condition": {"StringLike": {"s3:prefix": ["raw/landing/*", "raw/landing/"]}}},
+          {"Sid": "read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": "arn:aws:s3:::lakehouse/raw/landing/*"},
+          {"Sid": "no-secrets", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::lakehouse/raw/landing/secret*"}
+        ]}
+        """
+
+    @Test func allowDenyAndDefault() throws {
+        let p = try policy(readOnlyLanding)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::lakehouse/raw/landing/a.csv")) == .allow)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "S3:getobject", resource: "arn:aws:s3:::lakehouse/raw/landing/a.csv")) == .allow)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:PutObject", resource: "arn:aws:s3:::lakehouse/raw/landing/a.csv")) == .implicitDeny)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::lakehouse/raw/landing/secret.txt")) == .explicitDeny)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::lakehouse/gold/x")) == .implicitDeny)
+        // Conditions: the prefix must match; a missing key fails a positive operator.
+        let list = AccessRequest(action: "s3:ListBucket", resource: "arn:aws:s3:::lakehouse", context: ["s3:prefix": ["raw/landing/2026/"]])
+        #expect(PolicyEvaluator.evaluate([p], list) == .allow)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:ListBucket", resource: "arn:aws:s3:::lakehouse", context: ["s3:prefix": ["gold/"]])) == .implicitDeny)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:ListBucket", resource: "arn:aws:s3:::lakehouse")) == .implicitDeny)
+        // A Deny in another policy wins over an Allow.
+        let deny = try policy(#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "NotAction": "s3:Get*", "Resource": "*"}}"#)
+        #expect(PolicyEvaluator.evaluate([p, deny], list) == .explicitDeny)
+    }
+
+    @Test func wildcards() {
+        #expect(PolicyEvaluator.wildcard("s3:Get*", "s3:GetObjectVersion", caseInsensitive: true))
+        #expect(PolicyEvaluator.wildcard("arn:aws:s3:::b/?.csv", "arn:aws:s3:::b/a.csv", caseInsensitive: false))
+        #expect(!PolicyEvaluator.wildcard("arn:aws:s3:::b/?.csv", "arn:aws:s3:::b/ab.csv", caseInsensitive: false))
+        #expect(PolicyEvaluator.wildcard("*", "", caseInsensitive: false))
+        #expect(PolicyEvaluator.wildcard("a*b*c", "axxbyyc", caseInsensitive: false))
+        #expect(!PolicyEvaluator.wildcard("a*b*c", "axxbyy", caseInsensitive: false))
+        #expect(!PolicyEvaluator.wildcard("arn:aws:s3:::B/*", "arn:aws:s3:::b/x", caseInsensitive: false))
+    }
+
+    @Test func conditionOperators() throws {
+        func allowed(_ condition: String, _ context: [String: [String]]) throws -> Bool {
+            let p = try policy(#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": \#(condition)}]}"#)
+            return PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:GetObject", resource: "x", context: context)) == .allow
+        }
+        #expect(try allowed(#"{"IpAddress": {"aws:SourceIp": "10.1.0.0/16"}}"#, ["aws:SourceIp": ["10.1.2.3"]]))
+        #expect(try !allowed(#"{"IpAddress": {"aws:SourceIp": "10.1.0.0/16"}}"#, ["aws:SourceIp": ["10.2.2.3"]]))
+        #expect(try allowed(#"{"NotIpAddress": {"aws:SourceIp": ["192.168.0.0/16", "::1"]}}"#, ["aws:SourceIp": ["127.0.0.1"]]))
+        #expect(try !allowed(#"{"NotIpAddress": {"aws:SourceIp": ["192.168.0.0/16", "::1"]}}"#, ["aws:SourceIp": ["::1"]]))
+        #expect(try allowed(#"{"Bool": {"aws:SecureTransport": true}}"#, ["aws:SecureTransport": ["true"]]))
+        #expect(try !allowed(#"{"Bool": {"aws:SecureTransport": "true"}}"#, ["aws:SecureTransport": ["false"]]))
+        #expect(try allowed(#"{"StringNotEquals": {"aws:username": ["eve", "mallory"]}}"#, ["aws:username": ["alice"]]))
+        #expect(try !allowed(#"{"StringNotEquals": {"aws:username": ["eve", "mallory"]}}"#, ["aws:username": ["eve"]]))
+        #expect(try allowed(#"{"StringNotEquals": {"aws:username": "eve"}}"#, [:]))
+        #expect(try allowed(#"{"NumericLessThanEquals": {"s3:max-keys": "100"}}"#, ["s3:max-keys": ["100"]]))
+        #expect(try !allowed(#"{"NumericLessThanEquals": {"s3:max-keys": 100}}"#, ["s3:max-keys": ["101"]]))
+        #expect(try allowed(#"{"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}"#, ["aws:CurrentTime": ["2026-11-22T00:00:00Z"]]))
+        #expect(try !allowed(#"{"DateGreaterThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}"#, ["aws:CurrentTime": ["2026-11-22T00:00:00Z"]]))
+        #expect(try allowed(#"{"StringEqualsIfExists": {"s3:VersionId": "v1"}}"#, [:]))
+        #expect(try allowed(#"{"StringLike": {"s3:ExistingObjectTag/zone": "bro*"}}"#, ["s3:ExistingObjectTag/zone": ["bronze"]]))
+        #expect(try allowed(#"{"Null": {"s3:x-amz-copy-source": "true"}}"#, [:]))
+    }
+
+    @Test func bucketPolicyPrincipals() throws {
+        let p = try policy("""
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/public/*"},
+              {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam:::user/alice"]}, "Action": "s3:*", "Resource": "arn:aws:s3:::site/*"}]}
+            """)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::site/public/i.png")) == .allow)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:PutObject", resource: "arn:aws:s3:::site/public/i.png")) == .implicitDeny)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:PutObject", resource: "arn:aws:s3:::site/x", principal: "alice")) == .allow)
+        #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:PutObject", resource: "arn:aws:s3:::site/x", principal: "bob")) == .implicitDeny)
+    }
+
+    @Test func malformedPoliciesSayWhy() {
+        for (text, reason) in [
+            ("not json", "valid JSON"),
+            (#"{"Statement": []}"#, "Version"),
+            (#"{"Version": "2012-10-17"}"#, "Statement"),
+            (#"{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "*"}]}"#, "Effect"),
+            (#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]}"#, "Action"),
+            (#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "x"}]}"#, "Action"),
+            (#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"Sometimes": {"k": "v"}}}]}"#, "operator"),
+            (#"{"Version": "2019-01-01", "Statement": [{"Effect": "Allow", "Action": "*"}]}"#, "version"),
+        ] {
+            do {
+                _ = try PolicyDocument(json: text)
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.reason.contains(reason), "\(text): \(error.reason)")
+            }
+        }
+    }
+}
