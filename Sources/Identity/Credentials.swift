@@ -19,6 +19,12 @@ public struct Principal: Sendable, Equatable {
     public var accessKeyID: String
     public var isRoot: Bool
 
+    public init(name: String, accessKeyID: String, isRoot: Bool) {
+        self.name = name
+        self.accessKeyID = accessKeyID
+        self.isRoot = isRoot
+    }
+
     /// The canonical user id S3 shows as `Owner/ID`: a stable hash of the name, never the key.
     public var canonicalID: String {
         SHA256.hash(data: Array("floe:\(name)".utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()

@@ -72,5 +72,9 @@ enum IndexSchema {
         ) STRICT;
         CREATE INDEX upload_parts_blob ON upload_parts(blob);
         """,
+        // 3: bucket policies.
+        """
+        ALTER TABLE buckets ADD COLUMN policy TEXT;
+        """,
     ]
 }

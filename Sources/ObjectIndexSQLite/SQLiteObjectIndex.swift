@@ -75,6 +75,16 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
+    public func bucketPolicy(bucketID: Int64) async throws(StoreError) -> String? {
+        try await run { db in try db.query("SELECT policy FROM buckets WHERE id = ?", [.integer(bucketID)]).first?[0].string }
+    }
+
+    public func setBucketPolicy(bucketID: Int64, _ policy: String?) async throws(StoreError) {
+        try await run(write: true) { db in
+            _ = try db.query("UPDATE buckets SET policy = ? WHERE id = ?", [policy.map { .text($0) } ?? .null, .integer(bucketID)])
+        }
+    }
+
     public func bucketTags(bucketID: Int64) async throws(StoreError) -> [MetadataEntry]? {
         try await run { db in
             guard let text = try db.query("SELECT tags FROM buckets WHERE id = ?", [.integer(bucketID)]).first?[0].string else { return nil }

@@ -10,6 +10,10 @@ enum Operation: String, Sendable {
     case getBucketLocation = "GetBucketLocation"
     case getBucketVersioning = "GetBucketVersioning"
     case putBucketVersioning = "PutBucketVersioning"
+    case getBucketPolicy = "GetBucketPolicy"
+    case putBucketPolicy = "PutBucketPolicy"
+    case deleteBucketPolicy = "DeleteBucketPolicy"
+    case getBucketPolicyStatus = "GetBucketPolicyStatus"
     case getBucketTagging = "GetBucketTagging"
     case putBucketTagging = "PutBucketTagging"
     case deleteBucketTagging = "DeleteBucketTagging"
@@ -58,6 +62,10 @@ enum Operation: String, Sendable {
             case (.get, ["location"]): return .getBucketLocation
             case (.get, ["versioning"]): return .getBucketVersioning
             case (.put, ["versioning"]): return .putBucketVersioning
+            case (.get, ["policy"]): return .getBucketPolicy
+            case (.put, ["policy"]): return .putBucketPolicy
+            case (.delete, ["policy"]): return .deleteBucketPolicy
+            case (.get, ["policyStatus"]): return .getBucketPolicyStatus
             case (.get, ["tagging"]): return .getBucketTagging
             case (.put, ["tagging"]): return .putBucketTagging
             case (.delete, ["tagging"]): return .deleteBucketTagging

@@ -96,7 +96,7 @@ public struct S3Responder: HTTPResponder {
                 let operation = Operation.resolve(method: request.method, target: parsed, headers: request.headers)
                 operationName = operation.rawValue
                 try checkHeaderSize(request.headers)
-                let call = try authenticate(request, target: parsed, operation: operation, requestID: requestID)
+                let call = try await authenticate(request, target: parsed, operation: operation, requestID: requestID, remoteAddress: context.remoteAddress)
                 response = try await dispatch(call, stats: &stats)
             }
         } catch {
@@ -175,7 +175,7 @@ public struct S3Responder: HTTPResponder {
         return Int64(ts.tv_sec)
     }
 
-    func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String) throws -> S3Call {
+    func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String, remoteAddress: String?) async throws -> S3Call {
         let headers = request.headers
         let authority = request.head.authority
         // SigV2's canonical resource names the bucket even for virtual-host requests, and a
@@ -205,8 +205,9 @@ public struct S3Responder: HTTPResponder {
         }
         switch result {
         case .anonymous:
-            // Anonymous access needs a bucket policy that allows it; there are none yet.
-            throw S3Error.accessDenied()
+            // Anonymous access needs a bucket policy that allows it.
+            try await authorizeAnonymous(target, operation: operation, remoteAddress: remoteAddress)
+            return S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: Self.anonymous, verified: nil)
         case .verified(let verified):
             guard let principal = credentials.principal(for: verified.accessKey) else { throw S3Error.invalidAccessKeyId() }
             return S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified)
@@ -222,6 +223,10 @@ public struct S3Responder: HTTPResponder {
         case .getBucketLocation: return try await getBucketLocation(call)
         case .getBucketVersioning: return try await getBucketVersioning(call)
         case .putBucketVersioning: return try await putBucketVersioning(call)
+        case .getBucketPolicy: return try await getBucketPolicy(call)
+        case .putBucketPolicy: return try await putBucketPolicy(call)
+        case .deleteBucketPolicy: return try await deleteBucketPolicy(call)
+        case .getBucketPolicyStatus: return try await getBucketPolicyStatus(call)
         case .getBucketTagging: return try await getBucketTagging(call)
         case .putBucketTagging: return try await putBucketTagging(call)
         case .deleteBucketTagging: return try await deleteBucketTagging(call)

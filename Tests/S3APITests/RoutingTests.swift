@@ -69,7 +69,8 @@ import Testing
         #expect(try op(.post, "/b?delete") == .deleteObjects)
         #expect(try op(.put, "/b?versioning") == .putBucketVersioning)
         #expect(try op(.get, "/b/k?acl") == .notImplemented)
-        #expect(try op(.put, "/b?policy") == .notImplemented)
+        #expect(try op(.put, "/b?policy") == .putBucketPolicy)
+        #expect(try op(.get, "/b?website") == .notImplemented)
         #expect(try op(.patch, "/b/k") == .methodNotAllowed)
     }
 

@@ -51,20 +51,21 @@ extension S3Responder {
     /// Streams the request body (plain or aws-chunked) into a staged blob and checks every
     /// promise the client made about it: length, Content-MD5, payload SHA-256, checksums.
     func receiveBody(_ call: S3Call, extraChecksum: ChecksumAlgorithm?, maxSize: Int64) async throws -> StagedUpload {
-        let verified = call.verified!
-        let integrity = try UploadIntegrity(headers: call.headers, payload: verified.payload)
+        // Anonymous uploads (allowed by a bucket policy) carry no signature: the body is taken as sent.
+        let payload = call.verified?.payload ?? .unsigned
+        let integrity = try UploadIntegrity(headers: call.headers, payload: payload)
         var expectations = UploadExpectations(md5: integrity.md5, sha256Hex: integrity.payloadSHA256, checksums: integrity.headerChecksums)
         let chunked: ChunkedBody?
-        if verified.payload.isAWSChunked {
+        if payload.isAWSChunked {
             guard let decodedText = call.header(.amzDecodedContentLength) else { throw S3Error.missingContentLength() }
             guard let decoded = Int64(decodedText), decoded >= 0 else {
                 throw S3Error.invalidArgument("x-amz-decoded-content-length is not a valid length", name: "x-amz-decoded-content-length", value: decodedText)
             }
             expectations.length = decoded
             var expectsTrailer = false
-            if case .streamingSigned(let trailer) = verified.payload { expectsTrailer = trailer }
-            if case .streamingUnsignedTrailer = verified.payload { expectsTrailer = true }
-            chunked = ChunkedBody(base: ClientBody(call.request.body), decoder: AWSChunkedDecoder(chain: verified.chunkChain, expectsTrailer: expectsTrailer))
+            if case .streamingSigned(let trailer) = payload { expectsTrailer = trailer }
+            if case .streamingUnsignedTrailer = payload { expectsTrailer = true }
+            chunked = ChunkedBody(base: ClientBody(call.request.body), decoder: AWSChunkedDecoder(chain: call.verified?.chunkChain, expectsTrailer: expectsTrailer))
         } else {
             guard let lengthText = call.header(.contentLength) else { throw S3Error.missingContentLength() }
             guard let length = Int64(lengthText), length >= 0 else { throw S3Error.invalidArgument("Content-Length is not valid", name: "Content-Length", value: lengthText) }

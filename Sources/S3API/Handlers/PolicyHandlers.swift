@@ -1,0 +1,55 @@
+import Hummingbird
+import HTTPTypes
+import Identity
+import NIOCore
+import ObjectStore
+import S3Model
+
+extension S3Responder {
+    func getBucketPolicy(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        guard let policy = try await store.index.bucketPolicy(bucketID: bucket.id) else {
+            throw S3Error(code: "NoSuchBucketPolicy", status: 404, message: "The bucket policy does not exist").with(detail: "BucketName", bucket.name)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: policy)))
+    }
+
+    /// PutBucketPolicy: the document must parse, and every statement must name a Principal.
+    func putBucketPolicy(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        let bytes = try await readVerifiedBody(call, limit: 20 * 1024, required: false)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let document: PolicyDocument
+        do {
+            document = try PolicyDocument(json: text)
+        } catch {
+            throw S3Error(code: "MalformedPolicy", status: 400, message: error.reason)
+        }
+        if document.statements.contains(where: { $0.principals == nil }) {
+            throw S3Error(code: "MalformedPolicy", status: 400, message: "Missing required field Principal")
+        }
+        if document.statements.contains(where: { $0.resources == nil }) {
+            throw S3Error(code: "MalformedPolicy", status: 400, message: "Missing required field Resource")
+        }
+        try await store.index.setBucketPolicy(bucketID: bucket.id, text)
+        return Response(status: .noContent)
+    }
+
+    func deleteBucketPolicy(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        try await store.index.setBucketPolicy(bucketID: bucket.id, nil)
+        return Response(status: .noContent)
+    }
+
+    /// Public when some Allow statement lets anyone in without conditions.
+    func getBucketPolicyStatus(_ call: S3Call) async throws -> Response {
+        let bucket = try await store.bucket(call.target.bucket!)
+        var isPublic = false
+        if let text = try await store.index.bucketPolicy(bucketID: bucket.id), let policy = try? PolicyDocument(json: text) {
+            isPublic = policy.statements.contains { $0.effect == .allow && $0.principals?.contains("*") == true && $0.conditions.isEmpty }
+        }
+        var xml = XMLWriter()
+        xml.group("PolicyStatus", namespace: XMLWriter.s3Namespace) { x in x.element("IsPublic", isPublic) }
+        return Self.xmlResponse(xml)
+    }
+}
