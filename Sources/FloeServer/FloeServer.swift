@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Identity
 import Logging
 import ObjectIndexSQLite
@@ -39,16 +41,18 @@ public enum FloeServer {
             logger: logger
         )
         let address = configuration.s3Address
+        let tls = try TLSSetup.configuration(configuration)
+        let s3Server = HTTPServerBuilder.http1(configuration: .init(
+            additionalChannelHandlers: S3Responder.channelHandlers(),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
+        ))
         let s3App = Application(
             responder: responder,
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: S3Responder.channelHandlers(),
-                httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
-            )),
+            server: try tls.map { try .tls(s3Server, tlsConfiguration: $0) } ?? s3Server,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port.map(String.init) ?? "?"
-                print("Floe S3 API listening on \(address.host):\(bound) (region \(configuration.region), data \(data))")
+                print("Floe S3 API listening on \(tls == nil ? "http" : "https")://\(address.host):\(bound) (region \(configuration.region), data \(data))")
                 if root.generated {
                     print("Root credentials were generated and stored in \(meta)/root-credentials (shown only this once):")
                     print("  FLOE_ROOT_USER=\(root.key.accessKeyID)")
@@ -102,6 +106,7 @@ public enum FloeServer {
             responder: CatalogResponder(
                 service: catalog, tokens: TokenService(credentials: StaticCredentialStore(root: root.key), lifetime: TimeInterval(configuration.catalogTokenLifetime)), defaultWarehouse: Bootstrap.warehouse,
                 logger: logger),
+            server: try TLSSetup.configuration(configuration).map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port.map(String.init) ?? "?"

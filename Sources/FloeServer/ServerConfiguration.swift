@@ -7,6 +7,9 @@ public struct ServerConfiguration: Sendable {
     public var catalogAddress: HostAndPort = HostAndPort(host: "0.0.0.0", port: 8181)
     /// `postgres://user:password@host:port/database` for a PostgreSQL catalog; nil = embedded SQLite.
     public var catalogDB: String?
+    /// PEM certificate chain and private key; when both are set, both listeners speak TLS only.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
     /// Lifetime of catalog bearer tokens, in seconds.
     public var catalogTokenLifetime: Int = 3600
     /// Create warehouse `lakehouse` with namespaces raw, bronze and gold on first start.
@@ -28,6 +31,8 @@ public struct ServerConfiguration: Sendable {
         if let v = environment["FLOE_S3_ADDRESS"], !v.isEmpty { s3Address = try HostAndPort(parsing: v) }
         if let v = environment["FLOE_CATALOG_ADDRESS"], !v.isEmpty { catalogAddress = try HostAndPort(parsing: v) }
         if let v = environment["FLOE_CATALOG_DB"], !v.isEmpty { catalogDB = v }
+        if let v = environment["FLOE_TLS_CERT"], !v.isEmpty { tlsCertificate = v }
+        if let v = environment["FLOE_TLS_KEY"], !v.isEmpty { tlsKey = v }
         if let v = environment["FLOE_CATALOG_TOKEN_LIFETIME"], !v.isEmpty {
             guard let seconds = Int(v), seconds > 0 else {
                 throw ConfigurationError(description: "FLOE_CATALOG_TOKEN_LIFETIME must be a positive number of seconds")

@@ -34,6 +34,12 @@ extension Floe {
         @Option(name: .customLong("catalog-db"), help: "postgres://user:password@host:port/database for a PostgreSQL catalog (env FLOE_CATALOG_DB; default: embedded SQLite in the data directory).")
         var catalogDB: String?
 
+        @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; with --tls-key, both listeners serve HTTPS only (env FLOE_TLS_CERT).")
+        var tlsCert: String?
+
+        @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert (env FLOE_TLS_KEY).")
+        var tlsKey: String?
+
         @Flag(name: .customLong("no-bootstrap"), help: "Do not create warehouse lakehouse with namespaces raw, bronze, gold (env FLOE_BOOTSTRAP=false).")
         var noBootstrap = false
 
@@ -57,6 +63,8 @@ extension Floe {
             if let catalogAddress { configuration.catalogAddress = try HostAndPort(parsing: catalogAddress) }
             if noBootstrap { configuration.bootstrap = false }
             if let catalogDB { configuration.catalogDB = catalogDB }
+            if let tlsCert { configuration.tlsCertificate = tlsCert }
+            if let tlsKey { configuration.tlsKey = tlsKey }
             if let region { configuration.region = region }
             if let domain { configuration.domains = domain.split(separator: ",").map { String($0) } }
             if let logLevel { configuration.logLevel = logLevel }

@@ -39,14 +39,20 @@ class FloeServer:
     log_path: str = ""
     env: dict = field(default_factory=dict)
     owns_data: bool = True
+    #: CA bundle that signed the server certificate when the server runs with TLS.
+    ca_bundle: str | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.ca_bundle else "http"
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def catalog_endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.catalog_port}"
+        return f"{self.scheme}://127.0.0.1:{self.catalog_port}"
 
     def start(self, timeout: float = 30.0) -> "FloeServer":
         binary = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
@@ -69,7 +75,7 @@ class FloeServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"floe exited early with {self.process.returncode}:\n{self.log()}")
             try:
-                if requests.get(f"{self.endpoint}/floe/health/ready", timeout=1).status_code == 200:
+                if requests.get(f"{self.endpoint}/floe/health/ready", timeout=1, verify=self.ca_bundle or True).status_code == 200:
                     return self
             except requests.RequestException:
                 pass
@@ -111,6 +117,7 @@ class FloeServer:
         return boto3.client(
             "s3", endpoint_url=self.endpoint, aws_access_key_id=ROOT_USER, aws_secret_access_key=ROOT_PASSWORD,
             region_name=REGION, config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, **config),
+            verify=self.ca_bundle if self.ca_bundle else None,
         )
 
     def cli_env(self) -> dict:
@@ -162,8 +169,8 @@ class FloeServer:
         return self.boto3(signature_version="s3v4").generate_presigned_url(operation, Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires)
 
 
-def new_server(**env) -> FloeServer:
-    return FloeServer(data_dir=tempfile.mkdtemp(prefix="floe-it-"), env=env).start()
+def new_server(ca_bundle: str | None = None, **env) -> FloeServer:
+    return FloeServer(data_dir=tempfile.mkdtemp(prefix="floe-it-"), env=env, ca_bundle=ca_bundle).start()
 
 
 def error_code(response) -> str:
