@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(name: "IdentityStoreSQLite", dependencies: ["Identity", "SQLiteSupport"], swiftSettings: strictSettings),
         // The S3 HTTP surface: routing, auth, handlers, S3 errors rendered in one place.
         .target(
             name: "S3API",
@@ -109,7 +110,7 @@ let package = Package(
         .target(
             name: "FloeServer",
             dependencies: [
-                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI",
+                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI", "IdentityStoreSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Identity
 import Logging
+import IdentityStoreSQLite
 import ObjectIndexSQLite
 import ObjectStore
 import Catalog
@@ -33,9 +34,13 @@ public enum FloeServer {
             logger.notice("startup sweep", metadata: ["temporary_files": "\(swept.temporary)", "orphan_blobs": "\(swept.orphans)"])
         }
         let store = ObjectStore(index: index, blobs: blobs, region: configuration.region, logger: logger)
+        let box = try SecretBox(masterKey: try SecretBox.masterKey(environment: configuration.masterKey, file: meta + "/master.key"))
+        let identityStore = try IdentityStoreSQLite(path: meta + "/identity.sqlite", box: box)
+        let directory = Directory(root: root.key, snapshot: try await identityStore.load())
         let responder = S3Responder(
             store: store,
-            credentials: StaticCredentialStore(root: root.key),
+            directory: directory,
+            identityStore: identityStore,
             configuration: S3Configuration(region: configuration.region, domains: configuration.domains),
             metrics: ServerMetrics(),
             logger: logger
@@ -67,14 +72,15 @@ public enum FloeServer {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await postgres.runClient() }
                 try await Self.migrate(postgres, logger: logger)
-                try await serve(configuration: configuration, root: root, store: store, s3App: s3App, catalogStore: postgres, logger: logger)
+                try await serve(configuration: configuration, root: root, directory: directory, store: store, s3App: s3App, catalogStore: postgres, logger: logger)
                 group.cancelAll()
             }
         } else {
             let sqlite = try SQLiteCatalogStore(path: meta + "/catalog.sqlite")
-            try await serve(configuration: configuration, root: root, store: store, s3App: s3App, catalogStore: sqlite, logger: logger)
+            try await serve(configuration: configuration, root: root, directory: directory, store: store, s3App: s3App, catalogStore: sqlite, logger: logger)
             await sqlite.close()
         }
+        await identityStore.close()
         await index.close()
         logger.info("stopped")
     }
@@ -96,7 +102,7 @@ public enum FloeServer {
     }
 
     static func serve(
-        configuration: ServerConfiguration, root: RootCredentials.Loaded, store: ObjectStore, s3App: Application<S3Responder>,
+        configuration: ServerConfiguration, root: RootCredentials.Loaded, directory: Directory, store: ObjectStore, s3App: Application<S3Responder>,
         catalogStore: any CatalogStore, logger: Logger
     ) async throws {
         let catalog = CatalogService(store: catalogStore, objects: store)
@@ -104,7 +110,7 @@ public enum FloeServer {
         let catalogAddress = configuration.catalogAddress
         let catalogApp = Application(
             responder: CatalogResponder(
-                service: catalog, tokens: TokenService(credentials: StaticCredentialStore(root: root.key), lifetime: TimeInterval(configuration.catalogTokenLifetime)), defaultWarehouse: Bootstrap.warehouse,
+                service: catalog, tokens: TokenService(credentials: directory, lifetime: TimeInterval(configuration.catalogTokenLifetime)), defaultWarehouse: Bootstrap.warehouse,
                 logger: logger),
             server: try TLSSetup.configuration(configuration).map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),

@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var domains: [String] = []
     public var rootUser: String?
     public var rootPassword: String?
+    /// Base64 of 32 bytes; encrypts stored secret keys. Without it, `meta/master.key` is used (created on first start).
+    public var masterKey: String?
     public var logLevel: String = "info"
     /// Multipart uploads older than this many seconds are aborted (default 7 days).
     public var multipartExpirySeconds: Int64 = 7 * 24 * 3600
@@ -44,6 +46,7 @@ public struct ServerConfiguration: Sendable {
         if let v = environment["FLOE_DOMAIN"], !v.isEmpty { domains = v.split(separator: ",").map { String($0) } }
         if let v = environment["FLOE_ROOT_USER"], !v.isEmpty { rootUser = v }
         if let v = environment["FLOE_ROOT_PASSWORD"], !v.isEmpty { rootPassword = v }
+        if let v = environment["FLOE_MASTER_KEY"], !v.isEmpty { masterKey = v }
         if let v = environment["FLOE_LOG_LEVEL"], !v.isEmpty { logLevel = v }
         if let v = environment["FLOE_MULTIPART_EXPIRY"], !v.isEmpty {
             guard let seconds = Int64(v), seconds > 0 else {

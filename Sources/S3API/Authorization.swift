@@ -1,3 +1,4 @@
+import Foundation
 import Identity
 import ObjectStore
 import S3Model
@@ -32,6 +33,7 @@ extension Operation {
         case .deleteObjectTagging: return versioned ? "s3:DeleteObjectVersionTagging" : "s3:DeleteObjectTagging"
         case .abortMultipartUpload: return "s3:AbortMultipartUpload"
         case .listParts: return "s3:ListMultipartUploadParts"
+        case .admin: return "admin:*"
         case .notImplemented, .methodNotAllowed: return "s3:Unsupported"
         }
     }
@@ -46,15 +48,39 @@ extension Operation {
 extension S3Responder {
     static let anonymous = Principal(name: "anonymous", accessKeyID: "", isRoot: false)
 
-    /// Anonymous requests are allowed only where the bucket's policy allows them for Principal "*".
-    func authorizeAnonymous(_ target: RequestTarget, operation: Operation, remoteAddress: String?) async throws {
-        guard let bucketName = target.bucket, let bucket = try? await store.bucket(bucketName),
-            let text = try await store.index.bucketPolicy(bucketID: bucket.id), let policy = try? PolicyDocument(json: text)
-        else { throw S3Error.accessDenied() }
-        var context: [String: [String]] = ["aws:SecureTransport": ["false"], "aws:PrincipalType": ["Anonymous"]]
+    static func conditionContext(_ target: RequestTarget, remoteAddress: String?, principal: Principal?) -> [String: [String]] {
+        var context: [String: [String]] = ["aws:SecureTransport": ["false"], "aws:CurrentTime": [ISO8601DateFormatter().string(from: Date())]]
+        context["aws:PrincipalType"] = [principal == nil ? "Anonymous" : "User"]
+        if let principal { context["aws:username"] = [principal.name] }
         if let remoteAddress { context["aws:SourceIp"] = [remoteAddress] }
         for name in ["prefix", "delimiter", "max-keys"] { if let value = target.value(name) { context["s3:\(name)"] = [value] } }
         if let versionID = target.value("versionId") { context["s3:VersionId"] = [versionID] }
+        return context
+    }
+
+    func bucketPolicy(_ target: RequestTarget) async throws -> PolicyDocument? {
+        guard let bucketName = target.bucket, let bucket = try? await store.bucket(bucketName),
+            let text = try await store.index.bucketPolicy(bucketID: bucket.id)
+        else { return nil }
+        return try? PolicyDocument(json: text)
+    }
+
+    /// A signed request by someone other than root: what their policies, combined with the
+    /// bucket's policy, allow (an explicit Deny in either wins).
+    func authorize(_ principal: Principal, _ target: RequestTarget, operation: Operation, remoteAddress: String?) async throws {
+        if principal.isRoot { return }
+        let request = AccessRequest(
+            action: operation.iamAction(target), resource: Operation.resourceARN(target),
+            context: Self.conditionContext(target, remoteAddress: remoteAddress, principal: principal), principal: principal.name)
+        guard directory.authorize(principal, request, resourcePolicy: try await bucketPolicy(target)) == .allow else {
+            throw S3Error.accessDenied()
+        }
+    }
+
+    /// Anonymous requests are allowed only where the bucket's policy allows them for Principal "*".
+    func authorizeAnonymous(_ target: RequestTarget, operation: Operation, remoteAddress: String?) async throws {
+        guard operation != .admin, let policy = try await bucketPolicy(target) else { throw S3Error.accessDenied() }
+        let context = Self.conditionContext(target, remoteAddress: remoteAddress, principal: nil)
         let request = AccessRequest(action: operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: nil)
         guard PolicyEvaluator.evaluate([policy], request) == .allow else { throw S3Error.accessDenied() }
     }

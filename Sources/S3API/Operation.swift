@@ -37,6 +37,8 @@ enum Operation: String, Sendable {
     case completeMultipartUpload = "CompleteMultipartUpload"
     case abortMultipartUpload = "AbortMultipartUpload"
     case listParts = "ListParts"
+    /// Floe's administration API under `/floe/admin/v1/` (users, keys, policies).
+    case admin = "Admin"
     /// Recognised but not built yet: answered 501 NotImplemented with an S3 error body.
     case notImplemented = "NotImplemented"
     case methodNotAllowed = "MethodNotAllowed"
@@ -53,6 +55,7 @@ enum Operation: String, Sendable {
 
     static func resolve(method: HTTPRequest.Method, target: RequestTarget, headers: HTTPFields) -> Operation {
         let sub = Set(target.query.map(\.name)).intersection(subresources)
+        if target.bucket == "floe", target.key?.hasPrefix("admin/") == true { return .admin }
         guard target.bucket != nil else {
             return method == .get ? .listBuckets : .methodNotAllowed
         }

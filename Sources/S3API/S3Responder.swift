@@ -61,15 +61,20 @@ public struct S3Responder: HTTPResponder {
     public typealias Context = S3RequestContext
 
     let store: ObjectStore
-    let credentials: StaticCredentialStore
+    let directory: Directory
+    let identityStore: any IdentityPersistence
     let verifier = SigV4Verifier(services: ["s3"])
     let configuration: S3Configuration
     let metrics: ServerMetrics
     let logger: Logger
 
-    public init(store: ObjectStore, credentials: StaticCredentialStore, configuration: S3Configuration, metrics: ServerMetrics, logger: Logger) {
+    public init(
+        store: ObjectStore, directory: Directory, identityStore: any IdentityPersistence, configuration: S3Configuration,
+        metrics: ServerMetrics, logger: Logger
+    ) {
         self.store = store
-        self.credentials = credentials
+        self.directory = directory
+        self.identityStore = identityStore
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -201,7 +206,7 @@ public struct S3Responder: HTTPResponder {
             return headers[values: field]
         }
         let result = try verifier.authenticate(incoming, now: Self.nowSeconds()) { key in
-            credentials.accessKey(key)?.secretKey
+            directory.accessKey(key)?.secretKey
         }
         switch result {
         case .anonymous:
@@ -209,7 +214,10 @@ public struct S3Responder: HTTPResponder {
             try await authorizeAnonymous(target, operation: operation, remoteAddress: remoteAddress)
             return S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: Self.anonymous, verified: nil)
         case .verified(let verified):
-            guard let principal = credentials.principal(for: verified.accessKey) else { throw S3Error.invalidAccessKeyId() }
+            guard let principal = directory.principal(for: verified.accessKey) else { throw S3Error.invalidAccessKeyId() }
+            if operation != .admin {
+                try await authorize(principal, target, operation: operation, remoteAddress: remoteAddress)
+            }
             return S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified)
         }
     }
@@ -250,6 +258,7 @@ public struct S3Responder: HTTPResponder {
         case .completeMultipartUpload: return try await completeMultipartUpload(call)
         case .abortMultipartUpload: return try await abortMultipartUpload(call)
         case .listParts: return try await listParts(call)
+        case .admin: return try await admin(call)
         case .notImplemented: throw S3Error.notImplemented()
         case .methodNotAllowed: throw S3Error.methodNotAllowed()
         }

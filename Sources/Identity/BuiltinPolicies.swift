@@ -1,0 +1,20 @@
+/// The policies every Floe has, named as MinIO names them, so operators can attach them at once.
+public enum BuiltinPolicies {
+    public static let documents: [String: String] = [
+        "readonly": """
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions", "s3:ListAllMyBuckets", "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes", "iceberg:List*", "iceberg:Load*"], "Resource": ["arn:aws:s3:::*", "arn:floe:iceberg:::*"]}]}
+            """,
+        "writeonly": """
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:ListBucketMultipartUploads"], "Resource": ["arn:aws:s3:::*"]}]}
+            """,
+        "readwrite": """
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "iceberg:*"], "Resource": ["arn:aws:s3:::*", "arn:floe:iceberg:::*"]}]}
+            """,
+        "diagnostics": """
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["admin:ServerInfo", "admin:Prometheus"], "Resource": ["arn:aws:s3:::*"]}]}
+            """,
+        "admin": """
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["admin:*", "s3:*", "iceberg:*"], "Resource": ["arn:aws:s3:::*", "arn:floe:iceberg:::*"]}]}
+            """,
+    ]
+}

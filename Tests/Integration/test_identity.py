@@ -1,0 +1,122 @@
+"""Users, access keys and policies through the admin API, enforced on S3 requests."""
+import json
+import os
+import subprocess
+import uuid
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from floe_harness import ROOT_PASSWORD, error_code, new_server
+
+
+def admin(server, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else b""
+    return server.signed(method, f"/floe/admin/v1/{path}", body=data)
+
+
+def client_for(server, key):
+    return boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
+                        region_name="us-east-1", config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+
+
+def code_of(excinfo):
+    return excinfo.value.response["Error"]["Code"]
+
+
+@pytest.fixture(scope="module")
+def identity_server():
+    instance = new_server()
+    yield instance
+    instance.cleanup()
+
+
+def test_users_keys_and_policies(identity_server):
+    server = identity_server
+    s3 = server.boto3()
+    bucket = "id-" + uuid.uuid4().hex[:10]
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="landing/a.csv", Body=b"a")
+    s3.put_object(Bucket=bucket, Key="gold/b.csv", Body=b"b")
+
+    assert admin(server, "PUT", "users/alice", {"policies": ["readonly"]}).status_code == 200
+    alice_key = admin(server, "POST", "users/alice/keys").json()
+    alice = client_for(server, alice_key)
+    assert bucket in [b["Name"] for b in alice.list_buckets()["Buckets"]]
+    assert alice.get_object(Bucket=bucket, Key="gold/b.csv")["Body"].read() == b"b"
+    with pytest.raises(ClientError) as e:
+        alice.put_object(Bucket=bucket, Key="gold/new.csv", Body=b"x")
+    assert code_of(e) == "AccessDenied"
+    with pytest.raises(ClientError) as e:
+        alice.delete_object(Bucket=bucket, Key="gold/b.csv")
+    assert code_of(e) == "AccessDenied"
+
+    writer_policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/landing/*"},
+        {"Effect": "Deny", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/landing/forbidden*"}]}
+    assert admin(server, "PUT", "policies/landing-writer", writer_policy).status_code == 204
+    assert admin(server, "PUT", "users/bob", {"policies": ["landing-writer"]}).status_code == 200
+    bob = client_for(server, admin(server, "POST", "users/bob/keys").json())
+    bob.put_object(Bucket=bucket, Key="landing/new.csv", Body=b"n")
+    for key in ["gold/x.csv", "landing/forbidden.csv"]:
+        with pytest.raises(ClientError) as e:
+            bob.put_object(Bucket=bucket, Key=key, Body=b"x")
+        assert code_of(e) == "AccessDenied", key
+    with pytest.raises(ClientError) as e:
+        bob.get_object(Bucket=bucket, Key="landing/new.csv")
+    assert code_of(e) == "AccessDenied"
+
+    # Only administrators administer.
+    denied = server.signed("GET", "/floe/admin/v1/users", access_key=alice_key["accessKey"], secret=alice_key["secretKey"])
+    assert (denied.status_code, error_code(denied)) == (403, "AccessDenied")
+    listed = admin(server, "GET", "users").json()["users"]
+    assert {u["name"] for u in listed} == {"alice", "bob"}
+    assert alice_key["accessKey"] in next(u for u in listed if u["name"] == "alice")["accessKeys"]
+    malformed = admin(server, "PUT", "policies/broken", {"Version": "2012-10-17"})
+    assert (malformed.status_code, error_code(malformed)) == (400, "MalformedPolicy")
+    unknown = admin(server, "PUT", "users/carol", {"policies": ["no-such-policy"]})
+    assert unknown.status_code == 400
+
+    # A user's key also authenticates to the catalog (OAuth2 client credentials).
+    token = requests.post(f"{server.catalog_endpoint}/v1/oauth/tokens", data={
+        "grant_type": "client_credentials", "client_id": alice_key["accessKey"], "client_secret": alice_key["secretKey"]})
+    assert token.status_code == 200
+
+    # Secrets are stored encrypted: neither plain secret appears anywhere in the data directory.
+    data = os.path.join(server.data_dir, "data")
+    found = subprocess.run(["grep", "-r", "-l", alice_key["secretKey"], data], capture_output=True)
+    assert found.stdout == b""
+
+    # Everything survives a restart.
+    server.stop()
+    server.process = None
+    server.start()
+    assert client_for(server, alice_key).get_object(Bucket=bucket, Key="gold/b.csv")["Body"].read() == b"b"
+
+    # Deleting the key (or the user) locks them out.
+    assert admin(server, "DELETE", f"keys/{alice_key['accessKey']}").status_code == 204
+    with pytest.raises(ClientError) as e:
+        client_for(server, alice_key).list_buckets()
+    assert code_of(e) == "InvalidAccessKeyId"
+    assert admin(server, "DELETE", "users/bob").status_code == 204
+    with pytest.raises(ClientError) as e:
+        bob.list_buckets()
+    assert code_of(e) == "InvalidAccessKeyId"
+
+
+def test_bucket_policy_can_grant_a_user(identity_server):
+    server = identity_server
+    s3 = server.boto3()
+    bucket = "grant-" + uuid.uuid4().hex[:10]
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="shared/x", Body=b"x")
+    assert admin(server, "PUT", "users/dave", {"policies": []}).status_code == 200
+    dave = client_for(server, admin(server, "POST", "users/dave/keys").json())
+    with pytest.raises(ClientError):
+        dave.get_object(Bucket=bucket, Key="shared/x")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam:::user/dave"]}, "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/shared/*"}]}))
+    assert dave.get_object(Bucket=bucket, Key="shared/x")["Body"].read() == b"x"
