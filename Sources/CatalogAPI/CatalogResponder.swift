@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import Hummingbird
+import Identity
 import HTTPTypes
 import IcebergModel
 import Logging
@@ -21,10 +22,13 @@ public struct CatalogResponder: HTTPResponder {
     let logger: Logger
     let defaultWarehouse: String
     let idempotency = IdempotencyCache()
+    /// Policies for authorization; nil authorizes every authenticated caller (tests of the bare catalog).
+    let directory: Directory?
 
-    public init(service: CatalogService, tokens: TokenService, defaultWarehouse: String, logger: Logger) {
+    public init(service: CatalogService, tokens: TokenService, directory: Directory?, defaultWarehouse: String, logger: Logger) {
         self.service = service
         self.tokens = tokens
+        self.directory = directory
         self.defaultWarehouse = defaultWarehouse
         self.logger = logger
     }
@@ -151,6 +155,7 @@ public struct CatalogResponder: HTTPResponder {
         guard path.count >= 3 else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
         let warehouse = try await service.warehouse(path[1])
         let rest = Array(path.dropFirst(2))
+        try authorize(request, warehouse: warehouse, rest: rest)
         switch (method, rest.count, rest.first) {
         case (.get, 1, "namespaces"): return try await listNamespaces(warehouse, request)
         case (.post, 1, "namespaces"): return try await createNamespace(warehouse, &request)

@@ -110,7 +110,8 @@ public enum FloeServer {
         let catalogAddress = configuration.catalogAddress
         let catalogApp = Application(
             responder: CatalogResponder(
-                service: catalog, tokens: TokenService(credentials: directory, lifetime: TimeInterval(configuration.catalogTokenLifetime)), defaultWarehouse: Bootstrap.warehouse,
+                service: catalog, tokens: TokenService(credentials: directory, lifetime: TimeInterval(configuration.catalogTokenLifetime)), directory: directory,
+                defaultWarehouse: Bootstrap.warehouse,
                 logger: logger),
             server: try TLSSetup.configuration(configuration).map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),

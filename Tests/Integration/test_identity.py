@@ -120,3 +120,34 @@ def test_bucket_policy_can_grant_a_user(identity_server):
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam:::user/dave"]}, "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/shared/*"}]}))
     assert dave.get_object(Bucket=bucket, Key="shared/x")["Body"].read() == b"x"
+
+
+def test_catalog_operations_follow_policies(identity_server):
+    server = identity_server
+    def token_for(key):
+        return requests.post(f"{server.catalog_endpoint}/v1/oauth/tokens", data={
+            "grant_type": "client_credentials", "client_id": key["accessKey"], "client_secret": key["secretKey"]}).json()["access_token"]
+    def call(token, method, path, body=None):
+        return requests.request(method, f"{server.catalog_endpoint}/v1/lakehouse{path}", headers={"Authorization": f"Bearer {token}"},
+                                data=json.dumps(body) if body is not None else None)
+    for name, policies in [("reader", ["readonly"]), ("writer", ["readwrite"]), ("nobody", [])]:
+        assert admin(server, "PUT", f"users/{name}", {"policies": policies}).status_code == 200
+    reader = token_for(admin(server, "POST", "users/reader/keys").json())
+    writer = token_for(admin(server, "POST", "users/writer/keys").json())
+    nobody = token_for(admin(server, "POST", "users/nobody/keys").json())
+    schema = {"type": "struct", "fields": [{"id": 1, "name": "x", "required": False, "type": "long"}]}
+    assert call(writer, "POST", "/namespaces/bronze/tables", {"name": "by_writer", "schema": schema}).status_code == 200
+    assert call(reader, "GET", "/namespaces").status_code == 200
+    assert call(reader, "GET", "/namespaces/bronze/tables/by_writer").status_code == 200
+    denied = call(reader, "POST", "/namespaces/bronze/tables", {"name": "by_reader", "schema": schema})
+    assert denied.status_code == 403 and denied.json()["error"]["type"] == "ForbiddenException"
+    assert call(reader, "DELETE", "/namespaces/bronze/tables/by_writer").status_code == 403
+    assert call(nobody, "GET", "/namespaces").status_code == 403
+    assert call(nobody, "GET", "/namespaces/bronze/tables/by_writer").status_code == 403
+    # A policy scoped to one namespace.
+    scoped = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["iceberg:LoadTable", "iceberg:ListTables"],
+                                                      "Resource": "arn:floe:iceberg:::lakehouse/gold/*"}]}
+    assert admin(server, "PUT", "policies/gold-reader", scoped).status_code == 204
+    assert admin(server, "PUT", "users/nobody", {"policies": ["gold-reader"]}).status_code == 200
+    assert call(nobody, "GET", "/namespaces/gold/tables").status_code == 403  # ListTables is on the namespace itself
+    assert call(nobody, "GET", "/namespaces/bronze/tables/by_writer").status_code == 403
