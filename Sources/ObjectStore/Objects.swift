@@ -49,14 +49,23 @@ extension ObjectStore {
     public func open(bucket: BucketRecord, key: String, versionID: String?, range: ClosedRange<Int64>?) async throws(StoreError)
         -> (ObjectVersion, ObjectBody?)
     {
-        for _ in 0..<5 {
+        for _ in 0..<Self.openAttempts {
             let version = try await version(bucket: bucket, key: key, versionID: versionID)
             if version.isDeleteMarker || version.size == 0 { return (version, nil) }
-            if let body = try await ObjectBody.open(version, range: range ?? 0...(version.size - 1), blobs: blobs) {
+            if let body = try await openBody(version, range: range ?? 0...(version.size - 1)) {
                 return (version, body)
             }
         }
         throw .internalFailure("object \(key) changed too often while opening")
+    }
+
+    /// How often a reader re-reads the index when the version it resolved was replaced meanwhile.
+    public static let openAttempts = 5
+
+    /// The bytes of a version already resolved; nil when its blobs are gone (the version was
+    /// replaced or removed after the caller read it), in which case the caller resolves again.
+    public func openBody(_ version: ObjectVersion, range: ClosedRange<Int64>) async throws(StoreError) -> ObjectBody? {
+        try await ObjectBody.open(version, range: range, blobs: blobs)
     }
 
     public struct DeleteOutcome: Sendable, Equatable {

@@ -33,11 +33,22 @@ extension S3Responder {
     }
 
     /// GetObject and HeadObject: versions, preconditions, Range, partNumber, response overrides;
-    /// the body streams from disk in 1 MiB reads, across parts for multipart objects.
+    /// the body streams from disk in 1 MiB reads, across parts for multipart objects. The version
+    /// is read from the index once; only if its blobs vanished before they were opened (a
+    /// concurrent overwrite) is it resolved again, so headers always describe the bytes sent.
     func getObject(_ call: S3Call, includeBody: Bool) async throws -> Response {
         let bucket = try await store.bucket(call.target.bucket!)
-        let version = try await addressedVersion(call, bucket: bucket)
+        for _ in 0..<ObjectStore.openAttempts {
+            let version = try await addressedVersion(call, bucket: bucket)
+            if let response = try await objectResponse(call, bucket: bucket, version: version, includeBody: includeBody) {
+                return response
+            }
+        }
+        throw StoreError.internalFailure("object \(call.target.key!) changed too often while opening")
+    }
 
+    /// The response for one resolved version; nil when its bytes could not be opened any more.
+    func objectResponse(_ call: S3Call, bucket: BucketRecord, version: ObjectVersion, includeBody: Bool) async throws -> Response? {
         var headers = Self.objectHeaders(version, checksums: call.header(.amzChecksumMode)?.uppercased() == "ENABLED")
         Self.addVersionHeader(&headers, version, bucket)
         let preconditions = Preconditions(
@@ -86,8 +97,7 @@ extension S3Responder {
             headers[.amzChecksumType] = nil
         }
         guard includeBody, length > 0 else { return Response(status: status, headers: headers) }
-        let (_, opened) = try await store.open(bucket: bucket, key: version.key, versionID: version.versionID, range: range)
-        guard let body = opened else { return Response(status: status, headers: headers) }
+        guard let body = try await store.openBody(version, range: range ?? 0...(version.size - 1)) else { return nil }
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
             try await body.stream { try await writer.write($0) }
             try await writer.finish(nil)
