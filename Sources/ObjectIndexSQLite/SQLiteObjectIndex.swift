@@ -27,12 +27,12 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     // MARK: buckets
 
-    static let bucketColumns = "id, name, region, created_ms, versioning"
+    static let bucketColumns = "id, name, region, created_ms, versioning, policy"
 
     static func bucket(from row: [SQLiteValue]) -> BucketRecord {
         BucketRecord(
             id: row[0].int!, name: row[1].string!, region: row[2].string!, createdAt: row[3].int!,
-            versioning: VersioningState(rawValue: row[4].string ?? "") ?? .unversioned)
+            versioning: VersioningState(rawValue: row[4].string ?? "") ?? .unversioned, policy: row[5].string)
     }
 
     public func createBucket(name: String, region: String, now: Milliseconds) async throws(StoreError) -> BucketRecord {
@@ -73,10 +73,6 @@ public final class SQLiteObjectIndex: ObjectIndex {
         try await run(write: true) { db in
             _ = try db.query("UPDATE buckets SET versioning = ? WHERE id = ?", [.text(state.rawValue), .integer(bucketID)])
         }
-    }
-
-    public func bucketPolicy(bucketID: Int64) async throws(StoreError) -> String? {
-        try await run { db in try db.query("SELECT policy FROM buckets WHERE id = ?", [.integer(bucketID)]).first?[0].string }
     }
 
     public func setBucketPolicy(bucketID: Int64, _ policy: String?) async throws(StoreError) {

@@ -13,13 +13,16 @@ public struct BucketRecord: Sendable, Equatable {
     public var region: String
     public var createdAt: Milliseconds
     public var versioning: VersioningState
+    /// The bucket policy document as stored, read with the bucket so authorization costs no extra lookup.
+    public var policy: String?
 
-    public init(id: Int64, name: String, region: String, createdAt: Milliseconds, versioning: VersioningState) {
+    public init(id: Int64, name: String, region: String, createdAt: Milliseconds, versioning: VersioningState, policy: String? = nil) {
         self.id = id
         self.name = name
         self.region = region
         self.createdAt = createdAt
         self.versioning = versioning
+        self.policy = policy
     }
 }
 

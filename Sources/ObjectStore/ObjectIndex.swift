@@ -9,7 +9,6 @@ public protocol ObjectIndex: Sendable {
     /// Deletes a bucket with no versions and no uploads left; `bucketNotEmpty` otherwise.
     func deleteBucket(named name: String) async throws(StoreError)
     func setVersioning(bucketID: Int64, _ state: VersioningState) async throws(StoreError)
-    func bucketPolicy(bucketID: Int64) async throws(StoreError) -> String?
     /// Stores (or with nil removes) a bucket policy document, as given.
     func setBucketPolicy(bucketID: Int64, _ policy: String?) async throws(StoreError)
     func bucketTags(bucketID: Int64) async throws(StoreError) -> [MetadataEntry]?

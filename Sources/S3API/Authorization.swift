@@ -59,9 +59,7 @@ extension S3Responder {
     }
 
     func bucketPolicy(_ target: RequestTarget) async throws -> PolicyDocument? {
-        guard let bucketName = target.bucket, let bucket = try? await store.bucket(bucketName),
-            let text = try await store.index.bucketPolicy(bucketID: bucket.id)
-        else { return nil }
+        guard let bucketName = target.bucket, let text = (try? await store.bucket(bucketName))?.policy else { return nil }
         return try? PolicyDocument(json: text)
     }
 

@@ -8,7 +8,7 @@ import S3Model
 extension S3Responder {
     func getBucketPolicy(_ call: S3Call) async throws -> Response {
         let bucket = try await store.bucket(call.target.bucket!)
-        guard let policy = try await store.index.bucketPolicy(bucketID: bucket.id) else {
+        guard let policy = bucket.policy else {
             throw S3Error(code: "NoSuchBucketPolicy", status: 404, message: "The bucket policy does not exist").with(detail: "BucketName", bucket.name)
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: policy)))
@@ -45,7 +45,7 @@ extension S3Responder {
     func getBucketPolicyStatus(_ call: S3Call) async throws -> Response {
         let bucket = try await store.bucket(call.target.bucket!)
         var isPublic = false
-        if let text = try await store.index.bucketPolicy(bucketID: bucket.id), let policy = try? PolicyDocument(json: text) {
+        if let text = bucket.policy, let policy = try? PolicyDocument(json: text) {
             isPublic = policy.statements.contains { $0.effect == .allow && $0.principals?.contains("*") == true && $0.conditions.isEmpty }
         }
         var xml = XMLWriter()
