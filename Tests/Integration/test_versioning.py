@@ -1,5 +1,7 @@
 """Versioned buckets as AWS defines them: version ids, delete markers, null versions, listing."""
+import base64
 import concurrent.futures
+import hashlib
 import json
 import uuid
 
@@ -167,3 +169,28 @@ def test_aws_cli_version_flow(server, tmp_path):
     assert [v["VersionId"] for v in listed["Versions"]] == list(reversed(ids))
     server.aws("s3api", "delete-object", "--bucket", bucket, "--key", "f", "--version-id", ids[1])
     assert json.loads(server.aws("s3api", "head-object", "--bucket", bucket, "--key", "f").stdout)["VersionId"] == ids[0]
+
+
+def test_configuration_bodies_are_checked_against_their_digest(s3, bucket, server):
+    """PutBucketVersioning, CompleteMultipartUpload and CreateBucket read XML through one verified path."""
+    body = b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"
+    wrong_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    response = server.signed("PUT", f"/{bucket}", body=body, params={"versioning": ""}, headers={"Content-MD5": wrong_md5})
+    assert (response.status_code, error_code(response)) == (400, "BadDigest")
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    right_md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    response = server.signed("PUT", f"/{bucket}", body=body, params={"versioning": ""}, headers={"Content-MD5": right_md5})
+    assert response.status_code == 200, response.content
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    config = b"<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>"
+    name = f"digest-{uuid.uuid4().hex[:8]}"
+    response = server.signed("PUT", f"/{name}", body=config, headers={"Content-MD5": wrong_md5})
+    assert (response.status_code, error_code(response)) == (400, "BadDigest")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="digest-mp")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="digest-mp", UploadId=upload, PartNumber=1, Body=b"x")["ETag"]
+    complete = f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part></CompleteMultipartUpload>".encode()
+    response = server.signed("POST", f"/{bucket}/digest-mp", body=complete, params={"uploadId": upload}, headers={"Content-MD5": wrong_md5})
+    assert (response.status_code, error_code(response)) == (400, "BadDigest")
+    s3.complete_multipart_upload(Bucket=bucket, Key="digest-mp", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert s3.get_object(Bucket=bucket, Key="digest-mp")["Body"].read() == b"x"

@@ -51,21 +51,9 @@ extension S3Responder {
         if call.header(.amzBucketObjectLockEnabled)?.lowercased() == "true" {
             throw S3Error.notImplemented("Object Lock is not supported yet.")
         }
-        var request = call.request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: 64 * 1024)
-        } catch {
-            throw S3Error.malformedXML()
-        }
-        if body.readableBytes > 0 {
-            let document: XMLElement
-            do {
-                document = try XMLDocument.parse(Array(body.readableBytesView))
-            } catch {
-                throw S3Error.malformedXML()
-            }
-            guard document.name == "CreateBucketConfiguration" else { throw S3Error.malformedXML() }
+        let body = try await readVerifiedBody(call, limit: 64 * 1024, required: false)
+        if !body.isEmpty {
+            let document = try Self.parseXML(body, root: "CreateBucketConfiguration")
             if let constraint = document.value("LocationConstraint"), !constraint.isEmpty {
                 if constraint == "us-east-1" && configuration.region == "us-east-1" {
                     throw S3Error.invalidLocationConstraint()

@@ -8,10 +8,8 @@ import SigV4
 extension S3Responder {
     /// A `<Tagging><TagSet><Tag><Key/><Value/></Tag>…` document, with S3's limits.
     func readTagging(_ call: S3Call, maxTags: Int) async throws -> [MetadataEntry] {
-        let bytes = try await readVerifiedBody(call, limit: 64 * 1024, required: false)
-        guard let document = try? XMLDocument.parse(bytes), document.name == "Tagging", let set = document.child("TagSet") else {
-            throw S3Error.malformedXML()
-        }
+        let document = try await readXML(call, root: "Tagging", limit: 64 * 1024)
+        guard let set = document.child("TagSet") else { throw S3Error.malformedXML() }
         var tags: [MetadataEntry] = []
         for tag in set.children("Tag") {
             guard let key = tag.value("Key"), let value = tag.value("Value") else { throw S3Error.malformedXML() }

@@ -6,21 +6,6 @@ import S3Model
 import SigV4
 
 extension S3Responder {
-    /// Reads a small XML request body; anything unparsable is MalformedXML.
-    func readXML(_ call: S3Call, root: String, limit: Int = 1 << 20) async throws -> XMLElement {
-        var request = call.request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limit)
-        } catch {
-            throw S3Error.malformedXML()
-        }
-        guard let document = try? XMLDocument.parse(Array(body.readableBytesView)), document.name == root else {
-            throw S3Error.malformedXML()
-        }
-        return document
-    }
-
     func getBucketVersioning(_ call: S3Call) async throws -> Response {
         let bucket = try await store.bucket(call.target.bucket!)
         var xml = XMLWriter()
