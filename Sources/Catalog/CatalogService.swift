@@ -151,7 +151,7 @@ public struct CatalogService: Sendable {
         guard Set(changes.map(\.identifier)).count == changes.count else { throw .badRequest("A table appears twice in one transaction") }
         var swaps: [TablePointerSwap] = []
         var written: [String] = []
-        do {
+        do throws(IcebergError) {
             for change in changes {
                 let current = try await store.table(warehouse: warehouse, change.identifier)
                 let creating = change.requirements.contains(.assertCreate)
@@ -191,7 +191,7 @@ public struct CatalogService: Sendable {
             try await store.swap(warehouse: warehouse, swaps.filter { $0.expectedLocation != $0.record.metadataLocation })
         } catch {
             for location in written { await files.delete(location) }
-            throw error as! IcebergError
+            throw error
         }
         return swaps.map(\.record)
     }
