@@ -59,20 +59,8 @@ enum VersionRows {
             if current != nil { throw StoreError.preconditionFailed("If-None-Match") }
         case .etagMatches(let etag):
             guard let current else { throw StoreError.noSuchKey(key) }
-            if !etagsEqual(current.etag, etag) { throw StoreError.preconditionFailed("If-Match") }
+            if etag.trimmingCharacters(in: .whitespaces) != "*" && !ETag.same(current.etag, etag) { throw StoreError.preconditionFailed("If-Match") }
         }
-    }
-
-    static func etagsEqual(_ a: String, _ b: String) -> Bool {
-        func bare(_ s: String) -> String {
-            var t = Substring(s)
-            while t.first == " " { t = t.dropFirst() }
-            while t.last == " " { t = t.dropLast() }
-            if t.hasPrefix("W/") { t = t.dropFirst(2) }
-            if t.hasPrefix("\"") && t.hasSuffix("\"") && t.count >= 2 { t = t.dropFirst().dropLast() }
-            return String(t)
-        }
-        return b.trimmingCharacters(in: .whitespaces) == "*" || bare(a) == bare(b)
     }
 
     /// Inserts `version` as the latest; a `null` version id replaces the existing `null` version.

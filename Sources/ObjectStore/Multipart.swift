@@ -44,7 +44,7 @@ extension ObjectStore {
     public func commitPart(_ staged: StagedUpload, upload: UploadRecord, number: Int) async throws(StoreError) -> StoredPart {
         try await staged.writer.commit()
         let part = StoredPart(
-            number: number, size: staged.size, md5Hex: staged.md5.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(),
+            number: number, size: staged.size, md5Hex: Hex.encode(staged.md5),
             blobID: staged.writer.blobID, checksum: upload.checksumAlgorithm.flatMap { staged.checksums[$0] }, lastModified: Self.now())
         do {
             let replaced = try await index.putPart(uploadRowID: upload.rowID, part)
@@ -93,7 +93,7 @@ extension ObjectStore {
         for request in requested {
             guard request.number > previous else { throw .invalidPartOrder }
             previous = request.number
-            guard let part = uploaded[request.number], Self.sameETag(part.md5Hex, request.etag) else {
+            guard let part = uploaded[request.number], ETag.same(part.md5Hex, request.etag) else {
                 throw .invalidPart("One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
             }
             if let claimed = request.checksum, let stored = part.checksum, claimed != stored {
@@ -152,13 +152,5 @@ extension ObjectStore {
             }
         }
         return aborted
-    }
-
-    static func sameETag(_ md5Hex: String, _ etag: String) -> Bool {
-        var t = Substring(etag)
-        while t.first == " " { t = t.dropFirst() }
-        while t.last == " " { t = t.dropLast() }
-        if t.hasPrefix("\"") && t.hasSuffix("\"") && t.count >= 2 { t = t.dropFirst().dropLast() }
-        return t.lowercased() == md5Hex
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import NIOCore
+import SigV4
 
 /// Which digests to compute while the body streams in. MD5 is always computed (it is the ETag).
 public struct HashingPlan: Sendable {
@@ -49,7 +50,7 @@ public final class StagedUpload: Sendable {
     }
 
     /// The single-part ETag: the quoted hex MD5.
-    public var etag: String { "\"" + md5.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "\"" }
+    public var etag: String { ETag.quoted(md5: md5) }
 
     /// Checks every promise; throws the first that does not hold.
     public func verify(_ expected: UploadExpectations) throws(StoreError) {
@@ -57,7 +58,7 @@ public final class StagedUpload: Sendable {
             throw .incompleteBody(expected: length, received: size)
         }
         if let md5 = expected.md5, md5 != self.md5 { throw .badDigest }
-        if let hex = expected.sha256Hex, let sha256, hex != sha256.map({ ($0 < 16 ? "0" : "") + String($0, radix: 16) }).joined() {
+        if let hex = expected.sha256Hex, let sha256, hex != Hex.encode(sha256) {
             throw .contentSHA256Mismatch
         }
         for (algorithm, value) in expected.checksums where checksums[algorithm] != value {
