@@ -8,11 +8,7 @@ extension S3Responder {
     func listObjects(_ call: S3Call, version: Int) async throws -> Response {
         let bucket = try await store.bucket(call.target.bucket!)
         let query = call.target
-        let prefix = query.value("prefix") ?? ""
-        let delimiter = query.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
-        let maxKeys = try Self.maxKeys(query.value("max-keys"))
-        let encodeURL = try Self.encodingType(query.value("encoding-type"))
-        func encode(_ text: String) -> String { encodeURL ? URIEncoding.encode(text, keepSlash: true) : text }
+        let listing = try ListingQuery(query)
 
         var after: String?
         let continuationToken = query.value("continuation-token")
@@ -31,36 +27,36 @@ extension S3Responder {
             after = marker
         }
 
-        let page = try await store.list(bucket: bucket, ListRequest(prefix: prefix, delimiter: delimiter, after: after, maxKeys: maxKeys))
+        let page = try await store.list(bucket: bucket, listing.request(after: after))
         let fetchOwner = version == 1 || query.value("fetch-owner") == "true"
 
         var xml = XMLWriter()
         xml.group("ListBucketResult", namespace: XMLWriter.s3Namespace) { x in
             x.element("Name", bucket.name)
-            x.element("Prefix", encode(prefix))
+            x.element("Prefix", listing.encode(listing.prefix))
             if version == 2 {
                 if let continuationToken { x.element("ContinuationToken", continuationToken) }
-                if let startAfter { x.element("StartAfter", encode(startAfter)) }
+                if let startAfter { x.element("StartAfter", listing.encode(startAfter)) }
                 x.element("KeyCount", page.entries.count)
             } else {
-                x.element("Marker", encode(marker ?? ""))
+                x.element("Marker", listing.encode(marker ?? ""))
             }
-            x.element("MaxKeys", maxKeys)
-            if let delimiter { x.element("Delimiter", encode(delimiter)) }
-            if encodeURL { x.element("EncodingType", "url") }
+            x.element("MaxKeys", listing.maxKeys)
+            if let delimiter = listing.delimiter { x.element("Delimiter", listing.encode(delimiter)) }
+            if listing.encodeURL { x.element("EncodingType", "url") }
             x.element("IsTruncated", page.isTruncated)
             if let next = page.nextMarker {
                 if version == 2 {
                     x.element("NextContinuationToken", ContinuationToken.encode(next))
                 } else {
-                    x.element("NextMarker", encode(next))
+                    x.element("NextMarker", listing.encode(next))
                 }
             }
             for entry in page.entries {
                 switch entry {
                 case .object(let object):
                     x.group("Contents") { x in
-                        x.element("Key", encode(object.key))
+                        x.element("Key", listing.encode(object.key))
                         x.element("LastModified", HTTPDate.iso8601(milliseconds: object.lastModified))
                         x.element("ETag", object.etag)
                         if let algorithm = object.attributes.checksums.keys.sorted(by: { $0.rawValue < $1.rawValue }).first {
@@ -72,7 +68,7 @@ extension S3Responder {
                         x.element("StorageClass", object.attributes.storageClass)
                     }
                 case .commonPrefix(let commonPrefix):
-                    x.group("CommonPrefixes") { x in x.element("Prefix", encode(commonPrefix)) }
+                    x.group("CommonPrefixes") { x in x.element("Prefix", listing.encode(commonPrefix)) }
                 }
             }
         }

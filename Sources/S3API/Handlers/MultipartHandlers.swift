@@ -154,39 +154,34 @@ extension S3Responder {
     func listMultipartUploads(_ call: S3Call) async throws -> Response {
         let bucket = try await store.bucket(call.target.bucket!)
         let query = call.target
-        let prefix = query.value("prefix") ?? ""
-        let delimiter = query.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
-        let maxUploads = try Self.maxKeys(query.value("max-uploads"), name: "max-uploads")
-        let encodeURL = try Self.encodingType(query.value("encoding-type"))
-        func encode(_ text: String) -> String { encodeURL ? URIEncoding.encode(text, keepSlash: true) : text }
-        let keyMarker = query.value("key-marker").flatMap { $0.isEmpty ? nil : $0 }
+        let listing = try ListingQuery(query, pageSizeName: "max-uploads")
         let uploadIDMarker = query.value("upload-id-marker").flatMap { $0.isEmpty ? nil : $0 }
         let page = try await store.listUploads(
-            bucket: bucket, ListRequest(prefix: prefix, delimiter: delimiter, after: keyMarker, maxKeys: maxUploads), uploadIDMarker: uploadIDMarker)
+            bucket: bucket, listing.request(after: listing.keyMarker), uploadIDMarker: uploadIDMarker)
         var xml = XMLWriter()
         xml.group("ListMultipartUploadsResult", namespace: XMLWriter.s3Namespace) { x in
             x.element("Bucket", bucket.name)
-            x.element("KeyMarker", encode(keyMarker ?? ""))
+            x.element("KeyMarker", listing.encode(listing.keyMarker ?? ""))
             x.element("UploadIdMarker", uploadIDMarker ?? "")
             if page.isTruncated, let last = page.entries.last {
                 switch last {
                 case .upload(let u):
-                    x.element("NextKeyMarker", encode(u.key))
+                    x.element("NextKeyMarker", listing.encode(u.key))
                     x.element("NextUploadIdMarker", u.uploadID)
                 case .commonPrefix(let p):
-                    x.element("NextKeyMarker", encode(p))
+                    x.element("NextKeyMarker", listing.encode(p))
                 }
             }
-            x.element("Prefix", encode(prefix))
-            if let delimiter { x.element("Delimiter", encode(delimiter)) }
-            x.element("MaxUploads", maxUploads)
-            if encodeURL { x.element("EncodingType", "url") }
+            x.element("Prefix", listing.encode(listing.prefix))
+            if let delimiter = listing.delimiter { x.element("Delimiter", listing.encode(delimiter)) }
+            x.element("MaxUploads", listing.maxKeys)
+            if listing.encodeURL { x.element("EncodingType", "url") }
             x.element("IsTruncated", page.isTruncated)
             for entry in page.entries {
                 switch entry {
                 case .upload(let u):
                     x.group("Upload") { x in
-                        x.element("Key", encode(u.key))
+                        x.element("Key", listing.encode(u.key))
                         x.element("UploadId", u.uploadID)
                         writeOwner(&x, call, element: "Initiator")
                         writeOwner(&x, call)
@@ -195,7 +190,7 @@ extension S3Responder {
                         if let algorithm = u.checksumAlgorithm { x.element("ChecksumAlgorithm", algorithm.rawValue) }
                     }
                 case .commonPrefix(let p):
-                    x.group("CommonPrefixes") { x in x.element("Prefix", encode(p)) }
+                    x.group("CommonPrefixes") { x in x.element("Prefix", listing.encode(p)) }
                 }
             }
         }

@@ -39,50 +39,45 @@ extension S3Responder {
     func listObjectVersions(_ call: S3Call) async throws -> Response {
         let bucket = try await store.bucket(call.target.bucket!)
         let query = call.target
-        let prefix = query.value("prefix") ?? ""
-        let delimiter = query.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
-        let maxKeys = try Self.maxKeys(query.value("max-keys"))
-        let encodeURL = try Self.encodingType(query.value("encoding-type"))
-        func encode(_ text: String) -> String { encodeURL ? URIEncoding.encode(text, keepSlash: true) : text }
-        let keyMarker = query.value("key-marker").flatMap { $0.isEmpty ? nil : $0 }
+        let listing = try ListingQuery(query)
         let versionIDMarker = query.value("version-id-marker").flatMap { $0.isEmpty ? nil : $0 }
-        if versionIDMarker != nil && keyMarker == nil {
+        if versionIDMarker != nil && listing.keyMarker == nil {
             throw S3Error.invalidArgument("A version-id marker cannot be specified without a key marker.", name: "version-id-marker", value: versionIDMarker)
         }
         let page = try await store.listVersions(
-            bucket: bucket, ListRequest(prefix: prefix, delimiter: delimiter, after: keyMarker, maxKeys: maxKeys), versionIDMarker: versionIDMarker)
+            bucket: bucket, listing.request(after: listing.keyMarker), versionIDMarker: versionIDMarker)
         var xml = XMLWriter()
         xml.group("ListVersionsResult", namespace: XMLWriter.s3Namespace) { x in
             x.element("Name", bucket.name)
-            x.element("Prefix", encode(prefix))
-            x.element("KeyMarker", encode(keyMarker ?? ""))
+            x.element("Prefix", listing.encode(listing.prefix))
+            x.element("KeyMarker", listing.encode(listing.keyMarker ?? ""))
             x.element("VersionIdMarker", versionIDMarker ?? "")
             if page.isTruncated, let last = page.entries.last {
                 switch last {
                 case .object(let v):
-                    x.element("NextKeyMarker", encode(v.key))
+                    x.element("NextKeyMarker", listing.encode(v.key))
                     x.element("NextVersionIdMarker", v.versionID)
                 case .commonPrefix(let p):
-                    x.element("NextKeyMarker", encode(p))
+                    x.element("NextKeyMarker", listing.encode(p))
                 }
             }
-            x.element("MaxKeys", maxKeys)
-            if let delimiter { x.element("Delimiter", encode(delimiter)) }
-            if encodeURL { x.element("EncodingType", "url") }
+            x.element("MaxKeys", listing.maxKeys)
+            if let delimiter = listing.delimiter { x.element("Delimiter", listing.encode(delimiter)) }
+            if listing.encodeURL { x.element("EncodingType", "url") }
             x.element("IsTruncated", page.isTruncated)
             for entry in page.entries {
                 switch entry {
                 case .object(let v) where v.isDeleteMarker:
                     x.group("DeleteMarker") { x in
                         writeOwner(&x, call)
-                        x.element("Key", encode(v.key))
+                        x.element("Key", listing.encode(v.key))
                         x.element("VersionId", v.versionID)
                         x.element("IsLatest", v.isLatest)
                         x.element("LastModified", HTTPDate.iso8601(milliseconds: v.lastModified))
                     }
                 case .object(let v):
                     x.group("Version") { x in
-                        x.element("Key", encode(v.key))
+                        x.element("Key", listing.encode(v.key))
                         x.element("VersionId", v.versionID)
                         x.element("IsLatest", v.isLatest)
                         x.element("LastModified", HTTPDate.iso8601(milliseconds: v.lastModified))
@@ -92,26 +87,10 @@ extension S3Responder {
                         x.element("StorageClass", v.attributes.storageClass)
                     }
                 case .commonPrefix(let p):
-                    x.group("CommonPrefixes") { x in x.element("Prefix", encode(p)) }
+                    x.group("CommonPrefixes") { x in x.element("Prefix", listing.encode(p)) }
                 }
             }
         }
         return Self.xmlResponse(xml)
-    }
-
-    static func maxKeys(_ text: String?, limit: Int = 1000, name: String = "max-keys") throws -> Int {
-        guard let text else { return limit }
-        guard let value = Int(text), value >= 0 else {
-            throw S3Error.invalidArgument("Provided \(name) not an integer or within integer range", name: name, value: text)
-        }
-        return min(value, limit)
-    }
-
-    static func encodingType(_ text: String?) throws -> Bool {
-        switch text {
-        case nil: return false
-        case "url"?: return true
-        case let other?: throw S3Error.invalidArgument("Invalid Encoding Method specified in Request", name: "encoding-type", value: other)
-        }
     }
 }
