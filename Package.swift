@@ -77,18 +77,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Users, keys and (later) policies and sessions. Root credentials live here.
+        // Users, groups, keys, policies, sessions and the audit log. Root credentials live here.
         .target(
             name: "Identity",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .target(name: "IdentityStoreSQLite", dependencies: ["Identity", "SQLiteSupport"], swiftSettings: strictSettings),
+        // Signature verification against the identity system (access keys and session tokens).
+        .target(name: "Authentication", dependencies: ["Identity", "SigV4"], swiftSettings: strictSettings),
         // The S3 HTTP surface: routing, auth, handlers, S3 errors rendered in one place.
         .target(
             name: "S3API",
             dependencies: [
-                "SigV4", "S3Model", "ObjectStore", "Identity",
+                "SigV4", "S3Model", "ObjectStore", "Identity", "Authentication",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -100,7 +102,8 @@ let package = Package(
         .target(
             name: "CatalogAPI",
             dependencies: [
-                "Catalog", "IcebergModel", "Identity",
+                "Catalog", "IcebergModel", "Identity", "Authentication", "SigV4",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -132,7 +135,7 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "S3ModelTests", dependencies: ["S3Model", "SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "IcebergModelTests", dependencies: ["IcebergModel"], swiftSettings: strictSettings),
-        .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: strictSettings),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity", "Authentication", "SigV4"], swiftSettings: strictSettings),
         .testTarget(
             name: "S3APITests",
             dependencies: ["S3API", "S3Model", "SigV4", "ObjectStore", .product(name: "HTTPTypes", package: "swift-http-types")],

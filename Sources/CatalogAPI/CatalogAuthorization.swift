@@ -1,3 +1,4 @@
+import Foundation
 import Catalog
 import HTTPTypes
 import Hummingbird
@@ -45,14 +46,45 @@ extension CatalogResponder {
         return "arn:floe:iceberg:::" + parts.joined(separator: "/")
     }
 
-    /// Throws 403 ForbiddenException unless the caller's policies allow the request.
-    func authorize(_ request: Request, warehouse: String, rest: [String]) throws {
-        guard let directory, let name = principal(request) else { return }
-        if name == directory.root.owner { return }
-        let access = AccessRequest(action: Self.action(request.method, rest), resource: Self.resource(warehouse: warehouse, rest), principal: name)
-        let caller = Principal(name: name, accessKeyID: "", isRoot: false)
+    /// Throws 403 ForbiddenException (audited) unless the caller's policies allow the request.
+    func authorize(_ caller: Principal, method: HTTPRequest.Method, warehouse: String, rest: [String]) throws {
+        let access = AccessRequest(action: Self.action(method, rest), resource: Self.resource(warehouse: warehouse, rest), principal: caller.name)
         guard directory.authorize(caller, access) == .allow else {
-            throw IcebergError.forbidden("\(name) is not allowed to \(access.action) on \(access.resource)")
+            audit.record(AuditEvent(
+                requestID: "", api: "catalog", principal: caller.name, accessKey: caller.accessKeyID, sourceIP: nil, action: access.action,
+                resource: access.resource, outcome: "denied", status: 403))
+            throw IcebergError.forbidden("\(caller.name) is not allowed to \(access.action) on \(access.resource)")
         }
+    }
+
+    /// Whether the caller may change a table (and so gets read-write vended credentials).
+    func mayWrite(_ caller: Principal, warehouse: String, _ identifier: TableIdentifier) -> Bool {
+        let resource = "arn:floe:iceberg:::" + ([warehouse] + identifier.namespace + [identifier.name]).joined(separator: "/")
+        return directory.authorize(caller, AccessRequest(action: "iceberg:UpdateTable", resource: resource, principal: caller.name)) == .allow
+    }
+
+    /// Every catalog mutation that got past authentication, with its outcome.
+    func auditMutation(_ request: Request, caller: Principal?, status: Int, remoteAddress: String?) {
+        guard audit.isEnabled, let caller, request.method == .post || request.method == .delete || request.method == .put else { return }
+        let path = Self.segments(request.uri.path)
+        guard path.count >= 3, path[0] == "v1" else { return }
+        let rest = Array(path.dropFirst(2))
+        let action = Self.action(request.method, rest)
+        if action == "iceberg:UpdateTable" && rest.last == "metrics" { return }
+        audit.record(AuditEvent(
+            requestID: "", api: "catalog", principal: caller.name, accessKey: caller.accessKeyID, sourceIP: remoteAddress, action: action,
+            resource: Self.resource(warehouse: path[1], rest), outcome: status < 400 ? "allowed" : (status == 403 ? "denied" : "failed"), status: status))
+    }
+
+    /// Vended credentials for a table, when the client asked for them (`X-Iceberg-Access-Delegation`).
+    static func wantsVendedCredentials(_ request: Request) -> Bool {
+        guard let value = request.headers[HTTPField.Name("X-Iceberg-Access-Delegation")!] else { return false }
+        return value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "vended-credentials" }
+    }
+
+    func vend(_ record: TableRecord, warehouse: String, caller: Principal, request: Request) throws(IcebergError) -> CredentialVendor.Vended {
+        try vendor.vend(
+            for: caller, location: record.metadata.location, write: mayWrite(caller, warehouse: warehouse, record.identifier),
+            catalogHost: request.head.authority)
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import IcebergModel
+import Identity
+import SigV4
 import NIOCore
 
 extension CatalogResponder {
@@ -12,11 +14,7 @@ extension CatalogResponder {
     /// OAuth error shape on failure.
     func oauthToken(_ request: inout Request) async throws -> Response {
         let buffer = (try? await request.collectBody(upTo: 64 * 1024)) ?? ByteBuffer()
-        var form: [String: String] = [:]
-        for pair in String(buffer: buffer).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
-            if parts.count == 2 { form[parts[0]] = parts[1] }
-        }
+        let form = FormEncoding.decode(String(buffer: buffer))
         func oauthError(_ error: String, _ description: String, status: HTTPResponse.Status) -> Response {
             Self.json(["error": .string(error), "error_description": .string(description)], status: status)
         }
@@ -155,16 +153,27 @@ extension CatalogResponder {
         return Self.json(body)
     }
 
-    static func loadResult(_ record: TableRecord, snapshots: String? = nil) -> JSONValue {
+    static func loadResult(_ record: TableRecord, snapshots: String? = nil, vended: CredentialVendor.Vended? = nil) -> JSONValue {
         let metadata = snapshots == "refs" ? record.metadata.referencedSnapshotsOnly() : record.metadata
-        return ["metadata-location": .string(record.metadataLocation), "metadata": metadata.document, "config": [:]]
+        var result: JSONValue = ["metadata-location": .string(record.metadataLocation), "metadata": metadata.document, "config": [:]]
+        if let vended {
+            result["config"] = .object(vended.config)
+            result["storage-credentials"] = [vended.storageCredential]
+        }
+        return result
+    }
+
+    /// Credentials for the table when the request asked for vended credentials.
+    func vendedIfAsked(_ record: TableRecord, warehouse: String, caller: Principal, request: Request) throws(IcebergError) -> CredentialVendor.Vended? {
+        guard Self.wantsVendedCredentials(request) else { return nil }
+        return try vend(record, warehouse: warehouse, caller: caller, request: request)
     }
 
     static func etag(_ record: TableRecord) -> String {
         "\"" + String(record.metadataLocation.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 16) + "\""
     }
 
-    func loadTable(_ warehouse: String, _ identifier: TableIdentifier, _ request: Request) async throws -> Response {
+    func loadTable(_ warehouse: String, _ identifier: TableIdentifier, _ request: Request, caller: Principal) async throws -> Response {
         let snapshots = request.uri.queryParameters.get("snapshots").map { String($0) }
         if let snapshots, snapshots != "all" && snapshots != "refs" { throw IcebergError.badRequest("snapshots must be all or refs") }
         let record = try await service.loadTable(warehouse: warehouse, identifier)
@@ -172,14 +181,15 @@ extension CatalogResponder {
         if let ifNoneMatch = request.headers[.ifNoneMatch], ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
             return Response(status: .notModified, headers: [.eTag: etag])
         }
-        return Self.json(Self.loadResult(record, snapshots: snapshots), headers: [.eTag: etag])
+        let vended = try vendedIfAsked(record, warehouse: warehouse, caller: caller, request: request)
+        return Self.json(Self.loadResult(record, snapshots: snapshots, vended: vended), headers: [.eTag: etag])
     }
 
-    func createTable(_ warehouse: String, _ namespace: NamespacePath, _ request: inout Request) async throws -> Response {
+    func createTable(_ warehouse: String, _ namespace: NamespacePath, _ request: inout Request, caller: Principal) async throws -> Response {
         let body = try await Self.readJSON(&request)
         let stage = body["stage-create"]?.boolValue ?? false
         let record = try await service.createTable(warehouse: warehouse, namespace: namespace, request: body, stage: stage)
-        var result = Self.loadResult(record)
+        var result = Self.loadResult(record, vended: try vendedIfAsked(record, warehouse: warehouse, caller: caller, request: request))
         if stage { result["metadata-location"] = nil }
         return Self.json(result, headers: [.eTag: Self.etag(record)])
     }
@@ -213,14 +223,15 @@ extension CatalogResponder {
         return Response(status: .noContent)
     }
 
-    func registerTable(_ warehouse: String, _ namespace: NamespacePath, _ request: inout Request) async throws -> Response {
+    func registerTable(_ warehouse: String, _ namespace: NamespacePath, _ request: inout Request, caller: Principal) async throws -> Response {
         let body = try await Self.readJSON(&request)
         guard let name = body["name"]?.stringValue, let location = body["metadata-location"]?.stringValue else {
             throw IcebergError.badRequest("name and metadata-location are required")
         }
         let record = try await service.registerTable(
             warehouse: warehouse, namespace: namespace, name: name, metadataLocation: location, overwrite: body["overwrite"]?.boolValue ?? false)
-        return Self.json(Self.loadResult(record), headers: [.eTag: Self.etag(record)])
+        let vended = try vendedIfAsked(record, warehouse: warehouse, caller: caller, request: request)
+        return Self.json(Self.loadResult(record, vended: vended), headers: [.eTag: Self.etag(record)])
     }
 
     func renameTable(_ warehouse: String, _ request: inout Request) async throws -> Response {

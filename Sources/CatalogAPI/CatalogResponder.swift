@@ -1,7 +1,10 @@
 import Catalog
 import Foundation
 import Hummingbird
+import Authentication
+import Crypto
 import Identity
+import SigV4
 import HTTPTypes
 import IcebergModel
 import Logging
@@ -9,7 +12,11 @@ import NIOCore
 
 public struct CatalogRequestContext: InitializableFromSource {
     public let logger: Logger
-    public init(source: ApplicationRequestContextSource) { logger = source.logger }
+    public let remoteAddress: String?
+    public init(source: ApplicationRequestContextSource) {
+        logger = source.logger
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
 }
 
 /// The Iceberg REST catalog (`/v1/...`): routes by path, authenticates bearer tokens, and renders
@@ -22,13 +29,22 @@ public struct CatalogResponder: HTTPResponder {
     let logger: Logger
     let defaultWarehouse: String
     let idempotency = IdempotencyCache()
-    /// Policies for authorization; nil authorizes every authenticated caller (tests of the bare catalog).
-    let directory: Directory?
+    let directory: Directory
+    let vendor: CredentialVendor
+    let audit: AuditLog
+    /// SigV4-signed catalog requests, as AWS S3 Tables clients sign them (and pyiceberg's default name).
+    let authenticator: RequestAuthenticator
 
-    public init(service: CatalogService, tokens: TokenService, directory: Directory?, defaultWarehouse: String, logger: Logger) {
+    public init(
+        service: CatalogService, tokens: TokenService, directory: Directory, vendor: CredentialVendor, audit: AuditLog = .disabled,
+        defaultWarehouse: String, logger: Logger
+    ) {
         self.service = service
         self.tokens = tokens
         self.directory = directory
+        self.vendor = vendor
+        self.audit = audit
+        self.authenticator = RequestAuthenticator(services: ["s3tables", "execute-api"], directory: directory)
         self.defaultWarehouse = defaultWarehouse
         self.logger = logger
     }
@@ -53,26 +69,27 @@ public struct CatalogResponder: HTTPResponder {
     public func respond(to request: Request, context: CatalogRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         var request = request
+        var caller: Principal?
         let response: Response
         do {
+            let path = Self.segments(request.uri.path)
+            if path.first == "v1" && path != ["v1", "oauth", "tokens"] { caller = try await identify(&request) }
             // A mutation retried with the same Idempotency-Key (by the same caller) gets the first result.
-            if let key = request.headers[HTTPField.Name("Idempotency-Key")!], request.method == .post || request.method == .delete,
-                request.uri.path != "/v1/oauth/tokens"
-            {
-                let scoped = "\(principal(request) ?? "")|\(request.method.rawValue)|\(request.uri.path)|\(key)"
+            if let key = request.headers[HTTPField.Name("Idempotency-Key")!], request.method == .post || request.method == .delete, let caller {
+                let scoped = "\(caller.accessKeyID)|\(request.method.rawValue)|\(request.uri.path)|\(key)"
                 if let cached = idempotency.lookup(scoped) {
                     response = cached
                 } else {
                     var first: Response
                     do {
-                        first = try await route(&request)
+                        first = try await route(&request, caller: caller)
                     } catch let error as IcebergError {
                         first = Self.errorResponse(error, head: false)
                     }
                     response = await idempotency.store(scoped, first)
                 }
             } else {
-                response = try await route(&request)
+                response = try await route(&request, caller: caller)
             }
         } catch let error as IcebergError {
             response = Self.errorResponse(error, head: request.method == .head)
@@ -80,6 +97,7 @@ public struct CatalogResponder: HTTPResponder {
             logger.error("catalog request failed", metadata: ["error": "\(error)"])
             response = Self.errorResponse(.internalError("Internal server error"), head: request.method == .head)
         }
+        auditMutation(request, caller: caller, status: response.status.code, remoteAddress: context.remoteAddress)
         let elapsed = ContinuousClock.now - started
         logger.info("catalog request", metadata: [
             "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
@@ -121,25 +139,61 @@ public struct CatalogResponder: HTTPResponder {
         path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
     }
 
-    /// The caller a valid bearer token names, if any.
-    func principal(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-            case .valid(let name) = tokens.check(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
-        else { return nil }
-        return name
-    }
-
-    func authenticate(_ request: Request) throws {
+    /// Who is calling: the principal of a bearer token, or of a SigV4 signature over the request.
+    func identify(_ request: inout Request) async throws -> Principal {
         guard let header = request.headers[.authorization] else { throw IcebergError.notAuthorized("Authorization required") }
-        guard header.lowercased().hasPrefix("bearer ") else { throw IcebergError.notAuthorized("Bearer token required") }
+        if header.hasPrefix(SigV4Signer.algorithm + " ") { return try await identifySigned(&request) }
+        guard header.lowercased().hasPrefix("bearer ") else { throw IcebergError.notAuthorized("Bearer token or SigV4 signature required") }
         switch tokens.check(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) {
-        case .valid: return
+        case .valid(let principal): return principal
         case .expired: throw IcebergError.authenticationTimeout("The access token has expired")
         case .unknown: throw IcebergError.notAuthorized("Invalid access token")
         }
     }
 
-    func route(_ request: inout Request) async throws -> Response {
+    /// SigV4 covers the body's hash, so the (small, JSON) body is read first and put back.
+    func identifySigned(_ request: inout Request) async throws -> Principal {
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: 32 << 20)
+        } catch {
+            throw IcebergError.badRequest("Request body too large or unreadable")
+        }
+        request.body = RequestBody(buffer: body)
+        let bodyHash = Hex.encode(Array(SHA256.hash(data: body.readableBytesView)))
+        let headers = request.headers
+        let authority = request.head.authority
+        let rawTarget = request.head.path ?? "/"
+        let rawPath = String(rawTarget.prefix { $0 != "?" })
+        guard let query = URIEncoding.decodeQuery(rawTarget.drop { $0 != "?" }.dropFirst()) else {
+            throw IcebergError.badRequest("The query string is not validly percent-encoded")
+        }
+        var incoming = IncomingRequest(method: request.method.rawValue, rawPath: rawPath, query: query) { name in
+            if name == "host" { return authority.map { [$0] } ?? [] }
+            guard let field = HTTPField.Name(name) else { return [] }
+            return headers[values: field]
+        }
+        incoming.bodySHA256 = bodyHash
+        let token = headers[HTTPField.Name("x-amz-security-token")!]
+        let outcome: RequestAuthenticator.Outcome
+        do {
+            outcome = try authenticator.identify(incoming, token: token, now: Int64(Date().timeIntervalSince1970))
+        } catch {
+            switch error {
+            case .session(.expired): throw IcebergError.authenticationTimeout("The session token has expired")
+            case .session(.invalid): throw IcebergError.notAuthorized("The session token is invalid")
+            case .unknownKey: throw IcebergError.notAuthorized("The access key is not known")
+            case .signature(let failure): throw IcebergError.notAuthorized(failure.message)
+            }
+        }
+        guard case .caller(let principal, let verified) = outcome else { throw IcebergError.notAuthorized("Authorization required") }
+        if case .sha256(let claimed) = verified.payload, claimed != bodyHash {
+            throw IcebergError.badRequest("x-amz-content-sha256 does not match the body")
+        }
+        return principal
+    }
+
+    func route(_ request: inout Request, caller: Principal?) async throws -> Response {
         let path = Self.segments(request.uri.path)
         let method = request.method
         if path.first == "floe" {
@@ -150,12 +204,12 @@ public struct CatalogResponder: HTTPResponder {
         }
         guard path.first == "v1" else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint: \(request.uri.path)") }
         if path == ["v1", "oauth", "tokens"], method == .post { return try await oauthToken(&request) }
-        try authenticate(request)
+        guard let caller else { throw IcebergError.notAuthorized("Authorization required") }
         if path == ["v1", "config"], method == .get { return try await config(request) }
         guard path.count >= 3 else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
         let warehouse = try await service.warehouse(path[1])
         let rest = Array(path.dropFirst(2))
-        try authorize(request, warehouse: warehouse, rest: rest)
+        try authorize(caller, method: method, warehouse: warehouse, rest: rest)
         switch (method, rest.count, rest.first) {
         case (.get, 1, "namespaces"): return try await listNamespaces(warehouse, request)
         case (.post, 1, "namespaces"): return try await createNamespace(warehouse, &request)
@@ -176,8 +230,8 @@ public struct CatalogResponder: HTTPResponder {
             return Response(status: .noContent)
         case (.post, 3) where rest[2] == "properties": return try await updateNamespaceProperties(warehouse, namespace, &request)
         case (.get, 3) where rest[2] == "tables": return try await listTables(warehouse, namespace, request)
-        case (.post, 3) where rest[2] == "tables": return try await createTable(warehouse, namespace, &request)
-        case (.post, 3) where rest[2] == "register": return try await registerTable(warehouse, namespace, &request)
+        case (.post, 3) where rest[2] == "tables": return try await createTable(warehouse, namespace, &request, caller: caller)
+        case (.post, 3) where rest[2] == "register": return try await registerTable(warehouse, namespace, &request, caller: caller)
         case (.get, 3) where rest[2] == "views": return try await listViews(warehouse, namespace, request)
         case (.post, 3) where rest[2] == "views": return try await createView(warehouse, namespace, &request)
         case (.post, 3) where rest[2] == "register-view": return try await registerView(warehouse, namespace, &request)
@@ -200,7 +254,7 @@ public struct CatalogResponder: HTTPResponder {
         guard rest.count >= 4, rest[2] == "tables" else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
         let identifier = TableIdentifier(namespace: namespace, name: rest[3])
         switch (method, rest.count) {
-        case (.get, 4): return try await loadTable(warehouse, identifier, request)
+        case (.get, 4): return try await loadTable(warehouse, identifier, request, caller: caller)
         case (.head, 4):
             _ = try await service.loadTable(warehouse: warehouse, identifier)
             return Response(status: .noContent)
@@ -213,8 +267,9 @@ public struct CatalogResponder: HTTPResponder {
             _ = try await service.loadTable(warehouse: warehouse, identifier)
             return Response(status: .noContent)
         case (.get, 5) where rest[4] == "credentials":
-            _ = try await service.loadTable(warehouse: warehouse, identifier)
-            return Self.json(["storage-credentials": []])
+            let record = try await service.loadTable(warehouse: warehouse, identifier)
+            let vended = try vend(record, warehouse: warehouse, caller: caller, request: request)
+            return Self.json(["storage-credentials": [vended.storageCredential]])
         default:
             throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint")
         }

@@ -34,15 +34,20 @@ public enum FloeServer {
             logger.notice("startup sweep", metadata: ["temporary_files": "\(swept.temporary)", "orphan_blobs": "\(swept.orphans)"])
         }
         let store = ObjectStore(index: index, blobs: blobs, region: configuration.region, logger: logger)
-        let box = try SecretBox(masterKey: try SecretBox.masterKey(environment: configuration.masterKey, file: meta + "/master.key"))
+        let masterKey = try SecretBox.masterKey(environment: configuration.masterKey, file: meta + "/master.key")
+        let box = try SecretBox(masterKey: masterKey)
         let identityStore = try IdentityStoreSQLite(path: meta + "/identity.sqlite", box: box)
-        let directory = Directory(root: root.key, snapshot: try await identityStore.load())
+        let directory = Directory(root: root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: masterKey))
+        let audit = try AuditLog(destinations: configuration.auditLog)
         let responder = S3Responder(
             store: store,
             directory: directory,
             identityStore: identityStore,
-            configuration: S3Configuration(region: configuration.region, domains: configuration.domains),
+            configuration: S3Configuration(
+                region: configuration.region, domains: configuration.domains,
+                secureTransport: configuration.tlsCertificate != nil),
             metrics: ServerMetrics(),
+            audit: audit,
             logger: logger
         )
         let address = configuration.s3Address
@@ -72,12 +77,12 @@ public enum FloeServer {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await postgres.runClient() }
                 try await Self.migrate(postgres, logger: logger)
-                try await serve(configuration: configuration, root: root, directory: directory, store: store, s3App: s3App, catalogStore: postgres, logger: logger)
+                try await serve(configuration: configuration, directory: directory, audit: audit, store: store, s3App: s3App, catalogStore: postgres, logger: logger)
                 group.cancelAll()
             }
         } else {
             let sqlite = try SQLiteCatalogStore(path: meta + "/catalog.sqlite")
-            try await serve(configuration: configuration, root: root, directory: directory, store: store, s3App: s3App, catalogStore: sqlite, logger: logger)
+            try await serve(configuration: configuration, directory: directory, audit: audit, store: store, s3App: s3App, catalogStore: sqlite, logger: logger)
             await sqlite.close()
         }
         await identityStore.close()
@@ -102,7 +107,7 @@ public enum FloeServer {
     }
 
     static func serve(
-        configuration: ServerConfiguration, root: RootCredentials.Loaded, directory: Directory, store: ObjectStore, s3App: Application<S3Responder>,
+        configuration: ServerConfiguration, directory: Directory, audit: AuditLog, store: ObjectStore, s3App: Application<S3Responder>,
         catalogStore: any CatalogStore, logger: Logger
     ) async throws {
         let catalog = CatalogService(store: catalogStore, objects: store)
@@ -110,7 +115,11 @@ public enum FloeServer {
         let catalogAddress = configuration.catalogAddress
         let catalogApp = Application(
             responder: CatalogResponder(
-                service: catalog, tokens: TokenService(credentials: directory, lifetime: TimeInterval(configuration.catalogTokenLifetime)), directory: directory,
+                service: catalog, tokens: TokenService(directory: directory, lifetime: TimeInterval(configuration.catalogTokenLifetime)), directory: directory,
+                vendor: CredentialVendor(directory: directory, settings: .init(
+                    publicS3URL: configuration.publicS3URL, s3Port: configuration.s3Address.port, secure: configuration.tlsCertificate != nil,
+                    region: configuration.region, lifetime: configuration.vendedCredentialLifetime)),
+                audit: audit,
                 defaultWarehouse: Bootstrap.warehouse,
                 logger: logger),
             server: try TLSSetup.configuration(configuration).map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),

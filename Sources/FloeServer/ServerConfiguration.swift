@@ -24,6 +24,13 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: String = "info"
     /// Multipart uploads older than this many seconds are aborted (default 7 days).
     public var multipartExpirySeconds: Int64 = 7 * 24 * 3600
+    /// Where audit events go: file paths and/or `stdout`; empty audits nothing.
+    public var auditLog: [String] = []
+    /// The S3 URL handed to engines with vended credentials (`s3.endpoint`); nil derives it from the
+    /// host the catalog was reached at and the S3 port.
+    public var publicS3URL: String?
+    /// Lifetime of vended table credentials, in seconds (900–43200).
+    public var vendedCredentialLifetime: Int = 3600
 
     public init() {}
 
@@ -48,6 +55,14 @@ public struct ServerConfiguration: Sendable {
         if let v = environment["FLOE_ROOT_PASSWORD"], !v.isEmpty { rootPassword = v }
         if let v = environment["FLOE_MASTER_KEY"], !v.isEmpty { masterKey = v }
         if let v = environment["FLOE_LOG_LEVEL"], !v.isEmpty { logLevel = v }
+        if let v = environment["FLOE_AUDIT_LOG"], !v.isEmpty { auditLog = v.split(separator: ",").map { String($0) } }
+        if let v = environment["FLOE_PUBLIC_S3_URL"], !v.isEmpty { publicS3URL = v }
+        if let v = environment["FLOE_VENDED_CREDENTIALS_LIFETIME"], !v.isEmpty {
+            guard let seconds = Int(v), (900...43_200).contains(seconds) else {
+                throw ConfigurationError(description: "FLOE_VENDED_CREDENTIALS_LIFETIME must be 900 to 43200 seconds")
+            }
+            vendedCredentialLifetime = seconds
+        }
         if let v = environment["FLOE_MULTIPART_EXPIRY"], !v.isEmpty {
             guard let seconds = Int64(v), seconds > 0 else {
                 throw ConfigurationError(description: "FLOE_MULTIPART_EXPIRY must be a positive number of seconds")

@@ -15,14 +15,25 @@ public struct AccessKey: Sendable, Equatable {
 
 /// Who made a request, once its signature has been verified.
 public struct Principal: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case root, user, serviceAccount = "service-account", session, anonymous
+    }
+
+    /// The user whose policies apply (the parent for service accounts and sessions).
     public var name: String
     public var accessKeyID: String
+    /// True when the caller acts as root; restrictions may still narrow what it may do.
     public var isRoot: Bool
+    public var kind: Kind
+    /// Policies that must each allow a request as well (a service account's or session's policy).
+    public var restrictions: [PolicyDocument]
 
-    public init(name: String, accessKeyID: String, isRoot: Bool) {
+    public init(name: String, accessKeyID: String, isRoot: Bool, kind: Kind? = nil, restrictions: [PolicyDocument] = []) {
         self.name = name
         self.accessKeyID = accessKeyID
         self.isRoot = isRoot
+        self.kind = kind ?? (isRoot ? .root : .user)
+        self.restrictions = restrictions
     }
 
     /// The canonical user id S3 shows as `Owner/ID`: a stable hash of the name, never the key.

@@ -14,7 +14,23 @@ public struct UserRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// An access key of a user (the secret in plain text only in memory).
+/// A named set of users; the group's policies apply to every member while it is enabled.
+public struct GroupRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var enabled: Bool
+    public var members: [String]
+    public var policies: [String]
+
+    public init(name: String, enabled: Bool = true, members: [String] = [], policies: [String] = []) {
+        self.name = name
+        self.enabled = enabled
+        self.members = members
+        self.policies = policies
+    }
+}
+
+/// An access key of a user (the secret in plain text only in memory). A service account is a
+/// key of its own kind: it acts for its parent user, narrowed by its optional policy.
 public struct UserKey: Sendable, Equatable {
     public var accessKeyID: String
     public var secretKey: String
@@ -22,13 +38,21 @@ public struct UserKey: Sendable, Equatable {
     public var enabled: Bool
     /// Milliseconds since 1970; nil never expires.
     public var expires: Int64?
+    public var isServiceAccount: Bool
+    /// A service account's narrowing policy (JSON text); nil inherits the parent's policies whole.
+    public var policy: String?
 
-    public init(accessKeyID: String, secretKey: String, user: String, enabled: Bool = true, expires: Int64? = nil) {
+    public init(
+        accessKeyID: String, secretKey: String, user: String, enabled: Bool = true, expires: Int64? = nil,
+        isServiceAccount: Bool = false, policy: String? = nil
+    ) {
         self.accessKeyID = accessKeyID
         self.secretKey = secretKey
         self.user = user
         self.enabled = enabled
         self.expires = expires
+        self.isServiceAccount = isServiceAccount
+        self.policy = policy
     }
 }
 
@@ -38,6 +62,7 @@ public final class Directory: CredentialStore, Sendable {
     public struct Snapshot: Sendable {
         public var users: [String: UserRecord] = [:]
         public var keys: [String: UserKey] = [:]
+        public var groups: [String: GroupRecord] = [:]
         /// Named policy documents (built-in ones included), parsed.
         public var policies: [String: PolicyDocument] = [:]
         public var policyTexts: [String: String] = [:]
@@ -47,8 +72,9 @@ public final class Directory: CredentialStore, Sendable {
     public let root: AccessKey
     private let state: Mutex<Snapshot>
 
-    public init(root: AccessKey, snapshot: Snapshot = Snapshot()) {
+    public init(root: AccessKey, snapshot: Snapshot = Snapshot(), sessions: SessionIssuer? = nil) {
         self.root = root
+        self.sessions = sessions
         var initial = snapshot
         for (name, text) in BuiltinPolicies.documents where initial.policies[name] == nil {
             initial.policies[name] = try? PolicyDocument(json: text)
@@ -65,35 +91,90 @@ public final class Directory: CredentialStore, Sendable {
 
     static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    /// The key if it exists, is enabled, belongs to an enabled user and has not expired.
+    /// Issues and opens session tokens (STS); nil turns sessions off.
+    public let sessions: SessionIssuer?
+
+    /// The key if it exists, is enabled, belongs to an enabled user (or root) and has not expired.
     public func accessKey(_ accessKeyID: String) -> AccessKey? {
-        if accessKeyID == root.accessKeyID { return root }
+        resolveKey(accessKeyID).map { AccessKey(accessKeyID: $0.accessKeyID, secretKey: $0.secretKey, owner: $0.user) }
+    }
+
+    func resolveKey(_ accessKeyID: String) -> UserKey? {
+        if accessKeyID == root.accessKeyID { return UserKey(accessKeyID: root.accessKeyID, secretKey: root.secretKey, user: root.owner) }
         return state.withLock { s in
-            guard let key = s.keys[accessKeyID], key.enabled, let user = s.users[key.user], user.enabled else { return nil }
+            guard let key = s.keys[accessKeyID], key.enabled else { return nil }
+            guard key.user == root.owner || s.users[key.user]?.enabled == true else { return nil }
             if let expires = key.expires, expires <= Self.nowMillis() { return nil }
-            return AccessKey(accessKeyID: key.accessKeyID, secretKey: key.secretKey, owner: key.user)
+            return key
         }
     }
 
+    /// Whether `name` is root or an enabled user: sessions and service accounts die with their parent.
+    public func isActive(_ name: String) -> Bool {
+        name == root.owner || state.withLock { $0.users[name]?.enabled == true }
+    }
+
     public func principal(for accessKeyID: String) -> Principal? {
-        guard let key = accessKey(accessKeyID) else { return nil }
-        return Principal(name: key.owner, accessKeyID: key.accessKeyID, isRoot: accessKeyID == root.accessKeyID)
+        guard let key = resolveKey(accessKeyID) else { return nil }
+        let restriction = key.policy.flatMap { try? PolicyDocument(json: $0) }
+        return Principal(
+            name: key.user, accessKeyID: key.accessKeyID, isRoot: key.user == root.owner,
+            kind: key.isServiceAccount ? .serviceAccount : nil, restrictions: restriction.map { [$0] } ?? [])
     }
 
-    /// The policies attached to a user (unknown names are skipped).
+    /// A caller of temporary credentials: the secret to verify the signature with, and who it is.
+    public func session(token: String, accessKeyID: String) throws(SessionError) -> (secret: String, principal: Principal) {
+        guard let sessions else { throw .invalid }
+        let claims = try sessions.open(token)
+        guard claims.accessKeyID == accessKeyID, isActive(claims.parent) else { throw .invalid }
+        var restrictions: [PolicyDocument] = []
+        for text in claims.policies {
+            guard let document = try? PolicyDocument(json: text) else { throw .invalid }
+            restrictions.append(document)
+        }
+        let principal = Principal(
+            name: claims.parent, accessKeyID: accessKeyID, isRoot: claims.parent == root.owner, kind: .session, restrictions: restrictions)
+        return (claims.secretKey, principal)
+    }
+
+    /// A session for `principal`, narrowed by its own restrictions and by `policy` when given.
+    public func issueSession(for principal: Principal, policy: String?, seconds: Int) throws -> (claims: SessionClaims, token: String) {
+        guard let sessions else { throw SessionError.invalid }
+        var texts = principal.restrictions.map(\.json)
+        if let policy { texts.append(policy) }
+        return try sessions.issue(parent: principal.name, policies: texts, seconds: seconds)
+    }
+
+    /// The policies that apply to a user: its own and those of its enabled groups (unknown names are skipped).
     public func policies(of user: String) -> [PolicyDocument] {
-        state.withLock { s in (s.users[user]?.policies ?? []).compactMap { s.policies[$0] } }
+        state.withLock { s in
+            var names = s.users[user]?.policies ?? []
+            for group in s.groups.values.sorted(by: { $0.name < $1.name }) where group.enabled && group.members.contains(user) {
+                names += group.policies
+            }
+            return names.compactMap { s.policies[$0] }
+        }
     }
 
-    /// Root may do everything; anyone else what their policies (and, for S3, the bucket policy) allow.
+    /// Root may do everything; anyone else what their policies (and, for S3, the bucket policy)
+    /// allow. A service account's or session's restrictions must each allow the request too.
     public func authorize(_ principal: Principal, _ request: AccessRequest, resourcePolicy: PolicyDocument? = nil) -> PolicyDecision {
-        if principal.isRoot { return .allow }
+        var restricted = PolicyDecision.allow
+        for restriction in principal.restrictions {
+            switch PolicyEvaluator.evaluate([restriction], request) {
+            case .allow: continue
+            case .explicitDeny: return .explicitDeny
+            case .implicitDeny: restricted = .implicitDeny
+            }
+        }
+        if principal.isRoot { return restricted }
         let identity = PolicyEvaluator.evaluate(policies(of: principal.name), request)
         if identity == .explicitDeny { return .explicitDeny }
         var named = request
         named.principal = principal.name
         let resource = resourcePolicy.map { PolicyEvaluator.evaluate([$0], named) } ?? .implicitDeny
         if resource == .explicitDeny { return .explicitDeny }
+        guard restricted == .allow else { return .implicitDeny }
         return identity == .allow || resource == .allow ? .allow : .implicitDeny
     }
 }
@@ -105,4 +186,7 @@ public protocol IdentityPersistence: Sendable {
     func saveKey(_ key: UserKey) async throws
     func deleteKey(_ accessKeyID: String) async throws
     func savePolicy(name: String, document: String) async throws
+    func deletePolicy(_ name: String) async throws
+    func saveGroup(_ group: GroupRecord) async throws
+    func deleteGroup(_ name: String) async throws
 }

@@ -17,8 +17,21 @@ public final class IdentityStoreSQLite: IdentityPersistence {
             secret BLOB NOT NULL, enabled INTEGER NOT NULL, expires_ms INTEGER, created_ms INTEGER NOT NULL
         ) STRICT;
         CREATE TABLE policies (name TEXT PRIMARY KEY, document TEXT NOT NULL) STRICT;
+        """,
         """
+        CREATE TABLE groups (name TEXT PRIMARY KEY, enabled INTEGER NOT NULL, members TEXT NOT NULL, policies TEXT NOT NULL) STRICT;
+        ALTER TABLE access_keys ADD COLUMN service_account INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE access_keys ADD COLUMN policy TEXT;
+        """,
     ]
+
+    static func jsonList(_ text: String?) throws -> [String] {
+        try JSONDecoder().decode([String].self, from: Data((text ?? "[]").utf8))
+    }
+
+    static func jsonText(_ list: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
+    }
 
     public init(path: String, box: SecretBox) throws {
         database = try SQLiteDatabase(path: path, migrations: Self.migrations)
@@ -34,13 +47,18 @@ public final class IdentityStoreSQLite: IdentityPersistence {
             var snapshot = Directory.Snapshot()
             for row in try db.query("SELECT name, enabled, policies FROM users") {
                 let name = row[0].string!
-                let policies = try JSONDecoder().decode([String].self, from: Data((row[2].string ?? "[]").utf8))
-                snapshot.users[name] = UserRecord(name: name, enabled: row[1].int == 1, policies: policies)
+                snapshot.users[name] = UserRecord(name: name, enabled: row[1].int == 1, policies: try Self.jsonList(row[2].string))
             }
-            for row in try db.query("SELECT access_key, user, secret, enabled, expires_ms FROM access_keys") {
+            for row in try db.query("SELECT name, enabled, members, policies FROM groups") {
+                let name = row[0].string!
+                snapshot.groups[name] = GroupRecord(
+                    name: name, enabled: row[1].int == 1, members: try Self.jsonList(row[2].string), policies: try Self.jsonList(row[3].string))
+            }
+            for row in try db.query("SELECT access_key, user, secret, enabled, expires_ms, service_account, policy FROM access_keys") {
                 let id = row[0].string!
                 snapshot.keys[id] = UserKey(
-                    accessKeyID: id, secretKey: try box.open(row[2].bytes ?? []), user: row[1].string!, enabled: row[3].int == 1, expires: row[4].int)
+                    accessKeyID: id, secretKey: try box.open(row[2].bytes ?? []), user: row[1].string!, enabled: row[3].int == 1, expires: row[4].int,
+                    isServiceAccount: row[5].int == 1, policy: row[6].string)
             }
             for row in try db.query("SELECT name, document FROM policies") {
                 let text = row[1].string ?? ""
@@ -52,7 +70,7 @@ public final class IdentityStoreSQLite: IdentityPersistence {
     }
 
     public func saveUser(_ user: UserRecord) async throws {
-        let policies = String(decoding: try JSONEncoder().encode(user.policies), as: UTF8.self)
+        let policies = try Self.jsonText(user.policies)
         try await database.write { db in
             _ = try db.query(
                 "INSERT INTO users (name, enabled, policies) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET enabled = excluded.enabled, policies = excluded.policies",
@@ -64,6 +82,11 @@ public final class IdentityStoreSQLite: IdentityPersistence {
         try await database.write { db in
             _ = try db.query("DELETE FROM access_keys WHERE user = ?", [.text(name)])
             _ = try db.query("DELETE FROM users WHERE name = ?", [.text(name)])
+            for row in try db.query("SELECT name, members FROM groups") {
+                let members = try Self.jsonList(row[1].string)
+                guard members.contains(name) else { continue }
+                _ = try db.query("UPDATE groups SET members = ? WHERE name = ?", [.text(try Self.jsonText(members.filter { $0 != name })), .text(row[0].string!)])
+            }
         }
     }
 
@@ -72,8 +95,12 @@ public final class IdentityStoreSQLite: IdentityPersistence {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try await database.write { db in
             _ = try db.query(
-                "INSERT INTO access_keys (access_key, user, secret, enabled, expires_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(access_key) DO UPDATE SET enabled = excluded.enabled, expires_ms = excluded.expires_ms",
-                [.text(key.accessKeyID), .text(key.user), .blob(sealed), .integer(key.enabled ? 1 : 0), key.expires.map { .integer($0) } ?? .null, .integer(now)])
+                """
+                INSERT INTO access_keys (access_key, user, secret, enabled, expires_ms, created_ms, service_account, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(access_key) DO UPDATE SET enabled = excluded.enabled, expires_ms = excluded.expires_ms, policy = excluded.policy
+                """,
+                [.text(key.accessKeyID), .text(key.user), .blob(sealed), .integer(key.enabled ? 1 : 0), key.expires.map { .integer($0) } ?? .null, .integer(now),
+                 .integer(key.isServiceAccount ? 1 : 0), key.policy.map { .text($0) } ?? .null])
         }
     }
 
@@ -87,5 +114,25 @@ public final class IdentityStoreSQLite: IdentityPersistence {
                 "INSERT INTO policies (name, document) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET document = excluded.document",
                 [.text(name), .text(document)])
         }
+    }
+
+    public func deletePolicy(_ name: String) async throws {
+        try await database.write { db in _ = try db.query("DELETE FROM policies WHERE name = ?", [.text(name)]) }
+    }
+
+    public func saveGroup(_ group: GroupRecord) async throws {
+        let members = try Self.jsonText(group.members), policies = try Self.jsonText(group.policies)
+        try await database.write { db in
+            _ = try db.query(
+                """
+                INSERT INTO groups (name, enabled, members, policies) VALUES (?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET enabled = excluded.enabled, members = excluded.members, policies = excluded.policies
+                """,
+                [.text(group.name), .integer(group.enabled ? 1 : 0), .text(members), .text(policies)])
+        }
+    }
+
+    public func deleteGroup(_ name: String) async throws {
+        try await database.write { db in _ = try db.query("DELETE FROM groups WHERE name = ?", [.text(name)]) }
     }
 }

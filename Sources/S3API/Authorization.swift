@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Identity
 import ObjectStore
 import S3Model
@@ -46,16 +47,44 @@ extension Operation {
 }
 
 extension S3Responder {
-    static let anonymous = Principal(name: "anonymous", accessKeyID: "", isRoot: false)
+    static let anonymous = Principal(name: "anonymous", accessKeyID: "", isRoot: false, kind: .anonymous)
 
-    static func conditionContext(_ target: RequestTarget, remoteAddress: String?, principal: Principal?) -> [String: [String]] {
-        var context: [String: [String]] = ["aws:SecureTransport": ["false"], "aws:CurrentTime": [ISO8601DateFormatter().string(from: Date())]]
-        context["aws:PrincipalType"] = [principal == nil ? "Anonymous" : "User"]
-        if let principal { context["aws:username"] = [principal.name] }
+    /// The condition keys a request supplies (aws:* and the S3-specific ones AWS documents).
+    func conditionContext(_ target: RequestTarget, headers: HTTPFields, remoteAddress: String?, principal: Principal?) -> [String: [String]] {
+        var context: [String: [String]] = [
+            "aws:SecureTransport": [configuration.secureTransport ? "true" : "false"],
+            "aws:CurrentTime": [ISO8601DateFormatter().string(from: Date())],
+            "aws:EpochTime": [String(Self.nowSeconds())],
+        ]
+        switch principal?.kind {
+        case nil, .anonymous?: context["aws:PrincipalType"] = ["Anonymous"]
+        case .root?: context["aws:PrincipalType"] = ["Account"]
+        case .session?: context["aws:PrincipalType"] = ["AssumedRole"]
+        case .user?, .serviceAccount?: context["aws:PrincipalType"] = ["User"]
+        }
+        if let principal, principal.kind != .anonymous {
+            context["aws:username"] = [principal.name]
+            context["aws:userid"] = [principal.name]
+        }
         if let remoteAddress { context["aws:SourceIp"] = [remoteAddress] }
         for name in ["prefix", "delimiter", "max-keys"] { if let value = target.value(name) { context["s3:\(name)"] = [value] } }
         if let versionID = target.value("versionId") { context["s3:VersionId"] = [versionID] }
+        if let source = headers[.amzCopySource] { context["s3:x-amz-copy-source"] = [source] }
+        if let acl = headers[HTTPField.Name("x-amz-acl")!] { context["s3:x-amz-acl"] = [acl] }
+        if let tagging = headers[.amzTagging], let tags = try? TagSet.parse(query: tagging) {
+            for tag in tags { context["s3:RequestObjectTag/\(tag.name)", default: []].append(tag.value) }
+            context["s3:RequestObjectTagKeys"] = tags.map(\.name)
+        }
         return context
+    }
+
+    /// Adds `s3:ExistingObjectTag/<key>` for object requests, read only when a policy asks for it.
+    func addExistingTags(_ context: inout [String: [String]], _ target: RequestTarget, policies: [PolicyDocument]) async {
+        guard let bucketName = target.bucket, let key = target.key, policies.contains(where: { $0.json.contains("s3:ExistingObjectTag") }),
+            let bucket = try? await store.bucket(bucketName),
+            let version = try? await store.version(bucket: bucket, key: key, versionID: target.value("versionId")), !version.isDeleteMarker
+        else { return }
+        for tag in version.attributes.tags { context["s3:ExistingObjectTag/\(tag.name)", default: []].append(tag.value) }
     }
 
     func bucketPolicy(_ target: RequestTarget) async throws -> PolicyDocument? {
@@ -63,23 +92,38 @@ extension S3Responder {
         return try? PolicyDocument(json: text)
     }
 
-    /// A signed request by someone other than root: what their policies, combined with the
-    /// bucket's policy, allow (an explicit Deny in either wins).
-    func authorize(_ principal: Principal, _ target: RequestTarget, operation: Operation, remoteAddress: String?) async throws {
-        if principal.isRoot { return }
+    /// A signed request by someone other than unrestricted root: what their policies, combined
+    /// with the bucket's policy, allow (an explicit Deny in either wins). Denials are audited.
+    func authorize(_ principal: Principal, _ call: S3Call, remoteAddress: String?) async throws {
+        if principal.isRoot && principal.restrictions.isEmpty { return }
+        let target = call.target
+        let bucketPolicy = try await bucketPolicy(target)
+        var context = conditionContext(target, headers: call.headers, remoteAddress: remoteAddress, principal: principal)
+        await addExistingTags(&context, target, policies: directory.policies(of: principal.name) + principal.restrictions + [bucketPolicy].compactMap { $0 })
         let request = AccessRequest(
-            action: operation.iamAction(target), resource: Operation.resourceARN(target),
-            context: Self.conditionContext(target, remoteAddress: remoteAddress, principal: principal), principal: principal.name)
-        guard directory.authorize(principal, request, resourcePolicy: try await bucketPolicy(target)) == .allow else {
+            action: call.operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: principal.name)
+        guard directory.authorize(principal, request, resourcePolicy: bucketPolicy) == .allow else {
+            auditDenied(call, principal: principal, request: request, remoteAddress: remoteAddress)
             throw S3Error.accessDenied()
         }
     }
 
     /// Anonymous requests are allowed only where the bucket's policy allows them for Principal "*".
-    func authorizeAnonymous(_ target: RequestTarget, operation: Operation, remoteAddress: String?) async throws {
-        guard operation != .admin, let policy = try await bucketPolicy(target) else { throw S3Error.accessDenied() }
-        let context = Self.conditionContext(target, remoteAddress: remoteAddress, principal: nil)
-        let request = AccessRequest(action: operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: nil)
-        guard PolicyEvaluator.evaluate([policy], request) == .allow else { throw S3Error.accessDenied() }
+    func authorizeAnonymous(_ call: S3Call, remoteAddress: String?) async throws {
+        let target = call.target
+        let policy = call.operation == .admin ? nil : try await bucketPolicy(target)
+        var context = conditionContext(target, headers: call.headers, remoteAddress: remoteAddress, principal: nil)
+        if let policy { await addExistingTags(&context, target, policies: [policy]) }
+        let request = AccessRequest(action: call.operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: nil)
+        guard let policy, PolicyEvaluator.evaluate([policy], request) == .allow else {
+            auditDenied(call, principal: Self.anonymous, request: request, remoteAddress: remoteAddress)
+            throw S3Error.accessDenied()
+        }
+    }
+
+    func auditDenied(_ call: S3Call, principal: Principal, request: AccessRequest, remoteAddress: String?) {
+        audit.record(AuditEvent(
+            requestID: call.requestID, api: call.operation == .admin ? "admin" : "s3", principal: principal.name, accessKey: principal.accessKeyID,
+            sourceIP: remoteAddress, action: request.action, resource: request.resource, outcome: "denied", status: 403))
     }
 }

@@ -29,16 +29,7 @@ struct RequestTarget {
             rawQuery = nil
         }
         guard rawPath.hasPrefix("/") else { throw invalidURI() }
-        var query: [(name: String, value: String)] = []
-        if let rawQuery, !rawQuery.isEmpty {
-            for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard let name = URIEncoding.decode(parts[0]),
-                    let value = URIEncoding.decode(parts.count > 1 ? parts[1] : "")
-                else { throw invalidURI() }
-                query.append((name, value))
-            }
-        }
+        guard let query = URIEncoding.decodeQuery(rawQuery ?? "") else { throw invalidURI() }
         guard let path = URIEncoding.decode(rawPath) else { throw invalidURI() }
         var target = RequestTarget(bucket: nil, key: nil, rawPath: String(rawPath), query: query)
 

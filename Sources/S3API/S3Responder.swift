@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import Authentication
 import Identity
 import Logging
 import NIOCore
@@ -17,11 +18,14 @@ public struct S3Configuration: Sendable {
     public var domains: [String]
     /// Largest request header section accepted (names and values), as S3's 8 KB limit.
     public var maxHeaderBytes: Int
+    /// Whether the listener is TLS (the `aws:SecureTransport` condition key).
+    public var secureTransport: Bool
 
-    public init(region: String = "us-east-1", domains: [String] = [], maxHeaderBytes: Int = 8 * 1024) {
+    public init(region: String = "us-east-1", domains: [String] = [], maxHeaderBytes: Int = 8 * 1024, secureTransport: Bool = false) {
         self.region = region
         self.domains = domains
         self.maxHeaderBytes = maxHeaderBytes
+        self.secureTransport = secureTransport
     }
 }
 
@@ -63,15 +67,20 @@ public struct S3Responder: HTTPResponder {
     let store: ObjectStore
     let directory: Directory
     let identityStore: any IdentityPersistence
-    let verifier = SigV4Verifier(services: ["s3"])
+    let authenticator: RequestAuthenticator
+    let stsAuthenticator: RequestAuthenticator
     let configuration: S3Configuration
     let metrics: ServerMetrics
+    let audit: AuditLog
     let logger: Logger
 
     public init(
         store: ObjectStore, directory: Directory, identityStore: any IdentityPersistence, configuration: S3Configuration,
-        metrics: ServerMetrics, logger: Logger
+        metrics: ServerMetrics, audit: AuditLog = .disabled, logger: Logger
     ) {
+        self.audit = audit
+        self.authenticator = RequestAuthenticator(services: ["s3"], directory: directory)
+        self.stsAuthenticator = RequestAuthenticator(services: ["sts"], directory: directory)
         self.store = store
         self.directory = directory
         self.identityStore = identityStore
@@ -94,6 +103,9 @@ public struct S3Responder: HTTPResponder {
             if let special = try await serviceEndpoint(request) {
                 operationName = special.0
                 response = special.1
+            } else if Self.isSTS(request) {
+                operationName = "AssumeRole"
+                response = await sts(request, requestID: requestID, remoteAddress: context.remoteAddress)
             } else {
                 let parsed = try RequestTarget.parse(
                     requestTarget: request.head.path ?? "/", host: request.head.authority, domains: configuration.domains)
@@ -180,7 +192,8 @@ public struct S3Responder: HTTPResponder {
         return Int64(ts.tv_sec)
     }
 
-    func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String, remoteAddress: String?) async throws -> S3Call {
+    /// What signature verification needs of a request (headers are looked up lazily).
+    func signedRequest(_ request: Request, target: RequestTarget) -> IncomingRequest {
         let headers = request.headers
         let authority = request.head.authority
         // SigV2's canonical resource names the bucket even for virtual-host requests, and a
@@ -194,7 +207,7 @@ public struct S3Responder: HTTPResponder {
                 v2Path = "/" + bucket + target.rawPath
             }
         }
-        let incoming = IncomingRequest(
+        return IncomingRequest(
             method: request.method.rawValue,
             rawPath: target.rawPath,
             query: target.query,
@@ -205,20 +218,41 @@ public struct S3Responder: HTTPResponder {
             guard let field = HTTPField.Name(name) else { return [] }
             return headers[values: field]
         }
-        let result = try verifier.authenticate(incoming, now: Self.nowSeconds()) { key in
-            directory.accessKey(key)?.secretKey
+    }
+
+    func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String, remoteAddress: String?) async throws -> S3Call {
+        let headers = request.headers
+        let incoming = signedRequest(request, target: target)
+        let outcome: RequestAuthenticator.Outcome
+        do {
+            outcome = try authenticator.identify(incoming, token: Self.securityToken(headers, target), now: Self.nowSeconds())
+        } catch {
+            throw Self.s3Error(error)
         }
-        switch result {
+        switch outcome {
         case .anonymous:
             // Anonymous access needs a bucket policy that allows it.
-            try await authorizeAnonymous(target, operation: operation, remoteAddress: remoteAddress)
-            return S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: Self.anonymous, verified: nil)
-        case .verified(let verified):
-            guard let principal = directory.principal(for: verified.accessKey) else { throw S3Error.invalidAccessKeyId() }
-            if operation != .admin {
-                try await authorize(principal, target, operation: operation, remoteAddress: remoteAddress)
-            }
-            return S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified)
+            let call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: Self.anonymous, verified: nil)
+            try await authorizeAnonymous(call, remoteAddress: remoteAddress)
+            return call
+        case .caller(let principal, let verified):
+            let call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified)
+            if operation != .admin { try await authorize(principal, call, remoteAddress: remoteAddress) }
+            return call
+        }
+    }
+
+    /// Temporary credentials' token, from the header or (presigned) the query.
+    static func securityToken(_ headers: HTTPFields, _ target: RequestTarget) -> String? {
+        headers[.amzSecurityToken] ?? target.value("X-Amz-Security-Token") ?? target.value("x-amz-security-token")
+    }
+
+    static func s3Error(_ failure: RequestAuthenticator.Failure) -> any Error {
+        switch failure {
+        case .signature(let error): return error
+        case .session(.expired): return S3Error.expiredToken()
+        case .session(.invalid): return S3Error.invalidToken()
+        case .unknownKey: return S3Error.invalidAccessKeyId()
         }
     }
 

@@ -81,6 +81,14 @@ extension S3Error {
     public static func invalidAccessKeyId(_ message: String = "The AWS Access Key Id you provided does not exist in our records.") -> S3Error {
         S3Error(code: "InvalidAccessKeyId", status: 403, message: message)
     }
+    // AWS's reference lists these two with 400; MinIO answers 403, and clients act on the code
+    // alone. Floe answers 403 like the other authentication failures.
+    public static func expiredToken() -> S3Error {
+        S3Error(code: "ExpiredToken", status: 403, message: "The provided token has expired.")
+    }
+    public static func invalidToken() -> S3Error {
+        S3Error(code: "InvalidToken", status: 403, message: "The provided token is malformed or otherwise invalid.")
+    }
     public static func invalidArgument(_ message: String, name: String? = nil, value: String? = nil) -> S3Error {
         var error = S3Error(code: "InvalidArgument", status: 400, message: message)
         if let name { error = error.with(detail: "ArgumentName", name) }

@@ -13,6 +13,9 @@ public struct IncomingRequest {
     public var headerNames: [String]
     /// `/bucket/key` as sent, also for virtual-host requests (SigV2's canonical resource).
     public var v2ResourcePath: String
+    /// The body's SHA-256 (hex) when the server has already read it: services other than S3
+    /// (STS, the catalog) sign the body hash without sending `x-amz-content-sha256`.
+    public var bodySHA256: String?
 
     public init(
         method: String, rawPath: String, query: [(name: String, value: String)], headerNames: [String] = [],
@@ -180,7 +183,7 @@ public struct SigV4Verifier: Sendable {
         guard abs(now - signedAt) <= Self.maxClockSkewSeconds else {
             throw SigV4Error(.requestTimeTooSkewed, "The difference between the request time and the current time is too large.")
         }
-        guard let payloadHash = request.header("x-amz-content-sha256") else {
+        guard let payloadHash = request.header("x-amz-content-sha256") ?? request.bodySHA256 else {
             throw SigV4Error(.missingSecurityHeader, "Missing required header for this request: x-amz-content-sha256")
         }
         let payload = try Self.payloadMode(payloadHash)

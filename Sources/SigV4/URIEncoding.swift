@@ -60,3 +60,32 @@ public enum URIEncoding {
         return String(validating: out, as: UTF8.self)
     }
 }
+
+extension URIEncoding {
+    /// A raw query string as name/value pairs in the order sent, each percent-decoded once;
+    /// nil when an escape is malformed.
+    public static func decodeQuery(_ rawQuery: some StringProtocol) -> [(name: String, value: String)]? {
+        var query: [(name: String, value: String)] = []
+        for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else { return nil }
+            query.append((name, value))
+        }
+        return query
+    }
+}
+
+/// `application/x-www-form-urlencoded` bodies (STS actions, OAuth token requests).
+public enum FormEncoding {
+    /// Name/value pairs, `+` read as a space and percent-escapes decoded; the first of a repeated name wins.
+    public static func decode(_ text: String) -> [String: String] {
+        var form: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { part in
+                URIEncoding.decode(part, plusAsSpace: true) ?? String(part)
+            }
+            if form[parts[0]] == nil { form[parts[0]] = parts.count == 2 ? parts[1] : "" }
+        }
+        return form
+    }
+}

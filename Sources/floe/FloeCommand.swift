@@ -55,6 +55,12 @@ extension Floe {
         @Option(name: .customLong("multipart-expiry"), help: "Abort multipart uploads older than this many seconds (env FLOE_MULTIPART_EXPIRY, default 604800).")
         var multipartExpiry: Int64?
 
+        @Option(name: .customLong("audit-log"), help: "Audit log destinations: file paths and/or stdout, comma-separated (env FLOE_AUDIT_LOG; default off).")
+        var auditLog: String?
+
+        @Option(name: .customLong("public-s3-url"), help: "S3 URL given to engines with vended credentials (env FLOE_PUBLIC_S3_URL; default: the catalog request's host with the S3 port).")
+        var publicS3URL: String?
+
         func run() async throws {
             var configuration = ServerConfiguration()
             try configuration.apply(environment: ProcessInfo.processInfo.environment)
@@ -69,6 +75,8 @@ extension Floe {
             if let domain { configuration.domains = domain.split(separator: ",").map { String($0) } }
             if let logLevel { configuration.logLevel = logLevel }
             if let multipartExpiry { configuration.multipartExpirySeconds = multipartExpiry }
+            if let auditLog { configuration.auditLog = auditLog.split(separator: ",").map { String($0) } }
+            if let publicS3URL { configuration.publicS3URL = publicS3URL }
             try await FloeServer.run(configuration: configuration)
         }
     }

@@ -32,6 +32,8 @@ public struct PolicyDocument: Sendable, Equatable {
 
     public var version: String
     public var statements: [Statement]
+    /// The JSON text the document was parsed from (kept to hand it on, e.g. into a session token).
+    public var json: String = ""
 
     public struct MalformedPolicy: Error, Sendable, Equatable, CustomStringConvertible {
         public let reason: String
@@ -50,6 +52,7 @@ public struct PolicyDocument: Sendable, Equatable {
             throw MalformedPolicy(reason: "Policies must be valid JSON objects")
         }
         try self.init(object: object)
+        json = text
     }
 
     init(object: [String: Any]) throws(MalformedPolicy) {

@@ -6,87 +6,154 @@ import NIOCore
 import ObjectStore
 import S3Model
 
-/// `/floe/admin/v1/…` on the S3 port, SigV4-signed: users, access keys, policies, server info.
-/// Root may call everything; others need a policy allowing `admin:<Action>`.
+/// `/floe/admin/v1/…` on the S3 port, SigV4-signed: users, access keys, service accounts, groups,
+/// policies, server info. Root may call everything; others need a policy allowing
+/// `admin:<Action>`. Every change is made durable, then applied to the in-memory directory, then audited.
 extension S3Responder {
     func admin(_ call: S3Call) async throws -> Response {
         let parts = call.target.key!.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard parts.count >= 3, parts[0] == "admin", parts[1] == "v1" else { throw S3Error.methodNotAllowed("Unknown admin endpoint") }
         let path = Array(parts.dropFirst(2))
-        let method = call.request.method
-        switch (method, path.count, path[0]) {
-        case (.get, 1, "info"):
-            try requireAdmin(call, "ServerInfo")
+        let route = AdminRoute(method: call.request.method, path: path)
+        guard let action = route.action else { throw S3Error.methodNotAllowed("Unknown admin endpoint") }
+        try requireAdmin(call, action)
+        let response = try await adminCall(call, route)
+        if route.method != .get {
+            audit.record(AuditEvent(
+                requestID: call.requestID, api: "admin", principal: call.principal.name, accessKey: call.principal.accessKeyID, sourceIP: nil,
+                action: "admin:\(action)", resource: path.joined(separator: "/"), outcome: "allowed", status: Int(response.status.code)))
+        }
+        return response
+    }
+
+    func adminCall(_ call: S3Call, _ route: AdminRoute) async throws -> Response {
+        let path = route.path
+        switch route.action ?? "" {
+        case "ServerInfo":
             let usage = try await store.index.usage()
-            return Self.jsonResponse(["buckets": usage.buckets, "objects": usage.objects, "bytes": usage.bytes, "region": configuration.region,
-                                      "users": directory.snapshot.users.count])
-        case (.get, 1, "users"):
-            try requireAdmin(call, "ListUsers")
             let snapshot = directory.snapshot
-            let users = snapshot.users.values.sorted { $0.name < $1.name }.map { user -> [String: Any] in
-                let keys = snapshot.keys.values.filter { $0.user == user.name }.map(\.accessKeyID).sorted()
-                return ["name": user.name, "enabled": user.enabled, "policies": user.policies, "accessKeys": keys]
-            }
-            return Self.jsonResponse(["users": users])
-        case (.put, 2, "users"):
-            try requireAdmin(call, "CreateUser")
+            return Self.jsonResponse([
+                "buckets": usage.buckets, "objects": usage.objects, "bytes": usage.bytes, "region": configuration.region,
+                "users": snapshot.users.count, "groups": snapshot.groups.count, "policies": snapshot.policyTexts.count,
+            ])
+        case "ListUsers":
+            let snapshot = directory.snapshot
+            return Self.jsonResponse(["users": snapshot.users.values.sorted { $0.name < $1.name }.map { Self.userJSON($0, snapshot) }])
+        case "GetUser":
+            let snapshot = directory.snapshot
+            guard let user = snapshot.users[path[1]] else { throw AdminError.noSuchUser }
+            return Self.jsonResponse(Self.userJSON(user, snapshot))
+        case "CreateUser":
             let body = try await Self.readJSONObject(call)
-            let policies = body["policies"] as? [String] ?? []
-            let known = directory.snapshot.policies
-            if let unknown = policies.first(where: { known[$0] == nil }) { throw S3Error.invalidArgument("Unknown policy \(unknown)") }
             let name = path[1]
-            guard !name.isEmpty, name.count <= 64, name != directory.root.accessKeyID else { throw S3Error.invalidArgument("Invalid user name") }
-            let user = UserRecord(name: name, enabled: body["enabled"] as? Bool ?? true, policies: policies)
+            guard Self.validName(name), name != directory.root.accessKeyID else { throw S3Error.invalidArgument("Invalid user name") }
+            var user = directory.snapshot.users[name] ?? UserRecord(name: name)
+            if let enabled = body["enabled"] as? Bool { user.enabled = enabled }
+            if let policies = body["policies"] as? [String] { user.policies = try knownPolicies(policies) }
             try await identityStore.saveUser(user)
             directory.replace { $0.users[name] = user }
-            return Self.jsonResponse(["name": name, "enabled": user.enabled, "policies": policies])
-        case (.delete, 2, "users"):
-            try requireAdmin(call, "DeleteUser")
-            guard directory.snapshot.users[path[1]] != nil else { throw S3Error(code: "NoSuchUser", status: 404, message: "The user does not exist") }
+            return Self.jsonResponse(Self.userJSON(user, directory.snapshot))
+        case "DeleteUser":
+            guard directory.snapshot.users[path[1]] != nil else { throw AdminError.noSuchUser }
             try await identityStore.deleteUser(path[1])
             directory.replace { s in
                 s.users[path[1]] = nil
                 s.keys = s.keys.filter { $0.value.user != path[1] }
+                for name in s.groups.keys { s.groups[name]?.members.removeAll { $0 == path[1] } }
             }
             return Response(status: .noContent)
-        case (.post, 3, "users") where path[2] == "keys":
-            try requireAdmin(call, "CreateAccessKey")
-            guard directory.snapshot.users[path[1]] != nil else { throw S3Error(code: "NoSuchUser", status: 404, message: "The user does not exist") }
-            let body = (try? await Self.readJSONObject(call)) ?? [:]
-            var expires: Int64?
-            if let seconds = body["expiresInSeconds"] as? Int {
-                guard seconds > 0 else { throw S3Error.invalidArgument("expiresInSeconds must be positive") }
-                expires = Int64(Date().timeIntervalSince1970 * 1000) + Int64(seconds) * 1000
-            }
+        case "AttachPolicy" where path[0] == "users", "DetachPolicy" where path[0] == "users":
+            guard var user = directory.snapshot.users[path[1]] else { throw AdminError.noSuchUser }
+            user.policies = try Self.edit(user.policies, path[3], add: route.method == .put, known: knownPolicies)
+            try await identityStore.saveUser(user)
+            directory.replace { $0.users[user.name] = user }
+            return Response(status: .noContent)
+        case "CreateAccessKey", "CreateServiceAccount":
+            guard directory.snapshot.users[path[1]] != nil else { throw AdminError.noSuchUser }
+            let body = try await Self.readJSONObject(call)
+            let expires = try Self.expiry(body["expiresInSeconds"])
+            var policy: String?
+            if route.action == "CreateServiceAccount" { policy = try Self.inlinePolicy(body["policy"]) }
             let (id, secret) = CredentialGenerator.make()
-            let key = UserKey(accessKeyID: id, secretKey: secret, user: path[1], enabled: true, expires: expires)
+            let key = UserKey(
+                accessKeyID: id, secretKey: secret, user: path[1], enabled: true, expires: expires,
+                isServiceAccount: route.action == "CreateServiceAccount", policy: policy)
             try await identityStore.saveKey(key)
             directory.replace { $0.keys[id] = key }
             return Self.jsonResponse(["accessKey": id, "secretKey": secret, "user": path[1]])
-        case (.delete, 2, "keys"):
-            try requireAdmin(call, "DeleteAccessKey")
+        case "ListServiceAccounts":
+            let accounts = directory.snapshot.keys.values.filter(\.isServiceAccount).sorted { $0.accessKeyID < $1.accessKeyID }
+            return Self.jsonResponse(["serviceAccounts": accounts.map(Self.keyJSON)])
+        case "UpdateAccessKey":
+            guard var key = directory.snapshot.keys[path[1]] else { throw S3Error.invalidAccessKeyId("The access key does not exist") }
+            let body = try await Self.readJSONObject(call)
+            if let enabled = body["enabled"] as? Bool { key.enabled = enabled }
+            if body["policy"] != nil, key.isServiceAccount { key.policy = try Self.inlinePolicy(body["policy"]) }
+            try await identityStore.saveKey(key)
+            directory.replace { $0.keys[key.accessKeyID] = key }
+            return Self.jsonResponse(Self.keyJSON(key))
+        case "DeleteAccessKey":
             guard directory.snapshot.keys[path[1]] != nil else { throw S3Error.invalidAccessKeyId("The access key does not exist") }
             try await identityStore.deleteKey(path[1])
             directory.replace { $0.keys[path[1]] = nil }
             return Response(status: .noContent)
-        case (.get, 1, "policies"):
-            try requireAdmin(call, "ListPolicies")
+        case "ListGroups":
+            return Self.jsonResponse(["groups": directory.snapshot.groups.values.sorted { $0.name < $1.name }.map(Self.groupJSON)])
+        case "GetGroup":
+            guard let group = directory.snapshot.groups[path[1]] else { throw AdminError.noSuchGroup }
+            return Self.jsonResponse(Self.groupJSON(group))
+        case "CreateGroup":
+            let body = try await Self.readJSONObject(call)
+            guard Self.validName(path[1]) else { throw S3Error.invalidArgument("Invalid group name") }
+            var group = directory.snapshot.groups[path[1]] ?? GroupRecord(name: path[1])
+            if let enabled = body["enabled"] as? Bool { group.enabled = enabled }
+            if let policies = body["policies"] as? [String] { group.policies = try knownPolicies(policies) }
+            if let members = body["members"] as? [String] { group.members = try knownUsers(members) }
+            try await saveGroup(group)
+            return Self.jsonResponse(Self.groupJSON(group))
+        case "DeleteGroup":
+            guard directory.snapshot.groups[path[1]] != nil else { throw AdminError.noSuchGroup }
+            try await identityStore.deleteGroup(path[1])
+            directory.replace { $0.groups[path[1]] = nil }
+            return Response(status: .noContent)
+        case "AddGroupMember", "RemoveGroupMember":
+            guard var group = directory.snapshot.groups[path[1]] else { throw AdminError.noSuchGroup }
+            group.members = try Self.edit(group.members, path[3], add: route.method == .put, known: knownUsers)
+            try await saveGroup(group)
+            return Response(status: .noContent)
+        case "AttachPolicy", "DetachPolicy":
+            guard var group = directory.snapshot.groups[path[1]] else { throw AdminError.noSuchGroup }
+            group.policies = try Self.edit(group.policies, path[3], add: route.method == .put, known: knownPolicies)
+            try await saveGroup(group)
+            return Response(status: .noContent)
+        case "ListPolicies":
             return Self.jsonResponse(["policies": directory.snapshot.policyTexts.keys.sorted()])
-        case (.put, 2, "policies"):
-            try requireAdmin(call, "CreatePolicy")
+        case "GetPolicy":
+            guard let text = directory.snapshot.policyTexts[path[1]] else { throw AdminError.noSuchPolicy }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        case "CreatePolicy":
             guard BuiltinPolicies.documents[path[1]] == nil else { throw S3Error.invalidArgument("Built-in policies cannot be replaced") }
+            guard Self.validName(path[1]) else { throw S3Error.invalidArgument("Invalid policy name") }
             var request = call.request
             let text = String(buffer: (try? await request.collectBody(upTo: 64 * 1024)) ?? ByteBuffer())
-            let document: PolicyDocument
-            do {
-                document = try PolicyDocument(json: text)
-            } catch {
-                throw S3Error(code: "MalformedPolicy", status: 400, message: error.reason)
-            }
+            let document = try Self.parsePolicy(text)
             try await identityStore.savePolicy(name: path[1], document: text)
             directory.replace { s in
                 s.policies[path[1]] = document
                 s.policyTexts[path[1]] = text
+            }
+            return Response(status: .noContent)
+        case "DeletePolicy":
+            guard BuiltinPolicies.documents[path[1]] == nil else { throw S3Error.invalidArgument("Built-in policies cannot be deleted") }
+            let snapshot = directory.snapshot
+            guard snapshot.policyTexts[path[1]] != nil else { throw AdminError.noSuchPolicy }
+            let holders = snapshot.users.values.filter { $0.policies.contains(path[1]) }.map(\.name)
+                + snapshot.groups.values.filter { $0.policies.contains(path[1]) }.map { "group \($0.name)" }
+            guard holders.isEmpty else { throw AdminError.policyInUse(holders.sorted()) }
+            try await identityStore.deletePolicy(path[1])
+            directory.replace { s in
+                s.policies[path[1]] = nil
+                s.policyTexts[path[1]] = nil
             }
             return Response(status: .noContent)
         default:
@@ -94,9 +161,88 @@ extension S3Responder {
         }
     }
 
+    func saveGroup(_ group: GroupRecord) async throws {
+        try await identityStore.saveGroup(group)
+        directory.replace { $0.groups[group.name] = group }
+    }
+
     func requireAdmin(_ call: S3Call, _ action: String) throws {
         let request = AccessRequest(action: "admin:\(action)", resource: "arn:aws:s3:::*", principal: call.principal.name)
-        guard directory.authorize(call.principal, request) == .allow else { throw S3Error.accessDenied() }
+        guard directory.authorize(call.principal, request) == .allow else {
+            auditDenied(call, principal: call.principal, request: request, remoteAddress: nil)
+            throw S3Error.accessDenied()
+        }
+    }
+
+    func knownPolicies(_ names: [String]) throws -> [String] {
+        let known = directory.snapshot.policies
+        if let unknown = names.first(where: { known[$0] == nil }) { throw S3Error.invalidArgument("Unknown policy \(unknown)") }
+        return names
+    }
+
+    func knownUsers(_ names: [String]) throws -> [String] {
+        let known = directory.snapshot.users
+        if let unknown = names.first(where: { known[$0] == nil }) { throw S3Error.invalidArgument("Unknown user \(unknown)") }
+        return names
+    }
+
+    /// Adds (once) or removes `item`, validating additions.
+    static func edit(_ list: [String], _ item: String, add: Bool, known: ([String]) throws -> [String]) throws -> [String] {
+        if !add { return list.filter { $0 != item } }
+        _ = try known([item])
+        return list.contains(item) ? list : list + [item]
+    }
+
+    static func validName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isLetter || $0.isNumber || "+=,.@_-".contains($0) }
+    }
+
+    static func parsePolicy(_ text: String) throws -> PolicyDocument {
+        do {
+            return try PolicyDocument(json: text)
+        } catch {
+            throw S3Error(code: "MalformedPolicy", status: 400, message: error.reason)
+        }
+    }
+
+    /// A policy given in a JSON body, as an object or as JSON text; nil when absent.
+    static func inlinePolicy(_ value: Any?) throws -> String? {
+        guard let value, !(value is NSNull) else { return nil }
+        let text: String
+        if let string = value as? String {
+            text = string
+        } else {
+            guard JSONSerialization.isValidJSONObject(value), let data = try? JSONSerialization.data(withJSONObject: value) else {
+                throw S3Error(code: "MalformedPolicy", status: 400, message: "The policy must be a JSON object")
+            }
+            text = String(decoding: data, as: UTF8.self)
+        }
+        _ = try parsePolicy(text)
+        return text
+    }
+
+    static func expiry(_ value: Any?) throws -> Int64? {
+        guard let value else { return nil }
+        guard let seconds = value as? Int, seconds > 0 else { throw S3Error.invalidArgument("expiresInSeconds must be a positive integer") }
+        return Int64(Date().timeIntervalSince1970 * 1000) + Int64(seconds) * 1000
+    }
+
+    static func userJSON(_ user: UserRecord, _ snapshot: Directory.Snapshot) -> [String: Any] {
+        let keys = snapshot.keys.values.filter { $0.user == user.name && !$0.isServiceAccount }.map(\.accessKeyID).sorted()
+        let accounts = snapshot.keys.values.filter { $0.user == user.name && $0.isServiceAccount }.map(\.accessKeyID).sorted()
+        let groups = snapshot.groups.values.filter { $0.members.contains(user.name) }.map(\.name).sorted()
+        return ["name": user.name, "enabled": user.enabled, "policies": user.policies, "accessKeys": keys, "serviceAccounts": accounts, "groups": groups]
+    }
+
+    static func keyJSON(_ key: UserKey) -> [String: Any] {
+        var json: [String: Any] = ["accessKey": key.accessKeyID, "user": key.user, "enabled": key.enabled, "serviceAccount": key.isServiceAccount]
+        if let expires = key.expires { json["expiresAtMs"] = expires }
+        if let policy = key.policy { json["policy"] = policy }
+        return json
+    }
+
+    static func groupJSON(_ group: GroupRecord) -> [String: Any] {
+        ["name": group.name, "enabled": group.enabled, "members": group.members, "policies": group.policies]
     }
 
     static func readJSONObject(_ call: S3Call) async throws -> [String: Any] {
@@ -112,5 +258,49 @@ extension S3Responder {
     static func jsonResponse(_ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// An admin request's method and path (after `/floe/admin/v1/`), named by the `admin:` action it performs.
+struct AdminRoute {
+    let method: HTTPRequest.Method
+    let path: [String]
+
+    var action: String? {
+        switch (method, path.count, path.first ?? "") {
+        case (.get, 1, "info"): return "ServerInfo"
+        case (.get, 1, "users"): return "ListUsers"
+        case (.get, 2, "users"): return "GetUser"
+        case (.put, 2, "users"): return "CreateUser"
+        case (.delete, 2, "users"): return "DeleteUser"
+        case (.post, 3, "users") where path[2] == "keys": return "CreateAccessKey"
+        case (.post, 3, "users") where path[2] == "service-accounts": return "CreateServiceAccount"
+        case (.put, 4, "users") where path[2] == "policies", (.put, 4, "groups") where path[2] == "policies": return "AttachPolicy"
+        case (.delete, 4, "users") where path[2] == "policies", (.delete, 4, "groups") where path[2] == "policies": return "DetachPolicy"
+        case (.get, 1, "service-accounts"): return "ListServiceAccounts"
+        case (.put, 2, "keys"): return "UpdateAccessKey"
+        case (.delete, 2, "keys"): return "DeleteAccessKey"
+        case (.get, 1, "groups"): return "ListGroups"
+        case (.get, 2, "groups"): return "GetGroup"
+        case (.put, 2, "groups"): return "CreateGroup"
+        case (.delete, 2, "groups"): return "DeleteGroup"
+        case (.put, 4, "groups") where path[2] == "members": return "AddGroupMember"
+        case (.delete, 4, "groups") where path[2] == "members": return "RemoveGroupMember"
+        case (.get, 1, "policies"): return "ListPolicies"
+        case (.get, 2, "policies"): return "GetPolicy"
+        case (.put, 2, "policies"): return "CreatePolicy"
+        case (.delete, 2, "policies"): return "DeletePolicy"
+        default: return nil
+        }
+    }
+}
+
+/// Admin failures, rendered as S3 errors with their own codes.
+enum AdminError {
+    static let noSuchUser = S3Error(code: "NoSuchUser", status: 404, message: "The user does not exist")
+    static let noSuchGroup = S3Error(code: "NoSuchGroup", status: 404, message: "The group does not exist")
+    static let noSuchPolicy = S3Error(code: "NoSuchPolicy", status: 404, message: "The policy does not exist")
+    static func policyInUse(_ holders: [String]) -> S3Error {
+        S3Error(code: "PolicyInUse", status: 409, message: "The policy is attached to \(holders.joined(separator: ", ")); detach it first")
     }
 }
