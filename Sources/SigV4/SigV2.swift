@@ -17,21 +17,28 @@ enum SigV2 {
 
     /// Whether `claimed` signs the request. The canonical resource for a bucket is `/bucket/`;
     /// some clients sign the path exactly as sent instead, so both are tried.
-    static func matches(_ request: IncomingRequest, secret: String, dateOrExpires: String, claimed: String) -> Bool {
+    static func matches(_ request: IncomingRequest, secret: String, dateOrExpires: String, claimed: String, presigned: Bool = false) -> Bool {
         var resources = [request.v2ResourcePath]
         if request.rawPath != request.v2ResourcePath { resources.append(request.rawPath) }
         var matched = false
         for resource in resources {
-            let toSign = stringToSign(request, resource: resource, dateOrExpires: dateOrExpires)
+            let toSign = stringToSign(request, resource: resource, dateOrExpires: dateOrExpires, presigned: presigned)
             if constantTimeEquals(signature(secret: secret, stringToSign: toSign), claimed) { matched = true }
         }
         return matched
     }
 
-    static func stringToSign(_ request: IncomingRequest, resource: String, dateOrExpires: String) -> String {
+    /// - Parameter presigned: `x-amz-*` query parameters (a session's `x-amz-security-token`) are
+    ///   signed as if they were headers, which is where the signer had them.
+    static func stringToSign(_ request: IncomingRequest, resource: String, dateOrExpires: String, presigned: Bool = false) -> String {
         var amzHeaders: [String: [String]] = [:]
         for name in request.headerNames where name.hasPrefix("x-amz-") {
             amzHeaders[name, default: []] += request.headerValues(name).map { SigV4Signer.canonicalHeaderValue($0) }
+        }
+        if presigned {
+            for item in request.query where item.name.lowercased().hasPrefix("x-amz-") {
+                amzHeaders[item.name.lowercased(), default: []].append(SigV4Signer.canonicalHeaderValue(item.value))
+            }
         }
         var out = request.method + "\n"
         out += (request.header("content-md5") ?? "") + "\n"
@@ -101,7 +108,7 @@ extension SigV4Verifier {
             throw SigV4Error(.invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
         }
         if now > expires { throw SigV4Error(.requestExpired, "Request has expired") }
-        guard SigV2.matches(request, secret: secret, dateOrExpires: expiresText, claimed: claimed) else {
+        guard SigV2.matches(request, secret: secret, dateOrExpires: expiresText, claimed: claimed, presigned: true) else {
             throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
         }
         return VerifiedRequest(accessKey: accessKey, scope: nil, payload: .unsigned, isPresigned: true,
