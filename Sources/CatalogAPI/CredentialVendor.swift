@@ -89,7 +89,7 @@ public struct CredentialVendor: Sendable {
         }
         let issued: (claims: SessionClaims, token: String)
         do {
-            issued = try directory.issueSession(
+            issued = try directory.issueDelegatedSession(
                 for: caller, policy: Self.sessionPolicy(bucket: bucket, prefix: prefix, write: write), seconds: settings.lifetime)
         } catch {
             throw IcebergError.internalError("Sessions are not available")

@@ -17,6 +17,8 @@ public struct AccessKey: Sendable, Equatable {
 public struct Principal: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case root, user, serviceAccount = "service-account", session, anonymous
+        /// Vended table credentials: only the session policy decides.
+        case delegated
     }
 
     /// The user whose policies apply (the parent for service accounts and sessions).

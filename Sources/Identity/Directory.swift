@@ -132,8 +132,11 @@ public final class Directory: CredentialStore, Sendable {
             guard let document = try? PolicyDocument(json: text) else { throw .invalid }
             restrictions.append(document)
         }
+        let delegated = claims.delegated == true
+        guard !delegated || !restrictions.isEmpty else { throw .invalid }
         let principal = Principal(
-            name: claims.parent, accessKeyID: accessKeyID, isRoot: claims.parent == root.owner, kind: .session, restrictions: restrictions)
+            name: claims.parent, accessKeyID: accessKeyID, isRoot: claims.parent == root.owner && !delegated,
+            kind: delegated ? .delegated : .session, restrictions: restrictions)
         return (claims.secretKey, principal)
     }
 
@@ -143,6 +146,12 @@ public final class Directory: CredentialStore, Sendable {
         var texts = principal.restrictions.map(\.json)
         if let policy { texts.append(policy) }
         return try sessions.issue(parent: principal.name, policies: texts, seconds: seconds)
+    }
+
+    /// Credentials the catalog vends for a table: `policy` alone decides what they may do.
+    public func issueDelegatedSession(for principal: Principal, policy: String, seconds: Int) throws -> (claims: SessionClaims, token: String) {
+        guard let sessions else { throw SessionError.invalid }
+        return try sessions.issue(parent: principal.name, policies: [policy], seconds: seconds, delegated: true)
     }
 
     /// The policies that apply to a user: its own and those of its enabled groups (unknown names are skipped).
@@ -167,7 +176,7 @@ public final class Directory: CredentialStore, Sendable {
             case .implicitDeny: restricted = .implicitDeny
             }
         }
-        if principal.isRoot { return restricted }
+        if principal.isRoot || principal.kind == .delegated { return restricted }
         let identity = PolicyEvaluator.evaluate(policies(of: principal.name), request)
         if identity == .explicitDeny { return .explicitDeny }
         var named = request

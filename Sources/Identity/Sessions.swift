@@ -12,9 +12,12 @@ public struct SessionClaims: Sendable, Equatable, Codable {
     /// Milliseconds since 1970.
     public var expires: Int64
     public var issued: Int64
+    /// Vended by the catalog: the policies alone decide (the catalog already authorized the table
+    /// access), the parent's own S3 policies do not apply.
+    public var delegated: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case accessKeyID = "ak", secretKey = "sk", parent = "p", policies = "pol", expires = "exp", issued = "iat"
+        case accessKeyID = "ak", secretKey = "sk", parent = "p", policies = "pol", expires = "exp", issued = "iat", delegated = "d"
     }
 }
 
@@ -38,12 +41,14 @@ public struct SessionIssuer: Sendable {
     }
 
     /// New credentials for `parent`, narrowed by `policies`, valid for `seconds`.
-    public func issue(parent: String, policies: [String], seconds: Int, now: Date = Date()) throws -> (claims: SessionClaims, token: String) {
+    public func issue(
+        parent: String, policies: [String], seconds: Int, delegated: Bool = false, now: Date = Date()
+    ) throws -> (claims: SessionClaims, token: String) {
         let (id, secret) = CredentialGenerator.make()
         let issued = Int64(now.timeIntervalSince1970 * 1000)
         let claims = SessionClaims(
             accessKeyID: "ASIA" + id.dropFirst(4), secretKey: secret, parent: parent, policies: policies,
-            expires: issued + Int64(seconds) * 1000, issued: issued)
+            expires: issued + Int64(seconds) * 1000, issued: issued, delegated: delegated ? true : nil)
         let sealed = try AES.GCM.seal(try JSONEncoder().encode(claims), using: key)
         guard let combined = sealed.combined else { throw SessionError.invalid }
         return (claims, Self.prefix + "." + Data(combined).base64EncodedString())

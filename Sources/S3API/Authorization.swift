@@ -59,7 +59,7 @@ extension S3Responder {
         switch principal?.kind {
         case nil, .anonymous?: context["aws:PrincipalType"] = ["Anonymous"]
         case .root?: context["aws:PrincipalType"] = ["Account"]
-        case .session?: context["aws:PrincipalType"] = ["AssumedRole"]
+        case .session?, .delegated?: context["aws:PrincipalType"] = ["AssumedRole"]
         case .user?, .serviceAccount?: context["aws:PrincipalType"] = ["User"]
         }
         if let principal, principal.kind != .anonymous {

@@ -18,14 +18,19 @@ def server(catalog_server):
     return catalog_server
 
 
-def duckdb_attached(server):
-    con = duckdb.connect()
+def load_extensions(con):
+    """The pinned extensions from PyPI wheels; nothing is downloaded at run time."""
     con.execute("SET autoinstall_known_extensions=false")
     con.execute("SET autoload_known_extensions=false")
     site = os.path.dirname(os.path.dirname(duckdb.__file__))
     for extension in ["httpfs", "avro", "iceberg"]:
         path = glob.glob(f"{site}/duckdb_extension_{extension}/extensions/v*/{extension}.duckdb_extension")[0]
         con.execute(f"LOAD '{path}'")
+
+
+def duckdb_attached(server):
+    con = duckdb.connect()
+    load_extensions(con)
     con.execute(f"CREATE SECRET floe_s3 (TYPE S3, KEY_ID '{ROOT_USER}', SECRET '{ROOT_PASSWORD}', ENDPOINT '127.0.0.1:{server.port}', "
                 "URL_STYLE 'path', USE_SSL false, REGION 'us-east-1')")
     con.execute(f"CREATE SECRET floe_catalog (TYPE ICEBERG, CLIENT_ID '{ROOT_USER}', CLIENT_SECRET '{ROOT_PASSWORD}', "
