@@ -47,11 +47,11 @@ extension CatalogResponder {
     }
 
     /// Throws 403 ForbiddenException (audited) unless the caller's policies allow the request.
-    func authorize(_ caller: Principal, method: HTTPRequest.Method, warehouse: String, rest: [String]) throws {
+    func authorize(_ caller: Principal, method: HTTPRequest.Method, warehouse: String, rest: [String], origin: RequestOrigin) throws {
         let access = AccessRequest(action: Self.action(method, rest), resource: Self.resource(warehouse: warehouse, rest), principal: caller.name)
         guard directory.authorize(caller, access) == .allow else {
             audit.record(AuditEvent(
-                requestID: "", api: "catalog", principal: caller.name, accessKey: caller.accessKeyID, sourceIP: nil, action: access.action,
+                requestID: origin.requestID, api: "catalog", principal: caller.name, accessKey: caller.accessKeyID, sourceIP: origin.remoteAddress, action: access.action,
                 resource: access.resource, outcome: "denied", status: 403))
             throw IcebergError.forbidden("\(caller.name) is not allowed to \(access.action) on \(access.resource)")
         }
@@ -63,17 +63,17 @@ extension CatalogResponder {
         return directory.authorize(caller, AccessRequest(action: "iceberg:UpdateTable", resource: resource, principal: caller.name)) == .allow
     }
 
-    /// Every catalog mutation that got past authentication, with its outcome.
-    func auditMutation(_ request: Request, caller: Principal?, status: Int, remoteAddress: String?) {
-        guard audit.isEnabled, let caller, request.method == .post || request.method == .delete || request.method == .put else { return }
+    /// Every catalog mutation that got past authentication, with its outcome (denials are recorded by `authorize`).
+    func auditMutation(_ request: Request, caller: Principal?, status: Int, origin: RequestOrigin) {
+        guard audit.isEnabled, let caller, status != 403, request.method == .post || request.method == .delete || request.method == .put else { return }
         let path = Self.segments(request.uri.path)
         guard path.count >= 3, path[0] == "v1" else { return }
         let rest = Array(path.dropFirst(2))
         let action = Self.action(request.method, rest)
         if action == "iceberg:UpdateTable" && rest.last == "metrics" { return }
         audit.record(AuditEvent(
-            requestID: "", api: "catalog", principal: caller.name, accessKey: caller.accessKeyID, sourceIP: remoteAddress, action: action,
-            resource: Self.resource(warehouse: path[1], rest), outcome: status < 400 ? "allowed" : (status == 403 ? "denied" : "failed"), status: status))
+            requestID: origin.requestID, api: "catalog", principal: caller.name, accessKey: caller.accessKeyID, sourceIP: origin.remoteAddress, action: action,
+            resource: Self.resource(warehouse: path[1], rest), outcome: status < 400 ? "allowed" : "failed", status: status))
     }
 
     /// Vended credentials for a table, when the client asked for them (`X-Iceberg-Access-Delegation`).

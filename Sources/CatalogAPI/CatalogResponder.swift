@@ -10,6 +10,17 @@ import IcebergModel
 import Logging
 import NIOCore
 
+/// Where a catalog request came from, for the audit log (the id is also the `X-Request-Id` response header).
+struct RequestOrigin {
+    let requestID: String
+    let remoteAddress: String?
+
+    static func makeID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() as UInt64, radix: 16, uppercase: true)
+    }
+}
+
 public struct CatalogRequestContext: InitializableFromSource {
     public let logger: Logger
     public let remoteAddress: String?
@@ -70,7 +81,8 @@ public struct CatalogResponder: HTTPResponder {
         let started = ContinuousClock.now
         var request = request
         var caller: Principal?
-        let response: Response
+        let origin = RequestOrigin(requestID: RequestOrigin.makeID(), remoteAddress: context.remoteAddress)
+        var response: Response
         do {
             let path = Self.segments(request.uri.path)
             if path.first == "v1" && path != ["v1", "oauth", "tokens"] { caller = try await identify(&request) }
@@ -82,14 +94,14 @@ public struct CatalogResponder: HTTPResponder {
                 } else {
                     var first: Response
                     do {
-                        first = try await route(&request, caller: caller)
+                        first = try await route(&request, caller: caller, origin: origin)
                     } catch let error as IcebergError {
                         first = Self.errorResponse(error, head: false)
                     }
                     response = await idempotency.store(scoped, first)
                 }
             } else {
-                response = try await route(&request, caller: caller)
+                response = try await route(&request, caller: caller, origin: origin)
             }
         } catch let error as IcebergError {
             response = Self.errorResponse(error, head: request.method == .head)
@@ -97,7 +109,8 @@ public struct CatalogResponder: HTTPResponder {
             logger.error("catalog request failed", metadata: ["error": "\(error)"])
             response = Self.errorResponse(.internalError("Internal server error"), head: request.method == .head)
         }
-        auditMutation(request, caller: caller, status: response.status.code, remoteAddress: context.remoteAddress)
+        auditMutation(request, caller: caller, status: response.status.code, origin: origin)
+        response.headers[HTTPField.Name("X-Request-Id")!] = origin.requestID
         let elapsed = ContinuousClock.now - started
         logger.info("catalog request", metadata: [
             "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
@@ -193,7 +206,7 @@ public struct CatalogResponder: HTTPResponder {
         return principal
     }
 
-    func route(_ request: inout Request, caller: Principal?) async throws -> Response {
+    func route(_ request: inout Request, caller: Principal?, origin: RequestOrigin) async throws -> Response {
         let path = Self.segments(request.uri.path)
         let method = request.method
         if path.first == "floe" {
@@ -209,7 +222,7 @@ public struct CatalogResponder: HTTPResponder {
         guard path.count >= 3 else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
         let warehouse = try await service.warehouse(path[1])
         let rest = Array(path.dropFirst(2))
-        try authorize(caller, method: method, warehouse: warehouse, rest: rest)
+        try authorize(caller, method: method, warehouse: warehouse, rest: rest, origin: origin)
         switch (method, rest.count, rest.first) {
         case (.get, 1, "namespaces"): return try await listNamespaces(warehouse, request)
         case (.post, 1, "namespaces"): return try await createNamespace(warehouse, &request)

@@ -94,36 +94,37 @@ extension S3Responder {
 
     /// A signed request by someone other than unrestricted root: what their policies, combined
     /// with the bucket's policy, allow (an explicit Deny in either wins). Denials are audited.
-    func authorize(_ principal: Principal, _ call: S3Call, remoteAddress: String?) async throws {
+    func authorize(_ call: S3Call) async throws {
+        let principal = call.principal
         if principal.isRoot && principal.restrictions.isEmpty { return }
         let target = call.target
         let bucketPolicy = try await bucketPolicy(target)
-        var context = conditionContext(target, headers: call.headers, remoteAddress: remoteAddress, principal: principal)
+        var context = conditionContext(target, headers: call.headers, remoteAddress: call.remoteAddress, principal: principal)
         await addExistingTags(&context, target, policies: directory.policies(of: principal.name) + principal.restrictions + [bucketPolicy].compactMap { $0 })
         let request = AccessRequest(
             action: call.operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: principal.name)
         guard directory.authorize(principal, request, resourcePolicy: bucketPolicy) == .allow else {
-            auditDenied(call, principal: principal, request: request, remoteAddress: remoteAddress)
+            auditDenied(call, request: request)
             throw S3Error.accessDenied()
         }
     }
 
     /// Anonymous requests are allowed only where the bucket's policy allows them for Principal "*".
-    func authorizeAnonymous(_ call: S3Call, remoteAddress: String?) async throws {
+    func authorizeAnonymous(_ call: S3Call) async throws {
         let target = call.target
         let policy = call.operation == .admin ? nil : try await bucketPolicy(target)
-        var context = conditionContext(target, headers: call.headers, remoteAddress: remoteAddress, principal: nil)
+        var context = conditionContext(target, headers: call.headers, remoteAddress: call.remoteAddress, principal: nil)
         if let policy { await addExistingTags(&context, target, policies: [policy]) }
         let request = AccessRequest(action: call.operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: nil)
         guard let policy, PolicyEvaluator.evaluate([policy], request) == .allow else {
-            auditDenied(call, principal: Self.anonymous, request: request, remoteAddress: remoteAddress)
+            auditDenied(call, request: request)
             throw S3Error.accessDenied()
         }
     }
 
-    func auditDenied(_ call: S3Call, principal: Principal, request: AccessRequest, remoteAddress: String?) {
+    func auditDenied(_ call: S3Call, request: AccessRequest) {
         audit.record(AuditEvent(
-            requestID: call.requestID, api: call.operation == .admin ? "admin" : "s3", principal: principal.name, accessKey: principal.accessKeyID,
-            sourceIP: remoteAddress, action: request.action, resource: request.resource, outcome: "denied", status: 403))
+            requestID: call.requestID, api: call.operation == .admin ? "admin" : "s3", principal: call.principal.name,
+            accessKey: call.principal.accessKeyID, sourceIP: call.remoteAddress, action: request.action, resource: request.resource, outcome: "denied", status: 403))
     }
 }

@@ -48,6 +48,7 @@ struct S3Call {
     let requestID: String
     let principal: Principal
     let verified: VerifiedRequest?
+    let remoteAddress: String?
 
     var headers: HTTPFields { request.headers }
     func header(_ name: HTTPField.Name) -> String? { request.headers[name] }
@@ -232,12 +233,12 @@ public struct S3Responder: HTTPResponder {
         switch outcome {
         case .anonymous:
             // Anonymous access needs a bucket policy that allows it.
-            let call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: Self.anonymous, verified: nil)
-            try await authorizeAnonymous(call, remoteAddress: remoteAddress)
+            let call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: Self.anonymous, verified: nil, remoteAddress: remoteAddress)
+            try await authorizeAnonymous(call)
             return call
         case .caller(let principal, let verified):
-            let call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified)
-            if operation != .admin { try await authorize(principal, call, remoteAddress: remoteAddress) }
+            let call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified, remoteAddress: remoteAddress)
+            if operation != .admin { try await authorize(call) }
             return call
         }
     }

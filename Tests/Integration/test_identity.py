@@ -10,7 +10,9 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from floe_harness import ROOT_PASSWORD, error_code, new_server
+import tempfile
+
+from floe_harness import ROOT_PASSWORD, ROOT_USER, FloeServer, error_code, new_server
 
 
 def admin(server, method, path, body=None):
@@ -151,3 +153,111 @@ def test_catalog_operations_follow_policies(identity_server):
     assert admin(server, "PUT", "users/nobody", {"policies": ["gold-reader"]}).status_code == 200
     assert call(nobody, "GET", "/namespaces/gold/tables").status_code == 403  # ListTables is on the namespace itself
     assert call(nobody, "GET", "/namespaces/bronze/tables/by_writer").status_code == 403
+
+
+def test_groups_and_service_accounts(identity_server):
+    server = identity_server
+    s3 = server.boto3()
+    bucket = "grp-" + uuid.uuid4().hex[:10]
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="landing/a.csv", Body=b"a")
+    reader = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/landing/*"}]}
+    assert admin(server, "PUT", "policies/landing-reader", reader).status_code == 204
+    assert json.loads(admin(server, "GET", "policies/landing-reader").content) == reader
+    assert admin(server, "PUT", "users/gina", {}).status_code == 200
+    gina = client_for(server, admin(server, "POST", "users/gina/keys").json())
+    with pytest.raises(ClientError):
+        gina.get_object(Bucket=bucket, Key="landing/a.csv")
+
+    # Policies reach members through their groups, and only while the group is enabled.
+    assert admin(server, "PUT", "groups/analysts", {"policies": ["landing-reader"]}).status_code == 200
+    assert admin(server, "PUT", "groups/analysts/members/gina").status_code == 204
+    assert gina.get_object(Bucket=bucket, Key="landing/a.csv")["Body"].read() == b"a"
+    assert admin(server, "GET", "users/gina").json()["groups"] == ["analysts"]
+    assert admin(server, "PUT", "groups/analysts", {"enabled": False}).status_code == 200
+    with pytest.raises(ClientError):
+        gina.get_object(Bucket=bucket, Key="landing/a.csv")
+    assert admin(server, "PUT", "groups/analysts", {"enabled": True}).status_code == 200
+    assert admin(server, "PUT", "groups/analysts/members/nobody-here").status_code == 400
+    unknown = admin(server, "GET", "groups/no-such-group")
+    assert (unknown.status_code, error_code(unknown)) == (404, "NoSuchGroup")
+
+    # A policy in use cannot be deleted; built-ins never.
+    in_use = admin(server, "DELETE", "policies/landing-reader")
+    assert (in_use.status_code, error_code(in_use)) == (409, "PolicyInUse")
+    assert admin(server, "DELETE", "policies/readonly").status_code == 400
+
+    # Service accounts act for their parent, narrowed by their own policy.
+    assert admin(server, "PUT", "users/sam", {"policies": ["readwrite"]}).status_code == 200
+    narrow = admin(server, "POST", "users/sam/service-accounts", {"policy": reader}).json()
+    broad = admin(server, "POST", "users/sam/service-accounts").json()
+    narrow_s3, broad_s3 = client_for(server, narrow), client_for(server, broad)
+    assert narrow_s3.get_object(Bucket=bucket, Key="landing/a.csv")["Body"].read() == b"a"
+    with pytest.raises(ClientError) as e:
+        narrow_s3.put_object(Bucket=bucket, Key="landing/b.csv", Body=b"b")
+    assert code_of(e) == "AccessDenied"
+    broad_s3.put_object(Bucket=bucket, Key="landing/b.csv", Body=b"b")
+    accounts = {a["accessKey"]: a for a in admin(server, "GET", "service-accounts").json()["serviceAccounts"]}
+    assert accounts[narrow["accessKey"]]["user"] == "sam" and "policy" in accounts[narrow["accessKey"]]
+    assert narrow["secretKey"] not in admin(server, "GET", "service-accounts").text
+    assert admin(server, "GET", "users/sam").json()["serviceAccounts"] == sorted([narrow["accessKey"], broad["accessKey"]])
+
+    # Everything survives a restart; the secrets are nowhere on disk in plain text.
+    server.stop()
+    server.start()
+    assert gina.get_object(Bucket=bucket, Key="landing/a.csv")["Body"].read() == b"a"
+    assert narrow_s3.get_object(Bucket=bucket, Key="landing/a.csv")["Body"].read() == b"a"
+    for secret in [narrow["secretKey"], broad["secretKey"]]:
+        assert subprocess.run(["grep", "-r", "-l", secret, server.data_dir], capture_output=True).stdout == b""
+
+    # Disabling a key, or its parent, stops it.
+    assert admin(server, "PUT", f"keys/{broad['accessKey']}", {"enabled": False}).status_code == 200
+    with pytest.raises(ClientError) as e:
+        broad_s3.list_buckets()
+    assert code_of(e) == "InvalidAccessKeyId"
+    assert admin(server, "PUT", "users/sam", {"enabled": False}).status_code == 200
+    with pytest.raises(ClientError) as e:
+        narrow_s3.get_object(Bucket=bucket, Key="landing/a.csv")
+    assert code_of(e) == "InvalidAccessKeyId"
+
+    # Groups are cleaned up with their members.
+    assert admin(server, "DELETE", "users/gina").status_code == 204
+    assert admin(server, "GET", "groups/analysts").json()["members"] == []
+    assert admin(server, "DELETE", "groups/analysts").status_code == 204
+    assert admin(server, "DELETE", "policies/landing-reader").status_code == 204
+
+
+def test_audit_log_records_changes_denials_and_catalog_mutations():
+    data_dir = tempfile.mkdtemp(prefix="floe-audit-")
+    audit_path = os.path.join(data_dir, "audit.jsonl")
+    server = FloeServer(data_dir=data_dir, env={"FLOE_AUDIT_LOG": audit_path}).start()
+    try:
+        assert admin(server, "PUT", "users/ann", {"policies": ["readonly"]}).status_code == 200
+        ann = admin(server, "POST", "users/ann/keys").json()
+        with pytest.raises(ClientError):
+            client_for(server, ann).create_bucket(Bucket="ann-" + uuid.uuid4().hex[:8])
+        token = requests.post(f"{server.catalog_endpoint}/v1/oauth/tokens", data={
+            "grant_type": "client_credentials", "client_id": ann["accessKey"], "client_secret": ann["secretKey"]}).json()["access_token"]
+        assert requests.post(f"{server.catalog_endpoint}/v1/lakehouse/namespaces", headers={"Authorization": f"Bearer {token}"},
+                             json={"namespace": ["ann_ns"]}).status_code == 403
+        root_token = requests.post(f"{server.catalog_endpoint}/v1/oauth/tokens", data={
+            "grant_type": "client_credentials", "client_id": ROOT_USER, "client_secret": ROOT_PASSWORD}).json()["access_token"]
+        assert requests.post(f"{server.catalog_endpoint}/v1/lakehouse/namespaces", headers={"Authorization": f"Bearer {root_token}"},
+                             json={"namespace": ["root_ns"]}).status_code == 200
+        with open(audit_path) as f:
+            events = [json.loads(line) for line in f]
+        def find(**fields):
+            return [e for e in events if all(e.get(k) == v for k, v in fields.items())]
+        [created] = find(api="admin", action="admin:CreateUser", resource="users/ann", principal=ROOT_USER, outcome="allowed")
+        assert created["source_ip"] == "127.0.0.1" and created["request_id"]
+        assert find(api="admin", action="admin:CreateAccessKey", outcome="allowed")
+        [denied] = find(api="s3", action="s3:CreateBucket", outcome="denied")
+        assert denied["principal"] == "ann" and denied["access_key"] == ann["accessKey"] and denied["source_ip"] == "127.0.0.1"
+        assert denied["request_id"] and denied["time"].endswith("Z")
+        [refused] = find(api="catalog", action="iceberg:CreateNamespace", principal="ann", outcome="denied")
+        assert refused["request_id"] and refused["source_ip"] == "127.0.0.1"
+        assert find(api="catalog", action="iceberg:CreateNamespace", principal=ROOT_USER, outcome="allowed", status=200)
+        text = open(audit_path).read()
+        assert ann["secretKey"] not in text and ROOT_PASSWORD not in text
+    finally:
+        server.cleanup()

@@ -20,7 +20,7 @@ extension S3Responder {
         let response = try await adminCall(call, route)
         if route.method != .get {
             audit.record(AuditEvent(
-                requestID: call.requestID, api: "admin", principal: call.principal.name, accessKey: call.principal.accessKeyID, sourceIP: nil,
+                requestID: call.requestID, api: "admin", principal: call.principal.name, accessKey: call.principal.accessKeyID, sourceIP: call.remoteAddress,
                 action: "admin:\(action)", resource: path.joined(separator: "/"), outcome: "allowed", status: Int(response.status.code)))
         }
         return response
@@ -169,7 +169,7 @@ extension S3Responder {
     func requireAdmin(_ call: S3Call, _ action: String) throws {
         let request = AccessRequest(action: "admin:\(action)", resource: "arn:aws:s3:::*", principal: call.principal.name)
         guard directory.authorize(call.principal, request) == .allow else {
-            auditDenied(call, principal: call.principal, request: request, remoteAddress: nil)
+            auditDenied(call, request: request)
             throw S3Error.accessDenied()
         }
     }
