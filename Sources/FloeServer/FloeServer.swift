@@ -51,14 +51,14 @@ public enum FloeServer {
             logger: logger
         )
         let address = configuration.s3Address
-        let tls = try TLSSetup.configuration(configuration)
-        let s3Server = HTTPServerBuilder.http1(configuration: .init(
+        let tls = try TLSContextSource(configuration)
+        let s3Channel = HTTP1Channel.Configuration(
             additionalChannelHandlers: S3Responder.channelHandlers(),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
-        ))
+        )
         let s3App = Application(
             responder: responder,
-            server: try tls.map { try .tls(s3Server, tlsConfiguration: $0) } ?? s3Server,
+            server: tls?.http1(s3Channel) ?? .http1(configuration: s3Channel),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port.map(String.init) ?? "?"
@@ -77,12 +77,12 @@ public enum FloeServer {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await postgres.runClient() }
                 try await Self.migrate(postgres, logger: logger)
-                try await serve(configuration: configuration, directory: directory, audit: audit, store: store, s3App: s3App, catalogStore: postgres, logger: logger)
+                try await serve(configuration: configuration, directory: directory, audit: audit, tls: tls, store: store, s3App: s3App, catalogStore: postgres, logger: logger)
                 group.cancelAll()
             }
         } else {
             let sqlite = try SQLiteCatalogStore(path: meta + "/catalog.sqlite")
-            try await serve(configuration: configuration, directory: directory, audit: audit, store: store, s3App: s3App, catalogStore: sqlite, logger: logger)
+            try await serve(configuration: configuration, directory: directory, audit: audit, tls: tls, store: store, s3App: s3App, catalogStore: sqlite, logger: logger)
             await sqlite.close()
         }
         await identityStore.close()
@@ -107,7 +107,8 @@ public enum FloeServer {
     }
 
     static func serve(
-        configuration: ServerConfiguration, directory: Directory, audit: AuditLog, store: ObjectStore, s3App: Application<S3Responder>,
+        configuration: ServerConfiguration, directory: Directory, audit: AuditLog, tls: TLSContextSource?, store: ObjectStore,
+        s3App: Application<S3Responder>,
         catalogStore: any CatalogStore, logger: Logger
     ) async throws {
         let catalog = CatalogService(store: catalogStore, objects: store)
@@ -122,7 +123,7 @@ public enum FloeServer {
                 audit: audit,
                 defaultWarehouse: Bootstrap.warehouse,
                 logger: logger),
-            server: try TLSSetup.configuration(configuration).map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+            server: tls?.http1(.init()) ?? .http1(),
             configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port.map(String.init) ?? "?"
@@ -131,12 +132,14 @@ public enum FloeServer {
             },
             logger: logger
         )
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: s3App), .init(service: catalogApp),
+            .init(service: UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger)),
+            .init(service: TLSReloader(source: tls, logger: logger)),
+        ]
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: s3App), .init(service: catalogApp),
-                    .init(service: UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger)),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -138,3 +138,15 @@ def test_virtual_host_style():
         assert b"<Key>dir/file.txt</Key>" in virtual("GET", "").content
     finally:
         instance.cleanup()
+
+
+def test_sighup_without_tls_does_not_stop_the_server():
+    instance = new_server()
+    try:
+        instance.process.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert instance.process.poll() is None
+        assert requests.get(f"{instance.endpoint}/floe/health/ready", timeout=5).status_code == 200
+        assert "nothing to reload" in instance.log()
+    finally:
+        instance.cleanup()

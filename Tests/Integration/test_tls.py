@@ -91,3 +91,44 @@ def test_plain_http_to_tls_listener_fails_cleanly(tls_server):
         except (ConnectionResetError, socket.timeout):
             data = b""
         assert not data.startswith(b"HTTP/1.1 200")
+
+
+def test_sighup_reloads_the_certificate(certificates, tmp_path):
+    import shutil
+    import signal
+    import ssl
+    import time
+    for name in ["server.pem", "server.key"]:
+        shutil.copy(certificates / name, tmp_path / name)
+    server = new_server(ca_bundle=str(certificates / "ca.pem"), FLOE_TLS_CERT=str(tmp_path / "server.pem"), FLOE_TLS_KEY=str(tmp_path / "server.key"))
+    try:
+        def served():
+            return ssl.get_server_certificate(("127.0.0.1", server.port))
+        def openssl(*args):
+            subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=tmp_path)
+        first = served()
+        assert first.strip() == (certificates / "server.pem").read_text().strip()
+
+        # A renewed certificate (new key, same CA) replaces the files; SIGHUP makes new connections use it.
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "renewed.key", "-out", "renewed.csr", "-subj", "/CN=127.0.0.1")
+        openssl("x509", "-req", "-in", "renewed.csr", "-CA", str(certificates / "ca.pem"), "-CAkey", str(certificates / "ca.key"),
+                "-CAcreateserial", "-out", "renewed.pem", "-days", "2", "-extfile", str(certificates / "ext.cnf"))
+        shutil.copy(tmp_path / "renewed.pem", tmp_path / "server.pem")
+        shutil.copy(tmp_path / "renewed.key", tmp_path / "server.key")
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while served() == first and time.time() < deadline:
+            time.sleep(0.1)
+        assert served().strip() == (tmp_path / "renewed.pem").read_text().strip()
+        assert requests.get(f"{server.endpoint}/floe/health/ready", verify=server.ca_bundle, timeout=5).status_code == 200
+        assert requests.get(f"{server.catalog_endpoint}/floe/health/live", verify=server.ca_bundle, timeout=5).status_code == 200
+
+        # A broken file is refused: the server keeps serving the last good certificate.
+        (tmp_path / "server.pem").write_text("not a certificate\n")
+        server.process.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert server.process.poll() is None
+        assert served().strip() == (tmp_path / "renewed.pem").read_text().strip()
+        assert "TLS reload failed" in server.log()
+    finally:
+        server.cleanup()
