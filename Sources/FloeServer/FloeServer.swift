@@ -36,7 +36,10 @@ public enum FloeServer {
         let store = ObjectStore(index: index, blobs: blobs, region: configuration.region, logger: logger)
         let masterKey = try SecretBox.masterKey(environment: configuration.masterKey, file: meta + "/master.key")
         let box = try SecretBox(masterKey: masterKey)
-        let identityStore = try IdentityStoreSQLite(path: meta + "/identity.sqlite", box: box)
+        let identityStore = try await IdentityStoreSQLite(database: index.database, box: box)
+        if try await identityStore.importLegacy(path: meta + "/identity.sqlite") {
+            logger.notice("imported users, keys and policies from meta/identity.sqlite into meta/index.sqlite")
+        }
         let directory = Directory(root: root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: masterKey))
         let audit = try AuditLog(destinations: configuration.auditLog)
         let responder = S3Responder(
@@ -85,7 +88,6 @@ public enum FloeServer {
             try await serve(configuration: configuration, directory: directory, audit: audit, tls: tls, store: store, s3App: s3App, catalogStore: sqlite, logger: logger)
             await sqlite.close()
         }
-        await identityStore.close()
         await index.close()
         logger.info("stopped")
     }

@@ -2,13 +2,15 @@ import Foundation
 import Identity
 import SQLiteSupport
 
-/// Users, access keys and named policies in SQLite (`meta/identity.sqlite`); secret keys are
-/// stored only AES-GCM-sealed. Every change is written here first, then the in-memory
-/// `Directory` is updated, so a restart loads exactly what was acknowledged.
+/// Users, groups, access keys and named policies in the embedded database the object index
+/// uses (`meta/index.sqlite`, tables versioned as component `identity`); secret keys are stored
+/// only AES-GCM-sealed. Every change is written here first, then the in-memory `Directory` is
+/// updated, so a restart loads exactly what was acknowledged.
 public final class IdentityStoreSQLite: IdentityPersistence {
     let database: SQLiteDatabase
     let box: SecretBox
 
+    static let tables = ["users", "access_keys", "policies", "groups"]
     static let migrations = [
         """
         CREATE TABLE users (name TEXT PRIMARY KEY, enabled INTEGER NOT NULL, policies TEXT NOT NULL) STRICT;
@@ -33,12 +35,32 @@ public final class IdentityStoreSQLite: IdentityPersistence {
         String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
     }
 
-    public init(path: String, box: SecretBox) throws {
-        database = try SQLiteDatabase(path: path, migrations: Self.migrations)
+    /// - Parameter database: shared with its owner, which also shuts it down.
+    public init(database: SQLiteDatabase, box: SecretBox) async throws {
+        self.database = database
         self.box = box
+        try await database.migrate(component: "identity", migrations: Self.migrations)
     }
 
-    public func close() async { await database.shutdown() }
+    /// Moves users, keys, groups and policies from a separate `identity.sqlite` (where earlier
+    /// versions kept them) into this database once, then renames the old file `*.imported`.
+    public func importLegacy(path: String) async throws -> Bool {
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        let legacy = try SQLiteDatabase(path: path, migrations: Self.migrations)
+        await legacy.shutdown()
+        try await database.write { db in
+            guard try db.query("SELECT count(*) FROM users").first?.first?.int == 0 else { return }
+            _ = try db.query("ATTACH DATABASE ? AS legacy", [.text(path)])
+            defer { try? db.execute("DETACH DATABASE legacy") }
+            for table in ["policies", "users", "groups", "access_keys"] {
+                try db.execute("INSERT INTO main.\(table) SELECT * FROM legacy.\(table)")
+            }
+        }
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try FileManager.default.moveItem(atPath: path + suffix, toPath: path + ".imported" + suffix)
+        }
+        return true
+    }
 
     /// Everything stored, secrets opened, as a directory snapshot.
     public func load() async throws -> Directory.Snapshot {

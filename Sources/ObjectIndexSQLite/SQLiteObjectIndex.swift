@@ -5,7 +5,8 @@ import ObjectStore
 /// The embedded default `ObjectIndex`: one SQLite file (WAL) in the data directory.
 /// Keys are stored as BLOBs so ordering is byte-wise, as S3 lists them.
 public final class SQLiteObjectIndex: ObjectIndex {
-    let database: SQLiteDatabase
+    /// Shared with components that keep their tables in the same file (the identity store).
+    public let database: SQLiteDatabase
 
     public init(path: String) throws {
         database = try SQLiteDatabase(path: path, migrations: IndexSchema.migrations)

@@ -35,6 +35,22 @@ public final class SQLiteDatabase: Sendable {
         }
     }
 
+    /// Applies another component's migrations to this same file, versioned in `floe_schema` by
+    /// component name (the file's own `user_version` belongs to the migrations given at init).
+    public func migrate(component: String, migrations: [String]) async throws {
+        try await write { connection in
+            try connection.execute("CREATE TABLE IF NOT EXISTS floe_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT")
+            let current = try connection.query("SELECT version FROM floe_schema WHERE component = ?", [.text(component)]).first?.first?.int ?? 0
+            guard current < migrations.count else { return }
+            for version in Int(current)..<migrations.count {
+                try connection.execute(migrations[version])
+            }
+            _ = try connection.query(
+                "INSERT INTO floe_schema (component, version) VALUES (?, ?) ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                [.text(component), .integer(Int64(migrations.count))])
+        }
+    }
+
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await threadPool.runIfActive {
             try self.writer.withLockedValue { connection in

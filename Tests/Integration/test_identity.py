@@ -261,3 +261,40 @@ def test_audit_log_records_changes_denials_and_catalog_mutations():
         assert ann["secretKey"] not in text and ROOT_PASSWORD not in text
     finally:
         server.cleanup()
+
+
+def test_identity_from_an_earlier_separate_file_is_imported():
+    """Earlier versions kept identity in meta/identity.sqlite; a start moves it into index.sqlite once."""
+    import sqlite3
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    master = bytes(range(1, 33))
+    data_dir = tempfile.mkdtemp(prefix="floe-legacy-")
+    meta = os.path.join(data_dir, "data", "meta")
+    os.makedirs(meta)
+    legacy = sqlite3.connect(os.path.join(meta, "identity.sqlite"))
+    legacy.executescript("""
+        CREATE TABLE users (name TEXT PRIMARY KEY, enabled INTEGER NOT NULL, policies TEXT NOT NULL) STRICT;
+        CREATE TABLE access_keys (
+            access_key TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            secret BLOB NOT NULL, enabled INTEGER NOT NULL, expires_ms INTEGER, created_ms INTEGER NOT NULL) STRICT;
+        CREATE TABLE policies (name TEXT PRIMARY KEY, document TEXT NOT NULL) STRICT;
+        PRAGMA user_version = 1;
+    """)
+    nonce = os.urandom(12)
+    sealed = nonce + AESGCM(master).encrypt(nonce, b"legacy-secret-key-123", None)
+    legacy.execute("INSERT INTO users VALUES ('old', 1, '[\"readwrite\"]')")
+    legacy.execute("INSERT INTO access_keys VALUES ('OLDKEY00000000000001', 'old', ?, 1, NULL, 0)", (sealed,))
+    legacy.commit()
+    legacy.close()
+    import base64
+    server = FloeServer(data_dir=data_dir, env={"FLOE_MASTER_KEY": base64.b64encode(master).decode()}).start()
+    try:
+        old = client_for(server, {"accessKey": "OLDKEY00000000000001", "secretKey": "legacy-secret-key-123"})
+        old.create_bucket(Bucket="from-legacy")
+        assert os.path.exists(os.path.join(meta, "identity.sqlite.imported"))
+        assert not os.path.exists(os.path.join(meta, "identity.sqlite"))
+        server.stop()
+        server.start()
+        assert "from-legacy" in [b["Name"] for b in old.list_buckets()["Buckets"]]
+    finally:
+        server.cleanup()
