@@ -84,6 +84,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "IdentityStoreSQLite", dependencies: ["Identity", "SQLiteSupport"], swiftSettings: strictSettings),
+        .target(
+            name: "IdentityStorePostgres",
+            dependencies: ["Identity", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         // Signature verification against the identity system (access keys and session tokens).
         .target(name: "Authentication", dependencies: ["Identity", "SigV4"], swiftSettings: strictSettings),
         // The S3 HTTP surface: routing, auth, handlers, S3 errors rendered in one place.
@@ -113,7 +118,7 @@ let package = Package(
         .target(
             name: "FloeServer",
             dependencies: [
-                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI", "IdentityStoreSQLite",
+                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI", "IdentityStoreSQLite", "IdentityStorePostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Identity
 import Logging
+import IdentityStorePostgres
 import IdentityStoreSQLite
 import ObjectIndexSQLite
 import ObjectStore
@@ -36,60 +37,43 @@ public enum FloeServer {
         let store = ObjectStore(index: index, blobs: blobs, region: configuration.region, logger: logger)
         let masterKey = try SecretBox.masterKey(environment: configuration.masterKey, file: meta + "/master.key")
         let box = try SecretBox(masterKey: masterKey)
-        let identityStore = try await IdentityStoreSQLite(database: index.database, box: box)
-        if try await identityStore.importLegacy(path: meta + "/identity.sqlite") {
-            logger.notice("imported users, keys and policies from meta/identity.sqlite into meta/index.sqlite")
-        }
-        let directory = Directory(root: root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: masterKey))
-        let audit = try AuditLog(destinations: configuration.auditLog)
-        let responder = S3Responder(
-            store: store,
-            directory: directory,
-            identityStore: identityStore,
-            configuration: S3Configuration(
-                region: configuration.region, domains: configuration.domains,
-                secureTransport: configuration.tlsCertificate != nil),
-            metrics: ServerMetrics(),
-            audit: audit,
-            logger: logger
-        )
-        let address = configuration.s3Address
-        let tls = try TLSContextSource(configuration)
-        let s3Channel = HTTP1Channel.Configuration(
-            additionalChannelHandlers: S3Responder.channelHandlers(),
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
-        )
-        let s3App = Application(
-            responder: responder,
-            server: tls?.http1(s3Channel) ?? .http1(configuration: s3Channel),
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
-            onServerRunning: { channel in
-                let bound = channel.localAddress?.port.map(String.init) ?? "?"
-                print("Floe S3 API listening on \(tls == nil ? "http" : "https")://\(address.host):\(bound) (region \(configuration.region), data \(data))")
-                if root.generated {
-                    print("Root credentials were generated and stored in \(meta)/root-credentials (shown only this once):")
-                    print("  FLOE_ROOT_USER=\(root.key.accessKeyID)")
-                    print("  FLOE_ROOT_PASSWORD=\(root.key.secretKey)")
-                }
-                fflush(nil)
-            },
-            logger: logger
-        )
+        let parts = Parts(
+            configuration: configuration, root: root, meta: meta, masterKey: masterKey, store: store,
+            audit: try AuditLog(destinations: configuration.auditLog), tls: try TLSContextSource(configuration), logger: logger)
         if let url = configuration.catalogDB {
+            // Catalog and identity share the PostgreSQL database, so nodes share both.
             let postgres = try PostgresCatalogStore(url: url, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await postgres.runClient() }
                 try await Self.migrate(postgres, logger: logger)
-                try await serve(configuration: configuration, directory: directory, audit: audit, tls: tls, store: store, s3App: s3App, catalogStore: postgres, logger: logger)
+                let identity = IdentityStorePostgres(client: postgres.client, box: box, logger: logger)
+                try await identity.migrate()
+                try await serve(parts, identityStore: identity, refreshIdentity: true, catalogStore: postgres)
                 group.cancelAll()
             }
         } else {
+            let identity = try await IdentityStoreSQLite(database: index.database, box: box)
+            if try await identity.importLegacy(path: meta + "/identity.sqlite") {
+                logger.notice("imported users, keys and policies from meta/identity.sqlite into meta/index.sqlite")
+            }
             let sqlite = try SQLiteCatalogStore(path: meta + "/catalog.sqlite")
-            try await serve(configuration: configuration, directory: directory, audit: audit, tls: tls, store: store, s3App: s3App, catalogStore: sqlite, logger: logger)
+            try await serve(parts, identityStore: identity, refreshIdentity: false, catalogStore: sqlite)
             await sqlite.close()
         }
         await index.close()
         logger.info("stopped")
+    }
+
+    /// What both listeners are built from, once the stores are open.
+    struct Parts {
+        let configuration: ServerConfiguration
+        let root: RootCredentials.Loaded
+        let meta: String
+        let masterKey: [UInt8]
+        let store: ObjectStore
+        let audit: AuditLog
+        let tls: TLSContextSource?
+        let logger: Logger
     }
 
     /// Applies the PostgreSQL catalog migrations, waiting up to a minute for the database.
@@ -108,11 +92,41 @@ public enum FloeServer {
         }
     }
 
-    static func serve(
-        configuration: ServerConfiguration, directory: Directory, audit: AuditLog, tls: TLSContextSource?, store: ObjectStore,
-        s3App: Application<S3Responder>,
-        catalogStore: any CatalogStore, logger: Logger
-    ) async throws {
+    static func serve(_ parts: Parts, identityStore: any IdentityPersistence, refreshIdentity: Bool, catalogStore: any CatalogStore) async throws {
+        let (configuration, logger, tls, store) = (parts.configuration, parts.logger, parts.tls, parts.store)
+        let directory = Directory(root: parts.root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: parts.masterKey))
+        let responder = S3Responder(
+            store: store,
+            directory: directory,
+            identityStore: identityStore,
+            configuration: S3Configuration(
+                region: configuration.region, domains: configuration.domains,
+                secureTransport: configuration.tlsCertificate != nil),
+            metrics: ServerMetrics(),
+            audit: parts.audit,
+            logger: logger
+        )
+        let address = configuration.s3Address
+        let s3Channel = HTTP1Channel.Configuration(
+            additionalChannelHandlers: S3Responder.channelHandlers(),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
+        )
+        let s3App = Application(
+            responder: responder,
+            server: tls?.http1(s3Channel) ?? .http1(configuration: s3Channel),
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port.map(String.init) ?? "?"
+                print("Floe S3 API listening on \(tls == nil ? "http" : "https")://\(address.host):\(bound) (region \(configuration.region), data \(configuration.dataDirectory))")
+                if parts.root.generated {
+                    print("Root credentials were generated and stored in \(parts.meta)/root-credentials (shown only this once):")
+                    print("  FLOE_ROOT_USER=\(parts.root.key.accessKeyID)")
+                    print("  FLOE_ROOT_PASSWORD=\(parts.root.key.secretKey)")
+                }
+                fflush(nil)
+            },
+            logger: logger
+        )
         let catalog = CatalogService(store: catalogStore, objects: store)
         if configuration.bootstrap { try await Bootstrap.lakehouse(store: store, catalog: catalog, logger: logger) }
         let catalogAddress = configuration.catalogAddress
@@ -122,7 +136,7 @@ public enum FloeServer {
                 vendor: CredentialVendor(directory: directory, settings: .init(
                     publicS3URL: configuration.publicS3URL, s3Port: configuration.s3Address.port, secure: configuration.tlsCertificate != nil,
                     region: configuration.region, lifetime: configuration.vendedCredentialLifetime)),
-                audit: audit,
+                audit: parts.audit,
                 defaultWarehouse: Bootstrap.warehouse,
                 logger: logger),
             server: tls?.http1(.init()) ?? .http1(),
@@ -134,11 +148,14 @@ public enum FloeServer {
             },
             logger: logger
         )
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: s3App), .init(service: catalogApp),
             .init(service: UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger)),
             .init(service: TLSReloader(source: tls, logger: logger)),
         ]
+        if refreshIdentity {
+            services.append(.init(service: IdentityRefresher(store: identityStore, directory: directory, interval: .seconds(5), logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

@@ -75,12 +75,22 @@ public final class Directory: CredentialStore, Sendable {
     public init(root: AccessKey, snapshot: Snapshot = Snapshot(), sessions: SessionIssuer? = nil) {
         self.root = root
         self.sessions = sessions
-        var initial = snapshot
-        for (name, text) in BuiltinPolicies.documents where initial.policies[name] == nil {
-            initial.policies[name] = try? PolicyDocument(json: text)
-            initial.policyTexts[name] = text
+        self.state = Mutex(Self.withBuiltins(snapshot))
+    }
+
+    static func withBuiltins(_ snapshot: Snapshot) -> Snapshot {
+        var complete = snapshot
+        for (name, text) in BuiltinPolicies.documents where complete.policies[name] == nil {
+            complete.policies[name] = try? PolicyDocument(json: text)
+            complete.policyTexts[name] = text
         }
-        self.state = Mutex(initial)
+        return complete
+    }
+
+    /// Replaces everything with what the store holds now (changes made by other nodes).
+    public func reload(_ snapshot: Snapshot) {
+        let complete = Self.withBuiltins(snapshot)
+        state.withLock { $0 = complete }
     }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
@@ -190,6 +200,8 @@ public final class Directory: CredentialStore, Sendable {
 
 /// Where administrative changes are made durable before the in-memory directory changes.
 public protocol IdentityPersistence: Sendable {
+    /// Everything stored, secrets opened.
+    func load() async throws -> Directory.Snapshot
     func saveUser(_ user: UserRecord) async throws
     func deleteUser(_ name: String) async throws
     func saveKey(_ key: UserKey) async throws

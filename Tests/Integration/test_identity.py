@@ -298,3 +298,53 @@ def test_identity_from_an_earlier_separate_file_is_imported():
         assert "from-legacy" in [b["Name"] for b in old.list_buckets()["Buckets"]]
     finally:
         server.cleanup()
+
+
+def test_identity_in_postgresql_is_shared_by_nodes():
+    """With FLOE_CATALOG_DB, identity lives in PostgreSQL: a user made on one node works on another."""
+    import base64
+    import time
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("TEST_POSTGRES_URL is not set (scripts/test.sh starts PostgreSQL)")
+    database = "floe_id_" + uuid.uuid4().hex[:10]
+    subprocess.run(["psql", url, "-q", "-c", f"CREATE DATABASE {database}"], check=True, capture_output=True)
+    env = {"FLOE_CATALOG_DB": url.rsplit("/", 1)[0] + "/" + database, "FLOE_MASTER_KEY": base64.b64encode(bytes(range(32))).decode()}
+    first, second = new_server(**env), new_server(**env)
+    try:
+        assert admin(first, "PUT", "policies/pg-reader", {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:ListAllMyBuckets"], "Resource": "*"}]}).status_code == 204
+        assert admin(first, "PUT", "groups/pg-group", {"policies": ["pg-reader"]}).status_code == 200
+        assert admin(first, "PUT", "users/pg-user", {}).status_code == 200
+        assert admin(first, "PUT", "groups/pg-group/members/pg-user").status_code == 204
+        key = admin(first, "POST", "users/pg-user/keys").json()
+        client_for(first, key).list_buckets()
+        stored = subprocess.run(["psql", env["FLOE_CATALOG_DB"], "-At", "-c", "SELECT encode(secret, 'escape') FROM identity_access_keys"],
+                                capture_output=True, check=True).stdout.decode()
+        assert key["secretKey"] not in stored
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                client_for(second, key).list_buckets()
+                break
+            except ClientError:
+                time.sleep(0.5)
+        client_for(second, key).list_buckets()
+        # A change made on the second node reaches the first.
+        assert admin(second, "PUT", "users/pg-user", {"enabled": False}).status_code == 200
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                client_for(first, key).list_buckets()
+                time.sleep(0.5)
+            except ClientError as e:
+                assert e.response["Error"]["Code"] == "InvalidAccessKeyId"
+                break
+        else:
+            raise AssertionError("the disabled user still works on the first node")
+        first.stop()
+        first.start()
+        assert admin(first, "GET", "groups/pg-group").json()["members"] == ["pg-user"]
+    finally:
+        first.cleanup()
+        second.cleanup()
