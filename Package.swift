@@ -68,10 +68,16 @@ let package = Package(
         // The Iceberg catalog's domain: namespaces, tables, the commit protocol; protocol CatalogStore.
         .target(name: "Catalog", dependencies: ["IcebergModel", "ObjectStore", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
         .target(name: "CatalogStoreSQLite", dependencies: ["Catalog", "IcebergModel", "SQLiteSupport"], swiftSettings: strictSettings),
+        // Schema migrations for components sharing one PostgreSQL database.
+        .target(
+            name: "PostgresSupport",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "CatalogStorePostgres",
             dependencies: [
-                "Catalog", "IcebergModel",
+                "Catalog", "IcebergModel", "PostgresSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,7 +92,7 @@ let package = Package(
         .target(name: "IdentityStoreSQLite", dependencies: ["Identity", "SQLiteSupport"], swiftSettings: strictSettings),
         .target(
             name: "IdentityStorePostgres",
-            dependencies: ["Identity", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Identity", "PostgresSupport", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // Signature verification against the identity system (access keys and session tokens).

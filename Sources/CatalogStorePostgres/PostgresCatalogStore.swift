@@ -3,6 +3,7 @@ import Foundation
 import IcebergModel
 import Logging
 import PostgresNIO
+import PostgresSupport
 
 /// The catalog database in PostgreSQL, for deployments where several Floe nodes share one
 /// catalog. Same logical schema as the SQLite store; every multi-statement change runs in one
@@ -56,20 +57,7 @@ public final class PostgresCatalogStore: CatalogStore {
     /// Applies pending migrations, one at a time, under an advisory lock so nodes starting
     /// together do not race. Call once `client.run()` is running.
     public func migrate() async throws {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7212023)", logger: logger)
-            try await connection.query("CREATE TABLE IF NOT EXISTS floe_catalog_migrations (version INT PRIMARY KEY)", logger: logger)
-            var applied = 0
-            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM floe_catalog_migrations", logger: logger).decode(Int.self) {
-                applied = version
-            }
-            for version in applied..<Self.migrations.count {
-                for statement in Self.migrations[version].split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-                try await connection.query("INSERT INTO floe_catalog_migrations (version) VALUES (\(version + 1))", logger: logger)
-            }
-        }
+        try await PostgresMigrations.apply(Self.migrations, table: "floe_catalog_migrations", lock: 7_212_023, client: client, logger: logger)
     }
 
     static func key(_ namespace: NamespacePath) -> String { namespace.joined(separator: "\u{1F}") }

@@ -2,6 +2,7 @@ import Foundation
 import Identity
 import Logging
 import PostgresNIO
+import PostgresSupport
 
 /// Users, groups, access keys and named policies in PostgreSQL, next to the catalog, when
 /// FLOE_CATALOG_DB is set: nodes sharing one catalog share one identity system. Secret keys are
@@ -31,22 +32,8 @@ public final class IdentityStorePostgres: IdentityPersistence {
         self.logger = logger
     }
 
-    /// Applies pending migrations under an advisory lock, so nodes starting together do not race.
     public func migrate() async throws {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7212024)", logger: logger)
-            try await connection.query("CREATE TABLE IF NOT EXISTS floe_identity_migrations (version INT PRIMARY KEY)", logger: logger)
-            var applied = 0
-            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM floe_identity_migrations", logger: logger).decode(Int.self) {
-                applied = version
-            }
-            for version in applied..<Self.migrations.count {
-                for statement in Self.migrations[version].split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-                try await connection.query("INSERT INTO floe_identity_migrations (version) VALUES (\(version + 1))", logger: logger)
-            }
-        }
+        try await PostgresMigrations.apply(Self.migrations, table: "floe_identity_migrations", lock: 7_212_024, client: client, logger: logger)
     }
 
     static func list(_ text: String) throws -> [String] { try JSONDecoder().decode([String].self, from: Data(text.utf8)) }
