@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Leaf: request signing and verification, aws-chunked decoding. No I/O.
@@ -120,6 +121,32 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // A client for S3 endpoints, Floe's admin API and its catalog: SigV4 with Floe's own signer, streaming bodies.
+        .target(
+            name: "FloeClient",
+            dependencies: [
+                "SigV4", "S3Model",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The `floe` CLI commands (mc-style paths ALIAS/BUCKET/KEY), over FloeClient.
+        .target(
+            name: "FloeCLI",
+            dependencies: [
+                "FloeClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Composition root: configuration, stores, listeners, lifecycle.
         .target(
             name: "FloeServer",
@@ -138,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "floe",
             dependencies: [
-                "FloeServer",
+                "FloeServer", "FloeCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FloeCLI
 import FloeServer
 import Foundation
 
@@ -7,7 +8,9 @@ struct Floe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "floe",
         abstract: "Floe: an S3-compatible object store and Iceberg catalog in one binary.",
-        subcommands: [Server.self]
+        discussion: "`floe server` runs the server. Every other command is a client: remote paths are ALIAS/BUCKET/KEY (add an alias with `floe alias set`), local paths are plain paths. Add --json for one JSON object per line. Exit status: 0 success, 1 failure (the message says what to do), 64 usage error.",
+        version: "0.1.0",
+        subcommands: [Server.self] + FloeCLI.commands
     )
 }
 
@@ -15,11 +18,7 @@ extension Floe {
     struct Server: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the Floe server.",
-            discussion: """
-                Settings come from flags, then FLOE_* environment variables, then defaults.
-                Root credentials: FLOE_ROOT_USER and FLOE_ROOT_PASSWORD; when unset, they are generated on
-                first start, stored in <data>/meta/root-credentials and printed once.
-                """
+            discussion: "Settings come from flags, then FLOE_* environment variables, then defaults. Root credentials: FLOE_ROOT_USER and FLOE_ROOT_PASSWORD; when unset, they are generated on first start, stored in <data>/meta/root-credentials and printed once."
         )
 
         @Option(name: .long, help: "Data directory (env FLOE_DATA, default ./floe-data).")

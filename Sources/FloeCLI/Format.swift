@@ -1,0 +1,124 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Human-readable values and aligned columns; colour only on a terminal (and never with NO_COLOR).
+public enum Format {
+    /// `0 B`, `999 B`, `1.0 KiB`, `12 MiB`, `1.5 GiB` (IEC units, as mc prints them).
+    public static func bytes(_ value: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        var amount = Double(value)
+        var unit = 0
+        while amount >= 1024 && unit < units.count - 1 {
+            amount /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(value) B" }
+        return amount < 10 ? String(format: "%.1f %@", amount, units[unit]) : String(format: "%.0f %@", amount, units[unit])
+    }
+
+    /// `1024`, `10KiB`, `5MB`, `1.5GiB`, `2g` → bytes (decimal units for KB/MB/GB, binary for KiB/K).
+    public static func parseSize(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let number = trimmed.prefix { $0.isNumber || $0 == "." }
+        guard let amount = Double(number) else { return nil }
+        let unit = trimmed.dropFirst(number.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let multipliers: [String: Double] = [
+            "": 1, "b": 1, "k": 1024, "kib": 1024, "kb": 1000, "m": 1_048_576, "mib": 1_048_576, "mb": 1_000_000,
+            "g": 1_073_741_824, "gib": 1_073_741_824, "gb": 1_000_000_000, "t": 1_099_511_627_776, "tib": 1_099_511_627_776, "tb": 1e12,
+        ]
+        guard let multiplier = multipliers[unit] else { return nil }
+        return Int64(amount * multiplier)
+    }
+
+    /// `30s`, `15m`, `12h`, `7d`, `2w`, `1d12h` → seconds.
+    public static func parseDuration(_ text: String) -> TimeInterval? {
+        var total: TimeInterval = 0
+        var digits = ""
+        var sawUnit = false
+        for ch in text.lowercased() {
+            if ch.isNumber {
+                digits.append(ch)
+                continue
+            }
+            guard let value = Double(digits) else { return nil }
+            let unit: TimeInterval
+            switch ch {
+            case "s": unit = 1
+            case "m": unit = 60
+            case "h": unit = 3600
+            case "d": unit = 86_400
+            case "w": unit = 604_800
+            default: return nil
+            }
+            total += value * unit
+            digits = ""
+            sawUnit = true
+        }
+        if !digits.isEmpty { return sawUnit ? nil : Double(digits) }
+        return sawUnit ? total : nil
+    }
+
+    public static func date(_ date: Date?) -> String {
+        guard let date else { return "" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+        return formatter.string(from: date)
+    }
+
+    public static func iso(_ date: Date?) -> String {
+        guard let date else { return "" }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// Rows as columns separated by two spaces; columns listed in `rightAligned` are padded on the left.
+    public static func table(_ rows: [[String]], rightAligned: Set<Int> = []) -> [String] {
+        guard let width = rows.map(\.count).max() else { return [] }
+        var widths = Array(repeating: 0, count: width)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                if i == row.count - 1 && !rightAligned.contains(i) { return cell }
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return rightAligned.contains(i) ? pad + cell : cell + pad
+            }.joined(separator: "  ")
+        }
+    }
+
+    /// A glob with `*` and `?` against a whole name.
+    public static func glob(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern), t = Array(text)
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count && (p[pi] == "?" || p[pi] == t[ti]) {
+                pi += 1
+                ti += 1
+            } else if pi < p.count && p[pi] == "*" {
+                star = pi
+                mark = ti
+                pi += 1
+            } else if star >= 0 {
+                pi = star + 1
+                mark += 1
+                ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count && p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+
+    static let colorEnabled: Bool = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+
+    /// Wraps text in an ANSI colour on a terminal (e.g. 34 blue for prefixes).
+    public static func color(_ text: String, _ code: Int) -> String {
+        colorEnabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}
