@@ -179,6 +179,7 @@ let package = Package(
             dependencies: ["S3API", "S3Model", "SigV4", "ObjectStore", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "FloeCLITests", dependencies: ["FloeCLI", "FloeClient"], swiftSettings: strictSettings),
         .testTarget(name: "CatalogAPITests", dependencies: ["CatalogAPI", "Identity"], swiftSettings: strictSettings),
         .testTarget(name: "FloeServerTests", dependencies: ["FloeServer"], swiftSettings: strictSettings),
         .testTarget(

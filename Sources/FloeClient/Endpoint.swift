@@ -23,7 +23,7 @@ public struct Endpoint: Sendable, Equatable, Codable {
     /// `host:port` as the Host header carries it.
     public var authority: String {
         guard let components = URLComponents(string: url), let host = components.host else { return url }
-        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         return components.port.map { "\(bracketed):\($0)" } ?? bracketed
     }
 

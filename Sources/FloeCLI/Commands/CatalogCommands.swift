@@ -88,26 +88,22 @@ struct CatalogCommand: AsyncParsableCommand {
         }
 
         struct Props: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "props", abstract: "Show, set (KEY=VALUE) or remove (-KEY) namespace properties.")
+            static let configuration = CommandConfiguration(commandName: "props", abstract: "Show, set (KEY=VALUE) or remove (--remove KEY) namespace properties.")
             @OptionGroup var target: Target
             @Argument(help: "Namespace.") var namespace: String
-            @Argument(help: "KEY=VALUE to set, -KEY to remove; none to show.") var changes: [String] = []
+            @Argument(help: "KEY=VALUE to set; none to only show.") var changes: [String] = []
+            @Option(name: .customLong("remove"), help: "Property to remove (repeatable).") var removals: [String] = []
             @OptionGroup var output: OutputOptions
             func run() async throws {
                 try await Session.with { session in
                     let catalog = try session.catalog(target.alias, warehouse: target.warehouse)
                     let path = "namespaces/" + CatalogClient.namespacePath(CatalogCommand.levels(namespace))
-                    if !changes.isEmpty {
+                    if !changes.isEmpty || !removals.isEmpty {
                         var updates: [String: String] = [:]
-                        var removals: [String] = []
                         for change in changes {
-                            if change.hasPrefix("-") {
-                                removals.append(String(change.dropFirst()))
-                            } else {
-                                let parts = change.split(separator: "=", maxSplits: 1).map(String.init)
-                                guard parts.count == 2 else { throw CLIError("\(change) is neither KEY=VALUE nor -KEY", hint: nil) }
-                                updates[parts[0]] = parts[1]
-                            }
+                            let parts = change.split(separator: "=", maxSplits: 1).map(String.init)
+                            guard parts.count == 2 else { throw CLIError("\(change) is not KEY=VALUE", hint: "remove a property with --remove KEY") }
+                            updates[parts[0]] = parts[1]
                         }
                         _ = try await catalog.call(.POST, path + "/properties", json: ["updates": updates, "removals": removals])
                     }
