@@ -5,7 +5,9 @@ import csv
 import datetime
 import io
 import json
+import os
 import random
+import subprocess
 
 import duckdb
 import pyarrow as pa
@@ -14,8 +16,11 @@ import pyarrow.csv as pacsv
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.transforms import DayTransform
 
+from floe_harness import ROOT_PASSWORD, ROOT_USER
 from test_catalog import catalog_for
 from test_duckdb import duckdb_attached
+
+BINARY = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
 
 ROWS = 200_000
 CITIES = ["berlin", "paris", "lisbon", "oslo", "rome"]
@@ -40,13 +45,22 @@ def customers_jsonl() -> bytes:
 
 def test_raw_bronze_gold(server, tmp_path):
     s3 = server.boto3()
-    s3.put_bucket_versioning(Bucket="lakehouse", VersioningConfiguration={"Status": "Enabled"})
-    # 1. Land raw files: the CSV with aws-cli, the JSON lines with boto3.
+    env = dict(os.environ, FLOE_CONFIG_DIR=str(tmp_path / "floe-config"))
+    def floe(*args):
+        result = subprocess.run([BINARY, *args], env=env, capture_output=True, timeout=300)
+        assert result.returncode == 0, result.stderr.decode()
+        return result.stdout.decode()
+    floe("alias", "set", "local", server.endpoint, ROOT_USER, ROOT_PASSWORD, "--catalog", server.catalog_endpoint)
+    # 1. Keep every version of what lands.
+    floe("version", "enable", "local/lakehouse")
+    assert s3.get_bucket_versioning(Bucket="lakehouse")["Status"] == "Enabled"
+    # 2. Land raw files: the CSV with aws-cli, the JSON lines with floe cp.
     landing = tmp_path / "orders.csv"
     landing.write_bytes(orders_csv())
     server.aws("s3", "cp", str(landing), "s3://lakehouse/raw/landing/orders/orders.csv")
-    s3.put_object(Bucket="lakehouse", Key="raw/landing/customers/customers.jsonl", Body=customers_jsonl())
-    original_version = s3.head_object(Bucket="lakehouse", Key="raw/landing/orders/orders.csv")["VersionId"]
+    (tmp_path / "customers.jsonl").write_bytes(customers_jsonl())
+    floe("cp", str(tmp_path / "customers.jsonl"), "local/lakehouse/raw/landing/customers/")
+    assert s3.head_object(Bucket="lakehouse", Key="raw/landing/customers/customers.jsonl")["ContentType"] == "application/x-ndjson"
 
     # 2. Bronze with pyiceberg: typed and partitioned by day.
     catalog = catalog_for(server)
@@ -87,9 +101,10 @@ def test_raw_bronze_gold(server, tmp_path):
     assert catalog.load_table("gold.revenue_by_city").scan(snapshot_id=good_snapshot).to_arrow().num_rows == len(CITIES)
     catalog.load_table("gold.revenue_by_city").manage_snapshots().rollback_to_snapshot(good_snapshot).commit()
     assert catalog.load_table("gold.revenue_by_city").scan().to_arrow().num_rows == len(CITIES)
+    history = [json.loads(line) for line in floe("catalog", "table", "history", "local", "gold.revenue_by_city", "--json").splitlines()]
+    assert [h["snapshotId"] for h in history if h["current"]] == [good_snapshot]
 
     # 6. The landing file is overwritten by mistake and restored from its older version.
     s3.put_object(Bucket="lakehouse", Key="raw/landing/orders/orders.csv", Body=b"oops\n")
-    s3.copy_object(Bucket="lakehouse", Key="raw/landing/orders/orders.csv",
-                   CopySource={"Bucket": "lakehouse", "Key": "raw/landing/orders/orders.csv", "VersionId": original_version})
+    floe("undo", "local/lakehouse/raw/landing/orders/orders.csv")
     assert s3.get_object(Bucket="lakehouse", Key="raw/landing/orders/orders.csv")["Body"].read() == landing.read_bytes()
