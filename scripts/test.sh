@@ -28,6 +28,12 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
 fi
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
 
+step "Prometheus (Debian's package) for the compose/ scrape test"
+if ! command -v prometheus >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+prometheus --version 2>&1 | head -1
+
 step "throwaway PostgreSQL on loopback (catalog tests run on SQLite and on PostgreSQL)"
 PGDIR="${TMPDIR:-/tmp}/floe-test-postgres-$(id -u)"
 PGPORT="${FLOE_TEST_PGPORT:-54329}"
