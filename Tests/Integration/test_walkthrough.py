@@ -23,6 +23,7 @@ from test_duckdb import duckdb_attached
 BINARY = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
 
 ROWS = 200_000
+CUSTOMERS = 250_000
 CITIES = ["berlin", "paris", "lisbon", "oslo", "rome"]
 
 
@@ -40,7 +41,7 @@ def orders_csv() -> bytes:
 
 def customers_jsonl() -> bytes:
     rng = random.Random(8)
-    return "".join(json.dumps({"customer_id": i, "tier": rng.choice(["free", "pro", "team"])}) + "\n" for i in range(5000)).encode()
+    return "".join(json.dumps({"customer_id": i, "tier": rng.choice(["free", "pro", "team"])}) + "\n" for i in range(CUSTOMERS)).encode()
 
 
 def test_raw_bronze_gold(server, tmp_path):
@@ -78,8 +79,8 @@ def test_raw_bronze_gold(server, tmp_path):
     # 3. Bronze with DuckDB: CTAS from the landed JSON lines through the iceberg extension.
     con = duckdb_attached(server)
     con.execute("CREATE TABLE lake.bronze.customers AS SELECT * FROM read_json('s3://lakehouse/raw/landing/customers/customers.jsonl')")
-    assert con.execute("SELECT count(*) FROM lake.bronze.customers").fetchone()[0] == 5000
-    assert catalog.load_table("bronze.customers").scan().to_arrow().num_rows == 5000
+    assert con.execute("SELECT count(*) FROM lake.bronze.customers").fetchone()[0] == CUSTOMERS
+    assert catalog.load_table("bronze.customers").scan().to_arrow().num_rows == CUSTOMERS
 
     # 4. Gold: revenue per city, written by pyiceberg, read back by DuckDB, numbers compared.
     per_city = orders.group_by("city").aggregate([("amount", "sum"), ("order_id", "count")]).rename_columns(["city", "revenue", "orders"])
