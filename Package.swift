@@ -138,7 +138,7 @@ let package = Package(
         .target(
             name: "FloeCLI",
             dependencies: [
-                "FloeClient",
+                "FloeClient", "Identity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

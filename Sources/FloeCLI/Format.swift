@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 
 #if canImport(Glibc)
 import Glibc
@@ -91,28 +92,9 @@ public enum Format {
         }
     }
 
-    /// A glob with `*` and `?` against a whole name.
+    /// A glob with `*` and `?` against a whole name (the same matcher IAM policies use).
     public static func glob(_ pattern: String, _ text: String) -> Bool {
-        let p = Array(pattern), t = Array(text)
-        var pi = 0, ti = 0, star = -1, mark = 0
-        while ti < t.count {
-            if pi < p.count && (p[pi] == "?" || p[pi] == t[ti]) {
-                pi += 1
-                ti += 1
-            } else if pi < p.count && p[pi] == "*" {
-                star = pi
-                mark = ti
-                pi += 1
-            } else if star >= 0 {
-                pi = star + 1
-                mark += 1
-                ti = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count && p[pi] == "*" { pi += 1 }
-        return pi == p.count
+        PolicyEvaluator.wildcard(pattern, text, caseInsensitive: false)
     }
 
     static let colorEnabled: Bool = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil

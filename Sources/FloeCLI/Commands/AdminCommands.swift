@@ -82,10 +82,7 @@ struct AdminCommand: AsyncParsableCommand {
             @Argument(help: "User name.") var name: String
             @OptionGroup var output: OutputOptions
             func run() async throws {
-                try await Session.with { session in
-                    let user = try await session.s3(alias).admin(.GET, "users/\(name)") as? [String: Any] ?? [:]
-                    Printer(options: output).record(user, AdminCommand.describe(user))
-                }
+                try await AdminCommand.show(alias, "users/\(name)", output)
             }
         }
 
@@ -95,10 +92,7 @@ struct AdminCommand: AsyncParsableCommand {
             @Argument(help: "User name.") var name: String
             @OptionGroup var output: OutputOptions
             func run() async throws {
-                try await Session.with { session in
-                    _ = try await session.s3(alias).admin(.DELETE, "users/\(name)")
-                    Printer(options: output).done(["user": name, "status": "removed"], "Removed user \(name)")
-                }
+                try await AdminCommand.remove(alias, "users/\(name)", ["user": name], "Removed user \(name)", output)
             }
         }
 
@@ -143,10 +137,7 @@ struct AdminCommand: AsyncParsableCommand {
             @Argument(help: "Access key id.") var accessKey: String
             @OptionGroup var output: OutputOptions
             func run() async throws {
-                try await Session.with { session in
-                    _ = try await session.s3(alias).admin(.DELETE, "keys/\(accessKey)")
-                    Printer(options: output).done(["accessKey": accessKey, "status": "removed"], "Removed access key \(accessKey)")
-                }
+                try await AdminCommand.remove(alias, "keys/\(accessKey)", ["accessKey": accessKey], "Removed access key \(accessKey)", output)
             }
         }
     }
@@ -157,6 +148,21 @@ struct AdminCommand: AsyncParsableCommand {
             guard (try await client.admin(.GET, "users/\(name)")) != nil else { return }
             _ = try await client.admin(.PUT, "users/\(name)", json: ["enabled": enabled])
             Printer(options: output).done(["user": name, "enabled": enabled], "User \(name) \(enabled ? "enabled" : "disabled")")
+        }
+    }
+
+    /// Prints one admin object (a user, a group) as aligned `key: value` lines or JSON.
+    static func show(_ alias: String, _ path: String, _ output: OutputOptions) async throws {
+        try await Session.with { session in
+            let object = try await session.s3(alias).admin(.GET, path) as? [String: Any] ?? [:]
+            Printer(options: output).record(object, describe(object))
+        }
+    }
+
+    static func remove(_ alias: String, _ path: String, _ record: [String: Any], _ human: String, _ output: OutputOptions) async throws {
+        try await Session.with { session in
+            _ = try await session.s3(alias).admin(.DELETE, path)
+            Printer(options: output).done(record.merging(["status": "removed"]) { $1 }, human)
         }
     }
 
@@ -211,10 +217,7 @@ struct AdminCommand: AsyncParsableCommand {
             @Argument(help: "Group name.") var name: String
             @OptionGroup var output: OutputOptions
             func run() async throws {
-                try await Session.with { session in
-                    let group = try await session.s3(alias).admin(.GET, "groups/\(name)") as? [String: Any] ?? [:]
-                    Printer(options: output).record(group, AdminCommand.describe(group))
-                }
+                try await AdminCommand.show(alias, "groups/\(name)", output)
             }
         }
 
@@ -224,10 +227,7 @@ struct AdminCommand: AsyncParsableCommand {
             @Argument(help: "Group name.") var name: String
             @OptionGroup var output: OutputOptions
             func run() async throws {
-                try await Session.with { session in
-                    _ = try await session.s3(alias).admin(.DELETE, "groups/\(name)")
-                    Printer(options: output).done(["group": name, "status": "removed"], "Removed group \(name)")
-                }
+                try await AdminCommand.remove(alias, "groups/\(name)", ["group": name], "Removed group \(name)", output)
             }
         }
 
@@ -312,10 +312,7 @@ struct AdminCommand: AsyncParsableCommand {
             @Argument(help: "Policy name.") var name: String
             @OptionGroup var output: OutputOptions
             func run() async throws {
-                try await Session.with { session in
-                    _ = try await session.s3(alias).admin(.DELETE, "policies/\(name)")
-                    Printer(options: output).done(["policy": name, "status": "removed"], "Removed policy \(name)")
-                }
+                try await AdminCommand.remove(alias, "policies/\(name)", ["policy": name], "Removed policy \(name)", output)
             }
         }
 
@@ -398,10 +395,7 @@ struct AdminCommand: AsyncParsableCommand {
             @Argument(help: "Access key id.") var accessKey: String
             @OptionGroup var output: OutputOptions
             func run() async throws {
-                try await Session.with { session in
-                    _ = try await session.s3(alias).admin(.DELETE, "keys/\(accessKey)")
-                    Printer(options: output).done(["accessKey": accessKey, "status": "removed"], "Removed service account \(accessKey)")
-                }
+                try await AdminCommand.remove(alias, "keys/\(accessKey)", ["accessKey": accessKey], "Removed service account \(accessKey)", output)
             }
         }
     }
