@@ -1,6 +1,6 @@
 # Floe in a container: built with the Swift toolchain image, run on a slim Debian with only the
 # runtime libraries, as an unprivileged user, data in /data.
-FROM swift:6.1-bookworm AS build
+FROM swift:6.3-bookworm AS build
 WORKDIR /src
 RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev zlib1g-dev libssl-dev && rm -rf /var/lib/apt/lists/*
 COPY Package.swift ./

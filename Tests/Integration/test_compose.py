@@ -89,7 +89,11 @@ def test_dockerfile_builds_a_non_root_image_with_a_healthcheck():
     text = open(os.path.join(ROOT, "Dockerfile")).read()
     assert len(re.findall(r"^FROM ", text, re.M)) == 2, "multi-stage"
     assert re.search(r"^USER floe$", text, re.M) and "HEALTHCHECK" in text and "/floe/health/ready" in text
-    assert re.search(r"^FROM swift:", text, re.M) and re.search(r"^FROM debian:.*slim", text, re.M)
+    assert re.search(r"^FROM debian:.*slim", text, re.M)
+    # The build image's Swift must be at least the package's tools version.
+    image = tuple(int(n) for n in re.search(r"^FROM swift:(\d+)\.(\d+)", text, re.M).groups())
+    tools = tuple(int(n) for n in re.search(r"swift-tools-version:(\d+)\.(\d+)", open(os.path.join(ROOT, "Package.swift")).read()).groups())
+    assert image >= tools, f"swift:{image} cannot build a package for tools {tools}"
 
 
 def test_ports_and_credentials_agree(stack):
