@@ -42,8 +42,9 @@ extension CatalogResponder {
         default:
             return oauthError("unsupported_grant_type", "Supported: client_credentials, token-exchange", status: .badRequest)
         }
+        guard let token else { return oauthError("server_error", "The token could not be issued", status: .internalServerError) }
         return Self.json([
-            "access_token": .string(token!), "token_type": "bearer", "expires_in": .int(Int64(tokens.lifetime)),
+            "access_token": .string(token), "token_type": "bearer", "expires_in": .int(Int64(tokens.lifetime)),
             "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
         ])
     }

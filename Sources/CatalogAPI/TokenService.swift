@@ -1,22 +1,26 @@
 import Foundation
 import Identity
-import NIOConcurrencyHelpers
 
 /// OAuth2 bearer tokens for the catalog (`/v1/oauth/tokens`, client credentials = an access key
-/// pair). Tokens are random, opaque and held in memory with the principal they stand for
-/// (restrictions included) and their expiry; a restart asks clients to authenticate again.
+/// pair). A token is its claims — the access key it was issued to and its expiry — sealed under
+/// the master key: no token table, so tokens survive restarts and are valid on every node that
+/// shares the master key. The principal is re-resolved from the key on every use, so a token dies
+/// early when its key or user is disabled or deleted, and picks up policy changes at once.
 public final class TokenService: Sendable {
-    struct Grant {
-        let principal: Principal
-        let expires: Date
+    struct Claims: Codable {
+        /// The access key the token was issued to.
+        var ak: String
+        /// Milliseconds since 1970.
+        var exp: Int64
     }
 
-    private let grants = NIOLockedValueBox<[String: Grant]>([:])
+    let sealed: SealedToken<Claims>
     let directory: Directory
     public let lifetime: TimeInterval
 
-    public init(directory: Directory, lifetime: TimeInterval = 3600) {
+    public init(directory: Directory, masterKey: [UInt8], lifetime: TimeInterval = 3600) {
         self.directory = directory
+        self.sealed = SealedToken(masterKey: masterKey, purpose: "floe catalog bearer tokens v1", prefix: "FLOET1")
         self.lifetime = lifetime
     }
 
@@ -34,23 +38,17 @@ public final class TokenService: Sendable {
         return issue(for: principal)
     }
 
-    public func issue(for principal: Principal) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let token = (0..<4).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
-        let now = Date()
-        grants.withLockedValue { grants in
-            grants = grants.filter { $0.value.expires > now.addingTimeInterval(-lifetime) }
-            grants[token] = Grant(principal: principal, expires: now.addingTimeInterval(lifetime))
-        }
-        return token
+    /// A token for a principal that signs in with an access key (sessions have none to re-resolve).
+    public func issue(for principal: Principal) -> String? {
+        let expires = Int64((Date().timeIntervalSince1970 + lifetime) * 1000)
+        return try? sealed.seal(Claims(ak: principal.accessKeyID, exp: expires))
     }
 
-    /// The principal of a live token. A token dies early when its access key or user is disabled or deleted.
     public func check(_ token: String) -> Outcome {
-        guard let grant = grants.withLockedValue({ $0[token] }) else { return .unknown }
-        guard grant.expires > Date() else { return .expired }
-        guard directory.accessKey(grant.principal.accessKeyID) != nil else { return .unknown }
-        return .valid(grant.principal)
+        guard let claims = sealed.open(token) else { return .unknown }
+        guard claims.exp > Int64(Date().timeIntervalSince1970 * 1000) else { return .expired }
+        guard let principal = directory.principal(for: claims.ak) else { return .unknown }
+        return .valid(principal)
     }
 
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {

@@ -132,7 +132,7 @@ public enum FloeServer {
         let catalogAddress = configuration.catalogAddress
         let catalogApp = Application(
             responder: CatalogResponder(
-                service: catalog, tokens: TokenService(directory: directory, lifetime: TimeInterval(configuration.catalogTokenLifetime)), directory: directory,
+                service: catalog, tokens: TokenService(directory: directory, masterKey: parts.masterKey, lifetime: TimeInterval(configuration.catalogTokenLifetime)), directory: directory,
                 vendor: CredentialVendor(directory: directory, settings: .init(
                     publicS3URL: configuration.publicS3URL, s3Port: configuration.s3Address.port, secure: configuration.tlsCertificate != nil,
                     region: configuration.region, lifetime: configuration.vendedCredentialLifetime)),

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// What a temporary credential stands for: whose policies apply, what narrows them, and until when.
@@ -26,18 +25,15 @@ public enum SessionError: Error, Equatable {
     case invalid
 }
 
-/// Issues and opens session tokens. A token is the claims sealed with AES-GCM under a key derived
-/// from the master key: the server keeps no session table, a tampered token fails authentication,
-/// and sessions survive restarts for as long as the master key does.
+/// Issues and opens session tokens: the claims sealed under the master key (`SealedToken`), so
+/// sessions need no table and survive restarts for as long as the master key does.
 public struct SessionIssuer: Sendable {
-    static let prefix = "FLOE1"
     public static let minimumDuration = 900
     public static let maximumDuration = 43_200
-    let key: SymmetricKey
+    let tokens: SealedToken<SessionClaims>
 
     public init(masterKey: [UInt8]) {
-        key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: masterKey), info: Array("floe session tokens v1".utf8), outputByteCount: 32)
+        tokens = SealedToken(masterKey: masterKey, purpose: "floe session tokens v1", prefix: "FLOE1")
     }
 
     /// New credentials for `parent`, narrowed by `policies`, valid for `seconds`.
@@ -49,17 +45,12 @@ public struct SessionIssuer: Sendable {
         let claims = SessionClaims(
             accessKeyID: "ASIA" + id.dropFirst(4), secretKey: secret, parent: parent, policies: policies,
             expires: issued + Int64(seconds) * 1000, issued: issued, delegated: delegated ? true : nil)
-        let sealed = try AES.GCM.seal(try JSONEncoder().encode(claims), using: key)
-        guard let combined = sealed.combined else { throw SessionError.invalid }
-        return (claims, Self.prefix + "." + Data(combined).base64EncodedString())
+        return (claims, try tokens.seal(claims))
     }
 
     /// The claims of a token this server issued; `.invalid` for anything else, `.expired` after its time.
     public func open(_ token: String, now: Date = Date()) throws(SessionError) -> SessionClaims {
-        guard token.hasPrefix(Self.prefix + "."), let data = Data(base64Encoded: String(token.dropFirst(Self.prefix.count + 1))),
-            let box = try? AES.GCM.SealedBox(combined: data), let plain = try? AES.GCM.open(box, using: key),
-            let claims = try? JSONDecoder().decode(SessionClaims.self, from: plain)
-        else { throw .invalid }
+        guard let claims = tokens.open(token) else { throw .invalid }
         guard claims.expires > Int64(now.timeIntervalSince1970 * 1000) else { throw .expired }
         return claims
     }

@@ -330,6 +330,10 @@ def test_identity_in_postgresql_is_shared_by_nodes():
             except ClientError:
                 time.sleep(0.5)
         client_for(second, key).list_buckets()
+        # A catalog token from one node is good on the other (both share the master key).
+        bearer = requests.post(f"{first.catalog_endpoint}/v1/oauth/tokens", data={
+            "grant_type": "client_credentials", "client_id": key["accessKey"], "client_secret": key["secretKey"]}).json()["access_token"]
+        assert requests.get(f"{second.catalog_endpoint}/v1/config", headers={"Authorization": f"Bearer {bearer}"}).status_code == 200
         # A change made on the second node reaches the first.
         assert admin(second, "PUT", "users/pg-user", {"enabled": False}).status_code == 200
         deadline = time.time() + 15
@@ -348,3 +352,24 @@ def test_identity_in_postgresql_is_shared_by_nodes():
     finally:
         first.cleanup()
         second.cleanup()
+
+
+def test_catalog_tokens_survive_restart_and_die_with_their_key(identity_server):
+    server = identity_server
+    assert admin(server, "PUT", "users/tok", {"policies": ["readonly"]}).status_code == 200
+    key = admin(server, "POST", "users/tok/keys").json()
+    def token():
+        return requests.post(f"{server.catalog_endpoint}/v1/oauth/tokens", data={
+            "grant_type": "client_credentials", "client_id": key["accessKey"], "client_secret": key["secretKey"]}).json()["access_token"]
+    def namespaces(bearer):
+        return requests.get(f"{server.catalog_endpoint}/v1/lakehouse/namespaces", headers={"Authorization": f"Bearer {bearer}"})
+    bearer = token()
+    assert namespaces(bearer).status_code == 200
+    server.stop()
+    server.start()
+    assert namespaces(bearer).status_code == 200  # no token table: the token itself carries its claims
+    forged = bearer[:-4] + ("AAAA" if not bearer.endswith("AAAA") else "BBBB")
+    assert namespaces(forged).status_code == 401
+    assert admin(server, "DELETE", f"keys/{key['accessKey']}").status_code == 204
+    refused = namespaces(bearer)
+    assert refused.status_code == 401 and refused.json()["error"]["type"] == "NotAuthorizedException"
