@@ -34,7 +34,7 @@ public struct CatalogService: Sendable {
     // MARK: namespaces
 
     static func validate(_ namespace: NamespacePath) throws(IcebergError) {
-        guard !namespace.isEmpty, namespace.allSatisfy({ !$0.isEmpty && !$0.contains("\u{1F}") }) else {
+        guard !namespace.isEmpty, namespace.allSatisfy({ !$0.isEmpty && !$0.contains(NamespaceKey.separator) }) else {
             throw .badRequest("Invalid namespace: \(namespace)")
         }
     }

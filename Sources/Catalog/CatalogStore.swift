@@ -3,6 +3,18 @@ import IcebergModel
 /// A namespace path, e.g. `["lakehouse_db", "bronze"]`.
 public typealias NamespacePath = [String]
 
+/// A namespace path as one string: levels joined by the unit separator (0x1F), the REST spec's
+/// encoding in URLs and the stores' key. Levels never contain it (CatalogService refuses them).
+public enum NamespaceKey {
+    public static let separator: Character = "\u{1F}"
+
+    public static func join(_ namespace: NamespacePath) -> String { namespace.joined(separator: String(separator)) }
+
+    public static func split(_ key: some StringProtocol) -> NamespacePath {
+        key.split(separator: separator, maxSplits: Int.max, omittingEmptySubsequences: false).map { String($0) }
+    }
+}
+
 public struct TableIdentifier: Sendable, Hashable, CustomStringConvertible {
     public var namespace: NamespacePath
     public var name: String

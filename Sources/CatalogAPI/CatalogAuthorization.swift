@@ -40,7 +40,7 @@ extension CatalogResponder {
     static func resource(warehouse: String, _ rest: [String]) -> String {
         var parts = [warehouse]
         if rest.first == "namespaces", rest.count >= 2 {
-            parts += rest[1].split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+            parts += NamespaceKey.split(rest[1])
             if rest.count >= 4 { parts.append(rest[3]) }
         }
         return "arn:floe:iceberg:::" + parts.joined(separator: "/")

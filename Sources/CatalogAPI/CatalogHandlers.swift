@@ -79,13 +79,13 @@ extension CatalogResponder {
     static func token(_ marker: String) -> JSONValue { .string(Data(marker.utf8).base64EncodedString()) }
 
     static func splitNamespace(_ text: some StringProtocol) -> NamespacePath {
-        String(text).split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+        NamespaceKey.split(text)
     }
 
     static func namespacePage(_ found: [NamespacePath], size: Int) -> Response {
         let page = Array(found.prefix(size))
         var body: JSONValue = ["namespaces": .array(page.map { .array($0.map { .string($0) }) })]
-        if found.count > size, let last = page.last { body["next-page-token"] = token(last.joined(separator: "\u{1F}")) }
+        if found.count > size, let last = page.last { body["next-page-token"] = token(NamespaceKey.join(last)) }
         return json(body)
     }
 

@@ -232,7 +232,7 @@ public struct CatalogResponder: HTTPResponder {
         default: break
         }
         guard rest.first == "namespaces", rest.count >= 2 else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
-        let namespace = rest[1].split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+        let namespace = NamespaceKey.split(rest[1])
         switch (method, rest.count) {
         case (.get, 2): return try await loadNamespace(warehouse, namespace)
         case (.head, 2):

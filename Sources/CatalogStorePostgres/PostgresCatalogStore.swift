@@ -60,8 +60,8 @@ public final class PostgresCatalogStore: CatalogStore {
         try await PostgresMigrations.apply(Self.migrations, table: "floe_catalog_migrations", lock: 7_212_023, client: client, logger: logger)
     }
 
-    static func key(_ namespace: NamespacePath) -> String { namespace.joined(separator: "\u{1F}") }
-    static func path(_ key: String) -> NamespacePath { key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init) }
+    static func key(_ namespace: NamespacePath) -> String { NamespaceKey.join(namespace) }
+    static func path(_ key: String) -> NamespacePath { NamespaceKey.split(key) }
 
     /// How long a catalog call may wait for the database before answering 503.
     public static let timeout: Duration = .seconds(10)

@@ -39,8 +39,8 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     public func close() async { await database.shutdown() }
 
-    static func key(_ namespace: NamespacePath) -> String { namespace.joined(separator: "\u{1F}") }
-    static func path(_ key: String) -> NamespacePath { key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init) }
+    static func key(_ namespace: NamespacePath) -> String { NamespaceKey.join(namespace) }
+    static func path(_ key: String) -> NamespacePath { NamespaceKey.split(key) }
 
     func run<T: Sendable>(write: Bool = false, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws(IcebergError) -> T {
         do {
