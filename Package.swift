@@ -87,7 +87,7 @@ let package = Package(
         // Users, groups, keys, policies, sessions and the audit log. Root credentials live here.
         .target(
             name: "Identity",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SigV4", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .target(name: "IdentityStoreSQLite", dependencies: ["Identity", "SQLiteSupport"], swiftSettings: strictSettings),
@@ -138,7 +138,7 @@ let package = Package(
         .target(
             name: "FloeCLI",
             dependencies: [
-                "FloeClient", "Identity",
+                "FloeClient", "Identity", "SigV4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import Identity
+import SigV4
 
 /// OAuth2 bearer tokens for the catalog (`/v1/oauth/tokens`, client credentials = an access key
 /// pair). A token is its claims — the access key it was issued to and its expiry — sealed under
@@ -32,7 +33,7 @@ public final class TokenService: Sendable {
 
     /// A new token for a valid key pair; nil when the pair does not match (compared in constant time).
     public func issue(clientID: String, clientSecret: String) -> String? {
-        guard let key = directory.accessKey(clientID), Self.constantTimeEquals(key.secretKey, clientSecret),
+        guard let key = directory.accessKey(clientID), constantTimeEquals(key.secretKey, clientSecret),
             let principal = directory.principal(for: clientID)
         else { return nil }
         return issue(for: principal)
@@ -49,12 +50,5 @@ public final class TokenService: Sendable {
         guard claims.exp > Int64(Date().timeIntervalSince1970 * 1000) else { return .expired }
         guard let principal = directory.principal(for: claims.ak) else { return .unknown }
         return .valid(principal)
-    }
-
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference: UInt8 = x.count == y.count ? 0 : 1
-        for i in 0..<max(x.count, y.count) { difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
-        return difference == 0
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Identity
+import SigV4
 
 #if canImport(Glibc)
 import Glibc
@@ -62,20 +63,15 @@ public enum Format {
         return sawUnit ? total : nil
     }
 
+    /// `2026-11-22 03:46:56 UTC`
     public static func date(_ date: Date?) -> String {
-        guard let date else { return "" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
+        let text = iso(date)
+        return text.isEmpty ? "" : text.prefix(10) + " " + text.dropFirst(11).prefix(8) + " UTC"
     }
 
+    /// `2026-11-22T03:46:56.000Z`, as S3 writes it.
     public static func iso(_ date: Date?) -> String {
-        guard let date else { return "" }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        date.map { HTTPDate.iso8601(milliseconds: Int64(($0.timeIntervalSince1970 * 1000).rounded(.down))) } ?? ""
     }
 
     /// Rows as columns separated by two spaces; columns listed in `rightAligned` are padded on the left.

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import S3Model
+import SigV4
 
 public struct BucketInfo: Sendable, Equatable {
     public var name: String
@@ -51,12 +52,7 @@ public struct ObjectHead: Sendable {
 
 extension S3Client {
     static func date(_ text: String?) -> Date? {
-        guard let text else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        text.flatMap { HTTPDate.parseISO8601($0) }.map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
     public func listBuckets() async throws -> [BucketInfo] {
@@ -130,16 +126,8 @@ extension S3Client {
         }
         return ObjectHead(
             size: Int64(headers.first(name: "content-length") ?? "0") ?? 0, etag: headers.first(name: "etag") ?? "",
-            lastModified: headers.first(name: "last-modified").flatMap { Self.httpDate($0) }, contentType: headers.first(name: "content-type"),
+            lastModified: headers.first(name: "last-modified").flatMap { HTTPDate.parse($0) }.map { Date(timeIntervalSince1970: Double($0)) }, contentType: headers.first(name: "content-type"),
             versionID: headers.first(name: "x-amz-version-id"), metadata: metadata, headers: carried)
-    }
-
-    static func httpDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
     }
 
     /// A streaming GET; read `body` to the end.

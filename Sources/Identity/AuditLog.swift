@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 import Synchronization
 
 #if canImport(Glibc)
@@ -80,8 +81,6 @@ public final class AuditLog: Sendable {
     }
 
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        HTTPDate.iso8601(milliseconds: Int64(date.timeIntervalSince1970 * 1000))
     }
 }

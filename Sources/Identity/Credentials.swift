@@ -1,4 +1,5 @@
 import Crypto
+import SigV4
 
 /// An access key pair and who it belongs to.
 public struct AccessKey: Sendable, Equatable {
@@ -40,7 +41,7 @@ public struct Principal: Sendable, Equatable {
 
     /// The canonical user id S3 shows as `Owner/ID`: a stable hash of the name, never the key.
     public var canonicalID: String {
-        SHA256.hash(data: Array("floe:\(name)".utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        Hex.encode(SHA256.hash(data: Array("floe:\(name)".utf8)))
     }
 }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Identity
 import ObjectStore
 import S3Model
+import SigV4
 
 /// The IAM action and resource ARN each S3 operation is authorized as (AWS's names), used to
 /// evaluate bucket policies for anonymous callers and, later, identity policies for users.
@@ -51,10 +52,11 @@ extension S3Responder {
 
     /// The condition keys a request supplies (aws:* and the S3-specific ones AWS documents).
     func conditionContext(_ target: RequestTarget, headers: HTTPFields, remoteAddress: String?, principal: Principal?) -> [String: [String]] {
+        let now = Self.nowSeconds()
         var context: [String: [String]] = [
             "aws:SecureTransport": [configuration.secureTransport ? "true" : "false"],
-            "aws:CurrentTime": [ISO8601DateFormatter().string(from: Date())],
-            "aws:EpochTime": [String(Self.nowSeconds())],
+            "aws:CurrentTime": [HTTPDate.iso8601(milliseconds: now * 1000)],
+            "aws:EpochTime": [String(now)],
         ]
         switch principal?.kind {
         case nil, .anonymous?: context["aws:PrincipalType"] = ["Anonymous"]

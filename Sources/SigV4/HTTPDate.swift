@@ -33,6 +33,51 @@ public enum HTTPDate {
         return "\(pad(t.y, 4))-\(pad(t.m))-\(pad(t.d))T\(pad(t.h)):\(pad(t.min)):\(pad(t.s)).\(pad(ms, 3))Z"
     }
 
+    /// Parses ISO 8601 as S3, IAM and STS write it: `2009-10-12T17:50:30Z`, with optional fractional
+    /// seconds and a `Z` or `±hh:mm` offset, or a bare date (midnight UTC). Milliseconds since 1970.
+    public static func parseISO8601(_ text: some StringProtocol) -> Int64? {
+        let bytes = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int64? {
+            guard from + count <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for byte in bytes[from..<(from + count)] {
+                guard byte >= 48 && byte <= 57 else { return nil }
+                value = value * 10 + Int64(byte - 48)
+            }
+            return value
+        }
+        func at(_ index: Int, _ char: Character) -> Bool { index < bytes.count && bytes[index] == char.asciiValue! }
+        guard let y = number(0, 4), at(4, "-"), let m = number(5, 2), at(7, "-"), let d = number(8, 2), (1...12).contains(m), (1...31).contains(d)
+        else { return nil }
+        let day = AmzDate.daysFromCivil(year: y, month: m, day: d) * 86_400_000
+        if bytes.count == 10 { return day }
+        guard at(10, "T") || at(10, " "), let h = number(11, 2), at(13, ":"), let min = number(14, 2), at(16, ":"), let sec = number(17, 2),
+            h < 24, min < 60, sec < 61
+        else { return nil }
+        var index = 19
+        var millis: Int64 = 0
+        if at(index, ".") {
+            index += 1
+            var scale: Int64 = 100
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                millis += Int64(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        var offset: Int64 = 0
+        if at(index, "Z") {
+            index += 1
+        } else if at(index, "+") || at(index, "-"), let oh = number(index + 1, 2), at(index + 3, ":"), let om = number(index + 4, 2) {
+            offset = (oh * 60 + om) * 60_000 * (at(index, "-") ? -1 : 1)
+            index += 6
+        } else {
+            return nil
+        }
+        guard index == bytes.count else { return nil }
+        return day + ((h * 60 + min) * 60 + sec) * 1000 + millis - offset
+    }
+
     /// Parses IMF-fixdate, the obsolete RFC 850 form and asctime; nil when none fits.
     public static func parse(_ text: String) -> Int64? {
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)

@@ -1,4 +1,4 @@
-import FloeClient
+@testable import FloeClient
 import Foundation
 import Testing
 
@@ -164,5 +164,15 @@ import Testing
         #expect(endpoint.resolvedCatalogURL == "http://10.0.0.5:8181")
         #expect(endpoint.authority == "10.0.0.5:9000")
         #expect(Endpoint(url: "http://[::1]:9000", accessKey: "a", secretKey: "b").authority == "[::1]:9000")
+    }
+}
+
+@Suite struct DateFormatTests {
+    @Test func listingDatesReadAndPrint() {
+        let date = Date(timeIntervalSince1970: 1_795_318_016.25)
+        #expect(Format.iso(date) == "2026-11-22T03:26:56.250Z")
+        #expect(Format.date(date) == "2026-11-22 03:26:56 UTC")
+        #expect(Format.date(nil) == "")
+        #expect(S3Client.date("2026-11-22T03:26:56.250Z") == date)
     }
 }

@@ -58,6 +58,18 @@ import SigV4
         #expect(HTTPDate.iso8601(milliseconds: 1_255_369_830_007) == "2009-10-12T17:50:30.007Z")
     }
 
+    @Test func iso8601Parsing() {
+        #expect(HTTPDate.parseISO8601("2009-10-12T17:50:30.007Z") == 1_255_369_830_007)
+        #expect(HTTPDate.parseISO8601("2009-10-12T17:50:30Z") == 1_255_369_830_000)
+        #expect(HTTPDate.parseISO8601("2009-10-12T19:50:30+02:00") == 1_255_369_830_000)
+        #expect(HTTPDate.parseISO8601("2009-10-12T17:50:30.5Z") == 1_255_369_830_500)
+        #expect(HTTPDate.parseISO8601("2009-10-12") == 1_255_305_600_000)
+        #expect(HTTPDate.parseISO8601(HTTPDate.iso8601(milliseconds: 1_800_000_000_123)) == 1_800_000_000_123)
+        for bad in ["", "2009-10-12T17:50:30", "2009-13-12T17:50:30Z", "2009-10-12T25:50:30Z", "2009-10-12T17:50:30Zjunk", "yesterday"] {
+            #expect(HTTPDate.parseISO8601(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func byteRanges() {
         #expect(ByteRangeRequest(header: "bytes=0-9")?.resolve(size: 100) == 0...9)
         #expect(ByteRangeRequest(header: "bytes=90-")?.resolve(size: 100) == 90...99)

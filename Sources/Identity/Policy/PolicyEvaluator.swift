@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// What a request asks for, in the terms policies speak.
 public struct AccessRequest: Sendable {
@@ -144,10 +145,7 @@ public enum PolicyEvaluator {
     /// ISO 8601 (with or without fractional seconds) or seconds since 1970.
     static func date(_ text: String) -> Date? {
         if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-        let formatter = ISO8601DateFormatter()
-        if let d = formatter.date(from: text) { return d }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
+        return HTTPDate.parseISO8601(text).map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 }
 

@@ -99,7 +99,7 @@ extension S3Responder {
                     x.element("AccessKeyId", issued.claims.accessKeyID)
                     x.element("SecretAccessKey", issued.claims.secretKey)
                     x.element("SessionToken", issued.token)
-                    x.element("Expiration", Self.isoSeconds(issued.claims.expires))
+                    x.element("Expiration", HTTPDate.iso8601(milliseconds: issued.claims.expires))
                 }
                 if let policy { x.element("PackedPolicySize", policy.utf8.count * 100 / Self.maxSessionPolicyBytes) }
             }
@@ -116,12 +116,6 @@ extension S3Responder {
                 message: "1 validation error detected: Value '\(value)' at 'durationSeconds' failed to satisfy constraint: Member must have value between \(SessionIssuer.minimumDuration) and \(SessionIssuer.maximumDuration)")
         }
         return seconds
-    }
-
-    static func isoSeconds(_ millis: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(millis / 1000)))
     }
 
     static func stsError(_ error: STSError, requestID: String) -> Response {
