@@ -126,7 +126,7 @@ public final class Directory: CredentialStore, Sendable {
 
     public func principal(for accessKeyID: String) -> Principal? {
         guard let key = resolveKey(accessKeyID) else { return nil }
-        let restriction = key.policy.flatMap { try? PolicyDocument(json: $0) }
+        let restriction = key.policy.flatMap { PolicyDocument.cached($0) }
         return Principal(
             name: key.user, accessKeyID: key.accessKeyID, isRoot: key.user == root.owner,
             kind: key.isServiceAccount ? .serviceAccount : nil, restrictions: restriction.map { [$0] } ?? [])
@@ -139,7 +139,7 @@ public final class Directory: CredentialStore, Sendable {
         guard claims.accessKeyID == accessKeyID, isActive(claims.parent) else { throw .invalid }
         var restrictions: [PolicyDocument] = []
         for text in claims.policies {
-            guard let document = try? PolicyDocument(json: text) else { throw .invalid }
+            guard let document = PolicyDocument.cached(text) else { throw .invalid }
             restrictions.append(document)
         }
         let delegated = claims.delegated == true
@@ -168,7 +168,7 @@ public final class Directory: CredentialStore, Sendable {
     public func policies(of user: String) -> [PolicyDocument] {
         state.withLock { s in
             var names = s.users[user]?.policies ?? []
-            for group in s.groups.values.sorted(by: { $0.name < $1.name }) where group.enabled && group.members.contains(user) {
+            for group in s.groups.values where group.enabled && group.members.contains(user) {
                 names += group.policies
             }
             return names.compactMap { s.policies[$0] }
@@ -177,7 +177,10 @@ public final class Directory: CredentialStore, Sendable {
 
     /// Root may do everything; anyone else what their policies (and, for S3, the bucket policy)
     /// allow. A service account's or session's restrictions must each allow the request too.
-    public func authorize(_ principal: Principal, _ request: AccessRequest, resourcePolicy: PolicyDocument? = nil) -> PolicyDecision {
+    /// - Parameter identityPolicies: `policies(of: principal.name)` when the caller has them already.
+    public func authorize(
+        _ principal: Principal, _ request: AccessRequest, identityPolicies: [PolicyDocument]? = nil, resourcePolicy: PolicyDocument? = nil
+    ) -> PolicyDecision {
         var restricted = PolicyDecision.allow
         for restriction in principal.restrictions {
             switch PolicyEvaluator.evaluate([restriction], request) {
@@ -187,7 +190,7 @@ public final class Directory: CredentialStore, Sendable {
             }
         }
         if principal.isRoot || principal.kind == .delegated { return restricted }
-        let identity = PolicyEvaluator.evaluate(policies(of: principal.name), request)
+        let identity = PolicyEvaluator.evaluate(identityPolicies ?? policies(of: principal.name), request)
         if identity == .explicitDeny { return .explicitDeny }
         var named = request
         named.principal = principal.name

@@ -82,7 +82,7 @@ extension S3Responder {
 
     /// Adds `s3:ExistingObjectTag/<key>` for object requests, read only when a policy asks for it.
     func addExistingTags(_ context: inout [String: [String]], _ target: RequestTarget, policies: [PolicyDocument]) async {
-        guard let bucketName = target.bucket, let key = target.key, policies.contains(where: { $0.json.contains("s3:ExistingObjectTag") }),
+        guard let bucketName = target.bucket, let key = target.key, policies.contains(where: \.readsExistingObjectTags),
             let bucket = try? await store.bucket(bucketName),
             let version = try? await store.version(bucket: bucket, key: key, versionID: target.value("versionId")), !version.isDeleteMarker
         else { return }
@@ -91,7 +91,7 @@ extension S3Responder {
 
     func bucketPolicy(_ target: RequestTarget) async throws -> PolicyDocument? {
         guard let bucketName = target.bucket, let text = (try? await store.bucket(bucketName))?.policy else { return nil }
-        return try? PolicyDocument(json: text)
+        return PolicyDocument.cached(text)
     }
 
     /// A signed request by someone other than unrestricted root: what their policies, combined
@@ -102,10 +102,11 @@ extension S3Responder {
         let target = call.target
         let bucketPolicy = try await bucketPolicy(target)
         var context = conditionContext(target, headers: call.headers, remoteAddress: call.remoteAddress, principal: principal)
-        await addExistingTags(&context, target, policies: directory.policies(of: principal.name) + principal.restrictions + [bucketPolicy].compactMap { $0 })
+        let identity = directory.policies(of: principal.name)
+        await addExistingTags(&context, target, policies: identity + principal.restrictions + [bucketPolicy].compactMap { $0 })
         let request = AccessRequest(
             action: call.operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: principal.name)
-        guard directory.authorize(principal, request, resourcePolicy: bucketPolicy) == .allow else {
+        guard directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: bucketPolicy) == .allow else {
             auditDenied(call, request: request)
             throw S3Error.accessDenied()
         }

@@ -96,3 +96,15 @@ import Testing
         }
     }
 }
+
+@Suite struct PolicyCacheTests {
+    @Test func cachedDocumentsParseOnceAndKnowTheirConditionKeys() throws {
+        let text = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"s3:ExistingObjectTag/tier": "gold"}}}]}"#
+        let first = try #require(PolicyDocument.cached(text))
+        #expect(PolicyDocument.cached(text) == first)
+        #expect(first.readsExistingObjectTags)
+        #expect(PolicyDocument.cached("{not json") == nil)
+        let plain = try PolicyDocument(json: #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#)
+        #expect(!plain.readsExistingObjectTags)
+    }
+}

@@ -19,7 +19,10 @@ extension S3Responder {
         let after = call.target.value("continuation-token")
         var buckets = try await store.listBuckets().filter { $0.name.hasPrefix(prefix) }
         if let after { buckets = buckets.filter { keyPrecedes(after, $0.name) } }
-        if !(call.principal.isRoot && call.principal.restrictions.isEmpty) { buckets = buckets.filter { visible($0, to: call.principal) } }
+        if !(call.principal.isRoot && call.principal.restrictions.isEmpty) {
+            let identity = directory.policies(of: call.principal.name)
+            buckets = buckets.filter { visible($0, to: call.principal, identity: identity) }
+        }
         let page = Array(buckets.prefix(maxBuckets))
         var xml = XMLWriter()
         xml.group("ListAllMyBucketsResult", namespace: XMLWriter.s3Namespace) { x in
@@ -90,11 +93,11 @@ extension S3Responder {
     }
 
     /// A caller other than root sees the buckets it may list or locate (by its policies or the bucket's).
-    func visible(_ bucket: BucketRecord, to principal: Principal) -> Bool {
-        let policy = bucket.policy.flatMap { try? PolicyDocument(json: $0) }
+    func visible(_ bucket: BucketRecord, to principal: Principal, identity: [PolicyDocument]) -> Bool {
+        let policy = bucket.policy.flatMap { PolicyDocument.cached($0) }
         return ["s3:ListBucket", "s3:GetBucketLocation"].contains { action in
             let request = AccessRequest(action: action, resource: "arn:aws:s3:::\(bucket.name)", principal: principal.name)
-            return directory.authorize(principal, request, resourcePolicy: policy) == .allow
+            return directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: policy) == .allow
         }
     }
 }
