@@ -162,7 +162,7 @@ class FloeServer:
         request = AWSRequest(method=method, url=url, data=body, headers=headers)
         SigV4Auth(Credentials(access_key, secret), "s3", REGION).add_auth(request)
         prepared = request.prepare()
-        return requests.request(method, prepared.url, headers=dict(prepared.headers), data=body, timeout=60)
+        return requests.request(method, prepared.url, headers=dict(prepared.headers), data=body, timeout=60, verify=self.ca_bundle or True)
 
     def presign(self, method: str, bucket: str, key: str, expires: int = 300) -> str:
         operation = {"GET": "get_object", "PUT": "put_object"}[method]

@@ -373,3 +373,54 @@ def test_catalog_tokens_survive_restart_and_die_with_their_key(identity_server):
     assert admin(server, "DELETE", f"keys/{key['accessKey']}").status_code == 204
     refused = namespaces(bearer)
     assert refused.status_code == 401 and refused.json()["error"]["type"] == "NotAuthorizedException"
+
+
+def test_condition_keys_on_real_requests(identity_server):
+    """The condition keys the issue names, each decided on a real boto3 request."""
+    server = identity_server
+    s3 = server.boto3()
+    bucket = "cond-" + uuid.uuid4().hex[:10]
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="gold.csv", Body=b"g", Tagging="tier=gold")
+    s3.put_object(Bucket=bucket, Key="raw.csv", Body=b"r", Tagging="tier=raw")
+    s3.put_object(Bucket=bucket, Key="public/src.csv", Body=b"p")
+    s3.put_object(Bucket=bucket, Key="private/src.csv", Body=b"q")
+    arn = f"arn:aws:s3:::{bucket}"
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{arn}/*",
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/tier": "gold"}}},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arn}/tagged/*",
+         "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "data"}}},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arn}/copies/*",
+         "Condition": {"StringLike": {"s3:x-amz-copy-source": [f"{bucket}/public/*", f"/{bucket}/public/*"]}}},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": arn,
+         "Condition": {"NumericLessThanEquals": {"s3:max-keys": "100"}, "IpAddress": {"aws:SourceIp": "127.0.0.0/8"},
+                       "StringEquals": {"aws:username": "carla", "aws:PrincipalType": "User"}}},
+        {"Effect": "Allow", "Action": "s3:GetObjectVersion", "Resource": f"{arn}/*",
+         "Condition": {"StringEquals": {"s3:VersionId": "null"}}},
+        {"Effect": "Allow", "Action": "s3:ListBucketVersions", "Resource": arn,
+         "Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+        {"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": f"{arn}/*",
+         "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+    ]}
+    assert admin(server, "PUT", "policies/conditions", policy).status_code == 204
+    assert admin(server, "PUT", "users/carla", {"policies": ["conditions"]}).status_code == 200
+    carla = client_for(server, admin(server, "POST", "users/carla/keys").json())
+
+    def denied(call):
+        with pytest.raises(ClientError) as e:
+            call()
+        return code_of(e) == "AccessDenied"
+
+    assert carla.get_object(Bucket=bucket, Key="gold.csv")["Body"].read() == b"g"
+    assert denied(lambda: carla.get_object(Bucket=bucket, Key="raw.csv"))
+    carla.put_object(Bucket=bucket, Key="tagged/a.csv", Body=b"a", Tagging="team=data")
+    assert denied(lambda: carla.put_object(Bucket=bucket, Key="tagged/b.csv", Body=b"b", Tagging="team=ops"))
+    assert denied(lambda: carla.put_object(Bucket=bucket, Key="tagged/c.csv", Body=b"c"))
+    carla.copy_object(Bucket=bucket, Key="copies/ok.csv", CopySource={"Bucket": bucket, "Key": "public/src.csv"})
+    assert denied(lambda: carla.copy_object(Bucket=bucket, Key="copies/no.csv", CopySource={"Bucket": bucket, "Key": "private/src.csv"}))
+    assert carla.list_objects_v2(Bucket=bucket, MaxKeys=50)["KeyCount"] > 0
+    assert denied(lambda: carla.list_objects_v2(Bucket=bucket, MaxKeys=500))
+    assert carla.get_object(Bucket=bucket, Key="raw.csv", VersionId="null")["Body"].read() == b"r"
+    assert carla.list_object_versions(Bucket=bucket)["Versions"]
+    assert denied(lambda: carla.delete_object(Bucket=bucket, Key="raw.csv"))  # plain HTTP: aws:SecureTransport is false

@@ -132,3 +132,25 @@ def test_sighup_reloads_the_certificate(certificates, tmp_path):
         assert "TLS reload failed" in server.log()
     finally:
         server.cleanup()
+
+
+def test_secure_transport_condition_holds_over_tls(tls_server):
+    import json
+    import uuid
+    import boto3
+    from botocore.config import Config
+    bucket = "st-" + uuid.uuid4().hex[:8]
+    root = tls_server.boto3()
+    root.create_bucket(Bucket=bucket)
+    root.put_object(Bucket=bucket, Key="k", Body=b"v")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"],
+                                                      "Resource": f"arn:aws:s3:::{bucket}/*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
+    def admin(method, path, body):
+        return tls_server.signed(method, f"/floe/admin/v1/{path}", body=json.dumps(body).encode())
+    assert admin("PUT", "policies/tls-only", policy).status_code == 204
+    assert admin("PUT", "users/tlsuser", {"policies": ["tls-only"]}).status_code == 200
+    key = admin("POST", "users/tlsuser/keys", {}).json()
+    user = boto3.client("s3", endpoint_url=tls_server.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
+                        region_name="us-east-1", verify=tls_server.ca_bundle, config=Config(s3={"addressing_style": "path"}))
+    assert user.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    user.delete_object(Bucket=bucket, Key="k")
