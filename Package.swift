@@ -97,7 +97,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Signature verification against the identity system (access keys and session tokens).
-        .target(name: "Authentication", dependencies: ["Identity", "SigV4"], swiftSettings: strictSettings),
+        .target(
+            name: "Authentication",
+            dependencies: ["Identity", "SigV4", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: strictSettings
+        ),
         // The S3 HTTP surface: routing, auth, handlers, S3 errors rendered in one place.
         .target(
             name: "S3API",

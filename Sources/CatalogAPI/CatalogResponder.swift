@@ -175,17 +175,12 @@ public struct CatalogResponder: HTTPResponder {
         request.body = RequestBody(buffer: body)
         let bodyHash = Hex.encode(Array(SHA256.hash(data: body.readableBytesView)))
         let headers = request.headers
-        let authority = request.head.authority
         let rawTarget = request.head.path ?? "/"
         let rawPath = String(rawTarget.prefix { $0 != "?" })
         guard let query = URIEncoding.decodeQuery(rawTarget.drop { $0 != "?" }.dropFirst()) else {
             throw IcebergError.badRequest("The query string is not validly percent-encoded")
         }
-        var incoming = IncomingRequest(method: request.method.rawValue, rawPath: rawPath, query: query) { name in
-            if name == "host" { return authority.map { [$0] } ?? [] }
-            guard let field = HTTPField.Name(name) else { return [] }
-            return headers[values: field]
-        }
+        var incoming = IncomingRequest(method: request.method, rawPath: rawPath, query: query, fields: headers, authority: request.head.authority)
         incoming.bodySHA256 = bodyHash
         let token = headers[HTTPField.Name("x-amz-security-token")!]
         let outcome: RequestAuthenticator.Outcome
@@ -196,13 +191,11 @@ public struct CatalogResponder: HTTPResponder {
             case .session(.expired): throw IcebergError.authenticationTimeout("The session token has expired")
             case .session(.invalid): throw IcebergError.notAuthorized("The session token is invalid")
             case .unknownKey: throw IcebergError.notAuthorized("The access key is not known")
+            case .signature(let failure) where failure.code == .contentSHA256Mismatch: throw IcebergError.badRequest(failure.message)
             case .signature(let failure): throw IcebergError.notAuthorized(failure.message)
             }
         }
-        guard case .caller(let principal, let verified) = outcome else { throw IcebergError.notAuthorized("Authorization required") }
-        if case .sha256(let claimed) = verified.payload, claimed != bodyHash {
-            throw IcebergError.badRequest("x-amz-content-sha256 does not match the body")
-        }
+        guard case .caller(let principal, _) = outcome else { throw IcebergError.notAuthorized("Authorization required") }
         return principal
     }
 

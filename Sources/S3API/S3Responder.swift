@@ -195,7 +195,6 @@ public struct S3Responder: HTTPResponder {
 
     /// What signature verification needs of a request (headers are looked up lazily).
     func signedRequest(_ request: Request, target: RequestTarget) -> IncomingRequest {
-        let headers = request.headers
         let authority = request.head.authority
         // SigV2's canonical resource names the bucket even for virtual-host requests, and a
         // bucket-level request as `/bucket/`.
@@ -209,16 +208,7 @@ public struct S3Responder: HTTPResponder {
             }
         }
         return IncomingRequest(
-            method: request.method.rawValue,
-            rawPath: target.rawPath,
-            query: target.query,
-            headerNames: headers.map { $0.name.canonicalName },
-            v2ResourcePath: v2Path
-        ) { name in
-            if name == "host" { return authority.map { [$0] } ?? [] }
-            guard let field = HTTPField.Name(name) else { return [] }
-            return headers[values: field]
-        }
+            method: request.method, rawPath: target.rawPath, query: target.query, fields: request.headers, authority: authority, v2ResourcePath: v2Path)
     }
 
     func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String, remoteAddress: String?) async throws -> S3Call {

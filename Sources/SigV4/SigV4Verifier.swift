@@ -9,8 +9,9 @@ public struct IncomingRequest {
     public var query: [(name: String, value: String)]
     /// Every value sent for a lower-case header name; `host` must be included.
     public var headerValues: (String) -> [String]
-    /// Every header name sent, lower-case (SigV2 signs all `x-amz-*` headers).
-    public var headerNames: [String]
+    /// Every header name sent, lower-case (SigV2 signs all `x-amz-*` headers); listed only when asked.
+    public var headerNames: [String] { listHeaderNames() }
+    let listHeaderNames: () -> [String]
     /// `/bucket/key` as sent, also for virtual-host requests (SigV2's canonical resource).
     public var v2ResourcePath: String
     /// The body's SHA-256 (hex) when the server has already read it: services other than S3
@@ -21,10 +22,17 @@ public struct IncomingRequest {
         method: String, rawPath: String, query: [(name: String, value: String)], headerNames: [String] = [],
         v2ResourcePath: String? = nil, headerValues: @escaping (String) -> [String]
     ) {
+        self.init(method: method, rawPath: rawPath, query: query, v2ResourcePath: v2ResourcePath, listHeaderNames: { headerNames }, headerValues: headerValues)
+    }
+
+    public init(
+        method: String, rawPath: String, query: [(name: String, value: String)], v2ResourcePath: String? = nil,
+        listHeaderNames: @escaping () -> [String], headerValues: @escaping (String) -> [String]
+    ) {
         self.method = method
         self.rawPath = rawPath
         self.query = query
-        self.headerNames = headerNames
+        self.listHeaderNames = listHeaderNames
         self.v2ResourcePath = v2ResourcePath ?? rawPath
         self.headerValues = headerValues
     }
@@ -187,6 +195,9 @@ public struct SigV4Verifier: Sendable {
             throw SigV4Error(.missingSecurityHeader, "Missing required header for this request: x-amz-content-sha256")
         }
         let payload = try Self.payloadMode(payloadHash)
+        if case .sha256(let claimed) = payload, let known = request.bodySHA256, claimed != known.lowercased() {
+            throw SigV4Error(.contentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+        }
         let key = SigV4Signer.signingKey(secret: secret, scope: parsed.scope)
         try checkSignature(
             request: request,

@@ -102,6 +102,21 @@ import Testing
         #expect(code { _ = try authenticate(Self.incoming(headers)) } == .invalidContentSHA256)
     }
 
+    /// Services that read the body first (STS, the catalog) hand its hash to the verifier: a header
+    /// naming another hash is refused before the signature is checked; without the header the
+    /// known hash is what the signature covers.
+    @Test func knownBodyHashIsEnforced() {
+        let empty = SigV4Signer.emptySHA256
+        let claimed = String(repeating: "a", count: 64)
+        let headers = Self.signedRequest().map { $0.0 == "x-amz-content-sha256" ? ($0.0, claimed) : $0 }
+        var request = Self.incoming(headers)
+        request.bodySHA256 = empty
+        #expect(code { _ = try authenticate(request) } == .contentSHA256Mismatch)
+        var unsent = Self.incoming(Self.signedRequest().filter { $0.0 != "x-amz-content-sha256" })
+        unsent.bodySHA256 = empty
+        #expect(code { _ = try authenticate(unsent) } == .signatureDoesNotMatch)  // signed over UNSIGNED-PAYLOAD, checked over the body's hash
+    }
+
     /// The S3 documentation's Signature Version 2 examples (object GET, header and query string).
     @Test func signatureV2DocumentedExamples() throws {
         let secrets = { (key: String) -> String? in key == "AKIAIOSFODNN7EXAMPLE" ? AWSPublishedVectorsTests.secret : nil }
