@@ -24,8 +24,8 @@ public struct RequestAuthenticator: Sendable {
         self.directory = directory
     }
 
-    /// - Parameter token: `x-amz-security-token` (header or query) when sent.
-    public func identify(_ incoming: IncomingRequest, token: String?, now: Int64) throws(Failure) -> Outcome {
+    public func identify(_ incoming: IncomingRequest, now: Int64) throws(Failure) -> Outcome {
+        let token = incoming.securityToken
         var session: Result<(secret: String, principal: Principal), SessionError>?
         let result: AuthenticationResult
         do {

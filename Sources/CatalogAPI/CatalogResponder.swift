@@ -174,18 +174,16 @@ public struct CatalogResponder: HTTPResponder {
         }
         request.body = RequestBody(buffer: body)
         let bodyHash = Hex.encode(Array(SHA256.hash(data: body.readableBytesView)))
-        let headers = request.headers
         let rawTarget = request.head.path ?? "/"
         let rawPath = String(rawTarget.prefix { $0 != "?" })
         guard let query = URIEncoding.decodeQuery(rawTarget.drop { $0 != "?" }.dropFirst()) else {
             throw IcebergError.badRequest("The query string is not validly percent-encoded")
         }
-        var incoming = IncomingRequest(method: request.method, rawPath: rawPath, query: query, fields: headers, authority: request.head.authority)
+        var incoming = IncomingRequest(method: request.method, rawPath: rawPath, query: query, fields: request.headers, authority: request.head.authority)
         incoming.bodySHA256 = bodyHash
-        let token = headers[HTTPField.Name("x-amz-security-token")!]
         let outcome: RequestAuthenticator.Outcome
         do {
-            outcome = try authenticator.identify(incoming, token: token, now: Int64(Date().timeIntervalSince1970))
+            outcome = try authenticator.identify(incoming, now: Int64(Date().timeIntervalSince1970))
         } catch {
             switch error {
             case .session(.expired): throw IcebergError.authenticationTimeout("The session token has expired")

@@ -45,29 +45,6 @@ public struct Principal: Sendable, Equatable {
     }
 }
 
-/// Resolves access keys to secrets and principals. The root key is the only one until the
-/// identity system (users, policies, sessions) lands behind this same protocol.
-public protocol CredentialStore: Sendable {
-    func accessKey(_ accessKeyID: String) -> AccessKey?
-}
-
-public struct StaticCredentialStore: CredentialStore {
-    let keys: [String: AccessKey]
-    public let root: AccessKey
-
-    public init(root: AccessKey) {
-        self.root = root
-        self.keys = [root.accessKeyID: root]
-    }
-
-    public func accessKey(_ accessKeyID: String) -> AccessKey? { keys[accessKeyID] }
-
-    public func principal(for accessKeyID: String) -> Principal? {
-        guard let key = keys[accessKeyID] else { return nil }
-        return Principal(name: key.owner, accessKeyID: key.accessKeyID, isRoot: key.accessKeyID == root.accessKeyID)
-    }
-}
-
 /// Generates root credentials in MinIO's shape: a 20-character key id and a 40-character secret.
 public enum CredentialGenerator {
     static let keyAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")

@@ -58,7 +58,7 @@ public struct UserKey: Sendable, Equatable {
 
 /// Everything the request path needs to authenticate and authorize, held in memory and swapped
 /// whole on every administrative change, so a request never waits for the database.
-public final class Directory: CredentialStore, Sendable {
+public final class Directory: Sendable {
     public struct Snapshot: Sendable {
         public var users: [String: UserRecord] = [:]
         public var keys: [String: UserKey] = [:]

@@ -14,7 +14,6 @@ extension HTTPField.Name {
     static let amzTaggingCount = HTTPField.Name("x-amz-tagging-count")!
     static let amzBucketRegion = HTTPField.Name("x-amz-bucket-region")!
     static let amzCopySource = HTTPField.Name("x-amz-copy-source")!
-    static let amzSecurityToken = HTTPField.Name("x-amz-security-token")!
     static let amzBucketObjectLockEnabled = HTTPField.Name("x-amz-bucket-object-lock-enabled")!
     static let contentMD5 = HTTPField.Name("Content-MD5")!
     static let contentDisposition = HTTPField.Name("Content-Disposition")!

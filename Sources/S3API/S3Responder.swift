@@ -212,11 +212,10 @@ public struct S3Responder: HTTPResponder {
     }
 
     func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String, remoteAddress: String?) async throws -> S3Call {
-        let headers = request.headers
         let incoming = signedRequest(request, target: target)
         let outcome: RequestAuthenticator.Outcome
         do {
-            outcome = try authenticator.identify(incoming, token: Self.securityToken(headers, target), now: Self.nowSeconds())
+            outcome = try authenticator.identify(incoming, now: Self.nowSeconds())
         } catch {
             throw Self.s3Error(error)
         }
@@ -231,11 +230,6 @@ public struct S3Responder: HTTPResponder {
             if operation != .admin { try await authorize(call) }
             return call
         }
-    }
-
-    /// Temporary credentials' token, from the header or (presigned) the query.
-    static func securityToken(_ headers: HTTPFields, _ target: RequestTarget) -> String? {
-        headers[.amzSecurityToken] ?? target.value("X-Amz-Security-Token") ?? target.value("x-amz-security-token")
     }
 
     static func s3Error(_ failure: RequestAuthenticator.Failure) -> any Error {

@@ -90,8 +90,7 @@ extension SigV4Verifier {
         guard SigV2.matches(request, secret: secret, dateOrExpires: dateLine, claimed: claimed) else {
             throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
         }
-        return VerifiedRequest(accessKey: accessKey, scope: nil, payload: .unsigned, isPresigned: false,
-                               securityToken: request.header("x-amz-security-token"), chunkChain: nil)
+        return VerifiedRequest(accessKey: accessKey, scope: nil, payload: .unsigned, isPresigned: false, chunkChain: nil)
     }
 
     /// `?AWSAccessKeyId=…&Expires=<epoch seconds>&Signature=…`
@@ -111,7 +110,6 @@ extension SigV4Verifier {
         guard SigV2.matches(request, secret: secret, dateOrExpires: expiresText, claimed: claimed, presigned: true) else {
             throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
         }
-        return VerifiedRequest(accessKey: accessKey, scope: nil, payload: .unsigned, isPresigned: true,
-                               securityToken: request.queryValue("x-amz-security-token"), chunkChain: nil)
+        return VerifiedRequest(accessKey: accessKey, scope: nil, payload: .unsigned, isPresigned: true, chunkChain: nil)
     }
 }

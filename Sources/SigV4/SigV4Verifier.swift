@@ -38,6 +38,12 @@ public struct IncomingRequest {
     }
 
     func header(_ name: String) -> String? { headerValues(name).first }
+
+    /// A session's token, where each signing form carries it: the header, or the query of a
+    /// presigned URL (`X-Amz-Security-Token` for SigV4, `x-amz-security-token` for SigV2).
+    public var securityToken: String? {
+        header("x-amz-security-token") ?? queryValue("X-Amz-Security-Token") ?? queryValue("x-amz-security-token")
+    }
     func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
 }
 
@@ -66,7 +72,6 @@ public struct VerifiedRequest: Sendable {
     public var scope: CredentialScope?
     public var payload: PayloadMode
     public var isPresigned: Bool
-    public var securityToken: String?
     /// Present for `streamingSigned`: checks each chunk against the seed signature.
     public var chunkChain: ChunkSignatureChain?
 }
@@ -218,7 +223,6 @@ public struct SigV4Verifier: Sendable {
             scope: parsed.scope,
             payload: payload,
             isPresigned: false,
-            securityToken: request.header("x-amz-security-token"),
             chunkChain: chain
         )
     }
@@ -296,7 +300,6 @@ public struct SigV4Verifier: Sendable {
             scope: scope,
             payload: payloadHash == "UNSIGNED-PAYLOAD" ? .unsigned : try Self.payloadMode(payloadHash),
             isPresigned: true,
-            securityToken: request.queryValue("X-Amz-Security-Token") ?? request.header("x-amz-security-token"),
             chunkChain: nil
         )
     }

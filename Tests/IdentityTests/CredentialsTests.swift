@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test func storeResolvesRootOnly() {
-        let store = StaticCredentialStore(root: AccessKey(accessKeyID: "root", secretKey: "secret-root", owner: "root"))
+        let store = Directory(root: AccessKey(accessKeyID: "root", secretKey: "secret-root", owner: "root"))
         #expect(store.accessKey("root")?.secretKey == "secret-root")
         #expect(store.accessKey("other") == nil)
         let principal = store.principal(for: "root")

@@ -53,7 +53,7 @@ extension S3Responder {
         incoming.bodySHA256 = bodyHash
         let principal: Principal
         do {
-            switch try stsAuthenticator.identify(incoming, token: Self.securityToken(request.headers, target), now: Self.nowSeconds()) {
+            switch try stsAuthenticator.identify(incoming, now: Self.nowSeconds()) {
             case .anonymous:
                 throw STSError(code: "AccessDenied", status: 403, message: "AssumeRole needs a signed request")
             case .caller(let caller, _):
