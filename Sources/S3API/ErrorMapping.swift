@@ -7,12 +7,12 @@ import SigV4
 
 /// The one place where failures become S3 errors and S3 errors become responses.
 enum ErrorMapping {
-    static func s3Error(_ error: any Error, key: String?) -> S3Error {
+    static func s3Error(_ error: any Error) -> S3Error {
         switch error {
         case let error as S3Error:
             return error
         case let error as StoreError:
-            return s3Error(error, key: key)
+            return s3Error(error)
         case let error as SigV4Error:
             return s3Error(error)
         case is BodyStreamError:
@@ -23,7 +23,7 @@ enum ErrorMapping {
         }
     }
 
-    static func s3Error(_ error: StoreError, key: String?) -> S3Error {
+    static func s3Error(_ error: StoreError) -> S3Error {
         switch error {
         case .noSuchBucket(let name): return .noSuchBucket(name)
         case .bucketAlreadyOwnedByYou(let name): return .bucketAlreadyOwnedByYou(name)

@@ -118,7 +118,7 @@ public struct S3Responder: HTTPResponder {
                 response = try await dispatch(call, stats: &stats)
             }
         } catch {
-            let s3Error = ErrorMapping.s3Error(error, key: target?.key)
+            let s3Error = ErrorMapping.s3Error(error)
             if s3Error.status >= 500 {
                 logger.error("request failed", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
             }

@@ -21,7 +21,7 @@ extension S3Responder {
             do {
                 results.append((key, versionID, .success(try await store.delete(bucket: bucket, key: key, versionID: versionID))))
             } catch {
-                results.append((key, versionID, .failure(ErrorMapping.s3Error(error, key: key))))
+                results.append((key, versionID, .failure(ErrorMapping.s3Error(error))))
             }
         }
         xml.group("DeleteResult", namespace: XMLWriter.s3Namespace) { x in

@@ -33,7 +33,7 @@ extension S3Responder {
         } catch let error as STSError {
             return Self.stsError(error, requestID: requestID)
         } catch {
-            let s3 = ErrorMapping.s3Error(error, key: nil)
+            let s3 = ErrorMapping.s3Error(error)
             return Self.stsError(STSError(code: s3.code, status: s3.status, message: s3.message), requestID: requestID)
         }
     }
