@@ -11,10 +11,12 @@ extension CatalogService {
         return record
     }
 
-    func writeView(_ metadata: ViewMetadata, version: Int) async throws(IcebergError) -> String {
+    /// Writes a view's metadata file; answers where, and the text written (what the database keeps too).
+    func writeView(_ metadata: ViewMetadata, version: Int) async throws(IcebergError) -> (location: String, document: String) {
         let location = "\(metadata.location)/metadata/\(String(format: "%05d", version))-\(UUID().uuidString.lowercased()).metadata.json"
-        try await files.writeDocument(metadata.document, to: location)
-        return location
+        let document = try metadata.document.text()
+        try await files.writeDocument(document, to: location)
+        return (location, document)
     }
 
     public func createView(warehouse: String, namespace: NamespacePath, request: JSONValue) async throws(IcebergError) -> ViewRecord {
@@ -33,10 +35,10 @@ extension CatalogService {
         if let properties = request["properties"]?.stringMap, !properties.isEmpty { updates.append(.setProperties(properties)) }
         try builder.apply(updates)
         let metadata = try builder.build()
-        let metadataLocation = try await writeView(metadata, version: 0)
+        let (metadataLocation, document) = try await writeView(metadata, version: 0)
         let record = ViewRecord(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
         do {
-            try await store.swapView(warehouse: warehouse, expectedLocation: nil, record)
+            try await store.swapView(warehouse: warehouse, expectedLocation: nil, record, document: document)
         } catch {
             await files.delete(metadataLocation)
             throw error
@@ -56,10 +58,10 @@ extension CatalogService {
         var builder = ViewMetadataBuilder(current.metadata, now: Self.now())
         try builder.apply(updates)
         let metadata = try builder.build()
-        let location = try await writeView(metadata, version: Self.fileVersion(current.metadataLocation) + 1)
+        let (location, document) = try await writeView(metadata, version: Self.fileVersion(current.metadataLocation) + 1)
         let record = ViewRecord(identifier: identifier, metadataLocation: location, metadata: metadata)
         do {
-            try await store.swapView(warehouse: warehouse, expectedLocation: current.metadataLocation, record)
+            try await store.swapView(warehouse: warehouse, expectedLocation: current.metadataLocation, record, document: document)
         } catch {
             await files.delete(location)
             throw error
@@ -72,7 +74,7 @@ extension CatalogService {
         _ = try await namespaceProperties(warehouse: warehouse, namespace)
         let metadata = try ViewMetadata(json: try await files.readDocument(metadataLocation))
         let record = ViewRecord(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
-        try await store.swapView(warehouse: warehouse, expectedLocation: nil, record)
+        try await store.swapView(warehouse: warehouse, expectedLocation: nil, record, document: try metadata.document.text())
         return record
     }
 }

@@ -109,9 +109,10 @@ public struct CatalogService: Sendable {
         let metadataLocation = Self.metadataFileLocation(metadata, version: 0)
         let record = TableRecord(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
         if stage { return record }
-        try await files.write(metadata, to: metadataLocation)
+        let document = try metadata.document.text()
+        try await files.writeDocument(document, to: metadataLocation)
         do {
-            try await store.swap(warehouse: warehouse, [TablePointerSwap(identifier: identifier, expectedLocation: nil, record: record)])
+            try await store.swap(warehouse: warehouse, [TablePointerSwap(identifier: identifier, expectedLocation: nil, record: record, document: document)])
         } catch {
             await files.delete(metadataLocation)
             throw error.type == "CommitFailedException" ? .alreadyExists("Table already exists: \(identifier)") : error
@@ -150,6 +151,7 @@ public struct CatalogService: Sendable {
         guard !changes.isEmpty else { throw .badRequest("No table changes") }
         guard Set(changes.map(\.identifier)).count == changes.count else { throw .badRequest("A table appears twice in one transaction") }
         var swaps: [TablePointerSwap] = []
+        var results: [TableRecord] = []
         var written: [String] = []
         do throws(IcebergError) {
             for change in changes {
@@ -178,22 +180,23 @@ public struct CatalogService: Sendable {
                     metadata.appendMetadataLog(previousFile: current.metadataLocation, timestamp: current.metadata.lastUpdatedMs)
                 }
                 guard current == nil || builder.changed else {
-                    swaps.append(TablePointerSwap(identifier: change.identifier, expectedLocation: current!.metadataLocation, record: current!))
+                    results.append(current!)
                     continue
                 }
                 let location = Self.metadataFileLocation(metadata, version: current.map { Self.fileVersion($0.metadataLocation) + 1 } ?? 0)
-                try await files.write(metadata, to: location)
+                let document = try metadata.document.text()
+                try await files.writeDocument(document, to: location)
                 written.append(location)
-                swaps.append(TablePointerSwap(
-                    identifier: change.identifier, expectedLocation: current?.metadataLocation,
-                    record: TableRecord(identifier: change.identifier, metadataLocation: location, metadata: metadata)))
+                let record = TableRecord(identifier: change.identifier, metadataLocation: location, metadata: metadata)
+                swaps.append(TablePointerSwap(identifier: change.identifier, expectedLocation: current?.metadataLocation, record: record, document: document))
+                results.append(record)
             }
-            try await store.swap(warehouse: warehouse, swaps.filter { $0.expectedLocation != $0.record.metadataLocation })
+            try await store.swap(warehouse: warehouse, swaps)
         } catch {
             for location in written { await files.delete(location) }
             throw error
         }
-        return swaps.map(\.record)
+        return results
     }
 
     public func dropTable(warehouse: String, _ identifier: TableIdentifier, purge: Bool) async throws(IcebergError) {
@@ -213,7 +216,8 @@ public struct CatalogService: Sendable {
         let existing = try await store.table(warehouse: warehouse, identifier)
         if existing != nil && !overwrite { throw .alreadyExists("Table already exists: \(identifier)") }
         let record = TableRecord(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
-        try await store.swap(warehouse: warehouse, [TablePointerSwap(identifier: identifier, expectedLocation: existing?.metadataLocation, record: record)])
+        let swap = TablePointerSwap(identifier: identifier, expectedLocation: existing?.metadataLocation, record: record, document: try metadata.document.text())
+        try await store.swap(warehouse: warehouse, [swap])
         return record
     }
 }

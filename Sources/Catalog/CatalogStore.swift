@@ -59,11 +59,14 @@ public struct TablePointerSwap: Sendable {
     public var identifier: TableIdentifier
     public var expectedLocation: String?
     public var record: TableRecord
+    /// `record.metadata` as text, the same bytes as the metadata file (encoded once, by the caller).
+    public var document: String
 
-    public init(identifier: TableIdentifier, expectedLocation: String?, record: TableRecord) {
+    public init(identifier: TableIdentifier, expectedLocation: String?, record: TableRecord, document: String) {
         self.identifier = identifier
         self.expectedLocation = expectedLocation
         self.record = record
+        self.document = document
     }
 }
 
@@ -90,7 +93,8 @@ public protocol CatalogStore: Sendable {
     func view(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord?
     func listViews(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String]
     /// Moves a view's pointer from `expectedLocation` (nil: create) to `record`.
-    func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord) async throws(IcebergError)
+    /// - Parameter document: `record.metadata` as text (as written to its file).
+    func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord, document: String) async throws(IcebergError)
     func dropView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord?
     func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError)
 }

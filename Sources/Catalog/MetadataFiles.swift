@@ -31,24 +31,12 @@ public struct MetadataFiles: Sendable {
         }
     }
 
-    public func write(_ metadata: TableMetadata, to location: String) async throws(IcebergError) {
-        try await writeDocument(metadata.document, to: location)
-    }
-
-    /// Writes a JSON document (table or view metadata) as an object at `location`.
-    public func writeDocument(_ document: JSONValue, to location: String) async throws(IcebergError) {
-        let bytes: Data
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            bytes = try encoder.encode(document)
-        } catch {
-            throw .internalError("Cannot encode table metadata: \(error)")
-        }
+    /// Writes a JSON document (table or view metadata, as `JSONValue.text()`) as an object at `location`.
+    public func writeDocument(_ text: String, to location: String) async throws(IcebergError) {
         let (bucketName, key) = try Self.split(location)
         let target = try await bucket(bucketName)
         do {
-            let staged = try await store.stage(OneBuffer(ByteBuffer(bytes: bytes)), plan: HashingPlan(), maxSize: Self.maxMetadataFileSize)
+            let staged = try await store.stage(OneBuffer(ByteBuffer(string: text)), plan: HashingPlan(), maxSize: Self.maxMetadataFileSize)
             _ = try await store.commit(staged, bucket: target, key: key, attributes: ObjectAttributes(contentHeaders: ["content-type": "application/json"]))
         } catch {
             throw .serviceUnavailable("Cannot write metadata file \(location): \(error)")
@@ -119,4 +107,18 @@ struct OneBuffer: AsyncSequence, Sendable {
         }
     }
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pending: buffer) }
+}
+
+extension JSONValue {
+    /// The document as Floe writes it into metadata files and the catalog database alike (keys
+    /// sorted, slashes unescaped): encoded once per change.
+    public func text() throws(IcebergError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        } catch {
+            throw .internalError("Cannot encode metadata: \(error)")
+        }
+    }
 }

@@ -102,10 +102,6 @@ public final class PostgresCatalogStore: CatalogStore {
         try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 
-    static func document(_ value: JSONValue) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-
     static func json(_ text: String) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
@@ -252,12 +248,11 @@ public final class PostgresCatalogStore: CatalogStore {
     public func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
         guard !swaps.isEmpty else { return }
         try await run { [self] in
-            let documents = try swaps.map { try Self.document($0.record.metadata.document) }
             try await client.withTransaction(logger: logger) { connection in
-                for (swap, document) in zip(swaps, documents) {
+                for swap in swaps {
                     try await Self.move(
                         connection, logger: logger, kind: "table", warehouse: warehouse, identifier: swap.identifier,
-                        expected: swap.expectedLocation, location: swap.record.metadataLocation, document: document)
+                        expected: swap.expectedLocation, location: swap.record.metadataLocation, document: swap.document)
                 }
             }
         }
@@ -315,9 +310,8 @@ public final class PostgresCatalogStore: CatalogStore {
         try await names(kind: "view", warehouse: warehouse, namespace: namespace, after: after, limit: limit)
     }
 
-    public func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord) async throws(IcebergError) {
+    public func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord, document: String) async throws(IcebergError) {
         try await run { [self] in
-            let document = try Self.document(record.metadata.document)
             try await client.withTransaction(logger: logger) { connection in
                 try await Self.move(
                     connection, logger: logger, kind: "view", warehouse: warehouse, identifier: record.identifier,

@@ -148,15 +148,7 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     public func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
         guard !swaps.isEmpty else { return }
-        var encoded: [String] = []
-        for swap in swaps {
-            do {
-                encoded.append(String(decoding: try JSONEncoder().encode(swap.record.metadata.document), as: UTF8.self))
-            } catch {
-                throw .internalError("Cannot encode metadata: \(error)")
-            }
-        }
-        let documents = encoded
+        let documents = swaps.map(\.document)
         try await run(write: true) { db in
             for (swap, document) in zip(swaps, documents) {
                 let ns = SQLiteValue.text(Self.key(swap.identifier.namespace))
@@ -240,9 +232,7 @@ public final class SQLiteCatalogStore: CatalogStore {
         }
     }
 
-    public func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord) async throws(IcebergError) {
-        let document: String
-        do { document = String(decoding: try JSONEncoder().encode(record.metadata.document), as: UTF8.self) } catch { throw .internalError("\(error)") }
+    public func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord, document: String) async throws(IcebergError) {
         try await run(write: true) { db in
             let ns = SQLiteValue.text(Self.key(record.identifier.namespace))
             let name = SQLiteValue.text(record.identifier.name)
