@@ -160,20 +160,9 @@ public final class SQLiteObjectIndex: ObjectIndex {
         async throws(StoreError) -> [ObjectVersion]
     {
         try await run { db in
-            var condition: String
-            var arguments: [SQLiteValue] = [.integer(bucketID)]
-            if let afterSequence {
-                // The rest of this key's versions (older ones), then later keys.
-                condition = "bucket_id = ? AND (key > ? OR (key = ? AND id < ?))"
-                arguments += [.blob(key), .blob(key), .integer(afterSequence)]
-            } else {
-                condition = "bucket_id = ? AND key \(inclusive ? ">=" : ">") ?"
-                arguments.append(.blob(key))
-            }
-            if let upperBound {
-                condition += " AND key < ?"
-                arguments.append(.blob(upperBound))
-            }
+            // After a marker inside a key: the rest of that key's versions (older ones, lower ids), then later keys.
+            var (condition, arguments) = Self.keyRange(
+                bucketID: bucketID, from: key, inclusive: inclusive, resumeAfter: afterSequence.map { (id: $0, comparison: "<") }, before: upperBound)
             condition += " ORDER BY key, id DESC LIMIT ?"
             arguments.append(.integer(Int64(limit)))
             return try VersionRows.load(db, where: condition, arguments, withParts: false)
@@ -276,25 +265,36 @@ public final class SQLiteObjectIndex: ObjectIndex {
         async throws(StoreError) -> [UploadRecord]
     {
         try await run { db in
-            var condition: String
-            var arguments: [SQLiteValue] = [.integer(bucketID)]
-            if let afterUploadID,
-                let row = try db.query("SELECT id FROM uploads WHERE bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(afterUploadID)]).first?[0].int
-            {
-                condition = "bucket_id = ? AND (key > ? OR (key = ? AND id > ?))"
-                arguments += [.blob(key), .blob(key), .integer(row)]
-            } else {
-                condition = "bucket_id = ? AND key \(inclusive ? ">=" : ">") ?"
-                arguments.append(.blob(key))
+            let marker = try afterUploadID.flatMap {
+                try db.query("SELECT id FROM uploads WHERE bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text($0)]).first?[0].int
             }
-            if let upperBound {
-                condition += " AND key < ?"
-                arguments.append(.blob(upperBound))
-            }
+            var (condition, arguments) = Self.keyRange(
+                bucketID: bucketID, from: key, inclusive: inclusive, resumeAfter: marker.map { (id: $0, comparison: ">") }, before: upperBound)
             arguments.append(.integer(Int64(limit)))
             return try db.query("SELECT \(Self.uploadColumns) FROM uploads WHERE \(condition) ORDER BY key, id LIMIT ?", arguments)
                 .map(Self.upload(from:))
         }
+    }
+
+    /// The WHERE clause of a paged scan over one bucket's keys: from `key` (or, resuming inside it,
+    /// the rows whose id compares to the marker's as given, then later keys), below `upperBound`.
+    static func keyRange(
+        bucketID: Int64, from key: [UInt8], inclusive: Bool, resumeAfter marker: (id: Int64, comparison: String)?, before upperBound: [UInt8]?
+    ) -> (String, [SQLiteValue]) {
+        var condition: String
+        var arguments: [SQLiteValue] = [.integer(bucketID)]
+        if let marker {
+            condition = "bucket_id = ? AND (key > ? OR (key = ? AND id \(marker.comparison) ?))"
+            arguments += [.blob(key), .blob(key), .integer(marker.id)]
+        } else {
+            condition = "bucket_id = ? AND key \(inclusive ? ">=" : ">") ?"
+            arguments.append(.blob(key))
+        }
+        if let upperBound {
+            condition += " AND key < ?"
+            arguments.append(.blob(upperBound))
+        }
+        return (condition, arguments)
     }
 
     public func uploads(initiatedBefore cutoff: Milliseconds) async throws(StoreError) -> [(Int64, String)] {
