@@ -20,7 +20,7 @@ import time
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
-from s3_bench import SECRET, USER, free_port  # noqa: E402
+from s3_bench import SECRET, USER, free_port, stop_server  # noqa: E402
 
 SCHEMA = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "x", "required": False, "type": "long"}]}
 
@@ -117,9 +117,7 @@ def main():
         report["lost_commits"] = lost
         print(json.dumps(report, indent=1))
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        shutil.rmtree(data, ignore_errors=True)
+        stop_server(server, data)
 
 
 if __name__ == "__main__":

@@ -12,18 +12,13 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 
-USER, SECRET = "benchroot", "bench-secret-12345"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from s3_bench import SECRET, USER, start_server, stop_server  # noqa: E402
 
 
 def timed(command, env, limit):
@@ -56,16 +51,11 @@ def main():
     parser.add_argument("--limit", type=float, default=300, help="seconds one transfer may take")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="floe-cli-bench-")
-    port, catalog = free_port(), free_port()
-    env = dict(os.environ, FLOE_ROOT_USER=USER, FLOE_ROOT_PASSWORD=SECRET)
-    server = subprocess.Popen([args.binary, "server", "--data", f"{work}/data", "--s3-address", f"127.0.0.1:{port}",
-                               "--catalog-address", f"127.0.0.1:{catalog}", "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL)
+    server, port, data = start_server(args.binary)  # with bucket `bench`
     try:
-        time.sleep(1.5)
         client = dict(os.environ, FLOE_CONFIG_DIR=f"{work}/config", FLOE_ALIAS_B=f"http://127.0.0.1:{port},{USER},{SECRET}",
                       AWS_ACCESS_KEY_ID=USER, AWS_SECRET_ACCESS_KEY=SECRET, AWS_DEFAULT_REGION="us-east-1",
                       AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-        subprocess.run([args.binary, "mb", "b/bench"], env=client, check=True, capture_output=True)
         print(f"Machine: {os.cpu_count()} CPU, {platform.platform()}; server and client on the same machine.")
         print("| client | size | direction | seconds | MiB/s | client peak RSS MiB |")
         print("|---|---|---|---|---|---|")
@@ -89,8 +79,7 @@ def main():
                 os.remove(f"{work}/{copy}")
             os.remove(source)
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stop_server(server, data)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -15,14 +15,12 @@ import json
 import multiprocessing
 import os
 import re
-import shutil
-import signal
 import sys
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from s3_bench import peak_rss_kib, request, reset_peak, start_server  # noqa: E402
+from s3_bench import peak_rss_kib, request, reset_peak, start_server, stop_server  # noqa: E402
 
 PART = 16 << 20
 
@@ -107,9 +105,7 @@ def main():
         _, peak = peak_rss_kib(server.pid)
         print(json.dumps({"listing_peak_rss_mib": round(peak / 1024, 1)}), flush=True)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        shutil.rmtree(data, ignore_errors=True)
+        stop_server(server, data)
 
 
 if __name__ == "__main__":

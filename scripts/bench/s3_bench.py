@@ -180,6 +180,13 @@ def start_server(binary: str):
     return server, port, data
 
 
+def stop_server(server, data):
+    """SIGTERM (in-flight requests finish), then the data directory goes."""
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=60)
+    shutil.rmtree(data, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build-release/release/floe")
@@ -210,9 +217,7 @@ def main():
             with open(args.json, "w") as f:
                 json.dump({"machine": machine, "results": results, "big_put": huge}, f, indent=2)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        shutil.rmtree(data, ignore_errors=True)
+        stop_server(server, data)
 
 
 if __name__ == "__main__":
