@@ -14,9 +14,10 @@ public enum CopyPlan {
         return container.hasSuffix("/") ? container + relative : container + "/" + relative
     }
 
-    /// The target of one non-recursive copy: inside the target when it is a container, else the target itself.
-    public static func single(source: String, target: String, targetIsContainer: Bool) -> String {
-        targetIsContainer || target.isEmpty || target.hasSuffix("/") ? join(target, Location.baseName(source)) : target
+    /// Where one file or object goes: `relative` inside the target when the target is a container
+    /// (a bucket, a prefix or directory ending in `/`, an existing directory), else the target itself.
+    public static func destination(relative: String, target: String, targetIsContainer: Bool) -> String {
+        targetIsContainer || target.isEmpty || target.hasSuffix("/") ? join(target, relative) : target
     }
 }
 

@@ -78,18 +78,17 @@ extension S3Client {
         return Self.objectHead(response.headers)
     }
 
-    /// Copies an object to `target` (possibly another endpoint): server-side when it is this
-    /// endpoint, otherwise streamed through (GET body straight into the PUT), keeping content
+    /// Copies an object of `size` bytes to `target`: server-side when that is this endpoint (no
+    /// bytes travel), otherwise streamed through (GET body straight into the PUT), keeping content
     /// type and user metadata.
-    public func copy(bucket: String, key: String, versionID: String? = nil, to target: S3Client, bucket targetBucket: String, key targetKey: String,
-                     headers replacement: [(name: String, value: String)]? = nil, progress: TransferProgress? = nil) async throws {
+    public func copy(
+        bucket: String, key: String, versionID: String? = nil, size: Int64, to target: S3Client, bucket targetBucket: String, key targetKey: String,
+        headers replacement: [(name: String, value: String)]? = nil, progress: TransferProgress? = nil
+    ) async throws {
         if target.endpoint == endpoint {
-            let head = try await head(bucket: bucket, key: key, versionID: versionID)
-            if head.size <= 5 << 30 {
-                try await target.copy(from: (bucket, key, versionID), to: targetBucket, key: targetKey, replace: replacement)
-                progress?(head.size)
-                return
-            }
+            try await target.copy(from: (bucket, key, versionID), to: targetBucket, key: targetKey, replace: replacement)
+            progress?(size)
+            return
         }
         let response = try await get(bucket: bucket, key: key, versionID: versionID)
         let head = Self.objectHead(response.headers)

@@ -64,10 +64,11 @@ import Testing
 
 @Suite struct PlanTests {
     @Test func copyTargets() {
-        #expect(CopyPlan.single(source: "/tmp/a.csv", target: "raw/", targetIsContainer: false) == "raw/a.csv")
-        #expect(CopyPlan.single(source: "/tmp/a.csv", target: "", targetIsContainer: false) == "a.csv")
-        #expect(CopyPlan.single(source: "/tmp/a.csv", target: "raw/b.csv", targetIsContainer: false) == "raw/b.csv")
-        #expect(CopyPlan.single(source: "/tmp/a.csv", target: "raw", targetIsContainer: true) == "raw/a.csv")
+        let file = Location.baseName("/tmp/a.csv")
+        #expect(CopyPlan.destination(relative: file, target: "raw/", targetIsContainer: false) == "raw/a.csv")
+        #expect(CopyPlan.destination(relative: file, target: "", targetIsContainer: false) == "a.csv")
+        #expect(CopyPlan.destination(relative: file, target: "raw/b.csv", targetIsContainer: false) == "raw/b.csv")
+        #expect(CopyPlan.destination(relative: file, target: "raw", targetIsContainer: true) == "raw/a.csv")
         #expect(CopyPlan.relativeRoot(ofSource: "data") == "data/")
         #expect(CopyPlan.relativeRoot(ofSource: "data/") == "")
         #expect(CopyPlan.relativeRoot(ofSource: "/home/me/data") == "data/")

@@ -96,10 +96,13 @@ struct Transfers {
         }
     }
 
-    static func place(_ container: Place, _ relative: String) -> Place {
-        switch container {
-        case .local(let path): return .local(CopyPlan.join(path, relative))
-        case .remote(let client, let alias, let bucket, let key): return .remote(client, alias: alias, bucket: bucket, key: CopyPlan.join(key, relative))
+    /// Where a file or object with this relative name lands at `target`.
+    static func place(_ target: Place, _ relative: String, isContainer: Bool = true) -> Place {
+        switch target {
+        case .local(let path):
+            return .local(CopyPlan.destination(relative: relative, target: path, targetIsContainer: isContainer))
+        case .remote(let client, let alias, let bucket, let key):
+            return .remote(client, alias: alias, bucket: bucket, key: CopyPlan.destination(relative: relative, target: key, targetIsContainer: isContainer))
         }
     }
 
@@ -122,7 +125,9 @@ struct Transfers {
                 }
                 replacement = headers
             }
-            try await source.copy(bucket: bucket, key: key, versionID: job.versionID, to: target, bucket: targetBucket, key: targetKey, headers: replacement, progress: progress)
+            try await source.copy(
+                bucket: bucket, key: key, versionID: job.versionID, size: job.size, to: target, bucket: targetBucket, key: targetKey,
+                headers: replacement, progress: progress)
         case (.local, .local):
             throw CLIError("both paths are local", hint: "use cp(1) for local copies; remote paths start with an alias (`floe alias ls`)")
         }
@@ -188,12 +193,7 @@ struct CopyCommand: AsyncParsableCommand {
         var jobs: [Job] = []
         for source in sources {
             for found in try await transfers.sources(source, recursive: recursive, versionID: versionID) {
-                let to: Place
-                if isContainer {
-                    to = Transfers.place(targetPlace, found.relative)
-                } else {
-                    to = targetPlace
-                }
+                let to = Transfers.place(targetPlace, found.relative, isContainer: isContainer)
                 jobs.append(Job(from: found.place, to: to, size: found.size, versionID: versionID))
             }
         }
