@@ -364,3 +364,49 @@ def test_progress_bar_only_on_a_terminal(server, cli, tmp_path):
         assert process.wait(timeout=60) == 0
         os.close(leader)
         assert (b"ETA" in output and b"%" in output) == expect_bar, output
+
+
+def test_copy_between_two_servers_streams_through(server, cli, tmp_path):
+    """Remote to remote across endpoints: the GET body goes straight into the other server's PUT."""
+    other = new_server()
+    try:
+        env = dict(cli.env, FLOE_ALIAS_O=f"{other.endpoint},{ROOT_USER},{ROOT_PASSWORD}")
+        def floe(*args):
+            result = subprocess.run([BINARY, *args], env=env, capture_output=True, timeout=300)
+            assert result.returncode == 0, result.stderr.decode()
+            return result
+        bucket = new_bucket(cli)
+        body = os.urandom(3 << 20)
+        server.boto3().put_object(Bucket=bucket, Key="data/part.bin", Body=body, ContentType="application/x-test", Metadata={"origin": "first"})
+        server.boto3().put_object(Bucket=bucket, Key="data/b.txt", Body=b"b")
+        floe("mb", "o/copies")
+        floe("cp", f"t/{bucket}/data/part.bin", "o/copies/")
+        head = other.boto3().head_object(Bucket="copies", Key="part.bin")
+        assert head["ContentType"] == "application/x-test" and head["Metadata"] == {"origin": "first"}
+        assert other.boto3().get_object(Bucket="copies", Key="part.bin")["Body"].read() == body
+        floe("cp", "-r", f"t/{bucket}/data", "o/copies/tree/")
+        assert sorted(o["Key"] for o in other.boto3().list_objects_v2(Bucket="copies", Prefix="tree/")["Contents"]) == ["tree/data/b.txt", "tree/data/part.bin"]
+    finally:
+        other.cleanup()
+
+
+def test_rm_versions_and_age(server, cli, tmp_path):
+    bucket = new_bucket(cli)
+    s3 = server.boto3()
+    cli("version", "enable", f"t/{bucket}")
+    for body in [b"one", b"two", b"three"]:
+        s3.put_object(Bucket=bucket, Key="k.txt", Body=body)
+    s3.put_object(Bucket=bucket, Key="keep.txt", Body=b"keep")
+    versions = [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket, Prefix="k.txt")["Versions"]]
+    # One version, permanently.
+    cli("rm", "--version-id", versions[1], f"t/{bucket}/k.txt")
+    assert [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket, Prefix="k.txt")["Versions"]] == [versions[0], versions[2]]
+    # Nothing is old enough: --older-than leaves everything.
+    assert json_lines(cli("rm", "-r", "--older-than", "1h", f"t/{bucket}/", "--json")) == []
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 2
+    # Every version and marker of one key, and only that key.
+    cli("rm", f"t/{bucket}/k.txt")
+    removed = json_lines(cli("rm", "--versions", f"t/{bucket}/k.txt", "--json"))
+    assert len(removed) == 3 and all(r["key"] == "k.txt" for r in removed)
+    listed = s3.list_object_versions(Bucket=bucket)
+    assert [v["Key"] for v in listed.get("Versions", [])] == ["keep.txt"] and not listed.get("DeleteMarkers")
