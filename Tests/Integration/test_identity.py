@@ -11,6 +11,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import tempfile
+import time
 
 from floe_harness import ROOT_PASSWORD, ROOT_USER, FloeServer, error_code, new_server
 
@@ -424,3 +425,16 @@ def test_condition_keys_on_real_requests(identity_server):
     assert carla.get_object(Bucket=bucket, Key="raw.csv", VersionId="null")["Body"].read() == b"r"
     assert carla.list_object_versions(Bucket=bucket)["Versions"]
     assert denied(lambda: carla.delete_object(Bucket=bucket, Key="raw.csv"))  # plain HTTP: aws:SecureTransport is false
+
+
+def test_audit_log_to_stdout():
+    server = new_server(FLOE_AUDIT_LOG="stdout")
+    try:
+        assert admin(server, "PUT", "users/outuser", {"policies": []}).status_code == 200
+        deadline = time.time() + 5
+        while "admin:CreateUser" not in server.log() and time.time() < deadline:
+            time.sleep(0.1)
+        lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{") and '"api"' in line]
+        assert any(e["action"] == "admin:CreateUser" and e["resource"] == "users/outuser" for e in lines)
+    finally:
+        server.cleanup()

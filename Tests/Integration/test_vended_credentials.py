@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pyiceberg.catalog import load_catalog
 
-from floe_harness import new_server
+from floe_harness import ROOT_PASSWORD, ROOT_USER, new_server
 from test_catalog import catalog_for
 from test_duckdb import load_extensions
 
@@ -191,3 +191,40 @@ def test_pyiceberg_signs_catalog_requests_with_sigv4(lake):
         "Authorization": f"AWS4-HMAC-SHA256 Credential={key['accessKey']}/20260101/us-east-1/s3tables/aws4_request, "
                          "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64, "x-amz-date": "20260101T000000Z"})
     assert request.status_code == 401 and request.json()["error"]["type"] == "NotAuthorizedException"
+
+
+def test_create_and_register_vend_too(lake):
+    server, namespace, keys = lake
+    headers = {**bearer(server, keys["engineer"]), **DELEGATION}
+    url = f"{server.catalog_endpoint}/v1/lakehouse/namespaces/{namespace}"
+    schema = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
+    created = requests.post(f"{url}/tables", headers=headers, json={"name": "fresh", "schema": schema})
+    assert created.status_code == 200, created.text
+    body = created.json()
+    assert body["storage-credentials"][0]["prefix"] == body["metadata"]["location"]
+    writer = s3_with(server, body["config"])
+    bucket, prefix = body["metadata"]["location"][len("s3://"):].split("/", 1)
+    writer.put_object(Bucket=bucket, Key=f"{prefix}/data/first.parquet", Body=b"x")  # a writer's credentials write
+
+    source = requests.get(f"{url}/tables/events", headers=headers).json()
+    registered = requests.post(f"{url}/register", headers=headers, json={"name": "events_again", "metadata-location": source["metadata-location"]})
+    assert registered.status_code == 200, registered.text
+    config = registered.json()["config"]
+    assert registered.json()["storage-credentials"][0]["prefix"] == source["metadata"]["location"]
+    key = source["metadata-location"][len(f"s3://{bucket}/"):]
+    assert s3_with(server, config).get_object(Bucket=bucket, Key=key)["Body"].read().startswith(b"{")
+
+
+def test_public_s3_url_is_what_engines_get():
+    server = new_server(FLOE_PUBLIC_S3_URL="https://s3.lake.example")
+    try:
+        token = requests.post(f"{server.catalog_endpoint}/v1/oauth/tokens", data={
+            "grant_type": "client_credentials", "client_id": ROOT_USER, "client_secret": ROOT_PASSWORD}).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}", **DELEGATION}
+        url = f"{server.catalog_endpoint}/v1/lakehouse/namespaces/bronze/tables"
+        schema = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
+        created = requests.post(url, headers=headers, json={"name": "t", "schema": schema}).json()
+        assert created["config"]["s3.endpoint"] == "https://s3.lake.example"
+        assert requests.get(f"{url}/t/credentials", headers=headers).json()["storage-credentials"][0]["config"]["s3.endpoint"] == "https://s3.lake.example"
+    finally:
+        server.cleanup()
