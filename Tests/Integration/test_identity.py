@@ -2,6 +2,8 @@
 import json
 import os
 import subprocess
+import tempfile
+import time
 import uuid
 
 import boto3
@@ -9,9 +11,6 @@ import pytest
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-import tempfile
-import time
 
 from floe_harness import ROOT_PASSWORD, ROOT_USER, FloeServer, error_code, new_server
 
@@ -304,7 +303,6 @@ def test_identity_from_an_earlier_separate_file_is_imported():
 def test_identity_in_postgresql_is_shared_by_nodes():
     """With FLOE_CATALOG_DB, identity lives in PostgreSQL: a user made on one node works on another."""
     import base64
-    import time
     url = os.environ.get("TEST_POSTGRES_URL")
     if not url:
         pytest.skip("TEST_POSTGRES_URL is not set (scripts/test.sh starts PostgreSQL)")
