@@ -81,48 +81,53 @@ extension S3Responder {
     }
 
     /// Adds `s3:ExistingObjectTag/<key>` for object requests, read only when a policy asks for it.
-    func addExistingTags(_ context: inout [String: [String]], _ target: RequestTarget, policies: [PolicyDocument]) async {
-        guard let bucketName = target.bucket, let key = target.key, policies.contains(where: \.readsExistingObjectTags),
-            let bucket = try? await store.bucket(bucketName),
+    func addExistingTags(_ context: inout [String: [String]], _ target: RequestTarget, bucket: BucketRecord?, policies: [PolicyDocument]) async {
+        guard let bucket, let key = target.key, policies.contains(where: \.readsExistingObjectTags),
             let version = try? await store.version(bucket: bucket, key: key, versionID: target.value("versionId")), !version.isDeleteMarker
         else { return }
         for tag in version.attributes.tags { context["s3:ExistingObjectTag/\(tag.name)", default: []].append(tag.value) }
     }
 
-    func bucketPolicy(_ target: RequestTarget) async throws -> PolicyDocument? {
-        guard let bucketName = target.bucket, let text = (try? await store.bucket(bucketName))?.policy else { return nil }
-        return PolicyDocument.cached(text)
+    /// The bucket a request names, when it exists: read once here and handed on to the handler.
+    func requestedBucket(_ target: RequestTarget) async -> BucketRecord? {
+        guard let name = target.bucket else { return nil }
+        return try? await store.bucket(name)
     }
 
     /// A signed request by someone other than unrestricted root: what their policies, combined
     /// with the bucket's policy, allow (an explicit Deny in either wins). Denials are audited.
-    func authorize(_ call: S3Call) async throws {
+    /// Answers the bucket it read, if any.
+    func authorize(_ call: S3Call) async throws -> BucketRecord? {
         let principal = call.principal
-        if principal.isRoot && principal.restrictions.isEmpty { return }
+        if principal.isRoot && principal.restrictions.isEmpty { return nil }
         let target = call.target
-        let bucketPolicy = try await bucketPolicy(target)
+        let bucket = await requestedBucket(target)
+        let bucketPolicy = bucket?.policy.flatMap { PolicyDocument.cached($0) }
         var context = conditionContext(target, headers: call.headers, remoteAddress: call.remoteAddress, principal: principal)
         let identity = directory.policies(of: principal.name)
-        await addExistingTags(&context, target, policies: identity + principal.restrictions + [bucketPolicy].compactMap { $0 })
+        await addExistingTags(&context, target, bucket: bucket, policies: identity + principal.restrictions + [bucketPolicy].compactMap { $0 })
         let request = AccessRequest(
             action: call.operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: principal.name)
         guard directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: bucketPolicy) == .allow else {
             auditDenied(call, request: request)
             throw S3Error.accessDenied()
         }
+        return bucket
     }
 
     /// Anonymous requests are allowed only where the bucket's policy allows them for Principal "*".
-    func authorizeAnonymous(_ call: S3Call) async throws {
+    func authorizeAnonymous(_ call: S3Call) async throws -> BucketRecord? {
         let target = call.target
-        let policy = call.operation == .admin ? nil : try await bucketPolicy(target)
+        let bucket = call.operation == .admin ? nil : await requestedBucket(target)
+        let policy = bucket?.policy.flatMap { PolicyDocument.cached($0) }
         var context = conditionContext(target, headers: call.headers, remoteAddress: call.remoteAddress, principal: nil)
-        if let policy { await addExistingTags(&context, target, policies: [policy]) }
+        if let policy { await addExistingTags(&context, target, bucket: bucket, policies: [policy]) }
         let request = AccessRequest(action: call.operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: nil)
         guard let policy, PolicyEvaluator.evaluate([policy], request) == .allow else {
             auditDenied(call, request: request)
             throw S3Error.accessDenied()
         }
+        return bucket
     }
 
     func auditDenied(_ call: S3Call, request: AccessRequest) {

@@ -49,6 +49,8 @@ struct S3Call {
     let principal: Principal
     let verified: VerifiedRequest?
     let remoteAddress: String?
+    /// The bucket as authorization read it (nil when it did not need to); handlers read it through `bucket(_:)`.
+    var bucketRecord: BucketRecord? = nil
 
     var headers: HTTPFields { request.headers }
     func header(_ name: HTTPField.Name) -> String? { request.headers[name] }
@@ -222,12 +224,12 @@ public struct S3Responder: HTTPResponder {
         switch outcome {
         case .anonymous:
             // Anonymous access needs a bucket policy that allows it.
-            let call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: Self.anonymous, verified: nil, remoteAddress: remoteAddress)
-            try await authorizeAnonymous(call)
+            var call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: Self.anonymous, verified: nil, remoteAddress: remoteAddress)
+            call.bucketRecord = try await authorizeAnonymous(call)
             return call
         case .caller(let principal, let verified):
-            let call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified, remoteAddress: remoteAddress)
-            if operation != .admin { try await authorize(call) }
+            var call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified, remoteAddress: remoteAddress)
+            if operation != .admin { call.bucketRecord = try await authorize(call) }
             return call
         }
     }
@@ -281,6 +283,12 @@ public struct S3Responder: HTTPResponder {
         case .notImplemented: throw S3Error.notImplemented()
         case .methodNotAllowed: throw S3Error.methodNotAllowed()
         }
+    }
+
+    /// The request's bucket: as authorization read it, else from the index (`NoSuchBucket` when absent).
+    func bucket(_ call: S3Call) async throws -> BucketRecord {
+        if let record = call.bucketRecord { return record }
+        return try await store.bucket(call.target.bucket!)
     }
 
     static func xmlResponse(_ xml: XMLWriter, status: HTTPResponse.Status = .ok) -> Response {

@@ -73,7 +73,7 @@ extension S3Responder {
     }
 
     func headBucket(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         return Response(status: .ok, headers: [.amzBucketRegion: bucket.region])
     }
 
@@ -83,7 +83,7 @@ extension S3Responder {
     }
 
     func getBucketLocation(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         var xml = XMLWriter()
         // us-east-1 is reported as an empty constraint, as S3 does.
         xml.start("LocationConstraint", namespace: XMLWriter.s3Namespace)

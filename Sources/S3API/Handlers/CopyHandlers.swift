@@ -45,7 +45,7 @@ extension S3Responder {
     }
 
     func copyObject(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let key = call.target.key!
         if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
         let source = try Self.copySource(call)

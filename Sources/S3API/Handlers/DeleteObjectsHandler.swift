@@ -8,7 +8,7 @@ import SigV4
 
 extension S3Responder {
     func deleteObjects(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let document = try await readXML(call, root: "Delete", limit: 2 << 20, digestRequired: true)
         let objects = document.children("Object")
         guard !objects.isEmpty, objects.count <= 1000 else { throw S3Error.malformedXML() }

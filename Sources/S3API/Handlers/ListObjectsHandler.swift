@@ -6,7 +6,7 @@ import SigV4
 extension S3Responder {
     /// ListObjects (v1) and ListObjectsV2: one index range scan per page, delimiter roll-up by seeking.
     func listObjects(_ call: S3Call, version: Int) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let query = call.target
         let listing = try ListingQuery(query)
 

@@ -9,7 +9,7 @@ extension S3Responder {
     static let maxPartSize: Int64 = 5 * 1024 * 1024 * 1024
 
     func createMultipartUpload(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let key = call.target.key!
         if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
         let attributes = try Self.objectAttributes(from: call.headers)
@@ -45,7 +45,7 @@ extension S3Responder {
     }
 
     func openUpload(_ call: S3Call) async throws -> (BucketRecord, UploadRecord) {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let upload = try await store.upload(bucket: bucket, key: call.target.key!, uploadID: call.target.value("uploadId") ?? "")
         return (bucket, upload)
     }
@@ -62,7 +62,7 @@ extension S3Responder {
     }
 
     func completeMultipartUpload(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let key = call.target.key!
         let uploadID = call.target.value("uploadId") ?? ""
         let document = try await readXML(call, root: "CompleteMultipartUpload")
@@ -104,7 +104,7 @@ extension S3Responder {
     }
 
     func abortMultipartUpload(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         try await store.abort(bucket: bucket, key: call.target.key!, uploadID: call.target.value("uploadId") ?? "")
         return Response(status: .noContent)
     }
@@ -152,7 +152,7 @@ extension S3Responder {
     }
 
     func listMultipartUploads(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let query = call.target
         let listing = try ListingQuery(query, pageSizeName: "max-uploads")
         let uploadIDMarker = query.value("upload-id-marker").flatMap { $0.isEmpty ? nil : $0 }

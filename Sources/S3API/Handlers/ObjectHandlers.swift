@@ -37,7 +37,7 @@ extension S3Responder {
     /// is read from the index once; only if its blobs vanished before they were opened (a
     /// concurrent overwrite) is it resolved again, so headers always describe the bytes sent.
     func getObject(_ call: S3Call, includeBody: Bool) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         for _ in 0..<ObjectStore.openAttempts {
             let version = try await addressedVersion(call, bucket: bucket)
             if let response = try await objectResponse(call, bucket: bucket, version: version, includeBody: includeBody) {
@@ -126,7 +126,7 @@ extension S3Responder {
     }
 
     func deleteObject(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let versionID = call.target.value("versionId")
         if let versionID, versionID.isEmpty { throw S3Error.invalidArgument("Version id cannot be the empty string", name: "versionId", value: "") }
         let outcome = try await store.delete(bucket: bucket, key: call.target.key!, versionID: versionID)

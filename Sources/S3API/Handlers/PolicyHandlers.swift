@@ -7,7 +7,7 @@ import S3Model
 
 extension S3Responder {
     func getBucketPolicy(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         guard let policy = bucket.policy else {
             throw S3Error(code: "NoSuchBucketPolicy", status: 404, message: "The bucket policy does not exist").with(detail: "BucketName", bucket.name)
         }
@@ -16,7 +16,7 @@ extension S3Responder {
 
     /// PutBucketPolicy: the document must parse, and every statement must name a Principal.
     func putBucketPolicy(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let bytes = try await readVerifiedBody(call, limit: 20 * 1024, required: false)
         let text = String(decoding: bytes, as: UTF8.self)
         let document: PolicyDocument
@@ -36,14 +36,14 @@ extension S3Responder {
     }
 
     func deleteBucketPolicy(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         try await store.index.setBucketPolicy(bucketID: bucket.id, nil)
         return Response(status: .noContent)
     }
 
     /// Public when some Allow statement lets anyone in without conditions.
     func getBucketPolicyStatus(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         var isPublic = false
         if let text = bucket.policy, let policy = try? PolicyDocument(json: text) {
             isPublic = policy.statements.contains { $0.effect == .allow && $0.principals?.contains("*") == true && $0.conditions.isEmpty }

@@ -13,7 +13,7 @@ extension S3Responder {
     static let maxUserMetadataBytes = 2048
 
     func putObject(_ call: S3Call, stats: inout CallStats) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let key = call.target.key!
         if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
         let condition = try Self.writeCondition(call)

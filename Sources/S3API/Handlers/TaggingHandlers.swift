@@ -36,7 +36,7 @@ extension S3Responder {
     }
 
     func getObjectTagging(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let version = try await addressedVersion(call, bucket: bucket)
         var response = Self.taggingResponse(version.attributes.tags)
         Self.addVersionHeader(&response.headers, version, bucket)
@@ -44,7 +44,7 @@ extension S3Responder {
     }
 
     func putObjectTagging(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let tags = try await readTagging(call, maxTags: 10)
         let version = try await store.setTags(bucket: bucket, key: call.target.key!, versionID: call.target.value("versionId"), tags: tags)
         var headers = HTTPFields()
@@ -53,7 +53,7 @@ extension S3Responder {
     }
 
     func deleteObjectTagging(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let version = try await store.setTags(bucket: bucket, key: call.target.key!, versionID: call.target.value("versionId"), tags: [])
         var headers = HTTPFields()
         Self.addVersionHeader(&headers, version, bucket)
@@ -61,7 +61,7 @@ extension S3Responder {
     }
 
     func getBucketTagging(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         guard let tags = try await store.index.bucketTags(bucketID: bucket.id) else {
             throw S3Error(code: "NoSuchTagSet", status: 404, message: "The TagSet does not exist").with(detail: "BucketName", bucket.name)
         }
@@ -69,21 +69,21 @@ extension S3Responder {
     }
 
     func putBucketTagging(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let tags = try await readTagging(call, maxTags: 50)
         try await store.index.setBucketTags(bucketID: bucket.id, tags)
         return Response(status: .noContent)
     }
 
     func deleteBucketTagging(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         try await store.index.setBucketTags(bucketID: bucket.id, nil)
         return Response(status: .noContent)
     }
 
     /// GetObjectAttributes: the attributes named in x-amz-object-attributes, in one document.
     func getObjectAttributes(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let wanted = Set((call.headers[values: .amzObjectAttributes]).flatMap { $0.split(separator: ",") }.map { $0.trimmingSpaces })
         let known: Set<String> = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
         guard !wanted.isEmpty else { throw S3Error.invalidArgument("x-amz-object-attributes header must be specified", name: "x-amz-object-attributes") }

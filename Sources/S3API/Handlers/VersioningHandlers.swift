@@ -7,7 +7,7 @@ import SigV4
 
 extension S3Responder {
     func getBucketVersioning(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         var xml = XMLWriter()
         xml.group("VersioningConfiguration", namespace: XMLWriter.s3Namespace) { x in
             if bucket.versioning != .unversioned {
@@ -19,7 +19,7 @@ extension S3Responder {
     }
 
     func putBucketVersioning(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let document = try await readXML(call, root: "VersioningConfiguration")
         if let mfa = document.value("MfaDelete") {
             guard mfa == "Enabled" || mfa == "Disabled" else { throw S3Error.malformedXML() }
@@ -37,7 +37,7 @@ extension S3Responder {
     /// ListObjectVersions: versions and delete markers, newest first per key, with markers that
     /// continue inside a key's versions and delimiter roll-up.
     func listObjectVersions(_ call: S3Call) async throws -> Response {
-        let bucket = try await store.bucket(call.target.bucket!)
+        let bucket = try await bucket(call)
         let query = call.target
         let listing = try ListingQuery(query)
         let versionIDMarker = query.value("version-id-marker").flatMap { $0.isEmpty ? nil : $0 }
