@@ -46,6 +46,16 @@ public final class CatalogClient: Sendable {
         return try await execute(request)
     }
 
+    /// A paged list (`pageToken` / `next-page-token`), one page at a time.
+    public func eachPage(_ path: String, query: [(String, String)] = [], _ body: ([String: Any]) throws -> Void) async throws {
+        var token: String?
+        repeat {
+            let page = try await call(.GET, path, query: query + (token.map { [("pageToken", $0)] } ?? [])) as? [String: Any] ?? [:]
+            try body(page)
+            token = page["next-page-token"] as? String
+        } while token != nil
+    }
+
     /// Namespace path segment: levels joined with the unit separator, percent-encoded.
     public static func namespacePath(_ levels: [String]) -> String {
         levels.joined(separator: "\u{1F}").addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""

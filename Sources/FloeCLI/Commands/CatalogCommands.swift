@@ -38,17 +38,12 @@ struct CatalogCommand: AsyncParsableCommand {
                 try await Session.with { session in
                     let catalog = try session.catalog(target.alias, warehouse: target.warehouse)
                     let printer = Printer(options: output)
-                    var token: String?
-                    repeat {
-                        var query: [(String, String)] = []
-                        if let parent { query.append(("parent", CatalogCommand.levels(parent).joined(separator: "\u{1F}"))) }
-                        if let token { query.append(("pageToken", token)) }
-                        let page = try await catalog.call(.GET, "namespaces", query: query) as? [String: Any] ?? [:]
+                    let query = parent.map { [("parent", CatalogCommand.levels($0).joined(separator: "\u{1F}"))] } ?? []
+                    try await catalog.eachPage("namespaces", query: query) { page in
                         for namespace in page["namespaces"] as? [[String]] ?? [] {
                             printer.record(["namespace": namespace], namespace.joined(separator: "."))
                         }
-                        token = page["next-page-token"] as? String
-                    } while token != nil
+                    }
                 }
             }
         }
@@ -128,17 +123,12 @@ struct CatalogCommand: AsyncParsableCommand {
                 try await Session.with { session in
                     let catalog = try session.catalog(target.alias, warehouse: target.warehouse)
                     let printer = Printer(options: output)
-                    var token: String?
-                    repeat {
-                        let page = try await catalog.call(
-                            .GET, "namespaces/\(CatalogClient.namespacePath(CatalogCommand.levels(namespace)))/tables", query: token.map { [("pageToken", $0)] } ?? [])
-                            as? [String: Any] ?? [:]
+                    try await catalog.eachPage("namespaces/\(CatalogClient.namespacePath(CatalogCommand.levels(namespace)))/tables") { page in
                         for identifier in page["identifiers"] as? [[String: Any]] ?? [] {
                             let name = ((identifier["namespace"] as? [String] ?? []) + [identifier["name"] as? String ?? ""]).joined(separator: ".")
                             printer.record(identifier, name)
                         }
-                        token = page["next-page-token"] as? String
-                    } while token != nil
+                    }
                 }
             }
         }
