@@ -30,13 +30,24 @@ public struct Principal: Sendable, Equatable {
     public var kind: Kind
     /// Policies that must each allow a request as well (a service account's or session's policy).
     public var restrictions: [PolicyDocument]
+    /// The long-term access key (a user's key or service account) the credentials go back to:
+    /// the key itself, or for sessions the key that started the chain. Sessions die with it.
+    public var sourceKeyID: String?
+    /// When the credentials end (milliseconds since 1970); nil for long-term keys. A session
+    /// issued from them never outlives them.
+    public var expires: Int64?
 
-    public init(name: String, accessKeyID: String, isRoot: Bool, kind: Kind? = nil, restrictions: [PolicyDocument] = []) {
+    public init(
+        name: String, accessKeyID: String, isRoot: Bool, kind: Kind? = nil, restrictions: [PolicyDocument] = [], sourceKeyID: String? = nil,
+        expires: Int64? = nil
+    ) {
         self.name = name
         self.accessKeyID = accessKeyID
         self.isRoot = isRoot
         self.kind = kind ?? (isRoot ? .root : .user)
         self.restrictions = restrictions
+        self.sourceKeyID = sourceKeyID
+        self.expires = expires
     }
 
     /// The canonical user id S3 shows as `Owner/ID`: a stable hash of the name, never the key.

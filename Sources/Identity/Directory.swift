@@ -129,7 +129,8 @@ public final class Directory: Sendable {
         let restriction = key.policy.flatMap { PolicyDocument.cached($0) }
         return Principal(
             name: key.user, accessKeyID: key.accessKeyID, isRoot: key.user == root.owner,
-            kind: key.isServiceAccount ? .serviceAccount : nil, restrictions: restriction.map { [$0] } ?? [])
+            kind: key.isServiceAccount ? .serviceAccount : nil, restrictions: restriction.map { [$0] } ?? [], sourceKeyID: key.accessKeyID,
+            expires: key.expires)
     }
 
     /// A caller of temporary credentials: the secret to verify the signature with, and who it is.
@@ -137,6 +138,9 @@ public final class Directory: Sendable {
         guard let sessions else { throw .invalid }
         let claims = try sessions.open(token)
         guard claims.accessKeyID == accessKeyID, isActive(claims.parent) else { throw .invalid }
+        // A session lives no longer than the key it goes back to (sessions issued before keys
+        // were recorded have none and live by their parent alone).
+        if let source = claims.sourceKeyID, resolveKey(source)?.user != claims.parent { throw .invalid }
         var restrictions: [PolicyDocument] = []
         for text in claims.policies {
             guard let document = PolicyDocument.cached(text) else { throw .invalid }
@@ -146,7 +150,7 @@ public final class Directory: Sendable {
         guard !delegated || !restrictions.isEmpty else { throw .invalid }
         let principal = Principal(
             name: claims.parent, accessKeyID: accessKeyID, isRoot: claims.parent == root.owner && !delegated,
-            kind: delegated ? .delegated : .session, restrictions: restrictions)
+            kind: delegated ? .delegated : .session, restrictions: restrictions, sourceKeyID: claims.sourceKeyID, expires: claims.expires)
         return (claims.secretKey, principal)
     }
 
@@ -155,13 +159,19 @@ public final class Directory: Sendable {
         guard let sessions else { throw SessionError.invalid }
         var texts = principal.restrictions.map(\.json)
         if let policy { texts.append(policy) }
-        return try sessions.issue(parent: principal.name, policies: texts, seconds: seconds)
+        return try sessions.issue(
+            parent: principal.name, policies: texts, seconds: seconds, delegated: principal.kind == .delegated,
+            sourceKeyID: principal.sourceKeyID, notAfter: principal.expires)
     }
 
-    /// Credentials the catalog vends for a table: `policy` alone decides what they may do.
+    /// Credentials the catalog vends for a table: `policy` decides what they may reach, and the
+    /// caller's own limits still apply (its restrictions, its explicit Deny statements, bucket
+    /// policies' Deny: see `authorize`).
     public func issueDelegatedSession(for principal: Principal, policy: String, seconds: Int) throws -> (claims: SessionClaims, token: String) {
         guard let sessions else { throw SessionError.invalid }
-        return try sessions.issue(parent: principal.name, policies: [policy], seconds: seconds, delegated: true)
+        let texts = [policy] + principal.restrictions.map(\.json)
+        return try sessions.issue(
+            parent: principal.name, policies: texts, seconds: seconds, delegated: true, sourceKeyID: principal.sourceKeyID, notAfter: principal.expires)
     }
 
     /// The policies that apply to a user: its own and those of its enabled groups (unknown names are skipped).
@@ -189,13 +199,16 @@ public final class Directory: Sendable {
             case .implicitDeny: restricted = .implicitDeny
             }
         }
-        if principal.isRoot || principal.kind == .delegated { return restricted }
+        if principal.isRoot { return restricted }
         let identity = PolicyEvaluator.evaluate(identityPolicies ?? policies(of: principal.name), request)
         if identity == .explicitDeny { return .explicitDeny }
         var named = request
         named.principal = principal.name
         let resource = resourcePolicy.map { PolicyEvaluator.evaluate([$0], named) } ?? .implicitDeny
         if resource == .explicitDeny { return .explicitDeny }
+        // Delegated (vended) credentials: their session policy grants; the parent's Deny
+        // statements and the bucket policy's still bind them.
+        if principal.kind == .delegated { return restricted }
         guard restricted == .allow else { return .implicitDeny }
         return identity == .allow || resource == .allow ? .allow : .implicitDeny
     }

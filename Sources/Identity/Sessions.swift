@@ -14,9 +14,12 @@ public struct SessionClaims: Sendable, Equatable, Codable {
     /// Vended by the catalog: the policies alone decide (the catalog already authorized the table
     /// access), the parent's own S3 policies do not apply.
     public var delegated: Bool?
+    /// The long-term access key the session goes back to (chains keep the first one): the session
+    /// ends when that key is deleted, disabled or expires.
+    public var sourceKeyID: String?
 
     enum CodingKeys: String, CodingKey {
-        case accessKeyID = "ak", secretKey = "sk", parent = "p", policies = "pol", expires = "exp", issued = "iat", delegated = "d"
+        case accessKeyID = "ak", secretKey = "sk", parent = "p", policies = "pol", expires = "exp", issued = "iat", delegated = "d", sourceKeyID = "src"
     }
 }
 
@@ -37,14 +40,19 @@ public struct SessionIssuer: Sendable {
     }
 
     /// New credentials for `parent`, narrowed by `policies`, valid for `seconds`.
+    /// - Parameter notAfter: the caller's own expiry (milliseconds): the session ends no later.
     public func issue(
-        parent: String, policies: [String], seconds: Int, delegated: Bool = false, now: Date = Date()
+        parent: String, policies: [String], seconds: Int, delegated: Bool = false, sourceKeyID: String? = nil, notAfter: Int64? = nil,
+        now: Date = Date()
     ) throws -> (claims: SessionClaims, token: String) {
         let (id, secret) = CredentialGenerator.make()
         let issued = Int64(now.timeIntervalSince1970 * 1000)
+        var expires = issued + Int64(seconds) * 1000
+        if let notAfter { expires = min(expires, notAfter) }
+        guard expires > issued else { throw SessionError.expired }
         let claims = SessionClaims(
             accessKeyID: "ASIA" + id.dropFirst(4), secretKey: secret, parent: parent, policies: policies,
-            expires: issued + Int64(seconds) * 1000, issued: issued, delegated: delegated ? true : nil)
+            expires: expires, issued: issued, delegated: delegated ? true : nil, sourceKeyID: sourceKeyID)
         return (claims, try tokens.seal(claims))
     }
 

@@ -234,6 +234,16 @@ public final class SQLiteObjectIndex: ObjectIndex {
                 throw StoreError.noSuchUpload(version.uploadID ?? "")
             }
             try VersionRows.check(condition, db, bucketID: bucketID, key: version.key)
+            // The parts were chosen outside this transaction: an UploadPart of the same number may
+            // have replaced (and deleted) one since. Commit only the parts that are still current.
+            for part in version.parts ?? [] {
+                let current = try db.query(
+                    "SELECT blob FROM upload_parts WHERE upload_row = ? AND part_number = ?", [.integer(uploadRowID), .integer(Int64(part.number))]
+                ).first?[0].string
+                guard current == part.blobID else {
+                    throw StoreError.invalidPart("Part \(part.number) was uploaded again while the upload was being completed; complete it again with the new part's ETag.")
+                }
+            }
             let used = Set(version.blobIDs)
             let leftOver = try db.query("SELECT blob FROM upload_parts WHERE upload_row = ?", [.integer(uploadRowID)])
                 .compactMap { $0[0].string }.filter { !used.contains($0) }

@@ -39,12 +39,6 @@ extension Operation {
         case .notImplemented, .methodNotAllowed: return "s3:Unsupported"
         }
     }
-
-    static func resourceARN(_ target: RequestTarget) -> String {
-        guard let bucket = target.bucket else { return "arn:aws:s3:::*" }
-        guard let key = target.key else { return "arn:aws:s3:::\(bucket)" }
-        return "arn:aws:s3:::\(bucket)/\(key)"
-    }
 }
 
 extension S3Responder {
@@ -80,59 +74,87 @@ extension S3Responder {
         return context
     }
 
-    /// Adds `s3:ExistingObjectTag/<key>` for object requests, read only when a policy asks for it.
-    func addExistingTags(_ context: inout [String: [String]], _ target: RequestTarget, bucket: BucketRecord?, policies: [PolicyDocument]) async {
-        guard let bucket, let key = target.key, policies.contains(where: \.readsExistingObjectTags),
-            let version = try? await store.version(bucket: bucket, key: key, versionID: target.value("versionId")), !version.isDeleteMarker
+    /// Adds `s3:ExistingObjectTag/<key>` for an object access, read only when a policy asks for it.
+    func addExistingTags(_ context: inout [String: [String]], _ access: ResourceAccess, bucket: BucketRecord?, policies: [PolicyDocument]) async {
+        guard let bucket, let key = access.key, policies.contains(where: \.readsExistingObjectTags),
+            let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID), !version.isDeleteMarker
         else { return }
         for tag in version.attributes.tags { context["s3:ExistingObjectTag/\(tag.name)", default: []].append(tag.value) }
     }
 
-    /// The bucket a request names, when it exists: read once here and handed on to the handler.
-    func requestedBucket(_ target: RequestTarget) async -> BucketRecord? {
-        guard let name = target.bucket else { return nil }
-        return try? await store.bucket(name)
+    /// Whether the caller may perform every access the request names (`Operation.accesses`),
+    /// each judged with the policy of the bucket it names; the first refusal is audited and
+    /// answered AccessDenied. Answers the request's own bucket when it was read.
+    func authorize(_ call: S3Call, _ accesses: [ResourceAccess]) async throws -> BucketRecord? {
+        var scope = AccessScope(call: call)
+        for access in accesses where await !isAllowed(access, in: &scope) {
+            throw S3Error.accessDenied()
+        }
+        guard let name = call.target.bucket, let cached = scope.buckets[name] else { return nil }
+        return cached
     }
 
-    /// A signed request by someone other than unrestricted root: what their policies, combined
-    /// with the bucket's policy, allow (an explicit Deny in either wins). Denials are audited.
-    /// Answers the bucket it read, if any.
-    func authorize(_ call: S3Call) async throws -> BucketRecord? {
+    /// What authorization has read for one request: the buckets it named (with their parsed
+    /// policies) and the caller's identity policies, each read once.
+    struct AccessScope {
+        let call: S3Call
+        var buckets: [String: BucketRecord?] = [:]
+        var identity: [PolicyDocument]?
+        var baseContext: [String: [String]]?
+    }
+
+    /// Decides one access for the request's caller (used directly by batch operations for each
+    /// key they name). Root without restrictions may do everything; anonymous callers what a
+    /// bucket policy allows Principal "*"; anyone else what their policies and the bucket's allow.
+    func isAllowed(_ access: ResourceAccess, in scope: inout AccessScope) async -> Bool {
+        let call = scope.call
         let principal = call.principal
-        if principal.isRoot && principal.restrictions.isEmpty { return nil }
-        let target = call.target
-        let bucket = await requestedBucket(target)
+        if principal.isRoot && principal.restrictions.isEmpty { return true }
+        var bucket: BucketRecord?
+        if let name = access.bucket {
+            if let cached = scope.buckets[name] {
+                bucket = cached
+            } else {
+                bucket = try? await store.bucket(name)
+                scope.buckets[name] = .some(bucket)
+            }
+        }
         let bucketPolicy = bucket?.policy.flatMap { PolicyDocument.cached($0) }
-        var context = conditionContext(target, headers: call.headers, remoteAddress: call.remoteAddress, principal: principal)
-        let identity = directory.policies(of: principal.name)
-        await addExistingTags(&context, target, bucket: bucket, policies: identity + principal.restrictions + [bucketPolicy].compactMap { $0 })
-        let request = AccessRequest(
-            action: call.operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: principal.name)
-        guard directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: bucketPolicy) == .allow else {
-            auditDenied(call, request: request)
-            throw S3Error.accessDenied()
+        let anonymous = principal.kind == .anonymous
+        if scope.baseContext == nil {
+            scope.baseContext = conditionContext(call.target, headers: call.headers, remoteAddress: call.remoteAddress, principal: anonymous ? nil : principal)
         }
-        return bucket
-    }
-
-    /// Anonymous requests are allowed only where the bucket's policy allows them for Principal "*".
-    func authorizeAnonymous(_ call: S3Call) async throws -> BucketRecord? {
-        let target = call.target
-        let bucket = call.operation == .admin ? nil : await requestedBucket(target)
-        let policy = bucket?.policy.flatMap { PolicyDocument.cached($0) }
-        var context = conditionContext(target, headers: call.headers, remoteAddress: call.remoteAddress, principal: nil)
-        if let policy { await addExistingTags(&context, target, bucket: bucket, policies: [policy]) }
-        let request = AccessRequest(action: call.operation.iamAction(target), resource: Operation.resourceARN(target), context: context, principal: nil)
-        guard let policy, PolicyEvaluator.evaluate([policy], request) == .allow else {
-            auditDenied(call, request: request)
-            throw S3Error.accessDenied()
+        var context = scope.baseContext!
+        context["s3:VersionId"] = access.versionID.map { [$0] }
+        let identity: [PolicyDocument]
+        if anonymous {
+            identity = []
+        } else if let known = scope.identity {
+            identity = known
+        } else {
+            identity = directory.policies(of: principal.name)
+            scope.identity = identity
         }
-        return bucket
+        await addExistingTags(&context, access, bucket: bucket, policies: identity + principal.restrictions + [bucketPolicy].compactMap { $0 })
+        let request = AccessRequest(action: access.action, resource: access.arn, context: context, principal: anonymous ? nil : principal.name)
+        let decision: PolicyDecision
+        if anonymous {
+            decision = bucketPolicy.map { PolicyEvaluator.evaluate([$0], request) } ?? .implicitDeny
+        } else {
+            decision = directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: bucketPolicy)
+        }
+        guard decision == .allow else {
+            auditDenied(call, request: request)
+            return false
+        }
+        return true
     }
 
     func auditDenied(_ call: S3Call, request: AccessRequest) {
         audit.record(AuditEvent(
             requestID: call.requestID, api: call.operation == .admin ? "admin" : "s3", principal: call.principal.name,
-            accessKey: call.principal.accessKeyID, sourceIP: call.remoteAddress, action: request.action, resource: request.resource, outcome: "denied", status: 403))
+            accessKey: call.principal.accessKeyID, sourceIP: call.remoteAddress, action: request.action,
+            resource: request.resource.hasPrefix("arn:floe:admin:::") ? String(request.resource.dropFirst("arn:floe:admin:::".count)) : request.resource,
+            outcome: "denied", status: 403))
     }
 }

@@ -33,10 +33,13 @@ public struct S3Configuration: Sendable {
 public struct S3RequestContext: InitializableFromSource {
     public let remoteAddress: String?
     public let logger: Logger
+    /// The connection, to send `100 Continue` once a request is authorized.
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         remoteAddress = source.channel.remoteAddress?.ipAddress
         logger = source.logger
+        channel = source.channel
     }
 }
 
@@ -108,6 +111,8 @@ public struct S3Responder: HTTPResponder {
                 response = special.1
             } else if Self.isSTS(request) {
                 operationName = "AssumeRole"
+                // STS signs its (small, bounded) form body: it must be read to authenticate.
+                if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
                 response = await sts(request, requestID: requestID, remoteAddress: context.remoteAddress)
             } else {
                 let parsed = try RequestTarget.parse(
@@ -116,7 +121,9 @@ public struct S3Responder: HTTPResponder {
                 let operation = Operation.resolve(method: request.method, target: parsed, headers: request.headers)
                 operationName = operation.rawValue
                 try checkHeaderSize(request.headers)
+                try RequestNames.check(parsed)
                 let call = try await authenticate(request, target: parsed, operation: operation, requestID: requestID, remoteAddress: context.remoteAddress)
+                if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
                 response = try await dispatch(call, stats: &stats)
             }
         } catch {
@@ -221,17 +228,17 @@ public struct S3Responder: HTTPResponder {
         } catch {
             throw Self.s3Error(error)
         }
+        let principal: Principal
+        var verified: VerifiedRequest?
         switch outcome {
-        case .anonymous:
-            // Anonymous access needs a bucket policy that allows it.
-            var call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: Self.anonymous, verified: nil, remoteAddress: remoteAddress)
-            call.bucketRecord = try await authorizeAnonymous(call)
-            return call
-        case .caller(let principal, let verified):
-            var call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified, remoteAddress: remoteAddress)
-            if operation != .admin { call.bucketRecord = try await authorize(call) }
-            return call
+        case .anonymous: principal = Self.anonymous
+        case .caller(let caller, let verification):
+            principal = caller
+            verified = verification
         }
+        var call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified, remoteAddress: remoteAddress)
+        call.bucketRecord = try await authorize(call, try operation.accesses(target, method: request.method, headers: request.headers))
+        return call
     }
 
     static func s3Error(_ failure: RequestAuthenticator.Failure) -> any Error {

@@ -67,7 +67,14 @@ public final class SQLiteConnection {
             let rc: Int32
             switch argument {
             case .integer(let v): rc = sqlite3_bind_int64(statement, index, v)
-            case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, transientDestructor)
+            case .text(let v):
+                // With its byte length: a NUL inside the text is part of it, not its end.
+                var text = v
+                rc = text.withUTF8 { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) {
+                        sqlite3_bind_text(statement, index, $0.baseAddress ?? "", Int32(bytes.count), transientDestructor)
+                    }
+                }
             case .blob(let v):
                 rc = v.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(v.count), transientDestructor) }
             case .null: rc = sqlite3_bind_null(statement, index)
@@ -85,7 +92,10 @@ public final class SQLiteConnection {
             for c in 0..<columns {
                 switch sqlite3_column_type(statement, c) {
                 case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(statement, c)))
-                case SQLITE_TEXT: row.append(.text(String(cString: sqlite3_column_text(statement, c))))
+                case SQLITE_TEXT:
+                    let pointer = sqlite3_column_text(statement, c)
+                    let count = Int(sqlite3_column_bytes(statement, c))
+                    row.append(.text(pointer.map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? ""))
                 case SQLITE_BLOB:
                     let count = Int(sqlite3_column_bytes(statement, c))
                     if count == 0 {

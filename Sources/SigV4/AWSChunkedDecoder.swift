@@ -18,6 +18,9 @@ public struct AWSChunkedDecoder: Sendable {
     }
 
     public static let maxLineLength = 4096
+    /// The trailer section's bound: a few checksum lines and a signature need well under 1 KiB.
+    public static let maxTrailerBytes = 16 * 1024
+    public static let maxTrailerLines = 16
 
     private var state: State = .chunkHeader
     private var line: [UInt8] = []
@@ -27,6 +30,7 @@ public struct AWSChunkedDecoder: Sendable {
     private let expectsTrailer: Bool
     private var trailers: [(name: String, value: String)] = []
     private var trailerSignature: String?
+    private var trailerBytes = 0
     /// Payload bytes produced so far.
     public private(set) var decodedLength: Int64 = 0
 
@@ -137,6 +141,10 @@ public struct AWSChunkedDecoder: Sendable {
             return
         }
         guard expectsTrailer else { throw Self.malformed("unexpected trailer after the final chunk") }
+        trailerBytes += bytes.count + 2
+        guard trailerBytes <= Self.maxTrailerBytes, trailers.count < Self.maxTrailerLines else {
+            throw SigV4Error(.invalidTrailer, "The trailer section is larger than \(Self.maxTrailerBytes) bytes or \(Self.maxTrailerLines) lines")
+        }
         let text = String(decoding: bytes, as: UTF8.self)
         guard let colon = text.firstIndex(of: ":") else { throw SigV4Error(.invalidTrailer, "malformed trailer \"\(text)\"") }
         let name = text[..<colon].lowercased()

@@ -107,6 +107,10 @@ extension SigV4Verifier {
             throw SigV4Error(.invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
         }
         if now > expires { throw SigV4Error(.requestExpired, "Request has expired") }
+        // SigV2 URLs name an end time, not a lifetime: hold them to SigV4's longest one.
+        guard expires - now <= Self.maxPresignedExpirySeconds else {
+            throw SigV4Error(.accessDenied, "Query-string authentication requires an expiry no more than 604800 seconds (7 days) from now")
+        }
         guard SigV2.matches(request, secret: secret, dateOrExpires: expiresText, claimed: claimed, presigned: true) else {
             throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
         }

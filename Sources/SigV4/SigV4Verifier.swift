@@ -214,6 +214,7 @@ public struct SigV4Verifier: Sendable {
             signingKey: key,
             claimed: parsed.signature
         )
+        try Self.requireSignedAmzHeaders(request, signed: parsed.signedHeaders)
         var chain: ChunkSignatureChain? = nil
         if case .streamingSigned = payload {
             chain = ChunkSignatureChain(signingKey: key, amzDate: amzDate, scope: parsed.scope, seedSignature: parsed.signature)
@@ -295,6 +296,7 @@ public struct SigV4Verifier: Sendable {
             signingKey: key,
             claimed: signature
         )
+        try Self.requireSignedAmzHeaders(request, signed: signedHeaders)
         return VerifiedRequest(
             accessKey: accessKey,
             scope: scope,
@@ -302,6 +304,18 @@ public struct SigV4Verifier: Sendable {
             isPresigned: true,
             chunkChain: nil
         )
+    }
+
+    /// Every `x-amz-*` header must be signed, as AWS requires: otherwise anyone holding a signed
+    /// request (a presigned URL above all) could add a copy source, tags or an ACL to it.
+    /// `x-amz-content-sha256` is covered anyway: it is the canonical request's payload hash.
+    static func requireSignedAmzHeaders(_ request: IncomingRequest, signed: [String]) throws(SigV4Error) {
+        let names = request.headerNames
+        guard names.contains(where: { $0.hasPrefix("x-amz-") }) else { return }
+        let signedNames = Set(signed.map { $0.lowercased() })
+        for name in names where name.hasPrefix("x-amz-") && name != "x-amz-content-sha256" && !signedNames.contains(name) {
+            throw SigV4Error(.accessDenied, "There were headers present in the request which were not signed")
+        }
     }
 
     // MARK: the comparison

@@ -56,10 +56,11 @@ public enum PolicyEvaluator {
         return statement.conditions.allSatisfy { condition($0, request.context) }
     }
 
-    /// `*` matches any run of characters, `?` any one character.
+    /// `*` matches any run of characters, `?` any one character. Characters are Unicode scalars,
+    /// never grapheme clusters: a combining mark after `/` must not make `private/*` miss.
     public static func wildcard(_ pattern: String, _ text: String, caseInsensitive: Bool) -> Bool {
-        let p = Array(caseInsensitive ? pattern.lowercased() : pattern)
-        let t = Array(caseInsensitive ? text.lowercased() : text)
+        let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
+        let t = Array((caseInsensitive ? text.lowercased() : text).unicodeScalars)
         var pi = 0, ti = 0, star = -1, mark = 0
         while ti < t.count {
             if pi < p.count && (p[pi] == "?" || p[pi] == t[ti]) {
@@ -106,8 +107,10 @@ public enum PolicyEvaluator {
     /// One operator applied to one request value and one policy value.
     static func compare(_ op: String, _ value: String, _ expected: String) -> Bool {
         switch op {
-        case "StringEquals": return value == expected
-        case "StringNotEquals": return value != expected
+        // Byte comparison: Swift's == treats canonically equivalent strings (é and e + U+0301) as
+        // equal, while S3 keys and names are distinct byte strings.
+        case "StringEquals": return value.utf8.elementsEqual(expected.utf8)
+        case "StringNotEquals": return !value.utf8.elementsEqual(expected.utf8)
         case "StringEqualsIgnoreCase": return value.lowercased() == expected.lowercased()
         case "StringNotEqualsIgnoreCase": return value.lowercased() != expected.lowercased()
         case "StringLike": return wildcard(expected, value, caseInsensitive: false)

@@ -6,32 +6,6 @@ import S3Model
 import SigV4
 
 extension S3Responder {
-    struct CopySource {
-        var bucket: String
-        var key: String
-        var versionID: String?
-    }
-
-    /// `x-amz-copy-source: [/]bucket/key[?versionId=id]`, URL-encoded.
-    static func copySource(_ call: S3Call) throws -> CopySource {
-        let raw = call.header(.amzCopySource) ?? ""
-        var path = Substring(raw)
-        var versionID: String?
-        if let q = path.firstIndex(of: "?") {
-            let query = path[path.index(after: q)...]
-            path = path[..<q]
-            for pair in query.split(separator: "&") where pair.hasPrefix("versionId=") {
-                versionID = URIEncoding.decode(pair.dropFirst("versionId=".count))
-            }
-        }
-        guard let decoded = URIEncoding.decode(path) else { throw S3Error.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: raw) }
-        let trimmed = decoded.hasPrefix("/") ? String(decoded.dropFirst()) : decoded
-        guard let slash = trimmed.firstIndex(of: "/"), slash != trimmed.startIndex, trimmed.index(after: slash) != trimmed.endIndex else {
-            throw S3Error.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: raw)
-        }
-        return CopySource(bucket: String(trimmed[..<slash]), key: String(trimmed[trimmed.index(after: slash)...]), versionID: versionID)
-    }
-
     /// x-amz-copy-source-if-*: like GET preconditions, except that a "not modified" outcome is a 412.
     static func checkCopyPreconditions(_ call: S3Call, _ source: ObjectVersion) throws {
         let conditions = Preconditions(
@@ -48,7 +22,7 @@ extension S3Responder {
         let bucket = try await bucket(call)
         let key = call.target.key!
         if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
-        let source = try Self.copySource(call)
+        let source = try CopySource.parse(call.header(.amzCopySource) ?? "")
         let sourceBucket = try await store.bucket(source.bucket)
         let metadataDirective = call.header(.amzMetadataDirective)?.uppercased() ?? "COPY"
         let taggingDirective = call.header(.amzTaggingDirective)?.uppercased() ?? "COPY"
@@ -104,7 +78,7 @@ extension S3Responder {
     func uploadPartCopy(_ call: S3Call) async throws -> Response {
         let number = try Self.partNumber(call)
         let (_, upload) = try await openUpload(call)
-        let source = try Self.copySource(call)
+        let source = try CopySource.parse(call.header(.amzCopySource) ?? "")
         let sourceBucket = try await store.bucket(source.bucket)
         let rangeHeader = call.header(.amzCopySourceRange)
         let plan = HashingPlan(checksums: upload.checksumAlgorithm.map { [$0] } ?? [])

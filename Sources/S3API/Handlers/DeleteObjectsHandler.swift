@@ -15,9 +15,20 @@ extension S3Responder {
         let quiet = document.value("Quiet")?.lowercased() == "true"
         var xml = XMLWriter()
         var results: [(key: String, versionID: String?, outcome: Result<ObjectStore.DeleteOutcome, S3Error>)] = []
+        var entries: [(key: String, versionID: String?)] = []
         for object in objects {
             guard let key = object.value("Key") else { throw S3Error.malformedXML() }
             let versionID = object.value("VersionId").flatMap { $0.isEmpty ? nil : $0 }
+            if let versionID { try RequestNames.checkVersionID(versionID) }
+            entries.append((key, versionID))
+        }
+        // Each key is its own resource: authorized as DeleteObject(Version) on its own ARN.
+        var scope = AccessScope(call: call)
+        for (key, versionID) in entries {
+            guard await isAllowed(.deleteObject(bucket: bucket.name, key: key, versionID: versionID), in: &scope) else {
+                results.append((key, versionID, .failure(S3Error.accessDenied())))
+                continue
+            }
             do {
                 results.append((key, versionID, .success(try await store.delete(bucket: bucket, key: key, versionID: versionID))))
             } catch {

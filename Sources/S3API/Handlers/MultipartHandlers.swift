@@ -6,6 +6,10 @@ import S3Model
 import SigV4
 
 extension S3Responder {
+    /// The largest CompleteMultipartUpload body: 10,000 parts of up to 512 bytes each (number,
+    /// ETag and every checksum element a part may carry, with indentation).
+    static let maxCompleteBodyBytes = ObjectStore.maxPartNumber * 512
+
     static let maxPartSize: Int64 = 5 * 1024 * 1024 * 1024
 
     func createMultipartUpload(_ call: S3Call) async throws -> Response {
@@ -65,7 +69,7 @@ extension S3Responder {
         let bucket = try await bucket(call)
         let key = call.target.key!
         let uploadID = call.target.value("uploadId") ?? ""
-        let document = try await readXML(call, root: "CompleteMultipartUpload")
+        let document = try await readXML(call, root: "CompleteMultipartUpload", limit: Self.maxCompleteBodyBytes)
         var requested: [ObjectStore.RequestedPart] = []
         for part in document.children("Part") {
             guard let numberText = part.value("PartNumber"), let number = Int(numberText), let etag = part.value("ETag") else {
