@@ -23,12 +23,12 @@ extension CatalogService {
         guard let name = request["name"]?.stringValue, !name.isEmpty else { throw .badRequest("Missing view name") }
         guard let schema = request["schema"], schema["fields"]?.arrayValue != nil else { throw .badRequest("Missing or invalid schema") }
         guard var version = request["view-version"], version.objectValue != nil else { throw .badRequest("Missing view-version") }
+        try CatalogNames.check(name, "view")
         let identifier = TableIdentifier(namespace: namespace, name: name)
         _ = try await namespaceProperties(warehouse: warehouse, namespace)
         var location = request["location"]?.stringValue ?? ""
         if location.isEmpty { location = try await defaultLocation(warehouse: warehouse, identifier) }
-        if location.hasSuffix("/") { location.removeLast() }
-        _ = try MetadataFiles.split(location)
+        location = try await confine(warehouse: warehouse, identifier, location: location).description
         version["schema-id"] = -1
         var builder = ViewMetadataBuilder(ViewMetadata.empty(location: location), now: Self.now())
         var updates: [ViewUpdate] = [.assignUUID(UUID().uuidString.lowercased()), .addSchema(schema), .addViewVersion(version), .setCurrentViewVersion(-1)]
@@ -40,7 +40,7 @@ extension CatalogService {
         do {
             try await store.swapView(warehouse: warehouse, expectedLocation: nil, record, document: document)
         } catch {
-            await files.delete(metadataLocation)
+            if error.isDefiniteRefusal { await files.delete(metadataLocation) }
             throw error
         }
         return record
@@ -58,21 +58,30 @@ extension CatalogService {
         var builder = ViewMetadataBuilder(current.metadata, now: Self.now())
         try builder.apply(updates)
         let metadata = try builder.build()
+        if metadata.location != current.metadata.location {
+            _ = try await confine(warehouse: warehouse, identifier, location: metadata.location)
+        }
         let (location, document) = try await writeView(metadata, version: Self.fileVersion(current.metadataLocation) + 1)
         let record = ViewRecord(identifier: identifier, metadataLocation: location, metadata: metadata)
         do {
             try await store.swapView(warehouse: warehouse, expectedLocation: current.metadataLocation, record, document: document)
         } catch {
-            await files.delete(location)
+            // Only a definite loss frees the file: after another failure the pointer may name it.
+            if error.isDefiniteRefusal { await files.delete(location) }
             throw error
         }
         return record
     }
 
     public func registerView(warehouse: String, namespace: NamespacePath, name: String, metadataLocation: String) async throws(IcebergError) -> ViewRecord {
+        try CatalogNames.check(name, "view")
         let identifier = TableIdentifier(namespace: namespace, name: name)
-        _ = try await namespaceProperties(warehouse: warehouse, namespace)
-        let metadata = try ViewMetadata(json: try await files.readDocument(metadataLocation))
+        let base = try await namespaceLocation(warehouse: warehouse, namespace)
+        guard let file = StorageLocation(metadataLocation), base.contains(file), file.segments.count > base.segments.count else {
+            throw .forbidden("The metadata file \(metadataLocation) must lie under the namespace's location \(base)")
+        }
+        let metadata = try ViewMetadata(json: try await files.readDocument(file.description))
+        _ = try await confine(warehouse: warehouse, identifier, location: metadata.location)
         let record = ViewRecord(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
         try await store.swapView(warehouse: warehouse, expectedLocation: nil, record, document: try metadata.document.text())
         return record

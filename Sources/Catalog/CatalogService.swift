@@ -18,6 +18,16 @@ public struct CatalogService: Sendable {
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+extension IcebergError {
+    /// The store refused a swap and changed nothing (a lost compare-and-swap, a name taken, a
+    /// namespace gone). A 5xx is no such answer: the database may have committed before its
+    /// reply was lost, so files the swap names must stay.
+    var isDefiniteRefusal: Bool { code < 500 }
+}
+
+extension CatalogService {
 
     // MARK: warehouses
 
@@ -34,9 +44,8 @@ public struct CatalogService: Sendable {
     // MARK: namespaces
 
     static func validate(_ namespace: NamespacePath) throws(IcebergError) {
-        guard !namespace.isEmpty, namespace.allSatisfy({ !$0.isEmpty && !$0.contains(NamespaceKey.separator) }) else {
-            throw .badRequest("Invalid namespace: \(namespace)")
-        }
+        guard !namespace.isEmpty else { throw .badRequest("Invalid namespace: \(namespace)") }
+        for part in namespace { try CatalogNames.check(part, "namespace") }
     }
 
     public func createNamespace(warehouse: String, _ namespace: NamespacePath, properties: [String: String]) async throws(IcebergError) {
@@ -44,7 +53,19 @@ public struct CatalogService: Sendable {
         if namespace.count > 1, try await store.namespaceProperties(warehouse: warehouse, Array(namespace.dropLast())) == nil {
             throw .noSuchNamespace(namespace.dropLast().joined(separator: "."))
         }
+        if let location = properties["location"] { try await checkNamespaceLocation(warehouse: warehouse, namespace, location) }
         try await store.createNamespace(warehouse: warehouse, namespace, properties: properties)
+    }
+
+    /// Sets and removes namespace properties; a new `location` must stay where the namespace may be.
+    public func updateNamespaceProperties(
+        warehouse: String, _ namespace: NamespacePath, removals: [String], updates: [String: String]
+    ) async throws(IcebergError) -> (updated: [String], removed: [String], missing: [String]) {
+        if let location = updates["location"] {
+            _ = try await namespaceProperties(warehouse: warehouse, namespace)
+            try await checkNamespaceLocation(warehouse: warehouse, namespace, location)
+        }
+        return try await store.updateNamespaceProperties(warehouse: warehouse, namespace, removals: removals, updates: updates)
     }
 
     public func namespaceProperties(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) -> [String: String] {
@@ -59,11 +80,7 @@ public struct CatalogService: Sendable {
     /// Where a new table lives: under its namespace's `location` property if set, else
     /// `s3://<warehouse>/<namespace…>/<table>`.
     public func defaultLocation(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> String {
-        let properties = try await namespaceProperties(warehouse: warehouse, identifier.namespace)
-        if let base = properties["location"], !base.isEmpty {
-            return (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/" + identifier.name
-        }
-        return "s3://\(warehouse)/" + (identifier.namespace + [identifier.name]).joined(separator: "/")
+        try await namespaceLocation(warehouse: warehouse, identifier.namespace).appending(identifier.name).description
     }
 
     public func loadTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord {
@@ -78,8 +95,11 @@ public struct CatalogService: Sendable {
 
     /// CreateTable: builds the first metadata from the request. With `stage` nothing is stored;
     /// the client commits later with `assert-create`.
-    public func createTable(warehouse: String, namespace: NamespacePath, request: JSONValue, stage: Bool) async throws(IcebergError) -> TableRecord {
+    public func createTable(
+        warehouse: String, namespace: NamespacePath, request: JSONValue, stage: Bool, mayShare: SharingCheck = { _ in false }
+    ) async throws(IcebergError) -> TableRecord {
         guard let name = request["name"]?.stringValue, !name.isEmpty else { throw .badRequest("Missing table name") }
+        try CatalogNames.check(name, "table")
         guard let schema = request["schema"], schema["fields"]?.arrayValue != nil else { throw .badRequest("Missing or invalid schema") }
         let identifier = TableIdentifier(namespace: namespace, name: name)
         _ = try await namespaceProperties(warehouse: warehouse, namespace)
@@ -91,8 +111,7 @@ public struct CatalogService: Sendable {
         guard (1...MetadataBuilder.maxFormatVersion).contains(formatVersion) else { throw .badRequest("Unsupported format-version \(formatVersion)") }
         var location = request["location"]?.stringValue ?? ""
         if location.isEmpty { location = try await defaultLocation(warehouse: warehouse, identifier) }
-        if location.hasSuffix("/") { location.removeLast() }
-        _ = try MetadataFiles.split(location)
+        location = try await confine(warehouse: warehouse, identifier, location: location, properties: properties, mayShare: mayShare).description
 
         let now = Self.now()
         var updates: [TableUpdate] = [
@@ -114,6 +133,9 @@ public struct CatalogService: Sendable {
         do {
             try await store.swap(warehouse: warehouse, [TablePointerSwap(identifier: identifier, expectedLocation: nil, record: record, document: document)])
         } catch {
+            // Only a definite loss frees the file: after any other failure the swap may have
+            // been made, and the pointer may name it.
+            guard error.isDefiniteRefusal else { throw error }
             await files.delete(metadataLocation)
             throw error.type == "CommitFailedException" ? .alreadyExists("Table already exists: \(identifier)") : error
         }
@@ -147,7 +169,7 @@ public struct CatalogService: Sendable {
     /// Commits changes to one or several tables atomically (commitTable and
     /// /transactions/commit). A change whose requirements include `assert-create` creates the
     /// table (the second half of stage-create).
-    public func commit(warehouse: String, _ changes: [TableChange]) async throws(IcebergError) -> [TableRecord] {
+    public func commit(warehouse: String, _ changes: [TableChange], mayShare: SharingCheck = { _ in false }) async throws(IcebergError) -> [TableRecord] {
         guard !changes.isEmpty else { throw .badRequest("No table changes") }
         guard Set(changes.map(\.identifier)).count == changes.count else { throw .badRequest("A table appears twice in one transaction") }
         var swaps: [TablePointerSwap] = []
@@ -176,6 +198,7 @@ public struct CatalogService: Sendable {
                 }
                 try builder.apply(change.updates)
                 var metadata = try builder.build()
+                try await confineChanges(warehouse: warehouse, change.identifier, metadata, previous: current?.metadata, mayShare: mayShare)
                 if let current, builder.changed {
                     metadata.appendMetadataLog(previousFile: current.metadataLocation, timestamp: current.metadata.lastUpdatedMs)
                 }
@@ -191,9 +214,18 @@ public struct CatalogService: Sendable {
                 swaps.append(TablePointerSwap(identifier: change.identifier, expectedLocation: current?.metadataLocation, record: record, document: document))
                 results.append(record)
             }
-            try await store.swap(warehouse: warehouse, swaps)
         } catch {
             for location in written { await files.delete(location) }
+            throw error
+        }
+        do {
+            try await store.swap(warehouse: warehouse, swaps)
+        } catch {
+            // Only a definite loss of the compare-and-swap frees the files: after any other
+            // failure (a lost reply from the database) the pointers may name them now.
+            if error.isDefiniteRefusal {
+                for location in written { await files.delete(location) }
+            }
             throw error
         }
         return results
@@ -203,19 +235,32 @@ public struct CatalogService: Sendable {
         guard let record = try await store.dropTable(warehouse: warehouse, identifier) else {
             throw .noSuchTable(identifier.description)
         }
-        if purge { await files.purge(record.metadata.location) }
+        // Purge deletes files only where the table may have them: inside its namespace's place
+        // in the warehouse bucket (a table registered before locations were confined may point elsewhere).
+        guard purge, let location = StorageLocation(record.metadata.location),
+            let base = try? await namespaceLocation(warehouse: warehouse, identifier.namespace),
+            base.contains(location), location.segments.count > base.segments.count
+        else { return }
+        await files.purge(location.description)
     }
 
     /// RegisterTable: adopts an existing metadata file as a new table.
-    public func registerTable(warehouse: String, namespace: NamespacePath, name: String, metadataLocation: String, overwrite: Bool)
-        async throws(IcebergError) -> TableRecord
-    {
+    /// The metadata file must lie inside the namespace's location (it is read with the server's
+    /// rights), and so must the table it describes.
+    public func registerTable(
+        warehouse: String, namespace: NamespacePath, name: String, metadataLocation: String, overwrite: Bool, mayShare: SharingCheck = { _ in false }
+    ) async throws(IcebergError) -> TableRecord {
+        try CatalogNames.check(name, "table")
         let identifier = TableIdentifier(namespace: namespace, name: name)
-        _ = try await namespaceProperties(warehouse: warehouse, namespace)
-        let metadata = try await files.read(metadataLocation)
+        let base = try await namespaceLocation(warehouse: warehouse, namespace)
+        guard let file = StorageLocation(metadataLocation), base.contains(file), file.segments.count > base.segments.count else {
+            throw .forbidden("The metadata file \(metadataLocation) must lie under the namespace's location \(base)")
+        }
+        let metadata = try await files.read(file.description)
+        _ = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: metadata.properties, mayShare: mayShare)
         let existing = try await store.table(warehouse: warehouse, identifier)
         if existing != nil && !overwrite { throw .alreadyExists("Table already exists: \(identifier)") }
-        let record = TableRecord(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
+        let record = TableRecord(identifier: identifier, metadataLocation: file.description, metadata: metadata)
         let swap = TablePointerSwap(identifier: identifier, expectedLocation: existing?.metadataLocation, record: record, document: try metadata.document.text())
         try await store.swap(warehouse: warehouse, [swap])
         return record

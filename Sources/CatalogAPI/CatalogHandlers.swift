@@ -56,7 +56,7 @@ extension CatalogResponder {
             "defaults": [:],
             "overrides": ["prefix": .string(warehouse)],
             "idempotency-key-lifetime": "PT30M",
-            "endpoints": .array(Self.endpoints.map { .string($0) }),
+            "endpoints": .array(CatalogRoute.all.map { .string($0.endpoint) }),
         ])
     }
 
@@ -103,16 +103,8 @@ extension CatalogResponder {
         return Self.namespacePage(found, size: size)
     }
 
-    static func namespacePath(_ value: JSONValue?) throws -> NamespacePath {
-        guard let parts = value?.arrayValue?.compactMap(\.stringValue), parts.count == value?.arrayValue?.count, !parts.isEmpty else {
-            throw IcebergError.badRequest("namespace must be a non-empty list of strings")
-        }
-        return parts
-    }
-
-    func createNamespace(_ warehouse: String, _ request: inout Request) async throws -> Response {
-        let body = try await Self.readJSON(&request)
-        let namespace = try Self.namespacePath(body["namespace"])
+    func createNamespace(_ warehouse: String, _ body: JSONValue) async throws -> Response {
+        let namespace = try CatalogRoute.namespacePath(body["namespace"])
         var properties: [String: String] = [:]
         if let given = body["properties"], !given.isNull {
             guard let map = given.stringMap else { throw IcebergError.badRequest("properties must map strings to strings") }
@@ -127,14 +119,13 @@ extension CatalogResponder {
         return Self.json(["namespace": .array(namespace.map { .string($0) }), "properties": .stringMap(properties)])
     }
 
-    func updateNamespaceProperties(_ warehouse: String, _ namespace: NamespacePath, _ request: inout Request) async throws -> Response {
-        let body = try await Self.readJSON(&request)
+    func updateNamespaceProperties(_ warehouse: String, _ namespace: NamespacePath, _ body: JSONValue) async throws -> Response {
         let removals = body["removals"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let updates = body["updates"]?.stringMap ?? [:]
         if !Set(removals).isDisjoint(with: updates.keys) {
             throw IcebergError(code: 422, type: "UnprocessableEntityException", message: "A property cannot be both updated and removed")
         }
-        let result = try await service.store.updateNamespaceProperties(warehouse: warehouse, namespace, removals: removals, updates: updates)
+        let result = try await service.updateNamespaceProperties(warehouse: warehouse, namespace, removals: removals, updates: updates)
         return Self.json([
             "updated": .array(result.updated.map { .string($0) }), "removed": .array(result.removed.map { .string($0) }),
             "missing": .array(result.missing.map { .string($0) }),
@@ -186,10 +177,10 @@ extension CatalogResponder {
         return Self.json(Self.loadResult(record, snapshots: snapshots, vended: vended), headers: [.eTag: etag])
     }
 
-    func createTable(_ warehouse: String, _ namespace: NamespacePath, _ request: inout Request, caller: Principal) async throws -> Response {
-        let body = try await Self.readJSON(&request)
+    func createTable(_ warehouse: String, _ namespace: NamespacePath, _ body: JSONValue, _ request: Request, caller: Principal) async throws -> Response {
         let stage = body["stage-create"]?.boolValue ?? false
-        let record = try await service.createTable(warehouse: warehouse, namespace: namespace, request: body, stage: stage)
+        let record = try await service.createTable(
+            warehouse: warehouse, namespace: namespace, request: body, stage: stage, mayShare: sharingCheck(caller, warehouse: warehouse))
         var result = Self.loadResult(record, vended: try vendedIfAsked(record, warehouse: warehouse, caller: caller, request: request))
         if stage { result["metadata-location"] = nil }
         return Self.json(result, headers: [.eTag: Self.etag(record)])
@@ -197,10 +188,7 @@ extension CatalogResponder {
 
     static func change(_ json: JSONValue, identifier fallback: TableIdentifier?) throws -> CatalogService.TableChange {
         var identifier = fallback
-        if let given = json["identifier"], !given.isNull {
-            guard let name = given["name"]?.stringValue else { throw IcebergError.badRequest("identifier needs a name") }
-            identifier = TableIdentifier(namespace: try namespacePath(given["namespace"]), name: name)
-        }
+        if let given = json["identifier"], !given.isNull { identifier = try CatalogRoute.identifier(given, "table") }
         guard let identifier else { throw IcebergError.badRequest("Table change without identifier") }
         guard let requirements = (json["requirements"] ?? []).arrayValue, let updates = (json["updates"] ?? []).arrayValue else {
             throw IcebergError.badRequest("requirements and updates must be lists")
@@ -209,39 +197,34 @@ extension CatalogResponder {
             identifier: identifier, requirements: try requirements.map { try TableRequirement(json: $0) }, updates: try updates.map { try TableUpdate(json: $0) })
     }
 
-    func commitTable(_ warehouse: String, _ identifier: TableIdentifier, _ request: inout Request) async throws -> Response {
-        let body = try await Self.readJSON(&request)
+    func commitTable(_ warehouse: String, _ identifier: TableIdentifier, _ body: JSONValue, caller: Principal) async throws -> Response {
         var change = try Self.change(body, identifier: identifier)
         change.identifier = identifier
-        let records = try await service.commit(warehouse: warehouse, [change])
+        let records = try await service.commit(warehouse: warehouse, [change], mayShare: sharingCheck(caller, warehouse: warehouse))
         return Self.json(["metadata-location": .string(records[0].metadataLocation), "metadata": records[0].metadata.document])
     }
 
-    func commitTransaction(_ warehouse: String, _ request: inout Request) async throws -> Response {
-        let body = try await Self.readJSON(&request)
+    func commitTransaction(_ warehouse: String, _ body: JSONValue, caller: Principal) async throws -> Response {
         guard let changes = body["table-changes"]?.arrayValue, !changes.isEmpty else { throw IcebergError.badRequest("table-changes must be a non-empty list") }
-        _ = try await service.commit(warehouse: warehouse, try changes.map { try Self.change($0, identifier: nil) })
+        _ = try await service.commit(
+            warehouse: warehouse, try changes.map { try Self.change($0, identifier: nil) }, mayShare: sharingCheck(caller, warehouse: warehouse))
         return Response(status: .noContent)
     }
 
-    func registerTable(_ warehouse: String, _ namespace: NamespacePath, _ request: inout Request, caller: Principal) async throws -> Response {
-        let body = try await Self.readJSON(&request)
+    func registerTable(_ warehouse: String, _ namespace: NamespacePath, _ body: JSONValue, _ request: Request, caller: Principal) async throws -> Response {
         guard let name = body["name"]?.stringValue, let location = body["metadata-location"]?.stringValue else {
             throw IcebergError.badRequest("name and metadata-location are required")
         }
         let record = try await service.registerTable(
-            warehouse: warehouse, namespace: namespace, name: name, metadataLocation: location, overwrite: body["overwrite"]?.boolValue ?? false)
+            warehouse: warehouse, namespace: namespace, name: name, metadataLocation: location, overwrite: body["overwrite"]?.boolValue ?? false,
+            mayShare: sharingCheck(caller, warehouse: warehouse))
         let vended = try vendedIfAsked(record, warehouse: warehouse, caller: caller, request: request)
         return Self.json(Self.loadResult(record, vended: vended), headers: [.eTag: Self.etag(record)])
     }
 
-    func renameTable(_ warehouse: String, _ request: inout Request) async throws -> Response {
-        let body = try await Self.readJSON(&request)
-        func identifier(_ value: JSONValue?) throws -> TableIdentifier {
-            guard let value, let name = value["name"]?.stringValue else { throw IcebergError.badRequest("source and destination need a name") }
-            return TableIdentifier(namespace: try Self.namespacePath(value["namespace"]), name: name)
-        }
-        try await service.store.renameTable(warehouse: warehouse, from: try identifier(body["source"]), to: try identifier(body["destination"]))
+    func renameTable(_ warehouse: String, _ body: JSONValue) async throws -> Response {
+        try await service.store.renameTable(
+            warehouse: warehouse, from: try CatalogRoute.identifier(body["source"], "table"), to: try CatalogRoute.identifier(body["destination"], "table"))
         return Response(status: .noContent)
     }
 }

@@ -40,6 +40,7 @@ public struct CatalogResponder: HTTPResponder {
     let logger: Logger
     let defaultWarehouse: String
     let idempotency = IdempotencyCache()
+    let bodies = BodyBudget()
     let directory: Directory
     let vendor: CredentialVendor
     let audit: AuditLog
@@ -60,48 +61,36 @@ public struct CatalogResponder: HTTPResponder {
         self.logger = logger
     }
 
-    /// What `/v1/config` advertises: exactly the routes this server implements.
-    static let endpoints = [
-        "GET /v1/{prefix}/namespaces", "POST /v1/{prefix}/namespaces", "GET /v1/{prefix}/namespaces/{namespace}",
-        "HEAD /v1/{prefix}/namespaces/{namespace}", "DELETE /v1/{prefix}/namespaces/{namespace}",
-        "POST /v1/{prefix}/namespaces/{namespace}/properties", "GET /v1/{prefix}/namespaces/{namespace}/tables",
-        "POST /v1/{prefix}/namespaces/{namespace}/tables", "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}",
-        "HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}", "POST /v1/{prefix}/namespaces/{namespace}/tables/{table}",
-        "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}", "POST /v1/{prefix}/namespaces/{namespace}/register",
-        "POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics",
-        "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials", "POST /v1/{prefix}/tables/rename",
-        "POST /v1/{prefix}/transactions/commit",
-        "GET /v1/{prefix}/namespaces/{namespace}/views", "POST /v1/{prefix}/namespaces/{namespace}/views",
-        "GET /v1/{prefix}/namespaces/{namespace}/views/{view}", "HEAD /v1/{prefix}/namespaces/{namespace}/views/{view}",
-        "POST /v1/{prefix}/namespaces/{namespace}/views/{view}", "DELETE /v1/{prefix}/namespaces/{namespace}/views/{view}",
-        "POST /v1/{prefix}/views/rename", "POST /v1/{prefix}/namespaces/{namespace}/register-view",
-    ]
-
     public func respond(to request: Request, context: CatalogRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         var request = request
         var caller: Principal?
+        var routed: (route: CatalogRoute, warehouse: String)?
         let origin = RequestOrigin(requestID: RequestOrigin.makeID(), remoteAddress: context.remoteAddress)
+        var reservation = 0
         var response: Response
         do {
             let path = Self.segments(request.uri.path)
-            if path.first == "v1" && path != ["v1", "oauth", "tokens"] { caller = try await identify(&request) }
-            // A mutation retried with the same Idempotency-Key (by the same caller) gets the first result.
-            if let key = request.headers[HTTPField.Name("Idempotency-Key")!], request.method == .post || request.method == .delete, let caller {
-                let scoped = "\(caller.accessKeyID)|\(request.method.rawValue)|\(request.uri.path)|\(key)"
-                if let cached = idempotency.lookup(scoped) {
-                    response = cached
-                } else {
-                    var first: Response
-                    do {
-                        first = try await route(&request, caller: caller, origin: origin)
-                    } catch let error as IcebergError {
-                        first = Self.errorResponse(error, head: false)
-                    }
-                    response = await idempotency.store(scoped, first)
+            if path.first == "v1" && path != ["v1", "oauth", "tokens"] {
+                // Who is calling is settled before any body is read: a bearer token needs no
+                // body, a SigV4 signature needs its key to exist first (its body hash needs the body).
+                let signed = request.headers[.authorization]?.hasPrefix(SigV4Signer.algorithm + " ") == true
+                if signed { try checkSigningKey(request) } else { caller = try await identify(&request) }
+                reservation = try bodies.reserve(request)
+                if signed { caller = try await identify(&request) }
+            }
+            if let caller, path.count >= 3, path[0] == "v1" {
+                let route = try CatalogRoute.resolve(request.method, Array(path.dropFirst(2)))
+                try CatalogNames.check(path[1], "warehouse")
+                let body = route.takesJSONBody ? try await Self.readJSON(&request) : nil
+                let warehouse = try await service.warehouse(path[1])
+                routed = (route, warehouse)
+                try authorize(caller, route.accesses(warehouse: warehouse, body: body), origin: origin)
+                response = try await idempotent(request, caller: caller) {
+                    try await self.handle(route, warehouse: warehouse, body: body, request: request, caller: caller)
                 }
             } else {
-                response = try await route(&request, caller: caller, origin: origin)
+                response = try await serviceRoute(&request, path: path, caller: caller)
             }
         } catch let error as IcebergError {
             response = Self.errorResponse(error, head: request.method == .head)
@@ -109,14 +98,31 @@ public struct CatalogResponder: HTTPResponder {
             logger.error("catalog request failed", metadata: ["error": "\(error)"])
             response = Self.errorResponse(.internalError("Internal server error"), head: request.method == .head)
         }
-        auditMutation(request, caller: caller, status: response.status.code, origin: origin)
+        bodies.release(reservation)
+        if let routed, let caller { auditMutation(routed.route, warehouse: routed.warehouse, caller: caller, status: response.status.code, origin: origin) }
         response.headers[HTTPField.Name("X-Request-Id")!] = origin.requestID
         let elapsed = ContinuousClock.now - started
         logger.info("catalog request", metadata: [
-            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+            "request_id": "\(origin.requestID)", "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
             "duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])
         return response
+    }
+
+    /// A mutation retried with the same Idempotency-Key (by the same caller) gets the first result.
+    func idempotent(_ request: Request, caller: Principal, _ body: () async throws -> Response) async throws -> Response {
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!], request.method == .post || request.method == .delete else {
+            return try await body()
+        }
+        let scoped = "\(caller.accessKeyID)|\(request.method.rawValue)|\(request.uri.path)|\(key)"
+        if let cached = idempotency.lookup(scoped) { return cached }
+        var first: Response
+        do {
+            first = try await body()
+        } catch let error as IcebergError {
+            first = Self.errorResponse(error, head: false)
+        }
+        return await idempotency.store(scoped, first)
     }
 
     static func errorResponse(_ error: IcebergError, head: Bool) -> Response {
@@ -137,9 +143,9 @@ public struct CatalogResponder: HTTPResponder {
     static func readJSON(_ request: inout Request) async throws -> JSONValue {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: 32 << 20)
+            buffer = try await request.collectBody(upTo: BodyBudget.maxBodyBytes)
         } catch {
-            throw IcebergError.badRequest("Request body too large or unreadable")
+            throw IcebergError.badRequest("Request body larger than \(BodyBudget.maxBodyBytes) bytes or unreadable")
         }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)), value.objectValue != nil else {
             throw IcebergError.badRequest("Malformed request: body is not a JSON object")
@@ -164,11 +170,13 @@ public struct CatalogResponder: HTTPResponder {
         }
     }
 
-    /// SigV4 covers the body's hash, so the (small, JSON) body is read first and put back.
+    /// SigV4 covers the body's hash, so the (small, JSON) body is read first and put back; but
+    /// only for a caller whose key (or session) exists, and within the body budget.
     func identifySigned(_ request: inout Request) async throws -> Principal {
+        try checkSigningKey(request)
         let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: 32 << 20)
+            body = try await request.collectBody(upTo: BodyBudget.maxBodyBytes)
         } catch {
             throw IcebergError.badRequest("Request body too large or unreadable")
         }
@@ -197,8 +205,28 @@ public struct CatalogResponder: HTTPResponder {
         return principal
     }
 
-    func route(_ request: inout Request, caller: Principal?, origin: RequestOrigin) async throws -> Response {
-        let path = Self.segments(request.uri.path)
+    /// The access key a SigV4 Authorization header names must exist (or its session token be
+    /// valid) before the server reads a byte of the body it signs.
+    func checkSigningKey(_ request: Request) throws {
+        guard let header = request.headers[.authorization], let start = header.range(of: "Credential=") else {
+            throw IcebergError.notAuthorized("The SigV4 Authorization header names no credential")
+        }
+        let accessKey = String(header[start.upperBound...].prefix { $0 != "/" && $0 != "," })
+        if let token = request.headers[HTTPField.Name("x-amz-security-token")!] {
+            do {
+                _ = try directory.session(token: token, accessKeyID: accessKey)
+            } catch .expired {
+                throw IcebergError.authenticationTimeout("The session token has expired")
+            } catch {
+                throw IcebergError.notAuthorized("The session token is invalid")
+            }
+        } else if directory.accessKey(accessKey) == nil {
+            throw IcebergError.notAuthorized("The access key is not known")
+        }
+    }
+
+    /// Endpoints outside `/v1/{prefix}/`: health, OAuth tokens, config.
+    func serviceRoute(_ request: inout Request, path: [String], caller: Principal?) async throws -> Response {
         let method = request.method
         if path.first == "floe" {
             switch path.dropFirst().joined(separator: "/") {
@@ -208,74 +236,58 @@ public struct CatalogResponder: HTTPResponder {
         }
         guard path.first == "v1" else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint: \(request.uri.path)") }
         if path == ["v1", "oauth", "tokens"], method == .post { return try await oauthToken(&request) }
-        guard let caller else { throw IcebergError.notAuthorized("Authorization required") }
+        guard caller != nil else { throw IcebergError.notAuthorized("Authorization required") }
         if path == ["v1", "config"], method == .get { return try await config(request) }
-        guard path.count >= 3 else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
-        let warehouse = try await service.warehouse(path[1])
-        let rest = Array(path.dropFirst(2))
-        try authorize(caller, method: method, warehouse: warehouse, rest: rest, origin: origin)
-        switch (method, rest.count, rest.first) {
-        case (.get, 1, "namespaces"): return try await listNamespaces(warehouse, request)
-        case (.post, 1, "namespaces"): return try await createNamespace(warehouse, &request)
-        case (.post, 2, "tables") where rest[1] == "rename": return try await renameTable(warehouse, &request)
-        case (.post, 2, "transactions") where rest[1] == "commit": return try await commitTransaction(warehouse, &request)
-        case (.post, 2, "views") where rest[1] == "rename": return try await renameView(warehouse, &request)
-        default: break
-        }
-        guard rest.first == "namespaces", rest.count >= 2 else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
-        let namespace = NamespaceKey.split(rest[1])
-        switch (method, rest.count) {
-        case (.get, 2): return try await loadNamespace(warehouse, namespace)
-        case (.head, 2):
+        throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint")
+    }
+
+    /// Runs a route whose every access was authorized.
+    func handle(_ route: CatalogRoute, warehouse: String, body: JSONValue?, request: Request, caller: Principal) async throws -> Response {
+        let json = body ?? [:]
+        switch route {
+        case .listNamespaces: return try await listNamespaces(warehouse, request)
+        case .createNamespace: return try await createNamespace(warehouse, json)
+        case .renameTable: return try await renameTable(warehouse, json)
+        case .commitTransaction: return try await commitTransaction(warehouse, json, caller: caller)
+        case .renameView: return try await renameView(warehouse, json)
+        case .loadNamespace(let namespace): return try await loadNamespace(warehouse, namespace)
+        case .namespaceExists(let namespace):
             _ = try await service.namespaceProperties(warehouse: warehouse, namespace)
             return Response(status: .noContent)
-        case (.delete, 2):
+        case .dropNamespace(let namespace):
             try await service.store.dropNamespace(warehouse: warehouse, namespace)
             return Response(status: .noContent)
-        case (.post, 3) where rest[2] == "properties": return try await updateNamespaceProperties(warehouse, namespace, &request)
-        case (.get, 3) where rest[2] == "tables": return try await listTables(warehouse, namespace, request)
-        case (.post, 3) where rest[2] == "tables": return try await createTable(warehouse, namespace, &request, caller: caller)
-        case (.post, 3) where rest[2] == "register": return try await registerTable(warehouse, namespace, &request, caller: caller)
-        case (.get, 3) where rest[2] == "views": return try await listViews(warehouse, namespace, request)
-        case (.post, 3) where rest[2] == "views": return try await createView(warehouse, namespace, &request)
-        case (.post, 3) where rest[2] == "register-view": return try await registerView(warehouse, namespace, &request)
-        default: break
-        }
-        if rest.count == 4 && rest[2] == "views" {
-            let identifier = TableIdentifier(namespace: namespace, name: rest[3])
-            switch method {
-            case .get: return Self.json(Self.viewResult(try await service.loadView(warehouse: warehouse, identifier)))
-            case .head:
-                _ = try await service.loadView(warehouse: warehouse, identifier)
-                return Response(status: .noContent)
-            case .post: return try await replaceView(warehouse, identifier, &request)
-            case .delete:
-                guard try await service.store.dropView(warehouse: warehouse, identifier) != nil else { throw IcebergError.noSuchView(identifier.description) }
-                return Response(status: .noContent)
-            default: throw IcebergError(code: 405, type: "MethodNotAllowedException", message: "Method not allowed")
-            }
-        }
-        guard rest.count >= 4, rest[2] == "tables" else { throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint") }
-        let identifier = TableIdentifier(namespace: namespace, name: rest[3])
-        switch (method, rest.count) {
-        case (.get, 4): return try await loadTable(warehouse, identifier, request, caller: caller)
-        case (.head, 4):
+        case .updateNamespaceProperties(let namespace): return try await updateNamespaceProperties(warehouse, namespace, json)
+        case .listTables(let namespace): return try await listTables(warehouse, namespace, request)
+        case .createTable(let namespace): return try await createTable(warehouse, namespace, json, request, caller: caller)
+        case .registerTable(let namespace): return try await registerTable(warehouse, namespace, json, request, caller: caller)
+        case .listViews(let namespace): return try await listViews(warehouse, namespace, request)
+        case .createView(let namespace): return try await createView(warehouse, namespace, json)
+        case .registerView(let namespace): return try await registerView(warehouse, namespace, json)
+        case .loadView(let identifier): return Self.json(Self.viewResult(try await service.loadView(warehouse: warehouse, identifier)))
+        case .viewExists(let identifier):
+            _ = try await service.loadView(warehouse: warehouse, identifier)
+            return Response(status: .noContent)
+        case .replaceView(let identifier): return try await replaceView(warehouse, identifier, json)
+        case .dropView(let identifier):
+            guard try await service.store.dropView(warehouse: warehouse, identifier) != nil else { throw IcebergError.noSuchView(identifier.description) }
+            return Response(status: .noContent)
+        case .loadTable(let identifier): return try await loadTable(warehouse, identifier, request, caller: caller)
+        case .tableExists(let identifier):
             _ = try await service.loadTable(warehouse: warehouse, identifier)
             return Response(status: .noContent)
-        case (.post, 4): return try await commitTable(warehouse, identifier, &request)
-        case (.delete, 4):
+        case .updateTable(let identifier): return try await commitTable(warehouse, identifier, json, caller: caller)
+        case .dropTable(let identifier):
             let purge = request.uri.queryParameters.get("purgeRequested")?.lowercased() == "true"
             try await service.dropTable(warehouse: warehouse, identifier, purge: purge)
             return Response(status: .noContent)
-        case (.post, 5) where rest[4] == "metrics":
+        case .reportMetrics(let identifier):
             _ = try await service.loadTable(warehouse: warehouse, identifier)
             return Response(status: .noContent)
-        case (.get, 5) where rest[4] == "credentials":
+        case .loadCredentials(let identifier):
             let record = try await service.loadTable(warehouse: warehouse, identifier)
             let vended = try vend(record, warehouse: warehouse, caller: caller, request: request)
             return Self.json(["storage-credentials": [vended.storageCredential]])
-        default:
-            throw IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint")
         }
     }
 }

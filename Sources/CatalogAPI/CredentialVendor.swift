@@ -87,6 +87,10 @@ public struct CredentialVendor: Sendable {
         guard let (bucket, prefix) = Self.split(location: location) else {
             throw IcebergError.badRequest("Credentials can only be vended for s3:// table locations, not \(location)")
         }
+        // The prefix goes into a policy as it is: a wildcard or variable in it would widen it.
+        guard !(bucket + prefix).contains(where: { "*?$".contains($0) }) else {
+            throw IcebergError.forbidden("Credentials cannot be vended for a location with *, ? or $: \(location)")
+        }
         let issued: (claims: SessionClaims, token: String)
         do {
             issued = try directory.issueDelegatedSession(

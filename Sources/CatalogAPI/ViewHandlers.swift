@@ -19,13 +19,11 @@ extension CatalogResponder {
         return Self.json(body)
     }
 
-    func createView(_ warehouse: String, _ namespace: NamespacePath, _ request: inout Request) async throws -> Response {
-        let body = try await Self.readJSON(&request)
+    func createView(_ warehouse: String, _ namespace: NamespacePath, _ body: JSONValue) async throws -> Response {
         return Self.json(Self.viewResult(try await service.createView(warehouse: warehouse, namespace: namespace, request: body)))
     }
 
-    func replaceView(_ warehouse: String, _ identifier: TableIdentifier, _ request: inout Request) async throws -> Response {
-        let body = try await Self.readJSON(&request)
+    func replaceView(_ warehouse: String, _ identifier: TableIdentifier, _ body: JSONValue) async throws -> Response {
         guard let requirements = (body["requirements"] ?? []).arrayValue, let updates = (body["updates"] ?? []).arrayValue else {
             throw IcebergError.badRequest("requirements and updates must be lists")
         }
@@ -34,21 +32,16 @@ extension CatalogResponder {
         return Self.json(Self.viewResult(record))
     }
 
-    func registerView(_ warehouse: String, _ namespace: NamespacePath, _ request: inout Request) async throws -> Response {
-        let body = try await Self.readJSON(&request)
+    func registerView(_ warehouse: String, _ namespace: NamespacePath, _ body: JSONValue) async throws -> Response {
         guard let name = body["name"]?.stringValue, let location = body["metadata-location"]?.stringValue else {
             throw IcebergError.badRequest("name and metadata-location are required")
         }
         return Self.json(Self.viewResult(try await service.registerView(warehouse: warehouse, namespace: namespace, name: name, metadataLocation: location)))
     }
 
-    func renameView(_ warehouse: String, _ request: inout Request) async throws -> Response {
-        let body = try await Self.readJSON(&request)
-        func identifier(_ value: JSONValue?) throws -> TableIdentifier {
-            guard let value, let name = value["name"]?.stringValue else { throw IcebergError.badRequest("source and destination need a name") }
-            return TableIdentifier(namespace: try Self.namespacePath(value["namespace"]), name: name)
-        }
-        try await service.store.renameView(warehouse: warehouse, from: try identifier(body["source"]), to: try identifier(body["destination"]))
+    func renameView(_ warehouse: String, _ body: JSONValue) async throws -> Response {
+        try await service.store.renameView(
+            warehouse: warehouse, from: try CatalogRoute.identifier(body["source"], "view"), to: try CatalogRoute.identifier(body["destination"], "view"))
         return Response(status: .noContent)
     }
 }

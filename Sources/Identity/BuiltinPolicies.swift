@@ -11,10 +11,10 @@ public enum BuiltinPolicies {
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "iceberg:*"], "Resource": ["arn:aws:s3:::*", "arn:floe:iceberg:::*"]}]}
             """,
         "diagnostics": """
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["admin:ServerInfo", "admin:Prometheus"], "Resource": ["arn:aws:s3:::*"]}]}
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["admin:ServerInfo", "admin:Prometheus"], "Resource": ["arn:floe:admin:::*"]}]}
             """,
         "admin": """
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["admin:*", "s3:*", "iceberg:*"], "Resource": ["arn:aws:s3:::*", "arn:floe:iceberg:::*"]}]}
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["admin:*", "s3:*", "iceberg:*"], "Resource": ["arn:aws:s3:::*", "arn:floe:iceberg:::*", "arn:floe:admin:::*"]}]}
             """,
     ]
 }

@@ -71,8 +71,9 @@ public final class SQLiteConnection {
                 // With its byte length: a NUL inside the text is part of it, not its end.
                 var text = v
                 rc = text.withUTF8 { bytes in
-                    bytes.withMemoryRebound(to: CChar.self) {
-                        sqlite3_bind_text(statement, index, $0.baseAddress ?? "", Int32(bytes.count), transientDestructor)
+                    guard let base = bytes.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, transientDestructor) }
+                    return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                        sqlite3_bind_text(statement, index, $0, Int32(bytes.count), transientDestructor)
                     }
                 }
             case .blob(let v):

@@ -114,10 +114,10 @@ public struct PolicyDocument: Sendable, Equatable {
                 guard let pairs = body as? [String: Any] else { throw MalformedPolicy(reason: "Statement \(index): \(name) must map keys to values") }
                 for (key, value) in pairs {
                     let values: [String]
-                    if let bool = value as? Bool {
-                        values = [bool ? "true" : "false"]
-                    } else if let number = value as? NSNumber, !(value is String) {
-                        values = [number.stringValue]
+                    if let number = value as? NSNumber, !(value is String) {
+                        // JSON true/false and numbers both arrive as NSNumber, and 0/1 cast to
+                        // Bool: tell them apart by the boolean's own class.
+                        values = [Self.isBoolean(number) ? (number.boolValue ? "true" : "false") : number.stringValue]
                     } else {
                         guard let list = try strings(value, "\(name).\(key)") else { throw MalformedPolicy(reason: "Statement \(index): \(name).\(key) has no value") }
                         values = list
@@ -129,6 +129,12 @@ public struct PolicyDocument: Sendable, Equatable {
         return Statement(
             sid: s["Sid"] as? String, effect: effect, actions: Patterns(values: action ?? notAction!, negated: action == nil),
             resources: (resource ?? notResource).map { Patterns(values: $0, negated: resource == nil) }, principals: principals, conditions: conditions)
+    }
+
+    static let booleanClass = ObjectIdentifier(type(of: NSNumber(value: true)))
+
+    static func isBoolean(_ number: NSNumber) -> Bool {
+        ObjectIdentifier(type(of: number)) == booleanClass
     }
 
     /// `ForAnyValue:StringLikeIfExists` → `StringLike`.

@@ -5,6 +5,7 @@ import Identity
 import NIOCore
 import ObjectStore
 import S3Model
+import SigV4
 
 /// `/floe/admin/v1/…` on the S3 port, SigV4-signed: users, access keys, service accounts, groups,
 /// policies, server info. Root may call everything; others need a policy allowing
@@ -43,7 +44,7 @@ extension S3Responder {
             guard let user = snapshot.users[path[1]] else { throw AdminError.noSuchUser }
             return Self.jsonResponse(Self.userJSON(user, snapshot))
         case "CreateUser":
-            let body = try await Self.readJSONObject(call)
+            let body = try await readJSONObject(call)
             let name = path[1]
             guard Self.validName(name), name != directory.root.accessKeyID else { throw S3Error.invalidArgument("Invalid user name") }
             var user = directory.snapshot.users[name] ?? UserRecord(name: name)
@@ -69,7 +70,7 @@ extension S3Responder {
             return Response(status: .noContent)
         case "CreateAccessKey", "CreateServiceAccount":
             guard directory.snapshot.users[path[1]] != nil else { throw AdminError.noSuchUser }
-            let body = try await Self.readJSONObject(call)
+            let body = try await readJSONObject(call)
             let expires = try Self.expiry(body["expiresInSeconds"])
             var policy: String?
             if route.action == "CreateServiceAccount" { policy = try Self.inlinePolicy(body["policy"]) }
@@ -85,7 +86,7 @@ extension S3Responder {
             return Self.jsonResponse(["serviceAccounts": accounts.map(Self.keyJSON)])
         case "UpdateAccessKey":
             guard var key = directory.snapshot.keys[path[1]] else { throw S3Error.invalidAccessKeyId("The access key does not exist") }
-            let body = try await Self.readJSONObject(call)
+            let body = try await readJSONObject(call)
             if let enabled = body["enabled"] as? Bool { key.enabled = enabled }
             if body["policy"] != nil, key.isServiceAccount { key.policy = try Self.inlinePolicy(body["policy"]) }
             try await identityStore.saveKey(key)
@@ -102,7 +103,7 @@ extension S3Responder {
             guard let group = directory.snapshot.groups[path[1]] else { throw AdminError.noSuchGroup }
             return Self.jsonResponse(Self.groupJSON(group))
         case "CreateGroup":
-            let body = try await Self.readJSONObject(call)
+            let body = try await readJSONObject(call)
             guard Self.validName(path[1]) else { throw S3Error.invalidArgument("Invalid group name") }
             var group = directory.snapshot.groups[path[1]] ?? GroupRecord(name: path[1])
             if let enabled = body["enabled"] as? Bool { group.enabled = enabled }
@@ -133,8 +134,7 @@ extension S3Responder {
         case "CreatePolicy":
             guard BuiltinPolicies.documents[path[1]] == nil else { throw S3Error.invalidArgument("Built-in policies cannot be replaced") }
             guard Self.validName(path[1]) else { throw S3Error.invalidArgument("Invalid policy name") }
-            var request = call.request
-            let text = String(buffer: (try? await request.collectBody(upTo: 64 * 1024)) ?? ByteBuffer())
+            let text = String(decoding: try await readAdminBody(call), as: UTF8.self)
             let document = try Self.parsePolicy(text)
             try await identityStore.savePolicy(name: path[1], document: text)
             directory.replace { s in
@@ -236,11 +236,21 @@ extension S3Responder {
         ["name": group.name, "enabled": group.enabled, "members": group.members, "policies": group.policies]
     }
 
-    static func readJSONObject(_ call: S3Call) async throws -> [String: Any] {
-        var request = call.request
-        let buffer = (try? await request.collectBody(upTo: 64 * 1024)) ?? ByteBuffer()
-        if buffer.readableBytes == 0 { return [:] }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] else {
+    /// An admin body: read under its limit and checked against the signed payload hash, which
+    /// admin requests must carry (a captured request cannot be replayed with another body).
+    func readAdminBody(_ call: S3Call) async throws -> [UInt8] {
+        var signedBody = false
+        if case .sha256(let hex)? = call.verified?.payload { signedBody = !hex.isEmpty }
+        guard signedBody else {
+            throw S3Error.invalidRequest("Admin requests must sign their body: x-amz-content-sha256 must be the body's SHA-256")
+        }
+        return try await readVerifiedBody(call, limit: 64 * 1024, required: false)
+    }
+
+    func readJSONObject(_ call: S3Call) async throws -> [String: Any] {
+        let bytes = try await readAdminBody(call)
+        if bytes.isEmpty { return [:] }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
             throw S3Error.invalidArgument("The request body must be a JSON object")
         }
         return object
