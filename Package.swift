@@ -110,6 +110,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -184,7 +185,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FloeCLITests", dependencies: ["FloeCLI", "FloeClient"], swiftSettings: strictSettings),
-        .testTarget(name: "CatalogAPITests", dependencies: ["CatalogAPI", "Identity"], swiftSettings: strictSettings),
+        .testTarget(name: "CatalogAPITests", dependencies: ["CatalogAPI", "Catalog", "Identity", "IcebergModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CatalogTests",
+            dependencies: [
+                "Catalog", "CatalogStoreSQLite", "ObjectStore", "ObjectIndexSQLite", "IcebergModel", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(name: "FloeServerTests", dependencies: ["FloeServer"], swiftSettings: strictSettings),
         .testTarget(
             name: "ObjectStoreTests",

@@ -235,11 +235,11 @@ extension CatalogService {
         guard let record = try await store.dropTable(warehouse: warehouse, identifier) else {
             throw .noSuchTable(identifier.description)
         }
-        // Purge deletes files only where the table may have them: inside its namespace's place
-        // in the warehouse bucket (a table registered before locations were confined may point elsewhere).
-        guard purge, let location = StorageLocation(record.metadata.location),
-            let base = try? await namespaceLocation(warehouse: warehouse, identifier.namespace),
-            base.contains(location), location.segments.count > base.segments.count
+        // Purge deletes files only inside the warehouse bucket, and never a whole namespace (a
+        // table renamed into another namespace keeps the location it was created with; one
+        // created before locations were confined may point anywhere).
+        guard purge, let location = StorageLocation(record.metadata.location), location.bucket == warehouse, !location.segments.isEmpty,
+            let base = try? await namespaceLocation(warehouse: warehouse, identifier.namespace), !location.contains(base)
         else { return }
         await files.purge(location.description)
     }

@@ -14,6 +14,22 @@ public enum CopyPlan {
         return container.hasSuffix("/") ? container + relative : container + "/" + relative
     }
 
+    /// Whether an object's relative name stays inside a local target directory: not absolute and
+    /// without a `..` segment (a key is any string; a path made of `../../x` would land anywhere).
+    public static func staysInside(_ relative: String) -> Bool {
+        guard !relative.hasPrefix("/"), !relative.contains("\0") else { return false }
+        return !relative.split(separator: "/").contains("..")
+    }
+
+    /// The names that may be written below a local target; the others are reported and skipped.
+    public static func localSafe(_ names: [String], skipped: (String) -> Void) -> [String] {
+        names.filter { name in
+            if staysInside(name) { return true }
+            skipped(name)
+            return false
+        }
+    }
+
     /// Where one file or object goes: `relative` inside the target when the target is a container
     /// (a bucket, a prefix or directory ending in `/`, an existing directory), else the target itself.
     public static func destination(relative: String, target: String, targetIsContainer: Bool) -> String {

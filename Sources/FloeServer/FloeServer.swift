@@ -26,13 +26,27 @@ public enum FloeServer {
         let data = configuration.dataDirectory
         let meta = data + "/meta"
         try FileManager.default.createDirectory(atPath: meta, withIntermediateDirectories: true)
+        // Held until the process ends: nothing below may touch a directory another server uses.
+        let lock = try DataDirectoryLock(directory: data)
+        defer { withExtendedLifetime(lock) {} }
         let root = try RootCredentials.load(configuration: configuration, metaDirectory: meta)
 
         let index = try SQLiteObjectIndex(path: meta + "/index.sqlite")
         let blobs = try DiskBlobStore(root: data + "/blobs")
-        let swept = try await blobs.sweep { ids throws(StoreError) in try await index.referencedBlobs(among: ids) }
-        if swept.temporary > 0 || swept.orphans > 0 {
-            logger.notice("startup sweep", metadata: ["temporary_files": "\(swept.temporary)", "orphan_blobs": "\(swept.orphans)"])
+        let startedAt = Int(Date().timeIntervalSince1970) - 1
+        let temporary = blobs.sweepTemporary()
+        if temporary > 0 { logger.notice("startup sweep", metadata: ["temporary_files": "\(temporary)"]) }
+        // Orphaned blobs (a crash between rename and index commit) are found in the background:
+        // startup costs nothing per stored object.
+        Task.detached(priority: .background) { [logger] in
+            do {
+                let orphans = try await blobs.sweepOrphans(writtenBefore: startedAt) { ids throws(StoreError) in
+                    try await index.referencedBlobs(among: ids)
+                }
+                logger.notice("orphan sweep finished", metadata: ["orphan_blobs": "\(orphans)"])
+            } catch {
+                logger.error("orphan sweep failed", metadata: ["error": "\(error)"])
+            }
         }
         let store = ObjectStore(index: index, blobs: blobs, region: configuration.region, logger: logger)
         let masterKey = try SecretBox.masterKey(environment: configuration.masterKey, file: meta + "/master.key")

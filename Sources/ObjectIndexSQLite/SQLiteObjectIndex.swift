@@ -316,21 +316,29 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     // MARK: maintenance
 
+    /// One query per table for up to `referenceBatch` ids (padded with NULLs, so the statement is
+    /// prepared once), instead of three per blob.
     public func referencedBlobs(among blobIDs: [String]) async throws(StoreError) -> Set<String> {
         try await run { db in
             var known = Set<String>()
-            for id in blobIDs {
-                let value = SQLiteValue.text(id)
-                if try !db.query("SELECT 1 FROM versions WHERE blob = ? LIMIT 1", [value]).isEmpty
-                    || !db.query("SELECT 1 FROM version_parts WHERE blob = ? LIMIT 1", [value]).isEmpty
-                    || !db.query("SELECT 1 FROM upload_parts WHERE blob = ? LIMIT 1", [value]).isEmpty
-                {
-                    known.insert(id)
+            var start = 0
+            while start < blobIDs.count {
+                let batch = blobIDs[start..<min(start + Self.referenceBatch, blobIDs.count)]
+                start += Self.referenceBatch
+                var arguments = batch.map { SQLiteValue.text($0) }
+                arguments += Array(repeating: SQLiteValue.null, count: Self.referenceBatch - arguments.count)
+                for table in ["versions", "version_parts", "upload_parts"] {
+                    for row in try db.query("SELECT DISTINCT blob FROM \(table) WHERE blob IN (\(Self.referencePlaceholders))", arguments) {
+                        if let id = row[0].string { known.insert(id) }
+                    }
                 }
             }
             return known
         }
     }
+
+    static let referenceBatch = 500
+    static let referencePlaceholders = Array(repeating: "?", count: referenceBatch).joined(separator: ", ")
 
     public func usage() async throws(StoreError) -> (buckets: Int, objects: Int64, bytes: Int64) {
         let row = try await run { db in

@@ -17,6 +17,7 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundOut = HTTPResponsePart
 
     private var awaitingContinue = false
+    private var closeAfterResponse = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) {
@@ -37,9 +38,24 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
         promise?.succeed(())
     }
 
+    /// A final answer to a request still waiting for `100 Continue` (refused before its body was
+    /// wanted) closes the connection: the client never sends that body, so the connection
+    /// cannot carry another request (as S3 does, with `Connection: close`).
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        // Once the final answer is on its way, no interim one may follow.
-        if case .head = unwrapOutboundIn(data) { awaitingContinue = false }
-        context.write(data, promise: promise)
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where head.status.code >= 200 && awaitingContinue:
+            awaitingContinue = false
+            closeAfterResponse = true
+            head.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .end where closeAfterResponse:
+            closeAfterResponse = false
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(data, promise: written)
+            written.futureResult.whenComplete { _ in context.close(promise: nil) }
+            if let promise { written.futureResult.cascade(to: promise) }
+        default:
+            context.write(data, promise: promise)
+        }
     }
 }

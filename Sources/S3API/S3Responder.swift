@@ -96,7 +96,7 @@ public struct S3Responder: HTTPResponder {
     }
 
     /// Handlers for the connection pipeline (interim 100 Continue).
-    public static func channelHandlers() -> [any RemovableChannelHandler] { [ExpectContinueHandler()] }
+    public static func channelHandlers() -> [any RemovableChannelHandler] { [HeaderOverflowHandler(), ExpectContinueHandler()] }
 
     public func respond(to request: Request, context: S3RequestContext) async throws -> Response {
         let started = ContinuousClock.now

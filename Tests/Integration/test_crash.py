@@ -74,7 +74,11 @@ def test_kill_9_during_concurrent_uploads():
             assert key in attempted
             assert entry["Size"] == OBJECT_SIZE, key
             assert entry["ETag"] == '"%s"' % hashlib.md5(content_for(key)).hexdigest(), key
-        # Temporary files were swept and no blob is left without an index row.
+        # Temporary files were swept at startup, and the background sweep leaves no blob without an index row.
+        deadline = time.time() + 30
+        while "orphan sweep finished" not in instance.log() and time.time() < deadline:
+            time.sleep(0.1)
+        assert "orphan sweep finished" in instance.log()
         blobs = os.path.join(instance.data_dir, "data", "blobs")
         assert os.listdir(os.path.join(blobs, "tmp")) == []
         blob_files = [f for root, _, files in os.walk(os.path.join(blobs, "objects")) for f in files]

@@ -392,6 +392,8 @@ def test_condition_keys_on_real_requests(identity_server):
          "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "data"}}},
         {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arn}/copies/*",
          "Condition": {"StringLike": {"s3:x-amz-copy-source": [f"{bucket}/public/*", f"/{bucket}/public/*"]}}},
+        # A copy also reads its source: GetObject there is needed as well.
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{arn}/public/*"},
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": arn,
          "Condition": {"NumericLessThanEquals": {"s3:max-keys": "100"}, "IpAddress": {"aws:SourceIp": "127.0.0.0/8"},
                        "StringEquals": {"aws:username": "carla", "aws:PrincipalType": "User"}}},

@@ -96,6 +96,11 @@ struct Transfers {
         }
     }
 
+    /// Reports an object that a local copy skips because its key would leave the target directory.
+    static func warnOutside(_ name: String) {
+        FileHandle.standardError.write(Data("floe: skipping \"\(name)\": its key would be written outside the target directory\n".utf8))
+    }
+
     /// Where a file or object with this relative name lands at `target`.
     static func place(_ target: Place, _ relative: String, isContainer: Bool = true) -> Place {
         switch target {
@@ -193,6 +198,7 @@ struct CopyCommand: AsyncParsableCommand {
         var jobs: [Job] = []
         for source in sources {
             for found in try await transfers.sources(source, recursive: recursive, versionID: versionID) {
+                if case .local = targetPlace, CopyPlan.localSafe([found.relative], skipped: Transfers.warnOutside).isEmpty { continue }
                 let to = Transfers.place(targetPlace, found.relative, isContainer: isContainer)
                 jobs.append(Job(from: found.place, to: to, size: found.size, versionID: versionID))
             }
@@ -241,7 +247,8 @@ struct MirrorCommand: AsyncParsableCommand {
             let transfers = Transfers(session: session, attributes: [], contentType: nil)
             let (sourcePlace, sourceEntries) = try await entries(session, source)
             let (targetPlace, targetEntries) = try await entries(session, target)
-            let plan = MirrorPlan.plan(source: sourceEntries, target: targetEntries, remove: remove)
+            var plan = MirrorPlan.plan(source: sourceEntries, target: targetEntries, remove: remove)
+            if case .local = targetPlace { plan.copy = CopyPlan.localSafe(plan.copy, skipped: Transfers.warnOutside) }
             let printer = Printer(options: output)
             let jobs = plan.copy.map { Job(from: Transfers.place(sourcePlace, $0), to: Transfers.place(targetPlace, $0), size: sourceEntries[$0]!.size) }
             if dryRun {

@@ -64,12 +64,22 @@ public final class DiskBlobStore: Sendable {
         }
     }
 
-    /// Removes every temporary file and every blob that `referenced` does not name.
-    /// Run at startup, before the listener opens, so no upload is in flight.
-    public func sweep(referenced: ([String]) async throws(StoreError) -> Set<String>) async throws(StoreError) -> (temporary: Int, orphans: Int) {
+    /// Removes every temporary file: run at startup, under the data directory's lock and before
+    /// the listener opens, so no upload is in flight. Costs one pass over `tmp/`, nothing per object.
+    public func sweepTemporary() -> Int {
         let tmp = tempDirectory
         let temporary = Posix.listDirectory(tmp)
         for name in temporary { try? Posix.unlinkIfPresent("\(tmp)/\(name)") }
+        return temporary.count
+    }
+
+    /// Removes blobs that `referenced` does not name and that were last written before
+    /// `writtenBefore` (seconds since 1970): the leftovers of a crash between a blob's rename and
+    /// its index commit. Run in the background after startup: a blob this process is writing is
+    /// newer than its start, so it is never taken. Asks `referenced` about 500 blobs at a time.
+    public func sweepOrphans(
+        writtenBefore: Int, referenced: ([String]) async throws(StoreError) -> Set<String>
+    ) async throws(StoreError) -> Int {
         var orphans = 0
         for a in Posix.listDirectory(objectsDirectory) {
             for b in Posix.listDirectory("\(objectsDirectory)/\(a)") {
@@ -78,16 +88,19 @@ public final class DiskBlobStore: Sendable {
                 var start = 0
                 while start < names.count {
                     let batch = Array(names[start..<min(start + 500, names.count)])
+                    start += 500
                     let known = try await referenced(batch)
                     for name in batch where !known.contains(name) {
-                        try? Posix.unlinkIfPresent("\(directory)/\(name)")
+                        let path = "\(directory)/\(name)"
+                        guard let written = Posix.modificationTime(path), written < writtenBefore else { continue }
+                        try? Posix.unlinkIfPresent(path)
                         orphans += 1
                     }
-                    start += 500
+                    await Task.yield()
                 }
             }
         }
-        return (temporary.count, orphans)
+        return orphans
     }
 }
 

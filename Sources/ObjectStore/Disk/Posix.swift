@@ -103,6 +103,13 @@ enum Posix {
         return Int64(info.st_size)
     }
 
+    /// Last modification, seconds since 1970; nil when the file is gone.
+    static func modificationTime(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_mtim.tv_sec)
+    }
+
     /// Names in a directory (without `.` and `..`); empty when it does not exist.
     static func listDirectory(_ path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }

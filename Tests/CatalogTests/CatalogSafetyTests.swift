@@ -1,0 +1,217 @@
+import CatalogStoreSQLite
+import Foundation
+import IcebergModel
+import Logging
+import ObjectIndexSQLite
+import ObjectStore
+import Testing
+
+@testable import Catalog
+
+/// A catalog over the real SQLite stores and disk blob store in a temporary directory, with a
+/// warehouse bucket `wh` and a second bucket `other`.
+struct CatalogFixture {
+    let directory: String
+    let index: SQLiteObjectIndex
+    let objects: ObjectStore
+    let store: SQLiteCatalogStore
+
+    init() async throws {
+        directory = NSTemporaryDirectory() + "floe-catalog-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        index = try SQLiteObjectIndex(path: directory + "/index.sqlite")
+        objects = ObjectStore(index: index, blobs: try DiskBlobStore(root: directory + "/blobs"), region: "us-east-1", logger: Logger(label: "test"))
+        store = try SQLiteCatalogStore(path: directory + "/catalog.sqlite")
+        _ = try await objects.createBucket("wh")
+        _ = try await objects.createBucket("other")
+    }
+
+    func service(_ store: (any CatalogStore)? = nil) -> CatalogService { CatalogService(store: store ?? self.store, objects: objects) }
+
+    func cleanup() async {
+        await index.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static let schema: JSONValue = ["type": "struct", "schema-id": 0, "fields": [["id": 1, "name": "id", "required": false, "type": "long"]]]
+}
+
+/// Forwards to a real store, but after a table swap has been made it reports a failure whose
+/// outcome is unknown (as when PostgreSQL committed and the reply was lost).
+struct LostReplyStore: CatalogStore {
+    let base: any CatalogStore
+    func createNamespace(warehouse: String, _ namespace: NamespacePath, properties: [String: String]) async throws(IcebergError) {
+        try await base.createNamespace(warehouse: warehouse, namespace, properties: properties)
+    }
+    func namespaceProperties(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) -> [String: String]? {
+        try await base.namespaceProperties(warehouse: warehouse, namespace)
+    }
+    func listNamespaces(warehouse: String, parent: NamespacePath, after: NamespacePath?, limit: Int) async throws(IcebergError) -> [NamespacePath] {
+        try await base.listNamespaces(warehouse: warehouse, parent: parent, after: after, limit: limit)
+    }
+    func dropNamespace(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) { try await base.dropNamespace(warehouse: warehouse, namespace) }
+    func updateNamespaceProperties(warehouse: String, _ namespace: NamespacePath, removals: [String], updates: [String: String])
+        async throws(IcebergError) -> (updated: [String], removed: [String], missing: [String])
+    {
+        try await base.updateNamespaceProperties(warehouse: warehouse, namespace, removals: removals, updates: updates)
+    }
+    func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
+        try await base.table(warehouse: warehouse, identifier)
+    }
+    func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
+        try await base.listTables(warehouse: warehouse, namespace: namespace, after: after, limit: limit)
+    }
+    func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
+        try await base.swap(warehouse: warehouse, swaps)
+        throw .serviceUnavailable("connection reset while waiting for the commit's reply")
+    }
+    func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
+        try await base.dropTable(warehouse: warehouse, identifier)
+    }
+    func renameTable(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        try await base.renameTable(warehouse: warehouse, from: from, to: to)
+    }
+    func view(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? { try await base.view(warehouse: warehouse, identifier) }
+    func listViews(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
+        try await base.listViews(warehouse: warehouse, namespace: namespace, after: after, limit: limit)
+    }
+    func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord, document: String) async throws(IcebergError) {
+        try await base.swapView(warehouse: warehouse, expectedLocation: expectedLocation, record, document: document)
+    }
+    func dropView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? { try await base.dropView(warehouse: warehouse, identifier) }
+    func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        try await base.renameView(warehouse: warehouse, from: from, to: to)
+    }
+}
+
+@Suite struct CatalogSafetyTests {
+    @Test func locationsAreParsedStrictly() {
+        #expect(StorageLocation("s3://wh/a/b")?.segments == ["a", "b"])
+        #expect(StorageLocation("s3a://wh/a/")?.description == "s3://wh/a")
+        for bad in ["s3://wh/a/../b", "s3://wh/./a", "s3://wh//a", "s3://wh/a*", "s3://wh/a?", "s3://*/x", "s3://wh/${aws:username}", "s3://wh/a\u{0}b", "file:///etc", "s3:///a"] {
+            #expect(StorageLocation(bad) == nil, "\(bad)")
+        }
+        let base = StorageLocation("s3://wh/gold")!
+        #expect(base.contains(StorageLocation("s3://wh/gold/payroll")!))
+        #expect(!base.contains(StorageLocation("s3://wh/golden/x")!))
+        #expect(!base.contains(StorageLocation("s3://other/gold/x")!))
+    }
+
+    @Test func tableLocationsStayInsideTheirNamespace() async throws {
+        let fixture = try await CatalogFixture()
+        let service = fixture.service()
+        try await service.createNamespace(warehouse: "wh", ["gold"], properties: [:])
+        try await service.createNamespace(warehouse: "wh", ["sandbox"], properties: [:])
+        for location in ["s3://other/x", "s3://wh/gold/payroll", "s3://wh/sandbox", "s3://wh/sandbox/../gold/p"] {
+            await #expect(throws: IcebergError.self, "\(location)") {
+                _ = try await service.createTable(
+                    warehouse: "wh", namespace: ["sandbox"], request: ["name": "t", "schema": CatalogFixture.schema, "location": .string(location)], stage: false)
+            }
+        }
+        await #expect(throws: IcebergError.self) {
+            _ = try await service.createTable(
+                warehouse: "wh", namespace: ["sandbox"],
+                request: ["name": "t", "schema": CatalogFixture.schema, "properties": ["write.metadata.path": "s3://other/meta"]], stage: false)
+        }
+        // A namespace cannot claim another namespace's place.
+        await #expect(throws: IcebergError.self) {
+            try await service.createNamespace(warehouse: "wh", ["evil"], properties: ["location": "s3://wh/gold"])
+        }
+        let record = try await service.createTable(
+            warehouse: "wh", namespace: ["sandbox"], request: ["name": "t", "schema": CatalogFixture.schema, "location": "s3://wh/sandbox/custom/t"],
+            stage: false)
+        #expect(record.metadata.location == "s3://wh/sandbox/custom/t")
+        // A second table cannot take the first one's files, unless the caller may change it.
+        let overlapping: JSONValue = ["name": "u", "schema": CatalogFixture.schema, "location": "s3://wh/sandbox/custom/t/data"]
+        await #expect(throws: IcebergError.self) {
+            _ = try await service.createTable(warehouse: "wh", namespace: ["sandbox"], request: overlapping, stage: false)
+        }
+        _ = try await service.createTable(warehouse: "wh", namespace: ["sandbox"], request: overlapping, stage: false, mayShare: { _ in true })
+        await fixture.cleanup()
+    }
+
+    @Test func aCommitWhoseReplyIsLostKeepsItsMetadataFile() async throws {
+        let fixture = try await CatalogFixture()
+        let service = fixture.service()
+        try await service.createNamespace(warehouse: "wh", ["ns"], properties: [:])
+        let identifier = TableIdentifier(namespace: ["ns"], name: "t")
+        _ = try await service.createTable(warehouse: "wh", namespace: ["ns"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
+        let lossy = fixture.service(LostReplyStore(base: fixture.store))
+        await #expect(throws: IcebergError.self) {
+            _ = try await lossy.commit(warehouse: "wh", [CatalogService.TableChange(identifier: identifier, requirements: [], updates: [.setProperties(["k": "v"])])])
+        }
+        // The swap was made: the pointer names the new file, which must still be there.
+        let current = try await service.loadTable(warehouse: "wh", identifier)
+        #expect(current.metadata.properties["k"] == "v")
+        let reread = try await service.files.read(current.metadataLocation)
+        #expect(reread.properties["k"] == "v")
+        await fixture.cleanup()
+    }
+
+    @Test func aLostCompareAndSwapRemovesItsMetadataFile() async throws {
+        let fixture = try await CatalogFixture()
+        let service = fixture.service()
+        try await service.createNamespace(warehouse: "wh", ["ns"], properties: [:])
+        let identifier = TableIdentifier(namespace: ["ns"], name: "t")
+        _ = try await service.createTable(warehouse: "wh", namespace: ["ns"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
+        let racing = fixture.service(RacingStore(base: fixture.store))
+        await #expect(throws: IcebergError.self) {
+            _ = try await racing.commit(warehouse: "wh", [CatalogService.TableChange(identifier: identifier, requirements: [], updates: [.setProperties(["k": "v"])])])
+        }
+        let bucket = try await fixture.objects.bucket("wh")
+        let page = try await fixture.objects.listVersions(bucket: bucket, ListRequest(prefix: "ns/t/metadata/", maxKeys: 100), versionIDMarker: nil)
+        #expect(page.objects.count == 1, "only the first metadata file is left: \(page.objects.map(\.key))")
+        await fixture.cleanup()
+    }
+}
+
+/// Another commit moves the pointer just before this one swaps: the swap is refused for certain.
+struct RacingStore: CatalogStore {
+    let base: any CatalogStore
+    func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
+        for swap in swaps {
+            var moved = swap
+            moved.record.metadataLocation = "s3://wh/ns/t/metadata/racer.metadata.json"
+            try await base.swap(warehouse: warehouse, [moved])
+        }
+        try await base.swap(warehouse: warehouse, swaps)
+    }
+    func createNamespace(warehouse: String, _ namespace: NamespacePath, properties: [String: String]) async throws(IcebergError) {
+        try await base.createNamespace(warehouse: warehouse, namespace, properties: properties)
+    }
+    func namespaceProperties(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) -> [String: String]? {
+        try await base.namespaceProperties(warehouse: warehouse, namespace)
+    }
+    func listNamespaces(warehouse: String, parent: NamespacePath, after: NamespacePath?, limit: Int) async throws(IcebergError) -> [NamespacePath] {
+        try await base.listNamespaces(warehouse: warehouse, parent: parent, after: after, limit: limit)
+    }
+    func dropNamespace(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) { try await base.dropNamespace(warehouse: warehouse, namespace) }
+    func updateNamespaceProperties(warehouse: String, _ namespace: NamespacePath, removals: [String], updates: [String: String])
+        async throws(IcebergError) -> (updated: [String], removed: [String], missing: [String])
+    {
+        try await base.updateNamespaceProperties(warehouse: warehouse, namespace, removals: removals, updates: updates)
+    }
+    func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
+        try await base.table(warehouse: warehouse, identifier)
+    }
+    func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
+        try await base.listTables(warehouse: warehouse, namespace: namespace, after: after, limit: limit)
+    }
+    func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
+        try await base.dropTable(warehouse: warehouse, identifier)
+    }
+    func renameTable(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        try await base.renameTable(warehouse: warehouse, from: from, to: to)
+    }
+    func view(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? { try await base.view(warehouse: warehouse, identifier) }
+    func listViews(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
+        try await base.listViews(warehouse: warehouse, namespace: namespace, after: after, limit: limit)
+    }
+    func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord, document: String) async throws(IcebergError) {
+        try await base.swapView(warehouse: warehouse, expectedLocation: expectedLocation, record, document: document)
+    }
+    func dropView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? { try await base.dropView(warehouse: warehouse, identifier) }
+    func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        try await base.renameView(warehouse: warehouse, from: from, to: to)
+    }
+}
