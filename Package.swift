@@ -185,7 +185,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FloeCLITests", dependencies: ["FloeCLI", "FloeClient"], swiftSettings: strictSettings),
-        .testTarget(name: "CatalogAPITests", dependencies: ["CatalogAPI", "Catalog", "Identity", "IcebergModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CatalogAPITests",
+            dependencies: [
+                "CatalogAPI", "Catalog", "Identity", "IcebergModel", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "CatalogTests",
             dependencies: [

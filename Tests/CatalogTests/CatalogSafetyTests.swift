@@ -9,7 +9,7 @@ import Testing
 @testable import Catalog
 
 /// A catalog over the real SQLite stores and disk blob store in a temporary directory, with a
-/// warehouse bucket `wh` and a second bucket `other`.
+/// warehouse bucket `whs` and a second bucket `other`.
 struct CatalogFixture {
     let directory: String
     let index: SQLiteObjectIndex
@@ -22,7 +22,7 @@ struct CatalogFixture {
         index = try SQLiteObjectIndex(path: directory + "/index.sqlite")
         objects = ObjectStore(index: index, blobs: try DiskBlobStore(root: directory + "/blobs"), region: "us-east-1", logger: Logger(label: "test"))
         store = try SQLiteCatalogStore(path: directory + "/catalog.sqlite")
-        _ = try await objects.createBucket("wh")
+        _ = try await objects.createBucket("whs")
         _ = try await objects.createBucket("other")
     }
 
@@ -86,62 +86,62 @@ struct LostReplyStore: CatalogStore {
 
 @Suite struct CatalogSafetyTests {
     @Test func locationsAreParsedStrictly() {
-        #expect(StorageLocation("s3://wh/a/b")?.segments == ["a", "b"])
+        #expect(StorageLocation("s3://whs/a/b")?.segments == ["a", "b"])
         #expect(StorageLocation("s3a://wh/a/")?.description == "s3://wh/a")
-        for bad in ["s3://wh/a/../b", "s3://wh/./a", "s3://wh//a", "s3://wh/a*", "s3://wh/a?", "s3://*/x", "s3://wh/${aws:username}", "s3://wh/a\u{0}b", "file:///etc", "s3:///a"] {
+        for bad in ["s3://whs/a/../b", "s3://whs/./a", "s3://whs//a", "s3://whs/a*", "s3://whs/a?", "s3://*/x", "s3://whs/${aws:username}", "s3://whs/a\u{0}b", "file:///etc", "s3:///a"] {
             #expect(StorageLocation(bad) == nil, "\(bad)")
         }
-        let base = StorageLocation("s3://wh/gold")!
-        #expect(base.contains(StorageLocation("s3://wh/gold/payroll")!))
-        #expect(!base.contains(StorageLocation("s3://wh/golden/x")!))
+        let base = StorageLocation("s3://whs/gold")!
+        #expect(base.contains(StorageLocation("s3://whs/gold/payroll")!))
+        #expect(!base.contains(StorageLocation("s3://whs/golden/x")!))
         #expect(!base.contains(StorageLocation("s3://other/gold/x")!))
     }
 
     @Test func tableLocationsStayInsideTheirNamespace() async throws {
         let fixture = try await CatalogFixture()
         let service = fixture.service()
-        try await service.createNamespace(warehouse: "wh", ["gold"], properties: [:])
-        try await service.createNamespace(warehouse: "wh", ["sandbox"], properties: [:])
-        for location in ["s3://other/x", "s3://wh/gold/payroll", "s3://wh/sandbox", "s3://wh/sandbox/../gold/p"] {
+        try await service.createNamespace(warehouse: "whs", ["gold"], properties: [:])
+        try await service.createNamespace(warehouse: "whs", ["sandbox"], properties: [:])
+        for location in ["s3://other/x", "s3://whs/gold/payroll", "s3://whs/sandbox", "s3://whs/sandbox/../gold/p"] {
             await #expect(throws: IcebergError.self, "\(location)") {
                 _ = try await service.createTable(
-                    warehouse: "wh", namespace: ["sandbox"], request: ["name": "t", "schema": CatalogFixture.schema, "location": .string(location)], stage: false)
+                    warehouse: "whs", namespace: ["sandbox"], request: ["name": "t", "schema": CatalogFixture.schema, "location": .string(location)], stage: false)
             }
         }
         await #expect(throws: IcebergError.self) {
             _ = try await service.createTable(
-                warehouse: "wh", namespace: ["sandbox"],
+                warehouse: "whs", namespace: ["sandbox"],
                 request: ["name": "t", "schema": CatalogFixture.schema, "properties": ["write.metadata.path": "s3://other/meta"]], stage: false)
         }
         // A namespace cannot claim another namespace's place.
         await #expect(throws: IcebergError.self) {
-            try await service.createNamespace(warehouse: "wh", ["evil"], properties: ["location": "s3://wh/gold"])
+            try await service.createNamespace(warehouse: "whs", ["evil"], properties: ["location": "s3://whs/gold"])
         }
         let record = try await service.createTable(
-            warehouse: "wh", namespace: ["sandbox"], request: ["name": "t", "schema": CatalogFixture.schema, "location": "s3://wh/sandbox/custom/t"],
+            warehouse: "whs", namespace: ["sandbox"], request: ["name": "t", "schema": CatalogFixture.schema, "location": "s3://whs/sandbox/custom/t"],
             stage: false)
-        #expect(record.metadata.location == "s3://wh/sandbox/custom/t")
+        #expect(record.metadata.location == "s3://whs/sandbox/custom/t")
         // A second table cannot take the first one's files, unless the caller may change it.
-        let overlapping: JSONValue = ["name": "u", "schema": CatalogFixture.schema, "location": "s3://wh/sandbox/custom/t/data"]
+        let overlapping: JSONValue = ["name": "u", "schema": CatalogFixture.schema, "location": "s3://whs/sandbox/custom/t/data"]
         await #expect(throws: IcebergError.self) {
-            _ = try await service.createTable(warehouse: "wh", namespace: ["sandbox"], request: overlapping, stage: false)
+            _ = try await service.createTable(warehouse: "whs", namespace: ["sandbox"], request: overlapping, stage: false)
         }
-        _ = try await service.createTable(warehouse: "wh", namespace: ["sandbox"], request: overlapping, stage: false, mayShare: { _ in true })
+        _ = try await service.createTable(warehouse: "whs", namespace: ["sandbox"], request: overlapping, stage: false, mayShare: { _ in true })
         await fixture.cleanup()
     }
 
     @Test func aCommitWhoseReplyIsLostKeepsItsMetadataFile() async throws {
         let fixture = try await CatalogFixture()
         let service = fixture.service()
-        try await service.createNamespace(warehouse: "wh", ["ns"], properties: [:])
+        try await service.createNamespace(warehouse: "whs", ["ns"], properties: [:])
         let identifier = TableIdentifier(namespace: ["ns"], name: "t")
-        _ = try await service.createTable(warehouse: "wh", namespace: ["ns"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
+        _ = try await service.createTable(warehouse: "whs", namespace: ["ns"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
         let lossy = fixture.service(LostReplyStore(base: fixture.store))
         await #expect(throws: IcebergError.self) {
-            _ = try await lossy.commit(warehouse: "wh", [CatalogService.TableChange(identifier: identifier, requirements: [], updates: [.setProperties(["k": "v"])])])
+            _ = try await lossy.commit(warehouse: "whs", [CatalogService.TableChange(identifier: identifier, requirements: [], updates: [.setProperties(["k": "v"])])])
         }
         // The swap was made: the pointer names the new file, which must still be there.
-        let current = try await service.loadTable(warehouse: "wh", identifier)
+        let current = try await service.loadTable(warehouse: "whs", identifier)
         #expect(current.metadata.properties["k"] == "v")
         let reread = try await service.files.read(current.metadataLocation)
         #expect(reread.properties["k"] == "v")
@@ -151,14 +151,14 @@ struct LostReplyStore: CatalogStore {
     @Test func aLostCompareAndSwapRemovesItsMetadataFile() async throws {
         let fixture = try await CatalogFixture()
         let service = fixture.service()
-        try await service.createNamespace(warehouse: "wh", ["ns"], properties: [:])
+        try await service.createNamespace(warehouse: "whs", ["ns"], properties: [:])
         let identifier = TableIdentifier(namespace: ["ns"], name: "t")
-        _ = try await service.createTable(warehouse: "wh", namespace: ["ns"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
+        _ = try await service.createTable(warehouse: "whs", namespace: ["ns"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
         let racing = fixture.service(RacingStore(base: fixture.store))
         await #expect(throws: IcebergError.self) {
-            _ = try await racing.commit(warehouse: "wh", [CatalogService.TableChange(identifier: identifier, requirements: [], updates: [.setProperties(["k": "v"])])])
+            _ = try await racing.commit(warehouse: "whs", [CatalogService.TableChange(identifier: identifier, requirements: [], updates: [.setProperties(["k": "v"])])])
         }
-        let bucket = try await fixture.objects.bucket("wh")
+        let bucket = try await fixture.objects.bucket("whs")
         let page = try await fixture.objects.listVersions(bucket: bucket, ListRequest(prefix: "ns/t/metadata/", maxKeys: 100), versionIDMarker: nil)
         #expect(page.objects.count == 1, "only the first metadata file is left: \(page.objects.map(\.key))")
         await fixture.cleanup()
@@ -171,7 +171,7 @@ struct RacingStore: CatalogStore {
     func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
         for swap in swaps {
             var moved = swap
-            moved.record.metadataLocation = "s3://wh/ns/t/metadata/racer.metadata.json"
+            moved.record.metadataLocation = "s3://whs/ns/t/metadata/racer.metadata.json"
             try await base.swap(warehouse: warehouse, [moved])
         }
         try await base.swap(warehouse: warehouse, swaps)

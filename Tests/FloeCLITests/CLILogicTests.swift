@@ -177,3 +177,18 @@ import Testing
         #expect(S3Client.date("2026-11-22T03:26:56.250Z") == date)
     }
 }
+
+/// Keys are any string: a local copy never lets one lead out of its target directory.
+@Suite struct LocalTargetTests {
+    @Test func keysThatLeaveTheTargetAreSkipped() {
+        for unsafe in ["../../x", "a/../../x", "sub/../../../y", "/abs", "..", "a/..", "nul\u{0}"] {
+            #expect(!CopyPlan.staysInside(unsafe), "\(unsafe)")
+        }
+        for safe in ["a/b.csv", "a..b", "..a/b", "a//b", "./a", "dt=2026-01-01/x"] {
+            #expect(CopyPlan.staysInside(safe), "\(safe)")
+        }
+        var skipped: [String] = []
+        #expect(CopyPlan.localSafe(["ok", "../bad"], skipped: { skipped.append($0) }) == ["ok"])
+        #expect(skipped == ["../bad"])
+    }
+}

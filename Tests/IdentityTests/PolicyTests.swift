@@ -14,6 +14,28 @@ import Testing
         ]}
         """
 
+    /// Wildcards compare Unicode scalars: a combining mark after `/` is a character of its own.
+    @Test func wildcardsMatchScalarsNotGraphemes() throws {
+        let deny = try policy(#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::b/private/*"}}"#)
+        #expect(PolicyEvaluator.evaluate([deny], AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::b/private/\u{301}x")) == .explicitDeny)
+        #expect(PolicyEvaluator.wildcard("a?c", "ab\u{301}c", caseInsensitive: false) == false)
+        // StringEquals compares bytes: é and e + U+0301 are different keys.
+        let allow = try policy(#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*", "Condition": {"StringEquals": {"s3:prefix": "caf\u00e9"}}}}"#)
+        #expect(PolicyEvaluator.evaluate([allow], AccessRequest(action: "s3:ListBucket", resource: "arn:aws:s3:::b", context: ["s3:prefix": ["cafe\u{301}"]])) == .implicitDeny)
+        #expect(PolicyEvaluator.evaluate([allow], AccessRequest(action: "s3:ListBucket", resource: "arn:aws:s3:::b", context: ["s3:prefix": ["caf\u{e9}"]])) == .allow)
+    }
+
+    /// JSON numbers 0 and 1 in conditions are numbers, not booleans.
+    @Test func numericConditionValuesStayNumbers() throws {
+        let deny = try policy(#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "*", "Condition": {"NumericGreaterThan": {"s3:max-keys": 1}}}}"#)
+        #expect(deny.statements[0].conditions[0].values == ["1"])
+        #expect(PolicyEvaluator.evaluate([deny], AccessRequest(action: "s3:ListBucket", resource: "arn:aws:s3:::b", context: ["s3:max-keys": ["5"]])) == .explicitDeny)
+        let flag = try policy(#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": false}}}}"#)
+        #expect(flag.statements[0].conditions[0].values == ["false"])
+        let zero = try policy(#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"NumericEquals": {"s3:max-keys": 0}}}}"#)
+        #expect(zero.statements[0].conditions[0].values == ["0"])
+    }
+
     @Test func allowDenyAndDefault() throws {
         let p = try policy(readOnlyLanding)
         #expect(PolicyEvaluator.evaluate([p], AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::lakehouse/raw/landing/a.csv")) == .allow)

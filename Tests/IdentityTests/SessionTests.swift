@@ -60,6 +60,52 @@ import Testing
         #expect(directory.authorize(delegatedPrincipal, AccessRequest(action: "admin:ListUsers", resource: "arn:aws:s3:::*")) == .implicitDeny)
     }
 
+    /// Delegated credentials keep the caller's limits: its Deny statements, a bucket policy's
+    /// Deny, and its own narrowing.
+    @Test func delegatedSessionsKeepTheCallersLimits() throws {
+        var snapshot = Directory.Snapshot()
+        snapshot.users["dana"] = UserRecord(name: "dana", policies: ["no-secret"])
+        snapshot.policies["no-secret"] = try PolicyDocument(
+            json: #"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::b/gold/secret*"}]}"#)
+        snapshot.keys["DANAKEY"] = UserKey(accessKeyID: "DANAKEY", secretKey: "s", user: "dana", isServiceAccount: true,
+            policy: #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/gold/a*"}]}"#)
+        let directory = Directory(root: root, snapshot: snapshot, sessions: issuer)
+        let dana = try #require(directory.principal(for: "DANAKEY"))
+        let vended = try directory.issueDelegatedSession(for: dana, policy: onlyGold, seconds: 900)
+        let principal = try directory.session(token: vended.token, accessKeyID: vended.claims.accessKeyID).principal
+        #expect(directory.authorize(principal, AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::b/gold/a.csv")) == .allow)
+        // The service account's narrowing: b/gold/b* is outside it.
+        #expect(directory.authorize(principal, AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::b/gold/b.csv")) == .implicitDeny)
+        #expect(directory.authorize(principal, AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::b/gold/asecret")) == .allow)
+        let bucketDeny = try PolicyDocument(
+            json: #"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/gold/a2*"}]}"#)
+        #expect(directory.authorize(principal, AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::b/gold/a2.csv"), resourcePolicy: bucketDeny) == .explicitDeny)
+        // The parent's own Deny statements bind the vended credentials too.
+        let plain = Principal(name: "dana", accessKeyID: "X", isRoot: false)
+        let wide = try directory.issueDelegatedSession(for: plain, policy: onlyGold, seconds: 900)
+        let widePrincipal = try directory.session(token: wide.token, accessKeyID: wide.claims.accessKeyID).principal
+        #expect(directory.authorize(widePrincipal, AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::b/gold/secret.csv")) == .explicitDeny)
+    }
+
+    /// A session never outlives the credentials that made it, and dies with the key it goes back to.
+    @Test func sessionsAreBoundToTheirSource() throws {
+        var snapshot = Directory.Snapshot()
+        snapshot.users["erin"] = UserRecord(name: "erin", policies: ["readwrite"])
+        snapshot.keys["ERINKEY"] = UserKey(accessKeyID: "ERINKEY", secretKey: "s", user: "erin")
+        let directory = Directory(root: root, snapshot: snapshot, sessions: issuer)
+        let erin = try #require(directory.principal(for: "ERINKEY"))
+        let first = try directory.issueSession(for: erin, policy: nil, seconds: 900)
+        let session = try directory.session(token: first.token, accessKeyID: first.claims.accessKeyID).principal
+        let chained = try directory.issueSession(for: session, policy: nil, seconds: 43_200)
+        #expect(chained.claims.expires <= first.claims.expires)
+        #expect(chained.claims.sourceKeyID == "ERINKEY")
+        directory.replace { $0.keys["ERINKEY"]?.enabled = false }
+        #expect(throws: SessionError.invalid) { try directory.session(token: first.token, accessKeyID: first.claims.accessKeyID) }
+        #expect(throws: SessionError.invalid) { try directory.session(token: chained.token, accessKeyID: chained.claims.accessKeyID) }
+        directory.replace { $0.keys["ERINKEY"] = nil }
+        #expect(throws: SessionError.invalid) { try directory.session(token: first.token, accessKeyID: first.claims.accessKeyID) }
+    }
+
     @Test func groupPoliciesApplyToEnabledGroupsOnly() throws {
         var snapshot = Directory.Snapshot()
         snapshot.users["gina"] = UserRecord(name: "gina")

@@ -106,3 +106,35 @@ import Testing
         #expect(throws: S3Error.self) { try UploadIntegrity(headers: [HTTPField.Name("x-amz-trailer")!: "x-amz-checksum-crc32"], payload: .unsigned) }
     }
 }
+
+/// Every resource an operation touches is named for authorization.
+@Suite struct ResourceAccessTests {
+    func accesses(_ method: HTTPRequest.Method, _ path: String, _ headers: HTTPFields = [:]) throws -> [ResourceAccess] {
+        let target = try RequestTarget.parse(requestTarget: path, host: nil, domains: [])
+        return try Operation.resolve(method: method, target: target, headers: headers).accesses(target, method: method, headers: headers)
+    }
+
+    @Test func copiesReadTheirSource() throws {
+        let copy = try accesses(.put, "/dst/k", [.amzCopySource: "/src/secret%20doc?versionId=v1"])
+        #expect(copy.map(\.action) == ["s3:PutObject", "s3:GetObjectVersion"])
+        #expect(copy.map(\.arn) == ["arn:aws:s3:::dst/k", "arn:aws:s3:::src/secret doc"])
+        #expect(copy[1].versionID == "v1")
+        let part = try accesses(.put, "/dst/k?uploadId=u&partNumber=1", [.amzCopySource: "src/a"])
+        #expect(part.map(\.arn) == ["arn:aws:s3:::dst/k", "arn:aws:s3:::src/a"])
+        #expect(throws: S3Error.self) { try accesses(.put, "/dst/k", [.amzCopySource: "src%00x/a"]) }
+    }
+
+    @Test func adminCallsHaveTheirOwnResources() throws {
+        let create = try accesses(.put, "/floe/admin/v1/users/alice")
+        #expect(create == [ResourceAccess(action: "admin:CreateUser", resource: .admin("users/alice"))])
+        #expect(create[0].arn == "arn:floe:admin:::users/alice")
+    }
+
+    @Test func namesAreCheckedAtTheEdge() throws {
+        for path in ["/bucket%00x/doc", "/b%01cket", "/caf%C3%A9/x"] {
+            #expect(throws: S3Error.self, "\(path)") { try RequestNames.check(RequestTarget.parse(requestTarget: path, host: nil, domains: [])) }
+        }
+        #expect(throws: S3Error.self) { try RequestNames.check(RequestTarget.parse(requestTarget: "/b/k?versionId=null%00", host: nil, domains: [])) }
+        try RequestNames.check(RequestTarget.parse(requestTarget: "/bucket/k%00ey", host: nil, domains: []))
+    }
+}

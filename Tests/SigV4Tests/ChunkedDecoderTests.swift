@@ -22,6 +22,11 @@ import Testing
         return nil
     }
 
+    @Test func trailerSectionIsBounded() {
+        let lines = (0..<2000).map { "x-amz-junk-\($0):\(String(repeating: "v", count: 30))\r\n" }.joined()
+        #expect(code { _ = try decode("5\r\nhello\r\n0\r\n" + lines + "\r\n", trailer: true, slice: 4096) } == .invalidTrailer)
+    }
+
     @Test func unsignedWithTrailer() throws {
         // The form botocore sends by default: STREAMING-UNSIGNED-PAYLOAD-TRAILER.
         let (data, trailers) = try decode("5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n", trailer: true)

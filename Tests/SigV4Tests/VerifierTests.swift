@@ -37,6 +37,23 @@ import Testing
         return nil
     }
 
+    /// A request whose x-amz-* headers are not all signed (one added after signing) is refused.
+    @Test func unsignedAmzHeadersAreRefused() throws {
+        let signed = Self.signedRequest()
+        let names = signed.map(\.0)
+        func request(_ headers: [(String, String)]) -> IncomingRequest {
+            IncomingRequest(method: "GET", rawPath: "/bucket/key", query: [], headerNames: headers.map(\.0)) { name in
+                headers.filter { $0.0 == name }.map(\.1)
+            }
+        }
+        _ = try authenticate(request(signed))
+        let added = signed + [("x-amz-copy-source", "other/secret")]
+        #expect(code { _ = try authenticate(request(added)) } == .accessDenied)
+        #expect(names.contains("x-amz-content-sha256"))
+        // Other headers may go unsigned, as with AWS.
+        _ = try authenticate(request(signed + [("user-agent", "test")]))
+    }
+
     @Test func acceptsOwnSignature() throws {
         guard case .verified(let v) = try authenticate(Self.incoming(Self.signedRequest())) else { Issue.record("anonymous"); return }
         #expect(v.accessKey == Self.key)
