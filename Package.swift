@@ -206,3 +206,17 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer harness of the pure parsers exists only for `scripts/fuzz.sh` (FLOE_FUZZ=1,
+// built with `--sanitize=fuzzer` in its own scratch directory): libFuzzer supplies `main`.
+if Context.environment["FLOE_FUZZ"] == "1" {
+    package.products.append(.executable(name: "floe-fuzz", targets: ["FloeFuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "FloeFuzz",
+            dependencies: [
+                "SigV4", "S3Model", "Identity", "IcebergModel", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/FloeFuzz",
+            swiftSettings: strictSettings + [.unsafeFlags(["-parse-as-library"])]))
+}

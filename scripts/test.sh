@@ -14,6 +14,9 @@ swift build
 step "swift test (unit tests)"
 swift test
 
+step "fuzzing the parsers that read client input (short run; scripts/fuzz.sh for longer ones)"
+scripts/fuzz.sh "${FLOE_FUZZ_SECONDS:-15}"
+
 step "python virtualenv with pinned clients (.venv)"
 VENV="$ROOT/.venv"
 REQS="$ROOT/Tests/Integration/requirements.txt"

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Identity
 import Logging
+import NIOCore
 import IdentityStorePostgres
 import IdentityStoreSQLite
 import ObjectIndexSQLite
@@ -33,7 +34,7 @@ public enum FloeServer {
 
         let index = try SQLiteObjectIndex(path: meta + "/index.sqlite")
         let blobs = try DiskBlobStore(root: data + "/blobs")
-        let startedAt = Int(Date().timeIntervalSince1970) - 1
+        let startedAt = DiskBlobStore.orphanCutoff()
         let temporary = blobs.sweepTemporary()
         if temporary > 0 { logger.notice("startup sweep", metadata: ["temporary_files": "\(temporary)"]) }
         // Orphaned blobs (a crash between rename and index commit) are found in the background:
@@ -106,6 +107,10 @@ public enum FloeServer {
         }
     }
 
+    /// A connection that sends nothing for this long between requests, or never completes a
+    /// request head, is closed: idle and slow-header connections cannot pile up.
+    static let idleTimeout: TimeAmount = .seconds(60)
+
     static func serve(_ parts: Parts, identityStore: any IdentityPersistence, refreshIdentity: Bool, catalogStore: any CatalogStore) async throws {
         let (configuration, logger, tls, store) = (parts.configuration, parts.logger, parts.tls, parts.store)
         let directory = Directory(root: parts.root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: parts.masterKey))
@@ -123,6 +128,7 @@ public enum FloeServer {
         let address = configuration.s3Address
         let s3Channel = HTTP1Channel.Configuration(
             additionalChannelHandlers: S3Responder.channelHandlers(),
+            idleTimeout: Self.idleTimeout,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
         )
         let s3App = Application(
@@ -153,7 +159,7 @@ public enum FloeServer {
                 audit: parts.audit,
                 defaultWarehouse: Bootstrap.warehouse,
                 logger: logger),
-            server: tls?.http1(.init()) ?? .http1(),
+            server: tls?.http1(.init(idleTimeout: Self.idleTimeout)) ?? .http1(configuration: .init(idleTimeout: Self.idleTimeout)),
             configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port.map(String.init) ?? "?"

@@ -171,12 +171,12 @@ struct Chunks: AsyncSequence, Sendable {
         _ = try await f.store.stage(Chunks([ByteBuffer(string: "partial")]), plan: HashingPlan(), maxSize: 100)
         #expect(f.blobFiles().count == 2)
         #expect(f.store.blobs.sweepTemporary() == 1)
-        let now = Int(Date().timeIntervalSince1970)
+        let now = Int64(Date().timeIntervalSince1970) * 1_000_000_000
         // A blob written after the sweep's cutoff (this process's start) may be an upload in
         // flight: it is kept; one written before it is an orphan and goes.
-        let young = try await f.store.blobs.sweepOrphans(writtenBefore: now - 60) { ids throws(StoreError) in try await f.index.referencedBlobs(among: ids) }
+        let young = try await f.store.blobs.sweepOrphans(writtenBefore: now - 60_000_000_000) { ids throws(StoreError) in try await f.index.referencedBlobs(among: ids) }
         #expect(young == 0 && f.blobFiles().count == 2)
-        let old = try await f.store.blobs.sweepOrphans(writtenBefore: now + 60) { ids throws(StoreError) in try await f.index.referencedBlobs(among: ids) }
+        let old = try await f.store.blobs.sweepOrphans(writtenBefore: now + 60_000_000_000) { ids throws(StoreError) in try await f.index.referencedBlobs(among: ids) }
         #expect(old == 1)
         #expect(f.blobFiles().count == 1)
         #expect(try await f.read(bucket, "kept") == "data")

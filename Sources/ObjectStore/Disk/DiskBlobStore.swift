@@ -66,6 +66,10 @@ public final class DiskBlobStore: Sendable {
 
     /// Removes every temporary file: run at startup, under the data directory's lock and before
     /// the listener opens, so no upload is in flight. Costs one pass over `tmp/`, nothing per object.
+    /// The cutoff for `sweepOrphans` when this process starts now: file times come from a coarse
+    /// kernel clock that may lag the wall clock by a tick, so the cutoff lies 100 ms earlier.
+    public static func orphanCutoff() -> Int64 { Posix.nowNanoseconds() - 100_000_000 }
+
     public func sweepTemporary() -> Int {
         let tmp = tempDirectory
         let temporary = Posix.listDirectory(tmp)
@@ -74,11 +78,11 @@ public final class DiskBlobStore: Sendable {
     }
 
     /// Removes blobs that `referenced` does not name and that were last written before
-    /// `writtenBefore` (seconds since 1970): the leftovers of a crash between a blob's rename and
-    /// its index commit. Run in the background after startup: a blob this process is writing is
-    /// newer than its start, so it is never taken. Asks `referenced` about 500 blobs at a time.
+    /// `writtenBefore` (nanoseconds since 1970): the leftovers of a crash between a blob's rename
+    /// and its index commit. Run in the background after startup: a blob this process is writing
+    /// is newer than its start, so it is never taken. Asks `referenced` about 500 blobs at a time.
     public func sweepOrphans(
-        writtenBefore: Int, referenced: ([String]) async throws(StoreError) -> Set<String>
+        writtenBefore: Int64, referenced: ([String]) async throws(StoreError) -> Set<String>
     ) async throws(StoreError) -> Int {
         var orphans = 0
         for a in Posix.listDirectory(objectsDirectory) {

@@ -103,11 +103,18 @@ enum Posix {
         return Int64(info.st_size)
     }
 
-    /// Last modification, seconds since 1970; nil when the file is gone.
-    static func modificationTime(_ path: String) -> Int? {
+    /// Last modification, nanoseconds since 1970; nil when the file is gone.
+    static func modificationTime(_ path: String) -> Int64? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return Int(info.st_mtim.tv_sec)
+        return Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    }
+
+    /// The wall clock, nanoseconds since 1970 (the clock file times are kept in).
+    public static func nowNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     /// Names in a directory (without `.` and `..`); empty when it does not exist.

@@ -49,7 +49,10 @@ extension S3Responder {
             guard Self.validName(name), name != directory.root.accessKeyID else { throw S3Error.invalidArgument("Invalid user name") }
             var user = directory.snapshot.users[name] ?? UserRecord(name: name)
             if let enabled = body["enabled"] as? Bool { user.enabled = enabled }
-            if let policies = body["policies"] as? [String] { user.policies = try knownPolicies(policies) }
+            if let policies = body["policies"] as? [String] {
+                try await authorizeEdits(call, of: "users/\(name)/policies", from: user.policies, to: policies, adding: "AttachPolicy", removing: "DetachPolicy")
+                user.policies = try knownPolicies(policies)
+            }
             try await identityStore.saveUser(user)
             directory.replace { $0.users[name] = user }
             return Self.jsonResponse(Self.userJSON(user, directory.snapshot))
@@ -107,8 +110,14 @@ extension S3Responder {
             guard Self.validName(path[1]) else { throw S3Error.invalidArgument("Invalid group name") }
             var group = directory.snapshot.groups[path[1]] ?? GroupRecord(name: path[1])
             if let enabled = body["enabled"] as? Bool { group.enabled = enabled }
-            if let policies = body["policies"] as? [String] { group.policies = try knownPolicies(policies) }
-            if let members = body["members"] as? [String] { group.members = try knownUsers(members) }
+            if let policies = body["policies"] as? [String] {
+                try await authorizeEdits(call, of: "groups/\(path[1])/policies", from: group.policies, to: policies, adding: "AttachPolicy", removing: "DetachPolicy")
+                group.policies = try knownPolicies(policies)
+            }
+            if let members = body["members"] as? [String] {
+                try await authorizeEdits(call, of: "groups/\(path[1])/members", from: group.members, to: members, adding: "AddGroupMember", removing: "RemoveGroupMember")
+                group.members = try knownUsers(members)
+            }
             try await saveGroup(group)
             return Self.jsonResponse(Self.groupJSON(group))
         case "DeleteGroup":
@@ -157,6 +166,17 @@ extension S3Responder {
             return Response(status: .noContent)
         default:
             throw S3Error.methodNotAllowed("Unknown admin endpoint")
+        }
+    }
+
+    /// A create-or-update body that also sets a list (policies, members) makes each change the
+    /// dedicated call would: each is authorized as that call's action on its own resource
+    /// (`users/alice/policies/admin`), so CreateUser cannot grant what AttachPolicy may not.
+    func authorizeEdits(_ call: S3Call, of resource: String, from old: [String], to new: [String], adding: String, removing: String) async throws {
+        var scope = AccessScope(call: call)
+        let changes = Set(new).subtracting(old).sorted().map { ("admin:" + adding, $0) } + Set(old).subtracting(new).sorted().map { ("admin:" + removing, $0) }
+        for (action, item) in changes {
+            guard await isAllowed(ResourceAccess(action: action, resource: .admin("\(resource)/\(item)")), in: &scope) else { throw S3Error.accessDenied() }
         }
     }
 
