@@ -26,6 +26,7 @@ extension CatalogService {
         try CatalogNames.check(name, "view")
         let identifier = TableIdentifier(namespace: namespace, name: name)
         _ = try await namespaceProperties(warehouse: warehouse, namespace)
+        try await checkNotANamespace(warehouse: warehouse, identifier)
         var location = request["location"]?.stringValue ?? ""
         if location.isEmpty { location = try await defaultLocation(warehouse: warehouse, identifier) }
         location = try await confine(warehouse: warehouse, identifier, location: location).description
@@ -80,9 +81,13 @@ extension CatalogService {
         guard let file = StorageLocation(metadataLocation), base.contains(file), file.segments.count > base.segments.count else {
             throw .forbidden("The metadata file \(metadataLocation) must lie under the namespace's location \(base)")
         }
+        try await checkNotANamespace(warehouse: warehouse, identifier)
         let metadata = try ViewMetadata(json: try await files.readDocument(file.description))
-        _ = try await confine(warehouse: warehouse, identifier, location: metadata.location)
-        let record = ViewRecord(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
+        let location = try await confine(warehouse: warehouse, identifier, location: metadata.location)
+        guard location.contains(file) else {
+            throw .forbidden("The metadata file \(metadataLocation) lies outside the view's location \(location)")
+        }
+        let record = ViewRecord(identifier: identifier, metadataLocation: file.description, metadata: metadata)
         try await store.swapView(warehouse: warehouse, expectedLocation: nil, record, document: try metadata.document.text())
         return record
     }

@@ -53,6 +53,14 @@ extension CatalogService {
         if namespace.count > 1, try await store.namespaceProperties(warehouse: warehouse, Array(namespace.dropLast())) == nil {
             throw .noSuchNamespace(namespace.dropLast().joined(separator: "."))
         }
+        if namespace.count > 1 {
+            let clash = TableIdentifier(namespace: Array(namespace.dropLast()), name: namespace.last!)
+            let table = try await store.table(warehouse: warehouse, clash)
+            let view = try await store.view(warehouse: warehouse, clash)
+            if table != nil || view != nil {
+                throw .alreadyExists("A table or view named \(clash) exists: a namespace cannot take its name")
+            }
+        }
         if let location = properties["location"] { try await checkNamespaceLocation(warehouse: warehouse, namespace, location) }
         try await store.createNamespace(warehouse: warehouse, namespace, properties: properties)
     }
@@ -96,7 +104,7 @@ extension CatalogService {
     /// CreateTable: builds the first metadata from the request. With `stage` nothing is stored;
     /// the client commits later with `assert-create`.
     public func createTable(
-        warehouse: String, namespace: NamespacePath, request: JSONValue, stage: Bool, mayShare: SharingCheck = { _ in false }
+        warehouse: String, namespace: NamespacePath, request: JSONValue, stage: Bool
     ) async throws(IcebergError) -> TableRecord {
         guard let name = request["name"]?.stringValue, !name.isEmpty else { throw .badRequest("Missing table name") }
         try CatalogNames.check(name, "table")
@@ -106,12 +114,13 @@ extension CatalogService {
         if try await store.table(warehouse: warehouse, identifier) != nil {
             throw .alreadyExists("Table already exists: \(identifier)")
         }
+        try await checkNotANamespace(warehouse: warehouse, identifier)
         var properties = request["properties"]?.stringMap ?? [:]
         let formatVersion = Int(properties.removeValue(forKey: "format-version") ?? "2") ?? 2
         guard (1...MetadataBuilder.maxFormatVersion).contains(formatVersion) else { throw .badRequest("Unsupported format-version \(formatVersion)") }
         var location = request["location"]?.stringValue ?? ""
         if location.isEmpty { location = try await defaultLocation(warehouse: warehouse, identifier) }
-        location = try await confine(warehouse: warehouse, identifier, location: location, properties: properties, mayShare: mayShare).description
+        location = try await confine(warehouse: warehouse, identifier, location: location, properties: properties).description
 
         let now = Self.now()
         var updates: [TableUpdate] = [
@@ -142,6 +151,13 @@ extension CatalogService {
         return record
     }
 
+    /// A table or view cannot take the name of a child namespace: both would have one ARN and one place.
+    public func checkNotANamespace(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) {
+        if try await store.namespaceProperties(warehouse: warehouse, identifier.namespace + [identifier.name]) != nil {
+            throw .alreadyExists("A namespace named \(identifier) exists: a table or view cannot take its name")
+        }
+    }
+
     /// `<location>/metadata/<NNNNN>-<uuid>.metadata.json`, numbered after the file it replaces.
     static func metadataFileLocation(_ metadata: TableMetadata, version: Int) -> String {
         let number = String(format: "%05d", version)
@@ -169,7 +185,7 @@ extension CatalogService {
     /// Commits changes to one or several tables atomically (commitTable and
     /// /transactions/commit). A change whose requirements include `assert-create` creates the
     /// table (the second half of stage-create).
-    public func commit(warehouse: String, _ changes: [TableChange], mayShare: SharingCheck = { _ in false }) async throws(IcebergError) -> [TableRecord] {
+    public func commit(warehouse: String, _ changes: [TableChange]) async throws(IcebergError) -> [TableRecord] {
         guard !changes.isEmpty else { throw .badRequest("No table changes") }
         guard Set(changes.map(\.identifier)).count == changes.count else { throw .badRequest("A table appears twice in one transaction") }
         var swaps: [TablePointerSwap] = []
@@ -183,6 +199,7 @@ extension CatalogService {
                     _ = try await namespaceProperties(warehouse: warehouse, change.identifier.namespace)
                     throw IcebergError.noSuchTable(change.identifier.description)
                 }
+                if current == nil { try await checkNotANamespace(warehouse: warehouse, change.identifier) }
                 for requirement in change.requirements { try requirement.check(current?.metadata) }
                 let now = Self.now()
                 let base: TableMetadata
@@ -198,7 +215,7 @@ extension CatalogService {
                 }
                 try builder.apply(change.updates)
                 var metadata = try builder.build()
-                try await confineChanges(warehouse: warehouse, change.identifier, metadata, previous: current?.metadata, mayShare: mayShare)
+                try await confineChanges(warehouse: warehouse, change.identifier, metadata, previous: current?.metadata)
                 if let current, builder.changed {
                     metadata.appendMetadataLog(previousFile: current.metadataLocation, timestamp: current.metadata.lastUpdatedMs)
                 }
@@ -239,7 +256,8 @@ extension CatalogService {
         // table renamed into another namespace keeps the location it was created with; one
         // created before locations were confined may point anywhere).
         guard purge, let location = StorageLocation(record.metadata.location), location.bucket == warehouse, !location.segments.isEmpty,
-            let base = try? await namespaceLocation(warehouse: warehouse, identifier.namespace), !location.contains(base)
+            let base = try? await namespaceLocation(warehouse: warehouse, identifier.namespace), !location.contains(base),
+            (try? await checkLocationFree(warehouse: warehouse, location, for: nil)) != nil
         else { return }
         await files.purge(location.description)
     }
@@ -248,7 +266,7 @@ extension CatalogService {
     /// The metadata file must lie inside the namespace's location (it is read with the server's
     /// rights), and so must the table it describes.
     public func registerTable(
-        warehouse: String, namespace: NamespacePath, name: String, metadataLocation: String, overwrite: Bool, mayShare: SharingCheck = { _ in false }
+        warehouse: String, namespace: NamespacePath, name: String, metadataLocation: String, overwrite: Bool
     ) async throws(IcebergError) -> TableRecord {
         try CatalogNames.check(name, "table")
         let identifier = TableIdentifier(namespace: namespace, name: name)
@@ -257,9 +275,13 @@ extension CatalogService {
             throw .forbidden("The metadata file \(metadataLocation) must lie under the namespace's location \(base)")
         }
         let metadata = try await files.read(file.description)
-        _ = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: metadata.properties, mayShare: mayShare)
+        let location = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: metadata.properties)
+        guard location.contains(file) else {
+            throw .forbidden("The metadata file \(metadataLocation) lies outside the table's location \(location)")
+        }
         let existing = try await store.table(warehouse: warehouse, identifier)
         if existing != nil && !overwrite { throw .alreadyExists("Table already exists: \(identifier)") }
+        if existing == nil { try await checkNotANamespace(warehouse: warehouse, identifier) }
         let record = TableRecord(identifier: identifier, metadataLocation: file.description, metadata: metadata)
         let swap = TablePointerSwap(identifier: identifier, expectedLocation: existing?.metadataLocation, record: record, document: try metadata.document.text())
         try await store.swap(warehouse: warehouse, [swap])

@@ -97,4 +97,9 @@ public protocol CatalogStore: Sendable {
     func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord, document: String) async throws(IcebergError)
     func dropView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord?
     func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError)
+
+    /// Tables and views of the warehouse, in any namespace, whose location (their metadata's
+    /// `location`) is `location`, lies below it (`location/…`), or is one of `ancestors`: the
+    /// files they own overlap a table placed at `location`.
+    func tablesOverlapping(warehouse: String, location: String, ancestors: [String]) async throws(IcebergError) -> [TableIdentifier]
 }

@@ -37,7 +37,9 @@ public struct StorageLocation: Equatable, Sendable, CustomStringConvertible {
 
     /// Whether `other` is this location or lies below it (whole segments: `a/b` does not contain `a/bc`).
     public func contains(_ other: StorageLocation) -> Bool {
-        other.bucket == bucket && other.segments.count >= segments.count && Array(other.segments.prefix(segments.count)) == segments
+        // Bytes, not Swift's canonical equivalence: é and e + U+0301 are different S3 keys.
+        guard other.bucket.utf8.elementsEqual(bucket.utf8), other.segments.count >= segments.count else { return false }
+        return zip(segments, other.segments).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
     }
 
     public func appending(_ segment: String) -> StorageLocation {
@@ -57,9 +59,6 @@ public enum CatalogNames {
         }
     }
 }
-
-/// Whether the caller may share files with an existing table.
-public typealias SharingCheck = @Sendable (TableIdentifier) -> Bool
 
 /// Table properties that name where an engine writes a table's files.
 public enum TablePathProperties {
@@ -94,68 +93,55 @@ extension CatalogService {
         guard allowed.contains(location) else {
             throw .forbidden("Namespace location \(location) must lie under \(allowed)")
         }
+        // Tables outside this namespace may not own files there (their place would become this
+        // namespace's), nor may any table own the place itself or a place above it.
+        let ancestors = (0...location.segments.count).map { StorageLocation(bucket: location.bucket, segments: Array(location.segments.prefix($0))).description }
+        for owner in try await store.tablesOverlapping(warehouse: warehouse, location: location.description, ancestors: ancestors) {
+            let inside = owner.namespace.count >= namespace.count && Array(owner.namespace.prefix(namespace.count)) == namespace
+            let record = try await store.table(warehouse: warehouse, owner)
+            let ownLocation = record.flatMap { StorageLocation($0.metadata.location) }
+            if !inside || ownLocation.map({ $0.contains(location) }) ?? true {
+                throw .forbidden("Namespace location \(location) overlaps the files of \(owner)")
+            }
+        }
     }
 
-    /// Checks that a table's or view's location and every path property lie inside its
-    /// namespace's location (strictly below it), and that a location other than the default
-    /// does not reach into another table of the namespace.
-    /// - Parameter mayShare: whether the caller may share files with an existing table (it may
-    ///   change that table anyway), e.g. to register a copy of it.
+    /// Checks that a table's or view's location lies strictly below its namespace's location,
+    /// that its path properties lie inside it, and that no other table or view (in any
+    /// namespace) owns files at, below or above it: no table can be vended credentials for,
+    /// write metadata into, or purge another's files. `identifier` itself is not a conflict.
     public func confine(
-        warehouse: String, _ identifier: TableIdentifier, location text: String, properties: [String: String] = [:],
-        mayShare: SharingCheck = { _ in false }
+        warehouse: String, _ identifier: TableIdentifier, location text: String, properties: [String: String] = [:]
     ) async throws(IcebergError) -> StorageLocation {
         let base = try await namespaceLocation(warehouse: warehouse, identifier.namespace)
-        func inside(_ text: String, _ what: String) throws(IcebergError) -> StorageLocation {
-            guard let location = StorageLocation(text) else {
-                throw .badRequest("Invalid \(what) \(text): expected s3://\(warehouse)/… without wildcards, empty, . or .. segments")
-            }
-            guard base.contains(location), location.segments.count > base.segments.count else {
-                throw .forbidden("The \(what) \(location) of \(identifier) must lie under its namespace's location \(base)")
-            }
-            return location
+        guard let location = StorageLocation(text) else {
+            throw .badRequest("Invalid location \(text): expected s3://\(warehouse)/… without wildcards, empty, . or .. segments")
         }
-        let location = try inside(text, "location")
+        guard base.contains(location), location.segments.count > base.segments.count else {
+            throw .forbidden("The location \(location) of \(identifier) must lie under its namespace's location \(base)")
+        }
         for name in TablePathProperties.names {
-            if let value = properties[name] { _ = try inside(value, name) }
+            guard let value = properties[name] else { continue }
+            guard let path = StorageLocation(value), location.contains(path) else {
+                throw .forbidden("\(name) \(value) of \(identifier) must lie inside the table's location \(location)")
+            }
         }
-        let standard = base.appending(identifier.name)
-        if !standard.contains(location) {
-            try await checkNoOverlap(warehouse: warehouse, identifier, location, mayShare: mayShare)
-        }
+        try await checkLocationFree(warehouse: warehouse, location, for: identifier)
         return location
     }
 
-    /// A custom location must not contain or lie inside another table of the same namespace
-    /// (or that table's default place): it would share, and be vended credentials for, its files.
-    func checkNoOverlap(warehouse: String, _ identifier: TableIdentifier, _ location: StorageLocation, mayShare: SharingCheck) async throws(IcebergError) {
-        let base = try await namespaceLocation(warehouse: warehouse, identifier.namespace)
-        var after: String?
-        for _ in 0..<1_000 {
-            let names = try await store.listTables(warehouse: warehouse, namespace: identifier.namespace, after: after, limit: 1000)
-            for name in names where name != identifier.name {
-                var others = [base.appending(name)]
-                if let record = try await store.table(warehouse: warehouse, TableIdentifier(namespace: identifier.namespace, name: name)),
-                    let own = StorageLocation(record.metadata.location)
-                {
-                    others.append(own)
-                }
-                if others.contains(where: { $0.contains(location) || location.contains($0) }),
-                    !mayShare(TableIdentifier(namespace: identifier.namespace, name: name))
-                {
-                    throw .forbidden("The location \(location) overlaps table \(identifier.namespace.joined(separator: ".")).\(name)")
-                }
-            }
-            guard names.count == 1000, let last = names.last else { return }
-            after = last
+    /// No table or view other than `identifier` owns files at, below or above `location`.
+    func checkLocationFree(warehouse: String, _ location: StorageLocation, for identifier: TableIdentifier?) async throws(IcebergError) {
+        let ancestors = (0..<location.segments.count).map { StorageLocation(bucket: location.bucket, segments: Array(location.segments.prefix($0))).description }
+        let owners = try await store.tablesOverlapping(warehouse: warehouse, location: location.description, ancestors: ancestors)
+        if let owner = owners.first(where: { $0 != identifier }) {
+            throw .forbidden("The location \(location) overlaps the files of \(owner)")
         }
     }
 
     /// The metadata's location and path properties, checked when a commit changes them
     /// (metadata written before locations were confined keeps working until it moves).
-    func confineChanges(
-        warehouse: String, _ identifier: TableIdentifier, _ metadata: TableMetadata, previous: TableMetadata?, mayShare: SharingCheck
-    ) async throws(IcebergError) {
+    func confineChanges(warehouse: String, _ identifier: TableIdentifier, _ metadata: TableMetadata, previous: TableMetadata?) async throws(IcebergError) {
         let moved = previous.map { $0.location != metadata.location } ?? true
         let changedPaths = TablePathProperties.names.contains { previous?.properties[$0] != metadata.properties[$0] }
         guard moved || changedPaths else { return }
@@ -163,6 +149,6 @@ extension CatalogService {
         for name in TablePathProperties.names {
             if let value = metadata.properties[name], moved || previous?.properties[name] != value { paths[name] = value }
         }
-        _ = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: paths, mayShare: mayShare)
+        _ = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: paths)
     }
 }

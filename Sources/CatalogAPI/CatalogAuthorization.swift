@@ -28,15 +28,6 @@ extension CatalogResponder {
         return directory.authorize(caller, request) == .allow
     }
 
-    /// A new location may share files with an existing table only when the caller may change that table.
-    func sharingCheck(_ caller: Principal, warehouse: String) -> SharingCheck {
-        let directory = directory
-        return { identifier in
-            let request = AccessRequest(action: "iceberg:UpdateTable", resource: CatalogAccess.arn(warehouse, identifier), principal: caller.name)
-            return directory.authorize(caller, request) == .allow
-        }
-    }
-
     /// Every catalog mutation that got past authorization, with its outcome (denials are recorded by `authorize`).
     func auditMutation(_ route: CatalogRoute, warehouse: String, caller: Principal, status: Int, origin: RequestOrigin) {
         guard audit.isEnabled, status != 403, route.isMutation else { return }

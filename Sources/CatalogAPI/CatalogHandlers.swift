@@ -180,7 +180,7 @@ extension CatalogResponder {
     func createTable(_ warehouse: String, _ namespace: NamespacePath, _ body: JSONValue, _ request: Request, caller: Principal) async throws -> Response {
         let stage = body["stage-create"]?.boolValue ?? false
         let record = try await service.createTable(
-            warehouse: warehouse, namespace: namespace, request: body, stage: stage, mayShare: sharingCheck(caller, warehouse: warehouse))
+            warehouse: warehouse, namespace: namespace, request: body, stage: stage)
         var result = Self.loadResult(record, vended: try vendedIfAsked(record, warehouse: warehouse, caller: caller, request: request))
         if stage { result["metadata-location"] = nil }
         return Self.json(result, headers: [.eTag: Self.etag(record)])
@@ -200,14 +200,14 @@ extension CatalogResponder {
     func commitTable(_ warehouse: String, _ identifier: TableIdentifier, _ body: JSONValue, caller: Principal) async throws -> Response {
         var change = try Self.change(body, identifier: identifier)
         change.identifier = identifier
-        let records = try await service.commit(warehouse: warehouse, [change], mayShare: sharingCheck(caller, warehouse: warehouse))
+        let records = try await service.commit(warehouse: warehouse, [change])
         return Self.json(["metadata-location": .string(records[0].metadataLocation), "metadata": records[0].metadata.document])
     }
 
     func commitTransaction(_ warehouse: String, _ body: JSONValue, caller: Principal) async throws -> Response {
         guard let changes = body["table-changes"]?.arrayValue, !changes.isEmpty else { throw IcebergError.badRequest("table-changes must be a non-empty list") }
         _ = try await service.commit(
-            warehouse: warehouse, try changes.map { try Self.change($0, identifier: nil) }, mayShare: sharingCheck(caller, warehouse: warehouse))
+            warehouse: warehouse, try changes.map { try Self.change($0, identifier: nil) })
         return Response(status: .noContent)
     }
 
@@ -216,15 +216,15 @@ extension CatalogResponder {
             throw IcebergError.badRequest("name and metadata-location are required")
         }
         let record = try await service.registerTable(
-            warehouse: warehouse, namespace: namespace, name: name, metadataLocation: location, overwrite: body["overwrite"]?.boolValue ?? false,
-            mayShare: sharingCheck(caller, warehouse: warehouse))
+            warehouse: warehouse, namespace: namespace, name: name, metadataLocation: location, overwrite: body["overwrite"]?.boolValue ?? false)
         let vended = try vendedIfAsked(record, warehouse: warehouse, caller: caller, request: request)
         return Self.json(Self.loadResult(record, vended: vended), headers: [.eTag: Self.etag(record)])
     }
 
     func renameTable(_ warehouse: String, _ body: JSONValue) async throws -> Response {
-        try await service.store.renameTable(
-            warehouse: warehouse, from: try CatalogRoute.identifier(body["source"], "table"), to: try CatalogRoute.identifier(body["destination"], "table"))
+        let destination = try CatalogRoute.identifier(body["destination"], "table")
+        try await service.checkNotANamespace(warehouse: warehouse, destination)
+        try await service.store.renameTable(warehouse: warehouse, from: try CatalogRoute.identifier(body["source"], "table"), to: destination)
         return Response(status: .noContent)
     }
 }

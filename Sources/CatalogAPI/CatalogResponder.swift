@@ -67,26 +67,37 @@ public struct CatalogResponder: HTTPResponder {
         var caller: Principal?
         var routed: (route: CatalogRoute, warehouse: String)?
         let origin = RequestOrigin(requestID: RequestOrigin.makeID(), remoteAddress: context.remoteAddress)
-        var reservation = 0
+        var reservation: BodyBudget.Reservation?
         var response: Response
         do {
             let path = Self.segments(request.uri.path)
             if path.first == "v1" && path != ["v1", "oauth", "tokens"] {
                 // Who is calling is settled before any body is read: a bearer token needs no
-                // body, a SigV4 signature needs its key to exist first (its body hash needs the body).
-                let signed = request.headers[.authorization]?.hasPrefix(SigV4Signer.algorithm + " ") == true
-                if signed { try checkSigningKey(request) } else { caller = try await identify(&request) }
-                reservation = try bodies.reserve(request)
-                if signed { caller = try await identify(&request) }
+                // body; a SigV4 signature needs its key to exist first, and its body (which it
+                // signs) is read within that key's share of the body budget.
+                if let key = Self.signingKey(request) {
+                    try checkSigningKey(request, accessKey: key)
+                    reservation = try bodies.reserve(request, for: key)
+                    caller = try await identify(&request)
+                } else {
+                    caller = try await identify(&request)
+                }
             }
             if let caller, path.count >= 3, path[0] == "v1" {
-                let route = try CatalogRoute.resolve(request.method, Array(path.dropFirst(2)))
+                let route = try CatalogRoute.resolve(
+                    request.method, Array(path.dropFirst(2)), parent: request.uri.queryParameters.get("parent").map { String($0) })
                 try CatalogNames.check(path[1], "warehouse")
-                let body = route.takesJSONBody ? try await Self.readJSON(&request) : nil
                 let warehouse = try await service.warehouse(path[1])
                 routed = (route, warehouse)
+                var body: JSONValue?
+                if route.takesJSONBody {
+                    // What can be decided without the body is decided before reading it.
+                    try authorize(caller, route.accessesBeforeBody(warehouse: warehouse), origin: origin)
+                    if reservation == nil { reservation = try bodies.reserve(request, for: caller.accessKeyID) }
+                    body = try await Self.readJSON(&request)
+                }
                 try authorize(caller, route.accesses(warehouse: warehouse, body: body), origin: origin)
-                response = try await idempotent(request, caller: caller) {
+                response = try await idempotent(request, caller: caller) { [body] in
                     try await self.handle(route, warehouse: warehouse, body: body, request: request, caller: caller)
                 }
             } else {
@@ -98,7 +109,7 @@ public struct CatalogResponder: HTTPResponder {
             logger.error("catalog request failed", metadata: ["error": "\(error)"])
             response = Self.errorResponse(.internalError("Internal server error"), head: request.method == .head)
         }
-        bodies.release(reservation)
+        if let reservation { bodies.release(reservation) }
         if let routed, let caller { auditMutation(routed.route, warehouse: routed.warehouse, caller: caller, status: response.status.code, origin: origin) }
         response.headers[HTTPField.Name("X-Request-Id")!] = origin.requestID
         let elapsed = ContinuousClock.now - started
@@ -173,7 +184,6 @@ public struct CatalogResponder: HTTPResponder {
     /// SigV4 covers the body's hash, so the (small, JSON) body is read first and put back; but
     /// only for a caller whose key (or session) exists, and within the body budget.
     func identifySigned(_ request: inout Request) async throws -> Principal {
-        try checkSigningKey(request)
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: BodyBudget.maxBodyBytes)
@@ -207,11 +217,14 @@ public struct CatalogResponder: HTTPResponder {
 
     /// The access key a SigV4 Authorization header names must exist (or its session token be
     /// valid) before the server reads a byte of the body it signs.
-    func checkSigningKey(_ request: Request) throws {
-        guard let header = request.headers[.authorization], let start = header.range(of: "Credential=") else {
-            throw IcebergError.notAuthorized("The SigV4 Authorization header names no credential")
-        }
-        let accessKey = String(header[start.upperBound...].prefix { $0 != "/" && $0 != "," })
+    static func signingKey(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.hasPrefix(SigV4Signer.algorithm + " ") else { return nil }
+        guard let start = header.range(of: "Credential=") else { return "" }
+        return String(header[start.upperBound...].prefix { $0 != "/" && $0 != "," })
+    }
+
+    func checkSigningKey(_ request: Request, accessKey: String) throws {
+        guard !accessKey.isEmpty else { throw IcebergError.notAuthorized("The SigV4 Authorization header names no credential") }
         if let token = request.headers[HTTPField.Name("x-amz-security-token")!] {
             do {
                 _ = try directory.session(token: token, accessKeyID: accessKey)

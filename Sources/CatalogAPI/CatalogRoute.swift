@@ -6,7 +6,8 @@ import IcebergModel
 /// What `/v1/config` advertises, the IAM action each route is authorized as and what the audit
 /// log records all come from here, so they cannot disagree.
 enum CatalogRoute: Equatable, Sendable {
-    case listNamespaces
+    /// The children of a namespace (the top level when empty).
+    case listNamespaces(NamespacePath)
     case createNamespace
     case loadNamespace(NamespacePath)
     case namespaceExists(NamespacePath)
@@ -34,10 +35,14 @@ enum CatalogRoute: Equatable, Sendable {
 
     /// Resolves the path after `/v1/{prefix}/` (segments percent-decoded once). Names are
     /// checked here, at the edge: none may hold a control character.
-    static func resolve(_ method: HTTPRequest.Method, _ rest: [String]) throws(IcebergError) -> CatalogRoute {
+    /// - Parameter parent: the `parent` query parameter of a namespace listing.
+    static func resolve(_ method: HTTPRequest.Method, _ rest: [String], parent: String? = nil) throws(IcebergError) -> CatalogRoute {
         let notFound = IcebergError(code: 404, type: "NotFoundException", message: "No such endpoint")
         switch (method, rest) {
-        case (.get, ["namespaces"]): return .listNamespaces
+        case (.get, ["namespaces"]):
+            let path = parent.map { $0.isEmpty ? [] : NamespaceKey.split($0) } ?? []
+            for part in path { try CatalogNames.check(part, "namespace") }
+            return .listNamespaces(path)
         case (.post, ["namespaces"]): return .createNamespace
         case (.post, ["tables", "rename"]): return .renameTable
         case (.post, ["transactions", "commit"]): return .commitTransaction
@@ -93,7 +98,7 @@ enum CatalogRoute: Equatable, Sendable {
         let ns: NamespacePath = ["n"]
         let id = TableIdentifier(namespace: ns, name: "t")
         return [
-            .listNamespaces, .createNamespace, .loadNamespace(ns), .namespaceExists(ns), .dropNamespace(ns), .updateNamespaceProperties(ns),
+            .listNamespaces([]), .createNamespace, .loadNamespace(ns), .namespaceExists(ns), .dropNamespace(ns), .updateNamespaceProperties(ns),
             .listTables(ns), .createTable(ns), .loadTable(id), .tableExists(id), .updateTable(id), .dropTable(id), .registerTable(ns),
             .reportMetrics(id), .loadCredentials(id), .renameTable, .commitTransaction,
             .listViews(ns), .createView(ns), .loadView(id), .viewExists(id), .replaceView(id), .dropView(id), .renameView, .registerView(ns),
@@ -179,13 +184,14 @@ enum CatalogRoute: Equatable, Sendable {
     /// The resource the route itself names (what the audit log records).
     func resource(warehouse: String) -> String {
         switch self {
-        case .loadNamespace(let ns), .namespaceExists(let ns), .dropNamespace(let ns), .updateNamespaceProperties(let ns), .listTables(let ns),
+        case .listNamespaces(let ns), .loadNamespace(let ns), .namespaceExists(let ns), .dropNamespace(let ns), .updateNamespaceProperties(let ns),
+            .listTables(let ns),
             .createTable(let ns), .registerTable(let ns), .listViews(let ns), .createView(let ns), .registerView(let ns):
             return CatalogAccess.arn(warehouse, ns)
         case .loadTable(let id), .tableExists(let id), .updateTable(let id), .dropTable(let id), .reportMetrics(let id), .loadCredentials(let id),
             .loadView(let id), .viewExists(let id), .replaceView(let id), .dropView(let id):
             return CatalogAccess.arn(warehouse, id)
-        case .listNamespaces, .createNamespace, .renameTable, .commitTransaction, .renameView:
+        case .createNamespace, .renameTable, .commitTransaction, .renameView:
             return CatalogAccess.arn(warehouse, [])
         }
     }
@@ -214,6 +220,18 @@ enum CatalogRoute: Equatable, Sendable {
                 }
             }
             return accesses
+        case .createNamespace:
+            // A namespace is created in its parent (the warehouse for a top-level one).
+            let namespace = try Self.namespacePath(body?["namespace"])
+            return [CatalogAccess(action: action, resource: CatalogAccess.arn(warehouse, Array(namespace.dropLast())))]
+        case .registerTable(let namespace):
+            var accesses = [CatalogAccess(action: action, resource: CatalogAccess.arn(warehouse, namespace))]
+            // Overwriting replaces an existing table's metadata: that is an update of it.
+            if body?["overwrite"]?.boolValue == true, let name = body?["name"]?.stringValue {
+                try CatalogNames.check(name, "table")
+                accesses.append(CatalogAccess(action: "iceberg:UpdateTable", resource: CatalogAccess.arn(warehouse, TableIdentifier(namespace: namespace, name: name))))
+            }
+            return accesses
         case .updateTable(let identifier):
             var accesses = [CatalogAccess(action: action, resource: CatalogAccess.arn(warehouse, identifier))]
             if let body, Self.assertsCreate(body) {
@@ -222,6 +240,16 @@ enum CatalogRoute: Equatable, Sendable {
             return accesses
         default:
             return [CatalogAccess(action: action, resource: resource(warehouse: warehouse))]
+        }
+    }
+
+    /// The accesses that do not depend on the body, checked before a body is read (a caller with
+    /// no right on the resource makes the server read nothing): the route's own resource where it
+    /// names one in its path.
+    func accessesBeforeBody(warehouse: String) -> [CatalogAccess] {
+        switch self {
+        case .createNamespace, .renameTable, .commitTransaction, .renameView: return []
+        default: return [CatalogAccess(action: action, resource: resource(warehouse: warehouse))]
         }
     }
 

@@ -40,8 +40,9 @@ extension CatalogResponder {
     }
 
     func renameView(_ warehouse: String, _ body: JSONValue) async throws -> Response {
-        try await service.store.renameView(
-            warehouse: warehouse, from: try CatalogRoute.identifier(body["source"], "view"), to: try CatalogRoute.identifier(body["destination"], "view"))
+        let destination = try CatalogRoute.identifier(body["destination"], "view")
+        try await service.checkNotANamespace(warehouse: warehouse, destination)
+        try await service.store.renameView(warehouse: warehouse, from: try CatalogRoute.identifier(body["source"], "view"), to: destination)
         return Response(status: .noContent)
     }
 }

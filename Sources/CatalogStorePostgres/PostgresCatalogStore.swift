@@ -32,7 +32,12 @@ public final class PostgresCatalogStore: CatalogStore {
             kind TEXT NOT NULL DEFAULT 'table',
             PRIMARY KEY (warehouse, namespace, name)
         );
+        """,
+        // 2: each table's location, indexed, so no two tables are placed over each other's files.
         """
+        ALTER TABLE tables ADD COLUMN location TEXT COLLATE "C" GENERATED ALWAYS AS ((metadata::jsonb) ->> 'location') STORED;
+        CREATE INDEX tables_by_location ON tables(warehouse, location);
+        """,
     ]
 
     /// - Parameter url: `postgres://user:password@host:port/database`
@@ -207,6 +212,21 @@ public final class PostgresCatalogStore: CatalogStore {
                 "SELECT name FROM tables WHERE warehouse = \(warehouse) AND namespace = \(ns) AND kind = \(kind) AND name > \(afterName) ORDER BY name LIMIT \(limit)",
                 logger: logger
             ).decode(String.self) { out.append(name) }
+            return out
+        }
+    }
+
+    public func tablesOverlapping(warehouse: String, location: String, ancestors: [String]) async throws(IcebergError) -> [TableIdentifier] {
+        let below = location + "/", after = location + "0"
+        return try await run { [self] in
+            var out: [TableIdentifier] = []
+            for try await (namespace, name) in try await client.query(
+                """
+                SELECT namespace, name FROM tables WHERE warehouse = \(warehouse)
+                AND (location = \(location) OR (location >= \(below) AND location < \(after)) OR location = ANY(\(ancestors)))
+                """,
+                logger: logger
+            ).decode((String, String).self) { out.append(TableIdentifier(namespace: Self.path(namespace), name: name)) }
             return out
         }
     }

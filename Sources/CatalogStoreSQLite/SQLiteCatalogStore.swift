@@ -31,6 +31,11 @@ public final class SQLiteCatalogStore: CatalogStore {
         """
         ALTER TABLE tables ADD COLUMN kind TEXT NOT NULL DEFAULT 'table';
         """,
+        // 3: each table's location, indexed, so no two tables are placed over each other's files.
+        """
+        ALTER TABLE tables ADD COLUMN location TEXT GENERATED ALWAYS AS (json_extract(metadata, '$.location')) VIRTUAL;
+        CREATE INDEX tables_by_location ON tables(warehouse, location);
+        """,
     ]
 
     public init(path: String) throws {
@@ -204,6 +209,20 @@ public final class SQLiteCatalogStore: CatalogStore {
             try db.query(
                 "UPDATE tables SET namespace = ?, name = ? WHERE warehouse = ? AND namespace = ? AND name = ? AND kind = ?",
                 [.text(Self.key(to.namespace)), .text(to.name)] + source)
+        }
+    }
+
+    public func tablesOverlapping(warehouse: String, location: String, ancestors: [String]) async throws(IcebergError) -> [TableIdentifier] {
+        let ancestorList = String(decoding: (try? JSONEncoder().encode(ancestors)) ?? Data("[]".utf8), as: UTF8.self)
+        return try await run { db in
+            // Below `location`: keys from "location/" up to (not including) "location0" ('0' follows '/').
+            try db.query(
+                """
+                SELECT namespace, name FROM tables WHERE warehouse = ?1 AND (location = ?2 OR (location >= ?2 || '/' AND location < ?2 || '0'))
+                UNION SELECT namespace, name FROM tables WHERE warehouse = ?1 AND location IN (SELECT value FROM json_each(?3))
+                """,
+                [.text(warehouse), .text(location), .text(ancestorList)]
+            ).map { TableIdentifier(namespace: Self.path($0[0].string ?? ""), name: $0[1].string ?? "") }
         }
     }
 

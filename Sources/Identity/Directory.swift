@@ -146,6 +146,12 @@ public final class Directory: Sendable {
             guard let document = PolicyDocument.cached(text) else { throw .invalid }
             restrictions.append(document)
         }
+        // The source key's narrowing as it is now: an account's policy made narrower since the
+        // session began binds the session too (the copy in the token keeps it from widening).
+        if let source = claims.sourceKeyID, let policy = resolveKey(source)?.policy {
+            guard let current = PolicyDocument.cached(policy) else { throw .invalid }
+            restrictions.append(current)
+        }
         let delegated = claims.delegated == true
         guard !delegated || !restrictions.isEmpty else { throw .invalid }
         let principal = Principal(

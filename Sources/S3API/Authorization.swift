@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Authentication
 import Identity
 import ObjectStore
 import S3Model
@@ -90,8 +91,29 @@ extension S3Responder {
         for access in accesses where await !isAllowed(access, in: &scope) {
             throw S3Error.accessDenied()
         }
+        if call.operation == .deleteObjects && call.principal.kind == .anonymous {
+            try await requireAnonymousDeleteGrant(call, in: &scope)
+        }
         guard let name = call.target.bucket, let cached = scope.buckets[name] else { return nil }
         return cached
+    }
+
+    /// DeleteObjects names its keys in its body, decided key by key; an anonymous caller must
+    /// first have a bucket policy that grants `*` some delete, or the body is never read.
+    func requireAnonymousDeleteGrant(_ call: S3Call, in scope: inout AccessScope) async throws {
+        guard let name = call.target.bucket else { throw S3Error.accessDenied() }
+        if scope.buckets[name] == nil { scope.buckets[name] = .some(try? await store.bucket(name)) }
+        let policy = scope.buckets[name]??.policy.flatMap { PolicyDocument.cached($0) }
+        let grants = policy?.statements.contains { statement in
+            statement.effect == .allow && statement.principals?.contains("*") == true && !statement.actions.negated
+                && statement.actions.values.contains { pattern in
+                    ["s3:DeleteObject", "s3:DeleteObjectVersion"].contains { PolicyEvaluator.wildcard(pattern, $0, caseInsensitive: true) }
+                }
+        } ?? false
+        guard grants else {
+            auditDenied(call, request: AccessRequest(action: "s3:DeleteObject", resource: "arn:aws:s3:::\(name)/*"))
+            throw S3Error.accessDenied()
+        }
     }
 
     /// What authorization has read for one request: the buckets it named (with their parsed
@@ -106,7 +128,8 @@ extension S3Responder {
     /// Decides one access for the request's caller (used directly by batch operations for each
     /// key they name). Root without restrictions may do everything; anonymous callers what a
     /// bucket policy allows Principal "*"; anyone else what their policies and the bucket's allow.
-    func isAllowed(_ access: ResourceAccess, in scope: inout AccessScope) async -> Bool {
+    /// - Parameter audited: false where the caller audits a batch's refusals as one line.
+    func isAllowed(_ access: ResourceAccess, in scope: inout AccessScope, audited: Bool = true) async -> Bool {
         let call = scope.call
         let principal = call.principal
         if principal.isRoot && principal.restrictions.isEmpty { return true }
@@ -144,7 +167,7 @@ extension S3Responder {
             decision = directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: bucketPolicy)
         }
         guard decision == .allow else {
-            auditDenied(call, request: request)
+            if audited { auditDenied(call, request: request) }
             return false
         }
         return true

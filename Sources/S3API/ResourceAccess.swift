@@ -118,15 +118,25 @@ extension Operation {
             return [ResourceAccess(action: "admin:\(action)", resource: .admin(path.joined(separator: "/")))]
         case .copyObject, .uploadPartCopy:
             let source = try CopySource.parse(headers[.amzCopySource] ?? "")
-            return [
-                ResourceAccess(action: "s3:PutObject", resource: .object(bucket: bucket, key: target.key ?? "")),
+            let destination = ResourceAccess.Resource.object(bucket: bucket, key: target.key ?? "")
+            var accesses = [
+                ResourceAccess(action: "s3:PutObject", resource: destination),
                 ResourceAccess(
                     action: source.versionID == nil ? "s3:GetObject" : "s3:GetObjectVersion",
                     resource: .object(bucket: source.bucket, key: source.key), versionID: source.versionID),
             ]
+            if self == .copyObject, headers[.amzTaggingDirective]?.uppercased() == "REPLACE", headers[.amzTagging] != nil {
+                accesses.append(ResourceAccess(action: "s3:PutObjectTagging", resource: destination))
+            }
+            return accesses
         default:
             let resource: ResourceAccess.Resource = target.key.map { .object(bucket: bucket, key: $0) } ?? .bucket(bucket)
-            return [ResourceAccess(action: iamAction(target), resource: resource, versionID: versionID)]
+            var accesses = [ResourceAccess(action: iamAction(target), resource: resource, versionID: versionID)]
+            // Tags set with the object need the tagging action too, as AWS requires.
+            if self == .putObject || self == .createMultipartUpload, headers[.amzTagging] != nil {
+                accesses.append(ResourceAccess(action: "s3:PutObjectTagging", resource: resource))
+            }
+            return accesses
         }
     }
 }

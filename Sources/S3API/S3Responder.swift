@@ -79,6 +79,8 @@ public struct S3Responder: HTTPResponder {
     let metrics: ServerMetrics
     let audit: AuditLog
     let logger: Logger
+    /// Small bodies (XML configurations, batches, admin JSON) being read, across all requests.
+    let smallBodies = ByteBudget(total: 64 << 20)
 
     public init(
         store: ObjectStore, directory: Directory, identityStore: any IdentityPersistence, configuration: S3Configuration,

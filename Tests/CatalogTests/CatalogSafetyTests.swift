@@ -82,6 +82,9 @@ struct LostReplyStore: CatalogStore {
     func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
         try await base.renameView(warehouse: warehouse, from: from, to: to)
     }
+    func tablesOverlapping(warehouse: String, location: String, ancestors: [String]) async throws(IcebergError) -> [TableIdentifier] {
+        try await base.tablesOverlapping(warehouse: warehouse, location: location, ancestors: ancestors)
+    }
 }
 
 @Suite struct CatalogSafetyTests {
@@ -121,12 +124,25 @@ struct LostReplyStore: CatalogStore {
             warehouse: "whs", namespace: ["sandbox"], request: ["name": "t", "schema": CatalogFixture.schema, "location": "s3://whs/sandbox/custom/t"],
             stage: false)
         #expect(record.metadata.location == "s3://whs/sandbox/custom/t")
-        // A second table cannot take the first one's files, unless the caller may change it.
-        let overlapping: JSONValue = ["name": "u", "schema": CatalogFixture.schema, "location": "s3://whs/sandbox/custom/t/data"]
-        await #expect(throws: IcebergError.self) {
-            _ = try await service.createTable(warehouse: "whs", namespace: ["sandbox"], request: overlapping, stage: false)
+        // No second table may take the first one's files: below, at or above its location, from
+        // any namespace, and not by moving a namespace over it either.
+        for location in ["s3://whs/sandbox/custom/t/data", "s3://whs/sandbox/custom/t", "s3://whs/sandbox/custom"] {
+            await #expect(throws: IcebergError.self, "\(location)") {
+                _ = try await service.createTable(
+                    warehouse: "whs", namespace: ["sandbox"], request: ["name": "u", "schema": CatalogFixture.schema, "location": .string(location)], stage: false)
+            }
         }
-        _ = try await service.createTable(warehouse: "whs", namespace: ["sandbox"], request: overlapping, stage: false, mayShare: { _ in true })
+        try await service.createNamespace(warehouse: "whs", ["sandbox", "inner"], properties: [:])
+        await #expect(throws: IcebergError.self) {
+            _ = try await service.updateNamespaceProperties(warehouse: "whs", ["sandbox", "inner"], removals: [], updates: ["location": "s3://whs/sandbox/custom"])
+        }
+        // A table may not take a child namespace's name (one ARN, one place), nor the reverse.
+        await #expect(throws: IcebergError.self) {
+            _ = try await service.createTable(warehouse: "whs", namespace: ["sandbox"], request: ["name": "inner", "schema": CatalogFixture.schema], stage: false)
+        }
+        await #expect(throws: IcebergError.self) { try await service.createNamespace(warehouse: "whs", ["sandbox", "t"], properties: [:]) }
+        // Canonically equivalent names are different places: é is not e + U+0301.
+        #expect(!StorageLocation("s3://whs/caf\u{e9}")!.contains(StorageLocation("s3://whs/cafe\u{301}/x")!))
         await fixture.cleanup()
     }
 
@@ -213,5 +229,8 @@ struct RacingStore: CatalogStore {
     func dropView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? { try await base.dropView(warehouse: warehouse, identifier) }
     func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
         try await base.renameView(warehouse: warehouse, from: from, to: to)
+    }
+    func tablesOverlapping(warehouse: String, location: String, ancestors: [String]) async throws(IcebergError) -> [TableIdentifier] {
+        try await base.tablesOverlapping(warehouse: warehouse, location: location, ancestors: ancestors)
     }
 }

@@ -52,10 +52,14 @@ def test_view_lifecycle(server):
     assert api(server, "POST", "/lakehouse/views/rename", {"source": {"namespace": [namespace], "name": "v1"},
                                                           "destination": {"namespace": [namespace], "name": "v2"}}).status_code == 204
     loaded = api(server, "GET", f"/lakehouse/namespaces/{namespace}/views/v2").json()
-    registered = api(server, "POST", f"/lakehouse/namespaces/{namespace}/register-view",
-                     {"name": "v3", "metadata-location": loaded["metadata-location"]})
-    assert registered.status_code == 200 and registered.json()["metadata"]["view-uuid"] == metadata["view-uuid"]
+    # Two live views never share a location: registering v2's file as v3 waits until v2 is dropped.
+    refused = api(server, "POST", f"/lakehouse/namespaces/{namespace}/register-view",
+                  {"name": "v3", "metadata-location": loaded["metadata-location"]})
+    assert refused.status_code == 403 and refused.json()["error"]["type"] == "ForbiddenException"
     assert api(server, "HEAD", f"/lakehouse/namespaces/{namespace}/views/v1").status_code == 404
     catalog.drop_view(f"{namespace}.v2")
     missing = api(server, "GET", f"/lakehouse/namespaces/{namespace}/views/v2")
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "NoSuchViewException"
+    registered = api(server, "POST", f"/lakehouse/namespaces/{namespace}/register-view",
+                     {"name": "v3", "metadata-location": loaded["metadata-location"]})
+    assert registered.status_code == 200 and registered.json()["metadata"]["view-uuid"] == metadata["view-uuid"]

@@ -388,7 +388,7 @@ def test_condition_keys_on_real_requests(identity_server):
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{arn}/*",
          "Condition": {"StringEquals": {"s3:ExistingObjectTag/tier": "gold"}}},
-        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arn}/tagged/*",
+        {"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectTagging"], "Resource": f"{arn}/tagged/*",
          "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "data"}}},
         {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arn}/copies/*",
          "Condition": {"StringLike": {"s3:x-amz-copy-source": [f"{bucket}/public/*", f"/{bucket}/public/*"]}}},

@@ -207,6 +207,11 @@ def test_create_and_register_vend_too(lake):
     writer.put_object(Bucket=bucket, Key=f"{prefix}/data/first.parquet", Body=b"x")  # a writer's credentials write
 
     source = requests.get(f"{url}/tables/events", headers=headers).json()
+    # Two live tables never share files: registering over a live table's location is refused,
+    # registering it again once it is dropped (without purge) works.
+    refused = requests.post(f"{url}/register", headers=headers, json={"name": "events_again", "metadata-location": source["metadata-location"]})
+    assert refused.status_code == 403 and refused.json()["error"]["type"] == "ForbiddenException", refused.text
+    assert requests.delete(f"{url}/tables/events", headers=headers).status_code == 204
     registered = requests.post(f"{url}/register", headers=headers, json={"name": "events_again", "metadata-location": source["metadata-location"]})
     assert registered.status_code == 200, registered.text
     config = registered.json()["config"]

@@ -2,6 +2,7 @@ import Crypto
 import Hummingbird
 import HTTPTypes
 import NIOCore
+import Identity
 import ObjectStore
 import S3Model
 import SigV4
@@ -24,9 +25,11 @@ extension S3Responder {
         }
         // Each key is its own resource: authorized as DeleteObject(Version) on its own ARN.
         var scope = AccessScope(call: call)
+        var refused = 0
         for (key, versionID) in entries {
-            guard await isAllowed(.deleteObject(bucket: bucket.name, key: key, versionID: versionID), in: &scope) else {
+            guard await isAllowed(.deleteObject(bucket: bucket.name, key: key, versionID: versionID), in: &scope, audited: false) else {
                 results.append((key, versionID, .failure(S3Error.accessDenied())))
+                refused += 1
                 continue
             }
             do {
@@ -34,6 +37,10 @@ extension S3Responder {
             } catch {
                 results.append((key, versionID, .failure(ErrorMapping.s3Error(error))))
             }
+        }
+        // One audit line for the batch, however many keys it names.
+        if refused > 0 {
+            auditDenied(call, request: AccessRequest(action: "s3:DeleteObject", resource: "arn:aws:s3:::\(bucket.name)/* (\(refused) of \(entries.count) keys)"))
         }
         xml.group("DeleteResult", namespace: XMLWriter.s3Namespace) { x in
             for result in results {

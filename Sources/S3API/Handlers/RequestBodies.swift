@@ -1,3 +1,4 @@
+import Authentication
 import Crypto
 import Hummingbird
 import HTTPTypes
@@ -13,6 +14,14 @@ extension S3Responder {
     /// `required` makes one of them mandatory (DeleteObjects, Object Lock writes).
     func readVerifiedBody(_ call: S3Call, limit: Int, required: Bool) async throws -> [UInt8] {
         var request = call.request
+        // Every small body being read counts against one budget for the listener, so many slow
+        // senders cannot hold more than it between them.
+        var share = limit
+        if let length = call.header(.contentLength).flatMap({ Int($0) }), length >= 0 { share = min(length, limit) }
+        guard smallBodies.reserve(share) else {
+            throw S3Error(code: "SlowDown", status: 503, message: "Please reduce your request rate.")
+        }
+        defer { smallBodies.release(share) }
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
