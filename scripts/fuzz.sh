@@ -26,7 +26,8 @@ for target in "${TARGETS[@]}"; do
     mkdir -p "$work" .build-fuzz/artifacts
     log=".build-fuzz/$target.log"
     set +e
-    FLOE_FUZZ_TARGET="$target" "$BIN" "$work" "Fuzz/corpus/$target" \
+    # Swift's own crash backtracer would handle the trap before libFuzzer records the input.
+    SWIFT_BACKTRACE=enable=no FLOE_FUZZ_TARGET="$target" "$BIN" "$work" "Fuzz/corpus/$target" \
         -max_total_time="$PER_TARGET" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix=".build-fuzz/artifacts/$target-" > "$log" 2>&1
     code=$?

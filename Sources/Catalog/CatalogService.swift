@@ -33,12 +33,16 @@ extension CatalogService {
 
     /// A warehouse is a bucket; `s3://bucket` names the same warehouse.
     public func warehouse(_ name: String) async throws(IcebergError) -> String {
-        var bucket = name
-        if let split = try? MetadataFiles.split(name) { bucket = split.bucket }
+        let bucket = Self.warehouseBucket(name)
         guard (try? await objects.bucket(bucket)) != nil else {
             throw IcebergError(code: 404, type: "NoSuchWarehouseException", message: "Warehouse does not exist: \(name)")
         }
         return bucket
+    }
+
+    /// The bucket a warehouse name names (`s3://bucket` names the same warehouse), unchecked.
+    public static func warehouseBucket(_ name: String) -> String {
+        (try? MetadataFiles.split(name))?.bucket ?? name
     }
 
     // MARK: namespaces
@@ -61,7 +65,13 @@ extension CatalogService {
                 throw .alreadyExists("A table or view named \(clash) exists: a namespace cannot take its name")
             }
         }
-        if let location = properties["location"] { try await checkNamespaceLocation(warehouse: warehouse, namespace, location) }
+        if let location = properties["location"] {
+            try await checkNamespaceLocation(warehouse: warehouse, namespace, location)
+        } else {
+            // Its default place must be free of other tables' files too.
+            let parent = try await namespaceLocation(warehouse: warehouse, Array(namespace.dropLast()))
+            try await checkNamespacePlaceFree(warehouse: warehouse, namespace, parent.appending(namespace.last!))
+        }
         try await store.createNamespace(warehouse: warehouse, namespace, properties: properties)
     }
 

@@ -93,8 +93,12 @@ extension CatalogService {
         guard allowed.contains(location) else {
             throw .forbidden("Namespace location \(location) must lie under \(allowed)")
         }
-        // Tables outside this namespace may not own files there (their place would become this
-        // namespace's), nor may any table own the place itself or a place above it.
+        try await checkNamespacePlaceFree(warehouse: warehouse, namespace, location)
+    }
+
+    /// Tables outside a namespace may not own files at or below its place (their files would
+    /// become this namespace's), nor may any table own the place itself or a place above it.
+    func checkNamespacePlaceFree(warehouse: String, _ namespace: NamespacePath, _ location: StorageLocation) async throws(IcebergError) {
         let ancestors = (0...location.segments.count).map { StorageLocation(bucket: location.bucket, segments: Array(location.segments.prefix($0))).description }
         for owner in try await store.tablesOverlapping(warehouse: warehouse, location: location.description, ancestors: ancestors) {
             let inside = owner.namespace.count >= namespace.count && Array(owner.namespace.prefix(namespace.count)) == namespace
@@ -127,7 +131,29 @@ extension CatalogService {
             }
         }
         try await checkLocationFree(warehouse: warehouse, location, for: identifier)
+        try await checkOutsideChildNamespaces(warehouse: warehouse, identifier.namespace, location)
         return location
+    }
+
+    /// A table of a namespace stays out of its child namespaces' places (and does not contain
+    /// one): those hold tables the caller may have no right to, now or later.
+    func checkOutsideChildNamespaces(warehouse: String, _ namespace: NamespacePath, _ location: StorageLocation) async throws(IcebergError) {
+        let base = try await namespaceLocation(warehouse: warehouse, namespace)
+        var after: NamespacePath?
+        for _ in 0..<10_000 {
+            let children = try await store.listNamespaces(warehouse: warehouse, parent: namespace, after: after, limit: 1000)
+            for child in children {
+                var place = base.appending(child.last!)
+                if let given = try await store.namespaceProperties(warehouse: warehouse, child)?["location"], let parsed = StorageLocation(given) {
+                    place = parsed
+                }
+                if place.contains(location) || location.contains(place) {
+                    throw .forbidden("The location \(location) overlaps the place of namespace \(child.joined(separator: "."))")
+                }
+            }
+            guard children.count == 1000, let last = children.last else { return }
+            after = last
+        }
     }
 
     /// No table or view other than `identifier` owns files at, below or above `location`.

@@ -74,10 +74,11 @@ public struct CatalogResponder: HTTPResponder {
             if path.first == "v1" && path != ["v1", "oauth", "tokens"] {
                 // Who is calling is settled before any body is read: a bearer token needs no
                 // body; a SigV4 signature needs its key to exist first, and its body (which it
-                // signs) is read within that key's share of the body budget.
+                // signs) is read within the sending address's share of the body budget.
                 if let key = Self.signingKey(request) {
                     try checkSigningKey(request, accessKey: key)
-                    reservation = try bodies.reserve(request, for: key)
+                    // Not yet verified: the claimed key is no one's to spend, the sender's address is.
+                    reservation = try bodies.reserve(request, for: "unverified " + (origin.remoteAddress ?? "?"))
                     caller = try await identify(&request)
                 } else {
                     caller = try await identify(&request)
@@ -87,12 +88,15 @@ public struct CatalogResponder: HTTPResponder {
                 let route = try CatalogRoute.resolve(
                     request.method, Array(path.dropFirst(2)), parent: request.uri.queryParameters.get("parent").map { String($0) })
                 try CatalogNames.check(path[1], "warehouse")
-                let warehouse = try await service.warehouse(path[1])
+                // Authorized before the warehouse is looked up: whether it exists is not told
+                // to a caller with no right on it.
+                let warehouse = CatalogService.warehouseBucket(path[1])
                 routed = (route, warehouse)
+                try authorize(caller, route.accessesBeforeBody(warehouse: warehouse), origin: origin)
+                _ = try await service.warehouse(warehouse)
                 var body: JSONValue?
                 if route.takesJSONBody {
                     // What can be decided without the body is decided before reading it.
-                    try authorize(caller, route.accessesBeforeBody(warehouse: warehouse), origin: origin)
                     if reservation == nil { reservation = try bodies.reserve(request, for: caller.accessKeyID) }
                     body = try await Self.readJSON(&request)
                 }

@@ -84,11 +84,13 @@ public enum HTTPDate {
         func month(_ name: String) -> Int64? { months.firstIndex(of: name).map { Int64($0) + 1 } }
         func time(_ hms: String) -> (Int64, Int64, Int64)? {
             let p = hms.split(separator: ":").compactMap { Int64($0) }
-            guard p.count == 3, p[0] < 24, p[1] < 60, p[2] < 61 else { return nil }
+            guard p.count == 3, (0..<24).contains(p[0]), (0..<60).contains(p[1]), (0..<61).contains(p[2]) else { return nil }
             return (p[0], p[1], p[2])
         }
         func make(_ y: Int64, _ m: Int64, _ d: Int64, _ t: (Int64, Int64, Int64)) -> Int64? {
-            guard (1...31).contains(d) else { return nil }
+            // Four-digit years only: a client's year of 10^17 must not overflow the day count
+            // (found by fuzzing: any If-Modified-Since or SigV2 Date header reached it).
+            guard (1...31).contains(d), (0...9999).contains(y) else { return nil }
             return AmzDate.daysFromCivil(year: y, month: m, day: d) * 86_400 + t.0 * 3600 + t.1 * 60 + t.2
         }
         // Sun, 06 Nov 1994 08:49:37 GMT (also "+0000", which SigV2 clients send)

@@ -36,10 +36,33 @@ struct CatalogFixture {
     static let schema: JSONValue = ["type": "struct", "schema-id": 0, "fields": [["id": 1, "name": "id", "required": false, "type": "long"]]]
 }
 
-/// Forwards to a real store, but after a table swap has been made it reports a failure whose
-/// outcome is unknown (as when PostgreSQL committed and the reply was lost).
-struct LostReplyStore: CatalogStore {
+/// Forwards to a real store, except that table swaps go through `swap`, which decides what the
+/// caller sees: the faults a real database produces, on a real store.
+struct InterceptingStore: CatalogStore {
     let base: any CatalogStore
+    let intercept: @Sendable (_ base: any CatalogStore, _ warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) -> Void
+
+    /// The swap is made, then its reply is lost (as when PostgreSQL committed and the connection broke).
+    static func lostReply(_ base: any CatalogStore) -> InterceptingStore {
+        InterceptingStore(base: base) { base, warehouse, swaps throws(IcebergError) in
+            try await base.swap(warehouse: warehouse, swaps)
+            throw .serviceUnavailable("connection reset while waiting for the commit's reply")
+        }
+    }
+
+    /// Another commit moves each pointer just before this swap: the swap is refused for certain.
+    static func racing(_ base: any CatalogStore) -> InterceptingStore {
+        InterceptingStore(base: base) { base, warehouse, swaps throws(IcebergError) in
+            for swap in swaps {
+                var moved = swap
+                moved.record.metadataLocation = "s3://whs/ns/t/metadata/racer.metadata.json"
+                try await base.swap(warehouse: warehouse, [moved])
+            }
+            try await base.swap(warehouse: warehouse, swaps)
+        }
+    }
+
+    func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) { try await intercept(base, warehouse, swaps) }
     func createNamespace(warehouse: String, _ namespace: NamespacePath, properties: [String: String]) async throws(IcebergError) {
         try await base.createNamespace(warehouse: warehouse, namespace, properties: properties)
     }
@@ -60,10 +83,6 @@ struct LostReplyStore: CatalogStore {
     }
     func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
         try await base.listTables(warehouse: warehouse, namespace: namespace, after: after, limit: limit)
-    }
-    func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
-        try await base.swap(warehouse: warehouse, swaps)
-        throw .serviceUnavailable("connection reset while waiting for the commit's reply")
     }
     func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
         try await base.dropTable(warehouse: warehouse, identifier)
@@ -152,7 +171,7 @@ struct LostReplyStore: CatalogStore {
         try await service.createNamespace(warehouse: "whs", ["ns"], properties: [:])
         let identifier = TableIdentifier(namespace: ["ns"], name: "t")
         _ = try await service.createTable(warehouse: "whs", namespace: ["ns"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
-        let lossy = fixture.service(LostReplyStore(base: fixture.store))
+        let lossy = fixture.service(InterceptingStore.lostReply(fixture.store))
         await #expect(throws: IcebergError.self) {
             _ = try await lossy.commit(warehouse: "whs", [CatalogService.TableChange(identifier: identifier, requirements: [], updates: [.setProperties(["k": "v"])])])
         }
@@ -170,7 +189,7 @@ struct LostReplyStore: CatalogStore {
         try await service.createNamespace(warehouse: "whs", ["ns"], properties: [:])
         let identifier = TableIdentifier(namespace: ["ns"], name: "t")
         _ = try await service.createTable(warehouse: "whs", namespace: ["ns"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
-        let racing = fixture.service(RacingStore(base: fixture.store))
+        let racing = fixture.service(InterceptingStore.racing(fixture.store))
         await #expect(throws: IcebergError.self) {
             _ = try await racing.commit(warehouse: "whs", [CatalogService.TableChange(identifier: identifier, requirements: [], updates: [.setProperties(["k": "v"])])])
         }
@@ -178,59 +197,5 @@ struct LostReplyStore: CatalogStore {
         let page = try await fixture.objects.listVersions(bucket: bucket, ListRequest(prefix: "ns/t/metadata/", maxKeys: 100), versionIDMarker: nil)
         #expect(page.objects.count == 1, "only the first metadata file is left: \(page.objects.map(\.key))")
         await fixture.cleanup()
-    }
-}
-
-/// Another commit moves the pointer just before this one swaps: the swap is refused for certain.
-struct RacingStore: CatalogStore {
-    let base: any CatalogStore
-    func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
-        for swap in swaps {
-            var moved = swap
-            moved.record.metadataLocation = "s3://whs/ns/t/metadata/racer.metadata.json"
-            try await base.swap(warehouse: warehouse, [moved])
-        }
-        try await base.swap(warehouse: warehouse, swaps)
-    }
-    func createNamespace(warehouse: String, _ namespace: NamespacePath, properties: [String: String]) async throws(IcebergError) {
-        try await base.createNamespace(warehouse: warehouse, namespace, properties: properties)
-    }
-    func namespaceProperties(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) -> [String: String]? {
-        try await base.namespaceProperties(warehouse: warehouse, namespace)
-    }
-    func listNamespaces(warehouse: String, parent: NamespacePath, after: NamespacePath?, limit: Int) async throws(IcebergError) -> [NamespacePath] {
-        try await base.listNamespaces(warehouse: warehouse, parent: parent, after: after, limit: limit)
-    }
-    func dropNamespace(warehouse: String, _ namespace: NamespacePath) async throws(IcebergError) { try await base.dropNamespace(warehouse: warehouse, namespace) }
-    func updateNamespaceProperties(warehouse: String, _ namespace: NamespacePath, removals: [String], updates: [String: String])
-        async throws(IcebergError) -> (updated: [String], removed: [String], missing: [String])
-    {
-        try await base.updateNamespaceProperties(warehouse: warehouse, namespace, removals: removals, updates: updates)
-    }
-    func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
-        try await base.table(warehouse: warehouse, identifier)
-    }
-    func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
-        try await base.listTables(warehouse: warehouse, namespace: namespace, after: after, limit: limit)
-    }
-    func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
-        try await base.dropTable(warehouse: warehouse, identifier)
-    }
-    func renameTable(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
-        try await base.renameTable(warehouse: warehouse, from: from, to: to)
-    }
-    func view(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? { try await base.view(warehouse: warehouse, identifier) }
-    func listViews(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
-        try await base.listViews(warehouse: warehouse, namespace: namespace, after: after, limit: limit)
-    }
-    func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord, document: String) async throws(IcebergError) {
-        try await base.swapView(warehouse: warehouse, expectedLocation: expectedLocation, record, document: document)
-    }
-    func dropView(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? { try await base.dropView(warehouse: warehouse, identifier) }
-    func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
-        try await base.renameView(warehouse: warehouse, from: from, to: to)
-    }
-    func tablesOverlapping(warehouse: String, location: String, ancestors: [String]) async throws(IcebergError) -> [TableIdentifier] {
-        try await base.tablesOverlapping(warehouse: warehouse, location: location, ancestors: ancestors)
     }
 }

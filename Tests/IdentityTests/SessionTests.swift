@@ -99,6 +99,14 @@ import Testing
         let chained = try directory.issueSession(for: session, policy: nil, seconds: 43_200)
         #expect(chained.claims.expires <= first.claims.expires)
         #expect(chained.claims.sourceKeyID == "ERINKEY")
+        // Narrowing the account later narrows the sessions it made.
+        let account = try #require(directory.principal(for: "ERINKEY"))
+        let gold = AccessRequest(action: "s3:GetObject", resource: "arn:aws:s3:::b/gold/x")
+        let before = try directory.session(token: first.token, accessKeyID: first.claims.accessKeyID).principal
+        #expect(directory.authorize(before, gold) == .allow && account.restrictions.isEmpty)
+        directory.replace { $0.keys["ERINKEY"]?.policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}"# }
+        let after = try directory.session(token: first.token, accessKeyID: first.claims.accessKeyID).principal
+        #expect(directory.authorize(after, gold) == .explicitDeny)
         directory.replace { $0.keys["ERINKEY"]?.enabled = false }
         #expect(throws: SessionError.invalid) { try directory.session(token: first.token, accessKeyID: first.claims.accessKeyID) }
         #expect(throws: SessionError.invalid) { try directory.session(token: chained.token, accessKeyID: chained.claims.accessKeyID) }

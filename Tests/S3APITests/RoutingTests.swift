@@ -124,6 +124,14 @@ import Testing
         #expect(throws: S3Error.self) { try accesses(.put, "/dst/k", [.amzCopySource: "src%00x/a"]) }
     }
 
+    @Test func tagsSetWithAnObjectNeedTheTaggingAction() throws {
+        #expect(try accesses(.put, "/b/k", [.amzTagging: "a=b"]).map(\.action) == ["s3:PutObject", "s3:PutObjectTagging"])
+        #expect(try accesses(.post, "/b/k?uploads", [.amzTagging: "a=b"]).map(\.action) == ["s3:PutObject", "s3:PutObjectTagging"])
+        #expect(try accesses(.put, "/b/k").map(\.action) == ["s3:PutObject"])
+        let replace: HTTPFields = [.amzCopySource: "src/a", .amzTaggingDirective: "REPLACE", .amzTagging: "a=b"]
+        #expect(try accesses(.put, "/b/k", replace).map(\.action) == ["s3:PutObject", "s3:GetObject", "s3:PutObjectTagging"])
+    }
+
     @Test func adminCallsHaveTheirOwnResources() throws {
         let create = try accesses(.put, "/floe/admin/v1/users/alice")
         #expect(create == [ResourceAccess(action: "admin:CreateUser", resource: .admin("users/alice"))])

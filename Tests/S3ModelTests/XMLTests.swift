@@ -52,6 +52,11 @@ import SigV4
     @Test func httpDates() {
         #expect(HTTPDate.rfc1123(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
         #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777)
+        // Found by fuzzing: a huge year overflowed the day count and trapped (a server crash from
+        // one If-Modified-Since or SigV2 Date header). Years have four digits.
+        #expect(HTTPDate.parse("Sun, 06 Nov 99999999999999999 08:49:37 GMT") == nil)
+        #expect(HTTPDate.parse("Sun Nov 6 08:49:37 -9223372036854775807") == nil)
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 -1:49:37 GMT") == nil)
         #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == 784_111_777)
         #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == 784_111_777)
         #expect(HTTPDate.parse("yesterday") == nil)

@@ -234,7 +234,10 @@ extension S3Responder {
 
     static func expiry(_ value: Any?) throws -> Int64? {
         guard let value else { return nil }
-        guard let seconds = value as? Int, seconds > 0 else { throw S3Error.invalidArgument("expiresInSeconds must be a positive integer") }
+        // At most 100 years: the expiry in milliseconds must not overflow.
+        guard let seconds = value as? Int, (1...3_153_600_000).contains(seconds) else {
+            throw S3Error.invalidArgument("expiresInSeconds must be a positive integer of at most 3153600000 (100 years)")
+        }
         return Int64(Date().timeIntervalSince1970 * 1000) + Int64(seconds) * 1000
     }
 

@@ -1,0 +1,754 @@
+"""Regression tests for the adversarial review of the issue #10 fixes (findings F1-F10 and the tagging
+finding): each test names its finding in its docstring and failed on the code before the review fixes.
+
+Everything runs on one server of this module's own (started with an audit log, which F8 reads), in a
+warehouse bucket of its own; every name is unique per run, only loopback addresses are used and every wait
+is bounded."""
+import base64
+import hashlib
+import json
+import os
+import select
+import shutil
+import socket
+import tempfile
+import time
+import types
+import urllib.parse
+import uuid
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from floe_harness import REGION, ROOT_PASSWORD, ROOT_USER, FloeServer
+
+SCHEMA = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
+DELEGATION = {"X-Iceberg-Access-Delegation": "vended-credentials"}
+ROLE = "arn:aws:iam::000000000000:role/floe"
+SECRET = b"REVIEW-SECRET-" + uuid.uuid4().hex.encode()
+ERROR_TYPE = {400: "BadRequestException", 403: "ForbiddenException", 409: "AlreadyExistsException"}
+DENY_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+
+
+def uid() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+# --- helpers: admin API, catalog calls, S3 clients ---
+
+def admin_call(server, method, path, body=None, key=None):
+    """An admin API call (as root unless `key` is given); answers the response, whatever its status."""
+    data = json.dumps(body).encode() if body is not None else b""
+    if key is None:
+        return server.signed(method, f"/floe/admin/v1/{path}", body=data)
+    return server.signed(method, f"/floe/admin/v1/{path}", body=data, access_key=key["accessKey"], secret=key["secretKey"])
+
+
+def admin(server, method, path, body=None):
+    response = admin_call(server, method, path, body)
+    assert response.status_code < 300, f"admin {method} {path}: {response.status_code} {response.text}"
+    return response
+
+
+def make_user(server, tag, statements):
+    """A user whose only policy is `statements`, and one access key of it (`user` holds its name)."""
+    name = f"rv-{tag}-{uid()}"
+    admin(server, "PUT", f"policies/{name}", {"Version": "2012-10-17", "Statement": statements})
+    admin(server, "PUT", f"users/{name}", {"policies": [name]})
+    key = admin(server, "POST", f"users/{name}/keys").json()
+    key["user"] = name
+    return key
+
+
+def bearer_token(server, key):
+    response = requests.post(f"{server.catalog_endpoint}/v1/oauth/tokens", timeout=30, data={
+        "grant_type": "client_credentials", "client_id": key["accessKey"], "client_secret": key["secretKey"]})
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+class Catalog:
+    """Catalog REST calls as one principal (a bearer token of its key; root by default)."""
+
+    def __init__(self, server, warehouse, key=None):
+        self.server, self.warehouse = server, warehouse
+        self.token = bearer_token(server, key or {"accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD})
+
+    def __call__(self, method, path, body=None, headers=None):
+        all_headers = {"Content-Type": "application/json"} if body is not None else {}
+        all_headers.update(headers or {})
+        all_headers["Authorization"] = "Bearer " + self.token
+        data = json.dumps(body).encode() if body is not None else b""
+        return requests.request(method, f"{self.server.catalog_endpoint}/v1/{self.warehouse}{path}", data=data, headers=all_headers, timeout=30)
+
+    def create_table(self, namespace, name, headers=None, **extra):
+        return self("POST", f"/namespaces/{namespace}/tables", {"name": name, "schema": SCHEMA, **extra}, headers=headers)
+
+
+def s3_client(server, access_key, secret, token=None):
+    return boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret,
+                        aws_session_token=token, region_name=REGION,
+                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+
+
+def vended_s3(server, config):
+    return s3_client(server, config["s3.access-key-id"], config["s3.secret-access-key"], config["s3.session-token"])
+
+
+def s3_error(call):
+    """The S3 error code a call fails with, or None when it succeeds."""
+    try:
+        call()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+
+def s3_status(call):
+    try:
+        call()
+    except ClientError as e:
+        return e.response["ResponseMetadata"]["HTTPStatusCode"]
+    return 200
+
+
+def refusal_problem(response, what, allowed=(400, 403)):
+    """None when the catalog refused the request with the ErrorModel that belongs to the status, else what went wrong."""
+    if response.status_code not in allowed:
+        return f"{what}: expected {allowed}, got {response.status_code} {response.text[:200]}"
+    try:
+        kind = response.json()["error"]["type"]
+    except (ValueError, KeyError, TypeError):
+        return f"{what}: not an Iceberg ErrorModel: {response.text[:200]}"
+    if kind != ERROR_TYPE[response.status_code]:
+        return f"{what}: wrong error type: {response.text[:200]}"
+    return None
+
+
+def assert_none(problems):
+    """Sub-cases are all run and reported together, so a partial fix shows which remain."""
+    problems = [p for p in problems if p]
+    assert not problems, "\n".join(problems)
+
+
+def key_of(location: str) -> str:
+    """The key prefix of an s3://bucket/prefix location."""
+    return location.split("/", 3)[3]
+
+
+def head_exists(s3, bucket, key) -> bool:
+    return s3_status(lambda: s3.head_object(Bucket=bucket, Key=key)) == 200
+
+
+def read_head(sock, deadline: float) -> bytes:
+    """Reads from `sock` until a whole response head arrived, the peer closes, or `deadline`."""
+    data = b""
+    while b"\r\n\r\n" not in data and time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except (socket.timeout, OSError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def table_grants(warehouse, allowed, denied=()):
+    """iceberg:* on the namespaces `allowed` (and everything below them), Deny on the ARNs `denied` (and below)."""
+    arn = f"arn:floe:iceberg:::{warehouse}"
+    statements = [{"Effect": "Allow", "Action": "iceberg:*", "Resource": [r for ns in allowed for r in (f"{arn}/{ns}", f"{arn}/{ns}/*")]}]
+    if denied:
+        statements.append({"Effect": "Deny", "Action": "iceberg:*", "Resource": [r for d in denied for r in (f"{arn}/{d}", f"{arn}/{d}/*")]})
+    return statements
+
+
+# --- the world: a server with an audit log, a warehouse bucket of this module's own ---
+
+@pytest.fixture(scope="module")
+def world():
+    data_dir = tempfile.mkdtemp(prefix="floe-review-")
+    audit_path = os.path.join(data_dir, "audit.jsonl")
+    server = FloeServer(data_dir=data_dir, env={"FLOE_AUDIT_LOG": audit_path}).start()
+    try:
+        root_s3 = server.boto3()
+        warehouse = "rv-wh-" + uid()
+        root_s3.create_bucket(Bucket=warehouse)
+        yield types.SimpleNamespace(server=server, s3=root_s3, wh=warehouse, root=Catalog(server, warehouse), audit_path=audit_path)
+    finally:
+        server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def namespace_with_secret_table(world, namespace, table):
+    """Creates `namespace` (a list) and table `table` in it as root, with a secret data file; answers the table's location
+    and the secret's key."""
+    for depth in range(1, len(namespace) + 1):
+        response = world.root("POST", "/namespaces", {"namespace": namespace[:depth]})
+        assert response.status_code in (200, 409), response.text
+    created = world.root.create_table("%1F".join(urllib.parse.quote(n) for n in namespace), table)
+    assert created.status_code == 200, created.text
+    location = created.json()["metadata"]["location"]
+    secret_key = key_of(location) + "/data/secret.parquet"
+    world.s3.put_object(Bucket=world.wh, Key=secret_key, Body=SECRET)
+    return location, secret_key
+
+
+# --- F1: a table cannot take a child namespace's place ---
+
+def test_f1_table_at_a_child_namespace_location_is_refused(world):
+    """F1: from namespace teamX (allowed), a table located at s3://<wh>/teamX/restricted (the place of the denied child
+    namespace teamX.restricted, which holds table payroll) or inside payroll itself is refused (400/403): no vended
+    credentials, and no purge can delete payroll's files."""
+    team = f"teamx{uid()}"
+    payroll_location, secret_key = namespace_with_secret_table(world, [team, "restricted"], "payroll")
+    key = make_user(world.server, "f1", table_grants(world.wh, [team], denied=[f"{team}/restricted"]))
+    alice = Catalog(world.server, world.wh, key)
+    assert alice("GET", f"/namespaces/{team}%1Frestricted/tables/payroll").status_code == 403
+    control = alice.create_table(team, "ok_" + uid())
+    assert control.status_code == 200, f"alice may create tables in {team}: {control.text}"
+
+    problems = []
+    for location in (f"s3://{world.wh}/{team}/restricted", payroll_location, payroll_location + "/data"):
+        name = "x_" + uid()
+        created = alice.create_table(team, name, headers=DELEGATION, location=location)
+        problems.append(refusal_problem(created, f"table at {location}"))
+        if created.status_code == 200:
+            config = created.json().get("config", {})
+            if "s3.access-key-id" in config:
+                stolen = s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=secret_key))
+                if stolen is None:
+                    problems.append(f"credentials vended for a table at {location} read payroll's data")
+            alice("DELETE", f"/namespaces/{team}/tables/{name}?purgeRequested=true")
+    time.sleep(0.5)  # a purge (if one ran) has had time to delete
+    if not head_exists(world.s3, world.wh, secret_key):
+        problems.append("purging a table at the child namespace's place deleted payroll's files")
+    if world.root("GET", f"/namespaces/{team}%1Frestricted/tables/payroll").status_code != 200:
+        problems.append("payroll is gone")
+    assert_none(problems)
+
+
+def test_f1_child_namespace_place_is_refused_without_live_tables(world):
+    """F1 (what remains): a child namespace's place belongs to it even when no live table owns files there. After
+    teamX.restricted.payroll is dropped without purge (its files stay, as Iceberg allows), a table of teamX located at
+    s3://<wh>/teamX/restricted is still refused: no credentials for restricted's files, no purge of them, and the
+    denied namespace is not squatted (its owner can still create tables in it)."""
+    team = f"teamx{uid()}"
+    _, secret_key = namespace_with_secret_table(world, [team, "restricted"], "payroll")
+    assert world.root("DELETE", f"/namespaces/{team}%1Frestricted/tables/payroll").status_code == 204
+    key = make_user(world.server, "f1b", table_grants(world.wh, [team], denied=[f"{team}/restricted"]))
+    alice = Catalog(world.server, world.wh, key)
+    name = "x_" + uid()
+    created = alice.create_table(team, name, headers=DELEGATION, location=f"s3://{world.wh}/{team}/restricted")
+    problems = [refusal_problem(created, "table at the place of a child namespace without live tables")]
+    if created.status_code == 200:
+        config = created.json().get("config", {})
+        if "s3.access-key-id" in config and s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=secret_key)) is None:
+            problems.append("credentials vended for it read the files the denied namespace keeps")
+    squatted = world.root.create_table(f"{team}%1Frestricted", "payroll2")
+    if squatted.status_code != 200:
+        problems.append(f"root can no longer create tables in {team}.restricted: {squatted.status_code} {squatted.text[:160]}")
+    if created.status_code == 200:
+        alice("DELETE", f"/namespaces/{team}/tables/{name}?purgeRequested=true")
+        time.sleep(0.5)
+        if not head_exists(world.s3, world.wh, secret_key):
+            problems.append("purging it deleted the files the denied namespace keeps")
+    assert_none(problems)
+
+
+# --- F2: a namespace's location cannot move onto a table; no table overlaps another's files ---
+
+def test_f2_namespace_location_cannot_move_onto_a_table(world):
+    """F2: setting namespace teamY's `location` property to s3://<wh>/teamY/payroll (the place of the denied table
+    teamY.payroll) is refused and the property is unchanged, so a new table's default location never lies inside
+    payroll; and a table can never be created overlapping another table's files (inside it, at it, or above it),
+    not even by root."""
+    team = f"teamy{uid()}"
+    payroll_location, secret_key = namespace_with_secret_table(world, [team], "payroll")
+    key = make_user(world.server, "f2", table_grants(world.wh, [team], denied=[f"{team}/payroll"]))
+    alice = Catalog(world.server, world.wh, key)
+    control = alice("POST", f"/namespaces/{team}/properties", {"removals": [], "updates": {"owner": "alice"}})
+    assert control.status_code == 200, f"alice may update {team}'s properties: {control.text}"
+
+    problems = []
+    moved = alice("POST", f"/namespaces/{team}/properties", {"removals": [], "updates": {"location": payroll_location}})
+    problems.append(refusal_problem(moved, "namespace location moved onto a table"))
+    now = world.root("GET", f"/namespaces/{team}").json()["properties"].get("location", "")
+    if now.rstrip("/") == payroll_location:
+        problems.append(f"the namespace's location is now {now}")
+
+    name = "data_" + uid()
+    created = alice.create_table(team, name, headers=DELEGATION)
+    if created.status_code == 200:
+        location = created.json()["metadata"]["location"]
+        if location.startswith(payroll_location + "/"):
+            problems.append(f"a new table was placed inside payroll: {location}")
+        config = created.json().get("config", {})
+        if "s3.access-key-id" in config and s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=secret_key)) is None:
+            problems.append("credentials vended for the new table read payroll's data")
+        alice("DELETE", f"/namespaces/{team}/tables/{name}?purgeRequested=true")
+    else:
+        problems.append(refusal_problem(created, "plain table after the refused move"))
+
+    # Overlapping another table's files is refused whoever asks.
+    world.root("POST", "/namespaces", {"namespace": [team, "deep"]})
+    for caller, label in ((alice, "alice"), (world.root, "root")):
+        for location in (payroll_location, payroll_location + "/data", f"s3://{world.wh}/{team}/deep"):
+            if location.endswith("/deep"):
+                world.root.create_table(f"{team}%1Fdeep", "inner")
+            name = "overlap_" + uid()
+            created = caller.create_table(team, name, location=location)
+            problems.append(refusal_problem(created, f"{label}: table at {location} (another table's files)"))
+            if created.status_code == 200:
+                caller("DELETE", f"/namespaces/{team}/tables/{name}?purgeRequested=true")
+    time.sleep(0.5)
+    if not head_exists(world.s3, world.wh, secret_key):
+        problems.append("payroll's data was purged through an overlapping table")
+    assert_none(problems)
+
+
+# --- F3: register with overwrite is an update of the table it replaces ---
+
+def test_f3_register_overwrite_needs_update_table(world):
+    """F3: register with "overwrite": true over table payroll, which the caller may not UpdateTable (nor load), is
+    403 ForbiddenException and payroll is unchanged; the same metadata file registers fine under a new name."""
+    team = f"teamr{uid()}"
+    namespace_with_secret_table(world, [team], "payroll")
+    before = world.root("GET", f"/namespaces/{team}/tables/payroll").json()
+    key = make_user(world.server, "f3", table_grants(world.wh, [team], denied=[f"{team}/payroll"]))
+    alice = Catalog(world.server, world.wh, key)
+    denied_update = alice("POST", f"/namespaces/{team}/tables/payroll", {"requirements": [], "updates": [
+        {"action": "set-properties", "updates": {"x": "y"}}]})
+    assert denied_update.status_code == 403, denied_update.text
+
+    # A metadata file of alice's own, at a location no live table owns (the table was dropped without purge).
+    draft = "draft_" + uid()
+    created = alice.create_table(team, draft, properties={"owner": "alice-was-here"})
+    assert created.status_code == 200, created.text
+    metadata_location = created.json()["metadata-location"]
+    assert alice("DELETE", f"/namespaces/{team}/tables/{draft}").status_code == 204
+
+    registered = alice("POST", f"/namespaces/{team}/register", {"name": "payroll", "metadata-location": metadata_location, "overwrite": True})
+    problems = [refusal_problem(registered, "register overwrite of a table the caller may not update", allowed=(403,))]
+    after = world.root("GET", f"/namespaces/{team}/tables/payroll").json()
+    if after["metadata-location"] != before["metadata-location"]:
+        problems.append(f"payroll now points at {after['metadata-location']} (was {before['metadata-location']})")
+    if after["metadata"].get("properties", {}).get("owner") == "alice-was-here":
+        problems.append("payroll took alice's metadata")
+    control = alice("POST", f"/namespaces/{team}/register", {"name": "again_" + uid(), "metadata-location": metadata_location})
+    if control.status_code != 200:
+        problems.append(f"the metadata file registers under a new name (control): {control.status_code} {control.text[:200]}")
+    assert_none(problems)
+
+
+# --- F4: canonically equivalent names are different names and places ---
+
+def test_f4_canonically_equivalent_names_never_reach_another_namespaces_files(world):
+    """F4: namespace "café…" (U+00E9) holds table secret; a user allowed only namespace "café…" spelled e + U+0301 cannot
+    load it, cannot create a table at its location, and its own table "secret" (same-looking place) gets credentials
+    that do not read the other namespace's files."""
+    t = uid()
+    composed, decomposed = f"caf\u00e9{t}", f"cafe\u0301{t}"
+    location, secret_key = namespace_with_secret_table(world, [composed], "secret")
+    key = make_user(world.server, "f4", table_grants(world.wh, [decomposed]))
+    alice = Catalog(world.server, world.wh, key)
+    problems = []
+    loaded = alice("GET", f"/namespaces/{urllib.parse.quote(composed)}/tables/secret")
+    if loaded.status_code != 403:
+        problems.append(f"a policy naming {decomposed!r} gave access to {composed!r}: {loaded.status_code}")
+    assert world.root("POST", "/namespaces", {"namespace": [decomposed]}).status_code == 200
+
+    name = "mine_" + uid()
+    created = alice.create_table(urllib.parse.quote(decomposed), name, headers=DELEGATION, location=location)
+    problems.append(refusal_problem(created, "table at the equivalent namespace's table location"))
+    if created.status_code == 200:
+        config = created.json().get("config", {})
+        if "s3.access-key-id" in config and s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=secret_key)) is None:
+            problems.append("credentials vended for a table at the other namespace's location read its data")
+        alice("DELETE", f"/namespaces/{urllib.parse.quote(decomposed)}/tables/{name}?purgeRequested=true")
+
+    lookalike = alice.create_table(urllib.parse.quote(decomposed), "secret", headers=DELEGATION)
+    if lookalike.status_code == 200:
+        own = lookalike.json()["metadata"]["location"]
+        if own.encode() == location.encode():
+            problems.append(f"the look-alike table shares the location {location}")
+        config = lookalike.json().get("config", {})
+        if "s3.access-key-id" in config and s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=secret_key)) != "AccessDenied":
+            problems.append("credentials vended for the look-alike table read the other namespace's data")
+        alice("DELETE", f"/namespaces/{urllib.parse.quote(decomposed)}/tables/secret?purgeRequested=true")
+    time.sleep(0.5)
+    if not head_exists(world.s3, world.wh, secret_key):
+        problems.append("a purge in the look-alike namespace deleted the other namespace's data")
+    assert_none(problems)
+
+
+# --- F5: create-or-update bodies authorize each attach and member change ---
+
+def test_f5_admin_create_bodies_authorize_attach_and_membership(world):
+    """F5: a helpdesk allowed CreateUser/CreateGroup on team-* (and AttachPolicy only for policy readonly, AddGroupMember
+    only for team-* members) gets 403 for PUT users/<u> {"policies": ["admin"]} and PUT groups/<g> {"policies": ["admin"],
+    "members": [itself]} (new or existing), and nothing changes; the same calls with readonly / a team-* member succeed."""
+    helpdesk = make_user(world.server, "f5", [
+        {"Effect": "Allow", "Action": ["admin:CreateUser", "admin:GetUser", "admin:CreateAccessKey"], "Resource": "arn:floe:admin:::users/team-*"},
+        {"Effect": "Allow", "Action": "admin:AttachPolicy", "Resource": ["arn:floe:admin:::users/team-*/policies/readonly",
+                                                                         "arn:floe:admin:::groups/team-*/policies/readonly"]},
+        {"Effect": "Allow", "Action": ["admin:CreateGroup", "admin:GetGroup"], "Resource": "arn:floe:admin:::groups/team-*"},
+        {"Effect": "Allow", "Action": "admin:AddGroupMember", "Resource": "arn:floe:admin:::groups/team-*/members/team-*"}])
+    t = uid()
+    problems = []
+
+    def refused(response, what):
+        if response.status_code != 403:
+            problems.append(f"{what}: expected 403, got {response.status_code} {response.text[:200]}")
+
+    # A new user with policy admin, and an existing one given it.
+    refused(admin_call(world.server, "PUT", f"users/team-{t}", {"policies": ["admin"]}, key=helpdesk), "new user with policy admin")
+    if admin_call(world.server, "GET", f"users/team-{t}").status_code != 404:
+        problems.append("the user was created by a refused request")
+    existing = f"team-e{t}"
+    admin(world.server, "PUT", f"users/{existing}", {"policies": ["readonly"]})
+    refused(admin_call(world.server, "PUT", f"users/{existing}", {"policies": ["readonly", "admin"]}, key=helpdesk), "existing user given admin")
+    if admin(world.server, "GET", f"users/{existing}").json()["policies"] != ["readonly"]:
+        problems.append("the existing user's policies changed")
+
+    # Groups: policy admin, a member outside team-*, or both.
+    for suffix, body in (("a", {"policies": ["admin"], "members": [helpdesk["user"]]}), ("b", {"policies": ["admin"]}),
+                         ("c", {"members": [helpdesk["user"]]})):
+        group = f"team-g{suffix}{t}"
+        refused(admin_call(world.server, "PUT", f"groups/{group}", body, key=helpdesk), f"new group {body}")
+        if admin_call(world.server, "GET", f"groups/{group}").status_code != 404:
+            problems.append(f"group {group} was created by a refused request")
+    group = f"team-ge{t}"
+    admin(world.server, "PUT", f"groups/{group}", {})
+    refused(admin_call(world.server, "PUT", f"groups/{group}", {"policies": ["admin"], "members": [helpdesk["user"]]}, key=helpdesk),
+            "existing group given admin and a member")
+    if admin(world.server, "GET", f"groups/{group}").json() != {"name": group, "enabled": True, "members": [], "policies": []}:
+        problems.append(f"the existing group changed: {admin(world.server, 'GET', f'groups/{group}').text}")
+    denied_admin = admin_call(world.server, "GET", "users", key=helpdesk).status_code
+    if denied_admin != 403:
+        problems.append(f"the helpdesk may list users after the refused calls ({denied_admin})")
+
+    # What the helpdesk is allowed to attach and add, it can set in the same bodies.
+    member = f"team-m{t}"
+    created = admin_call(world.server, "PUT", f"users/{member}", {"policies": ["readonly"]}, key=helpdesk)
+    if created.status_code != 200:
+        problems.append(f"new user with policy readonly: {created.status_code} {created.text[:200]}")
+    group = f"team-gok{t}"
+    created = admin_call(world.server, "PUT", f"groups/{group}", {"policies": ["readonly"], "members": [member]}, key=helpdesk)
+    if created.status_code != 200:
+        problems.append(f"new group with readonly and a team-* member: {created.status_code} {created.text[:200]}")
+    elif admin(world.server, "GET", f"groups/{group}").json()["members"] != [member]:
+        problems.append("the allowed group body was not applied")
+    assert_none(problems)
+
+
+# --- F6: a renamed table keeps its files; no new table may take them ---
+
+def test_f6_new_table_at_a_renamed_tables_location_is_refused(world):
+    """F6: after shared.orders is renamed to alice.orders (which keeps its files at s3://<wh>/shared/orders, and whose
+    owner alice gets credentials for them), creating a new shared.orders at the same default location is refused
+    (overlap): no two live tables share files."""
+    t = uid()
+    shared, own = f"shared{t}", f"alice{t}"
+    for namespace in (shared, own):
+        assert world.root("POST", "/namespaces", {"namespace": [namespace]}).status_code == 200
+    created = world.root.create_table(shared, "orders")
+    assert created.status_code == 200, created.text
+    location = created.json()["metadata"]["location"]
+    renamed = world.root("POST", "/tables/rename", {"source": {"namespace": [shared], "name": "orders"},
+                                                    "destination": {"namespace": [own], "name": "orders"}})
+    assert renamed.status_code == 204, renamed.text
+    assert world.root("GET", f"/namespaces/{own}/tables/orders").json()["metadata"]["location"] == location
+
+    recreated = world.root.create_table(shared, "orders")
+    problems = [refusal_problem(recreated, "new shared.orders at the renamed table's location", allowed=(400, 403, 409))]
+    if recreated.status_code == 200:
+        problems.append(f"two live tables share {recreated.json()['metadata']['location']}")
+    elif world.root("HEAD", f"/namespaces/{shared}/tables/orders").status_code != 404:
+        problems.append("shared.orders exists after the refusal")
+    control = world.root.create_table(shared, "orders_" + uid())
+    if control.status_code != 200:
+        problems.append(f"other tables can still be created in {shared}: {control.status_code} {control.text[:200]}")
+    assert_none(problems)
+
+
+# --- F7: namespaces are created and listed in their parent; names do not clash ---
+
+def test_f7_namespaces_are_authorized_in_their_parent_and_names_do_not_clash(world):
+    """F7: a caller allowed on the warehouse but denied on goldX gets 403 for CreateNamespace ["goldX", "child"] and for
+    GET /namespaces?parent=goldX (and learns no child name); a namespace named like an existing table (goldX.payroll)
+    and a table named like an existing child namespace (goldX.hr) are 409 AlreadyExistsException."""
+    gold = f"gold{uid()}"
+    namespace_with_secret_table(world, [gold], "payroll")
+    assert world.root("POST", "/namespaces", {"namespace": [gold, "hr_secret_project"]}).status_code == 200
+    scratch = f"scratch{uid()}"
+    arn = f"arn:floe:iceberg:::{world.wh}"
+    key = make_user(world.server, "f7", [
+        {"Effect": "Allow", "Action": "iceberg:*", "Resource": [arn, f"{arn}/scratch*"]},
+        {"Effect": "Deny", "Action": "iceberg:*", "Resource": [f"{arn}/{gold}", f"{arn}/{gold}/*"]}])
+    bob = Catalog(world.server, world.wh, key)
+    problems = []
+    control = bob("POST", "/namespaces", {"namespace": [scratch]})
+    if control.status_code != 200:
+        problems.append(f"bob may create top-level namespaces (control): {control.status_code}")
+    listed = bob("GET", f"/namespaces?parent={scratch}")
+    if listed.status_code != 200:
+        problems.append(f"bob may list his own namespace's children (control): {listed.status_code}")
+
+    created = bob("POST", "/namespaces", {"namespace": [gold, "child"]})
+    problems.append(refusal_problem(created, "create a child of a denied namespace", allowed=(403,)))
+    if world.root("HEAD", f"/namespaces/{gold}%1Fchild").status_code != 404:
+        problems.append("the child namespace was created")
+    listed = bob("GET", f"/namespaces?parent={gold}")
+    problems.append(refusal_problem(listed, "list the children of a denied namespace", allowed=(403,)))
+    if "hr_secret_project" in listed.text:
+        problems.append("the listing revealed a child of the denied namespace")
+
+    clash = world.root("POST", "/namespaces", {"namespace": [gold, "payroll"]})
+    problems.append(refusal_problem(clash, "namespace named like an existing table", allowed=(409,)))
+    clash = world.root.create_table(gold, "hr_secret_project")
+    problems.append(refusal_problem(clash, "table named like an existing child namespace", allowed=(409,)))
+    assert_none(problems)
+
+
+# --- F8: anonymous DeleteObjects needs a delete grant before the body; one audit line per batch ---
+
+def delete_body(keys):
+    body = ("<Delete>" + "".join(f"<Object><Key>{k}</Key></Object>" for k in keys) + "</Delete>").encode()
+    return body, base64.b64encode(hashlib.md5(body).digest()).decode()
+
+
+def test_f8_anonymous_delete_objects_and_batch_audit(world):
+    """F8: an anonymous POST /<bucket>?delete on a bucket whose policy grants anonymous callers no delete is 403
+    AccessDenied before the body is read (with Expect: 100-continue no 100 Continue is sent); a bucket policy granting
+    anonymous s3:DeleteObject on landing/* still works key by key; and a DeleteObjects with many refused keys writes
+    one audit line, not one per key."""
+    s3 = world.s3
+    readable = "rv-anon-" + uid()
+    s3.create_bucket(Bucket=readable)
+    s3.put_object(Bucket=readable, Key="k", Body=b"v")
+    s3.put_bucket_policy(Bucket=readable, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{readable}/*"}]}))
+    problems = []
+
+    body, md5 = delete_body(["k"])
+    response = requests.post(f"{world.server.endpoint}/{readable}?delete", data=body, headers={"Content-MD5": md5}, timeout=30)
+    if response.status_code != 403 or b"<Code>AccessDenied</Code>" not in response.content:
+        problems.append(f"anonymous DeleteObjects without a delete grant: {response.status_code} {response.text[:200]}")
+    with socket.create_connection(("127.0.0.1", world.server.port), timeout=5) as sock:
+        sock.sendall((f"POST /{readable}?delete HTTP/1.1\r\nHost: 127.0.0.1:{world.server.port}\r\nContent-Length: 100000\r\n"
+                      f"Content-MD5: {md5}\r\nExpect: 100-continue\r\n\r\n").encode())
+        head = read_head(sock, time.monotonic() + 5)
+    if head.startswith(b"HTTP/1.1 100"):
+        problems.append("anonymous DeleteObjects without a delete grant was sent 100 Continue")
+    elif not head.startswith(b"HTTP/1.1 403"):
+        problems.append(f"anonymous DeleteObjects with Expect: no prompt 403 (got {head[:60]!r})")
+    if not head_exists(s3, readable, "k"):
+        problems.append("the anonymous caller deleted an object")
+
+    landing = "rv-land-" + uid()
+    s3.create_bucket(Bucket=landing)
+    for k in ("landing/a", "other/b"):
+        s3.put_object(Bucket=landing, Key=k, Body=b"x")
+    s3.put_bucket_policy(Bucket=landing, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{landing}/landing/*"}]}))
+    body, md5 = delete_body(["landing/a", "other/b"])
+    response = requests.post(f"{world.server.endpoint}/{landing}?delete", data=body, headers={"Content-MD5": md5}, timeout=30)
+    if response.status_code != 200:
+        problems.append(f"anonymous DeleteObjects with a landing/* grant: {response.status_code} {response.text[:200]}")
+    elif b"<Key>other/b</Key><Code>AccessDenied</Code>" not in response.content.replace(b"\n", b"").replace(b" ", b""):
+        problems.append(f"other/b is not an AccessDenied entry: {response.text[:400]}")
+    if head_exists(s3, landing, "landing/a"):
+        problems.append("landing/a (granted) was not deleted")
+    if not head_exists(s3, landing, "other/b"):
+        problems.append("other/b (not granted) was deleted")
+
+    # A user allowed to delete only tmp/*: one batch of 1 allowed and 40 refused keys.
+    batch = "rv-batch-" + uid()
+    s3.create_bucket(Bucket=batch)
+    s3.put_object(Bucket=batch, Key="tmp/a", Body=b"x")
+    s3.put_object(Bucket=batch, Key="keep/0", Body=b"x")
+    key = make_user(world.server, "f8", [{"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{batch}/tmp/*"}])
+    user = s3_client(world.server, key["accessKey"], key["secretKey"])
+    try:
+        result = user.delete_objects(Bucket=batch, Delete={"Objects": [{"Key": "tmp/a"}] + [{"Key": f"keep/{i}"} for i in range(40)]})
+        refused = [e["Key"] for e in result.get("Errors", []) if e["Code"] == "AccessDenied"]
+        if len(refused) != 40:
+            problems.append(f"expected 40 AccessDenied entries, got {len(refused)}")
+    except ClientError as e:
+        problems.append(f"DeleteObjects by a tmp/* user failed: {e.response['Error']['Code']}")
+    if head_exists(s3, batch, "tmp/a"):
+        problems.append("tmp/a was not deleted")
+    if not head_exists(s3, batch, "keep/0"):
+        problems.append("keep/0 was deleted")
+    with open(world.audit_path) as f:
+        events = [json.loads(line) for line in f if line.strip()]
+    denials = [e for e in events if e.get("api") == "s3" and e.get("principal") == key["user"] and e.get("outcome") == "denied"]
+    if len(denials) != 1:
+        problems.append(f"one audit line for the batch's refusals, got {len(denials)}")
+    assert_none(problems)
+
+
+# --- F9: one caller's slow bodies cannot stop another caller's catalog writes ---
+
+def hold_bodies(server, heads, count):
+    """Opens `count` connections that send `heads` (a request head announcing a large body) and one byte of body."""
+    sockets = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", server.catalog_port), timeout=5)
+        sock.sendall(heads.encode() + b"{")
+        sockets.append(sock)
+    return sockets
+
+
+def answered_503(sockets, expected: int, wait: float) -> int:
+    """How many of `sockets` got a 503 answer within `wait` seconds (stops waiting once `expected` did)."""
+    answers = {}
+    deadline = time.monotonic() + wait
+    while sum(1 for d in answers.values() if d.startswith(b"HTTP/1.1 503")) < expected and len(answers) < len(sockets) \
+            and time.monotonic() < deadline:
+        ready, _, _ = select.select([s for s in sockets if s not in answers], [], [], max(0.05, deadline - time.monotonic()))
+        for sock in ready:
+            try:
+                answers[sock] = sock.recv(64)
+            except OSError:
+                answers[sock] = b""
+    return sum(1 for data in answers.values() if data.startswith(b"HTTP/1.1 503"))
+
+
+def test_f9_one_callers_slow_bodies_do_not_stop_other_callers(world):
+    """F9: one caller holding 8 slow catalog bodies of 8 MiB each (under one bearer token, then under one claimed SigV4
+    access key with a bogus signature) gets its share (16 MiB: two bodies) and a prompt 503 for the rest, while another
+    user's create-namespace still answers 200 (total budget 64 MiB)."""
+    arn = f"arn:floe:iceberg:::{world.wh}"
+    grants = [{"Effect": "Allow", "Action": "iceberg:*", "Resource": [arn, f"{arn}/*"]}]
+    attacker = make_user(world.server, "f9a", grants)
+    victim = Catalog(world.server, world.wh, make_user(world.server, "f9v", grants))
+    host = f"127.0.0.1:{world.server.catalog_port}"
+    amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    common = f"POST /v1/{world.wh}/namespaces HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {8 << 20}\r\n"
+    heads = {
+        "bearer token": common + f"Authorization: Bearer {bearer_token(world.server, attacker)}\r\n\r\n",
+        "claimed SigV4 key": common + f"x-amz-date: {amz_date}\r\nAuthorization: AWS4-HMAC-SHA256 Credential={attacker['accessKey']}/{amz_date[:8]}"
+                                      f"/us-east-1/s3tables/aws4_request, SignedHeaders=host;x-amz-date, Signature={'0' * 64}\r\n\r\n",
+    }
+    problems = []
+    for label, head in heads.items():
+        sockets = hold_bodies(world.server, head, 8)
+        try:
+            refused = answered_503(sockets, 6, 5.0)
+            if refused < 6:
+                problems.append(f"{label}: only {refused} of 8 bodies beyond the caller's 16 MiB share were refused at once")
+            started = time.monotonic()
+            try:
+                created = victim("POST", "/namespaces", {"namespace": [f"victim{uid()}"]})
+                if created.status_code != 200:
+                    problems.append(f"{label}: another user's create-namespace answered {created.status_code} {created.text[:200]}")
+            except requests.RequestException as e:
+                problems.append(f"{label}: another user's create-namespace failed after {time.monotonic() - started:.1f} s: {e}")
+        finally:
+            for sock in sockets:
+                sock.close()
+    assert_none(problems)
+
+
+def test_f9_bogus_signatures_spend_no_one_elses_share(world):
+    """F9 (what remains): an unauthenticated client sending SigV4 headers with a bogus signature that claim other callers'
+    access key ids (which are not secret: root's is its user name) cannot make those callers' catalog writes answer 503:
+    two 8 MiB bodies claiming a victim's key leave the victim's (bearer-token) write working, and two bodies claiming
+    each of four other keys (64 MiB) leave a fifth user's write working."""
+    arn = f"arn:floe:iceberg:::{world.wh}"
+    grants = [{"Effect": "Allow", "Action": "iceberg:*", "Resource": [arn, f"{arn}/*"]}]
+    victim_key = make_user(world.server, "f9v", grants)
+    victim = Catalog(world.server, world.wh, victim_key)
+    claimed = [make_user(world.server, f"f9c{i}", grants)["accessKey"] for i in range(4)]
+    fifth = Catalog(world.server, world.wh, make_user(world.server, "f9f", grants))
+    amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+
+    def head(access_key):
+        return (f"POST /v1/{world.wh}/namespaces HTTP/1.1\r\nHost: 127.0.0.1:{world.server.catalog_port}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {8 << 20}\r\nx-amz-date: {amz_date}\r\n"
+                f"Authorization: AWS4-HMAC-SHA256 Credential={access_key}/{amz_date[:8]}/us-east-1/s3tables/aws4_request, "
+                f"SignedHeaders=host;x-amz-date, Signature={'0' * 64}\r\n\r\n")
+
+    problems = []
+    for label, keys, caller in (("the victim's own key claimed", [victim_key["accessKey"]], victim),
+                                ("four other keys claimed (64 MiB)", claimed, fifth)):
+        sockets = []
+        try:
+            for access_key in keys:
+                sockets += hold_bodies(world.server, head(access_key), 2)
+            time.sleep(1.0)  # the server has read every head and reserved what it reserves
+            try:
+                created = caller("POST", "/namespaces", {"namespace": [f"victim{uid()}"]})
+                if created.status_code != 200:
+                    problems.append(f"{label}: the write answered {created.status_code} {created.text[:160]}")
+            except requests.RequestException as e:
+                problems.append(f"{label}: the write failed: {e}")
+        finally:
+            for sock in sockets:
+                sock.close()
+        time.sleep(0.3)
+    assert_none(problems)
+
+
+# --- F10: narrowing a service account narrows its sessions ---
+
+def test_f10_narrowed_service_account_narrows_its_sessions(world):
+    """F10: after an admin narrows a service account's policy to deny-all (PUT keys/<sa>), a session it made earlier with
+    AssumeRole is refused too."""
+    bucket = "rv-sess-" + uid()
+    world.s3.create_bucket(Bucket=bucket)
+    world.s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    key = make_user(world.server, "f10", [{"Effect": "Allow", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}])
+    account = admin(world.server, "POST", f"users/{key['user']}/service-accounts", {"policy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}}).json()
+    sts = boto3.client("sts", endpoint_url=world.server.endpoint, aws_access_key_id=account["accessKey"], aws_secret_access_key=account["secretKey"],
+                       region_name=REGION, config=Config(retries={"max_attempts": 1}))
+    session = sts.assume_role(RoleArn=ROLE, RoleSessionName="before", DurationSeconds=3600)["Credentials"]
+    session_s3 = s3_client(world.server, session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+    assert session_s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+    admin(world.server, "PUT", f"keys/{account['accessKey']}", {"policy": DENY_ALL})
+    problems = []
+    direct = s3_status(lambda: s3_client(world.server, account["accessKey"], account["secretKey"]).get_object(Bucket=bucket, Key="k"))
+    if direct != 403:
+        problems.append(f"the narrowed service account itself still reads ({direct})")
+    status = s3_status(lambda: session_s3.get_object(Bucket=bucket, Key="k"))
+    if status != 403:
+        problems.append(f"the session made before the narrowing still reads ({status})")
+    assert_none(problems)
+
+
+# --- tagging: tags set with an object need s3:PutObjectTagging ---
+
+def test_put_object_with_tagging_needs_put_object_tagging(world):
+    """Tagging finding: PutObject (and CreateMultipartUpload) with x-amz-tagging by a user allowed s3:PutObject but not
+    s3:PutObjectTagging is AccessDenied and stores nothing; with both actions allowed the tags are stored."""
+    bucket = "rv-tag-" + uid()
+    world.s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:s3:::{bucket}/*"
+    put_only = make_user(world.server, "tagp", [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": arn}])
+    both = make_user(world.server, "tagb", [{"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectTagging"], "Resource": arn}])
+    narrow = s3_client(world.server, put_only["accessKey"], put_only["secretKey"])
+    wide = s3_client(world.server, both["accessKey"], both["secretKey"])
+    problems = []
+    code = s3_error(lambda: narrow.put_object(Bucket=bucket, Key="tagged", Body=b"x", Tagging="team=data"))
+    if code != "AccessDenied":
+        problems.append(f"PutObject with tags without PutObjectTagging: {code}")
+    if head_exists(world.s3, bucket, "tagged"):
+        problems.append("the tagged object was stored")
+    code = s3_error(lambda: narrow.create_multipart_upload(Bucket=bucket, Key="mp", Tagging="team=data"))
+    if code != "AccessDenied":
+        problems.append(f"CreateMultipartUpload with tags without PutObjectTagging: {code}")
+    narrow.put_object(Bucket=bucket, Key="plain", Body=b"x")  # PutObject alone still works without tags
+
+    wide.put_object(Bucket=bucket, Key="tagged", Body=b"x", Tagging="team=data")
+    tags = world.s3.get_object_tagging(Bucket=bucket, Key="tagged")["TagSet"]
+    if tags != [{"Key": "team", "Value": "data"}]:
+        problems.append(f"the allowed tags were not stored: {tags}")
+    assert_none(problems)
