@@ -406,7 +406,15 @@ def batch_delete(caller, root, target, unique):
     keys = {"BatchDeleteLanding": f"{target.landing}bd-{unique}", "BatchDeleteGold": f"{target.gold}bd-{unique}"}
     for key in keys.values():
         root.s3.put_object(Bucket=target.bucket, Key=key, Body=b"x")
-    reply = caller.s3.delete_objects(Bucket=target.bucket, Delete={"Objects": [{"Key": key} for key in keys.values()]})
+    try:
+        reply = caller.s3.delete_objects(Bucket=target.bucket, Delete={"Objects": [{"Key": key} for key in keys.values()]})
+    except ClientError as e:
+        # An anonymous caller that no bucket policy lets delete anything is refused before its
+        # body is read (so it cannot make the server read and parse batches for nothing).
+        assert e.response["Error"]["Code"] == "AccessDenied" and caller.access_key is None, e.response
+        for key in keys.values():
+            assert exists(root, target.bucket, key), key
+        return {op: DENY for op in keys}
     assert reply["ResponseMetadata"]["HTTPStatusCode"] == 200
     deleted = {d["Key"] for d in reply.get("Deleted", [])}
     errors = {e["Key"]: e["Code"] for e in reply.get("Errors", [])}

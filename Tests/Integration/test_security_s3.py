@@ -656,3 +656,35 @@ def test_complete_with_10000_checksummed_parts_is_not_refused_for_size(srv, root
     reply = raw_signed(srv, "POST", f"/{bucket}/big?uploadId={uid}", body=body)
     assert (reply.status_code, reply.code()) == (400, "InvalidPart"), (reply.status_code, reply.content[:500])
     assert root.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["UploadId"] == uid
+
+
+def test_admin_bodies_are_verified_against_the_signed_hash(srv, root):
+    """#8: an admin request's body must match its signed x-amz-content-sha256, so a captured
+    request cannot be replayed with another body; an admin body must be signed (no UNSIGNED-PAYLOAD)."""
+    name = unique("adminreplay")
+    signed_body = json.dumps({"policies": ["readonly"]}).encode()
+    evil_body = json.dumps({"policies": ["admin"]}).encode()
+    url = f"{srv.endpoint}/floe/admin/v1/users/{name}"
+    request = AWSRequest(method="PUT", url=url, data=signed_body, headers={"x-amz-content-sha256": hashlib.sha256(signed_body).hexdigest()})
+    SigV4Auth(Credentials(ROOT_USER, ROOT_PASSWORD), "s3", REGION).add_auth(request)
+    headers = dict(request.prepare().headers)
+    replayed = requests.put(url, headers=headers, data=evil_body, timeout=10)
+    assert replayed.status_code == 400 and "XAmzContentSHA256Mismatch" in replayed.text, replayed.text
+    unsigned = srv.signed("PUT", f"/floe/admin/v1/users/{name}", body=evil_body, payload_hash="UNSIGNED-PAYLOAD")
+    assert unsigned.status_code == 400, unsigned.text
+    assert srv.signed("GET", f"/floe/admin/v1/users/{name}").status_code == 404
+    # The request as signed still works.
+    assert requests.put(url, headers=headers, data=signed_body, timeout=10).status_code == 200
+    assert admin(srv, "GET", f"users/{name}").json()["policies"] == ["readonly"]
+
+
+def test_s3_grants_do_not_reach_the_admin_api(srv, root):
+    """#8: admin actions are evaluated on arn:floe:admin:::…, so "Action": "*" (or a NotAction
+    Allow) on arn:aws:s3:::* administers nothing."""
+    for statement in ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::*"},
+                      {"Effect": "Allow", "NotAction": "s3:GetObject", "Resource": "arn:aws:s3:::*"}):
+        key, _ = make_user(srv, [statement])
+        response = srv.signed("PUT", f"/floe/admin/v1/users/{unique('escalated')}", body=b"{}", access_key=key["accessKey"], secret=key["secretKey"])
+        assert response.status_code == 403 and "AccessDenied" in response.text, response.text
+        listing = srv.signed("GET", "/floe/admin/v1/users", access_key=key["accessKey"], secret=key["secretKey"])
+        assert listing.status_code == 403
