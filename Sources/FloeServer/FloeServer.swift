@@ -107,10 +107,6 @@ public enum FloeServer {
         }
     }
 
-    /// A connection that sends nothing for this long between requests, or never completes a
-    /// request head, is closed: idle and slow-header connections cannot pile up.
-    static let idleTimeout: TimeAmount = .seconds(60)
-
     static func serve(_ parts: Parts, identityStore: any IdentityPersistence, refreshIdentity: Bool, catalogStore: any CatalogStore) async throws {
         let (configuration, logger, tls, store) = (parts.configuration, parts.logger, parts.tls, parts.store)
         let directory = Directory(root: parts.root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: parts.masterKey))
@@ -126,9 +122,14 @@ public enum FloeServer {
             logger: logger
         )
         let address = configuration.s3Address
+        // Idle and slow-header connections are closed after the idle timeout, and each listener
+        // holds at most `maxConnections`: neither can pile up.
+        let idleTimeout = TimeAmount.seconds(Int64(configuration.idleTimeoutSeconds))
+        let s3Connections = ConnectionLimiter.Count(limit: configuration.maxConnections)
+        let catalogConnections = ConnectionLimiter.Count(limit: configuration.maxConnections)
         let s3Channel = HTTP1Channel.Configuration(
-            additionalChannelHandlers: S3Responder.channelHandlers(),
-            idleTimeout: Self.idleTimeout,
+            additionalChannelHandlers: [ConnectionLimiter(s3Connections)] + S3Responder.channelHandlers(),
+            idleTimeout: idleTimeout,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
         )
         let s3App = Application(
@@ -147,6 +148,7 @@ public enum FloeServer {
             },
             logger: logger
         )
+        let catalogChannel = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(catalogConnections)], idleTimeout: idleTimeout)
         let catalog = CatalogService(store: catalogStore, objects: store)
         if configuration.bootstrap { try await Bootstrap.lakehouse(store: store, catalog: catalog, logger: logger) }
         let catalogAddress = configuration.catalogAddress
@@ -159,7 +161,7 @@ public enum FloeServer {
                 audit: parts.audit,
                 defaultWarehouse: Bootstrap.warehouse,
                 logger: logger),
-            server: tls?.http1(.init(idleTimeout: Self.idleTimeout)) ?? .http1(configuration: .init(idleTimeout: Self.idleTimeout)),
+            server: tls?.http1(catalogChannel) ?? .http1(configuration: catalogChannel),
             configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port.map(String.init) ?? "?"

@@ -31,6 +31,11 @@ public struct ServerConfiguration: Sendable {
     public var publicS3URL: String?
     /// Lifetime of vended table credentials, in seconds (900–43200).
     public var vendedCredentialLifetime: Int = 3600
+    /// A connection with no complete request head for this long, or idle this long between
+    /// requests, is closed.
+    public var idleTimeoutSeconds: Int = 60
+    /// Open connections per listener; more are closed as they arrive.
+    public var maxConnections: Int = 4096
 
     public init() {}
 
@@ -62,6 +67,18 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError(description: "FLOE_VENDED_CREDENTIALS_LIFETIME must be 900 to 43200 seconds")
             }
             vendedCredentialLifetime = seconds
+        }
+        if let v = environment["FLOE_IDLE_TIMEOUT"], !v.isEmpty {
+            guard let seconds = Int(v), (1...86_400).contains(seconds) else {
+                throw ConfigurationError(description: "FLOE_IDLE_TIMEOUT must be 1 to 86400 seconds")
+            }
+            idleTimeoutSeconds = seconds
+        }
+        if let v = environment["FLOE_MAX_CONNECTIONS"], !v.isEmpty {
+            guard let count = Int(v), (1...1_000_000).contains(count) else {
+                throw ConfigurationError(description: "FLOE_MAX_CONNECTIONS must be 1 to 1000000")
+            }
+            maxConnections = count
         }
         if let v = environment["FLOE_MULTIPART_EXPIRY"], !v.isEmpty {
             guard let seconds = Int64(v), seconds > 0 else {

@@ -300,3 +300,60 @@ def test_defect16_mirror_remove_never_overwrites_outside_the_target(cli_server, 
     outside = sorted(p for p in _files(sandbox) - before if not (p + "/").startswith(target_rel + "/") and not p.startswith("config/"))
     assert not outside, outside
     assert MESSAGE.search(output), f"nothing said about the unsafe key (exit {result.returncode}):\n{output[-2000:]}"
+
+
+def _connect(port: int):
+    import socket
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return sock
+
+
+def _closed_by_server(sock, wait: float) -> bool:
+    """True when the server closes the connection within `wait` seconds (EOF or reset)."""
+    sock.settimeout(wait)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except OSError:
+        return False
+
+
+def test_idle_and_slow_connections_are_bounded_in_count_and_time():
+    """#12 / "find the rest": idle and slow-header connections cannot pile up. Each listener holds
+    at most FLOE_MAX_CONNECTIONS (the next is closed at once), and a connection that completes no
+    request head within FLOE_IDLE_TIMEOUT is closed, after which new clients are served again."""
+    server = new_server(FLOE_IDLE_TIMEOUT="2", FLOE_MAX_CONNECTIONS="16")
+    held = []
+    try:
+        for _ in range(16):
+            sock = _connect(server.port)
+            sock.sendall(b"GET /floe/health/live HTTP/1.1\r\nHost: x\r\n")  # a head that never ends
+            held.append(sock)
+        time.sleep(0.3)
+        extra = _connect(server.port)
+        assert _closed_by_server(extra, 2.0), "a connection beyond the limit was kept open"
+        extra.close()
+        # The slow heads are closed by the idle timeout, and service resumes.
+        assert all(_closed_by_server(sock, 6.0) for sock in held), "a slow-header connection outlived the idle timeout"
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                if requests.get(f"{server.endpoint}/floe/health/live", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        assert requests.get(f"{server.endpoint}/floe/health/live", timeout=2).status_code == 200
+        # The catalog listener is bounded the same way.
+        catalog = [_connect(server.catalog_port) for _ in range(16)]
+        late = _connect(server.catalog_port)
+        time.sleep(0.3)
+        assert _closed_by_server(late, 2.0)
+        for sock in catalog + [late]:
+            sock.close()
+    finally:
+        for sock in held:
+            sock.close()
+        server.stop()
+        server.cleanup()
