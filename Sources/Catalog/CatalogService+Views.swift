@@ -28,8 +28,13 @@ extension CatalogService {
         _ = try await namespaceProperties(warehouse: warehouse, namespace)
         try await checkNotANamespace(warehouse: warehouse, identifier)
         var location = request["location"]?.stringValue ?? ""
+        // A chosen place must be empty; the default one is the name's own (what a table of that
+        // name dropped without purge left there is the namespace's, as with register).
+        let chosen = !location.isEmpty
         if location.isEmpty { location = try await defaultLocation(warehouse: warehouse, identifier) }
-        location = try await confine(warehouse: warehouse, identifier, location: location).description
+        let confined = try await confine(warehouse: warehouse, identifier, location: location)
+        if chosen { try await checkLocationEmpty(confined) }
+        location = confined.description
         version["schema-id"] = -1
         var builder = ViewMetadataBuilder(ViewMetadata.empty(location: location), now: Self.now())
         var updates: [ViewUpdate] = [.assignUUID(UUID().uuidString.lowercased()), .addSchema(schema), .addViewVersion(version), .setCurrentViewVersion(-1)]

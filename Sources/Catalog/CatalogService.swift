@@ -129,8 +129,13 @@ extension CatalogService {
         let formatVersion = Int(properties.removeValue(forKey: "format-version") ?? "2") ?? 2
         guard (1...MetadataBuilder.maxFormatVersion).contains(formatVersion) else { throw .badRequest("Unsupported format-version \(formatVersion)") }
         var location = request["location"]?.stringValue ?? ""
+        // A chosen place must be empty; the default one is the name's own (what a table of that
+        // name dropped without purge left there is the namespace's, as with register).
+        let chosen = !location.isEmpty
         if location.isEmpty { location = try await defaultLocation(warehouse: warehouse, identifier) }
-        location = try await confine(warehouse: warehouse, identifier, location: location, properties: properties).description
+        let confined = try await confine(warehouse: warehouse, identifier, location: location, properties: properties)
+        if chosen { try await checkLocationEmpty(confined) }
+        location = confined.description
 
         let now = Self.now()
         var updates: [TableUpdate] = [

@@ -1,4 +1,5 @@
 import IcebergModel
+import ObjectStore
 
 /// An `s3://bucket/a/b` location as the catalog confines it: a bucket and path segments, none
 /// of them empty, `.` or `..`, none holding a control character or a policy wildcard (`*`, `?`,
@@ -165,6 +166,23 @@ extension CatalogService {
         }
     }
 
+    /// A new table or view starts in an empty place: no object (no version) may lie below its
+    /// location, or the table would hand out credentials for, and purge, files it never wrote —
+    /// a dropped table's, or S3 data under the namespace's prefix.
+    public func checkLocationEmpty(_ location: StorageLocation) async throws(IcebergError) {
+        guard let bucket = try? await objects.bucket(location.bucket) else { return }
+        let prefix = location.prefix + "/"
+        let page: ListPage
+        do {
+            page = try await objects.listVersions(bucket: bucket, ListRequest(prefix: prefix, maxKeys: 1), versionIDMarker: nil)
+        } catch {
+            throw .serviceUnavailable("Cannot check the location \(location): \(error)")
+        }
+        if !page.objects.isEmpty {
+            throw .forbidden("The location \(location) already holds objects; a new table or view needs an empty location")
+        }
+    }
+
     /// The metadata's location and path properties, checked when a commit changes them
     /// (metadata written before locations were confined keeps working until it moves).
     func confineChanges(warehouse: String, _ identifier: TableIdentifier, _ metadata: TableMetadata, previous: TableMetadata?) async throws(IcebergError) {
@@ -175,6 +193,9 @@ extension CatalogService {
         for name in TablePathProperties.names {
             if let value = metadata.properties[name], moved || previous?.properties[name] != value { paths[name] = value }
         }
-        _ = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: paths)
+        let location = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: paths)
+        // A table moved to a new place starts there empty (a table created by a commit, after a
+        // stage-create, already has the data files its writer put there).
+        if previous != nil && moved { try await checkLocationEmpty(location) }
     }
 }

@@ -11,8 +11,9 @@ extension CatalogResponder {
     /// Throws 403 ForbiddenException (audited) unless the caller's policies allow every access
     /// the request needs (`CatalogRoute.accesses`).
     func authorize(_ caller: Principal, _ accesses: [CatalogAccess], origin: RequestOrigin) throws {
+        let context = conditions(caller, origin.remoteAddress)
         for access in accesses {
-            let request = AccessRequest(action: access.action, resource: access.resource, principal: caller.name)
+            let request = AccessRequest(action: access.action, resource: access.resource, context: context, principal: caller.name)
             guard directory.authorize(caller, request) == .allow else {
                 audit.record(AuditEvent(
                     requestID: origin.requestID, api: "catalog", principal: caller.name, accessKey: caller.accessKeyID, sourceIP: origin.remoteAddress,
@@ -23,8 +24,15 @@ extension CatalogResponder {
     }
 
     /// Whether the caller may change a table (and so gets read-write vended credentials).
-    func mayWrite(_ caller: Principal, warehouse: String, _ identifier: TableIdentifier) -> Bool {
-        let request = AccessRequest(action: "iceberg:UpdateTable", resource: CatalogAccess.arn(warehouse, identifier), principal: caller.name)
+    /// The `aws:*` condition keys of a catalog request (the same as S3 supplies).
+    func conditions(_ caller: Principal, _ remoteAddress: String?) -> [String: [String]] {
+        GlobalConditionKeys.context(
+            principal: caller, remoteAddress: remoteAddress, secureTransport: vendor.settings.secure, now: Int64(Date().timeIntervalSince1970))
+    }
+
+    func mayWrite(_ caller: Principal, warehouse: String, _ identifier: TableIdentifier, remoteAddress: String?) -> Bool {
+        let request = AccessRequest(
+            action: "iceberg:UpdateTable", resource: CatalogAccess.arn(warehouse, identifier), context: conditions(caller, remoteAddress), principal: caller.name)
         return directory.authorize(caller, request) == .allow
     }
 
@@ -48,7 +56,7 @@ extension CatalogResponder {
             throw .forbidden("Credentials are vended only for table locations inside the warehouse bucket s3://\(warehouse)/")
         }
         return try vendor.vend(
-            for: caller, location: record.metadata.location, write: mayWrite(caller, warehouse: warehouse, record.identifier),
+            for: caller, location: record.metadata.location, write: mayWrite(caller, warehouse: warehouse, record.identifier, remoteAddress: RequestOrigin.remoteAddressOfTask),
             catalogHost: request.head.authority)
     }
 }

@@ -14,6 +14,9 @@ import NIOCore
 struct RequestOrigin {
     let requestID: String
     let remoteAddress: String?
+    /// The caller's address while a route runs, for decisions its handler makes (vended
+    /// credentials' write access) with the same condition keys as the route's authorization.
+    @TaskLocal static var remoteAddressOfTask: String?
 
     static func makeID() -> String {
         var generator = SystemRandomNumberGenerator()
@@ -102,7 +105,9 @@ public struct CatalogResponder: HTTPResponder {
                 }
                 try authorize(caller, route.accesses(warehouse: warehouse, body: body), origin: origin)
                 response = try await idempotent(request, caller: caller) { [body] in
-                    try await self.handle(route, warehouse: warehouse, body: body, request: request, caller: caller)
+                    try await RequestOrigin.$remoteAddressOfTask.withValue(origin.remoteAddress) {
+                        try await self.handle(route, warehouse: warehouse, body: body, request: request, caller: caller)
+                    }
                 }
             } else {
                 response = try await serviceRoute(&request, path: path, caller: caller)

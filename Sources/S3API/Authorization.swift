@@ -47,23 +47,8 @@ extension S3Responder {
 
     /// The condition keys a request supplies (aws:* and the S3-specific ones AWS documents).
     func conditionContext(_ target: RequestTarget, headers: HTTPFields, remoteAddress: String?, principal: Principal?) -> [String: [String]] {
-        let now = Self.nowSeconds()
-        var context: [String: [String]] = [
-            "aws:SecureTransport": [configuration.secureTransport ? "true" : "false"],
-            "aws:CurrentTime": [HTTPDate.iso8601(milliseconds: now * 1000)],
-            "aws:EpochTime": [String(now)],
-        ]
-        switch principal?.kind {
-        case nil, .anonymous?: context["aws:PrincipalType"] = ["Anonymous"]
-        case .root?: context["aws:PrincipalType"] = ["Account"]
-        case .session?, .delegated?: context["aws:PrincipalType"] = ["AssumedRole"]
-        case .user?, .serviceAccount?: context["aws:PrincipalType"] = ["User"]
-        }
-        if let principal, principal.kind != .anonymous {
-            context["aws:username"] = [principal.name]
-            context["aws:userid"] = [principal.name]
-        }
-        if let remoteAddress { context["aws:SourceIp"] = [remoteAddress] }
+        var context = GlobalConditionKeys.context(
+            principal: principal, remoteAddress: remoteAddress, secureTransport: configuration.secureTransport, now: Self.nowSeconds())
         for name in ["prefix", "delimiter", "max-keys"] { if let value = target.value(name) { context["s3:\(name)"] = [value] } }
         if let versionID = target.value("versionId") { context["s3:VersionId"] = [versionID] }
         if let source = headers[.amzCopySource] { context["s3:x-amz-copy-source"] = [source] }
@@ -91,12 +76,20 @@ extension S3Responder {
         for access in accesses where await !isAllowed(access, in: &scope) {
             throw S3Error.accessDenied()
         }
-        if call.operation == .deleteObjects && call.principal.kind == .anonymous {
-            try await requireAnonymousDeleteGrant(call, in: &scope)
+        if call.principal.kind == .anonymous {
+            // As AWS: a bucket's policy and configuration belong to its owner's account; no
+            // bucket policy opens them to anonymous callers, whatever it says.
+            if Self.ownerOnlyOperations.contains(call.operation) { throw S3Error.accessDenied() }
+            if call.operation == .deleteObjects { try await requireAnonymousDeleteGrant(call, in: &scope) }
         }
         guard let name = call.target.bucket, let cached = scope.buckets[name] else { return nil }
         return cached
     }
+
+    static let ownerOnlyOperations: Set<Operation> = [
+        .createBucket, .deleteBucket, .getBucketPolicy, .putBucketPolicy, .deleteBucketPolicy, .getBucketPolicyStatus,
+        .getBucketVersioning, .putBucketVersioning, .getBucketTagging, .putBucketTagging, .deleteBucketTagging, .admin,
+    ]
 
     /// DeleteObjects names its keys in its body, decided key by key; an anonymous caller must
     /// first have a bucket policy that grants `*` some delete, or the body is never read.

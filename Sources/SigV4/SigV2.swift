@@ -16,10 +16,13 @@ enum SigV2 {
     ]
 
     /// Whether `claimed` signs the request. The canonical resource for a bucket is `/bucket/`;
-    /// some clients sign the path exactly as sent instead, so both are tried.
+    /// some clients sign `/bucket` as sent instead, so both are tried.
     static func matches(_ request: IncomingRequest, secret: String, dateOrExpires: String, claimed: String, presigned: Bool = false) -> Bool {
         var resources = [request.v2ResourcePath]
-        if request.rawPath != request.v2ResourcePath { resources.append(request.rawPath) }
+        // Only the bucket's own two spellings (`/bucket` and `/bucket/`): accepting the path as
+        // sent in general would let a virtual-host request replay a signature made for another
+        // bucket's `/key`.
+        if request.rawPath + "/" == request.v2ResourcePath { resources.append(request.rawPath) }
         var matched = false
         for resource in resources {
             let toSign = stringToSign(request, resource: resource, dateOrExpires: dateOrExpires, presigned: presigned)

@@ -341,6 +341,12 @@ public struct SigV4Verifier: Sendable {
         }
         let raw = request.rawPath.isEmpty ? "/" : request.rawPath
         if !candidates.contains(raw) { candidates.append(raw) }
+        // Services other than S3 (the catalog's s3tables, execute-api) sign the path encoded
+        // twice, as botocore's signer does for them: a nested namespace's %1F is %251F there.
+        if scope.service != "s3" {
+            let twice = SigV4Signer.canonicalURI(decodedPath: raw)
+            if !candidates.contains(twice) { candidates.append(twice) }
+        }
         for uri in candidates {
             let canonical = SigV4Signer.canonicalRequest(
                 method: request.method,

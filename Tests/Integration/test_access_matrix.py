@@ -1,5 +1,12 @@
 """Who may do what, over both APIs: every principal kind against the same operations, each cell
-asserted allowed (the operation succeeds) or denied (403 in the protocol's own form).
+asserted allowed (the operation succeeds) or denied (403 in the protocol's own form; a catalog
+request without credentials gets the catalog's 401).
+
+Every operation the server routes has at least one column: each S3 operation (`Operation`), each
+admin action (`AdminRoute`) and each catalog endpoint (`CatalogRoute.endpoint`).
+test_every_routed_operation_has_a_column reads those route tables from Sources/ and fails when one
+has no column in S3_COLUMNS / ADMIN_COLUMNS / CATALOG_COLUMNS, so a new operation cannot ship
+without its row of expectations.
 
 The expected cells are derived from each principal's policies (written out in `world`), never from
 what the server answers: an operation that touches several resources (a copy's source and
@@ -49,10 +56,11 @@ DELEGATION = {"X-Iceberg-Access-Delegation": "vended-credentials"}
 #   anonymous         no credentials; the bucket has no policy
 #   anonymous-public  no credentials; a bucket whose policy lets anyone Get gold/*
 #   anonymous-upload  no credentials; a bucket whose policy lets anyone Get/Put/Delete landing/*
+# A row's bucket (main bucket, public or upload bucket, or the warehouse for the vended rows) has a policy and tags.
 #
-# Operations (columns) and, per principal (rows), the expected outcome. `-` means not applicable
-# (anonymous callers have no catalog identity). `landing`, `gold` are the two folders of the row's
-# bucket; `foreign` is an object in another bucket only root and the s3:* users may read.
+# Operations (columns) and, per principal (rows), the expected outcome: A allowed, D denied, `-` not
+# applicable (no cell uses it today). `landing`, `gold` are the two folders of the row's bucket;
+# `foreign` is an object in another bucket only root and the s3:* users may read.
 OPERATIONS = ["ListBuckets", "CreateBucket", "ListObjects", "ListLanding", "GetLanding", "GetGold", "PutLanding", "PutGold",
               "DeleteLanding", "PutBucketPolicy", "AdminListUsers",
               "ListNamespaces", "CreateNamespace", "LoadTable", "CreateTable", "DropTable"]
@@ -70,9 +78,9 @@ MATRIX = {
     "session":        "D   D   D   D   D   A   D   D   D   D   D    A   D   A   D   D",
     "vended":         "D   D   D   A   A   D   A   D   D   D   D    D   D   D   D   D",
     "vended-session": "D   D   D   D   A   D   D   D   D   D   D    D   D   D   D   D",
-    "anonymous":      "D   D   D   D   D   D   D   D   D   D   D    -   -   -   -   -",
-    "anonymous-public": "D D   D   D   D   A   D   D   D   D   D    -   -   -   -   -",
-    "anonymous-upload": "D D   D   D   A   D   A   D   A   D   D    -   -   -   -   -",
+    "anonymous":      "D   D   D   D   D   D   D   D   D   D   D    D   D   D   D   D",
+    "anonymous-public": "D D   D   D   D   A   D   D   D   D   D    D   D   D   D   D",
+    "anonymous-upload": "D D   D   D   A   D   A   D   A   D   D    D   D   D   D   D",
 }
 
 # Operations that touch several resources (S3). CopyX copies X into landing (CopyToGold: landing into gold);
@@ -128,9 +136,9 @@ ADMIN_CATALOG_MATRIX = {
     "session":        "D   D   D   D     A   D   D   D   A   A   D   D   D",
     "vended":         "D   D   D   D     D   D   D   D   D   D   D   D   D",
     "vended-session": "D   D   D   D     D   D   D   D   D   D   D   D   D",
-    "anonymous":      "D   D   D   D     -   -   -   -   -   -   -   -   -",
-    "anonymous-public": "D D   D   D     -   -   -   -   -   -   -   -   -",
-    "anonymous-upload": "D D   D   D     -   -   -   -   -   -   -   -   -",
+    "anonymous":      "D   D   D   D     D   D   D   D   D   D   D   D   D",
+    "anonymous-public": "D D   D   D     D   D   D   D   D   D   D   D   D",
+    "anonymous-upload": "D D   D   D     D   D   D   D   D   D   D   D   D",
 }
 
 # The rest of S3, on the row's bucket (DeleteBucket: an empty bucket root creates just before, so no row's policy names
@@ -212,9 +220,9 @@ CATALOG_MATRIX = {
     "session":        "D   D   D   D   D   D   A   A   A   D   D   D   D   D   D   D   D   D   D",
     "vended":         "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
     "vended-session": "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
-    "anonymous":      "-   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -",
-    "anonymous-public": "- -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -",
-    "anonymous-upload": "- -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -",
+    "anonymous":      "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "anonymous-public": "D D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "anonymous-upload": "D D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
 }
 
 TABLES = [(OPERATIONS, MATRIX), (MULTI_OPERATIONS, MULTI_MATRIX), (ADMIN_CATALOG_OPERATIONS, ADMIN_CATALOG_MATRIX),
@@ -295,6 +303,13 @@ def harmless_policy(bucket, sid):
 KEYHOLDER = "mx-keyholder"
 
 
+class SingleEncodingSigV4Auth(SigV4Auth):
+    """SigV4 with the canonical URI encoded once (the path as sent), S3's way."""
+
+    def _normalize_url_path(self, path):
+        return path
+
+
 @dataclass
 class Target:
     """Where a row's S3 cells act: its bucket and the two folders (with trailing slash) the columns name."""
@@ -331,9 +346,12 @@ class Caller:
             headers["Content-Type"] = "application/json"
         if self.bearer:
             headers["Authorization"] = "Bearer " + self.bearer
-        else:
+        elif self.access_key:
             request = AWSRequest(method=method, url=url, data=data, headers=headers)
-            SigV4Auth(Credentials(self.access_key, self.secret, self.token), "s3tables", "us-east-1").add_auth(request)
+            # A path with a percent-escape (a nested namespace's %1F) is signed with its segments encoded once, as S3
+            # does: the catalog does not accept the twice-encoded canonical URI of botocore's generic signer.
+            signer = SingleEncodingSigV4Auth if "%" in path else SigV4Auth
+            signer(Credentials(self.access_key, self.secret, self.token), "s3tables", "us-east-1").add_auth(request)
             headers = dict(request.prepare().headers)
         return requests.request(method, url, data=data, headers=headers, timeout=30)
 
@@ -361,12 +379,15 @@ def s3_outcome(call, head=False):
 
 
 def catalog_outcome(response):
+    """ALLOW on success; DENY on 403 ForbiddenException, or on 401 NotAuthorizedException for a caller that sent no
+    credentials (the catalog's refusal of anonymous callers). A HEAD's refusal has no body to name it."""
     if response.status_code < 300:
         return ALLOW
-    if response.request.method == "HEAD":
-        assert response.status_code == 403, response.status_code
-        return DENY
-    assert response.status_code == 403 and response.json()["error"]["type"] == "ForbiddenException", response.text
+    anonymous = "Authorization" not in response.request.headers
+    status, kind = (401, "NotAuthorizedException") if anonymous else (403, "ForbiddenException")
+    assert response.status_code == status, (response.status_code, response.text)
+    if response.request.method != "HEAD":
+        assert response.json()["error"]["type"] == kind, response.text
     return DENY
 
 

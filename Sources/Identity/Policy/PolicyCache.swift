@@ -1,17 +1,20 @@
 import Synchronization
 
 extension PolicyDocument {
-    private static let cache = Mutex<[String: PolicyDocument]>([:])
+    /// Keyed by the text's UTF-8 bytes: String keys compare by canonical equivalence, which would
+    /// hand a look-alike text (K and KELVIN SIGN, é and e + U+0301) the other's parsed document.
+    private static let cache = Mutex<[[UInt8]: PolicyDocument]>([:])
     static let cacheLimit = 1024
 
     /// The document for a policy text the request path meets again and again (bucket policies,
     /// session and service-account policies), parsed once; nil when it does not parse.
     public static func cached(_ text: String) -> PolicyDocument? {
-        if let hit = cache.withLock({ $0[text] }) { return hit }
+        let key = Array(text.utf8)
+        if let hit = cache.withLock({ $0[key] }) { return hit }
         guard let parsed = try? PolicyDocument(json: text) else { return nil }
         cache.withLock { entries in
             if entries.count >= cacheLimit { entries.removeAll(keepingCapacity: true) }
-            entries[text] = parsed
+            entries[key] = parsed
         }
         return parsed
     }

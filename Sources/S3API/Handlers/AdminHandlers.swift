@@ -15,8 +15,18 @@ extension S3Responder {
         let parts = call.target.key!.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard parts.count >= 3, parts[0] == "admin", parts[1] == "v1" else { throw S3Error.methodNotAllowed("Unknown admin endpoint") }
         let path = Array(parts.dropFirst(2))
+        // Names are ASCII (see validName): checked here, before any lookup in the directory.
+        guard path.allSatisfy(Self.validName) else { throw S3Error.invalidArgument("Invalid name in the admin path") }
         let route = AdminRoute(method: call.request.method, path: path)
         guard let action = route.action else { throw S3Error.methodNotAllowed("Unknown admin endpoint") }
+        // Long-term credentials carry neither a session's expiry nor a narrowing policy: a
+        // narrowed or temporary caller may not mint or re-enable them (it would shed its limits).
+        if Self.credentialActions.contains(action), !call.principal.restrictions.isEmpty || call.principal.expires != nil
+            || [.session, .delegated, .serviceAccount].contains(call.principal.kind)
+        {
+            auditDenied(call, request: AccessRequest(action: "admin:\(action)", resource: "arn:floe:admin:::" + path.joined(separator: "/")))
+            throw S3Error.accessDenied("Sessions and service accounts cannot create or change access keys")
+        }
         let response = try await adminCall(call, route)
         if route.method != .get {
             audit.record(AuditEvent(
@@ -89,6 +99,7 @@ extension S3Responder {
             return Self.jsonResponse(["serviceAccounts": accounts.map(Self.keyJSON)])
         case "UpdateAccessKey":
             guard var key = directory.snapshot.keys[path[1]] else { throw S3Error.invalidAccessKeyId("The access key does not exist") }
+            try await authorizeKeyOwner(call, "UpdateAccessKey", key)
             let body = try await readJSONObject(call)
             if let enabled = body["enabled"] as? Bool { key.enabled = enabled }
             if body["policy"] != nil, key.isServiceAccount { key.policy = try Self.inlinePolicy(body["policy"]) }
@@ -96,7 +107,8 @@ extension S3Responder {
             directory.replace { $0.keys[key.accessKeyID] = key }
             return Self.jsonResponse(Self.keyJSON(key))
         case "DeleteAccessKey":
-            guard directory.snapshot.keys[path[1]] != nil else { throw S3Error.invalidAccessKeyId("The access key does not exist") }
+            guard let key = directory.snapshot.keys[path[1]] else { throw S3Error.invalidAccessKeyId("The access key does not exist") }
+            try await authorizeKeyOwner(call, "DeleteAccessKey", key)
             try await identityStore.deleteKey(path[1])
             directory.replace { $0.keys[path[1]] = nil }
             return Response(status: .noContent)
@@ -172,6 +184,16 @@ extension S3Responder {
     /// A create-or-update body that also sets a list (policies, members) makes each change the
     /// dedicated call would: each is authorized as that call's action on its own resource
     /// (`users/alice/policies/admin`), so CreateUser cannot grant what AttachPolicy may not.
+    /// `keys/<id>` names no owner: a key is also authorized as `users/<owner>/keys/<id>`, so
+    /// a policy can let users manage their own keys and no one else's.
+    func authorizeKeyOwner(_ call: S3Call, _ action: String, _ key: UserKey) async throws {
+        var scope = AccessScope(call: call)
+        let resource = ResourceAccess(action: "admin:\(action)", resource: .admin("users/\(key.user)/keys/\(key.accessKeyID)"))
+        guard await isAllowed(resource, in: &scope) else { throw S3Error.accessDenied() }
+    }
+
+    static let credentialActions: Set<String> = ["CreateAccessKey", "CreateServiceAccount", "UpdateAccessKey"]
+
     func authorizeEdits(_ call: S3Call, of resource: String, from old: [String], to new: [String], adding: String, removing: String) async throws {
         var scope = AccessScope(call: call)
         let changes = Set(new).subtracting(old).sorted().map { ("admin:" + adding, $0) } + Set(old).subtracting(new).sorted().map { ("admin:" + removing, $0) }
@@ -186,12 +208,14 @@ extension S3Responder {
     }
 
     func knownPolicies(_ names: [String]) throws -> [String] {
+        if let invalid = names.first(where: { !Self.validName($0) }) { throw S3Error.invalidArgument("Invalid policy name \(invalid)") }
         let known = directory.snapshot.policies
         if let unknown = names.first(where: { known[$0] == nil }) { throw S3Error.invalidArgument("Unknown policy \(unknown)") }
         return names
     }
 
     func knownUsers(_ names: [String]) throws -> [String] {
+        if let invalid = names.first(where: { !Self.validName($0) }) { throw S3Error.invalidArgument("Invalid user name \(invalid)") }
         let known = directory.snapshot.users
         if let unknown = names.first(where: { known[$0] == nil }) { throw S3Error.invalidArgument("Unknown user \(unknown)") }
         return names
@@ -205,7 +229,10 @@ extension S3Responder {
     }
 
     static func validName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isLetter || $0.isNumber || "+=,.@_-".contains($0) }
+        // ASCII only, as IAM names: the directory and policies must never meet two spellings of
+        // one name (K and KELVIN SIGN compare equal as Swift strings, not as bytes).
+        !name.isEmpty && name.utf8.count <= 64
+            && name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || "+=,.@_-".utf8.contains($0) }
     }
 
     static func parsePolicy(_ text: String) throws -> PolicyDocument {

@@ -2,6 +2,7 @@ import Hummingbird
 import HTTPTypes
 import NIOCore
 import ObjectStore
+import Identity
 import S3Model
 import SigV4
 
@@ -37,6 +38,11 @@ extension S3Responder {
     /// is read from the index once; only if its blobs vanished before they were opened (a
     /// concurrent overwrite) is it resolved again, so headers always describe the bytes sent.
     func getObject(_ call: S3Call, includeBody: Bool) async throws -> Response {
+        // As AWS: an anonymous request may not rewrite response headers (a public object served
+        // as text/html would be script on the S3 origin).
+        if call.principal.kind == .anonymous, call.target.query.contains(where: { $0.name.hasPrefix("response-") }) {
+            throw S3Error.invalidRequest("Request specific response headers cannot be used for anonymous GET requests.")
+        }
         let bucket = try await bucket(call)
         for _ in 0..<ObjectStore.openAttempts {
             let version = try await addressedVersion(call, bucket: bucket)

@@ -39,6 +39,10 @@ extension S3Responder {
     }
 
     func assumeRole(_ request: Request, requestID: String, remoteAddress: String?) async throws -> Response {
+        // SigV2 signs no body: a captured AssumeRole could be replayed with another Policy.
+        if request.headers[.authorization]?.hasPrefix("AWS ") == true {
+            throw STSError(code: "InvalidClientTokenId", status: 403, message: "STS requests must be signed with Signature Version 4.")
+        }
         var request = request
         let body: ByteBuffer
         do {
