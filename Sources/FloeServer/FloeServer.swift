@@ -36,7 +36,7 @@ public enum FloeServer {
         let blobs = try DiskBlobStore(root: data + "/blobs")
         let startedAt = DiskBlobStore.orphanCutoff()
         let temporary = blobs.sweepTemporary()
-        if temporary > 0 { logger.notice("startup sweep", metadata: ["temporary_files": "\(temporary)"]) }
+        logger.notice("startup sweep", metadata: ["temporary_files": "\(temporary)"])
         // Orphaned blobs (a crash between rename and index commit) are found in the background:
         // startup costs nothing per stored object.
         Task.detached(priority: .background) { [logger] in

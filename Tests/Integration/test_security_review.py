@@ -752,3 +752,436 @@ def test_put_object_with_tagging_needs_put_object_tagging(world):
     if tags != [{"Key": "team", "Value": "data"}]:
         problems.append(f"the allowed tags were not stored: {tags}")
     assert_none(problems)
+
+
+# === Second review (findings H1-H3, M1-M6, L1, L4) ===
+
+from botocore.auth import HmacV1Auth, S3SigV4Auth, SigV4Auth  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
+from botocore.credentials import Credentials  # noqa: E402
+
+from floe_harness import new_server  # noqa: E402
+
+KELVIN = "\u212A"  # KELVIN SIGN: canonically equivalent to "K", a different string of bytes
+
+
+def sigv4(http, method, url, credentials, service="s3", body=b"", headers=None):
+    """A SigV4-signed request (with the session token of `credentials`, when it has one) on the requests session `http`."""
+    headers = dict(headers or {})
+    if service == "s3":
+        headers["x-amz-content-sha256"] = hashlib.sha256(body).hexdigest()
+    request = AWSRequest(method=method, url=url, data=body, headers=headers)
+    (S3SigV4Auth if service == "s3" else SigV4Auth)(credentials, service, REGION).add_auth(request)
+    prepared = request.prepare()
+    return http.request(method, prepared.url, headers=dict(prepared.headers), data=body, timeout=30)
+
+
+def assume_role_raw(http, server, credentials, policy=None, seconds=900):
+    """AssumeRole as `credentials`; answers the new Credentials (access key, secret, token) or fails the test."""
+    form = {"Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": ROLE, "RoleSessionName": "rv", "DurationSeconds": str(seconds)}
+    if policy is not None:
+        form["Policy"] = policy
+    body = urllib.parse.urlencode(form).encode()
+    response = sigv4(http, "POST", server.endpoint + "/", credentials, service="sts", body=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200, response.text
+    import xml.etree.ElementTree as ET
+    ns = {"s": "https://sts.amazonaws.com/doc/2011-06-15/"}
+    node = ET.fromstring(response.content).find(".//s:Credentials", ns)
+    return Credentials(node.findtext("s:AccessKeyId", namespaces=ns), node.findtext("s:SecretAccessKey", namespaces=ns),
+                       node.findtext("s:SessionToken", namespaces=ns))
+
+
+def admin_as(server, method, path, body=None, key=None, token=None):
+    """An admin call signed as S3 clients sign (the path percent-encoded once, so non-ASCII names verify) with `key` (a dict
+    with accessKey/secretKey; root by default) and an optional session token."""
+    data = json.dumps(body).encode() if body is not None else b""
+    key = key or {"accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD}
+    url = server.endpoint + urllib.parse.quote(f"/floe/admin/v1/{path}", safe="/~")
+    return sigv4(requests, method, url, Credentials(key["accessKey"], key["secretKey"], token), body=data)
+
+
+def xml_code(response):
+    return (response.text.split("<Code>", 1)[1].split("</Code>", 1)[0]) if "<Code>" in response.text else None
+
+
+# --- H1: the policy cache never hands one policy text another's look-alike document ---
+
+def test_h1_policy_cache_keeps_look_alike_policy_texts_apart(world):
+    """H1: a session whose policy is the bucket policy's text with K replaced by KELVIN SIGN (canonically equivalent,
+    different bytes) is used right after the policy cache was emptied (1,030 distinct session policies fill it past its
+    1,024 entries); the bucket policy's Deny on Keys/* must still hold for a user allowed GetObject on the bucket."""
+    bucket = "rv-cache-" + uid()
+    world.s3.create_bucket(Bucket=bucket)
+    world.s3.put_object(Bucket=bucket, Key="Keys/master.pem", Body=SECRET)
+    bucket_policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/Keys/*"}]})
+    world.s3.put_bucket_policy(Bucket=bucket, Policy=bucket_policy)
+    key = make_user(world.server, "h1", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}])
+    mallory = s3_client(world.server, key["accessKey"], key["secretKey"])
+    assert s3_error(lambda: mallory.get_object(Bucket=bucket, Key="Keys/master.pem")) == "AccessDenied"
+
+    look_alike = bucket_policy.replace("/Keys/", f"/{KELVIN}eys/")
+    assert look_alike != bucket_policy
+    http = requests.Session()
+    parent = Credentials(key["accessKey"], key["secretKey"])
+    variant = assume_role_raw(http, world.server, parent, policy=look_alike)
+    fillers = [assume_role_raw(http, world.server, parent, policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/f{i}"}]})) for i in range(1030)]
+    missing = f"{world.server.endpoint}/rv-none-{uid()}/x"
+    for session in fillers:  # each use parses (and caches) one new text; the cache empties once it holds 1,024
+        sigv4(http, "HEAD", missing, session)
+    sigv4(http, "HEAD", missing, variant)  # the look-alike text is cached before the bucket policy is read again
+    try:
+        leaked = mallory.get_object(Bucket=bucket, Key="Keys/master.pem")["Body"].read()
+    except ClientError as e:
+        leaked = None
+        assert e.response["Error"]["Code"] == "AccessDenied", e.response
+    assert leaked is None, "the bucket policy's Deny was swapped for its look-alike's: Keys/master.pem was read"
+
+
+# --- H3: deeply nested JSON is refused at once ---
+
+def test_h3_deeply_nested_catalog_json_is_refused_promptly(world):
+    """H3: a catalog body of a few KB nested 500 deep (by a caller with no catalog rights, and by one allowed only to
+    create namespaces, whose body the catalog does read) is answered 400/403 in under a second, nothing is created, and
+    the S3 health endpoint stays responsive meanwhile."""
+    nobody = make_user(world.server, "h3n", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::nothing/*"}])
+    creator = make_user(world.server, "h3c", [{"Effect": "Allow", "Action": "iceberg:CreateNamespace", "Resource": f"arn:floe:iceberg:::{world.wh}"}])
+    nested = "[" * 500 + "]" * 500
+    problems = []
+    for label, key in (("no catalog rights", nobody), ("CreateNamespace only", creator)):
+        caller = Catalog(world.server, world.wh, key)
+        namespace = "deep" + uid()
+        body = '{"namespace":["%s"],"properties":{},"x":[%s]}' % (namespace, ",".join([nested] * 4))
+        result = {}
+
+        def send():
+            started = time.monotonic()
+            try:
+                response = requests.post(f"{world.server.catalog_endpoint}/v1/{world.wh}/namespaces", data=body, timeout=60,
+                                         headers={"Authorization": "Bearer " + caller.token, "Content-Type": "application/json"})
+                result["response"] = response
+            except requests.RequestException as e:
+                result["error"] = e
+            result["seconds"] = time.monotonic() - started
+
+        import threading
+        sender = threading.Thread(target=send)
+        sender.start()
+        slow_health = []
+        for _ in range(5):
+            started = time.monotonic()
+            try:
+                status = requests.get(f"{world.server.endpoint}/floe/health/live", timeout=2).status_code
+            except requests.RequestException as e:
+                status = str(e)[:80]
+            if status != 200 or time.monotonic() - started > 1.0:
+                slow_health.append(f"{status} in {time.monotonic() - started:.2f} s")
+            time.sleep(0.05)
+        sender.join(70)
+        if slow_health:
+            problems.append(f"{label}: the S3 health endpoint was slow or failed meanwhile: {slow_health}")
+        if "response" not in result:
+            problems.append(f"{label}: the nested body got no answer: {result.get('error')}")
+            continue
+        problems.append(refusal_problem(result["response"], f"{label}: nested body ({len(body)} bytes)"))
+        if result["seconds"] >= 1.0:
+            problems.append(f"{label}: the nested body took {result['seconds']:.2f} s to answer")
+        if world.root("GET", f"/namespaces/{namespace}").status_code != 404:
+            problems.append(f"{label}: the namespace of the nested body was created")
+    assert_none(problems)
+
+
+# --- M1: the catalog supplies the aws:* condition keys ---
+
+def test_m1_catalog_honours_source_ip_and_current_time_conditions(world):
+    """M1: a user allowed iceberg:* with a Deny conditioned on aws:SourceIp 127.0.0.0/8 (or on aws:CurrentTime after
+    2020) gets 403 ForbiddenException on create namespace from 127.0.0.1, and nothing is created; without the Deny the
+    same call succeeds."""
+    arn = f"arn:floe:iceberg:::{world.wh}"
+    allow = {"Effect": "Allow", "Action": "iceberg:*", "Resource": [arn, f"{arn}/*"]}
+    conditions = {
+        "aws:SourceIp": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}},
+        "aws:CurrentTime": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
+    }
+    control = Catalog(world.server, world.wh, make_user(world.server, "m1c", [allow]))
+    created = control("POST", "/namespaces", {"namespace": ["cond" + uid()]})
+    assert created.status_code == 200, created.text
+    problems = []
+    for label, condition in conditions.items():
+        caller = Catalog(world.server, world.wh, make_user(world.server, "m1", [
+            allow, {"Effect": "Deny", "Action": "iceberg:*", "Resource": "*", "Condition": condition}]))
+        namespace = "cond" + uid()
+        response = caller("POST", "/namespaces", {"namespace": [namespace]})
+        problems.append(refusal_problem(response, f"create namespace past a Deny on {label}", allowed=(403,)))
+        if world.root("GET", f"/namespaces/{namespace}").status_code != 404:
+            problems.append(f"the namespace was created past the Deny on {label}")
+    assert_none(problems)
+
+
+# --- M2: a bucket's policy and configuration are its owner's ---
+
+def test_m2_anonymous_callers_never_reach_bucket_policy_or_configuration(world):
+    """M2: on a bucket whose policy grants "*" s3:* on the bucket and its objects, anonymous GET/PUT/DELETE ?policy,
+    PUT ?versioning and PUT ?tagging are 403 AccessDenied and change nothing."""
+    bucket = "rv-anonpol-" + uid()
+    world.s3.create_bucket(Bucket=bucket)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]})
+    world.s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    before = world.s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    url = f"{world.server.endpoint}/{bucket}"
+    wider = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::*"]}]})
+    versioning = b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"
+    tagging = b"<Tagging><TagSet><Tag><Key>owner</Key><Value>anonymous</Value></Tag></TagSet></Tagging>"
+
+    def md5(body):
+        return {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
+
+    problems = []
+    for label, method, query, body in (("GetBucketPolicy", "GET", "policy", b""), ("PutBucketVersioning", "PUT", "versioning", versioning),
+                                       ("PutBucketTagging", "PUT", "tagging", tagging), ("PutBucketPolicy", "PUT", "policy", wider.encode()),
+                                       ("DeleteBucketPolicy", "DELETE", "policy", b"")):
+        response = requests.request(method, f"{url}?{query}", data=body, headers=md5(body) if body else {}, timeout=30)
+        if response.status_code != 403 or xml_code(response) != "AccessDenied":
+            problems.append(f"anonymous {label}: {response.status_code} {response.text[:160]}")
+    try:
+        after = world.s3.get_bucket_policy(Bucket=bucket)["Policy"]
+        if json.loads(after) != json.loads(before):
+            problems.append(f"the bucket policy changed: {after}")
+    except ClientError as e:
+        problems.append(f"the bucket policy is gone: {e.response['Error']['Code']}")
+    if world.s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled":
+        problems.append("versioning was enabled")
+    tags = s3_error(lambda: world.s3.get_bucket_tagging(Bucket=bucket))
+    if tags is None:
+        problems.append(f"tags were set: {world.s3.get_bucket_tagging(Bucket=bucket)['TagSet']}")
+    assert_none(problems)
+
+
+# --- M3: admin names are ASCII, checked before any lookup ---
+
+def test_m3_admin_look_alike_names_are_invalid(world):
+    """M3: a helpdesk user allowed admin:* on users/* but denied the protected user Kroot… (and attaching policy Kpol…)
+    uses KELVIN SIGN spellings of those names in paths and in a policies list: every request is 400 InvalidArgument and
+    nothing changes (the protected user stays enabled with its policy and keys, no user gets Kpol…)."""
+    protected, policy = "Kroot" + uid(), "Kpol" + uid()
+    admin(world.server, "PUT", f"policies/{policy}", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]})
+    admin(world.server, "PUT", f"users/{protected}", {"policies": [policy]})
+    admin(world.server, "POST", f"users/{protected}/keys")
+    before = admin(world.server, "GET", f"users/{protected}").json()
+    helpdesk = make_user(world.server, "m3", [
+        {"Effect": "Allow", "Action": "admin:*", "Resource": "arn:floe:admin:::users/*"},
+        {"Effect": "Deny", "Action": "admin:*", "Resource": [f"arn:floe:admin:::users/{protected}", f"arn:floe:admin:::users/{protected}/*",
+                                                              f"arn:floe:admin:::users/*/policies/{policy}"]}])
+    helpdesk_before = admin(world.server, "GET", f"users/{helpdesk['user']}").json()
+    alias, policy_alias, newcomer = KELVIN + protected[1:], KELVIN + policy[1:], "rv-m3new-" + uid()
+    # The plain spellings are refused by the Deny (the control for the look-alikes).
+    assert admin_call(world.server, "PUT", f"users/{protected}", {"enabled": False}, key=helpdesk).status_code == 403
+    problems = []
+    for label, method, path, body in (
+            ("disable", "PUT", f"users/{alias}", {"enabled": False}),
+            ("detach", "DELETE", f"users/{alias}/policies/{policy}", None),
+            ("new key", "POST", f"users/{alias}/keys", {}),
+            ("attach by path", "PUT", f"users/{helpdesk['user']}/policies/{policy_alias}", None),
+            ("policies list", "PUT", f"users/{newcomer}", {"policies": [policy_alias]}),
+            ("delete", "DELETE", f"users/{alias}", None)):
+        response = admin_as(world.server, method, path, body, key=helpdesk)
+        if response.status_code != 400 or xml_code(response) != "InvalidArgument":
+            problems.append(f"{label} with a look-alike name: {response.status_code} {response.text[:160]}")
+    after = admin_call(world.server, "GET", f"users/{protected}")
+    if after.status_code != 200:
+        problems.append(f"the protected user is gone: {after.status_code}")
+    else:
+        after = after.json()
+        for field in ("enabled", "policies", "accessKeys", "serviceAccounts"):
+            if after[field] != before[field]:
+                problems.append(f"the protected user's {field} changed: {before[field]} -> {after[field]}")
+    helpdesk_after = admin(world.server, "GET", f"users/{helpdesk['user']}").json()
+    if helpdesk_after["policies"] != helpdesk_before["policies"]:
+        problems.append(f"the helpdesk's policies changed: {helpdesk_after['policies']}")
+    if admin_call(world.server, "GET", f"users/{newcomer}").status_code != 404:
+        problems.append("a user was created with the look-alike policy list")
+    assert_none(problems)
+
+
+# --- M4: narrowed or temporary callers cannot mint long-term credentials ---
+
+def test_m4_service_accounts_and_sessions_cannot_mint_credentials(world):
+    """M4: a service account whose narrowing policy allows admin:CreateServiceAccount/CreateAccessKey, and an STS
+    session of its (entitled) parent, cannot create access keys or service accounts: 403, nothing created."""
+    bucket = "rv-mint-" + uid()
+    world.s3.create_bucket(Bucket=bucket)
+    parent = make_user(world.server, "m4", [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]},
+        {"Effect": "Allow", "Action": ["admin:CreateServiceAccount", "admin:CreateAccessKey"], "Resource": "arn:floe:admin:::users/*"}])
+    name = parent["user"]
+    narrow = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/pub/*"},
+        {"Effect": "Allow", "Action": ["admin:CreateServiceAccount", "admin:CreateAccessKey"], "Resource": "arn:floe:admin:::*"}]}
+    created = admin_as(world.server, "POST", f"users/{name}/service-accounts", {"policy": narrow}, key=parent)
+    assert created.status_code == 200, f"the parent may create service accounts: {created.text}"
+    account = created.json()
+    session = assume_role_raw(requests.Session(), world.server, Credentials(parent["accessKey"], parent["secretKey"]), policy=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": ["s3:DeleteObject", "s3:PutObject"], "Resource": "*"}]}))
+    before = admin(world.server, "GET", f"users/{name}").json()
+    problems = []
+    for label, key, token in (("service account", account, None),
+                              ("STS session", {"accessKey": session.access_key, "secretKey": session.secret_key}, session.token)):
+        for what, path, body in (("an access key", f"users/{name}/keys", {}), ("a service account", f"users/{name}/service-accounts", {})):
+            response = admin_as(world.server, "POST", path, body, key=key, token=token)
+            if response.status_code != 403:
+                problems.append(f"the {label} created {what}: {response.status_code} {response.text[:160]}")
+    after = admin(world.server, "GET", f"users/{name}").json()
+    for field in ("accessKeys", "serviceAccounts"):
+        if after[field] != before[field]:
+            problems.append(f"{field} changed: {before[field]} -> {after[field]}")
+    assert_none(problems)
+
+
+# --- M5: a SigV2 signature for one bucket does not open another by virtual host ---
+
+def test_m5_sigv2_signature_cannot_be_replayed_on_another_virtual_host():
+    """M5: on a server with FLOE_DOMAIN=s3.local, a SigV2 presigned URL (and a SigV2 header-signed request) for
+    /bucketA/pub/file replayed with Host: bucketB.s3.local (where bucketB holds the key bucketA/pub/file) is 403 and never
+    returns bucketB's object; the genuine requests still work."""
+    server = new_server(FLOE_DOMAIN="s3.local")
+    try:
+        s3 = server.boto3()
+        public, secret = "rv-data-" + uid(), "rv-sec-" + uid()
+        s3.create_bucket(Bucket=public)
+        s3.create_bucket(Bucket=secret)
+        s3.put_object(Bucket=public, Key="pub/file", Body=b"public")
+        s3.put_object(Bucket=secret, Key=f"{public}/pub/file", Body=SECRET)
+        v2 = boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=ROOT_USER, aws_secret_access_key=ROOT_PASSWORD,
+                          region_name=REGION, config=Config(signature_version="s3", s3={"addressing_style": "path"}))
+        url = v2.generate_presigned_url("get_object", Params={"Bucket": public, "Key": "pub/file"}, ExpiresIn=300)
+        assert "Signature=" in url and "AWSAccessKeyId=" in url, url
+        assert requests.get(url, timeout=10).content == b"public"
+        split = urllib.parse.urlsplit(url)
+        host = f"{secret}.s3.local:{server.port}"
+        problems = []
+        replay = requests.get(f"{server.endpoint}{split.path}?{split.query}", headers={"Host": host}, timeout=10)
+        if replay.status_code != 403 or SECRET in replay.content:
+            problems.append(f"presigned URL replayed on {host}: {replay.status_code} {replay.content[:120]!r}")
+
+        request = AWSRequest(method="GET", url=f"{server.endpoint}/{public}/pub/file")
+        HmacV1Auth(Credentials(ROOT_USER, ROOT_PASSWORD)).add_auth(request)
+        headers = dict(request.prepare().headers)
+        genuine = requests.get(f"{server.endpoint}/{public}/pub/file", headers=headers, timeout=10)
+        if genuine.content != b"public":
+            problems.append(f"the genuine SigV2 header request failed: {genuine.status_code} {genuine.text[:120]}")
+        headers["Host"] = host
+        replay = requests.get(f"{server.endpoint}/{public}/pub/file", headers=headers, timeout=10)
+        if replay.status_code != 403 or SECRET in replay.content:
+            problems.append(f"SigV2 header request replayed on {host}: {replay.status_code} {replay.content[:120]!r}")
+        assert_none(problems)
+    finally:
+        server.cleanup()
+
+
+# --- M6: key routes are authorized on the key's owner too ---
+
+def test_m6_key_routes_are_authorized_on_the_keys_owner(world):
+    """M6: a user allowed admin:UpdateAccessKey and admin:DeleteAccessKey only on keys/* and users/<self>/keys/* cannot
+    update or delete another user's key (403, the key stays enabled and working) but can update and delete its own."""
+    alice = make_user(world.server, "m6a", [{"Effect": "Allow", "Action": ["admin:UpdateAccessKey", "admin:DeleteAccessKey"], "Resource": "*"}])
+    admin(world.server, "PUT", f"policies/{alice['user']}", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["admin:UpdateAccessKey", "admin:DeleteAccessKey"],
+         "Resource": ["arn:floe:admin:::keys/*", f"arn:floe:admin:::users/{alice['user']}/keys/*"]}]})
+    bob = make_user(world.server, "m6b", [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}])
+    own = admin(world.server, "POST", f"users/{alice['user']}/keys").json()
+    problems = []
+    for label, method, body in (("disable", "PUT", {"enabled": False}), ("delete", "DELETE", None)):
+        response = admin_call(world.server, method, f"keys/{bob['accessKey']}", body, key=alice)
+        if response.status_code != 403:
+            problems.append(f"alice could {label} bob's key: {response.status_code} {response.text[:160]}")
+    if bob["accessKey"] not in admin(world.server, "GET", f"users/{bob['user']}").json()["accessKeys"]:
+        problems.append("bob's key is gone")
+    elif s3_error(lambda: s3_client(world.server, bob["accessKey"], bob["secretKey"]).list_buckets()) is not None:
+        problems.append("bob's key no longer works")
+    response = admin_call(world.server, "PUT", f"keys/{own['accessKey']}", {"enabled": False}, key=alice)
+    if response.status_code != 200:
+        problems.append(f"alice could not disable her own key: {response.status_code} {response.text[:160]}")
+    response = admin_call(world.server, "DELETE", f"keys/{own['accessKey']}", key=alice)
+    if response.status_code != 204:
+        problems.append(f"alice could not delete her own key: {response.status_code} {response.text[:160]}")
+    assert_none(problems)
+
+
+# --- L1: anonymous callers cannot rewrite response headers ---
+
+def test_l1_anonymous_response_header_overrides_are_refused(world):
+    """L1: an anonymous GET of a public object with ?response-content-type=text/html is 400 InvalidRequest (never served
+    as text/html); the plain anonymous GET still works."""
+    bucket = "rv-pub-" + uid()
+    world.s3.create_bucket(Bucket=bucket)
+    world.s3.put_object(Bucket=bucket, Key="pub/x.txt", Body=b"<script>alert(1)</script>", ContentType="text/plain")
+    world.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/pub/*"}]}))
+    url = f"{world.server.endpoint}/{bucket}/pub/x.txt"
+    assert requests.get(url, timeout=10).status_code == 200
+    response = requests.get(url + "?response-content-type=text/html", timeout=10)
+    assert "text/html" not in response.headers.get("Content-Type", ""), response.headers
+    assert response.status_code == 400 and xml_code(response) == "InvalidRequest", f"{response.status_code} {response.text[:200]}"
+
+
+# --- L4: STS accepts SigV4 only ---
+
+def test_l4_sts_refuses_sigv2(world):
+    """L4: an AssumeRole request signed with SigV2 (Authorization: AWS key:signature) is refused with 403 and no
+    credentials; the same request signed with SigV4 works."""
+    key = make_user(world.server, "l4", [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}])
+    body = urllib.parse.urlencode({"Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": ROLE, "RoleSessionName": "v2"}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    request = AWSRequest(method="POST", url=world.server.endpoint + "/", data=body, headers=headers)
+    HmacV1Auth(Credentials(key["accessKey"], key["secretKey"])).add_auth(request)
+    prepared = request.prepare()
+    assert prepared.headers["Authorization"].startswith("AWS ")
+    response = requests.post(prepared.url, data=body, headers=dict(prepared.headers), timeout=30)
+    assert response.status_code == 403 and b"SessionToken" not in response.content, f"{response.status_code} {response.text[:300]}"
+    assume_role_raw(requests.Session(), world.server, Credentials(key["accessKey"], key["secretKey"]))
+
+
+# --- H2: a chosen table location starts empty ---
+
+def test_h2_table_at_a_location_holding_objects_is_refused(world):
+    """H2: a catalog-only user (iceberg:* on its namespace, no S3 rights) cannot create a table whose explicit location
+    already holds objects (S3 data under the namespace's prefix, or a dropped table's leftover files): 403
+    ForbiddenException, no vended credentials, and no purge deletes those objects; an empty chosen location still works."""
+    team = "h2" + uid()
+    assert world.root("POST", "/namespaces", {"namespace": [team]}).status_code == 200
+    created = world.root.create_table(team, "payroll")
+    assert created.status_code == 200, created.text
+    payroll_location = created.json()["metadata"]["location"]
+    leftover = key_of(payroll_location) + "/data/part-0.parquet"
+    world.s3.put_object(Bucket=world.wh, Key=leftover, Body=SECRET)
+    assert world.root("DELETE", f"/namespaces/{team}/tables/payroll").status_code == 204  # no purge: the files stay
+    backup = f"{team}/backups/db/2026.dump"
+    world.s3.put_object(Bucket=world.wh, Key=backup, Body=SECRET)
+
+    key = make_user(world.server, "h2", table_grants(world.wh, [team]))
+    intern = Catalog(world.server, world.wh, key)
+    assert s3_error(lambda: s3_client(world.server, key["accessKey"], key["secretKey"]).get_object(Bucket=world.wh, Key=backup)) == "AccessDenied"
+    problems = []
+    for location, held in ((f"s3://{world.wh}/{team}/backups", backup), (f"s3://{world.wh}/{team}/backups/db", backup),
+                           (payroll_location, leftover)):
+        name = "t_" + uid()
+        response = intern.create_table(team, name, headers=DELEGATION, location=location)
+        problems.append(refusal_problem(response, f"table at {location}", allowed=(403,)))
+        if response.status_code == 200:
+            config = response.json().get("config", {})
+            if "s3.access-key-id" in config and s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=held)) is None:
+                problems.append(f"credentials vended for a table at {location} read the objects already there")
+            intern("DELETE", f"/namespaces/{team}/tables/{name}?purgeRequested=true")
+    time.sleep(0.5)  # a purge (if one ran) has had time to delete
+    for held in (backup, leftover):
+        if not head_exists(world.s3, world.wh, held):
+            problems.append(f"{held} (there before any table) was deleted by a purge")
+    fresh = intern.create_table(team, "fresh_" + uid(), location=f"s3://{world.wh}/{team}/empty-{uid()}")
+    if fresh.status_code != 200:
+        problems.append(f"a table at an empty chosen location was refused: {fresh.status_code} {fresh.text[:160]}")
+    assert_none(problems)
