@@ -26,14 +26,14 @@ extension CatalogService {
         try CatalogNames.check(name, "view")
         let identifier = TableIdentifier(namespace: namespace, name: name)
         _ = try await namespaceProperties(warehouse: warehouse, namespace)
+        try await checkNameFree(warehouse: warehouse, identifier)
         try await checkNotANamespace(warehouse: warehouse, identifier)
         var location = request["location"]?.stringValue ?? ""
-        // A chosen place must be empty; the default one is the name's own (what a table of that
-        // name dropped without purge left there is the namespace's, as with register).
-        let chosen = !location.isEmpty
         if location.isEmpty { location = try await defaultLocation(warehouse: warehouse, identifier) }
         let confined = try await confine(warehouse: warehouse, identifier, location: location)
-        if chosen { try await checkLocationEmpty(confined) }
+        // A new table or view starts in an empty place, chosen or default: otherwise it would
+        // adopt files it never wrote (S3 data under the prefix, a dropped table's leftovers).
+        try await checkLocationEmpty(confined)
         location = confined.description
         version["schema-id"] = -1
         var builder = ViewMetadataBuilder(ViewMetadata.empty(location: location), now: Self.now())

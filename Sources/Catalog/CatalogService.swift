@@ -121,20 +121,17 @@ extension CatalogService {
         guard let schema = request["schema"], schema["fields"]?.arrayValue != nil else { throw .badRequest("Missing or invalid schema") }
         let identifier = TableIdentifier(namespace: namespace, name: name)
         _ = try await namespaceProperties(warehouse: warehouse, namespace)
-        if try await store.table(warehouse: warehouse, identifier) != nil {
-            throw .alreadyExists("Table already exists: \(identifier)")
-        }
+        try await checkNameFree(warehouse: warehouse, identifier)
         try await checkNotANamespace(warehouse: warehouse, identifier)
         var properties = request["properties"]?.stringMap ?? [:]
         let formatVersion = Int(properties.removeValue(forKey: "format-version") ?? "2") ?? 2
         guard (1...MetadataBuilder.maxFormatVersion).contains(formatVersion) else { throw .badRequest("Unsupported format-version \(formatVersion)") }
         var location = request["location"]?.stringValue ?? ""
-        // A chosen place must be empty; the default one is the name's own (what a table of that
-        // name dropped without purge left there is the namespace's, as with register).
-        let chosen = !location.isEmpty
         if location.isEmpty { location = try await defaultLocation(warehouse: warehouse, identifier) }
         let confined = try await confine(warehouse: warehouse, identifier, location: location, properties: properties)
-        if chosen { try await checkLocationEmpty(confined) }
+        // A new table or view starts in an empty place, chosen or default: otherwise it would
+        // adopt files it never wrote (S3 data under the prefix, a dropped table's leftovers).
+        try await checkLocationEmpty(confined)
         location = confined.description
 
         let now = Self.now()
@@ -164,6 +161,14 @@ extension CatalogService {
             throw error.type == "CommitFailedException" ? .alreadyExists("Table already exists: \(identifier)") : error
         }
         return record
+    }
+
+    /// Tables and views share one name space: a new one needs a name neither uses (409 before
+    /// any check of its place).
+    public func checkNameFree(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) {
+        let table = try await store.table(warehouse: warehouse, identifier)
+        let view = try await store.view(warehouse: warehouse, identifier)
+        if table != nil || view != nil { throw .alreadyExists("Table or view already exists: \(identifier)") }
     }
 
     /// A table or view cannot take the name of a child namespace: both would have one ARN and one place.

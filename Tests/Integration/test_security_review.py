@@ -1,9 +1,10 @@
-"""Regression tests for the adversarial review of the issue #10 fixes (findings F1-F10 and the tagging
-finding): each test names its finding in its docstring and failed on the code before the review fixes.
+"""Regression tests for the adversarial reviews of the issue #10 fixes: the first review's findings F1-F10 and
+the tagging finding, and the second review's H1-H3, M1-M6, L1 and L4. Each test names its finding in its
+docstring and failed on the code before the review fixes.
 
 Everything runs on one server of this module's own (started with an audit log, which F8 reads), in a
-warehouse bucket of its own; every name is unique per run, only loopback addresses are used and every wait
-is bounded."""
+warehouse bucket of its own (M5 starts a second server, with a virtual-host domain); every name is unique per
+run, only loopback addresses are used and every wait is bounded."""
 import base64
 import hashlib
 import json
@@ -12,18 +13,23 @@ import select
 import shutil
 import socket
 import tempfile
+import threading
 import time
 import types
 import urllib.parse
 import uuid
+import xml.etree.ElementTree as ET
 
 import boto3
 import pytest
 import requests
+from botocore.auth import HmacV1Auth, S3SigV4Auth, SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from floe_harness import REGION, ROOT_PASSWORD, ROOT_USER, FloeServer
+from floe_harness import REGION, ROOT_PASSWORD, ROOT_USER, FloeServer, new_server
 
 SCHEMA = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
 DELEGATION = {"X-Iceberg-Access-Delegation": "vended-credentials"}
@@ -756,12 +762,6 @@ def test_put_object_with_tagging_needs_put_object_tagging(world):
 
 # === Second review (findings H1-H3, M1-M6, L1, L4) ===
 
-from botocore.auth import HmacV1Auth, S3SigV4Auth, SigV4Auth  # noqa: E402
-from botocore.awsrequest import AWSRequest  # noqa: E402
-from botocore.credentials import Credentials  # noqa: E402
-
-from floe_harness import new_server  # noqa: E402
-
 KELVIN = "\u212A"  # KELVIN SIGN: canonically equivalent to "K", a different string of bytes
 
 
@@ -785,7 +785,6 @@ def assume_role_raw(http, server, credentials, policy=None, seconds=900):
     response = sigv4(http, "POST", server.endpoint + "/", credentials, service="sts", body=body,
                      headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 200, response.text
-    import xml.etree.ElementTree as ET
     ns = {"s": "https://sts.amazonaws.com/doc/2011-06-15/"}
     node = ET.fromstring(response.content).find(".//s:Credentials", ns)
     return Credentials(node.findtext("s:AccessKeyId", namespaces=ns), node.findtext("s:SecretAccessKey", namespaces=ns),
@@ -802,25 +801,34 @@ def admin_as(server, method, path, body=None, key=None, token=None):
 
 
 def xml_code(response):
-    return (response.text.split("<Code>", 1)[1].split("</Code>", 1)[0]) if "<Code>" in response.text else None
+    """The <Code> of an S3 XML error body, or None when the body is not one."""
+    try:
+        return ET.fromstring(response.content).findtext("Code")
+    except ET.ParseError:
+        return None
 
 
 # --- H1: the policy cache never hands one policy text another's look-alike document ---
 
 def test_h1_policy_cache_keeps_look_alike_policy_texts_apart(world):
-    """H1: a session whose policy is the bucket policy's text with K replaced by KELVIN SIGN (canonically equivalent,
-    different bytes) is used right after the policy cache was emptied (1,030 distinct session policies fill it past its
-    1,024 entries); the bucket policy's Deny on Keys/* must still hold for a user allowed GetObject on the bucket."""
+    """H1: policy texts that differ only by canonically equivalent characters (K and KELVIN SIGN) are different policies.
+    (1) A session whose policy is the bucket policy's text with K replaced by KELVIN SIGN is used right after the policy
+    cache was emptied (1,030 distinct session policies fill it past its 1,024 entries): the bucket policy's Deny on
+    Keys/* still holds for a user allowed GetObject on the bucket. (2) A session narrowed to the look-alike prefix
+    (KELVIN SIGN)eys/*, used right after a session narrowed to the ASCII Keys/*, keeps its own narrowing: it cannot
+    read Keys/master.pem."""
     bucket = "rv-cache-" + uid()
     world.s3.create_bucket(Bucket=bucket)
     world.s3.put_object(Bucket=bucket, Key="Keys/master.pem", Body=SECRET)
     bucket_policy = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/Keys/*"}]})
     world.s3.put_bucket_policy(Bucket=bucket, Policy=bucket_policy)
-    key = make_user(world.server, "h1", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}])
+    key = make_user(world.server, "h1", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::rv-cache-*/*"}])
     mallory = s3_client(world.server, key["accessKey"], key["secretKey"])
     assert s3_error(lambda: mallory.get_object(Bucket=bucket, Key="Keys/master.pem")) == "AccessDenied"
+    problems = []
 
+    # (1) The cache emptied, then the look-alike of the bucket policy parsed first.
     look_alike = bucket_policy.replace("/Keys/", f"/{KELVIN}eys/")
     assert look_alike != bucket_policy
     http = requests.Session()
@@ -833,11 +841,27 @@ def test_h1_policy_cache_keeps_look_alike_policy_texts_apart(world):
         sigv4(http, "HEAD", missing, session)
     sigv4(http, "HEAD", missing, variant)  # the look-alike text is cached before the bucket policy is read again
     try:
-        leaked = mallory.get_object(Bucket=bucket, Key="Keys/master.pem")["Body"].read()
+        mallory.get_object(Bucket=bucket, Key="Keys/master.pem")
+        problems.append("the bucket policy's Deny was swapped for its look-alike's: Keys/master.pem was read")
     except ClientError as e:
-        leaked = None
-        assert e.response["Error"]["Code"] == "AccessDenied", e.response
-    assert leaked is None, "the bucket policy's Deny was swapped for its look-alike's: Keys/master.pem was read"
+        if e.response["Error"]["Code"] != "AccessDenied":
+            problems.append(f"Keys/master.pem after the look-alike: {e.response['Error']['Code']}")
+
+    # (2) A session narrowed to the look-alike prefix, right after one narrowed to the ASCII prefix.
+    other = "rv-cache-" + uid()
+    world.s3.create_bucket(Bucket=other)
+    world.s3.put_object(Bucket=other, Key="Keys/master.pem", Body=SECRET)
+    ascii_policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{other}/Keys/*"}]})
+    ascii_session = assume_role_raw(http, world.server, parent, policy=ascii_policy)
+    kelvin_session = assume_role_raw(http, world.server, parent, policy=ascii_policy.replace("/Keys/", f"/{KELVIN}eys/"))
+    url = f"{world.server.endpoint}/{other}/Keys/master.pem"
+    first = sigv4(http, "GET", url, ascii_session)
+    assert first.status_code == 200, f"the session narrowed to Keys/* reads it: {first.status_code} {first.text[:160]}"
+    second = sigv4(http, "GET", url, kelvin_session)
+    if second.status_code != 403 or SECRET in second.content:
+        problems.append(f"a session narrowed to the look-alike prefix read Keys/master.pem: {second.status_code}")
+    assert_none(problems)
 
 
 # --- H3: deeply nested JSON is refused at once ---
@@ -866,7 +890,6 @@ def test_h3_deeply_nested_catalog_json_is_refused_promptly(world):
                 result["error"] = e
             result["seconds"] = time.monotonic() - started
 
-        import threading
         sender = threading.Thread(target=send)
         sender.start()
         slow_health = []
@@ -975,12 +998,13 @@ def test_m3_admin_look_alike_names_are_invalid(world):
     before = admin(world.server, "GET", f"users/{protected}").json()
     helpdesk = make_user(world.server, "m3", [
         {"Effect": "Allow", "Action": "admin:*", "Resource": "arn:floe:admin:::users/*"},
-        {"Effect": "Deny", "Action": "admin:*", "Resource": [f"arn:floe:admin:::users/{protected}", f"arn:floe:admin:::users/{protected}/*",
-                                                              f"arn:floe:admin:::users/*/policies/{policy}"]}])
+        {"Effect": "Deny", "Action": "admin:*", "Resource": [f"arn:floe:admin:::users/{protected}", f"arn:floe:admin:::users/{protected}/*"]},
+        {"Effect": "Deny", "Action": "admin:AttachPolicy", "Resource": f"arn:floe:admin:::users/*/policies/{policy}"}])
     helpdesk_before = admin(world.server, "GET", f"users/{helpdesk['user']}").json()
     alias, policy_alias, newcomer = KELVIN + protected[1:], KELVIN + policy[1:], "rv-m3new-" + uid()
     # The plain spellings are refused by the Deny (the control for the look-alikes).
     assert admin_call(world.server, "PUT", f"users/{protected}", {"enabled": False}, key=helpdesk).status_code == 403
+    assert admin_call(world.server, "PUT", f"users/{helpdesk['user']}/policies/{policy}", key=helpdesk).status_code == 403
     problems = []
     for label, method, path, body in (
             ("disable", "PUT", f"users/{alias}", {"enabled": False}),
@@ -1088,12 +1112,14 @@ def test_m5_sigv2_signature_cannot_be_replayed_on_another_virtual_host():
 def test_m6_key_routes_are_authorized_on_the_keys_owner(world):
     """M6: a user allowed admin:UpdateAccessKey and admin:DeleteAccessKey only on keys/* and users/<self>/keys/* cannot
     update or delete another user's key (403, the key stays enabled and working) but can update and delete its own."""
-    alice = make_user(world.server, "m6a", [{"Effect": "Allow", "Action": ["admin:UpdateAccessKey", "admin:DeleteAccessKey"], "Resource": "*"}])
-    admin(world.server, "PUT", f"policies/{alice['user']}", {"Version": "2012-10-17", "Statement": [
+    name = f"rv-m6a-{uid()}"
+    admin(world.server, "PUT", f"policies/{name}", {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["admin:UpdateAccessKey", "admin:DeleteAccessKey"],
-         "Resource": ["arn:floe:admin:::keys/*", f"arn:floe:admin:::users/{alice['user']}/keys/*"]}]})
+         "Resource": ["arn:floe:admin:::keys/*", f"arn:floe:admin:::users/{name}/keys/*"]}]})
+    admin(world.server, "PUT", f"users/{name}", {"policies": [name]})
+    alice = admin(world.server, "POST", f"users/{name}/keys").json()
     bob = make_user(world.server, "m6b", [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}])
-    own = admin(world.server, "POST", f"users/{alice['user']}/keys").json()
+    own = admin(world.server, "POST", f"users/{name}/keys").json()
     problems = []
     for label, method, body in (("disable", "PUT", {"enabled": False}), ("delete", "DELETE", None)):
         response = admin_call(world.server, method, f"keys/{bob['accessKey']}", body, key=alice)
@@ -1184,4 +1210,31 @@ def test_h2_table_at_a_location_holding_objects_is_refused(world):
     fresh = intern.create_table(team, "fresh_" + uid(), location=f"s3://{world.wh}/{team}/empty-{uid()}")
     if fresh.status_code != 200:
         problems.append(f"a table at an empty chosen location was refused: {fresh.status_code} {fresh.text[:160]}")
+    assert_none(problems)
+
+
+def test_h2_default_location_over_existing_objects_is_not_handed_out(world):
+    """H2 (default location): S3 data that no table wrote (put directly under s3://<wh>/<ns>/<table>/) is not handed to
+    a catalog-only user who creates a table of that name at its default location: the create is refused (403), or
+    the table's vended credentials cannot read the data; and dropping the table with purge never deletes it."""
+    team = "h2d" + uid()
+    assert world.root("POST", "/namespaces", {"namespace": [team]}).status_code == 200
+    held = f"{team}/reports/data/salaries.parquet"
+    world.s3.put_object(Bucket=world.wh, Key=held, Body=SECRET)
+    key = make_user(world.server, "h2d", table_grants(world.wh, [team]))
+    intern = Catalog(world.server, world.wh, key)
+    assert s3_error(lambda: s3_client(world.server, key["accessKey"], key["secretKey"]).get_object(Bucket=world.wh, Key=held)) == "AccessDenied"
+    problems = []
+    response = intern.create_table(team, "reports", headers=DELEGATION)
+    if response.status_code == 200:
+        location = response.json()["metadata"]["location"]
+        config = response.json().get("config", {})
+        if "s3.access-key-id" in config and s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=held)) is None:
+            problems.append(f"credentials vended for the new table at {location} read the objects already there")
+        intern("DELETE", f"/namespaces/{team}/tables/reports?purgeRequested=true")
+        time.sleep(0.5)  # a purge has had time to delete
+        if not head_exists(world.s3, world.wh, held):
+            problems.append(f"purging the new table at {location} deleted {held}, which was there before it")
+    else:
+        problems.append(refusal_problem(response, "table at a default location holding objects", allowed=(403,)))
     assert_none(problems)
