@@ -65,7 +65,9 @@ extension CatalogService {
         try builder.apply(updates)
         let metadata = try builder.build()
         if metadata.location != current.metadata.location {
-            _ = try await confine(warehouse: warehouse, identifier, location: metadata.location)
+            let location = try await confine(warehouse: warehouse, identifier, location: metadata.location)
+            try Self.requireCanonical(metadata.location, location)
+            try await checkLocationEmpty(location)
         }
         let (location, document) = try await writeView(metadata, version: Self.fileVersion(current.metadataLocation) + 1)
         let record = ViewRecord(identifier: identifier, metadataLocation: location, metadata: metadata)
@@ -89,6 +91,7 @@ extension CatalogService {
         try await checkNotANamespace(warehouse: warehouse, identifier)
         let metadata = try ViewMetadata(json: try await files.readDocument(file.description))
         let location = try await confine(warehouse: warehouse, identifier, location: metadata.location)
+        try Self.requireCanonical(metadata.location, location)
         guard location.contains(file) else {
             throw .forbidden("The metadata file \(metadataLocation) lies outside the view's location \(location)")
         }

@@ -211,6 +211,7 @@ extension CatalogService {
         var swaps: [TablePointerSwap] = []
         var results: [TableRecord] = []
         var written: [String] = []
+        var placedInCommit: [(identifier: TableIdentifier, location: StorageLocation)] = []
         do throws(IcebergError) {
             for change in changes {
                 let current = try await store.table(warehouse: warehouse, change.identifier)
@@ -235,7 +236,13 @@ extension CatalogService {
                 }
                 try builder.apply(change.updates)
                 var metadata = try builder.build()
-                try await confineChanges(warehouse: warehouse, change.identifier, metadata, previous: current?.metadata)
+                if let placed = try await confineChanges(warehouse: warehouse, change.identifier, metadata, previous: current?.metadata) {
+                    // Tables placed by one request must not overlap each other either.
+                    if let other = placedInCommit.first(where: { $0.location.contains(placed) || placed.contains($0.location) }) {
+                        throw IcebergError.forbidden("The location \(placed) of \(change.identifier) overlaps \(other.identifier) in the same commit")
+                    }
+                    placedInCommit.append((change.identifier, placed))
+                }
                 if let current, builder.changed {
                     metadata.appendMetadataLog(previousFile: current.metadataLocation, timestamp: current.metadata.lastUpdatedMs)
                 }
@@ -296,6 +303,7 @@ extension CatalogService {
         }
         let metadata = try await files.read(file.description)
         let location = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: metadata.properties)
+        try Self.requireCanonical(metadata.location, location)
         guard location.contains(file) else {
             throw .forbidden("The metadata file \(metadataLocation) lies outside the table's location \(location)")
         }

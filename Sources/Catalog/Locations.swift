@@ -55,8 +55,9 @@ public enum CatalogNames {
     }
 
     public static func check(_ name: String, _ what: String) throws(IcebergError) {
-        guard !name.isEmpty, name.utf8.count <= 1024, !hasControlCharacter(name) else {
-            throw .badRequest("Invalid \(what) name: it must be 1 to 1024 bytes without control characters")
+        // No '/': names are joined by it in ARNs and locations, where "a/b" must not alias a.b.
+        guard !name.isEmpty, name.utf8.count <= 1024, !hasControlCharacter(name), !name.utf8.contains(0x2F) else {
+            throw .badRequest("Invalid \(what) name: it must be 1 to 1024 bytes without control characters or '/'")
         }
     }
 }
@@ -179,23 +180,37 @@ extension CatalogService {
             throw .serviceUnavailable("Cannot check the location \(location): \(error)")
         }
         if !page.objects.isEmpty {
-            throw .forbidden("The location \(location) already holds objects; a new table or view needs an empty location")
+            throw .forbidden("The location \(location) already holds objects; a new table or view needs an empty location (a table dropped without purge leaves its files: drop it with purge, or choose another location)")
         }
     }
 
     /// The metadata's location and path properties, checked when a commit changes them
     /// (metadata written before locations were confined keeps working until it moves).
-    func confineChanges(warehouse: String, _ identifier: TableIdentifier, _ metadata: TableMetadata, previous: TableMetadata?) async throws(IcebergError) {
+    /// Answers the confined location when it was checked (nil when nothing moved).
+    @discardableResult
+    func confineChanges(warehouse: String, _ identifier: TableIdentifier, _ metadata: TableMetadata, previous: TableMetadata?) async throws(IcebergError)
+        -> StorageLocation?
+    {
         let moved = previous.map { $0.location != metadata.location } ?? true
         let changedPaths = TablePathProperties.names.contains { previous?.properties[$0] != metadata.properties[$0] }
-        guard moved || changedPaths else { return }
+        guard moved || changedPaths else { return nil }
         var paths: [String: String] = [:]
         for name in TablePathProperties.names {
             if let value = metadata.properties[name], moved || previous?.properties[name] != value { paths[name] = value }
         }
         let location = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: paths)
+        try Self.requireCanonical(metadata.location, location)
         // A table moved to a new place starts there empty (a table created by a commit, after a
         // stage-create, already has the data files its writer put there).
         if previous != nil && moved { try await checkLocationEmpty(location) }
+        return location
+    }
+
+    /// Locations kept as sent (in committed, registered or replaced metadata) must be spelled as
+    /// the location index compares them: `s3://bucket/path`, no `s3a://`, no trailing `/`.
+    static func requireCanonical(_ text: String, _ location: StorageLocation) throws(IcebergError) {
+        guard text == location.description else {
+            throw .badRequest("Write the location as \(location) (s3://, no trailing slash), not \(text)")
+        }
     }
 }

@@ -98,10 +98,11 @@ extension S3Responder {
         if scope.buckets[name] == nil { scope.buckets[name] = .some(try? await store.bucket(name)) }
         let policy = scope.buckets[name]??.policy.flatMap { PolicyDocument.cached($0) }
         let grants = policy?.statements.contains { statement in
-            statement.effect == .allow && statement.principals?.contains("*") == true && !statement.actions.negated
-                && statement.actions.values.contains { pattern in
-                    ["s3:DeleteObject", "s3:DeleteObjectVersion"].contains { PolicyEvaluator.wildcard(pattern, $0, caseInsensitive: true) }
-                }
+            guard statement.effect == .allow, statement.principals?.contains("*") == true else { return false }
+            return ["s3:DeleteObject", "s3:DeleteObjectVersion"].contains { action in
+                let named = statement.actions.values.contains { PolicyEvaluator.wildcard($0, action, caseInsensitive: true) }
+                return named != statement.actions.negated
+            }
         } ?? false
         guard grants else {
             auditDenied(call, request: AccessRequest(action: "s3:DeleteObject", resource: "arn:aws:s3:::\(name)/*"))

@@ -165,6 +165,27 @@ struct InterceptingStore: CatalogStore {
         await fixture.cleanup()
     }
 
+    /// Found by the third review: commits must not store a location the index cannot compare
+    /// (s3a://), nor place two tables of one transaction over each other; names hold no '/'.
+    @Test func commitsPlaceTablesCanonicallyAndApart() async throws {
+        let fixture = try await CatalogFixture()
+        let service = fixture.service()
+        try await service.createNamespace(warehouse: "whs", ["ns"], properties: [:])
+        func creating(_ name: String, at location: String) -> CatalogService.TableChange {
+            CatalogService.TableChange(
+                identifier: TableIdentifier(namespace: ["ns"], name: name), requirements: [.assertCreate],
+                updates: [.addSchema(schema: CatalogFixture.schema, lastColumnID: nil), .setCurrentSchema(-1), .setLocation(location)])
+        }
+        await #expect(throws: IcebergError.self) { _ = try await service.commit(warehouse: "whs", [creating("a", at: "s3a://whs/ns/a")]) }
+        await #expect(throws: IcebergError.self) {
+            _ = try await service.commit(warehouse: "whs", [creating("outer", at: "s3://whs/ns/p"), creating("inner", at: "s3://whs/ns/p/q")])
+        }
+        #expect(try await service.store.table(warehouse: "whs", TableIdentifier(namespace: ["ns"], name: "outer")) == nil)
+        _ = try await service.commit(warehouse: "whs", [creating("one", at: "s3://whs/ns/one"), creating("two", at: "s3://whs/ns/two")])
+        #expect(throws: IcebergError.self) { try CatalogNames.check("payroll/x", "table") }
+        await fixture.cleanup()
+    }
+
     @Test func aCommitWhoseReplyIsLostKeepsItsMetadataFile() async throws {
         let fixture = try await CatalogFixture()
         let service = fixture.service()

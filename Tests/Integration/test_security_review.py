@@ -1238,3 +1238,75 @@ def test_h2_default_location_over_existing_objects_is_not_handed_out(world):
     else:
         problems.append(refusal_problem(response, "table at a default location holding objects", allowed=(403,)))
     assert_none(problems)
+
+
+# --- third review round ---
+
+def creating_change(namespace, name, location):
+    """A transaction change that creates `namespace.name` at `location` (assert-create)."""
+    return {"identifier": {"namespace": [namespace], "name": name}, "requirements": [{"type": "assert-create"}],
+            "updates": [{"action": "add-schema", "schema": SCHEMA}, {"action": "set-current-schema", "schema-id": -1},
+                        {"action": "set-location", "location": location}]}
+
+
+def test_r3_committed_locations_are_spelled_as_the_index_compares_them(world):
+    """Third review F1: a commit stored an s3a:// location as sent, which the location index never
+    matched, so a later namespace's tables were created inside it and its vended credentials read them."""
+    ns = f"r3a{uid()}"
+    assert world.root("POST", "/namespaces", {"namespace": [ns]}).status_code == 200
+    for spelling in (f"s3a://{world.wh}/{ns}/sneaky", f"s3://{world.wh}/{ns}/sneaky/"):
+        response = world.root("POST", "/transactions/commit", {"table-changes": [creating_change(ns, "sneaky", spelling)]})
+        assert response.status_code == 400 and response.json()["error"]["type"] == "BadRequestException", response.text
+    assert world.root("HEAD", f"/namespaces/{ns}/tables/sneaky").status_code == 404
+    good = world.root("POST", "/transactions/commit", {"table-changes": [creating_change(ns, "plain", f"s3://{world.wh}/{ns}/plain")]})
+    assert good.status_code == 204, good.text
+
+
+def test_r3_one_transaction_cannot_place_two_tables_over_each_other(world):
+    """Third review F2: the changes of one /transactions/commit were checked against the store
+    only, so two new tables could share (or nest) one place."""
+    ns = f"r3b{uid()}"
+    assert world.root("POST", "/namespaces", {"namespace": [ns]}).status_code == 200
+    for inner in (f"s3://{world.wh}/{ns}/p/q", f"s3://{world.wh}/{ns}/p"):
+        response = world.root("POST", "/transactions/commit", {"table-changes": [
+            creating_change(ns, "outer", f"s3://{world.wh}/{ns}/p"), creating_change(ns, "inner", inner)]})
+        assert response.status_code == 403 and response.json()["error"]["type"] == "ForbiddenException", response.text
+        for name in ("outer", "inner"):
+            assert world.root("HEAD", f"/namespaces/{ns}/tables/{name}").status_code == 404
+
+
+def test_r3_catalog_names_hold_no_slash(world):
+    """Third review F3: names are joined by '/' in ARNs and locations, so a table "payroll/x" in
+    gold had the ARN of a table in namespace gold.payroll."""
+    ns = f"r3c{uid()}"
+    assert world.root("POST", "/namespaces", {"namespace": [ns]}).status_code == 200
+    table = world.root.create_table(ns, "payroll/x")
+    assert table.status_code == 400 and table.json()["error"]["type"] == "BadRequestException", table.text
+    namespace = world.root("POST", "/namespaces", {"namespace": [f"{ns}/x"]})
+    assert namespace.status_code == 400, namespace.text
+
+
+def test_r3_anonymous_batch_delete_honours_not_action_grants(world):
+    """Third review F4: the anonymous DeleteObjects pre-check ignored NotAction statements, so a
+    batch was refused where each single delete was allowed."""
+    bucket = f"r3d-{uid()}"
+    world.s3.create_bucket(Bucket=bucket)
+    world.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "NotAction": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/tmp/*"}]}))
+    world.s3.put_object(Bucket=bucket, Key="tmp/a", Body=b"a")
+    world.s3.put_object(Bucket=bucket, Key="keep/b", Body=b"b")
+    body, md5 = delete_body(["tmp/a", "keep/b"])
+    headers = {"Content-MD5": md5, "Content-Type": "application/xml"}
+    reply = requests.post(f"{world.server.endpoint}/{bucket}?delete", data=body, headers=headers, timeout=10)
+    assert reply.status_code == 200, reply.text
+    assert "<Deleted><Key>tmp/a</Key>" in reply.text and "AccessDenied" in reply.text
+    assert not head_exists(world.s3, bucket, "tmp/a") and head_exists(world.s3, bucket, "keep/b")
+
+
+def test_r3_users_whose_keys_expire_still_manage_keys(world):
+    """Third review F5: a user signing with an expiring key was treated as a session and could not
+    create access keys, although its policy allowed it."""
+    key = make_user(world.server, "exp", [{"Effect": "Allow", "Action": "admin:*", "Resource": "arn:floe:admin:::*"}])
+    expiring = admin(world.server, "POST", f"users/{key['user']}/keys", {"expiresInSeconds": 86400}).json()
+    created = admin_call(world.server, "POST", f"users/{key['user']}/keys", {"expiresInSeconds": 3600}, key=expiring)
+    assert created.status_code == 200, created.text

@@ -21,11 +21,9 @@ extension S3Responder {
         guard let action = route.action else { throw S3Error.methodNotAllowed("Unknown admin endpoint") }
         // Long-term credentials carry neither a session's expiry nor a narrowing policy: a
         // narrowed or temporary caller may not mint or re-enable them (it would shed its limits).
-        if Self.credentialActions.contains(action), !call.principal.restrictions.isEmpty || call.principal.expires != nil
-            || [.session, .delegated, .serviceAccount].contains(call.principal.kind)
-        {
+        if Self.credentialActions.contains(action), !call.principal.restrictions.isEmpty || [.session, .delegated, .serviceAccount].contains(call.principal.kind) {
             auditDenied(call, request: AccessRequest(action: "admin:\(action)", resource: "arn:floe:admin:::" + path.joined(separator: "/")))
-            throw S3Error.accessDenied("Sessions and service accounts cannot create or change access keys")
+            throw S3Error.accessDenied("Sessions, service accounts and narrowed credentials cannot create or change access keys")
         }
         let response = try await adminCall(call, route)
         if route.method != .get {
