@@ -18,13 +18,13 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from security_helpers import ERROR_TYPE, s3_error, s3_status, refusal_problem
 from floe_harness import ROOT_PASSWORD, ROOT_USER
 
 SCHEMA = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
 DELEGATION = {"X-Iceberg-Access-Delegation": "vended-credentials"}
 ROLE = "arn:aws:iam::000000000000:role/floe"
 SECRET = b"TOP-SECRET-" + uuid.uuid4().hex.encode()
-ERROR_TYPE = {400: "BadRequestException", 403: "ForbiddenException"}
 
 
 def uid() -> str:
@@ -98,33 +98,6 @@ def vended_s3(server, config):
 def sts_client(server, access_key, secret, token=None):
     return boto3.client("sts", endpoint_url=server.endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret,
                         aws_session_token=token, region_name="us-east-1", config=Config(retries={"max_attempts": 1}))
-
-
-def s3_error(call):
-    """The S3 error code a call fails with, or None when it succeeds."""
-    try:
-        call()
-    except ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
-
-
-def s3_status(call):
-    """The HTTP status of an S3 call: 200 when it succeeds."""
-    try:
-        call()
-    except ClientError as e:
-        return e.response["ResponseMetadata"]["HTTPStatusCode"]
-    return 200
-
-
-def refusal_problem(response, what, allowed=(400, 403)):
-    """None when the catalog refused the request with the ErrorModel that belongs to the status, else what went wrong."""
-    if response.status_code not in allowed:
-        return f"{what}: expected {allowed}, got {response.status_code} {response.text[:200]}"
-    if response.json()["error"]["type"] != ERROR_TYPE[response.status_code]:
-        return f"{what}: wrong error type: {response.text[:200]}"
-    return None
 
 
 def assert_refused(response, what, allowed=(400, 403)):

@@ -29,13 +29,13 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from security_helpers import ERROR_TYPE, s3_error, s3_status, refusal_problem, read_head
 from floe_harness import REGION, ROOT_PASSWORD, ROOT_USER, FloeServer, new_server
 
 SCHEMA = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
 DELEGATION = {"X-Iceberg-Access-Delegation": "vended-credentials"}
 ROLE = "arn:aws:iam::000000000000:role/floe"
 SECRET = b"REVIEW-SECRET-" + uuid.uuid4().hex.encode()
-ERROR_TYPE = {400: "BadRequestException", 403: "ForbiddenException", 409: "AlreadyExistsException"}
 DENY_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
 
 
@@ -104,36 +104,6 @@ def vended_s3(server, config):
     return s3_client(server, config["s3.access-key-id"], config["s3.secret-access-key"], config["s3.session-token"])
 
 
-def s3_error(call):
-    """The S3 error code a call fails with, or None when it succeeds."""
-    try:
-        call()
-    except ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
-
-
-def s3_status(call):
-    try:
-        call()
-    except ClientError as e:
-        return e.response["ResponseMetadata"]["HTTPStatusCode"]
-    return 200
-
-
-def refusal_problem(response, what, allowed=(400, 403)):
-    """None when the catalog refused the request with the ErrorModel that belongs to the status, else what went wrong."""
-    if response.status_code not in allowed:
-        return f"{what}: expected {allowed}, got {response.status_code} {response.text[:200]}"
-    try:
-        kind = response.json()["error"]["type"]
-    except (ValueError, KeyError, TypeError):
-        return f"{what}: not an Iceberg ErrorModel: {response.text[:200]}"
-    if kind != ERROR_TYPE[response.status_code]:
-        return f"{what}: wrong error type: {response.text[:200]}"
-    return None
-
-
 def assert_none(problems):
     """Sub-cases are all run and reported together, so a partial fix shows which remain."""
     problems = [p for p in problems if p]
@@ -147,21 +117,6 @@ def key_of(location: str) -> str:
 
 def head_exists(s3, bucket, key) -> bool:
     return s3_status(lambda: s3.head_object(Bucket=bucket, Key=key)) == 200
-
-
-def read_head(sock, deadline: float) -> bytes:
-    """Reads from `sock` until a whole response head arrived, the peer closes, or `deadline`."""
-    data = b""
-    while b"\r\n\r\n" not in data and time.monotonic() < deadline:
-        sock.settimeout(max(0.05, deadline - time.monotonic()))
-        try:
-            chunk = sock.recv(65536)
-        except (socket.timeout, OSError):
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 def table_grants(warehouse, allowed, denied=()):

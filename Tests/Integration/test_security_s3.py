@@ -25,6 +25,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from security_helpers import read_head
 from floe_harness import REGION, ROOT_PASSWORD, ROOT_USER, error_code, new_server
 
 SECRET = b"top secret payroll bytes"
@@ -598,17 +599,7 @@ def expect_exchange(server, target, headers, body_size, send_body_after_continue
     head += f"Content-Length: {body_size}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(head.encode())
-        deadline = time.monotonic() + 5
-        data = b""
-        while time.monotonic() < deadline and b"\r\n\r\n" not in data:
-            sock.settimeout(max(0.05, deadline - time.monotonic()))
-            try:
-                chunk = sock.recv(65536)
-            except (socket.timeout, OSError):
-                break
-            if not chunk:
-                break
-            data += chunk
+        data = read_head(sock, time.monotonic() + 5)
         if send_body_after_continue and data.startswith(b"HTTP/1.1 100"):
             sock.sendall(b"z" * body_size)
             data += read_http(sock, time.monotonic() + 10)

@@ -1,0 +1,54 @@
+"""Helpers the security suites share: S3 outcomes, Iceberg refusals, raw response heads."""
+import socket
+import time
+
+from botocore.exceptions import ClientError
+
+#: The Iceberg ErrorModel type that belongs to each refusal status.
+ERROR_TYPE = {400: "BadRequestException", 403: "ForbiddenException", 409: "AlreadyExistsException"}
+
+
+def s3_error(call):
+    """The S3 error code a call fails with, or None when it succeeds."""
+    try:
+        call()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+
+def s3_status(call):
+    """The HTTP status of an S3 call: 200 when it succeeds."""
+    try:
+        call()
+    except ClientError as e:
+        return e.response["ResponseMetadata"]["HTTPStatusCode"]
+    return 200
+
+
+def refusal_problem(response, what, allowed=(400, 403)):
+    """None when the catalog refused the request with the ErrorModel that belongs to the status, else what went wrong."""
+    if response.status_code not in allowed:
+        return f"{what}: expected {allowed}, got {response.status_code} {response.text[:200]}"
+    try:
+        kind = response.json()["error"]["type"]
+    except (ValueError, KeyError, TypeError):
+        return f"{what}: not an Iceberg ErrorModel: {response.text[:200]}"
+    if kind != ERROR_TYPE[response.status_code]:
+        return f"{what}: wrong error type: {response.text[:200]}"
+    return None
+
+
+def read_head(sock, deadline: float) -> bytes:
+    """Reads from `sock` until a whole response head arrived, the peer closes, or `deadline` (monotonic)."""
+    data = b""
+    while b"\r\n\r\n" not in data and time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except (socket.timeout, OSError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
