@@ -25,6 +25,15 @@ import Testing
         #expect(PolicyEvaluator.evaluate([allow], AccessRequest(action: "s3:ListBucket", resource: "arn:aws:s3:::b", context: ["s3:prefix": ["caf\u{e9}"]])) == .allow)
     }
 
+    /// ForAllValues holds for a missing key (every value of an empty set matches), as in AWS, so a
+    /// Deny written with it applies when the request carries no such key.
+    @Test func forAllValuesHoldsForAMissingKey() throws {
+        let deny = try policy(#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*", "Condition": {"ForAllValues:StringEquals": {"s3:RequestObjectTagKeys": ["team"]}}}}"#)
+        #expect(PolicyEvaluator.evaluate([deny], AccessRequest(action: "s3:PutObject", resource: "arn:aws:s3:::b/k")) == .explicitDeny)
+        let other = AccessRequest(action: "s3:PutObject", resource: "arn:aws:s3:::b/k", context: ["s3:RequestObjectTagKeys": ["team", "cost"]])
+        #expect(PolicyEvaluator.evaluate([deny], other) == .implicitDeny)
+    }
+
     /// JSON numbers 0 and 1 in conditions are numbers, not booleans.
     @Test func numericConditionValuesStayNumbers() throws {
         let deny = try policy(#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "*", "Condition": {"NumericGreaterThan": {"s3:max-keys": 1}}}}"#)

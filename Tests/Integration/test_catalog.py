@@ -331,3 +331,26 @@ def test_expired_token_is_419_and_refresh_works():
         assert response.status_code == 419 and response.json()["error"]["type"] == "AuthenticationTimeoutException"
     finally:
         instance.cleanup()
+
+
+def test_tables_never_share_places_on_either_store(server, namespace):
+    """Locations are confined through each store's location index (SQLite and PostgreSQL): no
+    table is placed at, inside or above another table's files, or over a child namespace, and a
+    commit keeps only the canonical s3:// spelling the index compares."""
+    raw_schema = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
+    base = f"/lakehouse/namespaces/{namespace}"
+    first = api(server, "POST", f"{base}/tables", {"name": "first", "schema": raw_schema})
+    assert first.status_code == 200, first.text
+    location = first.json()["metadata"]["location"]
+    for overlapping in (location, location + "/inner", location.rsplit("/", 1)[0] + "/fir"):
+        response = api(server, "POST", f"{base}/tables", {"name": "second", "schema": raw_schema, "location": overlapping})
+        expected = 200 if overlapping.endswith("/fir") else 403
+        assert response.status_code == expected, (overlapping, response.text)
+        if expected == 200:
+            assert api(server, "DELETE", f"{base}/tables/second").status_code == 204
+    assert api(server, "POST", "/lakehouse/namespaces", {"namespace": [namespace, "child"]}).status_code == 200
+    inside_child = api(server, "POST", f"{base}/tables", {"name": "third", "schema": raw_schema, "location": f"s3://lakehouse/{namespace}/child"})
+    assert inside_child.status_code == 403, inside_child.text
+    moved = api(server, "POST", f"{base}/tables/first", {"requirements": [], "updates": [
+        {"action": "set-location", "location": f"s3a://lakehouse/{namespace}/elsewhere"}]})
+    assert moved.status_code == 400 and moved.json()["error"]["type"] == "BadRequestException", moved.text

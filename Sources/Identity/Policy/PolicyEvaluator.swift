@@ -91,8 +91,9 @@ public enum PolicyEvaluator {
             return wantsAbsent == (present == nil)
         }
         let negative = base.contains("Not")
-        // A missing key fails a condition, except with IfExists and the negated operators (AWS semantics).
-        guard let actual = present, !actual.isEmpty else { return name.hasSuffix("IfExists") || negative }
+        // A missing key fails a condition, except with IfExists, the negated operators and
+        // ForAllValues (which holds for every value of an empty set), as AWS evaluates them.
+        guard let actual = present, !actual.isEmpty else { return name.hasSuffix("IfExists") || negative || name.hasPrefix("ForAllValues:") }
         // Positive operators match when any policy value matches; negated ones when none does.
         let test: (String) -> Bool = { value in
             negative
