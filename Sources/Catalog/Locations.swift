@@ -43,6 +43,11 @@ public struct StorageLocation: Equatable, Sendable, CustomStringConvertible {
         return zip(segments, other.segments).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
     }
 
+    /// Every location above this one, the bucket's root first.
+    public var ancestors: [StorageLocation] {
+        (0..<segments.count).map { StorageLocation(bucket: bucket, segments: Array(segments.prefix($0))) }
+    }
+
     public func appending(_ segment: String) -> StorageLocation {
         StorageLocation(bucket: bucket, segments: segments + [segment])
     }
@@ -101,7 +106,7 @@ extension CatalogService {
     /// Tables outside a namespace may not own files at or below its place (their files would
     /// become this namespace's), nor may any table own the place itself or a place above it.
     func checkNamespacePlaceFree(warehouse: String, _ namespace: NamespacePath, _ location: StorageLocation) async throws(IcebergError) {
-        let ancestors = (0...location.segments.count).map { StorageLocation(bucket: location.bucket, segments: Array(location.segments.prefix($0))).description }
+        let ancestors = location.ancestors.map(\.description)
         for owner in try await store.tablesOverlapping(warehouse: warehouse, location: location.description, ancestors: ancestors) {
             let inside = owner.namespace.count >= namespace.count && Array(owner.namespace.prefix(namespace.count)) == namespace
             let record = try await store.table(warehouse: warehouse, owner)
@@ -133,14 +138,14 @@ extension CatalogService {
             }
         }
         try await checkLocationFree(warehouse: warehouse, location, for: identifier)
-        try await checkOutsideChildNamespaces(warehouse: warehouse, identifier.namespace, location)
+        try await checkOutsideChildNamespaces(warehouse: warehouse, identifier.namespace, base: base, location)
         return location
     }
 
     /// A table of a namespace stays out of its child namespaces' places (and does not contain
     /// one): those hold tables the caller may have no right to, now or later.
-    func checkOutsideChildNamespaces(warehouse: String, _ namespace: NamespacePath, _ location: StorageLocation) async throws(IcebergError) {
-        let base = try await namespaceLocation(warehouse: warehouse, namespace)
+    /// - Parameter base: the namespace's location (as `confine` already read it).
+    func checkOutsideChildNamespaces(warehouse: String, _ namespace: NamespacePath, base: StorageLocation, _ location: StorageLocation) async throws(IcebergError) {
         var after: NamespacePath?
         for _ in 0..<10_000 {
             let children = try await store.listNamespaces(warehouse: warehouse, parent: namespace, after: after, limit: 1000)
@@ -160,7 +165,7 @@ extension CatalogService {
 
     /// No table or view other than `identifier` owns files at, below or above `location`.
     func checkLocationFree(warehouse: String, _ location: StorageLocation, for identifier: TableIdentifier?) async throws(IcebergError) {
-        let ancestors = (0..<location.segments.count).map { StorageLocation(bucket: location.bucket, segments: Array(location.segments.prefix($0))).description }
+        let ancestors = location.ancestors.map(\.description)
         let owners = try await store.tablesOverlapping(warehouse: warehouse, location: location.description, ancestors: ancestors)
         if let owner = owners.first(where: { $0 != identifier }) {
             throw .forbidden("The location \(location) overlaps the files of \(owner)")

@@ -95,15 +95,17 @@ public struct CatalogResponder: HTTPResponder {
                 // to a caller with no right on it.
                 let warehouse = CatalogService.warehouseBucket(path[1])
                 routed = (route, warehouse)
-                try authorize(caller, route.accessesBeforeBody(warehouse: warehouse), origin: origin)
+                // What can be decided without the body is decided before reading it (for most
+                // routes, everything); each access is evaluated once.
+                let early = route.takesJSONBody ? route.accessesBeforeBody(warehouse: warehouse) : try route.accesses(warehouse: warehouse, body: nil)
+                try authorize(caller, early, origin: origin)
                 _ = try await service.warehouse(warehouse)
                 var body: JSONValue?
                 if route.takesJSONBody {
-                    // What can be decided without the body is decided before reading it.
                     if reservation == nil { reservation = try bodies.reserve(request, for: caller.accessKeyID) }
                     body = try await Self.readJSON(&request)
+                    try authorize(caller, route.accesses(warehouse: warehouse, body: body).filter { !early.contains($0) }, origin: origin)
                 }
-                try authorize(caller, route.accesses(warehouse: warehouse, body: body), origin: origin)
                 response = try await idempotent(request, caller: caller) { [body] in
                     try await RequestOrigin.$remoteAddressOfTask.withValue(origin.remoteAddress) {
                         try await self.handle(route, warehouse: warehouse, body: body, request: request, caller: caller)

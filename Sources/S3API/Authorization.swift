@@ -117,6 +117,13 @@ extension S3Responder {
         var buckets: [String: BucketRecord?] = [:]
         var identity: [PolicyDocument]?
         var baseContext: [String: [String]]?
+
+        /// Starts from the bucket authorization already read for the request (a handler deciding
+        /// a batch's keys does not read it again).
+        init(call: S3Call) {
+            self.call = call
+            if let record = call.bucketRecord { buckets[record.name] = .some(record) }
+        }
     }
 
     /// Decides one access for the request's caller (used directly by batch operations for each
