@@ -1,6 +1,8 @@
 """Helpers the security suites share: S3 outcomes, Iceberg refusals, raw response heads."""
+import json
 import socket
 import time
+import uuid
 
 from botocore.exceptions import ClientError
 
@@ -52,3 +54,21 @@ def read_head(sock, deadline: float) -> bytes:
             break
         data += chunk
     return data
+
+
+def admin(server, method, path, body=None):
+    """An admin API call as root that must succeed."""
+    data = json.dumps(body).encode() if body is not None else b""
+    response = server.signed(method, f"/floe/admin/v1/{path}", body=data)
+    assert response.status_code < 300, f"admin {method} {path}: {response.status_code} {response.text}"
+    return response
+
+
+def make_user(server, tag, statements):
+    """A user whose only policy is `statements`, and one access key of it (`user` holds its name)."""
+    name = f"sec-{tag}-{uuid.uuid4().hex[:8]}"
+    admin(server, "PUT", f"policies/{name}", {"Version": "2012-10-17", "Statement": statements})
+    admin(server, "PUT", f"users/{name}", {"policies": [name]})
+    key = admin(server, "POST", f"users/{name}/keys").json()
+    key["user"] = name
+    return key

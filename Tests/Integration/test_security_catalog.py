@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from security_helpers import ERROR_TYPE, s3_error, s3_status, refusal_problem
+from security_helpers import ERROR_TYPE, admin, make_user, s3_error, s3_status, refusal_problem
 from floe_harness import ROOT_PASSWORD, ROOT_USER
 
 SCHEMA = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
@@ -32,23 +32,6 @@ def uid() -> str:
 
 
 # --- helpers: admin API, catalog calls, S3 clients ---
-
-def admin(server, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else b""
-    response = server.signed(method, f"/floe/admin/v1/{path}", body=data)
-    assert response.status_code < 300, f"admin {method} {path}: {response.status_code} {response.text}"
-    return response
-
-
-def make_user(server, tag, statements):
-    """A user whose only policy is `statements`, and one access key of it."""
-    name = f"sc-{tag}-{uid()}"
-    admin(server, "PUT", f"policies/{name}", {"Version": "2012-10-17", "Statement": statements})
-    admin(server, "PUT", f"users/{name}", {"policies": [name]})
-    key = admin(server, "POST", f"users/{name}/keys").json()
-    key["user"] = name
-    return key
-
 
 def bearer(server, access_key, secret):
     response = requests.post(f"{server.catalog_endpoint}/v1/oauth/tokens", timeout=30, data={

@@ -29,7 +29,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from security_helpers import ERROR_TYPE, s3_error, s3_status, refusal_problem, read_head
+from security_helpers import ERROR_TYPE, admin, make_user, s3_error, s3_status, refusal_problem, read_head
 from floe_harness import REGION, ROOT_PASSWORD, ROOT_USER, FloeServer, new_server
 
 SCHEMA = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
@@ -51,22 +51,6 @@ def admin_call(server, method, path, body=None, key=None):
     if key is None:
         return server.signed(method, f"/floe/admin/v1/{path}", body=data)
     return server.signed(method, f"/floe/admin/v1/{path}", body=data, access_key=key["accessKey"], secret=key["secretKey"])
-
-
-def admin(server, method, path, body=None):
-    response = admin_call(server, method, path, body)
-    assert response.status_code < 300, f"admin {method} {path}: {response.status_code} {response.text}"
-    return response
-
-
-def make_user(server, tag, statements):
-    """A user whose only policy is `statements`, and one access key of it (`user` holds its name)."""
-    name = f"rv-{tag}-{uid()}"
-    admin(server, "PUT", f"policies/{name}", {"Version": "2012-10-17", "Statement": statements})
-    admin(server, "PUT", f"users/{name}", {"policies": [name]})
-    key = admin(server, "POST", f"users/{name}/keys").json()
-    key["user"] = name
-    return key
 
 
 def bearer_token(server, key):
