@@ -10,7 +10,8 @@ let package = Package(
     name: "floe",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "floe", targets: ["floe"])
+        .executable(name: "floe", targets: ["floe"]),
+        .executable(name: "floe-hotpaths", targets: ["FloeHotPaths"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -65,7 +66,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The embedded SQLite implementation of ObjectIndex.
-        .target(name: "ObjectIndexSQLite", dependencies: ["ObjectStore", "SQLiteSupport"], swiftSettings: strictSettings),
+        .target(
+            name: "ObjectIndexSQLite", dependencies: ["ObjectStore", "SQLiteSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: strictSettings),
         // The Iceberg catalog's domain: namespaces, tables, the commit protocol; protocol CatalogStore.
         .target(name: "Catalog", dependencies: ["IcebergModel", "ObjectStore", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
         .target(name: "CatalogStoreSQLite", dependencies: ["Catalog", "IcebergModel", "SQLiteSupport"], swiftSettings: strictSettings),
@@ -175,6 +178,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The hot pure paths under instruction counting (scripts/bench/instructions.sh).
+        .executableTarget(
+            name: "FloeHotPaths",
+            dependencies: ["SigV4", "S3API", "S3Model", "Identity", "ObjectStore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Benchmarks/HotPaths",
+            exclude: ["thresholds.txt"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "S3ModelTests", dependencies: ["S3Model", "SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "IcebergModelTests", dependencies: ["IcebergModel"], swiftSettings: strictSettings),
@@ -201,7 +212,7 @@ let package = Package(
         .testTarget(name: "FloeServerTests", dependencies: ["FloeServer"], swiftSettings: strictSettings),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "ObjectIndexSQLite", "SigV4"],
+            dependencies: ["ObjectStore", "ObjectIndexSQLite", "SigV4", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
     ]

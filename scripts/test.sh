@@ -14,6 +14,9 @@ swift build
 step "swift test (unit tests)"
 swift test
 
+step "instruction counts of the hot paths against Benchmarks/HotPaths/thresholds.txt (callgrind)"
+scripts/bench/instructions.sh --skip-build
+
 step "fuzzing the parsers that read client input (short run; scripts/fuzz.sh for longer ones)"
 scripts/fuzz.sh "${FLOE_FUZZ_SECONDS:-15}"
 

@@ -76,5 +76,10 @@ enum IndexSchema {
         """
         ALTER TABLE buckets ADD COLUMN policy TEXT;
         """,
+        // 4: the bytes of small objects in their version row (last, so scans that do not
+        // select it never read its overflow pages).
+        """
+        ALTER TABLE versions ADD COLUMN inline BLOB;
+        """,
     ]
 }

@@ -1,5 +1,6 @@
 import SQLiteSupport
 import Foundation
+import NIOConcurrencyHelpers
 import ObjectStore
 
 /// The embedded default `ObjectIndex`: one SQLite file (WAL) in the data directory.
@@ -7,6 +8,8 @@ import ObjectStore
 public final class SQLiteObjectIndex: ObjectIndex {
     /// Shared with components that keep their tables in the same file (the identity store).
     public let database: SQLiteDatabase
+    /// Bucket records by name: every request reads its bucket, and buckets change rarely.
+    let buckets = BucketCache()
 
     public init(path: String) throws {
         database = try SQLiteDatabase(path: path, migrations: IndexSchema.migrations)
@@ -37,7 +40,8 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func createBucket(name: String, region: String, now: Milliseconds) async throws(StoreError) -> BucketRecord {
-        try await run(write: true) { db in
+        defer { buckets.invalidate() }
+        return try await run(write: true) { db in
             if try !db.query("SELECT 1 FROM buckets WHERE name = ?", [.text(name)]).isEmpty {
                 throw StoreError.bucketAlreadyOwnedByYou(name)
             }
@@ -47,9 +51,13 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func bucket(named name: String) async throws(StoreError) -> BucketRecord? {
-        try await run { db in
+        if let cached = buckets.lookup(name) { return cached }
+        let generation = buckets.generation
+        let record = try await run { db in
             try db.query("SELECT \(Self.bucketColumns) FROM buckets WHERE name = ?", [.text(name)]).first.map(Self.bucket(from:))
         }
+        if let record { buckets.store(record, readAt: generation) }
+        return record
     }
 
     public func listBuckets() async throws(StoreError) -> [BucketRecord] {
@@ -57,7 +65,8 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func deleteBucket(named name: String) async throws(StoreError) {
-        try await run(write: true) { db in
+        defer { buckets.invalidate() }
+        return try await run(write: true) { db in
             guard let id = try db.query("SELECT id FROM buckets WHERE name = ?", [.text(name)]).first?[0].int else {
                 throw StoreError.noSuchBucket(name)
             }
@@ -71,13 +80,15 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func setVersioning(bucketID: Int64, _ state: VersioningState) async throws(StoreError) {
-        try await run(write: true) { db in
+        defer { buckets.invalidate() }
+        return try await run(write: true) { db in
             _ = try db.query("UPDATE buckets SET versioning = ? WHERE id = ?", [.text(state.rawValue), .integer(bucketID)])
         }
     }
 
     public func setBucketPolicy(bucketID: Int64, _ policy: String?) async throws(StoreError) {
-        try await run(write: true) { db in
+        defer { buckets.invalidate() }
+        return try await run(write: true) { db in
             _ = try db.query("UPDATE buckets SET policy = ? WHERE id = ?", [policy.map { .text($0) } ?? .null, .integer(bucketID)])
         }
     }
@@ -96,6 +107,37 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
+    /// Bucket records read from the index, dropped whenever a bucket changes. A record read while
+    /// a change committed is not kept (the generation moved), so the cache never holds a stale one.
+    final class BucketCache: Sendable {
+        private struct State {
+            var records: [String: BucketRecord] = [:]
+            var generation: UInt64 = 0
+        }
+        private let state = NIOLockedValueBox(State())
+        /// Enough for every bucket of a typical deployment; beyond it the cache starts over.
+        static let capacity = 10_000
+
+        var generation: UInt64 { state.withLockedValue { $0.generation } }
+
+        func lookup(_ name: String) -> BucketRecord? { state.withLockedValue { $0.records[name] } }
+
+        func store(_ record: BucketRecord, readAt generation: UInt64) {
+            state.withLockedValue { state in
+                guard state.generation == generation else { return }
+                if state.records.count >= Self.capacity { state.records.removeAll() }
+                state.records[record.name] = record
+            }
+        }
+
+        func invalidate() {
+            state.withLockedValue { state in
+                state.generation &+= 1
+                state.records.removeAll()
+            }
+        }
+    }
+
     // MARK: versions
 
     public func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String] {
@@ -106,14 +148,14 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func latestVersion(bucketID: Int64, key: String) async throws(StoreError) -> ObjectVersion? {
-        try await run { db in try VersionRows.latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: true) }
+        try await run { db in try VersionRows.latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: true, withData: true) }
     }
 
     public func version(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> ObjectVersion? {
         try await run { db in
             try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
-                [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true
+                [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true, withData: true
             ).first
         }
     }

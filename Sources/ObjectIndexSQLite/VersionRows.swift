@@ -1,10 +1,13 @@
 import SQLiteSupport
 import Foundation
+import NIOConcurrencyHelpers
 import ObjectStore
 
 /// Reading and writing `versions` rows (and their `version_parts`) inside a transaction.
 enum VersionRows {
     static let columns = "id, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, blob, attributes, upload_id"
+    /// With the bytes of an inline object, for the lookups that serve it; scans leave them out.
+    static let columnsWithData = columns + ", inline"
 
     static func encode(_ attributes: ObjectAttributes) throws -> String {
         String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
@@ -20,11 +23,31 @@ enum VersionRows {
             etag: row[6].string!,
             lastModified: row[7].int!,
             blobID: row[8].string,
-            attributes: try JSONDecoder().decode(ObjectAttributes.self, from: Data(row[9].bytes ?? [])),
+            attributes: try decodeAttributes(row[9]),
             uploadID: row[10].string
         )
+        if row.count > 11, case .blob(let bytes) = row[11] { version.inlineData = bytes }
         version.sequence = row[0].int!
         return version
+    }
+
+    /// Most objects share a handful of attribute documents (no metadata, the same content type),
+    /// so short ones are decoded once and then looked up: JSON decoding was a tenth of a GET.
+    static let decodedAttributes = NIOLockedValueBox([String: ObjectAttributes]())
+    static let decodedAttributesCapacity = 1024
+    static let decodedAttributesMaxText = 512
+
+    static func decodeAttributes(_ value: SQLiteValue) throws -> ObjectAttributes {
+        guard case .text(let text) = value, text.utf8.count <= decodedAttributesMaxText else {
+            return try JSONDecoder().decode(ObjectAttributes.self, from: Data(value.bytes ?? []))
+        }
+        if let known = decodedAttributes.withLockedValue({ $0[text] }) { return known }
+        let decoded = try JSONDecoder().decode(ObjectAttributes.self, from: Data(text.utf8))
+        decodedAttributes.withLockedValue { cache in
+            if cache.count >= decodedAttributesCapacity { cache.removeAll() }
+            cache[text] = decoded
+        }
+        return decoded
     }
 
     static func part(from row: [SQLiteValue]) -> StoredPart {
@@ -33,8 +56,11 @@ enum VersionRows {
             lastModified: row[5].int!)
     }
 
-    static func load(_ db: SQLiteConnection, where condition: String, _ arguments: [SQLiteValue], withParts: Bool) throws -> [ObjectVersion] {
-        var versions = try db.query("SELECT \(columns) FROM versions WHERE \(condition)", arguments).map(version(from:))
+    static func load(
+        _ db: SQLiteConnection, where condition: String, _ arguments: [SQLiteValue], withParts: Bool, withData: Bool = false
+    ) throws -> [ObjectVersion] {
+        let selected = withData ? columnsWithData : columns
+        var versions = try db.query("SELECT \(selected) FROM versions WHERE \(condition)", arguments).map(version(from:))
         if withParts {
             for index in versions.indices where versions[index].uploadID != nil {
                 versions[index].parts = try db.query(
@@ -46,8 +72,9 @@ enum VersionRows {
         return versions
     }
 
-    static func latest(_ db: SQLiteConnection, bucketID: Int64, key: [UInt8], withParts: Bool) throws -> ObjectVersion? {
-        try load(db, where: "bucket_id = ? AND key = ? AND is_latest = 1", [.integer(bucketID), .blob(key)], withParts: withParts).first
+    static func latest(_ db: SQLiteConnection, bucketID: Int64, key: [UInt8], withParts: Bool, withData: Bool = false) throws -> ObjectVersion? {
+        try load(db, where: "bucket_id = ? AND key = ? AND is_latest = 1", [.integer(bucketID), .blob(key)], withParts: withParts, withData: withData)
+            .first
     }
 
     /// Checks a write precondition against the key's current object (a delete marker counts as absent).
@@ -78,11 +105,12 @@ enum VersionRows {
         }
         try db.query("UPDATE versions SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1", [.integer(bucketID), key])
         try db.query(
-            "INSERT INTO versions (bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, blob, attributes, upload_id) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO versions (bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, blob, attributes, upload_id, inline) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 .integer(bucketID), key, .text(version.versionID), .integer(version.isDeleteMarker ? 1 : 0), .integer(version.size),
                 .text(version.etag), .integer(version.lastModified), version.blobID.map { .text($0) } ?? .null,
                 .text(try encode(version.attributes)), version.uploadID.map { .text($0) } ?? .null,
+                version.inlineData.map { .blob($0) } ?? .null,
             ])
         let row = db.lastInsertRowID
         for part in version.parts ?? [] {

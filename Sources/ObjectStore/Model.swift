@@ -135,8 +135,11 @@ public struct ObjectVersion: Sendable, Equatable {
     /// The quoted ETag, as sent in headers.
     public var etag: String
     public var lastModified: Milliseconds
-    /// The blob holding the bytes; nil for delete markers and multipart objects.
+    /// The blob holding the bytes; nil for delete markers, multipart objects and inline objects.
     public var blobID: String?
+    /// The bytes of a small object, kept in its index row (one durable commit covers data and
+    /// metadata); nil for every other version.
+    public var inlineData: [UInt8]?
     public var attributes: ObjectAttributes
     /// The parts, in order, of an object completed from a multipart upload.
     public var parts: [StoredPart]?
@@ -148,8 +151,9 @@ public struct ObjectVersion: Sendable, Equatable {
     public init(
         key: String, versionID: String, isLatest: Bool, isDeleteMarker: Bool, size: Int64, etag: String,
         lastModified: Milliseconds, blobID: String?, attributes: ObjectAttributes, parts: [StoredPart]? = nil,
-        uploadID: String? = nil
+        uploadID: String? = nil, inlineData: [UInt8]? = nil
     ) {
+        self.inlineData = inlineData
         self.parts = parts
         self.uploadID = uploadID
         self.key = key
@@ -197,6 +201,11 @@ public struct ListPage: Sendable {
     /// Objects and common prefixes interleaved in key order, as S3 counts them against max-keys.
     public var entries: [Entry]
     public var isTruncated: Bool
+
+    public init(entries: [Entry], isTruncated: Bool) {
+        self.entries = entries
+        self.isTruncated = isTruncated
+    }
 
     public var objects: [ObjectVersion] {
         entries.compactMap { if case .object(let v) = $0 { return v } else { return nil } }

@@ -42,10 +42,10 @@ extension ObjectStore {
 
     /// Makes a staged body part `number` of the upload, replacing an earlier upload of that part.
     public func commitPart(_ staged: StagedUpload, upload: UploadRecord, number: Int) async throws(StoreError) -> StoredPart {
-        try await staged.writer.commit()
+        let blobID = try await commitBlob(staged)
         let part = StoredPart(
             number: number, size: staged.size, md5Hex: Hex.encode(staged.md5),
-            blobID: staged.writer.blobID, checksum: upload.checksumAlgorithm.flatMap { staged.checksums[$0] }, lastModified: Self.now())
+            blobID: blobID, checksum: upload.checksumAlgorithm.flatMap { staged.checksums[$0] }, lastModified: Self.now())
         do {
             let replaced = try await index.putPart(uploadRowID: upload.rowID, part)
             await blobs.delete(replaced)

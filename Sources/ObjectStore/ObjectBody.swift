@@ -1,7 +1,8 @@
 import NIOCore
 
-/// The bytes of one object version in a byte range, across its blob or its parts' blobs.
-/// Every blob the range touches is opened up front, so a concurrent delete cannot tear the read.
+/// The bytes of one object version in a byte range, across its blob or its parts' blobs, or
+/// from its index row for an inline object. Every blob the range touches is opened up front,
+/// so a concurrent delete cannot tear the read.
 public final class ObjectBody: Sendable {
     struct Segment: Sendable {
         let reader: BlobReader
@@ -11,16 +12,31 @@ public final class ObjectBody: Sendable {
     }
 
     let segments: [Segment]
+    /// The whole range, when it is already in memory (inline objects): no blob to open or read.
+    public let inMemory: ByteBuffer?
     public let length: Int64
     public static let readChunk = 1 << 20
 
     init(segments: [Segment]) {
         self.segments = segments
+        self.inMemory = nil
         self.length = segments.reduce(0) { $0 + $1.length }
+    }
+
+    init(bytes: ByteBuffer) {
+        self.segments = []
+        self.inMemory = bytes
+        self.length = Int64(bytes.readableBytes)
     }
 
     /// nil when a blob is gone (the version was replaced meanwhile).
     static func open(_ version: ObjectVersion, range: ClosedRange<Int64>, blobs: DiskBlobStore) async throws(StoreError) -> ObjectBody? {
+        if let inline = version.inlineData {
+            guard range.lowerBound >= 0, range.upperBound < Int64(inline.count), !range.isEmpty else {
+                throw .internalFailure("range \(range) outside an inline object of \(inline.count) bytes")
+            }
+            return ObjectBody(bytes: ByteBuffer(bytes: inline[Int(range.lowerBound)...Int(range.upperBound)]))
+        }
         let layout: [(blobID: String, size: Int64)]
         if let parts = version.parts {
             layout = parts.map { ($0.blobID, $0.size) }
@@ -71,6 +87,11 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
         var started = false
 
         public mutating func next() async throws -> ByteBuffer? {
+            if let bytes = body.inMemory {
+                guard !started else { return nil }
+                started = true
+                return bytes
+            }
             while segment < body.segments.count {
                 let current = body.segments[segment]
                 if !started {

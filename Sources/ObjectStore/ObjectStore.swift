@@ -12,10 +12,16 @@ public struct ObjectStore: Sendable {
     public let blobs: DiskBlobStore
     public let region: String
     let logger: Logger
+    /// Objects up to this many bytes are stored in their index row, not in a blob of their own.
+    public let inlineLimit: Int
 
     public static let maxSinglePutSize: Int64 = 5 * 1024 * 1024 * 1024
+    /// As MinIO and Garage do for small objects: one durable commit covers data and metadata,
+    /// and reading one needs no file. Bounded so a version row stays small to read and copy.
+    public static let defaultInlineLimit = 64 * 1024
 
-    public init(index: any ObjectIndex, blobs: DiskBlobStore, region: String, logger: Logger) {
+    public init(index: any ObjectIndex, blobs: DiskBlobStore, region: String, logger: Logger, inlineLimit: Int = ObjectStore.defaultInlineLimit) {
+        self.inlineLimit = inlineLimit
         self.index = index
         self.blobs = blobs
         self.region = region

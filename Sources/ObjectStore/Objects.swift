@@ -8,15 +8,18 @@ extension ObjectStore {
         _ staged: StagedUpload, bucket: BucketRecord, key: String, attributes: ObjectAttributes, condition: WriteCondition? = nil
     ) async throws(StoreError) -> ObjectVersion {
         try ObjectKeyRules.validate(key)
-        try await staged.writer.commit()
-        let version = ObjectVersion(
+        var version = ObjectVersion(
             key: key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: false, size: staged.size,
-            etag: staged.etag, lastModified: Self.now(), blobID: staged.writer.blobID, attributes: attributes)
+            etag: staged.etag, lastModified: Self.now(), blobID: nil, attributes: attributes)
+        switch staged.storage {
+        case .inline(let bytes): version.inlineData = bytes
+        case .blob: version.blobID = try await commitBlob(staged)
+        }
         do {
             let obsolete = try await index.putVersion(bucketID: bucket.id, version, condition: condition)
             await blobs.delete(obsolete)
         } catch {
-            await blobs.delete([staged.writer.blobID])
+            await blobs.delete(version.blobIDs)
             throw error
         }
         return version

@@ -32,17 +32,22 @@ public struct UploadExpectations: Sendable {
     }
 }
 
-/// A body received into a temporary blob, with its digests, not yet visible to anyone.
+/// A body received, with its digests, not yet visible to anyone: in memory when it is small
+/// enough to live in the index (`ObjectStore.inlineLimit`), else in a temporary blob.
 public final class StagedUpload: Sendable {
-    let writer: BlobWriter
+    enum Storage {
+        case blob(BlobWriter)
+        case inline([UInt8])
+    }
+    let storage: Storage
     public let size: Int64
     public let md5: [UInt8]
     public let sha256: [UInt8]?
     /// Base64 digests for every checksum in the plan.
     public let checksums: [ChecksumAlgorithm: String]
 
-    init(writer: BlobWriter, size: Int64, md5: [UInt8], sha256: [UInt8]?, checksums: [ChecksumAlgorithm: String]) {
-        self.writer = writer
+    init(storage: Storage, size: Int64, md5: [UInt8], sha256: [UInt8]?, checksums: [ChecksumAlgorithm: String]) {
+        self.storage = storage
         self.size = size
         self.md5 = md5
         self.sha256 = sha256
@@ -68,11 +73,13 @@ public final class StagedUpload: Sendable {
 }
 
 extension ObjectStore {
-    /// Streams `body` into a temporary blob, hashing in the same pass. Memory stays at one
-    /// write chunk however large the body is. Any error discards the partial blob.
+    /// Streams `body` into memory while it fits `inlineLimit`, else into a temporary blob,
+    /// hashing in the same pass. Memory stays at one write chunk however large the body is.
+    /// Any error discards the partial blob.
     public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64) async throws -> StagedUpload
     where Body.Element == ByteBuffer {
-        let writer = try await blobs.beginWrite()
+        var inline: ByteBuffer? = ByteBuffer()
+        var writer: BlobWriter?
         var md5 = Insecure.MD5()
         var sha256 = plan.sha256 ? SHA256() : nil
         var hashers = plan.checksums.map { ChecksumHasher($0) }
@@ -86,16 +93,34 @@ extension ObjectStore {
                     sha256?.update(bufferPointer: bytes)
                     for i in hashers.indices { hashers[i].update(bytes) }
                 }
-                try await writer.append(buffer)
+                if var small = inline {
+                    if small.readableBytes + buffer.readableBytes <= inlineLimit {
+                        inline = nil  // keeps `small` uniquely referenced while it grows
+                        var buffer = buffer
+                        small.writeBuffer(&buffer)
+                        inline = small
+                        continue
+                    }
+                    inline = nil
+                    writer = try await blobs.beginWrite()
+                    try await writer!.append(small)
+                }
+                try await writer!.append(buffer)
             }
         } catch {
-            await writer.discard()
+            await writer?.discard()
             throw error
         }
         var checksums: [ChecksumAlgorithm: String] = [:]
         for hasher in hashers { checksums[hasher.algorithm] = hasher.base64Digest() }
+        let storage: StagedUpload.Storage
+        if let writer {
+            storage = .blob(writer)
+        } else {
+            storage = .inline(inline.map { Array($0.readableBytesView) } ?? [])
+        }
         return StagedUpload(
-            writer: writer,
+            storage: storage,
             size: size,
             md5: Array(md5.finalize()),
             sha256: sha256.map { Array($0.finalize()) },
@@ -104,6 +129,25 @@ extension ObjectStore {
     }
 
     public func discard(_ staged: StagedUpload) async {
-        await staged.writer.discard()
+        if case .blob(let writer) = staged.storage { await writer.discard() }
+    }
+
+    /// The staged bytes as a durable blob in place (multipart parts always live in blobs).
+    func commitBlob(_ staged: StagedUpload) async throws(StoreError) -> String {
+        switch staged.storage {
+        case .blob(let writer):
+            try await writer.commit()
+            return writer.blobID
+        case .inline(let bytes):
+            let writer = try await blobs.beginWrite()
+            do {
+                try await writer.append(ByteBuffer(bytes: bytes))
+                try await writer.commit()
+            } catch {
+                await writer.discard()
+                throw error
+            }
+            return writer.blobID
+        }
     }
 }

@@ -2,7 +2,7 @@ import HTTPTypes
 
 /// The S3 operation a request names, resolved from method, target and sub-resource.
 /// Its raw value is the AWS operation name used in logs and metrics.
-enum Operation: String, Sendable {
+package enum Operation: String, Sendable {
     case listBuckets = "ListBuckets"
     case createBucket = "CreateBucket"
     case headBucket = "HeadBucket"
@@ -53,7 +53,7 @@ enum Operation: String, Sendable {
         "versioning", "versions", "website", "renameObject",
     ]
 
-    static func resolve(method: HTTPRequest.Method, target: RequestTarget, headers: HTTPFields) -> Operation {
+    package static func resolve(method: HTTPRequest.Method, target: RequestTarget, headers: HTTPFields) -> Operation {
         let sub = Set(target.query.map(\.name)).intersection(subresources)
         if target.bucket == "floe", target.key?.hasPrefix("admin/") == true { return .admin }
         guard target.bucket != nil else {

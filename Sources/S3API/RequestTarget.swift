@@ -5,12 +5,12 @@ import SigV4
 /// Path-style (`/bucket/key`) always works; virtual-host style (`bucket.<domain>/key`) when a
 /// domain is configured. The key is the rest of the path, percent-decoded once and otherwise
 /// untouched: `a//b`, `../x` and a trailing `/` are keys like any other.
-struct RequestTarget {
+package struct RequestTarget {
     var bucket: String?
     var key: String?
     /// The path as sent (percent-encoded), for signature checks.
-    var rawPath: String
-    var query: [(name: String, value: String)]
+    package var rawPath: String
+    package var query: [(name: String, value: String)]
 
     func has(_ name: String) -> Bool { query.contains { $0.name == name } }
     func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
@@ -18,7 +18,7 @@ struct RequestTarget {
     /// - Parameters:
     ///   - requestTarget: the request line's target (`/path?query`).
     ///   - host: the Host header (authority), used for virtual-host style when `domains` is non-empty.
-    static func parse(requestTarget: String, host: String?, domains: [String]) throws(S3Error) -> RequestTarget {
+    package static func parse(requestTarget: String, host: String?, domains: [String]) throws(S3Error) -> RequestTarget {
         let rawPath: Substring
         let rawQuery: Substring?
         if let q = requestTarget.firstIndex(of: "?") {

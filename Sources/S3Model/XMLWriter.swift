@@ -23,9 +23,13 @@ public struct XMLWriter: Sendable {
     }
 
     public mutating func element(_ name: String, _ text: String) {
-        output += "<\(name)>"
-        output += Self.escape(text)
-        output += "</\(name)>"
+        output += "<"
+        output += name
+        output += ">"
+        Self.appendEscaped(text, to: &output)
+        output += "</"
+        output += name
+        output += ">"
     }
 
     /// Appends already-escaped text inside the current element.
@@ -44,6 +48,34 @@ public struct XMLWriter: Sendable {
         start(name, namespace: namespace)
         body(&self)
         end()
+    }
+
+    /// Appends `text` escaped, byte by byte: markup characters are ASCII, so the UTF-8 of
+    /// everything else passes through unchanged.
+    static func appendEscaped(_ text: String, to output: inout String) {
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 < 0x20 }) else {
+            output += text
+            return
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 16)
+        for c in text.utf8 {
+            switch c {
+            case 0x26: bytes.append(contentsOf: "&amp;".utf8)
+            case 0x3C: bytes.append(contentsOf: "&lt;".utf8)
+            case 0x3E: bytes.append(contentsOf: "&gt;".utf8)
+            case 0x22: bytes.append(contentsOf: "&quot;".utf8)
+            case 0x27: bytes.append(contentsOf: "&apos;".utf8)
+            case ..<0x20:
+                bytes.append(contentsOf: "&#x".utf8)
+                if c >= 0x10 { bytes.append(UInt8(ascii: "1")) }
+                let low = c & 0x0F
+                bytes.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "A") + low - 10)
+                bytes.append(UInt8(ascii: ";"))
+            default: bytes.append(c)
+            }
+        }
+        output += String(decoding: bytes, as: UTF8.self)
     }
 
     public static func escape(_ text: String) -> String {

@@ -8,7 +8,8 @@ public enum HTTPDate {
 
     static func pad(_ value: Int64, _ width: Int = 2) -> String {
         let s = String(value)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        let digits = s.utf8.count
+        return digits >= width ? s : String(repeating: "0", count: width - digits) + s
     }
 
     static func split(_ epochSeconds: Int64) -> (days: Int64, y: Int64, m: Int64, d: Int64, h: Int64, min: Int64, s: Int64) {

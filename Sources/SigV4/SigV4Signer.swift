@@ -1,7 +1,7 @@
 import Crypto
 
 /// The credential scope `<date>/<region>/<service>/aws4_request`.
-public struct CredentialScope: Sendable, Equatable {
+public struct CredentialScope: Sendable, Hashable {
     public var date: String
     public var region: String
     public var service: String
@@ -29,14 +29,25 @@ public enum SigV4Signer {
 
     /// The canonical query: names and values encoded, sorted by name then value.
     public static func canonicalQuery(_ items: [(name: String, value: String)]) -> String {
-        items.map { (URIEncoding.encode($0.name), URIEncoding.encode($0.value)) }
-            .sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
-            .map { "\($0.0)=\($0.1)" }
-            .joined(separator: "&")
+        guard !items.isEmpty else { return "" }
+        // Encoded names and values are ASCII, so byte order is the code-point order SigV4 sorts by.
+        let encoded = items.map { (URIEncoding.encode($0.name), URIEncoding.encode($0.value)) }.sorted { a, b in
+            a.0 == b.0 ? a.1.utf8.lexicographicallyPrecedes(b.1.utf8) : a.0.utf8.lexicographicallyPrecedes(b.0.utf8)
+        }
+        var out = ""
+        out.reserveCapacity(encoded.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 })
+        for (index, pair) in encoded.enumerated() {
+            if index > 0 { out += "&" }
+            out += pair.0
+            out += "="
+            out += pair.1
+        }
+        return out
     }
 
     /// A header value as SigV4 canonicalises it: trimmed, inner runs of spaces folded to one.
     public static func canonicalHeaderValue(_ value: some StringProtocol) -> String {
+        if isCanonical(value.utf8) { return String(value) }
         var out = ""
         out.reserveCapacity(value.utf8.count)
         var pendingSpace = false
@@ -50,6 +61,18 @@ public enum SigV4Signer {
             }
         }
         return out
+    }
+
+    /// True when a value has no leading, trailing or doubled spaces and no tabs (the usual case).
+    static func isCanonical(_ bytes: some Collection<UInt8>) -> Bool {
+        var previousSpace = true
+        for byte in bytes {
+            if byte == UInt8(ascii: "\t") { return false }
+            let space = byte == UInt8(ascii: " ")
+            if space && previousSpace { return false }
+            previousSpace = space
+        }
+        return !previousSpace || bytes.isEmpty
     }
 
     /// `name:value\n` for each signed header, in the order given (already sorted lower-case names).
@@ -91,11 +114,13 @@ public enum SigV4Signer {
     }
 
     public static func sha256Hex(_ text: String) -> String {
-        Hex.encode(SHA256.hash(data: Array(text.utf8)))
+        var text = text
+        return text.withUTF8 { Hex.encode(SHA256.hash(data: $0)) }
     }
 
     static func hmac(key: SymmetricKey, _ message: String) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key))
+        var message = message
+        return message.withUTF8 { Array(HMAC<SHA256>.authenticationCode(for: $0, using: key)) }
     }
 }
 

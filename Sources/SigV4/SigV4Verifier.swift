@@ -88,6 +88,8 @@ public struct SigV4Verifier: Sendable {
 
     /// Signing names this listener accepts in the credential scope (e.g. `s3`).
     public var services: Set<String>
+    /// Derived signing keys: four HMACs per (secret, day, region, service), done once a day per key.
+    let signingKeys = SigningKeyCache()
 
     public init(services: Set<String> = ["s3"]) {
         self.services = services
@@ -131,7 +133,7 @@ public struct SigV4Verifier: Sendable {
             throw SigV4Error(.unsupportedAlgorithm, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
         }
         var fields: [String: String] = [:]
-        for part in value.dropFirst(SigV4Signer.algorithm.count + 1).split(separator: ",") {
+        for part in value.dropFirst(SigV4Signer.algorithm.count + 1).splitASCII(UInt8(ascii: ","), omittingEmpty: true) {
             let trimmed = part.trimmingSpaces
             guard let eq = trimmed.firstIndex(of: "=") else {
                 throw malformed("The authorization header is malformed; the authorization component \"\(trimmed)\" is malformed.")
@@ -151,13 +153,13 @@ public struct SigV4Verifier: Sendable {
         return AuthorizationHeader(
             accessKey: accessKey,
             scope: scope,
-            signedHeaders: signedHeaders.split(separator: ";").map { String($0) },
+            signedHeaders: signedHeaders[...].splitASCII(UInt8(ascii: ";"), omittingEmpty: true).map { String($0) },
             signature: signature
         )
     }
 
     static func parseCredential(_ credential: String, error code: SigV4Error.Code) throws(SigV4Error) -> (String, CredentialScope) {
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = credential[...].splitASCII(UInt8(ascii: "/"))
         guard parts.count >= 5, parts.last == "aws4_request" else {
             throw SigV4Error(code, "The authorization header is malformed; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
         }
@@ -165,7 +167,7 @@ public struct SigV4Verifier: Sendable {
         let n = parts.count
         let accessKey = parts[0..<(n - 4)].joined(separator: "/")
         let scope = CredentialScope(date: String(parts[n - 4]), region: String(parts[n - 3]), service: String(parts[n - 2]))
-        guard scope.date.utf8.count == 8, scope.date.allSatisfy(\.isASCIIDigit) else {
+        guard scope.date.utf8.count == 8, scope.date.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             throw SigV4Error(code, "The authorization header is malformed; Invalid credential date \"\(scope.date)\". This date is not the same as X-Amz-Date.")
         }
         return (accessKey, scope)
@@ -203,7 +205,7 @@ public struct SigV4Verifier: Sendable {
         if case .sha256(let claimed) = payload, let known = request.bodySHA256, claimed != known.lowercased() {
             throw SigV4Error(.contentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
         }
-        let key = SigV4Signer.signingKey(secret: secret, scope: parsed.scope)
+        let key = signingKeys.key(secret: secret, scope: parsed.scope)
         try checkSignature(
             request: request,
             query: request.query,
@@ -274,7 +276,7 @@ public struct SigV4Verifier: Sendable {
         guard expires <= Self.maxPresignedExpirySeconds else {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
         }
-        let signedHeaders = signedHeadersValue.split(separator: ";").map { String($0) }
+        let signedHeaders = signedHeadersValue[...].splitASCII(UInt8(ascii: ";"), omittingEmpty: true).map { String($0) }
         guard let secret = secretForAccessKey(accessKey) else {
             throw SigV4Error(.invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
         }
@@ -285,7 +287,7 @@ public struct SigV4Verifier: Sendable {
             throw SigV4Error(.requestExpired, "Request has expired")
         }
         let payloadHash = request.header("x-amz-content-sha256") ?? "UNSIGNED-PAYLOAD"
-        let key = SigV4Signer.signingKey(secret: secret, scope: scope)
+        let key = signingKeys.key(secret: secret, scope: scope)
         try checkSignature(
             request: request,
             query: request.query.filter { $0.name != "X-Amz-Signature" },
@@ -367,10 +369,34 @@ public struct SigV4Verifier: Sendable {
 
 extension Substring {
     var trimmingSpaces: Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return s
+        let bytes = utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start = bytes.index(after: start) }
+        while start < end {
+            let last = bytes.index(before: end)
+            guard bytes[last] == UInt8(ascii: " ") || bytes[last] == UInt8(ascii: "\t") else { break }
+            end = last
+        }
+        return self[start..<end]
+    }
+
+    /// Splits on an ASCII byte over the UTF-8 code units: header and query syntax is bytes, and
+    /// `split` on Characters pays for grapheme breaking on every request.
+    func splitASCII(_ separator: UInt8, omittingEmpty: Bool = false) -> [Substring] {
+        var parts: [Substring] = []
+        let bytes = utf8
+        var start = bytes.startIndex
+        var index = start
+        while index < bytes.endIndex {
+            if bytes[index] == separator {
+                if !(omittingEmpty && start == index) { parts.append(self[start..<index]) }
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+        if !(omittingEmpty && start == bytes.endIndex) { parts.append(self[start..<bytes.endIndex]) }
+        return parts
     }
 }
 

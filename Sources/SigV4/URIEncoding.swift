@@ -34,20 +34,18 @@ public enum URIEncoding {
     /// Decodes `%XX` escapes (and `+` as space when `plusAsSpace`). Returns nil for a
     /// malformed escape or when the bytes are not valid UTF-8.
     public static func decode(_ string: some StringProtocol, plusAsSpace: Bool = false) -> String? {
-        let utf8 = Array(string.utf8)
-        if !utf8.contains(UInt8(ascii: "%")) && !(plusAsSpace && utf8.contains(UInt8(ascii: "+"))) {
+        if !string.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) {
             return String(string)
         }
+        let utf8 = Array(string.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
         var index = 0
         while index < utf8.count {
             let c = utf8[index]
             if c == UInt8(ascii: "%") {
-                guard index + 2 < utf8.count,
-                    let decoded = Hex.decode(String(decoding: utf8[index + 1...index + 2], as: UTF8.self))
-                else { return nil }
-                out.append(decoded[0])
+                guard index + 2 < utf8.count, let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) else { return nil }
+                out.append(high << 4 | low)
                 index += 3
             } else if plusAsSpace && c == UInt8(ascii: "+") {
                 out.append(UInt8(ascii: " "))
@@ -59,6 +57,16 @@ public enum URIEncoding {
         }
         return String(validating: out, as: UTF8.self)
     }
+
+    @inline(__always)
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
 }
 
 extension URIEncoding {
@@ -66,9 +74,15 @@ extension URIEncoding {
     /// nil when an escape is malformed.
     public static func decodeQuery(_ rawQuery: some StringProtocol) -> [(name: String, value: String)]? {
         var query: [(name: String, value: String)] = []
-        for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else { return nil }
+        for pair in Substring(rawQuery).splitASCII(UInt8(ascii: "&"), omittingEmpty: true) {
+            let name: Substring
+            let value: Substring
+            if let eq = pair.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                (name, value) = (pair[..<eq], pair[pair.utf8.index(after: eq)...])
+            } else {
+                (name, value) = (pair, "")
+            }
+            guard let name = decode(name), let value = decode(value) else { return nil }
             query.append((name, value))
         }
         return query

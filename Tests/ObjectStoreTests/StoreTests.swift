@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -12,11 +13,14 @@ struct StoreFixture {
     let index: SQLiteObjectIndex
     let store: ObjectStore
 
-    init() throws {
+    /// - Parameter inlineLimit: 0 puts every object in a blob, for the tests of the blob path.
+    init(inlineLimit: Int = ObjectStore.defaultInlineLimit) throws {
         directory = NSTemporaryDirectory() + "floe-store-test-" + RandomID.make()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         index = try SQLiteObjectIndex(path: directory + "/index.sqlite")
-        store = ObjectStore(index: index, blobs: try DiskBlobStore(root: directory + "/blobs"), region: "us-east-1", logger: Logger(label: "test"))
+        store = ObjectStore(
+            index: index, blobs: try DiskBlobStore(root: directory + "/blobs"), region: "us-east-1", logger: Logger(label: "test"),
+            inlineLimit: inlineLimit)
     }
 
     func cleanup() async {
@@ -71,7 +75,7 @@ struct Chunks: AsyncSequence, Sendable {
     }
 
     @Test func overwriteReplacesAndRemovesOldBlob() async throws {
-        let f = try StoreFixture()
+        let f = try StoreFixture(inlineLimit: 0)
         let bucket = try await f.store.createBucket("bkt")
         let first = try await f.put(bucket, "key", "first")
         let second = try await f.put(bucket, "key", "second version")
@@ -160,14 +164,55 @@ struct Chunks: AsyncSequence, Sendable {
         await f.cleanup()
     }
 
-    @Test func sweepRemovesOrphansAndTemporaries() async throws {
+    @Test func smallObjectsLiveInTheIndexRow() async throws {
         let f = try StoreFixture()
+        let bucket = try await f.store.createBucket("bkt")
+        let limit = ObjectStore.defaultInlineLimit
+        // Up to the limit, however the body is chunked: no blob, no temporary file.
+        let small = String(repeating: "s", count: limit)
+        let staged = try await f.store.stage(
+            Chunks([ByteBuffer(string: String(small.prefix(1000))), ByteBuffer(string: String(small.dropFirst(1000)))]), plan: HashingPlan(),
+            maxSize: 1 << 30)
+        let inline = try await f.store.commit(staged, bucket: bucket, key: "small", attributes: ObjectAttributes())
+        #expect(inline.blobID == nil && inline.inlineData?.count == limit)
+        #expect(f.blobFiles().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.directory + "/blobs/tmp").isEmpty)
+        #expect(try await f.read(bucket, "small") == small)
+        let (_, ranged) = try await f.store.open(bucket: bucket, key: "small", versionID: nil, range: 10...19)
+        #expect(ranged?.inMemory.map { String(buffer: $0) } == String(small.dropFirst(10).prefix(10)))
+        // Empty objects are inline too.
+        try await f.put(bucket, "empty", "")
+        #expect(try await f.store.head(bucket: bucket, key: "empty").inlineData == [])
+        // One byte more goes to a blob, even when the first chunks fit.
+        let large = String(repeating: "L", count: limit + 1)
+        let blobStaged = try await f.store.stage(
+            Chunks([ByteBuffer(string: String(large.prefix(limit))), ByteBuffer(string: "L")]), plan: HashingPlan(), maxSize: 1 << 30)
+        let blob = try await f.store.commit(blobStaged, bucket: bucket, key: "small", attributes: ObjectAttributes())
+        #expect(blob.blobID != nil && blob.inlineData == nil && blob.etag == ETag.quoted(md5: Array(Insecure.MD5.hash(data: Array(large.utf8)))))
+        #expect(f.blobFiles().count == 1)
+        #expect(try await f.read(bucket, "small") == large)
+        // Overwriting with a small body again frees the blob; listing never carries the bytes.
+        try await f.put(bucket, "small", "tiny")
+        #expect(f.blobFiles().isEmpty)
+        #expect(try await f.read(bucket, "small") == "tiny")
+        let page = try await f.store.list(bucket: bucket, ListRequest())
+        #expect(page.objects.map(\.key) == ["empty", "small"] && page.objects.allSatisfy { $0.inlineData == nil })
+        // A multipart part always gets a blob of its own, even a small one.
+        let upload = try await f.store.createUpload(bucket: bucket, key: "mp", attributes: ObjectAttributes(), checksumAlgorithm: nil, checksumType: nil)
+        let part = try await f.store.commitPart(
+            try await f.store.stage(Chunks([ByteBuffer(string: "part")]), plan: HashingPlan(), maxSize: 100), upload: upload, number: 1)
+        #expect(f.blobFiles().map { String($0.split(separator: "/").last!) } == [part.blobID])
+        await f.cleanup()
+    }
+
+    @Test func sweepRemovesOrphansAndTemporaries() async throws {
+        let f = try StoreFixture(inlineLimit: 0)
         let bucket = try await f.store.createBucket("bkt")
         try await f.put(bucket, "kept", "data")
         // A crash after the blob was renamed but before the index commit leaves an orphan;
         // a crash mid-upload leaves a temporary file.
         let orphan = try await f.store.stage(Chunks([ByteBuffer(string: "orphan")]), plan: HashingPlan(), maxSize: 100)
-        try await orphan.writer.commit()
+        _ = try await f.store.commitBlob(orphan)
         _ = try await f.store.stage(Chunks([ByteBuffer(string: "partial")]), plan: HashingPlan(), maxSize: 100)
         #expect(f.blobFiles().count == 2)
         #expect(f.store.blobs.sweepTemporary() == 1)

@@ -4,6 +4,16 @@ import Testing
 import SigV4
 
 @Suite struct XMLTests {
+    @Test func elementsEscapeByteWiseAsTheScalarEscaperDoes() {
+        var samples = ["plain", "\"etag\"", "a&b<c>d'e", "ünïcødé 🧊 key", "tab\tnew\nline", ""]
+        samples.append(String(decoding: (0..<0x20).map { UInt8($0) } + Array("x\u{7F}é".utf8), as: UTF8.self))
+        for text in samples {
+            var writer = XMLWriter()
+            writer.element("K", text)
+            #expect(writer.output.hasSuffix("<K>\(XMLWriter.escape(text))</K>"), "\(text.debugDescription)")
+        }
+    }
+
     @Test func parsesCreateBucketConfiguration() throws {
         let doc = try XMLDocument.parse("""
             <?xml version="1.0" encoding="UTF-8"?>

@@ -4,14 +4,14 @@ import SigV4
 
 /// The query parameters every S3 listing shares: prefix, delimiter, page size, key marker and
 /// URL encoding of the keys in the answer.
-struct ListingQuery {
+package struct ListingQuery {
     let prefix: String
     let delimiter: String?
     let maxKeys: Int
     let encodeURL: Bool
     let keyMarker: String?
 
-    init(_ query: RequestTarget, pageSizeName: String = "max-keys") throws {
+    package init(_ query: RequestTarget, pageSizeName: String = "max-keys") throws {
         prefix = query.value("prefix") ?? ""
         delimiter = query.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
         maxKeys = try S3Responder.maxKeys(query.value(pageSizeName), name: pageSizeName)

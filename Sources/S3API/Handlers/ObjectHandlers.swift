@@ -104,6 +104,7 @@ extension S3Responder {
         }
         guard includeBody, length > 0 else { return Response(status: status, headers: headers) }
         guard let body = try await store.openBody(version, range: range ?? 0...(version.size - 1)) else { return nil }
+        if let bytes = body.inMemory { return Response(status: status, headers: headers, body: .init(byteBuffer: bytes)) }
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
             try await body.stream { try await writer.write($0) }
             try await writer.finish(nil)

@@ -1,0 +1,479 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: Floe against nginx and `rclone serve s3`, same workloads, same disk.
+
+Each server is started by this script on a free 127.0.0.1 port, one at a time, over a fresh
+directory in the work directory, and measured with scripts/bench/loadgen.c (C, compiled here;
+N threads each holding one keep-alive connection, closed loop, 8 by default):
+
+  * GET / HEAD / PUT of 4 KiB objects (ops/s), GET / PUT of 1 MiB and 64 MiB objects (MB/s,
+    decimal), each for `--seconds`. GETs rotate over pre-created objects (1000 × 4 KiB,
+    16 × 1 MiB, 4 × 64 MiB); 4 KiB PUTs use distinct keys, wrapping round (overwriting) only if
+    the list runs out, which the output says; 1 MiB / 64 MiB PUTs rotate over 64 / 4 keys.
+    64 MiB workloads run at least 5 s so that several transfers finish (a transfer in flight
+    when the time is up is not counted). The load generator reads every body, knows HEAD has
+    none (wrk does not), and counts any non-2xx answer as an error.
+  * One ListObjectsV2 `?list-type=2&delimiter=/` over a bucket of 100 prefixes × 300 keys,
+    timed from Python: median of 10 (the p50 / p99 column shows median / slowest, and the first,
+    cold listing is printed apart, since rclone answers later ones from its directory cache).
+    Floe and rclone only.
+
+Floe and rclone both check SigV4: every request carries a presigned URL (query auth,
+UNSIGNED-PAYLOAD, method-specific), computed here in advance, one per key and method. nginx
+serves plain files and takes PUTs with its built-in WebDAV module. Objects for nginx and rclone
+are written straight into the directories they serve (bucket = top-level directory); Floe's are
+PUT over HTTP. Also printed: hashing and fsync floors of this machine, and Floe's memory
+(/proc: RSS and threads when idle, VmHWM reset before and read after each workload, RSS after).
+Any non-2xx answer, socket error or workload with nothing completed makes the exit status 1
+unless --allow-errors.
+
+    python3 scripts/bench/compare_bench.py [--binary .build/release/floe] [--quick]
+        [--only floe,nginx,rclone] [--workloads get4k,put4k,...] [--markdown F] [--json F]
+"""
+import argparse, concurrent.futures, datetime, hashlib, hmac, http.client, json, os, platform, re
+import shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.parse
+
+USER, SECRET, REGION = "benchroot", "bench-secret-12345", "us-east-1"
+KIB, MIB = 1024, 1024 * 1024
+NGINX, RCLONE = "/usr/sbin/nginx", os.path.join(os.path.dirname(__file__), "../../.venv/bin/rclone")
+SERVERS = ("floe", "nginx", "rclone")
+# name -> (label, method, object size, unit); objects and keys are named by size.
+WORKLOADS = {
+    "get4k": ("GET 4 KiB", "GET", 4 * KIB, "ops/s"), "head4k": ("HEAD 4 KiB", "HEAD", 4 * KIB, "ops/s"),
+    "put4k": ("PUT 4 KiB", "PUT", 4 * KIB, "ops/s"), "get1m": ("GET 1 MiB", "GET", MIB, "MB/s"),
+    "put1m": ("PUT 1 MiB", "PUT", MIB, "MB/s"), "get64m": ("GET 64 MiB", "GET", 64 * MIB, "MB/s"),
+    "put64m": ("PUT 64 MiB", "PUT", 64 * MIB, "MB/s"), "list": ("ListObjectsV2 delimiter=/", "LIST", 0, "ms"),
+}
+GET_OBJECTS = {4 * KIB: 1000, MIB: 16, 64 * MIB: 4}
+PUT_KEYS = {MIB: 64, 64 * MIB: 4}  # rotating; 4 KiB PUTs get args.put4k_keys distinct keys
+
+LOADGEN_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loadgen.c")
+
+
+
+class Presigner:
+    """SigV4 query-string auth for one host (only `host` signed, UNSIGNED-PAYLOAD); key derived once."""
+
+    def __init__(self, host: str):
+        self.host, self.date = host, datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        self.scope = f"{self.date[:8]}/{REGION}/s3/aws4_request"
+        self.key = ("AWS4" + SECRET).encode()
+        for part in (self.date[:8], REGION, "s3", "aws4_request"):
+            self.key = hmac.new(self.key, part.encode(), hashlib.sha256).digest()
+
+    def url(self, method: str, path: str, query: dict | None = None) -> str:
+        params = dict(query or {}, **{"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Credential": f"{USER}/{self.scope}",
+                                      "X-Amz-Date": self.date, "X-Amz-Expires": "3600", "X-Amz-SignedHeaders": "host"})
+        enc = lambda s: urllib.parse.quote(s, safe="-_.~")
+        canonical_query = "&".join(f"{k}={v}" for k, v in sorted((enc(k), enc(v)) for k, v in params.items()))
+        uri = urllib.parse.quote(path, safe="/~")
+        canonical = "\n".join([method, uri, canonical_query, f"host:{self.host}\n", "host", "UNSIGNED-PAYLOAD"])
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", self.date, self.scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        return f"{uri}?{canonical_query}&X-Amz-Signature={hmac.new(self.key, to_sign.encode(), hashlib.sha256).hexdigest()}"
+
+
+class Server:
+    def __init__(self, name: str, port: int, proc: subprocess.Popen, signed: bool, version: str):
+        self.name, self.port, self.proc, self.version = name, port, proc, version
+        self.signer = Presigner(f"127.0.0.1:{port}") if signed else None
+
+    def target(self, method: str, path: str, query: dict | None = None) -> str:
+        if self.signer:
+            return self.signer.url(method, path, query)
+        return urllib.parse.quote(path) + ("?" + urllib.parse.urlencode(query) if query else "")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: master and workers
+                self.proc.wait(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch(cmd: list, root: str, log: str, env=None) -> subprocess.Popen:
+    with open(log, "w") as out:  # own session: Ctrl-C reaches only us, the finally below stops servers
+        return subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_listening(proc: subprocess.Popen, port: int, name: str, log: str):
+    for _ in range(300):  # at most 30 s
+        if proc.poll() is not None:
+            sys.exit(f"{name} exited with {proc.returncode}:\n{open(log).read()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"{name} is not listening on 127.0.0.1:{port} after 30 s")
+
+
+def start_floe(root: str, binary: str) -> Server:
+    port, log = free_port(), os.path.join(root, "floe.log")
+    env = dict(os.environ, FLOE_ROOT_USER=USER, FLOE_ROOT_PASSWORD=SECRET, FLOE_LOG_LEVEL="warning")
+    proc = launch([os.path.abspath(binary), "server", "--data", os.path.join(root, "data"), "--s3-address", f"127.0.0.1:{port}",
+                   "--catalog-address", f"127.0.0.1:{free_port()}", "--no-bootstrap"], root, log, env)
+    wait_listening(proc, port, "floe", log)
+    rev = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip() or "?"
+    return Server("floe", port, proc, True, f"{binary} (source tree {rev})")
+
+
+def start_nginx(root: str) -> Server:
+    port, conf, log = free_port(), os.path.join(root, "nginx.conf"), os.path.join(root, "nginx.log")
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must be able to write the served tree
+    with open(conf, "w") as f:
+        f.write(f"""{user}worker_processes 2;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; client_max_body_size 0;
+    client_body_temp_path {root}/body_temp; proxy_temp_path {root}/proxy_temp; fastcgi_temp_path {root}/fastcgi_temp;
+    uwsgi_temp_path {root}/uwsgi_temp; scgi_temp_path {root}/scgi_temp;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ root {root}/www; dav_methods PUT; create_full_put_path on; dav_access user:rw; }}
+    }}
+}}
+""")
+    proc = launch([NGINX, "-p", root, "-c", conf, "-e", f"{root}/error.log", "-g", "daemon off; master_process on;"], root, log)
+    wait_listening(proc, port, "nginx", log)
+    version = subprocess.run([NGINX, "-v"], capture_output=True, text=True).stderr.strip().split("/")[-1]
+    return Server("nginx", port, proc, False, version)
+
+
+def start_rclone(root: str) -> Server:
+    port, log = free_port(), os.path.join(root, "rclone.log")
+    proc = launch([RCLONE, "serve", "s3", "--addr", f"127.0.0.1:{port}", "--auth-key", f"{USER},{SECRET}",
+                   "--config", "/dev/null", os.path.join(root, "www")], root, log)
+    wait_listening(proc, port, "rclone", log)
+    version = subprocess.run([RCLONE, "version"], capture_output=True, text=True).stdout.split("\n")[0].split()[-1]
+    return Server("rclone", port, proc, True, f"{version} (--auth-key: SigV4 checked, as for Floe)")
+
+
+def object_layout(quick: bool, list_shape: tuple[int, int]) -> dict:
+    """Keys per purpose: GET objects by size, and the listing bucket's keys."""
+    get = {size: [f"/bench/obj-{size}/{i:06d}" for i in range(min(count, 100) if quick else count)]
+           for size, count in GET_OBJECTS.items()}
+    prefixes, per_prefix = list_shape
+    return {"get": get, "list": [f"/list/p{p:03d}/k{k:03d}" for p in range(prefixes) for k in range(per_prefix)]}
+
+
+def seed_files(www: str, layout: dict, with_list: bool):
+    """Writes objects straight into a served tree (nginx, rclone): bucket = top-level directory."""
+    os.makedirs(os.path.join(www, "bench"), exist_ok=True)
+    paths = [(p, size) for size, keys in layout["get"].items() for p in keys]
+    paths += [(p, 16) for p in layout["list"]] if with_list else []
+    for path, size in paths:
+        os.makedirs(os.path.dirname(www + path), exist_ok=True)
+        with open(www + path, "wb") as f:
+            f.write(body_of(size))
+
+
+_BODIES: dict = {}
+
+
+def body_of(size: int) -> bytes:
+    return _BODIES.setdefault(size, os.urandom(size))
+
+
+def http_call(server: Server, method: str, target: str, body: bytes | None = None, conn=None) -> tuple[int, bytes]:
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    try:
+        conn.request(method, target, body=body)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        if own:
+            conn.close()
+
+
+def seed_http(server: Server, layout: dict, with_list: bool, deadline_s: float = 900):
+    """PUTs the objects through Floe's S3 API: 8 threads, one keep-alive connection each, bounded in time."""
+    for bucket in ("/bench", "/list"):
+        status, text = http_call(server, "PUT", server.target("PUT", bucket), b"")
+        if status >= 300:
+            sys.exit(f"{server.name}: creating bucket {bucket} failed: HTTP {status} {text[:300]!r}")
+    jobs = [(p, size) for size, keys in layout["get"].items() for p in keys]
+    jobs += [(p, 16) for p in layout["list"]] if with_list else []
+    deadline, stop = time.monotonic() + deadline_s, threading.Event()
+
+    def put_slice(part):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+        for path, size in part:
+            if stop.is_set():
+                break
+            status, text = http_call(server, "PUT", server.target("PUT", path), body_of(size), conn)
+            if status >= 300 or time.monotonic() > deadline:
+                raise RuntimeError(f"seeding {path}: HTTP {status} {text[:200]!r} (or over {deadline_s} s)")
+        conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        try:
+            list(pool.map(put_slice, [jobs[i::8] for i in range(8)]))
+        finally:
+            stop.set()  # after an error or Ctrl-C the other threads end with their current PUT
+
+
+def workload_paths(server: Server, name: str, layout: dict, put4k_keys: int) -> list[str]:
+    _, method, size, _ = WORKLOADS[name]
+    if method == "PUT":
+        count = put4k_keys if size == 4 * KIB else PUT_KEYS[size]
+        keys = [f"/bench/put-{size}/{i:06d}" for i in range(count)]
+    else:
+        keys = layout["get"][size]
+    return [server.target(method, key) for key in keys]
+
+
+def run_load(server: Server, name: str, paths: list[str], args, work: str) -> dict:
+    _, method, size, unit = WORKLOADS[name]
+    status, text = http_call(server, method, paths[0], body_of(size) if method == "PUT" else None)
+    if status >= 300:  # fail early and clearly, rather than 100k non-2xx responses
+        sys.exit(f"{server.name} {name}: probe {method} {paths[0][:80]}… got HTTP {status} {text[:300]!r}")
+    paths_file = os.path.join(work, f"{server.name}-{name}.paths")
+    with open(paths_file, "w") as f:
+        f.write("\n".join(paths) + "\n")
+    seconds = workload_seconds(args, size)
+    cmd = [os.path.join(work, "loadgen"), "-p", str(server.port), "-m", method, "-f", paths_file, "-c", str(args.concurrency),
+           "-d", str(seconds), "-n", str(args.max_requests)]
+    if method == "PUT":
+        cmd += ["-b", str(size)]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 300)
+    if run.returncode:
+        sys.exit(f"{server.name} {name}: loadgen failed ({run.returncode}):\n{run.stdout}{run.stderr}")
+    measured = json.loads(run.stdout)
+    result = {"ops_per_s": measured["ops_per_s"], "requests": measured["requests"], "p50_ms": measured["p50_ms"],
+              "p99_ms": measured["p99_ms"], "non2xx": measured["errors"], "socket_errors": 0}
+    result["value"] = result["ops_per_s"] * (size / 1e6 if unit == "MB/s" else 1)
+    result["overwrites"] = max(0, result["requests"] - len(paths)) if method == "PUT" else 0
+    return result
+
+
+def workload_seconds(args, size: int) -> int:
+    """64 MiB transfers take about a second each here: give them long enough for several to finish."""
+    return max(args.seconds, 5) if size >= 64 * MIB else args.seconds
+
+
+def time_listing(server: Server, prefixes: int, runs: int = 10, deadline_s: float = 120) -> dict:
+    """One `?list-type=2&delimiter=/` over the listing bucket, `runs` times; checks the prefix count."""
+    conn, times, errors = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120), [], 0
+    deadline = time.monotonic() + deadline_s
+    for _ in range(runs):
+        target = server.target("GET", "/list", {"list-type": "2", "delimiter": "/"})
+        started = time.perf_counter()
+        status, text = http_call(server, "GET", target, conn=conn)
+        times.append((time.perf_counter() - started) * 1000)
+        errors += status != 200 or text.count(b"<CommonPrefixes>") != prefixes
+        if time.monotonic() > deadline:
+            break
+    conn.close()
+    median = statistics.median(times)
+    return {"value": median, "first_ms": times[0], "p50_ms": median, "p99_ms": max(times), "requests": len(times),
+            "non2xx": errors, "socket_errors": 0, "overwrites": 0}
+
+
+def proc_status(pid: int) -> dict:
+    with open(f"/proc/{pid}/status") as f:
+        fields = dict(line.split(":", 1) for line in f if ":" in line)
+    return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024, "hwm_mb": int(fields["VmHWM"].split()[0]) / 1024,
+            "threads": int(fields["Threads"])}
+
+
+def reset_peak(pid: int):
+    with open(f"/proc/{pid}/clear_refs", "w") as f:  # "5" resets VmHWM (Linux >= 4.0)
+        f.write("5")
+
+
+def bench_server(name: str, args, work: str, layout: dict, registry: list) -> tuple[dict, dict, str]:
+    root = os.path.join(work, name)
+    os.makedirs(os.path.join(root, "www"))
+    wants_list = "list" in args.workloads and name != "nginx"
+    if name != "floe":
+        seed_files(os.path.join(root, "www"), layout, wants_list)
+    server = start_floe(root, args.binary) if name == "floe" else start_nginx(root) if name == "nginx" else start_rclone(root)
+    registry.append(server)
+    results, memory = {}, {}
+    try:
+        pid = server.proc.pid if name == "floe" else None
+        if pid:
+            time.sleep(1)
+            memory["idle"] = proc_status(pid)
+            seed_http(server, layout, wants_list)
+        for workload in args.workloads:
+            if pid:
+                reset_peak(pid)
+            if workload == "list":
+                results[workload] = time_listing(server, args.list_shape[0]) if wants_list else None
+            else:
+                paths = workload_paths(server, workload, layout, args.put4k_keys)
+                results[workload] = run_load(server, workload, paths, args, work)
+            if pid and results[workload]:
+                results[workload]["peak_mb"] = proc_status(pid)["hwm_mb"]
+            print(f"  {name:6} {workload:7} {json.dumps(results[workload])}", file=sys.stderr, flush=True)
+        if pid:
+            memory["after"] = proc_status(server.proc.pid)
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    return results, memory, server.version
+
+
+def measure_floors(work: str, quick: bool) -> dict:
+    chunk, total = os.urandom(MIB), (64 if quick else 256)
+    floors = {}
+    for algo in ("md5", "sha256"):
+        h, started = hashlib.new(algo), time.perf_counter()
+        for _ in range(total):
+            h.update(chunk)
+        floors[algo + "_mb_s"] = total * MIB / 1e6 / (time.perf_counter() - started)
+    path, started = os.path.join(work, "floor.bin"), time.perf_counter()
+    with open(path, "wb") as f:
+        for _ in range(total):
+            f.write(chunk)
+        f.flush()
+        os.fsync(f.fileno())
+    floors["fsync_write_mb_s"] = total * MIB / 1e6 / (time.perf_counter() - started)
+    fd, count, started = os.open(path, os.O_WRONLY | os.O_TRUNC), 0, time.perf_counter()
+    try:
+        while time.perf_counter() - started < 2 and count < 1_000_000:
+            os.pwrite(fd, chunk[:4 * KIB], count * 4 * KIB % MIB)
+            os.fdatasync(fd)
+            count += 1
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    floors["fdatasync_4k_per_s"] = count / (time.perf_counter() - started)
+    return floors
+
+
+def problems(r: dict) -> list[str]:
+    found = [f"{r['non2xx']} non-2xx"] if r["non2xx"] else []
+    found += [f"{r['socket_errors']} socket errors"] if r["socket_errors"] else []
+    return found + (["none completed"] if not r["requests"] else [])
+
+
+def fmt(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if unit == "ops/s" else f"{value:,.1f}" if unit == "MB/s" else f"{value:,.2f}"
+
+
+def header(args, versions: dict) -> list[str]:
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    load = f"loadgen -c{args.concurrency} -d{args.seconds}s (keep-alive, closed loop)"
+    if {"get64m", "put64m"} & set(args.workloads) and workload_seconds(args, 64 * MIB) != args.seconds:
+        load += f" (64 MiB: {workload_seconds(args, 64 * MIB)} s)"
+    servers = "; ".join(f"{'Floe' if n == 'floe' else n} {v}" for n, v in versions.items())
+    return [f"## {datetime.date.today()} — side by side (compare_bench.py)",
+            f"Machine: {cpu}, {os.cpu_count()} cores, kernel {platform.release()}; {servers}; {load}", "",
+            "| workload | Floe | nginx | rclone | Floe ÷ nginx | Floe ÷ rclone | Floe p50 / p99 ms | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---|"]
+
+
+def table_row(args, workload: str, row: dict) -> str:
+    label, _, _, unit = WORKLOADS[workload]
+    if workload == "list":
+        label += f", {args.list_shape[0]} × {args.list_shape[1]} keys (ms, median, lower is better)"
+    else:
+        label += f" ({unit})"
+    value = {n: r["value"] if r else None for n, r in row.items()}
+    ratios = [f"{value['floe'] / value[n]:.2f}" if value["floe"] and value[n] else "—" for n in ("nginx", "rclone")]
+    floe = row["floe"]
+    latency = f"{fmt(floe['p50_ms'], 'ms')} / {fmt(floe['p99_ms'], 'ms')}" if floe else "—"
+    errors = "; ".join(f"{n}: {', '.join(problems(r))}" for n, r in row.items() if r and problems(r)) or "0"
+    return f"| {label} | {' | '.join(fmt(value[n], unit) for n in SERVERS)} | {' | '.join(ratios)} | {latency} | {errors} |"
+
+
+def render(args, results: dict, memory: dict, versions: dict, floors: dict) -> str:
+    lines, notes = header(args, versions), []
+    for workload in args.workloads:
+        row = {n: (results.get(n) or {}).get(workload) for n in SERVERS}
+        lines.append(table_row(args, workload, row))
+        if workload == "put4k":
+            notes += [f"{n} put4k: {r['overwrites']} PUTs overwrote an earlier key (the key list wrapped round)"
+                      for n, r in row.items() if r and r["overwrites"]]
+    firsts = {n: r["list"]["first_ms"] for n, r in results.items() if r.get("list")}
+    if firsts:
+        lines.append("\nListObjectsV2, first (cold) listing: " + ", ".join(f"{n} {v:,.2f} ms" for n, v in firsts.items()))
+    if floors:
+        lines.append(f"\nFloors: MD5 {floors['md5_mb_s']:,.0f} MB/s/core, SHA-256 {floors['sha256_mb_s']:,.0f} MB/s/core, "
+                     f"fsync'd write {floors['fsync_write_mb_s']:,.0f} MB/s, "
+                     f"4 KiB fdatasync {floors['fdatasync_4k_per_s']:,.0f}/s")
+    if memory.get("after"):
+        peak = max((r.get("peak_mb", 0) for r in results["floe"].values() if r), default=0)
+        lines.append(f"Floe RSS: idle {memory['idle']['rss_mb']:.1f} MB ({memory['idle']['threads']} threads), "
+                     f"peak during run {peak:.1f} MB, after {memory['after']['rss_mb']:.1f} MB")
+    return "\n".join(lines + notes) + "\n"
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--binary", default=".build/release/floe")
+    p.add_argument("--only", default=",".join(SERVERS))
+    p.add_argument("--workloads", default=",".join(WORKLOADS))
+    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--max-requests", type=int, default=2_000_000, help="a bound on requests per workload, besides --seconds")
+    p.add_argument("--quick", action="store_true", help="2 s per workload and small key counts, to check the script")
+    p.add_argument("--workdir", default="/tmp", help="a fresh directory is made (and removed) inside this one")
+    p.add_argument("--allow-errors", action="store_true", help="exit 0 even if some response was not 2xx")
+    p.add_argument("--markdown", help="append the report to this file")
+    p.add_argument("--json", help="write the raw numbers to this file")
+    args = p.parse_args()
+    args.only, args.workloads = args.only.split(","), args.workloads.split(",")
+    unknown = [n for n in args.only if n not in SERVERS] + [w for w in args.workloads if w not in WORKLOADS]
+    if unknown:
+        p.error(f"unknown server or workload: {', '.join(unknown)}")
+    if args.quick:
+        args.seconds = 2
+    args.list_shape = (20, 50) if args.quick else (100, 300)
+    args.put4k_keys = 5000 if args.quick else min(200_000, 10_000 * args.seconds)
+    return args
+
+
+def main():
+    args = parse_args()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # like Ctrl-C: the finally below runs
+    work = tempfile.mkdtemp(prefix="compare-bench-", dir=args.workdir)
+    registry, results, memory, versions = [], {}, {}, {}
+    try:
+        subprocess.run(["cc", "-O2", "-pthread", "-o", os.path.join(work, "loadgen"), LOADGEN_SOURCE], check=True)
+        layout = object_layout(args.quick, args.list_shape)
+        for name in args.only:
+            print(f"== {name}", file=sys.stderr, flush=True)
+            results[name], mem, versions[name] = bench_server(name, args, work, layout, registry)
+            memory.update(mem)
+        floors = measure_floors(work, args.quick)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for server in registry:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    report = render(args, results, memory, versions, floors)
+    print(report)
+    if args.markdown:
+        with open(args.markdown, "a") as f:
+            f.write("\n" + report)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": {k: v for k, v in vars(args).items()}, "versions": versions, "results": results,
+                       "floe_memory": memory, "floors": floors}, f, indent=2)
+    failed = [f"{n} {w}" for n, per in results.items() for w, r in per.items() if r and problems(r)]
+    if failed and not args.allow_errors:
+        sys.exit(f"errors in {', '.join(failed)} (non-2xx, socket errors or nothing completed); --allow-errors to accept")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted; servers stopped, work directory removed")
