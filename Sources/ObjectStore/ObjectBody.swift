@@ -85,6 +85,11 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
         var segment = 0
         var offset: Int64 = 0
         var started = false
+        /// Two read buffers used in turn: by the time one is read into again, the chunk it held
+        /// has normally been sent, so a long GET reuses the same memory instead of allocating
+        /// (and leaving in malloc's arenas) a fresh megabyte per chunk.
+        var buffers: [ByteBuffer?] = [nil, nil]
+        var turn = 0
 
         public mutating func next() async throws -> ByteBuffer? {
             if let bytes = body.inMemory {
@@ -105,7 +110,9 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
                     continue
                 }
                 let want = Int(Swift.min(Int64(ObjectBody.readChunk), end - offset))
-                let buffer = try await current.reader.read(offset: offset, length: want)
+                turn ^= 1
+                let buffer = try await current.reader.read(offset: offset, length: want, reuse: buffers[turn].take())
+                buffers[turn] = buffer
                 guard buffer.readableBytes == want else { throw StoreError.internalFailure("blob shorter than its index entry") }
                 offset += Int64(want)
                 return buffer

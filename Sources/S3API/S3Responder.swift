@@ -54,6 +54,8 @@ struct S3Call {
     let remoteAddress: String?
     /// The bucket as authorization read it (nil when it did not need to); handlers read it through `bucket(_:)`.
     var bucketRecord: BucketRecord? = nil
+    /// The connection's event loop, which streamed responses wait on (`ObjectHandlers`).
+    var eventLoop: (any EventLoop)? = nil
 
     var headers: HTTPFields { request.headers }
     func header(_ name: HTTPField.Name) -> String? { request.headers[name] }
@@ -124,7 +126,8 @@ public struct S3Responder: HTTPResponder {
                 operationName = operation.rawValue
                 try checkHeaderSize(request.headers)
                 try RequestNames.check(parsed)
-                let call = try await authenticate(request, target: parsed, operation: operation, requestID: requestID, remoteAddress: context.remoteAddress)
+                var call = try await authenticate(request, target: parsed, operation: operation, requestID: requestID, remoteAddress: context.remoteAddress)
+                call.eventLoop = context.channel.eventLoop
                 if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
                 response = try await dispatch(call, stats: &stats)
             }

@@ -186,6 +186,12 @@ public final class BlobWriter: @unchecked Sendable {
     }
 }
 
+/// A buffer passed to the thread that reads into it, without a second reference staying behind.
+final class SpareBuffer: @unchecked Sendable {
+    var buffer: ByteBuffer?
+    init(_ buffer: ByteBuffer?) { self.buffer = buffer }
+}
+
 /// An open blob. Reads run on the thread pool; close when done.
 public final class BlobReader: Sendable {
     let fd: Int32
@@ -200,13 +206,22 @@ public final class BlobReader: Sendable {
         self.threadPool = threadPool
     }
 
-    /// Reads `length` bytes at `offset` into a new buffer (fewer only at end of file).
-    public func read(offset: Int64, length: Int) async throws(StoreError) -> ByteBuffer {
+    /// Reads `length` bytes at `offset` (fewer only at end of file) into `reuse` when given and no
+    /// longer shared (its memory is written over), else into a new buffer.
+    public func read(offset: Int64, length: Int, reuse: consuming ByteBuffer? = nil) async throws(StoreError) -> ByteBuffer {
         let fd = self.fd
         let path = self.path
+        // Handed over in a box so the reading thread holds the only reference to it.
+        let spare = SpareBuffer(reuse.take())
         do {
             return try await threadPool.runIfActive {
-                var buffer = ByteBufferAllocator().buffer(capacity: length)
+                var buffer: ByteBuffer
+                if var reused = spare.buffer.take(), reused.capacity >= length {
+                    reused.clear()  // copy-on-write: allocates only if the last chunk is still being sent
+                    buffer = reused
+                } else {
+                    buffer = ByteBufferAllocator().buffer(capacity: length)
+                }
                 _ = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw throws(Posix.Failure) in
                     try Posix.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<length]), offset: offset, path: path)
                 }

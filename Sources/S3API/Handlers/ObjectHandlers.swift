@@ -105,8 +105,15 @@ extension S3Responder {
         guard includeBody, length > 0 else { return Response(status: status, headers: headers) }
         guard let body = try await store.openBody(version, range: range ?? 0...(version.size - 1)) else { return nil }
         if let bytes = body.inMemory { return Response(status: status, headers: headers, body: .init(byteBuffer: bytes)) }
+        let eventLoop = call.eventLoop
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
-            try await body.stream { try await writer.write($0) }
+            try await body.stream { chunk in
+                try await writer.write(chunk)
+                // The writer queues chunks without bound until the connection's event loop takes
+                // them (its writability only changes there), and disk reads outrun a busy loop:
+                // waiting for the loop to take each chunk keeps a response's memory at two chunks.
+                try await eventLoop?.submit {}.get()
+            }
             try await writer.finish(nil)
         })
     }
