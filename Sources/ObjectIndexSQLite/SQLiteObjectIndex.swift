@@ -22,11 +22,13 @@ public final class SQLiteObjectIndex: ObjectIndex {
     func run<T: Sendable>(write: Bool = false, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws(StoreError) -> T {
         do {
             return try await write ? database.write(body) : database.read(body)
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw .internalFailure("index: \(error)")
+            throw Self.storeError(error)
         }
+    }
+
+    static func storeError(_ error: any Error) -> StoreError {
+        error as? StoreError ?? .internalFailure("index: \(error)")
     }
 
     // MARK: buckets
@@ -182,32 +184,66 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func scanLatest(bucketID: Int64, from lowerBound: [UInt8], inclusive: Bool, before upperBound: [UInt8]?, limit: Int)
-        async throws(StoreError) -> [ObjectVersion]
-    {
-        try await run { db in
-            var condition = "bucket_id = ? AND is_latest = 1 AND key \(inclusive ? ">=" : ">") ?"
-            var arguments: [SQLiteValue] = [.integer(bucketID), .blob(lowerBound)]
-            if let upperBound {
-                condition += " AND key < ?"
-                arguments.append(.blob(upperBound))
-            }
-            condition += " AND is_delete_marker = 0 ORDER BY key LIMIT ?"
-            arguments.append(.integer(Int64(limit)))
-            return try VersionRows.load(db, where: condition, arguments, withParts: false)
-        }
+
+
+    public func reading<T: Sendable>(_ body: @escaping @Sendable (any IndexSnapshot) throws(StoreError) -> T) async throws(StoreError) -> T {
+        try await run { db in try body(Snapshot(db: db)) }
     }
 
-    public func scanVersions(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?, limit: Int)
-        async throws(StoreError) -> [ObjectVersion]
-    {
-        try await run { db in
-            // After a marker inside a key: the rest of that key's versions (older ones, lower ids), then later keys.
-            var (condition, arguments) = Self.keyRange(
-                bucketID: bucketID, from: key, inclusive: inclusive, resumeAfter: afterSequence.map { (id: $0, comparison: "<") }, before: upperBound)
-            condition += " ORDER BY key, id DESC LIMIT ?"
-            arguments.append(.integer(Int64(limit)))
-            return try VersionRows.load(db, where: condition, arguments, withParts: false)
+    /// The scans of one listing page, all in one read transaction.
+    struct Snapshot: IndexSnapshot {
+        let db: SQLiteConnection
+
+        func index<T>(_ body: (SQLiteConnection) throws -> T) throws(StoreError) -> T {
+            do {
+                return try body(db)
+            } catch {
+                throw SQLiteObjectIndex.storeError(error)
+            }
+        }
+
+        public func scanLatest(bucketID: Int64, from lowerBound: [UInt8], inclusive: Bool, before upperBound: [UInt8]?, limit: Int)
+            throws(StoreError) -> [ObjectVersion]
+        {
+            try index { db in
+                var condition = "bucket_id = ? AND is_latest = 1 AND key \(inclusive ? ">=" : ">") ?"
+                var arguments: [SQLiteValue] = [.integer(bucketID), .blob(lowerBound)]
+                if let upperBound {
+                    condition += " AND key < ?"
+                    arguments.append(.blob(upperBound))
+                }
+                condition += " AND is_delete_marker = 0 ORDER BY key LIMIT ?"
+                arguments.append(.integer(Int64(limit)))
+                return try VersionRows.load(db, where: condition, arguments, withParts: false)
+            }
+        }
+
+        public func scanVersions(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?, limit: Int)
+            throws(StoreError) -> [ObjectVersion]
+        {
+            try index { db in
+                // After a marker inside a key: the rest of that key's versions (older ones, lower ids), then later keys.
+                var (condition, arguments) = SQLiteObjectIndex.keyRange(
+                    bucketID: bucketID, from: key, inclusive: inclusive, resumeAfter: afterSequence.map { (id: $0, comparison: "<") }, before: upperBound)
+                condition += " ORDER BY key, id DESC LIMIT ?"
+                arguments.append(.integer(Int64(limit)))
+                return try VersionRows.load(db, where: condition, arguments, withParts: false)
+            }
+        }
+
+        public func scanUploads(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterUploadID: String?, before upperBound: [UInt8]?, limit: Int)
+            throws(StoreError) -> [UploadRecord]
+        {
+            try index { db in
+                let marker = try afterUploadID.flatMap {
+                    try db.query("SELECT id FROM uploads WHERE bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text($0)]).first?[0].int
+                }
+                var (condition, arguments) = SQLiteObjectIndex.keyRange(
+                    bucketID: bucketID, from: key, inclusive: inclusive, resumeAfter: marker.map { (id: $0, comparison: ">") }, before: upperBound)
+                arguments.append(.integer(Int64(limit)))
+                return try db.query("SELECT \(SQLiteObjectIndex.uploadColumns) FROM uploads WHERE \(condition) ORDER BY key, id LIMIT ?", arguments)
+                    .map(SQLiteObjectIndex.upload(from:))
+            }
         }
     }
 
@@ -313,20 +349,6 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func scanUploads(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterUploadID: String?, before upperBound: [UInt8]?, limit: Int)
-        async throws(StoreError) -> [UploadRecord]
-    {
-        try await run { db in
-            let marker = try afterUploadID.flatMap {
-                try db.query("SELECT id FROM uploads WHERE bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text($0)]).first?[0].int
-            }
-            var (condition, arguments) = Self.keyRange(
-                bucketID: bucketID, from: key, inclusive: inclusive, resumeAfter: marker.map { (id: $0, comparison: ">") }, before: upperBound)
-            arguments.append(.integer(Int64(limit)))
-            return try db.query("SELECT \(Self.uploadColumns) FROM uploads WHERE \(condition) ORDER BY key, id LIMIT ?", arguments)
-                .map(Self.upload(from:))
-        }
-    }
 
     /// The WHERE clause of a paged scan over one bucket's keys: from `key` (or, resuming inside it,
     /// the rows whose id compares to the marker's as given, then later keys), below `upperBound`.

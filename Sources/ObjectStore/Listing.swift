@@ -3,8 +3,11 @@
 /// on how many keys it rolls up.
 extension ObjectStore {
     public func list(bucket: BucketRecord, _ request: ListRequest) async throws(StoreError) -> ListPage {
-        let (entries, truncated) = try await Self.rollUp(request, key: \ObjectVersion.key) { (cursor, inclusive, _: ObjectVersion?, limit) throws(StoreError) in
-            try await index.scanLatest(bucketID: bucket.id, from: cursor, inclusive: inclusive, before: Self.successor(of: Array(request.prefix.utf8)), limit: limit)
+        let bucketID = bucket.id
+        let (entries, truncated) = try await index.reading { snapshot throws(StoreError) in
+            try Self.rollUp(request, key: \ObjectVersion.key) { (cursor, inclusive, _: ObjectVersion?, limit) throws(StoreError) in
+                try snapshot.scanLatest(bucketID: bucketID, from: cursor, inclusive: inclusive, before: Self.successor(of: Array(request.prefix.utf8)), limit: limit)
+            }
         }
         return ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
     }
@@ -20,11 +23,14 @@ extension ObjectStore {
             startSequence = marked.sequence
         }
         let upper = Self.successor(of: Array(request.prefix.utf8))
-        let (entries, truncated) = try await Self.rollUp(request, key: \ObjectVersion.key) { (cursor, inclusive, last: ObjectVersion?, limit) throws(StoreError) in
-            // After a row, continue with that key's older versions; at the start, after the marker's version.
-            let afterSequence = last.map(\.sequence) ?? (inclusive ? nil : startSequence)
-            return try await index.scanVersions(
-                bucketID: bucket.id, from: cursor, inclusive: inclusive, afterSequence: afterSequence, before: upper, limit: limit)
+        let (bucketID, resumeSequence) = (bucket.id, startSequence)
+        let (entries, truncated) = try await index.reading { snapshot throws(StoreError) in
+            try Self.rollUp(request, key: \ObjectVersion.key) { (cursor, inclusive, last: ObjectVersion?, limit) throws(StoreError) in
+                // After a row, continue with that key's older versions; at the start, after the marker's version.
+                let afterSequence = last.map(\.sequence) ?? (inclusive ? nil : resumeSequence)
+                return try snapshot.scanVersions(
+                    bucketID: bucketID, from: cursor, inclusive: inclusive, afterSequence: afterSequence, before: upper, limit: limit)
+            }
         }
         return ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
     }
@@ -41,16 +47,19 @@ extension ObjectStore {
     /// One page of ListMultipartUploads, in (key, initiation) order.
     public func listUploads(bucket: BucketRecord, _ request: ListRequest, uploadIDMarker: String?) async throws(StoreError) -> UploadPage {
         let upper = Self.successor(of: Array(request.prefix.utf8))
-        let (entries, truncated) = try await Self.rollUp(request, key: \UploadRecord.key) { (cursor, inclusive, last: UploadRecord?, limit) throws(StoreError) in
-            let afterUpload = last?.uploadID ?? (inclusive ? nil : uploadIDMarker)
-            return try await index.scanUploads(
-                bucketID: bucket.id, from: cursor, inclusive: inclusive, afterUploadID: afterUpload, before: upper, limit: limit)
+        let bucketID = bucket.id
+        let (entries, truncated) = try await index.reading { snapshot throws(StoreError) in
+            try Self.rollUp(request, key: \UploadRecord.key) { (cursor, inclusive, last: UploadRecord?, limit) throws(StoreError) in
+                let afterUpload = last?.uploadID ?? (inclusive ? nil : uploadIDMarker)
+                return try snapshot.scanUploads(
+                    bucketID: bucketID, from: cursor, inclusive: inclusive, afterUploadID: afterUpload, before: upper, limit: limit)
+            }
         }
         return UploadPage(entries: entries.map { $0.map(UploadPage.Entry.upload, UploadPage.Entry.commonPrefix) }, isTruncated: truncated)
     }
 
     /// A listed row or a common prefix.
-    enum RolledUp<Row> {
+    enum RolledUp<Row: Sendable>: Sendable {
         case row(Row)
         case prefix(String)
 
@@ -67,8 +76,8 @@ extension ObjectStore {
     /// common prefix is then skipped with one seek to its byte-successor.
     static func rollUp<Row>(
         _ request: ListRequest, key: KeyPath<Row, String>,
-        fetch: (_ cursor: [UInt8], _ inclusive: Bool, _ last: Row?, _ limit: Int) async throws(StoreError) -> [Row]
-    ) async throws(StoreError) -> ([RolledUp<Row>], Bool) {
+        fetch: (_ cursor: [UInt8], _ inclusive: Bool, _ last: Row?, _ limit: Int) throws(StoreError) -> [Row]
+    ) throws(StoreError) -> ([RolledUp<Row>], Bool) {
         var cursor = Array(request.prefix.utf8)
         var inclusive = true
         if let after = request.after, !keyPrecedes(after, request.prefix) {
@@ -81,7 +90,7 @@ extension ObjectStore {
         while true {
             // One more than still fits tells whether the page is truncated.
             let limit = min(maxKeys - entries.count + 1, batch.size)
-            let rows = try await fetch(cursor, inclusive, last, limit)
+            let rows = try fetch(cursor, inclusive, last, limit)
             var seeked = false
             for row in rows {
                 if let commonPrefix = commonPrefix(of: row[keyPath: key], request) {
@@ -110,11 +119,11 @@ extension ObjectStore {
 
         init(_ request: ListRequest) {
             rollsUp = request.delimiter != nil
-            size = rollsUp ? 16 : 1000
+            size = rollsUp ? 2 : 1000
         }
 
         mutating func next(seeked: Bool) {
-            size = seeked ? 16 : min(size * 4, 1000)
+            size = seeked ? 2 : min(size * 4, 1000)
             if !rollsUp { size = 1000 }
         }
     }

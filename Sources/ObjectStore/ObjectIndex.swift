@@ -28,14 +28,9 @@ public protocol ObjectIndex: Sendable {
     /// Replaces the tags of one version.
     func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry]) async throws(StoreError)
 
-    /// Latest, non-delete-marker versions with `lowerBound < key < upperBound` (or `>=` when
-    /// `inclusive`) in byte order, at most `limit` of them. A nil upper bound means no bound.
-    func scanLatest(bucketID: Int64, from lowerBound: [UInt8], inclusive: Bool, before upperBound: [UInt8]?, limit: Int)
-        async throws(StoreError) -> [ObjectVersion]
-    /// All versions in (key ascending, newest first) order, starting after `key`'s version with
-    /// `sequence` (or at `key` itself, every version, when `afterSequence` is nil and `inclusive`).
-    func scanVersions(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?, limit: Int)
-        async throws(StoreError) -> [ObjectVersion]
+    /// Runs `body` against one consistent snapshot of the index, on the index's own threads: a
+    /// listing page's scans (one per common prefix it skips) cost one hop, not one each.
+    func reading<T: Sendable>(_ body: @escaping @Sendable (any IndexSnapshot) throws(StoreError) -> T) async throws(StoreError) -> T
 
     // MARK: multipart uploads
 
@@ -54,9 +49,6 @@ public protocol ObjectIndex: Sendable {
     func completedVersion(bucketID: Int64, uploadID: String) async throws(StoreError) -> ObjectVersion?
     /// Removes an upload and returns its parts' blobs.
     func abortUpload(bucketID: Int64, uploadID: String) async throws(StoreError) -> [String]?
-    /// Uploads in (key, initiated) order after the marker, within the prefix bounds.
-    func scanUploads(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterUploadID: String?, before upperBound: [UInt8]?, limit: Int)
-        async throws(StoreError) -> [UploadRecord]
     /// (bucket id, upload id) of uploads initiated before `cutoff`.
     func uploads(initiatedBefore cutoff: Milliseconds) async throws(StoreError) -> [(Int64, String)]
 
@@ -66,4 +58,19 @@ public protocol ObjectIndex: Sendable {
     func referencedBlobs(among blobIDs: [String]) async throws(StoreError) -> Set<String>
     /// Object count and total bytes of latest versions, over all buckets.
     func usage() async throws(StoreError) -> (buckets: Int, objects: Int64, bytes: Int64)
+}
+
+/// The index's range scans, synchronous, inside one read (`ObjectIndex.reading`).
+public protocol IndexSnapshot {
+    /// Latest, non-delete-marker versions with `lowerBound < key < upperBound` (or `>=` when
+    /// `inclusive`) in byte order, at most `limit` of them. A nil upper bound means no bound.
+    func scanLatest(bucketID: Int64, from lowerBound: [UInt8], inclusive: Bool, before upperBound: [UInt8]?, limit: Int) throws(StoreError)
+        -> [ObjectVersion]
+    /// All versions in (key ascending, newest first) order, starting after `key`'s version with
+    /// `sequence` (or at `key` itself, every version, when `afterSequence` is nil and `inclusive`).
+    func scanVersions(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?, limit: Int)
+        throws(StoreError) -> [ObjectVersion]
+    /// Uploads in (key, initiated) order after the marker, within the prefix bounds.
+    func scanUploads(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterUploadID: String?, before upperBound: [UInt8]?, limit: Int)
+        throws(StoreError) -> [UploadRecord]
 }
