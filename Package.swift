@@ -212,7 +212,7 @@ let package = Package(
         .testTarget(name: "FloeServerTests", dependencies: ["FloeServer"], swiftSettings: strictSettings),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "ObjectIndexSQLite", "SigV4", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ObjectStore", "ObjectIndexSQLite", "SQLiteSupport", "SigV4", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,13 +1,28 @@
+import CSQLite
 import NIOConcurrencyHelpers
 import NIOPosix
 
-/// A SQLite database in WAL mode: one writer connection (writes are serialised) and a set of
-/// reader connections, all used from a dedicated thread pool so no event loop ever blocks on disk.
+/// A SQLite database in WAL mode: one writer connection and a set of reader connections, all
+/// used from a dedicated thread pool so no event loop ever blocks on disk.
+///
+/// Writes are group-committed: the writes waiting while a commit is in progress run together in
+/// the next transaction, each inside its own savepoint (a failing write is rolled back alone),
+/// and all of them are answered after that transaction's one durable COMMIT. Concurrent writers
+/// share the fsync instead of queueing for one each; none is answered before it is durable.
 public final class SQLiteDatabase: Sendable {
     public let path: String
     private let threadPool: NIOThreadPool
     private let writer: NIOLockedValueBox<SQLiteConnection>
     private let readers: NIOLockedValueBox<[SQLiteConnection]>
+    private let pending = NIOLockedValueBox(PendingWrites())
+    /// Writes per transaction at most, so one commit's latency stays bounded.
+    static let maxGroup = 256
+
+    private struct PendingWrites {
+        var queue: [GroupedWrite] = []
+        /// Whether a pool thread is draining the queue.
+        var draining = false
+    }
 
     /// - Parameter migrations: applied in order; `PRAGMA user_version` records how many ran.
     public init(path: String, migrations: [String], threads: Int = 4) throws {
@@ -52,10 +67,44 @@ public final class SQLiteDatabase: Sendable {
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await threadPool.runIfActive {
-            try self.writer.withLockedValue { connection in
-                try connection.transaction { try body(connection) }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let write = GroupedWrite(body: body, continuation: continuation)
+            let start = pending.withLockedValue { state -> Bool in
+                state.queue.append(write)
+                if state.draining { return false }
+                state.draining = true
+                return true
             }
+            if start { threadPool.submit { self.drain($0) } }
+        }
+    }
+
+    /// Commits the queued writes in groups until the queue is empty. One drain runs at a time.
+    private func drain(_ state: NIOThreadPool.WorkItemState) {
+        while true {
+            let group = pending.withLockedValue { state -> [GroupedWrite] in
+                let group = Array(state.queue.prefix(Self.maxGroup))
+                state.queue.removeFirst(group.count)
+                if group.isEmpty { state.draining = false }
+                return group
+            }
+            if group.isEmpty { return }
+            guard case .active = state else {
+                for write in group { write.finish(committed: SQLiteError(code: SQLITE_MISUSE, message: "database is shut down")) }
+                continue
+            }
+            let failure: (any Error)? = writer.withLockedValue { connection in
+                do {
+                    try connection.execute("BEGIN IMMEDIATE")
+                    for write in group { write.run(connection) }
+                    try connection.execute("COMMIT")
+                    return nil
+                } catch {
+                    try? connection.execute("ROLLBACK")
+                    return error
+                }
+            }
+            for write in group { write.finish(committed: failure) }
         }
     }
 
@@ -75,3 +124,41 @@ public final class SQLiteDatabase: Sendable {
 }
 
 extension SQLiteConnection: @unchecked Sendable {}
+
+/// One write waiting for a group commit: runs in its own savepoint, answers after the COMMIT.
+final class GroupedWrite: @unchecked Sendable {
+    private let work: (SQLiteConnection) -> Void
+    private let answer: ((any Error)?) -> Void
+
+    init<T: Sendable>(body: @escaping @Sendable (SQLiteConnection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+        // Owned by the draining thread from `run` to `finish`: the result lives here in between.
+        var result: Result<T, any Error> = .failure(SQLiteError(code: SQLITE_MISUSE, message: "write did not run"))
+        work = { connection in
+            do {
+                try connection.execute("SAVEPOINT grouped_write")
+                do {
+                    result = .success(try body(connection))
+                    try connection.execute("RELEASE grouped_write")
+                } catch {
+                    result = .failure(error)
+                    try connection.execute("ROLLBACK TO grouped_write")
+                    try connection.execute("RELEASE grouped_write")
+                }
+            } catch {
+                result = .failure(error)
+            }
+        }
+        answer = { commitFailure in
+            if let commitFailure, case .success = result {
+                continuation.resume(throwing: commitFailure)
+            } else {
+                continuation.resume(with: result)
+            }
+        }
+    }
+
+    func run(_ connection: SQLiteConnection) { work(connection) }
+
+    /// Answers the caller: its own outcome if the group committed, else the commit's failure.
+    func finish(committed failure: (any Error)?) { answer(failure) }
+}

@@ -78,6 +78,7 @@ def main():
     parser.add_argument("--binary", default=".build-release/release/floe")
     parser.add_argument("--postgres", help="catalog database URL; default: embedded SQLite")
     parser.add_argument("--ops", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=8, help="client processes (each with its own table)")
     args = parser.parse_args()
     import shutil, signal, subprocess, tempfile
     data = tempfile.mkdtemp(prefix="floe-catalog-bench-")
@@ -97,18 +98,18 @@ def main():
                 time.sleep(0.1)
         s = session(base)
         s.post(f"{base}/v1/lakehouse/namespaces", data=json.dumps({"namespace": ["bench"]}))
-        for name in [f"t{i}" for i in range(8)] + ["hot"]:
+        for name in [f"t{i}" for i in range(args.clients)] + ["hot"]:
             r = s.post(f"{base}/v1/lakehouse/namespaces/bench/tables", data=json.dumps({"name": name, "schema": SCHEMA}))
             assert r.status_code == 200, r.text
         deadline = time.time() + 300
         started = time.monotonic()
-        with multiprocessing.Pool(8) as pool:
-            results = pool.map(worker, [(base, w, args.ops, deadline) for w in range(8)])
+        with multiprocessing.Pool(args.clients) as pool:
+            results = pool.map(worker, [(base, w, args.ops, deadline) for w in range(args.clients)])
         elapsed = time.monotonic() - started
         hot_properties = s.get(f"{base}/v1/lakehouse/namespaces/bench/tables/hot").json()["metadata"]["properties"]
-        expected = {f"w{w}-{i}" for w in range(8) for i in range(len(results[w]["hot"]))}
+        expected = {f"w{w}-{i}" for w in range(args.clients) for i in range(len(results[w]["hot"]))}
         lost = len(expected - set(hot_properties))
-        report = {"store": "postgres" if args.postgres else "sqlite", "clients": 8, "seconds": round(elapsed, 1)}
+        report = {"store": "postgres" if args.postgres else "sqlite", "clients": args.clients, "seconds": round(elapsed, 1)}
         for kind in ["load", "commit", "hot"]:
             values = [v for r in results for v in r[kind]]
             report[kind] = {"ops": len(values), "ops_per_s": round(len(values) / max(sum(values) / 8, 1e-9), 1),
