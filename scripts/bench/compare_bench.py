@@ -23,8 +23,8 @@ serves plain files and takes PUTs with its built-in WebDAV module. Objects for n
 are written straight into the directories they serve (bucket = top-level directory); Floe's are
 PUT over HTTP. Also printed: hashing and fsync floors of this machine, and Floe's memory
 (/proc: RSS and threads when idle, VmHWM reset before and read after each workload, RSS after).
-Any non-2xx answer, socket error or workload with nothing completed makes the exit status 1
-unless --allow-errors.
+Any non-2xx answer or workload with nothing completed is shown in the errors column; Floe's make
+the exit status 1 unless --allow-errors.
 
     python3 scripts/bench/compare_bench.py [--binary .build/release/floe] [--quick]
         [--only floe,nginx,rclone] [--workloads get4k,put4k,...] [--markdown F] [--json F]
@@ -467,7 +467,8 @@ def main():
         with open(args.json, "w") as f:
             json.dump({"args": {k: v for k, v in vars(args).items()}, "versions": versions, "results": results,
                        "floe_memory": memory, "floors": floors}, f, indent=2)
-    failed = [f"{n} {w}" for n, per in results.items() for w, r in per.items() if r and problems(r)]
+    # A reference server's errors are shown in the table; only Floe's fail the run.
+    failed = [f"{n} {w}" for n, per in results.items() if n == "floe" for w, r in per.items() if r and problems(r)]
     if failed and not args.allow_errors:
         sys.exit(f"errors in {', '.join(failed)} (non-2xx, socket errors or nothing completed); --allow-errors to accept")
 
