@@ -3,13 +3,13 @@ import Crypto
 /// The chain of signatures in a STREAMING-AWS4-HMAC-SHA256-PAYLOAD body: each chunk's
 /// signature covers the previous one, starting from the request's own (seed) signature.
 public struct ChunkSignatureChain: Sendable {
-    let signingKey: SymmetricKey
+    let mac: KeyedHMAC
     let amzDate: String
     let scope: CredentialScope
     public private(set) var previousSignature: String
 
     public init(signingKey: SymmetricKey, amzDate: String, scope: CredentialScope, seedSignature: String) {
-        self.signingKey = signingKey
+        self.mac = KeyedHMAC(key: signingKey)
         self.amzDate = amzDate
         self.scope = scope
         self.previousSignature = seedSignature
@@ -20,7 +20,7 @@ public struct ChunkSignatureChain: Sendable {
         let toSign = [
             "AWS4-HMAC-SHA256-PAYLOAD", amzDate, scope.string, previousSignature, SigV4Signer.emptySHA256, dataSHA256Hex,
         ].joined(separator: "\n")
-        return SigV4Signer.signature(signingKey: signingKey, stringToSign: toSign)
+        return SigV4Signer.signature(mac, stringToSign: toSign)
     }
 
     /// The signature of the trailing headers, where `trailerBytes` is each `name:value\n`.
@@ -28,7 +28,7 @@ public struct ChunkSignatureChain: Sendable {
         let toSign = [
             "AWS4-HMAC-SHA256-TRAILER", amzDate, scope.string, previousSignature, Hex.encode(SHA256.hash(data: trailerBytes)),
         ].joined(separator: "\n")
-        return SigV4Signer.signature(signingKey: signingKey, stringToSign: toSign)
+        return SigV4Signer.signature(mac, stringToSign: toSign)
     }
 
     /// Checks one chunk and moves the chain forward.

@@ -110,17 +110,24 @@ public enum SigV4Signer {
     }
 
     public static func signature(signingKey: SymmetricKey, stringToSign: String) -> String {
-        Hex.encode(hmac(key: signingKey, stringToSign))
+        signature(KeyedHMAC(key: signingKey), stringToSign: stringToSign)
+    }
+
+    static func signature(_ mac: KeyedHMAC, stringToSign: String) -> String {
+        Hex.encode(mac.authenticationCode(stringToSign))
     }
 
     public static func sha256Hex(_ text: String) -> String {
         var text = text
-        return text.withUTF8 { Hex.encode(SHA256.hash(data: $0)) }
+        return text.withUTF8 { bytes in
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+            return hasher.finalize().withUnsafeBytes { Hex.encode($0) }
+        }
     }
 
     static func hmac(key: SymmetricKey, _ message: String) -> [UInt8] {
-        var message = message
-        return message.withUTF8 { Array(HMAC<SHA256>.authenticationCode(for: $0, using: key)) }
+        KeyedHMAC(key: key).authenticationCode(message)
     }
 }
 

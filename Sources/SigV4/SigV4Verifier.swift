@@ -213,13 +213,13 @@ public struct SigV4Verifier: Sendable {
             payloadHash: payloadHash,
             amzDate: amzDate,
             scope: parsed.scope,
-            signingKey: key,
+            mac: key.mac,
             claimed: parsed.signature
         )
         try Self.requireSignedAmzHeaders(request, signed: parsed.signedHeaders)
         var chain: ChunkSignatureChain? = nil
         if case .streamingSigned = payload {
-            chain = ChunkSignatureChain(signingKey: key, amzDate: amzDate, scope: parsed.scope, seedSignature: parsed.signature)
+            chain = ChunkSignatureChain(signingKey: key.key, amzDate: amzDate, scope: parsed.scope, seedSignature: parsed.signature)
         }
         return VerifiedRequest(
             accessKey: parsed.accessKey,
@@ -295,7 +295,7 @@ public struct SigV4Verifier: Sendable {
             payloadHash: payloadHash,
             amzDate: amzDate,
             scope: scope,
-            signingKey: key,
+            mac: key.mac,
             claimed: signature
         )
         try Self.requireSignedAmzHeaders(request, signed: signedHeaders)
@@ -332,7 +332,7 @@ public struct SigV4Verifier: Sendable {
         payloadHash: String,
         amzDate: String,
         scope: CredentialScope,
-        signingKey: SymmetricKey,
+        mac: KeyedHMAC,
         claimed: String
     ) throws(SigV4Error) {
         let canonicalHeaders = SigV4Signer.canonicalHeaders(signedHeaders: signedHeaders, values: request.headerValues)
@@ -359,7 +359,7 @@ public struct SigV4Verifier: Sendable {
                 payloadHash: payloadHash
             )
             let toSign = SigV4Signer.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonical)
-            if constantTimeEquals(SigV4Signer.signature(signingKey: signingKey, stringToSign: toSign), claimed) {
+            if constantTimeEquals(SigV4Signer.signature(mac, stringToSign: toSign), claimed) {
                 return
             }
         }

@@ -11,12 +11,18 @@ final class SigningKeyCache: Sendable {
         let secret: String
         let scope: CredentialScope
     }
-    private let keys = Mutex<[Entry: SymmetricKey]>([:])
+    /// A derived key, and the same key absorbed into HMAC state for signatures.
+    struct SigningKey: Sendable {
+        let key: SymmetricKey
+        let mac: KeyedHMAC
+    }
+    private let keys = Mutex<[Entry: SigningKey]>([:])
 
-    func key(secret: String, scope: CredentialScope) -> SymmetricKey {
+    func key(secret: String, scope: CredentialScope) -> SigningKey {
         let entry = Entry(secret: secret, scope: scope)
         if let known = keys.withLock({ $0[entry] }) { return known }
-        let derived = SigV4Signer.signingKey(secret: secret, scope: scope)
+        let key = SigV4Signer.signingKey(secret: secret, scope: scope)
+        let derived = SigningKey(key: key, mac: KeyedHMAC(key: key))
         keys.withLock { keys in
             if keys.count >= Self.capacity { keys.removeAll() }
             keys[entry] = derived
