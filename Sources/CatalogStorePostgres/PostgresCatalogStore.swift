@@ -108,7 +108,7 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     static func json(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try StoredDocuments.parse(text)
     }
 
     // MARK: namespaces

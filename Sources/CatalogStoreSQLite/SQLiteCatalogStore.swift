@@ -129,7 +129,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     }
 
     static func record(_ row: [SQLiteValue], _ identifier: TableIdentifier) throws -> TableRecord {
-        let metadata = try TableMetadata(json: try JSONDecoder().decode(JSONValue.self, from: Data((row[1].string ?? "").utf8)))
+        let metadata = try TableMetadata(json: try StoredDocuments.parse(row[1].string ?? ""))
         return TableRecord(identifier: identifier, metadataLocation: row[0].string!, metadata: metadata)
     }
 
@@ -229,7 +229,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     // MARK: views
 
     static func viewRecord(_ row: [SQLiteValue], _ identifier: TableIdentifier) throws -> ViewRecord {
-        let metadata = try ViewMetadata(json: try JSONDecoder().decode(JSONValue.self, from: Data((row[1].string ?? "").utf8)))
+        let metadata = try ViewMetadata(json: try StoredDocuments.parse(row[1].string ?? ""))
         return ViewRecord(identifier: identifier, metadataLocation: row[0].string!, metadata: metadata)
     }
 

@@ -190,3 +190,23 @@ let exampleV2 = """
         #expect(builder.metadata.nextRowID == 25)
     }
 }
+
+/// The direct writer produces JSON that decodes to the same value, for every case and for text
+/// that needs escaping.
+@Suite struct JSONWritingTests {
+    @Test func roundTripsThroughTheDecoder() throws {
+        let controls = String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self)
+        let value: JSONValue = [
+            "null": nil, "yes": true, "no": false, "int": .int(-9_007_199_254_740_993), "double": .double(0.1),
+            "big": .double(1.5e300), "text": .string("a \"quoted\" \\ path/with/slashes ünï 🧊 \(controls)"),
+            "array": [1, "two", [nil], [:]], "nested": ["deep": ["deeper": [.double(-2.5e-8)]]], "": "empty key",
+        ]
+        let text = String(decoding: value.jsonBytes, as: UTF8.self)
+        let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(decoded == value)
+        #expect(text.contains("path/with/slashes"))
+        #expect(JSONValue.double(.infinity).jsonBytes == Array("null".utf8))
+        // A whole double is written as an integer, as JSONEncoder writes it.
+        #expect(JSONValue.double(3).jsonBytes == Array("3".utf8))
+    }
+}

@@ -5,7 +5,8 @@
   1. loadTable of the worker's own table, N times;
   2. commits to the worker's own table (set-properties), N times;
   3. commits to one shared hot table, retried on 409 as engines do.
-Reports ops/s, p50/p99, conflicts seen, and lost commits (properties missing afterwards; must be 0).
+Reports ops/s, p50/p99, conflicts seen, and lost commits (properties missing afterwards; must be 0);
+then loadTable from the C load generator (loadgen.c, 8 connections, 5 s), the server without Python.
 Bounded: every loop has a count and the whole run a time limit.
 
     python3 scripts/bench/catalog_bench.py [--binary .build/release/floe] [--postgres URL] [--ops 200]
@@ -14,7 +15,9 @@ import argparse
 import json
 import multiprocessing
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import requests
@@ -35,6 +38,19 @@ def session(base):
 def percentile(values, p):
     values = sorted(values)
     return round(values[min(len(values) - 1, int(len(values) * p))] * 1000, 2) if values else 0
+
+
+def load_with_c_client(base, port, authorization, seconds):
+    """loadTable from loadgen.c (8 keep-alive connections): the server's rate without Python's."""
+    with tempfile.TemporaryDirectory() as work:
+        binary = os.path.join(work, "loadgen")
+        subprocess.run(["cc", "-O2", "-pthread", "-o", binary, os.path.join(os.path.dirname(__file__), "loadgen.c")], check=True)
+        targets = os.path.join(work, "targets")
+        with open(targets, "w") as f:
+            f.write("/v1/lakehouse/namespaces/bench/tables/t0\n")
+        run = subprocess.run([binary, "-p", str(port), "-m", "GET", "-f", targets, "-c", "8", "-d", str(seconds), "-n", "1000000",
+                              "-H", f"Authorization: {authorization}"], capture_output=True, text=True, timeout=seconds + 60, check=True)
+        return json.loads(run.stdout)
 
 
 def worker(args):
@@ -112,10 +128,11 @@ def main():
         report = {"store": "postgres" if args.postgres else "sqlite", "clients": args.clients, "seconds": round(elapsed, 1)}
         for kind in ["load", "commit", "hot"]:
             values = [v for r in results for v in r[kind]]
-            report[kind] = {"ops": len(values), "ops_per_s": round(len(values) / max(sum(values) / 8, 1e-9), 1),
+            report[kind] = {"ops": len(values), "ops_per_s": round(len(values) / max(sum(values) / args.clients, 1e-9), 1),
                             "p50_ms": percentile(values, 0.5), "p99_ms": percentile(values, 0.99)}
         report["hot_conflicts_retried"] = sum(r["conflicts"] for r in results)
         report["lost_commits"] = lost
+        report["load_c"] = load_with_c_client(base, catalog_port, s.headers["Authorization"], seconds=5)
         print(json.dumps(report, indent=1))
     finally:
         stop_server(server, data)

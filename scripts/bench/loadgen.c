@@ -6,7 +6,7 @@
 // Content-Length says, which wrk does not), sends PUT bodies of a fixed size, reads bodies
 // by Content-Length or chunked encoding, and counts non-2xx answers as errors.
 //
-//   loadgen -p PORT -m METHOD -f TARGETS [-c 8] [-d 10] [-n 1000000] [-b BODY_BYTES]
+//   loadgen -p PORT -m METHOD -f TARGETS [-c 8] [-d 10] [-n 1000000] [-b BODY_BYTES] [-H 'Name: value']
 //
 // Prints one line of JSON: requests, errors, seconds, ops_per_s, bytes_in, p50_ms, p99_ms.
 #define _GNU_SOURCE
@@ -30,6 +30,7 @@
 static int port, concurrency = 8, seconds = 10, body_bytes = 0;
 static long max_requests = 1000000;
 static const char *method = "GET";
+static const char *extra_header = NULL;  // one more header line, e.g. a bearer token
 static char **targets;
 static long target_count;
 static char *body;
@@ -181,9 +182,11 @@ static void *run(void *arg) {
             continue;
         }
         const char *target = targets[next++ % target_count];
-        int n = sends_body ? snprintf(head, HEADER_LIMIT, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: %d\r\n\r\n",
-                                      method, target, port, body_bytes)
-                           : snprintf(head, HEADER_LIMIT, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", method, target, port);
+        const char *extra = extra_header ? extra_header : "", *extra_end = extra_header ? "\r\n" : "";
+        int n = sends_body ? snprintf(head, HEADER_LIMIT, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%sContent-Length: %d\r\n\r\n",
+                                      method, target, port, extra, extra_end, body_bytes)
+                           : snprintf(head, HEADER_LIMIT, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s\r\n", method, target, port, extra,
+                                      extra_end);
         if (n < 0 || n >= HEADER_LIMIT) {
             w->errors++;
             continue;
@@ -251,7 +254,7 @@ static void load_targets(const char *path) {
 int main(int argc, char **argv) {
     const char *file = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "p:m:f:c:d:n:b:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:m:f:c:d:n:b:H:")) != -1) {
         switch (opt) {
         case 'p': port = atoi(optarg); break;
         case 'm': method = optarg; break;
@@ -260,8 +263,9 @@ int main(int argc, char **argv) {
         case 'd': seconds = atoi(optarg); break;
         case 'n': max_requests = atol(optarg); break;
         case 'b': body_bytes = atoi(optarg); break;
+        case 'H': extra_header = optarg; break;
         default:
-            fprintf(stderr, "usage: loadgen -p PORT -m METHOD -f TARGETS [-c N] [-d SECONDS] [-n REQUESTS] [-b BODY_BYTES]\n");
+            fprintf(stderr, "usage: loadgen -p PORT -m METHOD -f TARGETS [-c N] [-d SECONDS] [-n REQUESTS] [-b BODY_BYTES] [-H HEADER]\n");
             return 2;
         }
     }
