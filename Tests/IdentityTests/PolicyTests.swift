@@ -81,6 +81,11 @@ import Testing
         #expect(try !allowed(#"{"IpAddress": {"aws:SourceIp": "10.1.0.0/16"}}"#, ["aws:SourceIp": ["10.2.2.3"]]))
         #expect(try allowed(#"{"NotIpAddress": {"aws:SourceIp": ["192.168.0.0/16", "::1"]}}"#, ["aws:SourceIp": ["127.0.0.1"]]))
         #expect(try !allowed(#"{"NotIpAddress": {"aws:SourceIp": ["192.168.0.0/16", "::1"]}}"#, ["aws:SourceIp": ["::1"]]))
+        // Found by the policy fuzzer: an empty or address-less network crashed evaluation (a bucket
+        // policy could take the server down); it is malformed and matches nothing.
+        for malformed in ["", "/8", "/", "10.0.0.0/", "10.0.0.0/33"] {
+            #expect(try !allowed(#"{"IpAddress": {"aws:SourceIp": "\#(malformed)"}}"#, ["aws:SourceIp": ["10.1.2.3"]]))
+        }
         #expect(try allowed(#"{"Bool": {"aws:SecureTransport": true}}"#, ["aws:SecureTransport": ["true"]]))
         #expect(try !allowed(#"{"Bool": {"aws:SecureTransport": "true"}}"#, ["aws:SecureTransport": ["false"]]))
         #expect(try allowed(#"{"StringNotEquals": {"aws:username": ["eve", "mallory"]}}"#, ["aws:username": ["alice"]]))

@@ -159,7 +159,8 @@ struct CIDR {
     let prefix: Int
 
     init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1)
+        // Empty parts kept: "" and "/8" are malformed (no address), not a crash.
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = CIDR.bytes(String(parts[0])) else { return nil }
         let bits = address.count * 8
         let prefix = parts.count == 2 ? Int(parts[1]) : bits
