@@ -5,7 +5,8 @@ import Synchronization
 /// The metadata documents stores keep, parsed once per distinct text. A table's document changes
 /// only when it is committed, and loadTable, which reads it, runs far more often; JSON decoding
 /// was a third of a loadTable's CPU. Keyed by the text itself, so a hit is the same document
-/// byte for byte. Bounded by entries and bytes; when full it starts over.
+/// byte for byte. Bounded by entries and by memory (a parsed tree is charged at four times its
+/// text, which it stays under for metadata documents); when full it starts over.
 public enum StoredDocuments {
     static let maxEntries = 4096
     static let maxBytes = 32 << 20
@@ -18,7 +19,7 @@ public enum StoredDocuments {
     public static func parse(_ text: String) throws -> JSONValue {
         if let known = state.withLock({ $0.documents[text] }) { return known }
         let document = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-        let size = text.utf8.count
+        let size = text.utf8.count * 4
         guard size <= maxBytes / 16 else { return document }
         state.withLock { state in
             if state.documents.count >= maxEntries || state.bytes + size > maxBytes { state = State() }

@@ -114,6 +114,9 @@ public final class SQLiteConnection {
     }
 
     public var changes: Int { Int(sqlite3_changes(handle)) }
+    /// False once a transaction has ended, including when SQLite rolled it back by itself after an
+    /// error such as SQLITE_FULL or SQLITE_IOERR.
+    public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     private func prepared(_ sql: String) throws -> OpaquePointer {

@@ -93,18 +93,37 @@ public final class SQLiteDatabase: Sendable {
                 for write in group { write.finish(committed: SQLiteError(code: SQLITE_MISUSE, message: "database is shut down")) }
                 continue
             }
-            let failure: (any Error)? = writer.withLockedValue { connection in
-                do {
-                    try connection.execute("BEGIN IMMEDIATE")
-                    for write in group { write.run(connection) }
-                    try connection.execute("COMMIT")
-                    return nil
-                } catch {
-                    try? connection.execute("ROLLBACK")
-                    return error
-                }
+            let (ran, failure) = writer.withLockedValue { connection in Self.commit(group, on: connection) }
+            for write in group[..<ran] { write.finish(committed: failure) }
+            if ran < group.count {
+                // The transaction was lost before these ran: they go first into the next one.
+                pending.withLockedValue { $0.queue.insert(contentsOf: group[ran...], at: 0) }
             }
-            for write in group { write.finish(committed: failure) }
+        }
+    }
+
+    /// Runs a group in one transaction. Returns how many writes ran and, if the transaction did
+    /// not commit, why: then none of those writes took effect. A write that leaves the
+    /// transaction unsound (SQLite rolled it back by itself, or its savepoint could not be
+    /// released or undone) ends the group there, so no later write runs outside a transaction.
+    static func commit(_ group: [GroupedWrite], on connection: SQLiteConnection) -> (ran: Int, failure: (any Error)?) {
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            return (group.count, error)
+        }
+        for (index, write) in group.enumerated() {
+            if let broken = write.run(connection) ?? (connection.inTransaction ? nil : SQLiteError(code: SQLITE_ABORT, message: "transaction rolled back")) {
+                if connection.inTransaction { try? connection.execute("ROLLBACK") }
+                return (index + 1, broken)
+            }
+        }
+        do {
+            try connection.execute("COMMIT")
+            return (group.count, nil)
+        } catch {
+            if connection.inTransaction { try? connection.execute("ROLLBACK") }
+            return (group.count, error)
         }
     }
 
@@ -127,38 +146,51 @@ extension SQLiteConnection: @unchecked Sendable {}
 
 /// One write waiting for a group commit: runs in its own savepoint, answers after the COMMIT.
 final class GroupedWrite: @unchecked Sendable {
-    private let work: (SQLiteConnection) -> Void
+    private let work: (SQLiteConnection) -> (any Error)?
     private let answer: ((any Error)?) -> Void
 
     init<T: Sendable>(body: @escaping @Sendable (SQLiteConnection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
         // Owned by the draining thread from `run` to `finish`: the result lives here in between.
-        var result: Result<T, any Error> = .failure(SQLiteError(code: SQLITE_MISUSE, message: "write did not run"))
+        var result: Result<T, any Error>?
         work = { connection in
             do {
                 try connection.execute("SAVEPOINT grouped_write")
-                do {
-                    result = .success(try body(connection))
-                    try connection.execute("RELEASE grouped_write")
-                } catch {
-                    result = .failure(error)
-                    try connection.execute("ROLLBACK TO grouped_write")
-                    try connection.execute("RELEASE grouped_write")
-                }
             } catch {
                 result = .failure(error)
+                return error
             }
+            do {
+                result = .success(try body(connection))
+            } catch {
+                result = .failure(error)
+                do {
+                    try connection.execute("ROLLBACK TO grouped_write")
+                } catch {
+                    return error
+                }
+            }
+            do {
+                try connection.execute("RELEASE grouped_write")
+            } catch {
+                return error
+            }
+            return nil
         }
-        answer = { commitFailure in
-            if let commitFailure, case .success = result {
-                continuation.resume(throwing: commitFailure)
-            } else {
-                continuation.resume(with: result)
+        answer = { failure in
+            // A write that did not commit never reports success; one that failed by itself reports
+            // its own error.
+            switch (result, failure) {
+            case (.failure(let own)?, _): continuation.resume(throwing: own)
+            case (_, let failure?): continuation.resume(throwing: failure)
+            case (.success(let value)?, nil): continuation.resume(returning: value)
+            case (nil, nil): continuation.resume(throwing: SQLiteError(code: SQLITE_MISUSE, message: "write did not run"))
             }
         }
     }
 
-    func run(_ connection: SQLiteConnection) { work(connection) }
+    /// Runs the write in a savepoint; returns an error when the transaction around it is no longer sound.
+    func run(_ connection: SQLiteConnection) -> (any Error)? { work(connection) }
 
-    /// Answers the caller: its own outcome if the group committed, else the commit's failure.
+    /// Answers the caller: its own outcome if the group committed, else the group's failure.
     func finish(committed failure: (any Error)?) { answer(failure) }
 }

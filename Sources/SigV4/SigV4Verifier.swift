@@ -85,6 +85,7 @@ public enum AuthenticationResult: Sendable {
 public struct SigV4Verifier: Sendable {
     public static let maxClockSkewSeconds: Int64 = 15 * 60
     public static let maxPresignedExpirySeconds: Int64 = 604_800
+    static let maxRegionBytes = 64
 
     /// Signing names this listener accepts in the credential scope (e.g. `s3`).
     public var services: Set<String>
@@ -167,6 +168,10 @@ public struct SigV4Verifier: Sendable {
         let n = parts.count
         let accessKey = parts[0..<(n - 4)].joined(separator: "/")
         let scope = CredentialScope(date: String(parts[n - 4]), region: String(parts[n - 3]), service: String(parts[n - 2]))
+        // Region names are short ("us-east-1", "eu-central-2"); a long one is not a region.
+        guard (1...Self.maxRegionBytes).contains(scope.region.utf8.count) else {
+            throw SigV4Error(code, "The authorization header is malformed; the region '\(scope.region.prefix(64))' is wrong.")
+        }
         guard scope.date.utf8.count == 8, scope.date.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             throw SigV4Error(code, "The authorization header is malformed; Invalid credential date \"\(scope.date)\". This date is not the same as X-Amz-Date.")
         }
@@ -205,7 +210,7 @@ public struct SigV4Verifier: Sendable {
         if case .sha256(let claimed) = payload, let known = request.bodySHA256, claimed != known.lowercased() {
             throw SigV4Error(.contentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
         }
-        let key = signingKeys.key(secret: secret, scope: parsed.scope)
+        let (key, remember) = signingKeys.key(secret: secret, scope: parsed.scope)
         try checkSignature(
             request: request,
             query: request.query,
@@ -217,6 +222,7 @@ public struct SigV4Verifier: Sendable {
             claimed: parsed.signature
         )
         try Self.requireSignedAmzHeaders(request, signed: parsed.signedHeaders)
+        remember()
         var chain: ChunkSignatureChain? = nil
         if case .streamingSigned = payload {
             chain = ChunkSignatureChain(signingKey: key.key, amzDate: amzDate, scope: parsed.scope, seedSignature: parsed.signature)
@@ -287,7 +293,7 @@ public struct SigV4Verifier: Sendable {
             throw SigV4Error(.requestExpired, "Request has expired")
         }
         let payloadHash = request.header("x-amz-content-sha256") ?? "UNSIGNED-PAYLOAD"
-        let key = signingKeys.key(secret: secret, scope: scope)
+        let (key, remember) = signingKeys.key(secret: secret, scope: scope)
         try checkSignature(
             request: request,
             query: request.query.filter { $0.name != "X-Amz-Signature" },
@@ -299,6 +305,7 @@ public struct SigV4Verifier: Sendable {
             claimed: signature
         )
         try Self.requireSignedAmzHeaders(request, signed: signedHeaders)
+        remember()
         return VerifiedRequest(
             accessKey: accessKey,
             scope: scope,

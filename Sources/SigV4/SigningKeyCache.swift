@@ -3,8 +3,8 @@ import Synchronization
 
 /// SigV4 signing keys by (secret, scope). A key depends only on the secret and the credential
 /// scope (day, region, service), so deriving it (four HMACs) once per day per access key is
-/// enough. Bounded: when full it starts over, so a flood of distinct scopes costs at most
-/// `capacity` entries.
+/// enough. Only keys that verified a request are kept, so entries come from callers who hold
+/// the secret; bounded, and when full it starts over.
 final class SigningKeyCache: Sendable {
     static let capacity = 4096
     private struct Entry: Hashable {
@@ -18,15 +18,22 @@ final class SigningKeyCache: Sendable {
     }
     private let keys = Mutex<[Entry: SigningKey]>([:])
 
-    func key(secret: String, scope: CredentialScope) -> SigningKey {
+    /// The key for a secret and scope, derived when not cached; `remember` is called with it only
+    /// when the request it verifies is valid, so a caller without the secret cannot fill the cache.
+    func key(secret: String, scope: CredentialScope) -> (key: SigningKey, remember: () -> Void) {
         let entry = Entry(secret: secret, scope: scope)
-        if let known = keys.withLock({ $0[entry] }) { return known }
+        if let known = keys.withLock({ $0[entry] }) { return (known, {}) }
         let key = SigV4Signer.signingKey(secret: secret, scope: scope)
         let derived = SigningKey(key: key, mac: KeyedHMAC(key: key))
+        return (derived, { self.store(derived, for: entry) })
+    }
+
+    var count: Int { keys.withLock { $0.count } }
+
+    private func store(_ key: SigningKey, for entry: Entry) {
         keys.withLock { keys in
             if keys.count >= Self.capacity { keys.removeAll() }
-            keys[entry] = derived
+            keys[entry] = key
         }
-        return derived
     }
 }

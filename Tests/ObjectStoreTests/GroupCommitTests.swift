@@ -49,6 +49,46 @@ import Testing
         await reopened.shutdown()
     }
 
+    /// Review finding: when a write's error made SQLite roll the whole transaction back (here
+    /// SQLITE_FULL), the writes after it ran outside any transaction and committed, yet were
+    /// answered with the group's failure. Now the group stops there: the writes that ran fail
+    /// (none of them took effect), the rest run in a fresh transaction.
+    @Test func aTransactionLostMidGroupFailsOnlyWhatRan() async throws {
+        let directory = NSTemporaryDirectory() + "floe-group-commit-" + RandomID.make()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase(path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (name TEXT, data BLOB) STRICT"])
+        func insert(_ name: String, bytes: Int = 1, limitPages: Bool = false) -> Task<Void, any Error> {
+            Task {
+                try await database.write { connection in
+                    if limitPages {
+                        let pages = try connection.query("PRAGMA page_count").first![0].int!
+                        try connection.execute("PRAGMA max_page_count = \(pages + 2)")
+                    } else {
+                        try connection.execute("PRAGMA max_page_count = 1000000")
+                    }
+                    try connection.query("INSERT INTO rows (name, data) VALUES (?, ?)", [.text(name), .blob([UInt8](repeating: 7, count: bytes))])
+                }
+            }
+        }
+        // The first write holds the writer while the next three queue up into one group.
+        let blocker = Task { try await database.write { _ in usleep(300_000) } }
+        try await Task.sleep(for: .milliseconds(50))
+        let first = insert("first")
+        try await Task.sleep(for: .milliseconds(20))
+        let full = insert("full", bytes: 400_000, limitPages: true)
+        try await Task.sleep(for: .milliseconds(20))
+        let after = insert("after")
+        try await blocker.value
+        await #expect(throws: (any Error).self) { try await full.value }
+        let firstFailed = await (try? first.value) == nil
+        try await after.value  // ran again in a sound transaction
+        let stored = try await database.read { connection in try connection.query("SELECT name FROM rows ORDER BY name").map { $0[0].string! } }
+        // Whatever was answered as failed is absent; whatever succeeded is present.
+        #expect(stored == (firstFailed ? ["after"] : ["after", "first"]))
+        await database.shutdown()
+    }
+
     @Test func writesAfterShutdownFail() async throws {
         let directory = NSTemporaryDirectory() + "floe-group-commit-" + RandomID.make()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -159,6 +159,27 @@ import Testing
         #expect(code { _ = try SigV4Verifier().authenticate(tampered, now: 1_175_139_000, secretForAccessKey: secrets) } == .signatureDoesNotMatch)
     }
 
+    /// Review finding: the signing-key cache was filled before the signature was checked, so anyone
+    /// who knew an access key id could pin megabytes with made-up regions. Now only keys that
+    /// verified a request are kept, and a region longer than any real one is malformed.
+    @Test func onlyVerifiedRequestsEnterTheSigningKeyCache() {
+        let verifier = SigV4Verifier()
+        let secret: (String) -> String? = { $0 == Self.key ? Self.secret : nil }
+        for region in (0..<50).map({ "made-up-region-\($0)" }) {
+            var headers = Self.signedRequest()
+            let authorization = headers.removeLast().1.replacingOccurrences(of: "/us-east-1/", with: "/\(region)/")
+            headers.append(("authorization", authorization))
+            #expect(code { _ = try verifier.authenticate(Self.incoming(headers), now: Self.now, secretForAccessKey: secret) } == .signatureDoesNotMatch)
+        }
+        #expect(verifier.signingKeys.count == 0)
+        #expect(code { _ = try verifier.authenticate(Self.incoming(Self.signedRequest()), now: Self.now, secretForAccessKey: secret) } == nil)
+        #expect(verifier.signingKeys.count == 1)
+
+        var long = Self.signedRequest()
+        long.append(("authorization", long.removeLast().1.replacingOccurrences(of: "/us-east-1/", with: "/\(String(repeating: "r", count: 65))/")))
+        #expect(code { _ = try verifier.authenticate(Self.incoming(long), now: Self.now, secretForAccessKey: secret) } == .authorizationHeaderMalformed)
+    }
+
     @Test func presignedExpiryLimits() {
         func presigned(expires: String) -> IncomingRequest {
             Self.incoming([("host", "h")], query: [
