@@ -52,7 +52,7 @@ def test_concurrent_large_gets_keep_memory_bounded():
             assert result["bytes_in"] == result["requests"] * SIZE
             peak = status_kib(pid, "VmHWM")
         growth_mib = (peak - idle) / 1024
-        # Eight responses of two 256 KiB chunks each, plus allocator slack; before the fix this was
+        # Eight responses of two 1 MiB chunks each, plus allocator slack; before the fix this was
         # several hundred MiB (most of each object queued in memory).
         assert growth_mib < 64, f"server memory grew by {growth_mib:.0f} MiB for 8 concurrent 64 MiB GETs " \
                                 f"({result['requests']} GETs in {time.monotonic() - started:.1f} s)"
