@@ -149,15 +149,15 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func latestVersion(bucketID: Int64, key: String) async throws(StoreError) -> ObjectVersion? {
-        try await run { db in try VersionRows.latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: true, withData: true) }
+    public func latestVersion(bucketID: Int64, key: String, withData: Bool) async throws(StoreError) -> ObjectVersion? {
+        try await run { db in try VersionRows.latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: true, withData: withData) }
     }
 
-    public func version(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> ObjectVersion? {
+    public func version(bucketID: Int64, key: String, versionID: String, withData: Bool) async throws(StoreError) -> ObjectVersion? {
         try await run { db in
             try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
-                [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true, withData: true
+                [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true, withData: withData
             ).first
         }
     }

@@ -17,7 +17,7 @@ extension ObjectStore {
     public func listVersions(bucket: BucketRecord, _ request: ListRequest, versionIDMarker: String?) async throws(StoreError) -> ListPage {
         var startSequence: Int64?
         if let keyMarker = request.after, let versionIDMarker, !keyPrecedes(keyMarker, request.prefix) {
-            guard let marked = try await index.version(bucketID: bucket.id, key: keyMarker, versionID: versionIDMarker) else {
+            guard let marked = try await index.version(bucketID: bucket.id, key: keyMarker, versionID: versionIDMarker, withData: false) else {
                 throw .invalidArgument("Invalid version id specified")
             }
             startSequence = marked.sequence

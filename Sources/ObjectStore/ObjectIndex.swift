@@ -20,8 +20,10 @@ public protocol ObjectIndex: Sendable {
     /// latest object in the same transaction. A version with id `null` replaces the existing
     /// `null` version. Returns the blobs no longer referenced; the caller deletes them.
     func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String]
-    func latestVersion(bucketID: Int64, key: String) async throws(StoreError) -> ObjectVersion?
-    func version(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> ObjectVersion?
+    /// With `withData`, an inline object's bytes come with it (`ObjectVersion.inlineData`);
+    /// without, only its metadata is read (HEAD, preconditions, tags).
+    func latestVersion(bucketID: Int64, key: String, withData: Bool) async throws(StoreError) -> ObjectVersion?
+    func version(bucketID: Int64, key: String, versionID: String, withData: Bool) async throws(StoreError) -> ObjectVersion?
     /// Removes one version for good; if it was the latest, the next newest becomes latest.
     /// Returns the removed version (nil if there was none) and its blobs.
     func deleteVersion(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> (ObjectVersion?, [String])

@@ -27,15 +27,16 @@ extension ObjectStore {
 
     /// A version of `key` (the latest when `versionID` is nil), delete markers included: the
     /// caller answers 404 or 405 for those as S3 does.
-    public func version(bucket: BucketRecord, key: String, versionID: String?) async throws(StoreError) -> ObjectVersion {
+    /// - Parameter withData: whether an inline object's bytes are read too (to serve or copy them).
+    public func version(bucket: BucketRecord, key: String, versionID: String?, withData: Bool = false) async throws(StoreError) -> ObjectVersion {
         try ObjectKeyRules.validate(key)
         if let versionID {
-            guard let version = try await index.version(bucketID: bucket.id, key: key, versionID: versionID) else {
+            guard let version = try await index.version(bucketID: bucket.id, key: key, versionID: versionID, withData: withData) else {
                 throw .noSuchVersion(key: key, versionID: versionID)
             }
             return version
         }
-        guard let version = try await index.latestVersion(bucketID: bucket.id, key: key) else { throw .noSuchKey(key) }
+        guard let version = try await index.latestVersion(bucketID: bucket.id, key: key, withData: withData) else { throw .noSuchKey(key) }
         return version
     }
 
@@ -53,7 +54,7 @@ extension ObjectStore {
         -> (ObjectVersion, ObjectBody?)
     {
         for _ in 0..<Self.openAttempts {
-            let version = try await version(bucket: bucket, key: key, versionID: versionID)
+            let version = try await version(bucket: bucket, key: key, versionID: versionID, withData: true)
             if version.isDeleteMarker || version.size == 0 { return (version, nil) }
             if let body = try await openBody(version, range: range ?? 0...(version.size - 1)) {
                 return (version, body)
@@ -119,7 +120,7 @@ extension ObjectStore {
         plan: HashingPlan, check: (ObjectVersion) throws -> Void
     ) async throws -> (ObjectVersion, StagedUpload) {
         for _ in 0..<5 {
-            let source = try await version(bucket: bucket, key: key, versionID: versionID)
+            let source = try await version(bucket: bucket, key: key, versionID: versionID, withData: true)
             if source.isDeleteMarker {
                 throw versionID == nil ? StoreError.noSuchKey(key) : StoreError.invalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
             }

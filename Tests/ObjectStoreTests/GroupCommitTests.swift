@@ -8,9 +8,15 @@ import Testing
 @Suite struct GroupCommitTests {
     struct Refused: Error, Equatable {}
 
-    @Test func concurrentWritesCommitTogetherAndFailAlone() async throws {
+    /// A fresh directory for one test's database file; the test removes it.
+    func scratchDirectory() throws -> String {
         let directory = NSTemporaryDirectory() + "floe-group-commit-" + RandomID.make()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func concurrentWritesCommitTogetherAndFailAlone() async throws {
+        let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/db.sqlite"
         let database = try SQLiteDatabase(path: path, migrations: ["CREATE TABLE rows (n INTEGER PRIMARY KEY) STRICT"])
@@ -54,8 +60,7 @@ import Testing
     /// answered with the group's failure. Now the group stops there: the writes that ran fail
     /// (none of them took effect), the rest run in a fresh transaction.
     @Test func aTransactionLostMidGroupFailsOnlyWhatRan() async throws {
-        let directory = NSTemporaryDirectory() + "floe-group-commit-" + RandomID.make()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = try SQLiteDatabase(path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (name TEXT, data BLOB) STRICT"])
         func insert(_ name: String, bytes: Int = 1, limitPages: Bool = false) -> Task<Void, any Error> {
@@ -90,8 +95,7 @@ import Testing
     }
 
     @Test func writesAfterShutdownFail() async throws {
-        let directory = NSTemporaryDirectory() + "floe-group-commit-" + RandomID.make()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = try SQLiteDatabase(path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (n INTEGER) STRICT"])
         await database.shutdown()

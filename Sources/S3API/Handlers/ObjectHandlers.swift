@@ -19,11 +19,11 @@ extension S3Responder {
 
     /// The version a GET, HEAD or tagging call addresses. A delete marker answers 404 (when it
     /// is the latest) or 405 (when named by version id), with `x-amz-delete-marker: true`.
-    func addressedVersion(_ call: S3Call, bucket: BucketRecord) async throws -> ObjectVersion {
+    func addressedVersion(_ call: S3Call, bucket: BucketRecord, withData: Bool = false) async throws -> ObjectVersion {
         let key = call.target.key!
         let versionID = call.target.value("versionId")
         if let versionID, versionID.isEmpty { throw S3Error.invalidArgument("Version id cannot be the empty string", name: "versionId", value: "") }
-        let version = try await store.version(bucket: bucket, key: key, versionID: versionID)
+        let version = try await store.version(bucket: bucket, key: key, versionID: versionID, withData: withData)
         if version.isDeleteMarker {
             var error = versionID == nil ? S3Error.noSuchKey(key) : S3Error.methodNotAllowed()
             error = error.with(header: "x-amz-delete-marker", "true").with(header: "x-amz-version-id", version.versionID)
@@ -45,7 +45,7 @@ extension S3Responder {
         }
         let bucket = try await bucket(call)
         for _ in 0..<ObjectStore.openAttempts {
-            let version = try await addressedVersion(call, bucket: bucket)
+            let version = try await addressedVersion(call, bucket: bucket, withData: includeBody)
             if let response = try await objectResponse(call, bucket: bucket, version: version, includeBody: includeBody) {
                 return response
             }
