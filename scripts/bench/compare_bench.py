@@ -27,7 +27,7 @@ Any non-2xx answer or workload with nothing completed is shown in the errors col
 the exit status 1 unless --allow-errors.
 
     python3 scripts/bench/compare_bench.py [--binary .build/release/floe] [--quick]
-        [--only floe,nginx,rclone] [--workloads get4k,put4k,...] [--markdown F] [--json F]
+        [--only floe,nginx,rclone] [--workloads get4k,put4k,...] [--baseline OLD_BINARY] [--markdown F] [--json F]
 """
 import argparse, concurrent.futures, datetime, hashlib, hmac, http.client, json, os, platform, re
 import shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.parse
@@ -36,6 +36,9 @@ USER, SECRET, REGION = "benchroot", "bench-secret-12345", "us-east-1"
 KIB, MIB = 1024, 1024 * 1024
 NGINX, RCLONE = "/usr/sbin/nginx", os.path.join(os.path.dirname(__file__), "../../.venv/bin/rclone")
 SERVERS = ("floe", "nginx", "rclone")
+# "baseline" is a second Floe build (--baseline), measured in the same run for a before/after.
+FLOE_BUILDS = ("floe", "baseline")
+TITLES = {"floe": "Floe", "baseline": "baseline", "nginx": "nginx", "rclone": "rclone"}
 # name -> (label, method, object size, unit); objects and keys are named by size.
 WORKLOADS = {
     "get4k": ("GET 4 KiB", "GET", 4 * KIB, "ops/s"), "head4k": ("HEAD 4 KiB", "HEAD", 4 * KIB, "ops/s"),
@@ -296,13 +299,17 @@ def bench_server(name: str, args, work: str, layout: dict, registry: list) -> tu
     root = os.path.join(work, name)
     os.makedirs(os.path.join(root, "www"))
     wants_list = "list" in args.workloads and name != "nginx"
-    if name != "floe":
+    is_floe = name in FLOE_BUILDS
+    if not is_floe:
         seed_files(os.path.join(root, "www"), layout, wants_list)
-    server = start_floe(root, args.binary) if name == "floe" else start_nginx(root) if name == "nginx" else start_rclone(root)
+    if is_floe:
+        server = start_floe(root, args.binary if name == "floe" else args.baseline)
+    else:
+        server = start_nginx(root) if name == "nginx" else start_rclone(root)
     registry.append(server)
     results, memory = {}, {}
     try:
-        pid = server.proc.pid if name == "floe" else None
+        pid = server.proc.pid if is_floe else None
         if pid:
             time.sleep(1)
             memory["idle"] = proc_status(pid)
@@ -374,8 +381,9 @@ def header(args, versions: dict) -> list[str]:
     servers = "; ".join(f"{'Floe' if n == 'floe' else n} {v}" for n, v in versions.items())
     return [f"## {datetime.date.today()} — side by side (compare_bench.py)",
             f"Machine: {cpu}, {os.cpu_count()} cores, kernel {platform.release()}; {servers}; {load}", "",
-            "| workload | Floe | nginx | rclone | Floe ÷ nginx | Floe ÷ rclone | Floe p50 / p99 ms | errors |",
-            "|---|---:|---:|---:|---:|---:|---:|---|"]
+            "| workload | " + " | ".join(TITLES[n] for n in columns_of(args)) + " | "
+            + " | ".join(f"Floe ÷ {TITLES[n]}" for n in columns_of(args) if n != "floe") + " | Floe p50 / p99 ms | errors |",
+            "|---|" + "---:|" * (2 * len(columns_of(args)) - 1) + "---:|---|"]
 
 
 def table_row(args, workload: str, row: dict) -> str:
@@ -384,18 +392,24 @@ def table_row(args, workload: str, row: dict) -> str:
         label += f", {args.list_shape[0]} × {args.list_shape[1]} keys (ms, median, lower is better)"
     else:
         label += f" ({unit})"
-    value = {n: r["value"] if r else None for n, r in row.items()}
-    ratios = [f"{value['floe'] / value[n]:.2f}" if value["floe"] and value[n] else "—" for n in ("nginx", "rclone")]
+    columns = columns_of(args)
+    value = {n: row[n]["value"] if row.get(n) else None for n in columns}
+    ratios = [f"{value['floe'] / value[n]:.2f}" if value["floe"] and value[n] else "—" for n in columns if n != "floe"]
     floe = row["floe"]
     latency = f"{fmt(floe['p50_ms'], 'ms')} / {fmt(floe['p99_ms'], 'ms')}" if floe else "—"
     errors = "; ".join(f"{n}: {', '.join(problems(r))}" for n, r in row.items() if r and problems(r)) or "0"
-    return f"| {label} | {' | '.join(fmt(value[n], unit) for n in SERVERS)} | {' | '.join(ratios)} | {latency} | {errors} |"
+    return f"| {label} | {' | '.join(fmt(value[n], unit) for n in columns)} | {' | '.join(ratios)} | {latency} | {errors} |"
+
+
+def columns_of(args) -> list[str]:
+    """Table columns: Floe, the baseline build when given, then the reference servers."""
+    return ["floe"] + (["baseline"] if args.baseline else []) + ["nginx", "rclone"]
 
 
 def render(args, results: dict, memory: dict, versions: dict, floors: dict) -> str:
     lines, notes = header(args, versions), []
     for workload in args.workloads:
-        row = {n: (results.get(n) or {}).get(workload) for n in SERVERS}
+        row = {n: (results.get(n) or {}).get(workload) for n in columns_of(args)}
         lines.append(table_row(args, workload, row))
         if workload == "put4k":
             notes += [f"{n} put4k: {r['overwrites']} PUTs overwrote an earlier key (the key list wrapped round)"
@@ -407,16 +421,19 @@ def render(args, results: dict, memory: dict, versions: dict, floors: dict) -> s
         lines.append(f"\nFloors: MD5 {floors['md5_mb_s']:,.0f} MB/s/core, SHA-256 {floors['sha256_mb_s']:,.0f} MB/s/core, "
                      f"fsync'd write {floors['fsync_write_mb_s']:,.0f} MB/s, "
                      f"4 KiB fdatasync {floors['fdatasync_4k_per_s']:,.0f}/s")
-    if memory.get("after"):
-        peak = max((r.get("peak_mb", 0) for r in results["floe"].values() if r), default=0)
-        lines.append(f"Floe RSS: idle {memory['idle']['rss_mb']:.1f} MB ({memory['idle']['threads']} threads), "
-                     f"peak during run {peak:.1f} MB, after {memory['after']['rss_mb']:.1f} MB")
+    for name in FLOE_BUILDS:
+        measured = memory.get(name, {})
+        if measured.get("after"):
+            peak = max((r.get("peak_mb", 0) for r in results[name].values() if r), default=0)
+            lines.append(f"{'Floe' if name == 'floe' else 'Baseline'} RSS: idle {measured['idle']['rss_mb']:.1f} MB "
+                         f"({measured['idle']['threads']} threads), peak during run {peak:.1f} MB, after {measured['after']['rss_mb']:.1f} MB")
     return "\n".join(lines + notes) + "\n"
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--binary", default=".build/release/floe")
+    p.add_argument("--baseline", help="a second Floe build (e.g. of the previous commit), measured in the same run")
     p.add_argument("--only", default=",".join(SERVERS))
     p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--seconds", type=int, default=10)
@@ -432,6 +449,8 @@ def parse_args():
     unknown = [n for n in args.only if n not in SERVERS] + [w for w in args.workloads if w not in WORKLOADS]
     if unknown:
         p.error(f"unknown server or workload: {', '.join(unknown)}")
+    if args.baseline:
+        args.only.insert(args.only.index("floe") + 1 if "floe" in args.only else 0, "baseline")
     if args.quick:
         args.seconds = 2
     args.list_shape = (20, 50) if args.quick else (100, 300)
@@ -450,7 +469,7 @@ def main():
         for name in args.only:
             print(f"== {name}", file=sys.stderr, flush=True)
             results[name], mem, versions[name] = bench_server(name, args, work, layout, registry)
-            memory.update(mem)
+            memory[name] = mem
         floors = measure_floors(work, args.quick)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
