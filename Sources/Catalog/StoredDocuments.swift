@@ -4,26 +4,27 @@ import Synchronization
 
 /// The metadata documents stores keep, parsed once per distinct text. A table's document changes
 /// only when it is committed, and loadTable, which reads it, runs far more often; JSON decoding
-/// was a third of a loadTable's CPU. Keyed by the text itself, so a hit is the same document
-/// byte for byte. Bounded by entries and by memory (a parsed tree is charged at four times its
+/// was a third of a loadTable's CPU. Keyed by the text's bytes (String keys would equate
+/// canonically equivalent texts), so a hit is the same document byte for byte. Bounded by entries and by memory (a parsed tree is charged at four times its
 /// text, which it stays under for metadata documents); when full it starts over.
 public enum StoredDocuments {
     static let maxEntries = 4096
     static let maxBytes = 32 << 20
     private struct State {
-        var documents: [String: JSONValue] = [:]
+        var documents: [[UInt8]: JSONValue] = [:]
         var bytes = 0
     }
     private static let state = Mutex(State())
 
     public static func parse(_ text: String) throws -> JSONValue {
-        if let known = state.withLock({ $0.documents[text] }) { return known }
-        let document = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-        let size = text.utf8.count * 4
+        let key = Array(text.utf8)
+        if let known = state.withLock({ $0.documents[key] }) { return known }
+        let document = try JSONDecoder().decode(JSONValue.self, from: Data(key))
+        let size = key.count * 4
         guard size <= maxBytes / 16 else { return document }
         state.withLock { state in
             if state.documents.count >= maxEntries || state.bytes + size > maxBytes { state = State() }
-            if state.documents.updateValue(document, forKey: text) == nil { state.bytes += size }
+            if state.documents.updateValue(document, forKey: key) == nil { state.bytes += size }
         }
         return document
     }

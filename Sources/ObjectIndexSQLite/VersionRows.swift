@@ -33,7 +33,9 @@ enum VersionRows {
 
     /// Most objects share a handful of attribute documents (no metadata, the same content type),
     /// so short ones are decoded once and then looked up: JSON decoding was a tenth of a GET.
-    static let decodedAttributes = NIOLockedValueBox([String: ObjectAttributes]())
+    /// Keyed by the bytes: String keys compare by canonical equivalence, so an NFD text would hit
+    /// an NFC one's entry and another object's metadata would come back in the other form.
+    static let decodedAttributes = NIOLockedValueBox([[UInt8]: ObjectAttributes]())
     static let decodedAttributesCapacity = 1024
     static let decodedAttributesMaxText = 512
 
@@ -41,11 +43,12 @@ enum VersionRows {
         guard case .text(let text) = value, text.utf8.count <= decodedAttributesMaxText else {
             return try JSONDecoder().decode(ObjectAttributes.self, from: Data(value.bytes ?? []))
         }
-        if let known = decodedAttributes.withLockedValue({ $0[text] }) { return known }
-        let decoded = try JSONDecoder().decode(ObjectAttributes.self, from: Data(text.utf8))
+        let key = Array(text.utf8)
+        if let known = decodedAttributes.withLockedValue({ $0[key] }) { return known }
+        let decoded = try JSONDecoder().decode(ObjectAttributes.self, from: Data(key))
         decodedAttributes.withLockedValue { cache in
             if cache.count >= decodedAttributesCapacity { cache.removeAll() }
-            cache[text] = decoded
+            cache[key] = decoded
         }
         return decoded
     }

@@ -79,29 +79,8 @@ public struct XMLWriter: Sendable {
     }
 
     public static func escape(_ text: String) -> String {
-        var needs = false
-        for c in text.utf8 where c == 0x26 || c == 0x3C || c == 0x3E || c == 0x22 || c == 0x27 || c < 0x20 {
-            needs = true
-            break
-        }
-        if !needs { return text }
         var out = ""
-        out.reserveCapacity(text.utf8.count + 16)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                if scalar.value < 0x20 {
-                    out += "&#x\(String(scalar.value, radix: 16, uppercase: true));"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
+        appendEscaped(text, to: &out)
         return out
     }
 }

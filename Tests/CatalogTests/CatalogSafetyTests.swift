@@ -220,3 +220,15 @@ struct InterceptingStore: CatalogStore {
         await fixture.cleanup()
     }
 }
+
+/// Review finding: stored documents were cached by String, which equates canonically equivalent
+/// texts; a document must come back with its own bytes.
+@Suite struct StoredDocumentsTests {
+    @Test func equivalentTextsStayApart() throws {
+        let id = UUID().uuidString
+        let nfc = try StoredDocuments.parse("{\"name\": \"caf\u{E9} \(id)\"}")
+        let nfd = try StoredDocuments.parse("{\"name\": \"cafe\u{301} \(id)\"}")
+        #expect(Array(nfc["name"]!.stringValue!.utf8) == Array("caf\u{E9} \(id)".utf8))
+        #expect(Array(nfd["name"]!.stringValue!.utf8) == Array("cafe\u{301} \(id)".utf8))
+    }
+}

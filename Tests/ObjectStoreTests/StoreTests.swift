@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
-import ObjectIndexSQLite
+@testable import ObjectIndexSQLite
+import SQLiteSupport
 import Testing
 
 @testable import ObjectStore
@@ -206,6 +207,44 @@ struct Chunks: AsyncSequence, Sendable {
             try await f.store.stage(Chunks([ByteBuffer(string: "part")]), plan: HashingPlan(), maxSize: 100), upload: upload, number: 1)
         #expect(f.blobFiles().map { String($0.split(separator: "/").last!) } == [part.blobID])
         await f.cleanup()
+    }
+
+    /// Review finding: the decoded-attributes cache was keyed by String, which equates canonically
+    /// equivalent texts, so one user's NFC tag came back for another's NFD tag. Bytes are kept.
+    @Test func attributesComeBackByteForByte() async throws {
+        let f = try StoreFixture()
+        let bucket = try await f.store.createBucket("bkt")
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        for (key, text) in [("nfc", composed), ("nfd", decomposed)] {
+            var attributes = ObjectAttributes()
+            attributes.tags = [MetadataEntry("t", text)]
+            attributes.userMetadata = [MetadataEntry("m", text)]
+            let staged = try await f.store.stage(Chunks([ByteBuffer(string: "x")]), plan: HashingPlan(), maxSize: 10)
+            _ = try await f.store.commit(staged, bucket: bucket, key: key, attributes: attributes)
+        }
+        for (key, text) in [("nfc", composed), ("nfd", decomposed)] {
+            let stored = try await f.store.head(bucket: bucket, key: key).attributes
+            #expect(Array(stored.tags[0].value.utf8) == Array(text.utf8), "\(key) tag")
+            #expect(Array(stored.userMetadata[0].value.utf8) == Array(text.utf8), "\(key) metadata")
+        }
+        await f.cleanup()
+    }
+
+    /// The same finding at the cache itself, with two attribute documents that differ only in the
+    /// normalization of one value (the encoder's key order varies, so the store-level test above
+    /// reaches the collision only sometimes).
+    @Test func attributeCacheKeepsEquivalentTextsApart() throws {
+        var attributes = ObjectAttributes()
+        attributes.tags = [MetadataEntry("t", "caf\u{E9} 7f3a")]
+        let nfc = try VersionRows.encode(attributes)
+        // The same document, byte for byte, but for the decomposed é.
+        let nfd = String(decoding: Array(nfc.utf8).split(separator: 0xC3, maxSplits: 1, omittingEmptySubsequences: false)
+            .enumerated().flatMap { $0.offset == 0 ? Array($0.element) : Array("e\u{301}".utf8) + Array($0.element.dropFirst()) }, as: UTF8.self)
+        #expect(nfc == nfd)  // Swift equates them; the cache must not
+        let first = try VersionRows.decodeAttributes(.text(nfc))
+        let second = try VersionRows.decodeAttributes(.text(nfd))
+        #expect(Array(first.tags[0].value.utf8) == Array("caf\u{E9} 7f3a".utf8))
+        #expect(Array(second.tags[0].value.utf8) == Array("cafe\u{301} 7f3a".utf8))
     }
 
     @Test func sweepRemovesOrphansAndTemporaries() async throws {

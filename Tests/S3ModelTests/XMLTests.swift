@@ -12,6 +12,10 @@ import SigV4
             writer.element("K", text)
             #expect(writer.output.hasSuffix("<K>\(XMLWriter.escape(text))</K>"), "\(text.debugDescription)")
         }
+        #expect(XMLWriter.escape("\"etag\"") == "&quot;etag&quot;")
+        #expect(XMLWriter.escape("a&b<c>d'e") == "a&amp;b&lt;c&gt;d&apos;e")
+        #expect(XMLWriter.escape("tab\tnew\nline\u{1F}\u{0}") == "tab&#x9;new&#xA;line&#x1F;&#x0;")
+        #expect(XMLWriter.escape("ünïcødé 🧊") == "ünïcødé 🧊")
     }
 
     @Test func parsesCreateBucketConfiguration() throws {

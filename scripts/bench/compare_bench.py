@@ -117,12 +117,14 @@ def wait_listening(proc: subprocess.Popen, port: int, name: str, log: str):
     sys.exit(f"{name} is not listening on 127.0.0.1:{port} after 30 s")
 
 
-def start_floe(root: str, binary: str) -> Server:
+def start_floe(root: str, binary: str, describe_tree: bool = True) -> Server:
     port, log = free_port(), os.path.join(root, "floe.log")
     env = dict(os.environ, FLOE_ROOT_USER=USER, FLOE_ROOT_PASSWORD=SECRET, FLOE_LOG_LEVEL="warning")
     proc = launch([os.path.abspath(binary), "server", "--data", os.path.join(root, "data"), "--s3-address", f"127.0.0.1:{port}",
                    "--catalog-address", f"127.0.0.1:{free_port()}", "--no-bootstrap"], root, log, env)
     wait_listening(proc, port, "floe", log)
+    if not describe_tree:  # a baseline binary was built from some other tree
+        return Server("floe", port, proc, True, binary)
     rev = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip() or "?"
     return Server("floe", port, proc, True, f"{binary} (source tree {rev})")
@@ -303,7 +305,7 @@ def bench_server(name: str, args, work: str, layout: dict, registry: list) -> tu
     if not is_floe:
         seed_files(os.path.join(root, "www"), layout, wants_list)
     if is_floe:
-        server = start_floe(root, args.binary if name == "floe" else args.baseline)
+        server = start_floe(root, args.binary if name == "floe" else args.baseline, describe_tree=name == "floe")
     else:
         server = start_nginx(root) if name == "nginx" else start_rclone(root)
     registry.append(server)
