@@ -1138,8 +1138,7 @@ def test_h2_table_at_a_location_holding_objects_is_refused(world):
         response = intern.create_table(team, name, headers=DELEGATION, location=location)
         problems.append(refusal_problem(response, f"table at {location}", allowed=(403,)))
         if response.status_code == 200:
-            config = response.json().get("config", {})
-            if "s3.access-key-id" in config and s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=held)) is None:
+            if vended_credentials_read(world, response, held):
                 problems.append(f"credentials vended for a table at {location} read the objects already there")
             intern("DELETE", f"/namespaces/{team}/tables/{name}?purgeRequested=true")
     time.sleep(0.5)  # a purge (if one ran) has had time to delete
@@ -1150,6 +1149,12 @@ def test_h2_table_at_a_location_holding_objects_is_refused(world):
     if fresh.status_code != 200:
         problems.append(f"a table at an empty chosen location was refused: {fresh.status_code} {fresh.text[:160]}")
     assert_none(problems)
+
+
+def vended_credentials_read(world, response, key) -> bool:
+    """Whether a table response vended credentials, and they read `key` in the warehouse bucket."""
+    config = response.json().get("config", {})
+    return "s3.access-key-id" in config and s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=key)) is None
 
 
 def test_h2_default_location_over_existing_objects_is_not_handed_out(world):
@@ -1167,8 +1172,7 @@ def test_h2_default_location_over_existing_objects_is_not_handed_out(world):
     response = intern.create_table(team, "reports", headers=DELEGATION)
     if response.status_code == 200:
         location = response.json()["metadata"]["location"]
-        config = response.json().get("config", {})
-        if "s3.access-key-id" in config and s3_error(lambda: vended_s3(world.server, config).get_object(Bucket=world.wh, Key=held)) is None:
+        if vended_credentials_read(world, response, held):
             problems.append(f"credentials vended for the new table at {location} read the objects already there")
         intern("DELETE", f"/namespaces/{team}/tables/reports?purgeRequested=true")
         time.sleep(0.5)  # a purge has had time to delete
