@@ -116,7 +116,7 @@ public enum FloeServer {
             identityStore: identityStore,
             configuration: S3Configuration(
                 region: configuration.region, domains: configuration.domains,
-                secureTransport: configuration.tlsCertificate != nil),
+                secureTransport: configuration.tlsCertificate != nil, defaultObjectOwnership: configuration.defaultObjectOwnership),
             metrics: ServerMetrics(),
             audit: parts.audit,
             logger: logger

@@ -1,3 +1,5 @@
+import ObjectStore
+
 /// Everything `floe server` needs to start. Flags override environment variables
 /// (`FLOE_*`), which override these defaults.
 public struct ServerConfiguration: Sendable {
@@ -36,6 +38,9 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeoutSeconds: Int = 60
     /// Open connections per listener; more are closed as they arrive.
     public var maxConnections: Int = 4096
+    /// Object Ownership of buckets created without one (`FLOE_DEFAULT_OBJECT_OWNERSHIP`):
+    /// BucketOwnerEnforced as AWS, or `none` for the pre-2023 model where ACLs always apply.
+    public var defaultObjectOwnership: ObjectOwnership? = .bucketOwnerEnforced
 
     public init() {}
 
@@ -79,6 +84,15 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError(description: "FLOE_MAX_CONNECTIONS must be 1 to 1000000")
             }
             maxConnections = count
+        }
+        if let v = environment["FLOE_DEFAULT_OBJECT_OWNERSHIP"], !v.isEmpty {
+            if v.lowercased() == "none" {
+                defaultObjectOwnership = nil
+            } else if let ownership = ObjectOwnership(rawValue: v) {
+                defaultObjectOwnership = ownership
+            } else {
+                throw ConfigurationError(description: "FLOE_DEFAULT_OBJECT_OWNERSHIP must be BucketOwnerEnforced, BucketOwnerPreferred, ObjectWriter or none")
+            }
         }
         if let v = environment["FLOE_MULTIPART_EXPIRY"], !v.isEmpty {
             guard let seconds = Int64(v), seconds > 0 else {

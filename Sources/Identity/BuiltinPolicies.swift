@@ -10,6 +10,11 @@ public enum BuiltinPolicies {
         "readwrite": """
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "iceberg:*"], "Resource": ["arn:aws:s3:::*", "arn:floe:iceberg:::*"]}]}
             """,
+        // A user who works with the buckets it creates, as an account does in AWS: others'
+        // buckets only as their policies or ACLs grant.
+        "bucket-owner": """
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:CreateBucket", "s3:ListAllMyBuckets"], "Resource": ["arn:aws:s3:::*"]}, {"Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"], "Condition": {"Bool": {"floe:IsBucketOwner": "true"}}}]}
+            """,
         "diagnostics": """
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["admin:ServerInfo", "admin:Prometheus"], "Resource": ["arn:floe:admin:::*"]}]}
             """,

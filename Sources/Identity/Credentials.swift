@@ -51,7 +51,9 @@ public struct Principal: Sendable, Equatable {
     }
 
     /// The canonical user id S3 shows as `Owner/ID`: a stable hash of the name, never the key.
-    public var canonicalID: String {
+    public var canonicalID: String { Self.canonicalID(of: name) }
+
+    public static func canonicalID(of name: String) -> String {
         Hex.encode(SHA256.hash(data: Array("floe:\(name)".utf8)))
     }
 }

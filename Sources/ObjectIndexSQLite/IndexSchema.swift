@@ -81,5 +81,11 @@ enum IndexSchema {
         """
         ALTER TABLE versions ADD COLUMN inline BLOB;
         """,
+        // 5: bucket owners (NULL for buckets made before owners were kept: root's) and the
+        // bucket's sub-resource settings (ownership controls, ACL, CORS, …) as one JSON document.
+        """
+        ALTER TABLE buckets ADD COLUMN owner TEXT;
+        ALTER TABLE buckets ADD COLUMN settings TEXT;
+        """,
     ]
 }

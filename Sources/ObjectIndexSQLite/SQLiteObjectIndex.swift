@@ -33,22 +33,44 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     // MARK: buckets
 
-    static let bucketColumns = "id, name, region, created_ms, versioning, policy"
+    static let bucketColumns = "id, name, region, created_ms, versioning, policy, owner, settings"
 
     static func bucket(from row: [SQLiteValue]) -> BucketRecord {
         BucketRecord(
             id: row[0].int!, name: row[1].string!, region: row[2].string!, createdAt: row[3].int!,
-            versioning: VersioningState(rawValue: row[4].string ?? "") ?? .unversioned, policy: row[5].string)
+            versioning: VersioningState(rawValue: row[4].string ?? "") ?? .unversioned, policy: row[5].string, owner: row[6].string,
+            settings: row[7].string.flatMap { try? JSONDecoder().decode(BucketSettings.self, from: Data($0.utf8)) } ?? BucketSettings())
     }
 
-    public func createBucket(name: String, region: String, now: Milliseconds) async throws(StoreError) -> BucketRecord {
+    static func settingsText(_ settings: BucketSettings) throws(StoreError) -> SQLiteValue {
+        if settings == BucketSettings() { return .null }
+        do {
+            return .text(String(decoding: try JSONEncoder().encode(settings), as: UTF8.self))
+        } catch {
+            throw .internalFailure("bucket settings: \(error)")
+        }
+    }
+
+    public func createBucket(name: String, region: String, now: Milliseconds, owner: String?, settings: BucketSettings) async throws(StoreError) -> BucketRecord {
         defer { buckets.invalidate() }
+        let settingsValue = try Self.settingsText(settings)
         return try await run(write: true) { db in
-            if try !db.query("SELECT 1 FROM buckets WHERE name = ?", [.text(name)]).isEmpty {
-                throw StoreError.bucketAlreadyOwnedByYou(name)
+            if let existing = try db.query("SELECT owner FROM buckets WHERE name = ?", [.text(name)]).first {
+                throw existing[0].string == owner ? StoreError.bucketAlreadyOwnedByYou(name) : StoreError.bucketAlreadyExists(name)
             }
-            try db.query("INSERT INTO buckets (name, region, created_ms) VALUES (?, ?, ?)", [.text(name), .text(region), .integer(now)])
-            return BucketRecord(id: db.lastInsertRowID, name: name, region: region, createdAt: now, versioning: .unversioned)
+            try db.query(
+                "INSERT INTO buckets (name, region, created_ms, owner, settings) VALUES (?, ?, ?, ?, ?)",
+                [.text(name), .text(region), .integer(now), owner.map { .text($0) } ?? .null, settingsValue])
+            return BucketRecord(
+                id: db.lastInsertRowID, name: name, region: region, createdAt: now, versioning: .unversioned, owner: owner, settings: settings)
+        }
+    }
+
+    public func setBucketSettings(bucketID: Int64, _ settings: BucketSettings) async throws(StoreError) {
+        defer { buckets.invalidate() }
+        let value = try Self.settingsText(settings)
+        try await run(write: true) { db in
+            _ = try db.query("UPDATE buckets SET settings = ? WHERE id = ?", [value, .integer(bucketID)])
         }
     }
 
@@ -174,12 +196,20 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry]) async throws(StoreError) {
+        try await updateAttributes(bucketID: bucketID, key: key, versionID: versionID) { $0.tags = tags }
+    }
+
+    public func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?) async throws(StoreError) {
+        try await updateAttributes(bucketID: bucketID, key: key, versionID: versionID) { $0.acl = acl }
+    }
+
+    func updateAttributes(bucketID: Int64, key: String, versionID: String, _ change: @escaping @Sendable (inout ObjectAttributes) -> Void) async throws(StoreError) {
         try await run(write: true) { db in
             guard var version = try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
                 [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: false
             ).first else { throw StoreError.noSuchVersion(key: key, versionID: versionID) }
-            version.attributes.tags = tags
+            change(&version.attributes)
             try db.query("UPDATE versions SET attributes = ? WHERE id = ?", [.text(try VersionRows.encode(version.attributes)), .integer(version.sequence)])
         }
     }

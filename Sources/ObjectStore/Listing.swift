@@ -14,14 +14,19 @@ extension ObjectStore {
 
     /// One page of ListObjectVersions: every version (and delete marker), newest first per key.
     /// `versionIDMarker` continues inside `keyMarker`'s versions.
-    public func listVersions(bucket: BucketRecord, _ request: ListRequest, versionIDMarker: String?) async throws(StoreError) -> ListPage {
+    public func listVersions(bucket: BucketRecord, _ asked: ListRequest, versionIDMarker: String?) async throws(StoreError) -> ListPage {
         var startSequence: Int64?
-        if let keyMarker = request.after, let versionIDMarker, !keyPrecedes(keyMarker, request.prefix) {
-            guard let marked = try await index.version(bucketID: bucket.id, key: keyMarker, versionID: versionIDMarker, withData: false) else {
-                throw .invalidArgument("Invalid version id specified")
+        var resumed = asked
+        if let keyMarker = asked.after, let versionIDMarker, !keyPrecedes(keyMarker, asked.prefix) {
+            if let marked = try await index.version(bucketID: bucket.id, key: keyMarker, versionID: versionIDMarker, withData: false) {
+                startSequence = marked.sequence
+            } else {
+                // The marker's version is gone (a client deleting page by page, as cleanup does):
+                // the key's remaining versions come next, none of them is skipped.
+                resumed.includesAfter = true
             }
-            startSequence = marked.sequence
         }
+        let request = resumed
         let upper = Self.successor(of: Array(request.prefix.utf8))
         let (bucketID, resumeSequence) = (bucket.id, startSequence)
         let (entries, truncated) = try await index.reading { snapshot throws(StoreError) in
@@ -81,7 +86,7 @@ extension ObjectStore {
         var cursor = Array(request.prefix.utf8)
         var inclusive = true
         if let after = request.after, !keyPrecedes(after, request.prefix) {
-            (cursor, inclusive) = (Array(after.utf8), false)
+            (cursor, inclusive) = (Array(after.utf8), request.includesAfter)
         }
         var last: Row?
         var entries: [RolledUp<Row>] = []

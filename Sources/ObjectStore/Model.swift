@@ -15,14 +15,23 @@ public struct BucketRecord: Sendable, Equatable {
     public var versioning: VersioningState
     /// The bucket policy document as stored, read with the bucket so authorization costs no extra lookup.
     public var policy: String?
+    /// The principal that created the bucket; nil for buckets from before owners were kept,
+    /// which belong to root.
+    public var owner: String?
+    public var settings: BucketSettings
 
-    public init(id: Int64, name: String, region: String, createdAt: Milliseconds, versioning: VersioningState, policy: String? = nil) {
+    public init(
+        id: Int64, name: String, region: String, createdAt: Milliseconds, versioning: VersioningState, policy: String? = nil,
+        owner: String? = nil, settings: BucketSettings = BucketSettings()
+    ) {
         self.id = id
         self.name = name
         self.region = region
         self.createdAt = createdAt
         self.versioning = versioning
         self.policy = policy
+        self.owner = owner
+        self.settings = settings
     }
 }
 
@@ -39,6 +48,11 @@ public struct ObjectAttributes: Sendable, Equatable, Codable {
     public var storageClass: String
     /// `FULL_OBJECT` or `COMPOSITE` (a checksum of the parts' checksums, suffixed `-N`).
     public var checksumType: String?
+    /// The principal that wrote the object when it is not the bucket's owner (ObjectWriter
+    /// ownership); nil means the bucket owner owns it.
+    public var owner: String?
+    /// The object's ACL when one was set (ACL-enabled buckets only); nil is the private default.
+    public var acl: AccessControlList?
 
     public init(
         contentHeaders: [String: String] = [:],
@@ -174,6 +188,8 @@ public struct ListRequest: Sendable {
     public var delimiter: String?
     /// Only keys (and common prefixes) strictly after this one.
     public var after: String?
+    /// `after` itself is listed too (versions of a marker key whose marked version is gone).
+    public var includesAfter = false
     public var maxKeys: Int
 
     public init(prefix: String = "", delimiter: String? = nil, after: String? = nil, maxKeys: Int = 1000) {

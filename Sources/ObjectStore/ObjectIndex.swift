@@ -3,7 +3,9 @@
 public protocol ObjectIndex: Sendable {
     // MARK: buckets
 
-    func createBucket(name: String, region: String, now: Milliseconds) async throws(StoreError) -> BucketRecord
+    /// `bucketAlreadyOwnedByYou` when `owner` has the name already, `bucketAlreadyExists` when another does.
+    func createBucket(name: String, region: String, now: Milliseconds, owner: String?, settings: BucketSettings) async throws(StoreError) -> BucketRecord
+    func setBucketSettings(bucketID: Int64, _ settings: BucketSettings) async throws(StoreError)
     func bucket(named name: String) async throws(StoreError) -> BucketRecord?
     func listBuckets() async throws(StoreError) -> [BucketRecord]
     /// Deletes a bucket with no versions and no uploads left; `bucketNotEmpty` otherwise.
@@ -29,6 +31,7 @@ public protocol ObjectIndex: Sendable {
     func deleteVersion(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> (ObjectVersion?, [String])
     /// Replaces the tags of one version.
     func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry]) async throws(StoreError)
+    func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?) async throws(StoreError)
 
     /// Runs `body` against one consistent snapshot of the index, on the index's own threads: a
     /// listing page's scans (one per common prefix it skips) cost one hop, not one each.

@@ -36,9 +36,13 @@ public struct ObjectStore: Sendable {
 
     // MARK: buckets
 
-    public func createBucket(_ name: String) async throws(StoreError) -> BucketRecord {
+    public func createBucket(_ name: String, owner: String? = nil, settings: BucketSettings = BucketSettings()) async throws(StoreError) -> BucketRecord {
         guard BucketNaming.isValid(name) else { throw .invalidBucketName(name) }
-        return try await index.createBucket(name: name, region: region, now: Self.now())
+        return try await index.createBucket(name: name, region: region, now: Self.now(), owner: owner, settings: settings)
+    }
+
+    public func setSettings(_ bucket: BucketRecord, _ settings: BucketSettings) async throws(StoreError) {
+        try await index.setBucketSettings(bucketID: bucket.id, settings)
     }
 
     public func bucket(_ name: String) async throws(StoreError) -> BucketRecord {
@@ -46,7 +50,18 @@ public struct ObjectStore: Sendable {
         return bucket
     }
 
+    /// Deletes an empty bucket. Uploads still in progress do not keep it (as S3): they are
+    /// aborted first, a page at a time, their parts' blobs deleted.
     public func deleteBucket(_ name: String) async throws(StoreError) {
+        if let bucket = try await index.bucket(named: name) {
+            for _ in 0..<10_000 {
+                let page = try await listUploads(bucket: bucket, ListRequest(maxKeys: 100), uploadIDMarker: nil)
+                guard !page.entries.isEmpty else { break }
+                for case .upload(let upload) in page.entries {
+                    if let blobIDs = try await index.abortUpload(bucketID: bucket.id, uploadID: upload.uploadID) { await blobs.delete(blobIDs) }
+                }
+            }
+        }
         try await index.deleteBucket(named: name)
     }
 

@@ -109,6 +109,13 @@ extension ObjectStore {
         try await index.setTags(bucketID: bucket.id, key: key, versionID: target.versionID, tags)
         return target
     }
+
+    public func setACL(bucket: BucketRecord, key: String, versionID: String?, acl: AccessControlList?) async throws(StoreError) -> ObjectVersion {
+        let target = try await version(bucket: bucket, key: key, versionID: versionID)
+        if target.isDeleteMarker { throw versionID == nil ? .noSuchKey(key) : .invalidRequest("A delete marker has no ACL.") }
+        try await index.setACL(bucketID: bucket.id, key: key, versionID: target.versionID, acl)
+        return target
+    }
 }
 
 extension ObjectStore {

@@ -2,6 +2,8 @@
 public enum StoreError: Error, Sendable, Equatable {
     case noSuchBucket(String)
     case bucketAlreadyOwnedByYou(String)
+    /// The name is taken by a bucket another principal owns.
+    case bucketAlreadyExists(String)
     case bucketNotEmpty(String)
     case invalidBucketName(String)
     case noSuchKey(String)

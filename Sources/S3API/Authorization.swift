@@ -36,8 +36,18 @@ extension Operation {
         case .deleteObjectTagging: return versioned ? "s3:DeleteObjectVersionTagging" : "s3:DeleteObjectTagging"
         case .abortMultipartUpload: return "s3:AbortMultipartUpload"
         case .listParts: return "s3:ListMultipartUploadParts"
+        case .getBucketAcl: return "s3:GetBucketAcl"
+        case .putBucketAcl: return "s3:PutBucketAcl"
+        case .getObjectAcl: return versioned ? "s3:GetObjectVersionAcl" : "s3:GetObjectAcl"
+        case .putObjectAcl: return versioned ? "s3:PutObjectVersionAcl" : "s3:PutObjectAcl"
+        case .getBucketOwnershipControls: return "s3:GetBucketOwnershipControls"
+        case .putBucketOwnershipControls, .deleteBucketOwnershipControls: return "s3:PutBucketOwnershipControls"
+        case .getPublicAccessBlock: return "s3:GetBucketPublicAccessBlock"
+        case .putPublicAccessBlock, .deletePublicAccessBlock: return "s3:PutBucketPublicAccessBlock"
+        case .getBucketCors: return "s3:GetBucketCORS"
+        case .putBucketCors, .deleteBucketCors: return "s3:PutBucketCORS"
         case .admin: return "admin:*"
-        case .notImplemented, .methodNotAllowed: return "s3:Unsupported"
+        case .notImplemented, .methodNotAllowed, .preflight: return "s3:Unsupported"
         }
     }
 }
@@ -89,6 +99,8 @@ extension S3Responder {
     static let ownerOnlyOperations: Set<Operation> = [
         .createBucket, .deleteBucket, .getBucketPolicy, .putBucketPolicy, .deleteBucketPolicy, .getBucketPolicyStatus,
         .getBucketVersioning, .putBucketVersioning, .getBucketTagging, .putBucketTagging, .deleteBucketTagging, .admin,
+        .getBucketOwnershipControls, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .getPublicAccessBlock,
+        .putPublicAccessBlock, .deletePublicAccessBlock, .getBucketCors, .putBucketCors, .deleteBucketCors,
     ]
 
     /// DeleteObjects names its keys in its body, decided key by key; an anonymous caller must
@@ -150,6 +162,7 @@ extension S3Responder {
         }
         var context = scope.baseContext!
         context["s3:VersionId"] = access.versionID.map { [$0] }
+        if let bucket { context["floe:IsBucketOwner"] = [Self.owns(principal, bucket) ? "true" : "false"] }
         let identity: [PolicyDocument]
         if anonymous {
             identity = []
@@ -161,17 +174,45 @@ extension S3Responder {
         }
         await addExistingTags(&context, access, bucket: bucket, policies: identity + principal.restrictions + [bucketPolicy].compactMap { $0 })
         let request = AccessRequest(action: access.action, resource: access.arn, context: context, principal: anonymous ? nil : principal.name)
-        let decision: PolicyDecision
+        var decision: PolicyDecision
         if anonymous {
             decision = bucketPolicy.map { PolicyEvaluator.evaluate([$0], request) } ?? .implicitDeny
+            // RestrictPublicBuckets: a public bucket policy lets no anonymous caller in.
+            if decision == .allow, bucket?.settings.publicAccessBlock?.restrictPublicBuckets == true { decision = .implicitDeny }
         } else {
             decision = directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: bucketPolicy)
         }
+        if decision == .implicitDeny, let bucket, await aclGrants(access, bucket: bucket, principal: principal) { decision = .allow }
         guard decision == .allow else {
             if audited { auditDenied(call, request: request) }
             return false
         }
         return true
+    }
+
+    /// Whether the bucket's or object's ACL grants the access (ACL-enabled buckets only; never to
+    /// narrowed or vended credentials, whose limits an ACL must not widen).
+    func aclGrants(_ access: ResourceAccess, bucket: BucketRecord, principal: Principal) async -> Bool {
+        guard bucket.settings.aclsEnabled, principal.restrictions.isEmpty, principal.kind != .delegated,
+            let (permission, onObject) = AccessControl.grant(for: access.action)
+        else { return false }
+        var acl: AccessControlList
+        if onObject {
+            guard let key = access.key, let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID), !version.isDeleteMarker
+            else { return false }
+            acl = version.attributes.acl ?? .private(owner: ownerID(version, in: bucket))
+        } else {
+            acl = bucket.settings.acl ?? .private(owner: ownerID(bucket))
+        }
+        if bucket.settings.publicAccessBlock?.ignorePublicAcls == true {
+            acl.grants.removeAll { if case .group = $0.grantee { return true } else { return false } }
+        }
+        return acl.grants(permission, to: principal.kind == .anonymous ? nil : principal.canonicalID)
+    }
+
+    /// Whether the caller owns the bucket (buckets from before owners were kept are root's).
+    static func owns(_ principal: Principal, _ bucket: BucketRecord) -> Bool {
+        bucket.owner.map { $0 == principal.name } ?? principal.isRoot
     }
 
     func auditDenied(_ call: S3Call, request: AccessRequest) {

@@ -27,6 +27,7 @@ enum ErrorMapping {
         switch error {
         case .noSuchBucket(let name): return .noSuchBucket(name)
         case .bucketAlreadyOwnedByYou(let name): return .bucketAlreadyOwnedByYou(name)
+        case .bucketAlreadyExists(let name): return .bucketAlreadyExists(name)
         case .bucketNotEmpty(let name): return .bucketNotEmpty(name)
         case .invalidBucketName(let name): return .invalidBucketName(name)
         case .noSuchKey(let key): return .noSuchKey(key)

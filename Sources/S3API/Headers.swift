@@ -15,6 +15,7 @@ extension HTTPField.Name {
     static let amzBucketRegion = HTTPField.Name("x-amz-bucket-region")!
     static let amzCopySource = HTTPField.Name("x-amz-copy-source")!
     static let amzBucketObjectLockEnabled = HTTPField.Name("x-amz-bucket-object-lock-enabled")!
+    static let amzObjectOwnership = HTTPField.Name("x-amz-object-ownership")!
     static let contentMD5 = HTTPField.Name("Content-MD5")!
     static let contentDisposition = HTTPField.Name("Content-Disposition")!
     static let contentLanguage = HTTPField.Name("Content-Language")!

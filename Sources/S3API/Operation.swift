@@ -37,6 +37,21 @@ package enum Operation: String, Sendable {
     case completeMultipartUpload = "CompleteMultipartUpload"
     case abortMultipartUpload = "AbortMultipartUpload"
     case listParts = "ListParts"
+    case getBucketAcl = "GetBucketAcl"
+    case putBucketAcl = "PutBucketAcl"
+    case getObjectAcl = "GetObjectAcl"
+    case putObjectAcl = "PutObjectAcl"
+    case getBucketOwnershipControls = "GetBucketOwnershipControls"
+    case putBucketOwnershipControls = "PutBucketOwnershipControls"
+    case deleteBucketOwnershipControls = "DeleteBucketOwnershipControls"
+    case getPublicAccessBlock = "GetPublicAccessBlock"
+    case putPublicAccessBlock = "PutPublicAccessBlock"
+    case deletePublicAccessBlock = "DeletePublicAccessBlock"
+    case getBucketCors = "GetBucketCors"
+    case putBucketCors = "PutBucketCors"
+    case deleteBucketCors = "DeleteBucketCors"
+    /// A browser's CORS preflight (`OPTIONS`), answered without credentials.
+    case preflight = "PreflightRequest"
     /// Floe's administration API under `/floe/admin/v1/` (users, keys, policies).
     case admin = "Admin"
     /// Recognised but not built yet: answered 501 NotImplemented with an S3 error body.
@@ -59,6 +74,7 @@ package enum Operation: String, Sendable {
         guard target.bucket != nil else {
             return method == .get ? .listBuckets : .methodNotAllowed
         }
+        if method == .options { return .preflight }
         if target.key == nil {
             switch (method, sub) {
             case (.get, []): return target.value("list-type") == "2" ? .listObjectsV2 : .listObjects
@@ -72,6 +88,17 @@ package enum Operation: String, Sendable {
             case (.get, ["tagging"]): return .getBucketTagging
             case (.put, ["tagging"]): return .putBucketTagging
             case (.delete, ["tagging"]): return .deleteBucketTagging
+            case (.get, ["acl"]): return .getBucketAcl
+            case (.put, ["acl"]): return .putBucketAcl
+            case (.get, ["ownershipControls"]): return .getBucketOwnershipControls
+            case (.put, ["ownershipControls"]): return .putBucketOwnershipControls
+            case (.delete, ["ownershipControls"]): return .deleteBucketOwnershipControls
+            case (.get, ["publicAccessBlock"]): return .getPublicAccessBlock
+            case (.put, ["publicAccessBlock"]): return .putPublicAccessBlock
+            case (.delete, ["publicAccessBlock"]): return .deletePublicAccessBlock
+            case (.get, ["cors"]): return .getBucketCors
+            case (.put, ["cors"]): return .putBucketCors
+            case (.delete, ["cors"]): return .deleteBucketCors
             case (.get, ["versions"]): return .listObjectVersions
             case (.get, ["uploads"]): return .listMultipartUploads
             case (.post, ["delete"]): return .deleteObjects
@@ -90,6 +117,8 @@ package enum Operation: String, Sendable {
         case (.get, []): return .getObject
         case (.get, ["uploadId"]): return .listParts
         case (.get, ["tagging"]): return .getObjectTagging
+        case (.get, ["acl"]): return .getObjectAcl
+        case (.put, ["acl"]): return .putObjectAcl
         case (.get, ["attributes"]): return .getObjectAttributes
         case (.head, []): return .headObject
         case (.delete, []): return .deleteObject

@@ -20,8 +20,15 @@ public struct S3Configuration: Sendable {
     public var maxHeaderBytes: Int
     /// Whether the listener is TLS (the `aws:SecureTransport` condition key).
     public var secureTransport: Bool
+    /// The Object Ownership a bucket gets when CreateBucket names none: BucketOwnerEnforced (ACLs
+    /// off), as AWS since 2023; nil records none, so ACLs apply as in S3 before 2023.
+    public var defaultObjectOwnership: ObjectOwnership?
 
-    public init(region: String = "us-east-1", domains: [String] = [], maxHeaderBytes: Int = 8 * 1024, secureTransport: Bool = false) {
+    public init(
+        region: String = "us-east-1", domains: [String] = [], maxHeaderBytes: Int = 8 * 1024, secureTransport: Bool = false,
+        defaultObjectOwnership: ObjectOwnership? = .bucketOwnerEnforced
+    ) {
+        self.defaultObjectOwnership = defaultObjectOwnership
         self.region = region
         self.domains = domains
         self.maxHeaderBytes = maxHeaderBytes
@@ -126,10 +133,14 @@ public struct S3Responder: HTTPResponder {
                 operationName = operation.rawValue
                 try checkHeaderSize(request.headers)
                 try RequestNames.check(parsed)
-                var call = try await authenticate(request, target: parsed, operation: operation, requestID: requestID, remoteAddress: context.remoteAddress)
-                call.eventLoop = context.channel.eventLoop
-                if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
-                response = try await dispatch(call, stats: &stats)
+                if operation == .preflight {
+                    response = try await preflight(request, target: parsed)
+                } else {
+                    var call = try await authenticate(request, target: parsed, operation: operation, requestID: requestID, remoteAddress: context.remoteAddress)
+                    call.eventLoop = context.channel.eventLoop
+                    if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
+                    response = try await dispatch(call, stats: &stats)
+                }
             }
         } catch {
             let s3Error = ErrorMapping.s3Error(error)
@@ -142,6 +153,7 @@ public struct S3Responder: HTTPResponder {
             }
             response = ErrorMapping.response(resource, requestID: requestID, method: request.method)
         }
+        if request.headers[CORS.origin] != nil { await addCORSHeaders(&response, request: request, bucket: target?.bucket) }
         response.headers[.amzRequestID] = requestID
         response.headers[.amzID2] = RequestIDs.hostID
         response.headers[.server] = "Floe"
@@ -291,7 +303,21 @@ public struct S3Responder: HTTPResponder {
         case .completeMultipartUpload: return try await completeMultipartUpload(call)
         case .abortMultipartUpload: return try await abortMultipartUpload(call)
         case .listParts: return try await listParts(call)
+        case .getBucketAcl: return try await getBucketAcl(call)
+        case .putBucketAcl: return try await putBucketAcl(call)
+        case .getObjectAcl: return try await getObjectAcl(call)
+        case .putObjectAcl: return try await putObjectAcl(call)
+        case .getBucketOwnershipControls: return try await getBucketOwnershipControls(call)
+        case .putBucketOwnershipControls: return try await putBucketOwnershipControls(call)
+        case .deleteBucketOwnershipControls: return try await deleteBucketOwnershipControls(call)
+        case .getPublicAccessBlock: return try await getPublicAccessBlock(call)
+        case .putPublicAccessBlock: return try await putPublicAccessBlock(call)
+        case .deletePublicAccessBlock: return try await deletePublicAccessBlock(call)
+        case .getBucketCors: return try await getBucketCors(call)
+        case .putBucketCors: return try await putBucketCors(call)
+        case .deleteBucketCors: return try await deleteBucketCors(call)
         case .admin: return try await admin(call)
+        case .preflight: throw S3Error.methodNotAllowed()
         case .notImplemented: throw S3Error.notImplemented()
         case .methodNotAllowed: throw S3Error.methodNotAllowed()
         }

@@ -26,10 +26,12 @@ def test_create_head_list_delete(s3):
 
 
 def test_bucket_already_owned(s3, bucket):
-    with pytest.raises(ClientError) as e:
-        s3.create_bucket(Bucket=bucket)
-    assert code_of(e) == "BucketAlreadyOwnedByYou"
-    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    """us-east-1 answers the owner's re-creation with 200 and changes nothing (other regions: see below)."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"1")
+    assert s3.create_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"1"
 
 
 @pytest.mark.parametrize("name", ["ab", "UPPER", "under_score", "-lead", "trail-", "a..b", "192.168.5.4", "floe", "x" * 64])
@@ -61,6 +63,10 @@ def test_configured_region():
         s3.create_bucket(Bucket="regional", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
         assert s3.get_bucket_location(Bucket="regional")["LocationConstraint"] == "eu-central-1"
         with pytest.raises(ClientError) as e:
+            s3.create_bucket(Bucket="regional", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        assert code_of(e) == "BucketAlreadyOwnedByYou"
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+        with pytest.raises(ClientError) as e:
             s3.create_bucket(Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
         assert code_of(e) == "IllegalLocationConstraintException"
     finally:
@@ -91,3 +97,14 @@ def test_missing_bucket_errors(s3, server):
 def test_get_bucket_versioning_of_new_bucket(s3, bucket):
     response = s3.get_bucket_versioning(Bucket=bucket)
     assert "Status" not in response
+
+
+def test_uploads_in_progress_do_not_keep_a_bucket(s3, bucket):
+    """As S3: DeleteBucket aborts the bucket's unfinished multipart uploads (objects still keep it)."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="big")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="big", UploadId=upload, PartNumber=1, Body=b"x" * 1024)
+    s3.create_multipart_upload(Bucket=bucket, Key="other")
+    s3.delete_bucket(Bucket=bucket)
+    with pytest.raises(ClientError) as e:
+        s3.head_bucket(Bucket=bucket)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404

@@ -68,7 +68,24 @@ extension S3Responder {
                 }
             }
         }
-        _ = try await store.createBucket(name)
+        var settings = BucketSettings(objectOwnership: configuration.defaultObjectOwnership)
+        if let text = call.header(.amzObjectOwnership) {
+            guard let ownership = ObjectOwnership(rawValue: text) else {
+                throw S3Error.invalidArgument("Invalid x-amz-object-ownership header: \(text)", name: "x-amz-object-ownership", value: text)
+            }
+            settings.objectOwnership = ownership
+        }
+        let owner = call.principal.isRoot ? nil : call.principal.name
+        if let acl = try requestedACL(call, owner: Principal.canonicalID(of: owner ?? directory.root.owner)) {
+            guard settings.aclsEnabled else { throw S3Error.invalidBucketAclWithObjectOwnership() }
+            settings.acl = acl
+        }
+        do {
+            _ = try await store.createBucket(name, owner: owner, settings: settings)
+        } catch {
+            // us-east-1 answers a re-creation by the owner with success and changes nothing.
+            guard error == .bucketAlreadyOwnedByYou(name), configuration.region == "us-east-1" else { throw error }
+        }
         return Response(status: .ok, headers: [.location: "/\(name)"])
     }
 

@@ -32,7 +32,7 @@ extension S3Responder {
         guard ["COPY", "REPLACE"].contains(taggingDirective) else {
             throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: taggingDirective)
         }
-        let requested = try Self.objectAttributes(from: call.headers)
+        let requested = try writeAttributes(call, bucket: bucket)
         var checksum: ChecksumAlgorithm?
         if let text = call.header(.amzChecksumAlgorithm) {
             guard let parsed = ChecksumAlgorithm(rawValue: text.uppercased()) else { throw S3Error.invalidRequest("Checksum algorithm provided is unsupported.") }
@@ -58,6 +58,8 @@ extension S3Responder {
         var attributes = metadataDirective == "REPLACE" ? requested : original.attributes
         attributes.tags = taggingDirective == "REPLACE" ? requested.tags : original.attributes.tags
         if call.header(.amzStorageClass) != nil { attributes.storageClass = requested.storageClass }
+        // The copy is a new object of its writer's: never the source's owner or ACL.
+        (attributes.owner, attributes.acl) = (requested.owner, requested.acl)
         // The copy is re-hashed as it streams, so its checksum is over the bytes actually written.
         attributes.checksums = staged.checksums
         attributes.checksumType = staged.checksums.isEmpty ? nil : "FULL_OBJECT"

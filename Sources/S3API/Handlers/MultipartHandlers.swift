@@ -16,7 +16,7 @@ extension S3Responder {
         let bucket = try await bucket(call)
         let key = call.target.key!
         if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
-        let attributes = try Self.objectAttributes(from: call.headers)
+        let attributes = try writeAttributes(call, bucket: bucket)
         var algorithm: ChecksumAlgorithm?
         if let text = call.header(.amzChecksumAlgorithm) {
             guard let parsed = ChecksumAlgorithm(rawValue: text.uppercased()) else {

@@ -31,6 +31,7 @@ extension S3Responder {
         if document.statements.contains(where: { $0.resources == nil }) {
             throw S3Error(code: "MalformedPolicy", status: 400, message: "Missing required field Resource")
         }
+        if bucket.settings.publicAccessBlock?.blockPublicPolicy == true, Self.isPublic(document) { throw S3Error.accessDenied() }
         try await store.index.setBucketPolicy(bucketID: bucket.id, text)
         return Response(status: .noContent)
     }
@@ -42,12 +43,13 @@ extension S3Responder {
     }
 
     /// Public when some Allow statement lets anyone in without conditions.
+    static func isPublic(_ policy: PolicyDocument) -> Bool {
+        policy.statements.contains { $0.effect == .allow && $0.principals?.contains("*") == true && $0.conditions.isEmpty }
+    }
+
     func getBucketPolicyStatus(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
-        var isPublic = false
-        if let text = bucket.policy, let policy = try? PolicyDocument(json: text) {
-            isPublic = policy.statements.contains { $0.effect == .allow && $0.principals?.contains("*") == true && $0.conditions.isEmpty }
-        }
+        let isPublic = bucket.policy.flatMap { try? PolicyDocument(json: $0) }.map(Self.isPublic) ?? false
         var xml = XMLWriter()
         xml.group("PolicyStatus", namespace: XMLWriter.s3Namespace) { x in x.element("IsPublic", isPublic) }
         return Self.xmlResponse(xml)

@@ -17,7 +17,7 @@ extension S3Responder {
         let key = call.target.key!
         if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
         let condition = try Self.writeCondition(call)
-        let attributes = try Self.objectAttributes(from: call.headers)
+        let attributes = try writeAttributes(call, bucket: bucket)
         let staged = try await receiveBody(call, extraChecksum: nil, maxSize: ObjectStore.maxSinglePutSize)
         stats.bytesIn = staged.size
         var stored = attributes
@@ -104,6 +104,14 @@ extension S3Responder {
             throw error
         }
         return staged
+    }
+
+    /// What an object write stores besides its bytes: the headers' attributes, and the owner
+    /// and ACL the bucket's Object Ownership gives it.
+    func writeAttributes(_ call: S3Call, bucket: BucketRecord) throws -> ObjectAttributes {
+        var attributes = try Self.objectAttributes(from: call.headers)
+        (attributes.owner, attributes.acl) = try objectOwnership(call, bucket: bucket)
+        return attributes
     }
 
     /// Content headers, user metadata, tags and storage class from a PUT's headers.

@@ -1,0 +1,224 @@
+import Hummingbird
+import HTTPTypes
+import Identity
+import NIOCore
+import ObjectStore
+import S3Model
+
+/// Bucket and object ACLs, Object Ownership controls and the Public Access Block.
+extension S3Responder {
+    // MARK: owners
+
+    /// The principal name owning a bucket (root for buckets from before owners were kept).
+    func ownerName(_ bucket: BucketRecord) -> String { bucket.owner ?? directory.root.owner }
+
+    func ownerID(_ bucket: BucketRecord) -> String { Principal.canonicalID(of: ownerName(bucket)) }
+
+    /// The canonical id of an object's owner: its writer under ObjectWriter ownership, else the bucket's owner.
+    func ownerID(_ version: ObjectVersion, in bucket: BucketRecord) -> String {
+        version.attributes.owner.map { Principal.canonicalID(of: $0) } ?? ownerID(bucket)
+    }
+
+    /// The display name of a canonical id: root's or a user's name.
+    func displayName(ofCanonicalID id: String) -> String? {
+        let root = directory.root.owner
+        if Principal.canonicalID(of: root) == id { return root }
+        return directory.snapshot.users.keys.first { Principal.canonicalID(of: $0) == id }
+    }
+
+    func writeOwner(_ x: inout XMLWriter, id: String, element: String = "Owner") {
+        x.group(element) { x in
+            x.element("ID", id)
+            x.optional("DisplayName", displayName(ofCanonicalID: id))
+        }
+    }
+
+    /// The ACL a request's headers set (canned or grants), validated; nil when they set none.
+    func requestedACL(_ call: S3Call, owner: String, bucketOwner: String? = nil) throws -> AccessControlList? {
+        guard let acl = try AccessControl.fromHeaders(call.headers, owner: owner, bucketOwner: bucketOwner ?? owner) else { return nil }
+        try AccessControl.validate(acl, knownUser: { displayName(ofCanonicalID: $0) != nil })
+        return acl
+    }
+
+    /// Whether an ACL grants no one but the owner (what a bucket with ACLs disabled still accepts).
+    static func onlyOwner(_ acl: AccessControlList, bucketOwner: String) -> Bool {
+        acl.grants.allSatisfy { $0.grantee == .user(acl.owner) || $0.grantee == .user(bucketOwner) }
+    }
+
+    /// The owner (nil: the bucket's owner) and ACL an object write stores, as the bucket's
+    /// Object Ownership decides; refused where the bucket's settings refuse the ACL.
+    func objectOwnership(_ call: S3Call, bucket: BucketRecord) throws -> (owner: String?, acl: AccessControlList?) {
+        let canned = call.header(AccessControl.cannedHeader)?.trimmingSpaces
+        guard bucket.settings.aclsEnabled else {
+            // Enforced: the bucket owner owns every object, and only bucket-owner-full-control may be sent.
+            if (canned != nil && canned != "bucket-owner-full-control") || AccessControl.grantHeaders.contains(where: { call.headers[$0.0] != nil }) {
+                throw S3Error.accessControlListNotSupported()
+            }
+            return (nil, nil)
+        }
+        let bucketOwner = ownerID(bucket)
+        var owner = call.principal.kind == .anonymous || call.principal.name == ownerName(bucket) ? nil : call.principal.name
+        if bucket.settings.objectOwnership == .bucketOwnerPreferred, canned == "bucket-owner-full-control" { owner = nil }
+        let ownerID = owner.map { Principal.canonicalID(of: $0) } ?? bucketOwner
+        guard let acl = try requestedACL(call, owner: ownerID, bucketOwner: bucketOwner) else { return (owner, nil) }
+        if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true { throw S3Error.accessDenied() }
+        return (owner, acl == .private(owner: ownerID) ? nil : acl)
+    }
+
+    // MARK: bucket ACL
+
+    func getBucketAcl(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        let acl = bucket.settings.acl ?? .private(owner: ownerID(bucket))
+        return Self.xmlResponse(AccessControl.render(acl, displayName: displayName(ofCanonicalID:)))
+    }
+
+    func putBucketAcl(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        let owner = ownerID(bucket)
+        let acl = try await aclFromRequest(call, owner: owner, bucketOwner: owner)
+        if !bucket.settings.aclsEnabled {
+            guard Self.onlyOwner(acl, bucketOwner: owner) else { throw S3Error.accessControlListNotSupported() }
+        } else if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true {
+            throw S3Error.accessDenied()
+        }
+        var settings = bucket.settings
+        settings.acl = acl == .private(owner: owner) ? nil : acl
+        try await store.setSettings(bucket, settings)
+        return Response(status: .ok)
+    }
+
+    /// The ACL a Put*Acl request sets: from its headers or its AccessControlPolicy body (not both).
+    func aclFromRequest(_ call: S3Call, owner: String, bucketOwner: String) async throws -> AccessControlList {
+        let fromHeaders = try requestedACL(call, owner: owner, bucketOwner: bucketOwner)
+        let body = try await readVerifiedBody(call, limit: 64 * 1024, required: false)
+        if body.isEmpty {
+            guard let fromHeaders else { throw S3Error(code: "MissingSecurityHeader", status: 400, message: "Your request was missing a required header") }
+            return fromHeaders
+        }
+        guard fromHeaders == nil else { throw S3Error(code: "UnexpectedContent", status: 400, message: "This request does not support content") }
+        guard let document = try? XMLDocument.parse(body), document.name == "AccessControlPolicy" else { throw S3Error.malformedACL() }
+        var acl = try AccessControl.parse(document)
+        // The owner cannot be changed by an ACL.
+        guard acl.owner == owner else { throw S3Error.accessDenied() }
+        try AccessControl.validate(acl, knownUser: { displayName(ofCanonicalID: $0) != nil })
+        acl.owner = owner
+        return acl
+    }
+
+    // MARK: object ACL
+
+    func getObjectAcl(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        let version = try await addressedVersion(call, bucket: bucket)
+        let acl = version.attributes.acl ?? .private(owner: ownerID(version, in: bucket))
+        var response = Self.xmlResponse(AccessControl.render(acl, displayName: displayName(ofCanonicalID:)))
+        Self.addVersionHeader(&response.headers, version, bucket)
+        return response
+    }
+
+    func putObjectAcl(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        let current = try await addressedVersion(call, bucket: bucket)
+        let owner = ownerID(current, in: bucket)
+        let acl = try await aclFromRequest(call, owner: owner, bucketOwner: ownerID(bucket))
+        if !bucket.settings.aclsEnabled {
+            guard Self.onlyOwner(acl, bucketOwner: ownerID(bucket)) else { throw S3Error.accessControlListNotSupported() }
+        } else if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true {
+            throw S3Error.accessDenied()
+        }
+        let stored = bucket.settings.aclsEnabled && acl != .private(owner: owner) ? acl : nil
+        let version = try await store.setACL(bucket: bucket, key: call.target.key!, versionID: current.versionID, acl: stored)
+        var headers = HTTPFields()
+        Self.addVersionHeader(&headers, version, bucket)
+        return Response(status: .ok, headers: headers)
+    }
+
+    // MARK: ownership controls
+
+    func getBucketOwnershipControls(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        guard let ownership = effectiveOwnership(bucket) else {
+            throw S3Error(code: "OwnershipControlsNotFoundError", status: 404, message: "The bucket ownership controls were not found").with(detail: "BucketName", bucket.name)
+        }
+        var xml = XMLWriter()
+        xml.group("OwnershipControls", namespace: XMLWriter.s3Namespace) { x in
+            x.group("Rule") { x in x.element("ObjectOwnership", ownership.rawValue) }
+        }
+        return Self.xmlResponse(xml)
+    }
+
+    /// What a bucket reports: its own setting, or the server's default for new buckets.
+    func effectiveOwnership(_ bucket: BucketRecord) -> ObjectOwnership? {
+        bucket.settings.objectOwnership
+    }
+
+    func putBucketOwnershipControls(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        let document = try await readXML(call, root: "OwnershipControls", limit: 16 * 1024)
+        let rules = document.children("Rule")
+        guard rules.count == 1, let text = rules[0].value("ObjectOwnership"), let ownership = ObjectOwnership(rawValue: text) else {
+            throw S3Error.malformedXML()
+        }
+        if ownership == .bucketOwnerEnforced, let acl = bucket.settings.acl, !Self.onlyOwner(acl, bucketOwner: ownerID(bucket)) {
+            throw S3Error.invalidBucketAclWithObjectOwnership()
+        }
+        var settings = bucket.settings
+        settings.objectOwnership = ownership
+        try await store.setSettings(bucket, settings)
+        return Response(status: .ok)
+    }
+
+    func deleteBucketOwnershipControls(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        var settings = bucket.settings
+        settings.objectOwnership = nil
+        try await store.setSettings(bucket, settings)
+        return Response(status: .noContent)
+    }
+
+    // MARK: public access block
+
+    func getPublicAccessBlock(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        guard let block = bucket.settings.publicAccessBlock else {
+            throw S3Error(code: "NoSuchPublicAccessBlockConfiguration", status: 404, message: "The public access block configuration was not found")
+                .with(detail: "BucketName", bucket.name)
+        }
+        var xml = XMLWriter()
+        xml.group("PublicAccessBlockConfiguration", namespace: XMLWriter.s3Namespace) { x in
+            x.element("BlockPublicAcls", block.blockPublicAcls)
+            x.element("IgnorePublicAcls", block.ignorePublicAcls)
+            x.element("BlockPublicPolicy", block.blockPublicPolicy)
+            x.element("RestrictPublicBuckets", block.restrictPublicBuckets)
+        }
+        return Self.xmlResponse(xml)
+    }
+
+    func putPublicAccessBlock(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        let document = try await readXML(call, root: "PublicAccessBlockConfiguration", limit: 16 * 1024)
+        func flag(_ name: String) throws -> Bool {
+            guard let text = document.value(name) else { return false }
+            switch text.lowercased() {
+            case "true": return true
+            case "false": return false
+            default: throw S3Error.malformedXML()
+            }
+        }
+        var settings = bucket.settings
+        settings.publicAccessBlock = PublicAccessBlock(
+            blockPublicAcls: try flag("BlockPublicAcls"), ignorePublicAcls: try flag("IgnorePublicAcls"),
+            blockPublicPolicy: try flag("BlockPublicPolicy"), restrictPublicBuckets: try flag("RestrictPublicBuckets"))
+        try await store.setSettings(bucket, settings)
+        return Response(status: .ok)
+    }
+
+    func deletePublicAccessBlock(_ call: S3Call) async throws -> Response {
+        let bucket = try await bucket(call)
+        var settings = bucket.settings
+        settings.publicAccessBlock = nil
+        try await store.setSettings(bucket, settings)
+        return Response(status: .noContent)
+    }
+}

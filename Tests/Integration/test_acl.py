@@ -1,0 +1,161 @@
+"""Bucket ownership, Object Ownership, ACLs, the Public Access Block and CORS, with boto3 and
+plain HTTP, on a server with AWS's default (BucketOwnerEnforced) and on one whose buckets
+take ACLs by default (FLOE_DEFAULT_OBJECT_OWNERSHIP=none)."""
+import uuid
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+
+from floe_harness import REGION, new_server
+from security_helpers import admin, s3_error, s3_status
+
+
+def user_client(server, policies=("bucket-owner",)):
+    """A new user with the given builtin policies, its boto3 client and its canonical id."""
+    name = "acl-" + uuid.uuid4().hex[:8]
+    admin(server, "PUT", f"users/{name}", {"policies": list(policies)})
+    key = admin(server, "POST", f"users/{name}/keys").json()
+    client = boto3.client(
+        "s3", endpoint_url=server.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
+        region_name=REGION, config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    return client, client.list_buckets()["Owner"]["ID"], name
+
+
+def new_bucket(client, **kwargs):
+    name = "acl-" + uuid.uuid4().hex[:16]
+    client.create_bucket(Bucket=name, **kwargs)
+    return name
+
+
+@pytest.fixture(scope="module")
+def legacy_server():
+    server = new_server(FLOE_DEFAULT_OBJECT_OWNERSHIP="none")
+    yield server
+    server.cleanup()
+
+
+def test_owner_policy_confines_a_user_to_its_own_buckets(server, s3):
+    alice, _, _ = user_client(server)
+    bob, _, _ = user_client(server)
+    mine = new_bucket(alice)
+    alice.put_object(Bucket=mine, Key="k", Body=b"alice")
+    assert alice.get_object(Bucket=mine, Key="k")["Body"].read() == b"alice"
+    assert s3_error(lambda: bob.get_object(Bucket=mine, Key="k")) == "AccessDenied"
+    assert s3_error(lambda: bob.put_object(Bucket=mine, Key="x", Body=b"")) == "AccessDenied"
+    assert s3_error(lambda: bob.list_objects_v2(Bucket=mine)) == "AccessDenied"
+    assert mine not in [b["Name"] for b in bob.list_buckets()["Buckets"]]
+    # The name is taken by another owner: BucketAlreadyExists; by the owner in us-east-1: success.
+    assert s3_error(lambda: bob.create_bucket(Bucket=mine)) == "BucketAlreadyExists"
+    alice.create_bucket(Bucket=mine)
+    assert alice.get_object(Bucket=mine, Key="k")["Body"].read() == b"alice"
+    # Root still reaches every bucket.
+    assert s3.get_object(Bucket=mine, Key="k")["Body"].read() == b"alice"
+
+
+def test_default_ownership_is_bucket_owner_enforced(server, s3):
+    bucket = new_bucket(s3)
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert s3_error(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"", ACL="public-read")) == "AccessControlListNotSupported"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"", ACL="bucket-owner-full-control")
+    assert s3_error(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="public-read")) == "AccessControlListNotSupported"
+    assert s3_error(lambda: s3.create_bucket(Bucket="acl-" + uuid.uuid4().hex[:12], ACL="public-read")) == "InvalidBucketAclWithObjectOwnership"
+    acl = s3.get_bucket_acl(Bucket=bucket)
+    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+    assert acl["Grants"][0]["Grantee"]["ID"] == acl["Owner"]["ID"]
+    # An object ACL is not a way in when ACLs are off.
+    anonymous = requests.get(f"{server.endpoint}/{bucket}/k")
+    assert anonymous.status_code == 403
+
+
+def test_acl_grants_reach_other_users_and_anonymous_callers(server, s3):
+    alice, _, _ = user_client(server)
+    bob, bob_id, _ = user_client(server)
+    bucket = new_bucket(alice, ObjectOwnership="ObjectWriter")
+    alice.put_object(Bucket=bucket, Key="shared", Body=b"s", GrantRead=f'id="{bob_id}"')
+    alice.put_object(Bucket=bucket, Key="private", Body=b"p")
+    assert bob.get_object(Bucket=bucket, Key="shared")["Body"].read() == b"s"
+    assert s3_error(lambda: bob.get_object(Bucket=bucket, Key="private")) == "AccessDenied"
+    grants = alice.get_object_acl(Bucket=bucket, Key="shared")["Grants"]
+    assert {(g["Grantee"].get("ID"), g["Permission"]) for g in grants} >= {(bob_id, "READ")}
+    # A bucket WRITE grant lets bob add objects, which stay his under ObjectWriter.
+    alice.put_bucket_acl(Bucket=bucket, GrantWrite=f'id="{bob_id}"', GrantFullControl=f'id="{alice.list_buckets()["Owner"]["ID"]}"')
+    bob.put_object(Bucket=bucket, Key="from-bob", Body=b"b")
+    assert bob.get_object_acl(Bucket=bucket, Key="from-bob")["Owner"]["ID"] == bob_id
+    # public-read on an object opens it to anonymous GETs; the Public Access Block closes it again.
+    alice.put_object_acl(Bucket=bucket, Key="private", ACL="public-read")
+    assert requests.get(f"{server.endpoint}/{bucket}/private").content == b"p"
+    alice.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    assert requests.get(f"{server.endpoint}/{bucket}/private").status_code == 403
+    assert s3_error(lambda: alice.put_object_acl(Bucket=bucket, Key="shared", ACL="public-read")) == "AccessDenied"
+    public = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}' % bucket
+    assert s3_error(lambda: alice.put_bucket_policy(Bucket=bucket, Policy=public)) == "AccessDenied"
+    assert alice.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]["IgnorePublicAcls"] is True
+    alice.delete_public_access_block(Bucket=bucket)
+    assert s3_error(lambda: alice.get_public_access_block(Bucket=bucket)) == "NoSuchPublicAccessBlockConfiguration"
+    assert requests.get(f"{server.endpoint}/{bucket}/private").content == b"p"
+
+
+def test_acl_validation(server, s3):
+    bucket = new_bucket(s3, ObjectOwnership="ObjectWriter")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"")
+    assert s3_error(lambda: s3.put_object_acl(Bucket=bucket, Key="k", GrantRead='id="no-such-user"')) == "InvalidArgument"
+    assert s3_error(lambda: s3.put_object_acl(Bucket=bucket, Key="k", GrantRead='emailAddress="a@example.com"')) == "UnresolvableGrantByEmailAddress"
+    assert s3_error(lambda: s3.put_object_acl(Bucket=bucket, Key="k", ACL="no-such-canned")) == "InvalidArgument"
+    # A bucket with a public ACL cannot switch ACLs off until the ACL is private again.
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    enforced = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert s3_error(lambda: s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=enforced)) == "InvalidBucketAclWithObjectOwnership"
+    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=enforced)
+    s3.delete_bucket_ownership_controls(Bucket=bucket)
+    assert s3_error(lambda: s3.get_bucket_ownership_controls(Bucket=bucket)) == "OwnershipControlsNotFoundError"
+
+
+def test_legacy_default_takes_acls(legacy_server):
+    s3 = legacy_server.boto3()
+    bucket = new_bucket(s3, ACL="public-read")
+    assert s3_error(lambda: s3.get_bucket_ownership_controls(Bucket=bucket)) == "OwnershipControlsNotFoundError"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"hello", ACL="public-read")
+    assert requests.get(f"{legacy_server.endpoint}/{bucket}/k").content == b"hello"
+    listing = requests.get(f"{legacy_server.endpoint}/{bucket}")
+    assert listing.status_code == 200 and b"<Key>k</Key>" in listing.content
+
+
+def test_cors_configuration_and_preflight(server, s3):
+    bucket = new_bucket(s3)
+    assert s3_error(lambda: s3.get_bucket_cors(Bucket=bucket)) == "NoSuchCORSConfiguration"
+    url = f"{server.endpoint}/{bucket}/obj"
+    assert requests.options(url, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}).status_code == 403
+    rules = [{"AllowedOrigins": ["https://*.example"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["x-amz-*"],
+              "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["AllowedOrigins"] == ["https://*.example"]
+    ok = requests.options(url, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "PUT",
+                                        "Access-Control-Request-Headers": "x-amz-date, x-amz-content-sha256"})
+    assert ok.status_code == 200
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert "PUT" in ok.headers["Access-Control-Allow-Methods"]
+    assert ok.headers["Access-Control-Max-Age"] == "600"
+    assert "x-amz-date" in ok.headers["Access-Control-Allow-Headers"]
+    refused = [
+        {"Origin": "https://app.other", "Access-Control-Request-Method": "GET"},
+        {"Origin": "https://app.example", "Access-Control-Request-Method": "DELETE"},
+        {"Origin": "https://app.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"},
+    ]
+    for headers in refused:
+        assert requests.options(url, headers=headers).status_code == 403, headers
+    assert requests.options(url).status_code == 400
+    # Ordinary requests from the origin carry the headers, errors included.
+    s3.put_object(Bucket=bucket, Key="obj", Body=b"x")
+    anonymous = requests.get(url, headers={"Origin": "https://app.example"})
+    assert anonymous.status_code == 403
+    assert anonymous.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert anonymous.headers["Access-Control-Expose-Headers"] == "ETag"
+    assert "Access-Control-Allow-Origin" not in requests.get(url, headers={"Origin": "https://evil.test"}).headers
+    assert s3_status(lambda: s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]})) == 400
+    s3.delete_bucket_cors(Bucket=bucket)
+    assert s3_error(lambda: s3.get_bucket_cors(Bucket=bucket)) == "NoSuchCORSConfiguration"
