@@ -184,12 +184,13 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func deleteVersion(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> (ObjectVersion?, [String]) {
+    public func deleteVersion(bucketID: Int64, key: String, versionID: String, guard guarded: DeleteGuard?) async throws(StoreError) -> (ObjectVersion?, [String]) {
         try await run(write: true) { db in
             guard let removed = try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
                 [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true
             ).first else { return (nil, []) }
+            if let guarded, !removed.isDeleteMarker, !guarded.admits(removed) { throw StoreError.preconditionFailed("If-Match") }
             try VersionRows.remove(db, bucketID: bucketID, removed)
             return (removed, removed.blobIDs)
         }

@@ -90,6 +90,10 @@ enum VersionRows {
         case .etagMatches(let etag):
             guard let current else { throw StoreError.noSuchKey(key) }
             if etag.trimmingCharacters(in: .whitespaces) != "*" && !ETag.same(current.etag, etag) { throw StoreError.preconditionFailed("If-Match") }
+        case .etagDiffers(let etag):
+            if let current, ETag.same(current.etag, etag) { throw StoreError.preconditionFailed("If-None-Match") }
+        case .deleteMatches(let guarded):
+            if let current, !guarded.admits(current) { throw StoreError.preconditionFailed("If-Match") }
         }
     }
 

@@ -126,6 +126,33 @@ public enum WriteCondition: Sendable, Equatable {
     case absent
     /// `If-Match: <etag>`: the current object must have this ETag.
     case etagMatches(String)
+    /// `If-None-Match: <etag>`: the current object, if any, must not have this ETag.
+    case etagDiffers(String)
+    /// A conditional delete: the object it removes, if there is one, must match every given
+    /// property (`If-Match`, `x-amz-if-match-size`, `x-amz-if-match-last-modified-time` in
+    /// whole seconds). Deleting nothing succeeds, conditions or not.
+    case deleteMatches(DeleteGuard)
+}
+
+public struct DeleteGuard: Sendable, Equatable {
+    public var etag: String?
+    public var size: Int64?
+    public var lastModifiedSeconds: Int64?
+
+    public init(etag: String? = nil, size: Int64? = nil, lastModifiedSeconds: Int64? = nil) {
+        self.etag = etag
+        self.size = size
+        self.lastModifiedSeconds = lastModifiedSeconds
+    }
+
+    public var isEmpty: Bool { etag == nil && size == nil && lastModifiedSeconds == nil }
+
+    public func admits(_ version: ObjectVersion) -> Bool {
+        if let etag, ETag.bare(etag) != "*", !ETag.same(version.etag, etag) { return false }
+        if let size, version.size != size { return false }
+        if let lastModifiedSeconds, version.lastModified / 1000 != lastModifiedSeconds { return false }
+        return true
+    }
 }
 
 public struct MetadataEntry: Sendable, Equatable, Codable {

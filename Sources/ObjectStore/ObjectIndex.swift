@@ -28,7 +28,8 @@ public protocol ObjectIndex: Sendable {
     func version(bucketID: Int64, key: String, versionID: String, withData: Bool) async throws(StoreError) -> ObjectVersion?
     /// Removes one version for good; if it was the latest, the next newest becomes latest.
     /// Returns the removed version (nil if there was none) and its blobs.
-    func deleteVersion(bucketID: Int64, key: String, versionID: String) async throws(StoreError) -> (ObjectVersion?, [String])
+    /// With `guard`, the version is removed only if it matches (`preconditionFailed` otherwise).
+    func deleteVersion(bucketID: Int64, key: String, versionID: String, guard: DeleteGuard?) async throws(StoreError) -> (ObjectVersion?, [String])
     /// Replaces the tags of one version.
     func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry]) async throws(StoreError)
     func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?) async throws(StoreError)

@@ -81,23 +81,24 @@ extension ObjectStore {
     /// DeleteObject. Without a version id: removes the object (unversioned), or adds a delete
     /// marker (versioning enabled: a new version; suspended: the `null` version). With one:
     /// removes that version for good. Deleting what does not exist succeeds, as in S3.
-    public func delete(bucket: BucketRecord, key: String, versionID: String?) async throws(StoreError) -> DeleteOutcome {
+    /// A `guard` makes the removal conditional on the object it would remove (atomically).
+    public func delete(bucket: BucketRecord, key: String, versionID: String?, guard guarded: DeleteGuard? = nil) async throws(StoreError) -> DeleteOutcome {
         try ObjectKeyRules.validate(key)
         if let versionID {
-            let (removed, obsolete) = try await index.deleteVersion(bucketID: bucket.id, key: key, versionID: versionID)
+            let (removed, obsolete) = try await index.deleteVersion(bucketID: bucket.id, key: key, versionID: versionID, guard: guarded)
             await blobs.delete(obsolete)
             return DeleteOutcome(versionID: versionID, isDeleteMarker: removed?.isDeleteMarker ?? false)
         }
         switch bucket.versioning {
         case .unversioned:
-            let (_, obsolete) = try await index.deleteVersion(bucketID: bucket.id, key: key, versionID: "null")
+            let (_, obsolete) = try await index.deleteVersion(bucketID: bucket.id, key: key, versionID: "null", guard: guarded)
             await blobs.delete(obsolete)
             return DeleteOutcome(versionID: nil, isDeleteMarker: false)
         case .enabled, .suspended:
             let marker = ObjectVersion(
                 key: key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: true, size: 0, etag: "",
                 lastModified: Self.now(), blobID: nil, attributes: ObjectAttributes())
-            let obsolete = try await index.putVersion(bucketID: bucket.id, marker, condition: nil)
+            let obsolete = try await index.putVersion(bucketID: bucket.id, marker, condition: guarded.map { .deleteMatches($0) })
             await blobs.delete(obsolete)
             return DeleteOutcome(versionID: marker.versionID, isDeleteMarker: true)
         }

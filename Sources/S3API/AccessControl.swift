@@ -5,12 +5,13 @@ import S3Model
 /// S3 ACLs as requests carry them (a canned `x-amz-acl`, `x-amz-grant-*` headers or an
 /// AccessControlPolicy document) and as responses show them. Pure: callers supply the owners.
 enum AccessControl {
+    /// In the order Get*Acl lists grants made by these headers.
     static let grantHeaders: [(HTTPField.Name, AccessControlList.Permission)] = [
-        (HTTPField.Name("x-amz-grant-full-control")!, .fullControl),
         (HTTPField.Name("x-amz-grant-read")!, .read),
         (HTTPField.Name("x-amz-grant-write")!, .write),
         (HTTPField.Name("x-amz-grant-read-acp")!, .readACP),
         (HTTPField.Name("x-amz-grant-write-acp")!, .writeACP),
+        (HTTPField.Name("x-amz-grant-full-control")!, .fullControl),
     ]
     static let cannedHeader = HTTPField.Name("x-amz-acl")!
 
@@ -18,27 +19,28 @@ enum AccessControl {
     /// `bucket-owner-read` and `bucket-owner-full-control`.
     static func canned(_ name: String, owner: String, bucketOwner: String) throws(S3Error) -> AccessControlList {
         typealias Grant = AccessControlList.Grant
-        var acl = AccessControlList.private(owner: owner)
+        // Group grants come first and the owner's full control after them, as S3 lists them.
+        var grants: [Grant] = []
         switch name {
         case "private", "aws-exec-read": break
         case "public-read":
-            acl.grants.append(Grant(grantee: .group(AccessControlList.allUsers), permission: .read))
+            grants.append(Grant(grantee: .group(AccessControlList.allUsers), permission: .read))
         case "public-read-write":
-            acl.grants.append(Grant(grantee: .group(AccessControlList.allUsers), permission: .read))
-            acl.grants.append(Grant(grantee: .group(AccessControlList.allUsers), permission: .write))
+            grants.append(Grant(grantee: .group(AccessControlList.allUsers), permission: .read))
+            grants.append(Grant(grantee: .group(AccessControlList.allUsers), permission: .write))
         case "authenticated-read":
-            acl.grants.append(Grant(grantee: .group(AccessControlList.authenticatedUsers), permission: .read))
+            grants.append(Grant(grantee: .group(AccessControlList.authenticatedUsers), permission: .read))
         case "log-delivery-write":
-            acl.grants.append(Grant(grantee: .group(AccessControlList.logDelivery), permission: .write))
-            acl.grants.append(Grant(grantee: .group(AccessControlList.logDelivery), permission: .readACP))
-        case "bucket-owner-read":
-            if bucketOwner != owner { acl.grants.append(Grant(grantee: .user(bucketOwner), permission: .read)) }
-        case "bucket-owner-full-control":
-            if bucketOwner != owner { acl.grants.append(Grant(grantee: .user(bucketOwner), permission: .fullControl)) }
+            grants.append(Grant(grantee: .group(AccessControlList.logDelivery), permission: .write))
+            grants.append(Grant(grantee: .group(AccessControlList.logDelivery), permission: .readACP))
+        case "bucket-owner-read", "bucket-owner-full-control": break
         default:
             throw .invalidArgument("", name: "x-amz-acl", value: name)
         }
-        return acl
+        grants.append(Grant(grantee: .user(owner), permission: .fullControl))
+        if bucketOwner != owner, name == "bucket-owner-read" { grants.append(Grant(grantee: .user(bucketOwner), permission: .read)) }
+        if bucketOwner != owner, name == "bucket-owner-full-control" { grants.append(Grant(grantee: .user(bucketOwner), permission: .fullControl)) }
+        return AccessControlList(owner: owner, grants: grants)
     }
 
     /// The ACL a request's headers set, or nil when they set none.

@@ -27,7 +27,7 @@ extension Operation {
         case .listObjectVersions: return "s3:ListBucketVersions"
         case .listMultipartUploads: return "s3:ListBucketMultipartUploads"
         case .deleteObjects: return "s3:DeleteObject"
-        case .putObject, .copyObject, .createMultipartUpload, .uploadPart, .uploadPartCopy, .completeMultipartUpload: return "s3:PutObject"
+        case .putObject, .postObject, .copyObject, .createMultipartUpload, .uploadPart, .uploadPartCopy, .completeMultipartUpload: return "s3:PutObject"
         case .getObject, .headObject: return versioned ? "s3:GetObjectVersion" : "s3:GetObject"
         case .deleteObject: return versioned ? "s3:DeleteObjectVersion" : "s3:DeleteObject"
         case .getObjectAttributes: return versioned ? "s3:GetObjectVersionAttributes" : "s3:GetObjectAttributes"
@@ -84,6 +84,7 @@ extension S3Responder {
     func authorize(_ call: S3Call, _ accesses: [ResourceAccess]) async throws -> BucketRecord? {
         var scope = AccessScope(call: call)
         for access in accesses where await !isAllowed(access, in: &scope) {
+            try await explainRefusal(access, in: &scope)
             throw S3Error.accessDenied()
         }
         if call.principal.kind == .anonymous {
@@ -92,8 +93,37 @@ extension S3Responder {
             if Self.ownerOnlyOperations.contains(call.operation) { throw S3Error.accessDenied() }
             if call.operation == .deleteObjects { try await requireAnonymousDeleteGrant(call, in: &scope) }
         }
+        try await checkExpectedOwners(call, in: &scope)
         guard let name = call.target.bucket, let cached = scope.buckets[name] else { return nil }
         return cached
+    }
+
+    /// Refusals S3 answers with 404 instead: a bucket that does not exist (bucket names are
+    /// public), and a missing object for a caller who may list the bucket and so could learn as much.
+    func explainRefusal(_ access: ResourceAccess, in scope: inout AccessScope) async throws {
+        guard let name = access.bucket, scope.call.operation != .createBucket else { return }
+        if scope.buckets[name] == nil { scope.buckets[name] = .some(try? await store.bucket(name)) }
+        guard let bucket = scope.buckets[name] ?? nil else { throw S3Error.noSuchBucket(name) }
+        guard let key = access.key, [.getObject, .headObject].contains(scope.call.operation) else { return }
+        if let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID), !version.isDeleteMarker { return }
+        if await isAllowed(ResourceAccess(action: "s3:ListBucket", resource: .bucket(name)), in: &scope, audited: false) {
+            throw access.versionID == nil ? S3Error.noSuchKey(key) : ErrorMapping.s3Error(StoreError.noSuchVersion(key: key, versionID: access.versionID!))
+        }
+    }
+
+    /// `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for copies): a
+    /// bucket owned by anyone else is refused, so a client never writes into a look-alike.
+    func checkExpectedOwners(_ call: S3Call, in scope: inout AccessScope) async throws {
+        var expectations: [(String, String)] = []
+        if let expected = call.headers[.amzExpectedBucketOwner], let name = call.target.bucket { expectations.append((name, expected)) }
+        if let expected = call.headers[.amzSourceExpectedBucketOwner], let source = try? CopySource.parse(call.headers[.amzCopySource] ?? "") {
+            expectations.append((source.bucket, expected))
+        }
+        for (name, expected) in expectations {
+            if scope.buckets[name] == nil { scope.buckets[name] = .some(try? await store.bucket(name)) }
+            guard let record = scope.buckets[name] ?? nil else { continue }
+            if expected.trimmingSpaces != ownerID(record) { throw S3Error.accessDenied() }
+        }
     }
 
     static let ownerOnlyOperations: Set<Operation> = [

@@ -16,6 +16,10 @@ extension HTTPField.Name {
     static let amzCopySource = HTTPField.Name("x-amz-copy-source")!
     static let amzBucketObjectLockEnabled = HTTPField.Name("x-amz-bucket-object-lock-enabled")!
     static let amzObjectOwnership = HTTPField.Name("x-amz-object-ownership")!
+    static let amzExpectedBucketOwner = HTTPField.Name("x-amz-expected-bucket-owner")!
+    static let amzSourceExpectedBucketOwner = HTTPField.Name("x-amz-source-expected-bucket-owner")!
+    static let amzIfMatchSize = HTTPField.Name("x-amz-if-match-size")!
+    static let amzIfMatchLastModifiedTime = HTTPField.Name("x-amz-if-match-last-modified-time")!
     static let contentMD5 = HTTPField.Name("Content-MD5")!
     static let contentDisposition = HTTPField.Name("Content-Disposition")!
     static let contentLanguage = HTTPField.Name("Content-Language")!

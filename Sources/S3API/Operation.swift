@@ -50,6 +50,8 @@ package enum Operation: String, Sendable {
     case getBucketCors = "GetBucketCors"
     case putBucketCors = "PutBucketCors"
     case deleteBucketCors = "DeleteBucketCors"
+    /// A browser form upload (POST to the bucket, multipart/form-data), signed by its form.
+    case postObject = "PostObject"
     /// A browser's CORS preflight (`OPTIONS`), answered without credentials.
     case preflight = "PreflightRequest"
     /// Floe's administration API under `/floe/admin/v1/` (users, keys, policies).
@@ -102,6 +104,7 @@ package enum Operation: String, Sendable {
             case (.get, ["versions"]): return .listObjectVersions
             case (.get, ["uploads"]): return .listMultipartUploads
             case (.post, ["delete"]): return .deleteObjects
+            case (.post, []) where headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true: return .postObject
             case (.put, []): return .createBucket
             case (.head, _): return .headBucket
             case (.delete, []): return .deleteBucket

@@ -135,6 +135,10 @@ public struct S3Responder: HTTPResponder {
                 try RequestNames.check(parsed)
                 if operation == .preflight {
                     response = try await preflight(request, target: parsed)
+                } else if operation == .postObject {
+                    response = try await postObject(request, target: parsed, requestID: requestID, remoteAddress: context.remoteAddress) {
+                        if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
+                    }
                 } else {
                     var call = try await authenticate(request, target: parsed, operation: operation, requestID: requestID, remoteAddress: context.remoteAddress)
                     call.eventLoop = context.channel.eventLoop
@@ -317,7 +321,7 @@ public struct S3Responder: HTTPResponder {
         case .putBucketCors: return try await putBucketCors(call)
         case .deleteBucketCors: return try await deleteBucketCors(call)
         case .admin: return try await admin(call)
-        case .preflight: throw S3Error.methodNotAllowed()
+        case .preflight, .postObject: throw S3Error.methodNotAllowed()
         case .notImplemented: throw S3Error.notImplemented()
         case .methodNotAllowed: throw S3Error.methodNotAllowed()
         }

@@ -5,7 +5,7 @@ import Crypto
 /// custom endpoint, and what older tools send. HMAC-SHA1 over
 ///
 ///     VERB \n Content-MD5 \n Content-Type \n Date-or-Expires \n CanonicalizedAmzHeaders CanonicalizedResource
-enum SigV2 {
+public enum SigV2 {
     /// Sub-resources that are part of the canonical resource, per the S3 documentation.
     static let signedSubresources: Set<String> = [
         "accelerate", "acl", "analytics", "cors", "delete", "inventory", "lifecycle", "location", "logging", "metrics",
@@ -61,7 +61,8 @@ enum SigV2 {
         return resource
     }
 
-    static func signature(secret: String, stringToSign: String) -> String {
+    /// Also how a browser form's V2 policy signature is made (POST Object).
+    public static func signature(secret: String, stringToSign: String) -> String {
         let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: Array(secret.utf8)))
         return Base64.encode(Array(mac))
     }

@@ -276,11 +276,13 @@ public struct SigV4Verifier: Sendable {
         guard let signedAt = AmzDate.parse(amzDate) else {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
         }
-        guard let expires = Int64(expiresValue), expires >= 0 else {
+        guard let expires = Int64(expiresValue) else {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires should be a number")
         }
+        // A lifetime outside 0…a week is refused as S3 refuses it: 403, like an expired URL.
+        guard expires >= 0 else { throw SigV4Error(.requestExpired, "Request has expired") }
         guard expires <= Self.maxPresignedExpirySeconds else {
-            throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+            throw SigV4Error(.accessDenied, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
         }
         let signedHeaders = signedHeadersValue[...].splitASCII(UInt8(ascii: ";"), omittingEmpty: true).map { String($0) }
         guard let secret = secretForAccessKey(accessKey) else {
@@ -289,7 +291,8 @@ public struct SigV4Verifier: Sendable {
         if now + Self.maxClockSkewSeconds < signedAt {
             throw SigV4Error(.requestNotYetValid, "Request is not valid yet")
         }
-        if now > signedAt + expires {
+        // A URL valid for 0 seconds is expired when it arrives.
+        if now > signedAt + expires || expires == 0 {
             throw SigV4Error(.requestExpired, "Request has expired")
         }
         let payloadHash = request.header("x-amz-content-sha256") ?? "UNSIGNED-PAYLOAD"

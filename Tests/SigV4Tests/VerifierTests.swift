@@ -188,7 +188,10 @@ import Testing
                 ("X-Amz-Signature", "00"),
             ])
         }
-        #expect(code { _ = try authenticate(presigned(expires: "604801")) } == .authorizationQueryParametersError)
+        // Out of range (negative, beyond a week) and zero are refused 403, as S3 refuses them.
+        #expect(code { _ = try authenticate(presigned(expires: "604801")) } == .accessDenied)
+        #expect(code { _ = try authenticate(presigned(expires: "-7")) } == .requestExpired)
+        #expect(code { _ = try authenticate(presigned(expires: "0")) } == .requestExpired)
         #expect(code { _ = try authenticate(presigned(expires: "abc")) } == .authorizationQueryParametersError)
         #expect(code { _ = try authenticate(presigned(expires: "604800")) } == .signatureDoesNotMatch)
         #expect(code { _ = try authenticate(presigned(expires: "60"), now: Self.now + 61) } == .requestExpired)

@@ -134,6 +134,8 @@ def start_server(binary: str, workdir: str, root_key: str, root_secret: str) -> 
     # takes ACLs (its ACL cases create such buckets with canned ACLs); Floe's own default is
     # AWS's current BucketOwnerEnforced, which tests/test_acl.py covers.
     env.setdefault("FLOE_DEFAULT_OBJECT_OWNERSHIP", "none")
+    # No bootstrap warehouse bucket: the suite expects an account that starts with no buckets.
+    env.setdefault("FLOE_BOOTSTRAP", "0")
     log = open(os.path.join(workdir, "server.log"), "wb")
     process = subprocess.Popen(
         [binary, "server", "--data", os.path.join(workdir, "data"), "--s3-address", f"127.0.0.1:{port}",

@@ -34,8 +34,8 @@ extension S3Responder {
     }
 
     /// The ACL a request's headers set (canned or grants), validated; nil when they set none.
-    func requestedACL(_ call: S3Call, owner: String, bucketOwner: String? = nil) throws -> AccessControlList? {
-        guard let acl = try AccessControl.fromHeaders(call.headers, owner: owner, bucketOwner: bucketOwner ?? owner) else { return nil }
+    func requestedACL(_ headers: HTTPFields, owner: String, bucketOwner: String? = nil) throws -> AccessControlList? {
+        guard let acl = try AccessControl.fromHeaders(headers, owner: owner, bucketOwner: bucketOwner ?? owner) else { return nil }
         try AccessControl.validate(acl, knownUser: { displayName(ofCanonicalID: $0) != nil })
         return acl
     }
@@ -47,20 +47,20 @@ extension S3Responder {
 
     /// The owner (nil: the bucket's owner) and ACL an object write stores, as the bucket's
     /// Object Ownership decides; refused where the bucket's settings refuse the ACL.
-    func objectOwnership(_ call: S3Call, bucket: BucketRecord) throws -> (owner: String?, acl: AccessControlList?) {
-        let canned = call.header(AccessControl.cannedHeader)?.trimmingSpaces
+    func objectOwnership(_ headers: HTTPFields, principal: Principal, bucket: BucketRecord) throws -> (owner: String?, acl: AccessControlList?) {
+        let canned = headers[AccessControl.cannedHeader]?.trimmingSpaces
         guard bucket.settings.aclsEnabled else {
             // Enforced: the bucket owner owns every object, and only bucket-owner-full-control may be sent.
-            if (canned != nil && canned != "bucket-owner-full-control") || AccessControl.grantHeaders.contains(where: { call.headers[$0.0] != nil }) {
+            if (canned != nil && canned != "bucket-owner-full-control") || AccessControl.grantHeaders.contains(where: { headers[$0.0] != nil }) {
                 throw S3Error.accessControlListNotSupported()
             }
             return (nil, nil)
         }
         let bucketOwner = ownerID(bucket)
-        var owner = call.principal.kind == .anonymous || call.principal.name == ownerName(bucket) ? nil : call.principal.name
+        var owner = principal.kind == .anonymous || principal.name == ownerName(bucket) ? nil : principal.name
         if bucket.settings.objectOwnership == .bucketOwnerPreferred, canned == "bucket-owner-full-control" { owner = nil }
         let ownerID = owner.map { Principal.canonicalID(of: $0) } ?? bucketOwner
-        guard let acl = try requestedACL(call, owner: ownerID, bucketOwner: bucketOwner) else { return (owner, nil) }
+        guard let acl = try requestedACL(headers, owner: ownerID, bucketOwner: bucketOwner) else { return (owner, nil) }
         if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true { throw S3Error.accessDenied() }
         return (owner, acl == .private(owner: ownerID) ? nil : acl)
     }
@@ -90,7 +90,7 @@ extension S3Responder {
 
     /// The ACL a Put*Acl request sets: from its headers or its AccessControlPolicy body (not both).
     func aclFromRequest(_ call: S3Call, owner: String, bucketOwner: String) async throws -> AccessControlList {
-        let fromHeaders = try requestedACL(call, owner: owner, bucketOwner: bucketOwner)
+        let fromHeaders = try requestedACL(call.headers, owner: owner, bucketOwner: bucketOwner)
         let body = try await readVerifiedBody(call, limit: 64 * 1024, required: false)
         if body.isEmpty {
             guard let fromHeaders else { throw S3Error(code: "MissingSecurityHeader", status: 400, message: "Your request was missing a required header") }

@@ -76,7 +76,7 @@ extension S3Responder {
             settings.objectOwnership = ownership
         }
         let owner = call.principal.isRoot ? nil : call.principal.name
-        if let acl = try requestedACL(call, owner: Principal.canonicalID(of: owner ?? directory.root.owner)) {
+        if let acl = try requestedACL(call.headers, owner: Principal.canonicalID(of: owner ?? directory.root.owner)) {
             guard settings.aclsEnabled else { throw S3Error.invalidBucketAclWithObjectOwnership() }
             settings.acl = acl
         }

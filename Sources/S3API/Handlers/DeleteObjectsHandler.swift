@@ -16,24 +16,33 @@ extension S3Responder {
         let quiet = document.value("Quiet")?.lowercased() == "true"
         var xml = XMLWriter()
         var results: [(key: String, versionID: String?, outcome: Result<ObjectStore.DeleteOutcome, S3Error>)] = []
-        var entries: [(key: String, versionID: String?)] = []
+        var entries: [(key: String, versionID: String?, guarded: DeleteGuard?)] = []
         for object in objects {
             guard let key = object.value("Key") else { throw S3Error.malformedXML() }
             let versionID = object.value("VersionId").flatMap { $0.isEmpty ? nil : $0 }
             if let versionID { try RequestNames.checkVersionID(versionID) }
-            entries.append((key, versionID))
+            var guarded = DeleteGuard(etag: object.value("ETag"))
+            if let text = object.value("Size") {
+                guard let size = Int64(text) else { throw S3Error.malformedXML() }
+                guarded.size = size
+            }
+            if let text = object.value("LastModifiedTime") {
+                guard let seconds = HTTPDate.parseISO8601(text).map({ $0 / 1000 }) ?? HTTPDate.parse(text) else { throw S3Error.malformedXML() }
+                guarded.lastModifiedSeconds = seconds
+            }
+            entries.append((key, versionID, guarded.isEmpty ? nil : guarded))
         }
         // Each key is its own resource: authorized as DeleteObject(Version) on its own ARN.
         var scope = AccessScope(call: call)
         var refused = 0
-        for (key, versionID) in entries {
+        for (key, versionID, guarded) in entries {
             guard await isAllowed(.deleteObject(bucket: bucket.name, key: key, versionID: versionID), in: &scope, audited: false) else {
                 results.append((key, versionID, .failure(S3Error.accessDenied())))
                 refused += 1
                 continue
             }
             do {
-                results.append((key, versionID, .success(try await store.delete(bucket: bucket, key: key, versionID: versionID))))
+                results.append((key, versionID, .success(try await store.delete(bucket: bucket, key: key, versionID: versionID, guard: guarded))))
             } catch {
                 results.append((key, versionID, .failure(ErrorMapping.s3Error(error))))
             }

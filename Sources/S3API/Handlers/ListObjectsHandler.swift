@@ -12,7 +12,8 @@ extension S3Responder {
         let listing = try ListingQuery(query)
 
         var after: String?
-        let continuationToken = query.value("continuation-token")
+        // An empty token is no token (a client's first page), as S3 takes it.
+        let continuationToken = query.value("continuation-token").flatMap { $0.isEmpty ? nil : $0 }
         let startAfter = query.value("start-after")
         let marker = query.value("marker")
         if version == 2 {
@@ -45,7 +46,8 @@ extension S3Responder {
         var xml = XMLWriter()
         xml.group("ListBucketResult", namespace: XMLWriter.s3Namespace) { x in
             x.element("Name", bucket)
-            x.element("Prefix", listing.encode(listing.prefix))
+            // v1 answers its Prefix as sent (botocore decodes it only in v2 answers).
+            x.element("Prefix", version == 2 ? listing.encode(listing.prefix) : listing.prefix)
             if version == 2 {
                 if let continuationToken { x.element("ContinuationToken", continuationToken) }
                 if let startAfter { x.element("StartAfter", listing.encode(startAfter)) }
@@ -56,7 +58,8 @@ extension S3Responder {
             x.element("MaxKeys", listing.maxKeys)
             if let delimiter = listing.delimiter { x.element("Delimiter", listing.encode(delimiter)) }
             if listing.encodeURL { x.element("EncodingType", "url") }
-            x.element("IsTruncated", page.isTruncated)
+            // A page of max-keys 0 holds nothing and so cuts nothing off, as S3 answers it.
+            x.element("IsTruncated", listing.maxKeys > 0 && page.isTruncated)
             if let next = page.nextMarker {
                 if version == 2 {
                     x.element("NextContinuationToken", ContinuationToken.encode(next))

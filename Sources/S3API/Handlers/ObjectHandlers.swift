@@ -139,11 +139,27 @@ extension S3Responder {
         return headers
     }
 
+    /// The conditions of a conditional DeleteObject, nil when it names none.
+    static func deleteGuard(_ headers: HTTPFields) throws -> DeleteGuard? {
+        var guarded = DeleteGuard(etag: headers[.ifMatch])
+        if let text = headers[.amzIfMatchSize] {
+            guard let size = Int64(text.trimmingSpaces), size >= 0 else { throw S3Error.invalidArgument("Invalid x-amz-if-match-size", name: "x-amz-if-match-size", value: text) }
+            guarded.size = size
+        }
+        if let text = headers[.amzIfMatchLastModifiedTime] {
+            guard let seconds = HTTPDate.parse(text) ?? HTTPDate.parseISO8601(text).map({ $0 / 1000 }) else {
+                throw S3Error.invalidArgument("Invalid x-amz-if-match-last-modified-time", name: "x-amz-if-match-last-modified-time", value: text)
+            }
+            guarded.lastModifiedSeconds = seconds
+        }
+        return guarded.isEmpty ? nil : guarded
+    }
+
     func deleteObject(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
         let versionID = call.target.value("versionId")
         if let versionID, versionID.isEmpty { throw S3Error.invalidArgument("Version id cannot be the empty string", name: "versionId", value: "") }
-        let outcome = try await store.delete(bucket: bucket, key: call.target.key!, versionID: versionID)
+        let outcome = try await store.delete(bucket: bucket, key: call.target.key!, versionID: versionID, guard: try Self.deleteGuard(call.headers))
         var headers = HTTPFields()
         if let id = outcome.versionID { headers[.amzVersionID] = id }
         if outcome.isDeleteMarker { headers[.amzDeleteMarker] = "true" }

@@ -49,7 +49,9 @@ extension S3Responder {
 
     func getBucketPolicyStatus(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
+        // Public through its policy or, where ACLs apply, through an ACL granting everyone.
         let isPublic = bucket.policy.flatMap { try? PolicyDocument(json: $0) }.map(Self.isPublic) ?? false
+            || (bucket.settings.aclsEnabled && bucket.settings.acl?.isPublic == true)
         var xml = XMLWriter()
         xml.group("PolicyStatus", namespace: XMLWriter.s3Namespace) { x in x.element("IsPublic", isPublic) }
         return Self.xmlResponse(xml)

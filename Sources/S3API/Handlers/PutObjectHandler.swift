@@ -34,10 +34,7 @@ extension S3Responder {
     /// `If-None-Match: *` and `If-Match: <etag>` on writes, checked atomically with the write.
     static func writeCondition(_ call: S3Call) throws -> WriteCondition? {
         if let value = call.header(.ifNoneMatch) {
-            guard value.trimmingSpaces == "*" else {
-                throw S3Error.notImplemented("If-None-Match on writes supports only the value *.")
-            }
-            return .absent
+            return value.trimmingSpaces == "*" ? .absent : .etagDiffers(value)
         }
         if let value = call.header(.ifMatch) { return .etagMatches(value) }
         return nil
@@ -110,7 +107,7 @@ extension S3Responder {
     /// and ACL the bucket's Object Ownership gives it.
     func writeAttributes(_ call: S3Call, bucket: BucketRecord) throws -> ObjectAttributes {
         var attributes = try Self.objectAttributes(from: call.headers)
-        (attributes.owner, attributes.acl) = try objectOwnership(call, bucket: bucket)
+        (attributes.owner, attributes.acl) = try objectOwnership(call.headers, principal: call.principal, bucket: bucket)
         return attributes
     }
 

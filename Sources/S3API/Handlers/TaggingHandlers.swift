@@ -8,7 +8,15 @@ import SigV4
 extension S3Responder {
     /// A `<Tagging><TagSet><Tag><Key/><Value/></Tag>…` document, with S3's limits.
     func readTagging(_ call: S3Call, maxTags: Int) async throws -> [MetadataEntry] {
-        let document = try await readXML(call, root: "Tagging", limit: 64 * 1024)
+        try Self.tags(of: try await readXML(call, root: "Tagging", limit: 64 * 1024), maxTags: maxTags)
+    }
+
+    /// A Tagging document as text (POST Object's `tagging` field).
+    static func parseTagging(_ bytes: [UInt8], maxTags: Int) throws -> [MetadataEntry] {
+        try tags(of: try parseXML(bytes, root: "Tagging"), maxTags: maxTags)
+    }
+
+    static func tags(of document: XMLElement, maxTags: Int) throws -> [MetadataEntry] {
         guard let set = document.child("TagSet") else { throw S3Error.malformedXML() }
         var tags: [MetadataEntry] = []
         for tag in set.children("Tag") {

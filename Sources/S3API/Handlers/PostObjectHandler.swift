@@ -1,0 +1,187 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Identity
+import NIOCore
+import ObjectStore
+import S3Model
+import SigV4
+
+/// POST Object: a browser form upload. The form, not the request, carries the credentials (a
+/// signed policy document) or none (anonymous, where the bucket lets anyone write). Fields are
+/// read into bounded buffers; the file streams to staging like any PUT body.
+extension S3Responder {
+    /// All fields before the file, together.
+    static let maxFormFieldBytes = 64 * 1024
+
+    func postObject(_ request: Request, target: RequestTarget, requestID: String, remoteAddress: String?, sendContinue: () -> Void) async throws -> Response {
+        guard let contentType = request.headers[.contentType], let boundary = FormDataReader.boundary(contentType: contentType) else {
+            throw S3Error(code: "PreconditionFailed", status: 412, message: "Bucket POST must be of the enclosure-type multipart/form-data")
+                .with(detail: "Condition", "Bucket POST must be of the enclosure-type multipart/form-data")
+        }
+        let bucketName = target.bucket!
+        // Nothing is read from a bucket that does not exist.
+        let bucket = try await store.bucket(bucketName)
+        sendContinue()
+        let reader = FormDataReader(body: ClientBody(request.body), boundary: boundary)
+        var fields: [String: String] = [:]
+        var fieldOrder: [(String, String)] = []
+        var budget = Self.maxFormFieldBytes
+        var file: FormDataReader.PartHeader?
+        while let part = try await reader.nextPart() {
+            if part.name.lowercased() == "file" {
+                file = part
+                break
+            }
+            let tooLarge = S3Error(code: "MaxPostPreDataLengthExceeded", status: 400, message: "Your POST request fields preceeding the upload file was too large.")
+            let value = String(decoding: try await reader.readValue(limit: budget, tooLarge: tooLarge), as: UTF8.self)
+            budget -= value.utf8.count + part.name.utf8.count
+            guard budget >= 0 else { throw tooLarge }
+            let name = part.name.lowercased()
+            if fields[name] == nil { fields[name] = value }
+            fieldOrder.append((part.name, value))
+        }
+        guard let file else {
+            throw S3Error(code: "InvalidArgument", status: 400, message: "POST requires exactly one file upload per request.").with(detail: "ArgumentName", "file")
+        }
+        guard var key = fields["key"] else {
+            throw S3Error.invalidArgument("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", name: "key", value: "")
+        }
+        if let filename = file.filename { key = key.replacingOccurrences(of: "${filename}", with: filename) }
+        fields["key"] = key
+        guard !key.isEmpty else { throw S3Error.invalidArgument("User key must have a length greater than 0.", name: "key", value: "") }
+        if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
+
+        let (principal, policy) = try postPrincipal(fields)
+        var checked = fields
+        checked["bucket"] = bucketName
+        try policy?.check(fields: checked, now: Self.nowSeconds() * 1000)
+
+        // The form's fields stand for the headers a PUT would send.
+        var headers = HTTPFields()
+        for (name, value) in fieldOrder {
+            let lower = name.lowercased()
+            let header: String? = switch lower {
+            case "acl": "x-amz-acl"
+            case "content-type", "cache-control", "content-disposition", "content-encoding", "expires", "x-amz-storage-class": lower
+            default: lower.hasPrefix("x-amz-meta-") || lower.hasPrefix("x-amz-grant-") || lower.hasPrefix("x-amz-checksum-") ? lower : nil
+            }
+            if let header, let fieldName = HTTPField.Name(header), headers[fieldName] == nil { headers[fieldName] = value }
+        }
+        if headers[.contentType] == nil, let type = file.contentType { headers[.contentType] = type }
+
+        var target = target
+        target.key = key
+        var call = S3Call(
+            request: Request(head: request.head, body: .init(buffer: ByteBuffer())), target: target, operation: .postObject, requestID: requestID,
+            principal: principal, verified: nil, remoteAddress: remoteAddress)
+        var accesses = [ResourceAccess(action: "s3:PutObject", resource: .object(bucket: bucketName, key: key))]
+        if fields["tagging"] != nil { accesses.append(ResourceAccess(action: "s3:PutObjectTagging", resource: .object(bucket: bucketName, key: key))) }
+        call.bucketRecord = try await authorize(call, accesses)
+
+        var attributes = try Self.objectAttributes(from: headers)
+        (attributes.owner, attributes.acl) = try objectOwnership(headers, principal: principal, bucket: bucket)
+        if let tagging = fields["tagging"] { attributes.tags = try Self.parseTagging(Array(tagging.utf8), maxTags: 10) }
+
+        let integrity = try UploadIntegrity(headers: headers, payload: .unsigned)
+        let staged = try await store.stage(reader.fileBody(), plan: HashingPlan(checksums: integrity.checksumAlgorithms), maxSize: ObjectStore.maxSinglePutSize)
+        let version: ObjectVersion
+        do {
+            if let range = policy?.lengthRange {
+                if staged.size > range.upperBound { throw S3Error(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size") }
+                if staged.size < range.lowerBound { throw S3Error(code: "EntityTooSmall", status: 400, message: "Your proposed upload is smaller than the minimum allowed size") }
+            }
+            try staged.verify(UploadExpectations(checksums: integrity.headerChecksums))
+            attributes.checksums = staged.checksums
+            if !attributes.checksums.isEmpty { attributes.checksumType = "FULL_OBJECT" }
+            version = try await store.commit(staged, bucket: bucket, key: key, attributes: attributes, condition: nil)
+        } catch {
+            await store.discard(staged)
+            throw error
+        }
+        return Self.postResponse(fields, bucket: bucket, version: version, host: request.head.authority)
+    }
+
+    /// Who signed the form's policy (and the policy), or anonymous when the form carries none.
+    func postPrincipal(_ fields: [String: String]) throws -> (Principal, PostPolicy?) {
+        guard let encoded = fields["policy"] else {
+            if fields["signature"] != nil || fields["x-amz-signature"] != nil || fields["awsaccesskeyid"] != nil {
+                throw S3Error.invalidArgument("Bucket POST must contain a policy when it contains a signature.", name: "policy", value: "")
+            }
+            return (Self.anonymous, nil)
+        }
+        guard let decoded = Base64.decode(encoded) else { throw PostPolicy.invalid("Invalid Policy: Invalid Base64 encoding.") }
+        let accessKey: String
+        let signature: String
+        let expected: (String) -> String
+        if let algorithm = fields["x-amz-algorithm"] {
+            guard algorithm == SigV4Signer.algorithm else { throw S3Error.invalidArgument("Unsupported algorithm", name: "x-amz-algorithm", value: algorithm) }
+            guard let credential = fields["x-amz-credential"], let sent = fields["x-amz-signature"], fields["x-amz-date"] != nil else {
+                throw S3Error.invalidArgument("Bucket POST must contain a field named 'x-amz-signature' and 'x-amz-credential'.", name: "x-amz-signature", value: "")
+            }
+            let parts = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 5, parts[4] == "aws4_request" else {
+                throw S3Error.invalidArgument("Invalid credential", name: "x-amz-credential", value: credential)
+            }
+            accessKey = parts[0]
+            signature = sent
+            let scope = CredentialScope(date: parts[1], region: parts[2], service: parts[3])
+            expected = { PostPolicySignature.v4(secret: $0, scope: scope, policy: encoded) }
+        } else {
+            guard let key = fields["awsaccesskeyid"] else {
+                throw S3Error.invalidArgument("Bucket POST must contain a field named 'AWSAccessKeyId'.", name: "AWSAccessKeyId", value: "")
+            }
+            guard let sent = fields["signature"] else {
+                throw S3Error.invalidArgument("Bucket POST must contain a field named 'Signature'.", name: "Signature", value: "")
+            }
+            accessKey = key
+            signature = sent
+            expected = { PostPolicySignature.v2(secret: $0, policy: encoded) }
+        }
+        let secret: String
+        let principal: Principal
+        if let token = fields["x-amz-security-token"] {
+            guard let session = try? directory.session(token: token, accessKeyID: accessKey) else { throw S3Error.invalidToken() }
+            (secret, principal) = session
+        } else {
+            guard let key = directory.accessKey(accessKey), let resolved = directory.principal(for: accessKey) else { throw S3Error.invalidAccessKeyId() }
+            (secret, principal) = (key.secretKey, resolved)
+        }
+        guard constantTimeEquals(expected(secret), signature) else {
+            throw S3Error.signatureDoesNotMatch("The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+        }
+        return (principal, try PostPolicy.parse(decoded))
+    }
+
+    /// 204 by default; 200 or 201 (with a PostResponse document) when asked; a 303 to
+    /// `success_action_redirect` with the new object's bucket, key and ETag.
+    static func postResponse(_ fields: [String: String], bucket: BucketRecord, version: ObjectVersion, host: String?) -> Response {
+        var headers = HTTPFields()
+        addVersionHeader(&headers, version, bucket)
+        headers[.eTag] = version.etag
+        if let redirect = fields["success_action_redirect"] ?? fields["redirect"], !redirect.isEmpty {
+            let query = "bucket=\(URIEncoding.encode(bucket.name))&key=\(URIEncoding.encode(version.key))&etag=\(URIEncoding.encode(version.etag))"
+            headers[.location] = redirect + (redirect.contains("?") ? "&" : "?") + query
+            return Response(status: .seeOther, headers: headers)
+        }
+        let location = "http://\(host ?? "localhost")/\(URIEncoding.encode(bucket.name))/\(URIEncoding.encode(version.key, keepSlash: true))"
+        switch fields["success_action_status"] {
+        case "200":
+            return Response(status: .ok, headers: headers)
+        case "201":
+            var xml = XMLWriter()
+            xml.group("PostResponse") { x in
+                x.element("Location", location)
+                x.element("Bucket", bucket.name)
+                x.element("Key", version.key)
+                x.element("ETag", version.etag)
+            }
+            var response = xmlResponse(xml, status: .created)
+            for field in headers { response.headers[field.name] = field.value }
+            return response
+        default:
+            headers[.location] = location
+            return Response(status: .noContent, headers: headers)
+        }
+    }
+}
