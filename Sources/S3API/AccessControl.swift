@@ -135,7 +135,9 @@ enum AccessControl {
                 x.optional("DisplayName", displayName(acl.owner))
             }
             x.group("AccessControlList") { x in
-                for grant in acl.grants {
+                // Group grants first, then the others, each in the order set (as S3 lists them).
+                let groups = acl.grants.filter { if case .group = $0.grantee { return true } else { return false } }
+                for grant in groups + acl.grants.filter({ !groups.contains($0) }) {
                     x.group("Grant") { x in
                         switch grant.grantee {
                         case .user(let id):
@@ -163,7 +165,8 @@ enum AccessControl {
     static func grant(for action: String) -> (permission: AccessControlList.Permission, onObject: Bool)? {
         switch action {
         case "s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads": return (.read, false)
-        case "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts":
+        case "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts":
             return (.write, false)
         case "s3:GetBucketAcl": return (.readACP, false)
         case "s3:PutBucketAcl": return (.writeACP, false)

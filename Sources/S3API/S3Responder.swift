@@ -157,7 +157,8 @@ public struct S3Responder: HTTPResponder {
             }
             response = ErrorMapping.response(resource, requestID: requestID, method: request.method)
         }
-        if request.headers[CORS.origin] != nil { await addCORSHeaders(&response, request: request, bucket: target?.bucket) }
+        // A preflight's answer carries its own CORS headers, or none when refused.
+        if request.headers[CORS.origin] != nil, request.method != .options { await addCORSHeaders(&response, request: request, bucket: target?.bucket) }
         response.headers[.amzRequestID] = requestID
         response.headers[.amzID2] = RequestIDs.hostID
         response.headers[.server] = "Floe"

@@ -181,16 +181,13 @@ def junit_outcomes(path: str) -> dict[str, str]:
     for case in ET.parse(path).getroot().iter("testcase"):
         classname, name = case.get("classname", ""), case.get("name", "")
         file = classname.replace(".", "/") + ".py"
-        node = f"{file}::{name.split('[')[0]}"
+        node = f"{file}::{name}"
         if case.find("skipped") is not None:
             outcome = "skipped"
         elif case.find("failure") is not None or case.find("error") is not None:
             outcome = "failed"
         else:
             outcome = "passed"
-        # A parametrized case passes only when every parameter passes.
-        if outcomes.get(node) in ("failed",) or (outcomes.get(node) == "skipped" and outcome == "passed"):
-            continue
         outcomes[node] = outcome
     return outcomes
 
@@ -199,15 +196,15 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--suite", required=True)
     parser.add_argument("--root", required=True)
-    parser.add_argument("pytest_args", nargs="*")
-    args = parser.parse_args()
+    args, pytest_args = parser.parse_known_args()
+    args.pytest_args = pytest_args
 
     gate_path = os.path.join(args.root, "spec/s3-tests-gate.txt")
     excluded_path = os.path.join(args.root, "spec/s3-tests-excluded.txt")
     cases = suite_cases(args.suite)
     excluded = read_list(excluded_path)
     gate = read_list(gate_path)
-    unknown = [c for c in list(gate) + list(excluded) if c not in cases]
+    unknown = [c for c in list(gate) + list(excluded) if c.split("[")[0] not in cases]
     if unknown:
         print(f"warning: {len(unknown)} listed cases are not in the suite, e.g. {unknown[:3]}", file=sys.stderr)
     overlap = set(gate) & set(excluded)
@@ -260,13 +257,19 @@ def main() -> int:
         if os.environ.get("FLOE_S3TESTS_KEEP") != "1":
             shutil.rmtree(workdir, ignore_errors=True)
 
+    def info_of(node: str) -> dict:
+        return cases.get(node.split("[")[0], {"marks": [], "feature": "other"})
+
+    def is_excluded(node: str) -> bool:
+        return node in excluded or node.split("[")[0] in excluded
+
     table = defaultdict(Counter)
-    for case, info in cases.items():
-        outcome = outcomes.get(case, "not run")
-        table[info["feature"]][outcome] += 1
-        if case in excluded:
-            table[info["feature"]]["excluded"] += 1
-    counted = [c for c in cases if c not in excluded and c in outcomes]
+    for node, outcome in outcomes.items():
+        feature = info_of(node)["feature"]
+        table[feature][outcome] += 1
+        if is_excluded(node):
+            table[feature]["excluded"] += 1
+    counted = [n for n in outcomes if not is_excluded(n)]
     passed = sum(1 for c in outcomes.values() if c == "passed")
     failed = sum(1 for c in outcomes.values() if c == "failed")
     skipped = sum(1 for c in outcomes.values() if c == "skipped")
@@ -285,12 +288,12 @@ def main() -> int:
 
     if os.environ.get("FLOE_S3TESTS_REPORT"):
         with open(os.environ["FLOE_S3TESTS_REPORT"], "w", encoding="utf-8") as f:
-            json.dump({c: {"outcome": outcomes.get(c, "not run"), **cases[c]} for c in cases}, f, indent=1, sort_keys=True)
+            json.dump({n: {"outcome": o, **info_of(n)} for n, o in outcomes.items()}, f, indent=1, sort_keys=True)
     if os.environ.get("FLOE_S3TESTS_WRITE_GATE") == "1":
         with open(gate_path, "w", encoding="utf-8") as f:
             f.write("# ceph/s3-tests cases Floe must pass (scripts/conformance/s3-tests.sh fails when one does not).\n"
                     "# Regenerated from a passing run with FLOE_S3TESTS_WRITE_GATE=1; a case leaves this list only with a reason.\n")
-            for case in sorted(c for c, o in outcomes.items() if o == "passed" and c not in excluded):
+            for case in sorted(c for c, o in outcomes.items() if o == "passed" and not is_excluded(c)):
                 f.write(case + "\n")
         print(f"wrote {gate_path}")
     regressions = sorted(c for c in gate if outcomes.get(c) != "passed" and (not args.pytest_args))

@@ -99,8 +99,13 @@ public struct PolicyDocument: Sendable, Equatable {
         if let principal = s["Principal"] {
             if let star = principal as? String, star == "*" {
                 principals = ["*"]
-            } else if let map = principal as? [String: Any], let aws = try strings(map["AWS"], "Principal.AWS") {
-                principals = aws
+            } else if let map = principal as? [String: Any], map.keys.allSatisfy({ ["AWS", "Service"].contains($0) }),
+                case let (aws, service) = (try strings(map["AWS"], "Principal.AWS"), try strings(map["Service"], "Principal.Service")),
+                aws != nil || service != nil
+            {
+                // A service principal (S3's log delivery) names no Floe caller: kept so the policy
+                // reads back as written, never matched.
+                principals = (aws ?? []) + (service ?? []).map { "service:" + $0 }
             } else {
                 throw MalformedPolicy(reason: "Statement \(index): Principal must be \"*\" or {\"AWS\": [...]}")
             }

@@ -15,8 +15,17 @@ extension S3Responder {
     func ownerID(_ bucket: BucketRecord) -> String { Principal.canonicalID(of: ownerName(bucket)) }
 
     /// The canonical id of an object's owner: its writer under ObjectWriter ownership, else the bucket's owner.
-    func ownerID(_ version: ObjectVersion, in bucket: BucketRecord) -> String {
-        version.attributes.owner.map { Principal.canonicalID(of: $0) } ?? ownerID(bucket)
+    func ownerID(_ version: ObjectVersion, in bucket: BucketRecord) -> String { ownerID(of: version.attributes, in: bucket) }
+
+    func ownerID(of attributes: ObjectAttributes, in bucket: BucketRecord) -> String {
+        attributes.owner.map { Principal.canonicalID(of: $0) } ?? ownerID(bucket)
+    }
+
+    /// Each listed object's owner id and display name: the bucket owner's (looked up once) unless
+    /// the object's writer kept it, whose name the object records.
+    func owners(in bucket: BucketRecord) -> (ObjectVersion) -> (id: String, name: String?) {
+        let (id, name) = (ownerID(bucket), ownerName(bucket))
+        return { object in object.attributes.owner.map { (Principal.canonicalID(of: $0), $0) } ?? (id, name) }
     }
 
     /// The display name of a canonical id: root's or a user's name.
@@ -43,6 +52,13 @@ extension S3Responder {
     /// Whether an ACL grants no one but the owner (what a bucket with ACLs disabled still accepts).
     static func onlyOwner(_ acl: AccessControlList, bucketOwner: String) -> Bool {
         acl.grants.allSatisfy { $0.grantee == .user(acl.owner) || $0.grantee == .user(bucketOwner) }
+    }
+
+    /// With ACLs disabled a Put*Acl is still accepted when it changes nothing: the canned
+    /// bucket-owner-full-control, or a document granting the owner full control alone.
+    static func acceptedWhileEnforced(_ headers: HTTPFields, _ acl: AccessControlList, bucketOwner: String) -> Bool {
+        if let canned = headers[AccessControl.cannedHeader] { return canned.trimmingSpaces == "bucket-owner-full-control" }
+        return acl.grants == [AccessControlList.Grant(grantee: .user(bucketOwner), permission: .fullControl)]
     }
 
     /// The owner (nil: the bucket's owner) and ACL an object write stores, as the bucket's
@@ -78,7 +94,7 @@ extension S3Responder {
         let owner = ownerID(bucket)
         let acl = try await aclFromRequest(call, owner: owner, bucketOwner: owner)
         if !bucket.settings.aclsEnabled {
-            guard Self.onlyOwner(acl, bucketOwner: owner) else { throw S3Error.accessControlListNotSupported() }
+            guard Self.acceptedWhileEnforced(call.headers, acl, bucketOwner: owner) else { throw S3Error.accessControlListNotSupported() }
         } else if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true {
             throw S3Error.accessDenied()
         }
@@ -123,7 +139,7 @@ extension S3Responder {
         let owner = ownerID(current, in: bucket)
         let acl = try await aclFromRequest(call, owner: owner, bucketOwner: ownerID(bucket))
         if !bucket.settings.aclsEnabled {
-            guard Self.onlyOwner(acl, bucketOwner: ownerID(bucket)) else { throw S3Error.accessControlListNotSupported() }
+            guard Self.acceptedWhileEnforced(call.headers, acl, bucketOwner: ownerID(bucket)) else { throw S3Error.accessControlListNotSupported() }
         } else if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true {
             throw S3Error.accessDenied()
         }

@@ -33,7 +33,7 @@ extension S3Responder {
         let fetchOwner = version == 1 || query.value("fetch-owner") == "true"
         let xml = Self.listingXML(
             page, bucket: bucket.name, listing: listing, version: version, continuationToken: continuationToken, startAfter: startAfter,
-            marker: marker, owner: fetchOwner ? (call.principal.canonicalID, call.principal.name) : nil)
+            marker: marker, owner: fetchOwner ? owners(in: bucket) : nil)
         return Self.xmlResponse(xml)
     }
 
@@ -41,7 +41,7 @@ extension S3Responder {
     /// measured on its own (`scripts/bench/instructions.sh`).
     package static func listingXML(
         _ page: ListPage, bucket: String, listing: ListingQuery, version: Int, continuationToken: String?, startAfter: String?,
-        marker: String?, owner: (id: String, name: String)?
+        marker: String?, owner: ((ObjectVersion) -> (id: String, name: String?))?
     ) -> XMLWriter {
         var xml = XMLWriter()
         xml.group("ListBucketResult", namespace: XMLWriter.s3Namespace) { x in
@@ -80,9 +80,10 @@ extension S3Responder {
                         }
                         x.element("Size", object.size)
                         if let owner {
+                            let (id, name) = owner(object)
                             x.group("Owner") { x in
-                                x.element("ID", owner.id)
-                                x.element("DisplayName", owner.name)
+                                x.element("ID", id)
+                                x.optional("DisplayName", name)
                             }
                         }
                         x.element("StorageClass", object.attributes.storageClass)

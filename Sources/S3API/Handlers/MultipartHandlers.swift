@@ -131,8 +131,8 @@ extension S3Responder {
             x.element("Bucket", bucket.name)
             x.element("Key", upload.key)
             x.element("UploadId", upload.uploadID)
-            writeOwner(&x, call, element: "Initiator")
-            writeOwner(&x, call)
+            writeOwner(&x, id: ownerID(of: upload.attributes, in: bucket), element: "Initiator")
+            writeOwner(&x, id: ownerID(of: upload.attributes, in: bucket))
             x.element("StorageClass", upload.attributes.storageClass)
             x.element("PartNumberMarker", marker)
             if let last = page.last { x.element("NextPartNumberMarker", last.number) }
@@ -187,8 +187,8 @@ extension S3Responder {
                     x.group("Upload") { x in
                         x.element("Key", listing.encode(u.key))
                         x.element("UploadId", u.uploadID)
-                        writeOwner(&x, call, element: "Initiator")
-                        writeOwner(&x, call)
+                        writeOwner(&x, id: ownerID(of: u.attributes, in: bucket), element: "Initiator")
+                        writeOwner(&x, id: ownerID(of: u.attributes, in: bucket))
                         x.element("StorageClass", u.attributes.storageClass)
                         x.element("Initiated", HTTPDate.iso8601(milliseconds: u.initiated))
                         if let algorithm = u.checksumAlgorithm { x.element("ChecksumAlgorithm", algorithm.rawValue) }

@@ -69,7 +69,7 @@ extension S3Responder {
                 switch entry {
                 case .object(let v) where v.isDeleteMarker:
                     x.group("DeleteMarker") { x in
-                        writeOwner(&x, call)
+                        writeOwner(&x, id: ownerID(of: v.attributes, in: bucket))
                         x.element("Key", listing.encode(v.key))
                         x.element("VersionId", v.versionID)
                         x.element("IsLatest", v.isLatest)
@@ -83,7 +83,7 @@ extension S3Responder {
                         x.element("LastModified", HTTPDate.iso8601(milliseconds: v.lastModified))
                         x.element("ETag", v.etag)
                         x.element("Size", v.size)
-                        writeOwner(&x, call)
+                        writeOwner(&x, id: ownerID(of: v.attributes, in: bucket))
                         x.element("StorageClass", v.attributes.storageClass)
                     }
                 case .commonPrefix(let p):
