@@ -116,7 +116,8 @@ public enum FloeServer {
             identityStore: identityStore,
             configuration: S3Configuration(
                 region: configuration.region, domains: configuration.domains,
-                secureTransport: configuration.tlsCertificate != nil, defaultObjectOwnership: configuration.defaultObjectOwnership),
+                secureTransport: configuration.tlsCertificate != nil, defaultObjectOwnership: configuration.defaultObjectOwnership,
+                accessLogRollSeconds: configuration.accessLogRollSeconds),
             metrics: ServerMetrics(),
             audit: parts.audit,
             logger: logger
@@ -174,6 +175,7 @@ public enum FloeServer {
             .init(service: s3App), .init(service: catalogApp),
             .init(service: UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger)),
             .init(service: TLSReloader(source: tls, logger: logger)),
+            .init(service: AccessLogFlusher(responder: responder, rollSeconds: configuration.accessLogRollSeconds)),
         ]
         if refreshIdentity {
             services.append(.init(service: IdentityRefresher(store: identityStore, directory: directory, interval: .seconds(5), logger: logger)))

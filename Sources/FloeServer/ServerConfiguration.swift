@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     /// Object Ownership of buckets created without one (`FLOE_DEFAULT_OBJECT_OWNERSHIP`):
     /// BucketOwnerEnforced as AWS, or `none` for the pre-2023 model where ACLs always apply.
     public var defaultObjectOwnership: ObjectOwnership? = .bucketOwnerEnforced
+    /// Seconds server access log records gather before one object delivers them (`FLOE_ACCESS_LOG_ROLL_SECONDS`).
+    public var accessLogRollSeconds: Int = 300
 
     public init() {}
 
@@ -84,6 +86,12 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError(description: "FLOE_MAX_CONNECTIONS must be 1 to 1000000")
             }
             maxConnections = count
+        }
+        if let v = environment["FLOE_ACCESS_LOG_ROLL_SECONDS"], !v.isEmpty {
+            guard let seconds = Int(v), (1...86_400).contains(seconds) else {
+                throw ConfigurationError(description: "FLOE_ACCESS_LOG_ROLL_SECONDS must be 1 to 86400 seconds")
+            }
+            accessLogRollSeconds = seconds
         }
         if let v = environment["FLOE_DEFAULT_OBJECT_OWNERSHIP"], !v.isEmpty {
             if v.lowercased() == "none" {

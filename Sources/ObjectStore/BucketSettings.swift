@@ -7,12 +7,18 @@ public struct BucketSettings: Sendable, Equatable, Codable {
     public var acl: AccessControlList?
     public var publicAccessBlock: PublicAccessBlock?
     public var cors: [CORSRule]?
+    /// Server access logging: where this bucket's request records go.
+    public var logging: BucketLogging?
 
-    public init(objectOwnership: ObjectOwnership? = nil, acl: AccessControlList? = nil, publicAccessBlock: PublicAccessBlock? = nil, cors: [CORSRule]? = nil) {
+    public init(
+        objectOwnership: ObjectOwnership? = nil, acl: AccessControlList? = nil, publicAccessBlock: PublicAccessBlock? = nil, cors: [CORSRule]? = nil,
+        logging: BucketLogging? = nil
+    ) {
         self.objectOwnership = objectOwnership
         self.acl = acl
         self.publicAccessBlock = publicAccessBlock
         self.cors = cors
+        self.logging = logging
     }
 
     /// ACLs take part in authorization unless ownership is enforced for the bucket owner.
@@ -117,5 +123,29 @@ public struct CORSRule: Sendable, Equatable, Codable {
         self.allowedHeaders = allowedHeaders
         self.exposeHeaders = exposeHeaders
         self.maxAgeSeconds = maxAgeSeconds
+    }
+}
+
+/// A bucket's server access logging target (PutBucketLogging's LoggingEnabled).
+public struct BucketLogging: Sendable, Equatable, Codable {
+    public enum KeyFormat: Sendable, Equatable, Codable {
+        /// `[prefix]YYYY-mm-DD-HH-MM-SS-[unique]`
+        case simple
+        /// `[prefix][owner]/[region]/[bucket]/YYYY/mm/DD/YYYY-mm-DD-HH-MM-SS-[unique]`, dated by
+        /// `EventTime` or `DeliveryTime`.
+        case partitioned(dateSource: String)
+    }
+
+    public var targetBucket: String
+    public var targetPrefix: String
+    /// Nil when the configuration named no TargetObjectKeyFormat (simple keys all the same).
+    public var keyFormat: KeyFormat?
+    public var targetGrants: [AccessControlList.Grant]
+
+    public init(targetBucket: String, targetPrefix: String, keyFormat: KeyFormat? = nil, targetGrants: [AccessControlList.Grant] = []) {
+        self.targetBucket = targetBucket
+        self.targetPrefix = targetPrefix
+        self.keyFormat = keyFormat
+        self.targetGrants = targetGrants
     }
 }

@@ -44,6 +44,8 @@ extension Operation {
         case .putBucketOwnershipControls, .deleteBucketOwnershipControls: return "s3:PutBucketOwnershipControls"
         case .getPublicAccessBlock: return "s3:GetBucketPublicAccessBlock"
         case .putPublicAccessBlock, .deletePublicAccessBlock: return "s3:PutBucketPublicAccessBlock"
+        case .getBucketLogging: return "s3:GetBucketLogging"
+        case .putBucketLogging: return "s3:PutBucketLogging"
         case .getBucketCors: return "s3:GetBucketCORS"
         case .putBucketCors, .deleteBucketCors: return "s3:PutBucketCORS"
         case .admin: return "admin:*"
@@ -130,7 +132,7 @@ extension S3Responder {
         .createBucket, .deleteBucket, .getBucketPolicy, .putBucketPolicy, .deleteBucketPolicy, .getBucketPolicyStatus,
         .getBucketVersioning, .putBucketVersioning, .getBucketTagging, .putBucketTagging, .deleteBucketTagging, .admin,
         .getBucketOwnershipControls, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .getPublicAccessBlock,
-        .putPublicAccessBlock, .deletePublicAccessBlock, .getBucketCors, .putBucketCors, .deleteBucketCors,
+        .putPublicAccessBlock, .deletePublicAccessBlock, .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketLogging, .putBucketLogging,
     ]
 
     /// DeleteObjects names its keys in its body, decided key by key; an anonymous caller must

@@ -50,6 +50,8 @@ package enum Operation: String, Sendable {
     case getBucketCors = "GetBucketCors"
     case putBucketCors = "PutBucketCors"
     case deleteBucketCors = "DeleteBucketCors"
+    case getBucketLogging = "GetBucketLogging"
+    case putBucketLogging = "PutBucketLogging"
     /// A browser form upload (POST to the bucket, multipart/form-data), signed by its form.
     case postObject = "PostObject"
     /// A browser's CORS preflight (`OPTIONS`), answered without credentials.
@@ -98,6 +100,8 @@ package enum Operation: String, Sendable {
             case (.get, ["publicAccessBlock"]): return .getPublicAccessBlock
             case (.put, ["publicAccessBlock"]): return .putPublicAccessBlock
             case (.delete, ["publicAccessBlock"]): return .deletePublicAccessBlock
+            case (.get, ["logging"]): return .getBucketLogging
+            case (.put, ["logging"]): return .putBucketLogging
             case (.get, ["cors"]): return .getBucketCors
             case (.put, ["cors"]): return .putBucketCors
             case (.delete, ["cors"]): return .deleteBucketCors

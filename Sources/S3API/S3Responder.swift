@@ -23,11 +23,14 @@ public struct S3Configuration: Sendable {
     /// The Object Ownership a bucket gets when CreateBucket names none: BucketOwnerEnforced (ACLs
     /// off), as AWS since 2023; nil records none, so ACLs apply as in S3 before 2023.
     public var defaultObjectOwnership: ObjectOwnership?
+    /// How long access log records gather before they are delivered as one object.
+    public var accessLogRollSeconds: Int
 
     public init(
         region: String = "us-east-1", domains: [String] = [], maxHeaderBytes: Int = 8 * 1024, secureTransport: Bool = false,
-        defaultObjectOwnership: ObjectOwnership? = .bucketOwnerEnforced
+        defaultObjectOwnership: ObjectOwnership? = .bucketOwnerEnforced, accessLogRollSeconds: Int = 300
     ) {
+        self.accessLogRollSeconds = accessLogRollSeconds
         self.defaultObjectOwnership = defaultObjectOwnership
         self.region = region
         self.domains = domains
@@ -90,12 +93,15 @@ public struct S3Responder: HTTPResponder {
     let logger: Logger
     /// Small bodies (XML configurations, batches, admin JSON) being read, across all requests.
     let smallBodies = ByteBudget(total: 64 << 20)
+    /// Server access log records waiting for delivery.
+    let accessLog: AccessLogBatches
 
     public init(
         store: ObjectStore, directory: Directory, identityStore: any IdentityPersistence, configuration: S3Configuration,
         metrics: ServerMetrics, audit: AuditLog = .disabled, logger: Logger
     ) {
         self.audit = audit
+        self.accessLog = AccessLogBatches(rollSeconds: configuration.accessLogRollSeconds)
         self.authenticator = RequestAuthenticator(services: ["s3"], directory: directory)
         self.stsAuthenticator = RequestAuthenticator(services: ["sts"], directory: directory)
         self.store = store
@@ -115,6 +121,9 @@ public struct S3Responder: HTTPResponder {
         var operationName = "Unknown"
         var stats = CallStats()
         var target: RequestTarget?
+        var operation: Operation?
+        var caller: (principal: Principal, verified: VerifiedRequest?)?
+        var errorCode: String?
         var response: Response
         do {
             if let special = try await serviceEndpoint(request) {
@@ -129,18 +138,20 @@ public struct S3Responder: HTTPResponder {
                 let parsed = try RequestTarget.parse(
                     requestTarget: request.head.path ?? "/", host: request.head.authority, domains: configuration.domains)
                 target = parsed
-                let operation = Operation.resolve(method: request.method, target: parsed, headers: request.headers)
-                operationName = operation.rawValue
+                let resolved = Operation.resolve(method: request.method, target: parsed, headers: request.headers)
+                operation = resolved
+                operationName = resolved.rawValue
                 try checkHeaderSize(request.headers)
                 try RequestNames.check(parsed)
-                if operation == .preflight {
+                if resolved == .preflight {
                     response = try await preflight(request, target: parsed)
-                } else if operation == .postObject {
+                } else if resolved == .postObject {
                     response = try await postObject(request, target: parsed, requestID: requestID, remoteAddress: context.remoteAddress) {
                         if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
                     }
                 } else {
-                    var call = try await authenticate(request, target: parsed, operation: operation, requestID: requestID, remoteAddress: context.remoteAddress)
+                    var call = try await authenticate(request, target: parsed, operation: resolved, requestID: requestID, remoteAddress: context.remoteAddress)
+                    caller = (call.principal, call.verified)
                     call.eventLoop = context.channel.eventLoop
                     if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
                     response = try await dispatch(call, stats: &stats)
@@ -148,6 +159,7 @@ public struct S3Responder: HTTPResponder {
             }
         } catch {
             let s3Error = ErrorMapping.s3Error(error)
+            errorCode = s3Error.code
             if s3Error.status >= 500 {
                 logger.error("request failed", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
             }
@@ -167,6 +179,21 @@ public struct S3Responder: HTTPResponder {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if accessLog.active, let bucketName = target?.bucket, let operation {
+            await recordAccess(
+                AccessLogEntry(
+                    bucketOwner: "", bucket: bucketName, time: ObjectStore.now(), remoteIP: context.remoteAddress,
+                    requester: caller.flatMap { $0.principal.kind == .anonymous ? nil : $0.principal.canonicalID }, requestID: requestID,
+                    operation: Self.logOperation(operation, method: request.method), key: target?.key,
+                    requestLine: "\(request.method.rawValue) \(request.head.path ?? "/") HTTP/1.1", status: Int(response.status.code),
+                    errorCode: errorCode, bytesSent: stats.bytesOut, objectSize: response.headers[.contentLength].flatMap { Int64($0) },
+                    totalMilliseconds: Int(seconds * 1000), referrer: request.headers[.referer], userAgent: request.headers[.userAgent],
+                    versionID: response.headers[.amzVersionID], hostID: RequestIDs.hostID,
+                    signatureVersion: caller?.verified.map { $0.scope == nil ? "SigV2" : "SigV4" },
+                    authType: caller?.verified.map { $0.isPresigned ? "QueryString" : "AuthHeader" }, host: request.head.authority,
+                    tls: configuration.secureTransport),
+                bucket: bucketName)
+        }
         metrics.record(operation: operationName, status: response.status.code, seconds: seconds, bytesIn: stats.bytesIn, bytesOut: stats.bytesOut)
         logger.info(
             "request",
@@ -318,6 +345,8 @@ public struct S3Responder: HTTPResponder {
         case .getPublicAccessBlock: return try await getPublicAccessBlock(call)
         case .putPublicAccessBlock: return try await putPublicAccessBlock(call)
         case .deletePublicAccessBlock: return try await deletePublicAccessBlock(call)
+        case .getBucketLogging: return try await getBucketLogging(call)
+        case .putBucketLogging: return try await putBucketLogging(call)
         case .getBucketCors: return try await getBucketCors(call)
         case .putBucketCors: return try await putBucketCors(call)
         case .deleteBucketCors: return try await deleteBucketCors(call)

@@ -86,6 +86,8 @@ extension SigV4Verifier {
         guard let secret = secretForAccessKey(accessKey) else {
             throw SigV4Error(.invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
         }
+        // A date before 1970 is no request time at all: refused as S3 refuses it, not as skew.
+        guard signedAt >= 0 else { throw SigV4Error(.accessDenied, "AWS authentication requires a valid Date or x-amz-date header") }
         guard abs(now - signedAt) <= Self.maxClockSkewSeconds else {
             throw SigV4Error(.requestTimeTooSkewed, "The difference between the request time and the current time is too large.")
         }

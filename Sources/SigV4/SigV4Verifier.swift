@@ -188,7 +188,17 @@ public struct SigV4Verifier: Sendable {
         guard services.contains(parsed.scope.service) else {
             throw SigV4Error(.authorizationHeaderMalformed, "The authorization header is malformed; incorrect service \"\(parsed.scope.service)\". This endpoint belongs to \"\(services.sorted().joined(separator: ","))\".")
         }
-        guard let amzDate = request.header("x-amz-date"), let signedAt = AmzDate.parse(amzDate) else {
+        // X-Amz-Date wins; without it the Date header (an HTTP date) gives the request time, as
+        // SigV4 allows and botocore signs when a request carries a Date of its own.
+        let amzDate: String
+        if let header = request.header("x-amz-date") {
+            amzDate = header
+        } else if let date = request.header("date"), let seconds = HTTPDate.parse(date) {
+            amzDate = AmzDate.format(seconds)
+        } else {
+            throw SigV4Error(.accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+        }
+        guard let signedAt = AmzDate.parse(amzDate) else {
             throw SigV4Error(.accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
         }
         guard amzDate.hasPrefix(parsed.scope.date) else {

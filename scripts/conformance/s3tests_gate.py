@@ -136,6 +136,8 @@ def start_server(binary: str, workdir: str, root_key: str, root_secret: str) -> 
     env.setdefault("FLOE_DEFAULT_OBJECT_OWNERSHIP", "none")
     # No bootstrap warehouse bucket: the suite expects an account that starts with no buckets.
     env.setdefault("FLOE_BOOTSTRAP", "0")
+    # Access logs rolled as the suite's logging cases wait for them (5 s).
+    env.setdefault("FLOE_ACCESS_LOG_ROLL_SECONDS", "5")
     log = open(os.path.join(workdir, "server.log"), "wb")
     process = subprocess.Popen(
         [binary, "server", "--data", os.path.join(workdir, "data"), "--s3-address", f"127.0.0.1:{port}",

@@ -115,6 +115,9 @@ public enum PolicyEvaluator {
         case "StringEqualsIgnoreCase": return value.lowercased() == expected.lowercased()
         case "StringNotEqualsIgnoreCase": return value.lowercased() != expected.lowercased()
         case "StringLike": return wildcard(expected, value, caseInsensitive: false)
+        // ARNs compare as IAM does: wildcards allowed in either form, case-sensitive.
+        case "ArnEquals", "ArnLike": return wildcard(expected, value, caseInsensitive: false)
+        case "ArnNotEquals", "ArnNotLike": return !wildcard(expected, value, caseInsensitive: false)
         case "StringNotLike": return !wildcard(expected, value, caseInsensitive: false)
         case "Bool": return value.lowercased() == expected.lowercased()
         case "IpAddress": return CIDR(expected)?.contains(value) ?? false

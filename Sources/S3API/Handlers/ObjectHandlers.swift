@@ -71,6 +71,7 @@ extension S3Responder {
         }
 
         var range: ClosedRange<Int64>? = nil
+        var partChecksum: (name: HTTPField.Name, value: String)?
         if let partText = call.target.value("partNumber") {
             guard let part = Int(partText), (1...ObjectStore.maxPartNumber).contains(part) else {
                 throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: partText)
@@ -82,6 +83,10 @@ extension S3Responder {
             let start = layout[0..<(part - 1)].reduce(0, +)
             if layout[part - 1] > 0 { range = start...(start + layout[part - 1] - 1) }
             headers[.amzMPPartsCount] = String(layout.count)
+            // The part's own checksum stands for the part (a multipart object's parts keep theirs).
+            if let stored = version.parts?[part - 1].checksum, let algorithm = version.attributes.checksums.keys.first {
+                partChecksum = (HTTPField.Name(algorithm.headerName)!, stored)
+            }
         } else if let rangeHeader = call.header(.range), let requested = ByteRangeRequest(header: rangeHeader) {
             guard let resolved = requested.resolve(size: version.size) else {
                 throw S3Error.invalidRange(size: version.size, requested: rangeHeader)
@@ -99,8 +104,13 @@ extension S3Responder {
             status = .partialContent
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(version.size)"
             // A checksum describes the whole object, never a range of it.
+            let type = headers[.amzChecksumType]
             for algorithm in ChecksumAlgorithm.allCases { headers[HTTPField.Name(algorithm.headerName)!] = nil }
             headers[.amzChecksumType] = nil
+            if let partChecksum, let type {
+                headers[partChecksum.name] = partChecksum.value
+                headers[.amzChecksumType] = type
+            }
         }
         guard includeBody, length > 0 else { return Response(status: status, headers: headers) }
         guard let body = try await store.openBody(version, range: range ?? 0...(version.size - 1)) else { return nil }

@@ -12,7 +12,9 @@ import SigV4
 extension S3Responder {
     /// Collects a small request body and checks its Content-MD5 or x-amz-checksum-* header;
     /// `required` makes one of them mandatory (DeleteObjects, Object Lock writes).
-    func readVerifiedBody(_ call: S3Call, limit: Int, required: Bool) async throws -> [UInt8] {
+    /// - Parameter checksumsDescribeBody: false where x-amz-checksum-* names something else
+    ///   (CompleteMultipartUpload: the whole object's checksum, not the XML's).
+    func readVerifiedBody(_ call: S3Call, limit: Int, required: Bool, checksumsDescribeBody: Bool = true) async throws -> [UInt8] {
         var request = call.request
         // Every small body being read counts against one budget for the listener, so many slow
         // senders cannot hold more than it between them.
@@ -29,7 +31,11 @@ extension S3Responder {
             throw S3Error.malformedXML()
         }
         let bytes = Array(buffer.readableBytesView)
-        let integrity = try UploadIntegrity(headers: call.headers, payload: call.verified?.payload ?? .unsigned)
+        var headers = call.headers
+        if !checksumsDescribeBody {
+            for field in call.headers where field.name.canonicalName.hasPrefix("x-amz-checksum-") { headers[field.name] = nil }
+        }
+        let integrity = try UploadIntegrity(headers: headers, payload: call.verified?.payload ?? .unsigned)
         if required && integrity.md5 == nil && integrity.headerChecksums.isEmpty {
             throw S3Error.invalidRequest("Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
         }
@@ -45,8 +51,8 @@ extension S3Responder {
 
     /// Reads and verifies a small XML body whose document element must be `root`;
     /// anything unparsable or misnamed is MalformedXML.
-    func readXML(_ call: S3Call, root: String, limit: Int = 1 << 20, digestRequired: Bool = false) async throws -> XMLElement {
-        let bytes = try await readVerifiedBody(call, limit: limit, required: digestRequired)
+    func readXML(_ call: S3Call, root: String, limit: Int = 1 << 20, digestRequired: Bool = false, checksumsDescribeBody: Bool = true) async throws -> XMLElement {
+        let bytes = try await readVerifiedBody(call, limit: limit, required: digestRequired, checksumsDescribeBody: checksumsDescribeBody)
         return try Self.parseXML(bytes, root: root)
     }
 
