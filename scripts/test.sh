@@ -58,3 +58,12 @@ export FLOE_BINARY="$ROOT/.build/debug/floe"
 export PATH="$VENV/bin:$PATH"
 cd "$ROOT/Tests/Integration"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+
+SUITE="${FLOE_S3TESTS_SUITE:-$ROOT/../shared/s3-tests}"
+if [ -d "$SUITE" ]; then
+    step "S3 conformance gate: ceph/s3-tests against the debug build (spec/s3-tests-gate.txt)"
+    cd "$ROOT"
+    scripts/conformance/s3-tests.sh "$SUITE"
+else
+    step "S3 conformance gate skipped: no ceph/s3-tests at $SUITE"
+fi

@@ -72,7 +72,7 @@ extension S3Responder {
             if let type = attributes.checksumType { x.element("ChecksumType", type) }
         }
         var response = Self.xmlResponse(xml)
-        Self.addVersionHeader(&response.headers, version, bucket)
+        Self.addWrittenVersionHeader(&response.headers, version, bucket)
         if sourceBucket.versioning != .unversioned { response.headers[.amzCopySourceVersionID] = original.versionID }
         return response
     }

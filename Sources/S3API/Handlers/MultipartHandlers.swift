@@ -103,7 +103,7 @@ extension S3Responder {
             if let type = version.attributes.checksumType { x.element("ChecksumType", type) }
         }
         var response = Self.xmlResponse(xml)
-        Self.addVersionHeader(&response.headers, version, bucket)
+        Self.addWrittenVersionHeader(&response.headers, version, bucket)
         return response
     }
 

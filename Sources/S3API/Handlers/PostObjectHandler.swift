@@ -157,7 +157,7 @@ extension S3Responder {
     /// `success_action_redirect` with the new object's bucket, key and ETag.
     static func postResponse(_ fields: [String: String], bucket: BucketRecord, version: ObjectVersion, host: String?) -> Response {
         var headers = HTTPFields()
-        addVersionHeader(&headers, version, bucket)
+        addWrittenVersionHeader(&headers, version, bucket)
         headers[.eTag] = version.etag
         if let redirect = fields["success_action_redirect"] ?? fields["redirect"], !redirect.isEmpty {
             let query = "bucket=\(URIEncoding.encode(bucket.name))&key=\(URIEncoding.encode(version.key))&etag=\(URIEncoding.encode(version.etag))"

@@ -25,7 +25,7 @@ extension S3Responder {
         if !stored.checksums.isEmpty { stored.checksumType = "FULL_OBJECT" }
         let version = try await store.commit(staged, bucket: bucket, key: key, attributes: stored, condition: condition)
         var headers: HTTPFields = [.eTag: version.etag]
-        Self.addVersionHeader(&headers, version, bucket)
+        Self.addWrittenVersionHeader(&headers, version, bucket)
         for (algorithm, value) in stored.checksums { headers[HTTPField.Name(algorithm.headerName)!] = value }
         if !stored.checksums.isEmpty { headers[.amzChecksumType] = "FULL_OBJECT" }
         return Response(status: .ok, headers: headers)
@@ -41,6 +41,12 @@ extension S3Responder {
     }
 
     /// `x-amz-version-id` for buckets that have versioning configured.
+    /// The answer to a write: a version written while versioning is suspended is the `null`
+    /// version, which S3 does not announce (PUT, POST, copy and completion alike).
+    static func addWrittenVersionHeader(_ headers: inout HTTPFields, _ version: ObjectVersion, _ bucket: BucketRecord) {
+        if version.versionID != "null" { addVersionHeader(&headers, version, bucket) }
+    }
+
     static func addVersionHeader(_ headers: inout HTTPFields, _ version: ObjectVersion, _ bucket: BucketRecord) {
         if bucket.versioning != .unversioned { headers[.amzVersionID] = version.versionID }
     }
@@ -64,9 +70,14 @@ extension S3Responder {
             if case .streamingUnsignedTrailer = payload { expectsTrailer = true }
             chunked = ChunkedBody(base: ClientBody(call.request.body), decoder: AWSChunkedDecoder(chain: call.verified?.chunkChain, expectsTrailer: expectsTrailer))
         } else {
-            guard let lengthText = call.header(.contentLength) else { throw S3Error.missingContentLength() }
-            guard let length = Int64(lengthText), length >= 0 else { throw S3Error.invalidArgument("Content-Length is not valid", name: "Content-Length", value: lengthText) }
-            expectations.length = length
+            if let lengthText = call.header(.contentLength) {
+                guard let length = Int64(lengthText), length >= 0 else { throw S3Error.invalidArgument("Content-Length is not valid", name: "Content-Length", value: lengthText) }
+                expectations.length = length
+            } else if call.header(.transferEncoding)?.lowercased().contains("chunked") != true {
+                // HTTP chunked framing carries its own end (the body is read up to maxSize);
+                // without it or a length there is no telling where the body ends.
+                throw S3Error.missingContentLength()
+            }
             chunked = nil
         }
         if let length = expectations.length, length > maxSize { throw S3Error.entityTooLarge() }

@@ -32,7 +32,8 @@ extension S3Responder {
         var xml = XMLWriter()
         xml.group("Tagging", namespace: XMLWriter.s3Namespace) { x in
             x.group("TagSet") { x in
-                for tag in tags {
+                // Ordered by key, as S3 answers a tag set (a map), whatever order it was sent in.
+                for tag in tags.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
                     x.group("Tag") { x in
                         x.element("Key", tag.name)
                         x.element("Value", tag.value)
