@@ -29,6 +29,8 @@ public enum StoreError: Error, Sendable, Equatable {
     case incompleteBody(expected: Int64, received: Int64)
     case entityTooLarge(limit: Int64)
     case preconditionFailed(String)
+    /// A byte range outside the object (`requested` as the client sent it).
+    case invalidRange(size: Int64, requested: String)
     /// Storage or index failure: logged, answered 500.
     case internalFailure(String)
 }

@@ -65,6 +65,14 @@ extension S3Responder {
         if let versionID = target.value("versionId") { context["s3:VersionId"] = [versionID] }
         if let source = headers[.amzCopySource] { context["s3:x-amz-copy-source"] = [source] }
         if let acl = headers[HTTPField.Name("x-amz-acl")!] { context["s3:x-amz-acl"] = [acl] }
+        for name in Self.headerConditionKeys {
+            if let value = headers[name] { context["s3:\(name.canonicalName)"] = [value] }
+        }
+        if let referer = headers[.referer] { context["aws:Referer"] = [referer] }
+        if let agent = headers[.userAgent] { context["aws:UserAgent"] = [agent] }
+        for (name, _) in AccessControl.grantHeaders {
+            if let value = headers[name] { context["s3:\(name.canonicalName)"] = [value] }
+        }
         if let tagging = headers[.amzTagging], let tags = try? TagSet.parse(query: tagging) {
             for tag in tags { context["s3:RequestObjectTag/\(tag.name)", default: []].append(tag.value) }
             context["s3:RequestObjectTagKeys"] = tags.map(\.name)
@@ -108,7 +116,8 @@ extension S3Responder {
         guard let bucket = scope.buckets[name] ?? nil else { throw S3Error.noSuchBucket(name) }
         guard let key = access.key, [.getObject, .headObject].contains(scope.call.operation) else { return }
         if let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID), !version.isDeleteMarker { return }
-        if await isAllowed(ResourceAccess(action: "s3:ListBucket", resource: .bucket(name)), in: &scope, audited: false) {
+        // Listing is judged as a listing of the key itself would be (`s3:prefix` conditions apply).
+        if await isAllowed(ResourceAccess(action: "s3:ListBucket", resource: .bucket(name)), in: &scope, audited: false, context: ["s3:prefix": [key]]) {
             throw access.versionID == nil ? S3Error.noSuchKey(key) : ErrorMapping.s3Error(StoreError.noSuchVersion(key: key, versionID: access.versionID!))
         }
     }
@@ -127,6 +136,12 @@ extension S3Responder {
             if expected.trimmingSpaces != ownerID(record) { throw S3Error.accessDenied() }
         }
     }
+
+    /// Request headers S3 offers as `s3:<header>` condition keys.
+    static let headerConditionKeys: [HTTPField.Name] = [
+        "x-amz-metadata-directive", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-storage-class",
+        "x-amz-content-sha256", "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
+    ].map { HTTPField.Name($0)! }
 
     static let ownerOnlyOperations: Set<Operation> = [
         .createBucket, .deleteBucket, .getBucketPolicy, .putBucketPolicy, .deleteBucketPolicy, .getBucketPolicyStatus,
@@ -174,7 +189,8 @@ extension S3Responder {
     /// key they name). Root without restrictions may do everything; anonymous callers what a
     /// bucket policy allows Principal "*"; anyone else what their policies and the bucket's allow.
     /// - Parameter audited: false where the caller audits a batch's refusals as one line.
-    func isAllowed(_ access: ResourceAccess, in scope: inout AccessScope, audited: Bool = true) async -> Bool {
+    /// - Parameter extra: condition keys this decision sees besides the request's own.
+    func isAllowed(_ access: ResourceAccess, in scope: inout AccessScope, audited: Bool = true, context extra: [String: [String]] = [:]) async -> Bool {
         let call = scope.call
         let principal = call.principal
         if principal.isRoot && principal.restrictions.isEmpty { return true }
@@ -194,6 +210,7 @@ extension S3Responder {
         }
         var context = scope.baseContext!
         context["s3:VersionId"] = access.versionID.map { [$0] }
+        context.merge(extra) { _, new in new }
         if let bucket { context["floe:IsBucketOwner"] = [Self.owns(principal, bucket) ? "true" : "false"] }
         let identity: [PolicyDocument]
         if anonymous {

@@ -28,6 +28,7 @@ enum ErrorMapping {
         case .noSuchBucket(let name): return .noSuchBucket(name)
         case .bucketAlreadyOwnedByYou(let name): return .bucketAlreadyOwnedByYou(name)
         case .bucketAlreadyExists(let name): return .bucketAlreadyExists(name)
+        case .invalidRange(let size, let requested): return .invalidRange(size: size, requested: requested)
         case .bucketNotEmpty(let name): return .bucketNotEmpty(name)
         case .invalidBucketName(let name): return .invalidBucketName(name)
         case .noSuchKey(let key): return .noSuchKey(key)

@@ -13,11 +13,14 @@ what the server answers: an operation that touches several resources (a copy's s
 destination, each key of a DeleteObjects, both tables of a rename, every table of a transaction) is
 allowed only when every one of them is. Wherever an operation changes something, the change is
 checked afterwards as root: an allowed cell must have made it, a denied one must have left no trace."""
+import base64
 import hashlib
+import hmac
 import json
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import boto3
@@ -56,7 +59,8 @@ DELEGATION = {"X-Iceberg-Access-Delegation": "vended-credentials"}
 #   anonymous         no credentials; the bucket has no policy
 #   anonymous-public  no credentials; a bucket whose policy lets anyone Get gold/*
 #   anonymous-upload  no credentials; a bucket whose policy lets anyone Get/Put/Delete landing/*
-# A row's bucket (main bucket, public or upload bucket, or the warehouse for the vended rows) has a policy and tags.
+# A row's bucket (main bucket, public or upload bucket, or the warehouse for the vended rows) has a policy and tags,
+# a CORS configuration, a Public Access Block that blocks nothing and Object Ownership controls.
 #
 # Operations (columns) and, per principal (rows), the expected outcome: A allowed, D denied, `-` not
 # applicable (no cell uses it today). `landing`, `gold` are the two folders of the row's bucket;
@@ -225,8 +229,45 @@ CATALOG_MATRIX = {
     "anonymous-upload": "D D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
 }
 
+# Bucket settings, ACLs and browser form uploads, on the row's bucket (every target bucket has, besides its policy and
+# tags, a CORS configuration, an all-false Public Access Block and Object Ownership controls: Get* find one). Each IAM
+# action is `Operation.iamAction`: Get/PutBucketAcl s3:Get/PutBucketAcl, Get/PutObjectAcl (landing object)
+# s3:Get/PutObjectAcl, Get/Put/DeleteBucketOwnershipControls s3:Get/PutBucketOwnershipControls, Get/Put/
+# DeletePublicAccessBlock s3:Get/PutBucketPublicAccessBlock, Get/Put/DeleteBucketCors s3:Get/PutBucketCORS, Get/
+# PutBucketLogging s3:Get/PutBucketLogging, PostObject s3:PutObject. None is in the readonly policy, the prefix/group/
+# service/session/vended policies grant no such action (PostObject aside, which is their PutObject), and anonymous
+# callers get the bucket settings of no bucket whatever its policy says (`ownerOnlyOperations`); no bucket policy grants
+# anyone an ACL action. Put*Acl send the canned bucket-owner-full-control, the one ACL a bucket with Object Ownership
+# BucketOwnerEnforced (the default) accepts, which changes nothing: a denied one must change nothing either.
+# PutBucketLogging turns logging on into a log bucket of root's whose policy lets the logging service write.
+# PostLanding / PostGold: a form signed with SigV4 (boto3's generate_presigned_post, the session token in the form)
+# uploading into landing / gold; PostLandingV2: a SigV2-signed form into landing. Anonymous rows post unsigned forms.
+SETTINGS_OPERATIONS = ["GetBucketAcl", "PutBucketAcl", "GetObjectAcl", "PutObjectAcl", "GetOwnershipControls", "PutOwnershipControls",
+                       "DeleteOwnershipControls", "GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock",
+                       "GetBucketCors", "PutBucketCors", "DeleteBucketCors", "GetBucketLogging", "PutBucketLogging",
+                       "PostLanding", "PostGold", "PostLandingV2"]
+SETTINGS_MATRIX = {
+    #                  GBA PBA GOA POA GOC POC DOC GPB PPB DPB GBC PBC DBC GBL PBL PoL PoG PL2
+    "root":           "A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A",
+    "admin":          "A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A",
+    "readwrite":      "A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A",
+    "readonly":       "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "prefix":         "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   A   D   A",
+    "star":           "A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A",
+    "useradmin":      "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "group":          "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   A   D   A",
+    "service":        "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "session":        "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "vended":         "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   A   D   A",
+    "vended-session": "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "anonymous":      "D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "anonymous-public": "D D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "anonymous-upload": "D D   D   D   D   D   D   D   D   D   D   D   D   D   D   A   D   A",
+}
+
 TABLES = [(OPERATIONS, MATRIX), (MULTI_OPERATIONS, MULTI_MATRIX), (ADMIN_CATALOG_OPERATIONS, ADMIN_CATALOG_MATRIX),
-          (S3_OPERATIONS, S3_MATRIX), (ADMIN_OPERATIONS, ADMIN_MATRIX), (CATALOG_OPERATIONS, CATALOG_MATRIX)]
+          (S3_OPERATIONS, S3_MATRIX), (ADMIN_OPERATIONS, ADMIN_MATRIX), (CATALOG_OPERATIONS, CATALOG_MATRIX),
+          (SETTINGS_OPERATIONS, SETTINGS_MATRIX)]
 
 # Every operation the server routes and the columns that exercise it. test_every_routed_operation_has_a_column reads the
 # three route tables from the sources, so an operation added there fails the suite until it gets a column here.
@@ -244,6 +285,13 @@ S3_COLUMNS = {
     "DeleteObjectTagging": ["DeleteTagsLanding"], "CreateMultipartUpload": ["CreateUploadLanding", "CreateUploadGold"],
     "UploadPart": ["UploadPartLanding"], "UploadPartCopy": ["PartCopyLanding", "PartCopyGold"], "CompleteMultipartUpload": ["CompleteLanding"],
     "AbortMultipartUpload": ["AbortLanding"], "ListParts": ["ListPartsLanding"],
+    "GetBucketAcl": ["GetBucketAcl"], "PutBucketAcl": ["PutBucketAcl"], "GetObjectAcl": ["GetObjectAcl"], "PutObjectAcl": ["PutObjectAcl"],
+    "GetBucketOwnershipControls": ["GetOwnershipControls"], "PutBucketOwnershipControls": ["PutOwnershipControls"],
+    "DeleteBucketOwnershipControls": ["DeleteOwnershipControls"], "GetPublicAccessBlock": ["GetPublicAccessBlock"],
+    "PutPublicAccessBlock": ["PutPublicAccessBlock"], "DeletePublicAccessBlock": ["DeletePublicAccessBlock"],
+    "GetBucketCors": ["GetBucketCors"], "PutBucketCors": ["PutBucketCors"], "DeleteBucketCors": ["DeleteBucketCors"],
+    "GetBucketLogging": ["GetBucketLogging"], "PutBucketLogging": ["PutBucketLogging"],
+    "PostObject": ["PostLanding", "PostGold", "PostLandingV2"],
 }
 # Admin: the action `AdminRoute` names (Sources/S3API/Handlers/AdminHandlers.swift).
 ADMIN_COLUMNS = {
@@ -502,6 +550,78 @@ def creation_updates():
     ]
 
 
+FIXTURE_CORS = {"CORSRules": [{"AllowedOrigins": ["https://fixture.example"], "AllowedMethods": ["GET"]}]}
+OPEN_BLOCK = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
+
+
+def bucket_cors(root, bucket):
+    """The allowed origins of the bucket's CORS rules, or None without a configuration."""
+    try:
+        return sorted(o for rule in root.s3.get_bucket_cors(Bucket=bucket)["CORSRules"] for o in rule["AllowedOrigins"])
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "NoSuchCORSConfiguration", e.response
+        return None
+
+
+def public_access_block(root, bucket):
+    try:
+        return root.s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration", e.response
+        return None
+
+
+def ownership(root, bucket):
+    try:
+        return root.s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"][0]["ObjectOwnership"]
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "OwnershipControlsNotFoundError", e.response
+        return None
+
+
+def set_ownership(root, bucket, value):
+    if value is None:
+        root.s3.delete_bucket_ownership_controls(Bucket=bucket)
+    else:
+        root.s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": value}]})
+
+
+def logging_prefix(root, bucket):
+    """The target prefix of the bucket's server access logging, or None when logging is off."""
+    enabled = root.s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled")
+    return enabled["TargetPrefix"] if enabled else None
+
+
+def acl_document(reply):
+    return reply["Owner"]["ID"], sorted((g["Grantee"].get("ID") or g["Grantee"].get("URI"), g["Permission"]) for g in reply.get("Grants", []))
+
+
+def post_object(caller, bucket, key, v2=False):
+    """A browser form upload of `key` into `bucket`: signed with the caller's own credentials (SigV4 by boto3's
+    generate_presigned_post, or SigV2 by hand, the session token a field the policy names), unsigned when anonymous.
+    ALLOW on 204; DENY on 403 AccessDenied from authorization (never the form's own policy failing)."""
+    url = f"{caller.server.endpoint}/{bucket}"
+    if caller.access_key is None:
+        fields = {"key": key}
+    elif v2:
+        expiration = (datetime.now(timezone.utc) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        conditions = [{"bucket": bucket}, {"key": key}] + ([{"x-amz-security-token": caller.token}] if caller.token else [])
+        document = base64.b64encode(json.dumps({"expiration": expiration, "conditions": conditions}).encode())
+        signature = base64.b64encode(hmac.new(caller.secret.encode(), document, hashlib.sha1).digest())
+        fields = {"key": key, "AWSAccessKeyId": caller.access_key, "policy": document.decode(), "signature": signature.decode()}
+        if caller.token:
+            fields["x-amz-security-token"] = caller.token
+    else:
+        form = caller.s3.generate_presigned_post(bucket, key, ExpiresIn=600)
+        url, fields = form["url"], form["fields"]
+    response = requests.post(url, data=fields, files={"file": ("x.csv", b"x")}, allow_redirects=False, timeout=30)
+    if response.status_code == 204:
+        return ALLOW
+    assert response.status_code == 403 and error_code(response) == "AccessDenied", (response.status_code, response.text)
+    assert b"Invalid according to Policy" not in response.content, response.text
+    return DENY
+
+
 @dataclass
 class World:
     server: object
@@ -511,6 +631,7 @@ class World:
     bucket: str
     foreign: tuple
     public: str
+    logs: str
 
     def target(self, principal):
         return self.targets.get(principal, Target(self.bucket))
@@ -605,7 +726,20 @@ def world():
         root.s3.put_object(Bucket=target.bucket, Key=f"{target.landing}a.csv", Body=b"data")
         root.s3.put_object(Bucket=target.bucket, Key=f"{target.gold}b.csv", Body=b"data")
         root.s3.put_bucket_tagging(Bucket=target.bucket, Tagging={"TagSet": [{"Key": "mx", "Value": "fixture"}]})
-    yield World(server, root, callers, targets, bucket, (secret, "secret.txt"), public)
+    # Every target bucket has a CORS configuration, a Public Access Block that blocks nothing and Object Ownership
+    # controls (the warehouse, made before the default was BucketOwnerEnforced, states its implicit ObjectWriter).
+    for name in {target.bucket for target in [Target(bucket), *targets.values()]}:
+        root.s3.put_bucket_cors(Bucket=name, CORSConfiguration=FIXTURE_CORS)
+        root.s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=OPEN_BLOCK)
+        if ownership(root, name) is None:
+            set_ownership(root, name, "ObjectWriter")
+    # Where PutBucketLogging sends a row bucket's logs: a bucket of root's (as every row bucket is) that lets the
+    # logging service write.
+    logs = f"mxlogs-{unique}"
+    root.s3.create_bucket(Bucket=logs)
+    root.s3.put_bucket_policy(Bucket=logs, Policy=json.dumps(policy(
+        {"Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{logs}/*"})))
+    yield World(server, root, callers, targets, bucket, (secret, "secret.txt"), public, logs)
     server.cleanup()
 
 
@@ -1057,6 +1191,88 @@ def run(world, principal, op):
         assert catalog_status(root, f"namespaces/{source_namespace}/views/{source}") == (404 if outcome == ALLOW else 200)
         assert catalog_status(root, f"namespaces/{destination_namespace}/views/{destination}") == (200 if outcome == ALLOW else 404)
         return outcome
+    # --- bucket settings, ACLs, form uploads ---
+    if op == "GetBucketAcl":
+        return s3_outcome(lambda: s3.get_bucket_acl(Bucket=bucket))
+    if op == "PutBucketAcl":
+        before = acl_document(root.s3.get_bucket_acl(Bucket=bucket))
+        outcome = s3_outcome(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="bucket-owner-full-control"))
+        assert acl_document(root.s3.get_bucket_acl(Bucket=bucket)) == before
+        return outcome
+    if op == "GetObjectAcl":
+        return s3_outcome(lambda: s3.get_object_acl(Bucket=bucket, Key=f"{landing}a.csv"))
+    if op == "PutObjectAcl":
+        key = f"{landing}acl-{unique}"
+        root.s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+        before = acl_document(root.s3.get_object_acl(Bucket=bucket, Key=key))
+        outcome = s3_outcome(lambda: s3.put_object_acl(Bucket=bucket, Key=key, ACL="bucket-owner-full-control"))
+        assert acl_document(root.s3.get_object_acl(Bucket=bucket, Key=key)) == before
+        root.s3.delete_object(Bucket=bucket, Key=key)
+        return outcome
+    if op == "GetOwnershipControls":
+        return s3_outcome(lambda: s3.get_bucket_ownership_controls(Bucket=bucket))
+    if op == "PutOwnershipControls":
+        before = ownership(root, bucket)
+        wanted = "ObjectWriter" if before == "BucketOwnerPreferred" else "BucketOwnerPreferred"
+        outcome = s3_outcome(lambda: s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": wanted}]}))
+        assert ownership(root, bucket) == (wanted if outcome == ALLOW else before)
+        set_ownership(root, bucket, before)
+        return outcome
+    if op == "DeleteOwnershipControls":
+        before = ownership(root, bucket)
+        assert before is not None
+        outcome = s3_outcome(lambda: s3.delete_bucket_ownership_controls(Bucket=bucket))
+        assert ownership(root, bucket) == (None if outcome == ALLOW else before)
+        set_ownership(root, bucket, before)
+        return outcome
+    if op == "GetPublicAccessBlock":
+        return s3_outcome(lambda: s3.get_public_access_block(Bucket=bucket))
+    if op == "PutPublicAccessBlock":
+        # Blocks public ACLs, which no row bucket uses (and only until root restores the fixture's).
+        wanted = dict(OPEN_BLOCK, BlockPublicAcls=True)
+        assert public_access_block(root, bucket) == OPEN_BLOCK
+        outcome = s3_outcome(lambda: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=wanted))
+        assert public_access_block(root, bucket) == (wanted if outcome == ALLOW else OPEN_BLOCK)
+        root.s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=OPEN_BLOCK)
+        return outcome
+    if op == "DeletePublicAccessBlock":
+        assert public_access_block(root, bucket) == OPEN_BLOCK
+        outcome = s3_outcome(lambda: s3.delete_public_access_block(Bucket=bucket))
+        assert public_access_block(root, bucket) == (None if outcome == ALLOW else OPEN_BLOCK)
+        root.s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=OPEN_BLOCK)
+        return outcome
+    if op == "GetBucketCors":
+        return s3_outcome(lambda: s3.get_bucket_cors(Bucket=bucket))
+    if op == "PutBucketCors":
+        before = bucket_cors(root, bucket)
+        origin = f"https://{unique}.example"
+        outcome = s3_outcome(lambda: s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={
+            "CORSRules": [{"AllowedOrigins": [origin], "AllowedMethods": ["PUT"]}]}))
+        assert bucket_cors(root, bucket) == ([origin] if outcome == ALLOW else before)
+        root.s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=FIXTURE_CORS)
+        return outcome
+    if op == "DeleteBucketCors":
+        before = bucket_cors(root, bucket)
+        assert before is not None
+        outcome = s3_outcome(lambda: s3.delete_bucket_cors(Bucket=bucket))
+        assert bucket_cors(root, bucket) == (None if outcome == ALLOW else before)
+        root.s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=FIXTURE_CORS)
+        return outcome
+    if op == "GetBucketLogging":
+        return s3_outcome(lambda: s3.get_bucket_logging(Bucket=bucket))
+    if op == "PutBucketLogging":
+        assert logging_prefix(root, bucket) is None
+        prefix = f"mx-{unique}/"
+        outcome = s3_outcome(lambda: s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={
+            "LoggingEnabled": {"TargetBucket": world.logs, "TargetPrefix": prefix}}))
+        assert logging_prefix(root, bucket) == (prefix if outcome == ALLOW else None)
+        root.s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
+        return outcome
+    if op in ("PostLanding", "PostGold", "PostLandingV2"):
+        key = f"{gold if op == 'PostGold' else landing}post-{unique}"
+        outcome = post_object(caller, bucket, key, v2=op == "PostLandingV2")
+        assert exists(root, bucket, key) == (outcome == ALLOW), key
+        return outcome
     raise AssertionError(op)
 
 
@@ -1084,7 +1300,7 @@ SOURCES = Path(__file__).resolve().parents[2] / "Sources"
 
 
 def routed_s3_operations():
-    """The raw value of every case of `enum Operation` but the three that are no S3 operation."""
+    """The raw value of every case of `enum Operation` but the three that are no S3 operation and the preflight."""
     text = (SOURCES / "S3API" / "Operation.swift").read_text()
     body = text[text.index("enum Operation"):text.index("static let subresources")]
     names = set()
@@ -1094,7 +1310,8 @@ def routed_s3_operations():
             named = re.fullmatch(r'\s*(\w+)\s*(?:=\s*"([^"]*)")?\s*', case)
             assert named, line
             names.add(named.group(2) or named.group(1))
-    return names - {"Admin", "NotImplemented", "MethodNotAllowed"}
+    # PreflightRequest (CORS OPTIONS) never authenticates: it is answered from the bucket's CORS rules alone.
+    return names - {"Admin", "NotImplemented", "MethodNotAllowed", "PreflightRequest"}
 
 
 def routed_admin_actions():

@@ -110,3 +110,29 @@ def test_large_file_streams_through_the_form(server, s3, bucket):
     assert response.status_code == 204, response.text
     got = s3.get_object(Bucket=bucket, Key="big")["Body"].read()
     assert len(got) == len(body) and hashlib.md5(got).digest() == hashlib.md5(body).digest()
+
+
+def test_form_fields_meet_the_conditions_a_put_would(server, s3, bucket):
+    """A Deny on a request tag or storage class binds a form upload as it binds the PUT (the form's
+    fields stand for those headers in authorization). Failed before: the form got through."""
+    name = "post-" + uuid.uuid4().hex[:8]
+    statements = [
+        {"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectTagging"], "Resource": [f"arn:aws:s3:::{bucket}/*"]},
+        {"Effect": "Deny", "Action": "s3:PutObject", "Resource": [f"arn:aws:s3:::{bucket}/*"],
+         "Condition": {"StringEquals": {"s3:RequestObjectTag/secret": "yes"}}},
+        {"Effect": "Deny", "Action": "s3:PutObject", "Resource": [f"arn:aws:s3:::{bucket}/*"],
+         "Condition": {"StringEquals": {"s3:x-amz-storage-class": "REDUCED_REDUNDANCY"}}},
+    ]
+    admin(server, "PUT", f"policies/{name}", {"Version": "2012-10-17", "Statement": statements})
+    admin(server, "PUT", f"users/{name}", {"policies": [name]})
+    key = admin(server, "POST", f"users/{name}/keys").json()
+    tagging = "<Tagging><TagSet><Tag><Key>secret</Key><Value>yes</Value></Tag></TagSet></Tagging>"
+    def conditions(field):
+        return [{"bucket": bucket}, ["starts-with", "$key", ""], ["starts-with", f"${field}", ""]]
+    for key_name, field, value in (("tagged", "tagging", tagging), ("rrs", "x-amz-storage-class", "REDUCED_REDUNDANCY")):
+        fields = v2_form(bucket, conditions(field), key=key_name, secret=key["secretKey"], access_key=key["accessKey"], extra={field: value})
+        assert post(server, bucket, fields).status_code == 403, key_name
+    fine = v2_form(bucket, conditions("x-amz-storage-class"), key="fine", secret=key["secretKey"], access_key=key["accessKey"],
+                   extra={"x-amz-storage-class": "STANDARD"})
+    assert post(server, bucket, fine).status_code == 204
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])] == ["fine"]

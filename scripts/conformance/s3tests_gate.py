@@ -230,8 +230,10 @@ def main() -> int:
             process, endpoint = start_server(binary, workdir, root_key, root_secret)
         port = int(endpoint.rsplit(":", 1)[1].strip("/"))
         admin = Admin(endpoint, root_key, root_secret)
-        users = {"main": {"key": root_key, "secret": root_secret, "email": "main@floe.test"}}
-        for role in ("alt", "tenant"):
+        # Every suite user is an ordinary user owning what it creates (the builtin bucket-owner
+        # policy), as each is an account of its own in S3: root stays out of the suite.
+        users = {}
+        for role in ("main", "alt", "tenant"):
             name = f"s3tests-{role}"
             admin.call("PUT", f"users/{name}", {"policies": [os.environ.get("FLOE_S3TESTS_POLICY", "bucket-owner")]})
             created = admin.call("POST", f"users/{name}/keys", {})

@@ -35,18 +35,11 @@ extension S3Responder {
                     }
                 }
             }
-            writeOwner(&x, call)
+            writeOwner(&x, id: call.principal.canonicalID)
             if buckets.count > page.count, let last = page.last { x.element("ContinuationToken", last.name) }
             if !prefix.isEmpty { x.element("Prefix", prefix) }
         }
         return Self.xmlResponse(xml)
-    }
-
-    func writeOwner(_ x: inout XMLWriter, _ call: S3Call, element: String = "Owner") {
-        x.group(element) { x in
-            x.element("ID", call.principal.canonicalID)
-            x.element("DisplayName", call.principal.name)
-        }
     }
 
     func createBucket(_ call: S3Call) async throws -> Response {
@@ -109,12 +102,18 @@ extension S3Responder {
         return Self.xmlResponse(xml)
     }
 
-    /// A caller other than root sees the buckets it may list or locate (by its policies or the bucket's).
+    /// A caller other than root sees the buckets its own policies let it list or locate (its own
+    /// buckets under the bucket-owner policy), as S3 lists an account's buckets: a bucket policy
+    /// or ACL that grants another caller access does not put the bucket in that caller's list,
+    /// and one that denies the caller hides it.
     func visible(_ bucket: BucketRecord, to principal: Principal, identity: [PolicyDocument]) -> Bool {
         let policy = bucket.policy.flatMap { PolicyDocument.cached($0) }
         return ["s3:ListBucket", "s3:GetBucketLocation"].contains { action in
-            let request = AccessRequest(action: action, resource: "arn:aws:s3:::\(bucket.name)", principal: principal.name)
-            return directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: policy) == .allow
+            let request = AccessRequest(
+                action: action, resource: "arn:aws:s3:::\(bucket.name)", context: ["floe:IsBucketOwner": [Self.owns(principal, bucket) ? "true" : "false"]],
+                principal: principal.name)
+            return directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: nil) == .allow
+                && directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: policy) == .allow
         }
     }
 }

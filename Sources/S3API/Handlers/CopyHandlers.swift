@@ -91,9 +91,7 @@ extension S3Responder {
                 guard let requested = ByteRangeRequest(header: rangeHeader), case .from(let first, let last?) = requested else {
                     throw .invalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
                 }
-                guard last < size else {
-                    throw .invalidRequest("The specified copy range is invalid for the source object size")
-                }
+                guard last < size else { throw .invalidRange(size: size, requested: rangeHeader) }
                 return first...last
             },
             plan: plan,

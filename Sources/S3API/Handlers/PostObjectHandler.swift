@@ -70,18 +70,26 @@ extension S3Responder {
         }
         if headers[.contentType] == nil, let type = file.contentType { headers[.contentType] = type }
 
+        let tags = try fields["tagging"].map { try Self.parseTagging(Array($0.utf8), maxTags: 10) }
+        // Authorization sees the form's fields as the headers they stand for, so a condition on
+        // a tag, storage class or ACL binds a form upload exactly as it binds the same PUT.
+        var head = request.head
+        for field in headers { head.headerFields[field.name] = field.value }
+        if let tags {
+            head.headerFields[.amzTagging] = tags.map { URIEncoding.encode($0.name) + "=" + URIEncoding.encode($0.value) }.joined(separator: "&")
+        }
         var target = target
         target.key = key
         var call = S3Call(
-            request: Request(head: request.head, body: .init(buffer: ByteBuffer())), target: target, operation: .postObject, requestID: requestID,
+            request: Request(head: head, body: .init(buffer: ByteBuffer())), target: target, operation: .postObject, requestID: requestID,
             principal: principal, verified: nil, remoteAddress: remoteAddress)
         var accesses = [ResourceAccess(action: "s3:PutObject", resource: .object(bucket: bucketName, key: key))]
-        if fields["tagging"] != nil { accesses.append(ResourceAccess(action: "s3:PutObjectTagging", resource: .object(bucket: bucketName, key: key))) }
+        if tags != nil { accesses.append(ResourceAccess(action: "s3:PutObjectTagging", resource: .object(bucket: bucketName, key: key))) }
         call.bucketRecord = try await authorize(call, accesses)
 
         var attributes = try Self.objectAttributes(from: headers)
         (attributes.owner, attributes.acl) = try objectOwnership(headers, principal: principal, bucket: bucket)
-        if let tagging = fields["tagging"] { attributes.tags = try Self.parseTagging(Array(tagging.utf8), maxTags: 10) }
+        if let tags { attributes.tags = tags }
 
         let integrity = try UploadIntegrity(headers: headers, payload: .unsigned)
         let staged = try await store.stage(reader.fileBody(), plan: HashingPlan(checksums: integrity.checksumAlgorithms), maxSize: ObjectStore.maxSinglePutSize)
