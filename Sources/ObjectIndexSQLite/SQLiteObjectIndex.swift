@@ -66,11 +66,17 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func setBucketSettings(bucketID: Int64, _ settings: BucketSettings) async throws(StoreError) {
+    public func setBucketSetting(bucketID: Int64, _ field: BucketSettings.Field, json: String?) async throws(StoreError) {
         defer { buckets.invalidate() }
-        let value = try Self.settingsText(settings)
+        // One member changes in place: a concurrent change to another member is never undone.
         try await run(write: true) { db in
-            _ = try db.query("UPDATE buckets SET settings = ? WHERE id = ?", [value, .integer(bucketID)])
+            if let json {
+                _ = try db.query(
+                    "UPDATE buckets SET settings = json_set(COALESCE(settings, '{}'), ?, json(?)) WHERE id = ?",
+                    [.text("$." + field.rawValue), .text(json), .integer(bucketID)])
+            } else {
+                _ = try db.query("UPDATE buckets SET settings = json_remove(settings, ?) WHERE id = ? AND settings IS NOT NULL", [.text("$." + field.rawValue), .integer(bucketID)])
+            }
         }
     }
 

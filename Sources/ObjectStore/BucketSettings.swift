@@ -21,6 +21,11 @@ public struct BucketSettings: Sendable, Equatable, Codable {
         self.logging = logging
     }
 
+    /// The members, named as they are stored (each is set on its own: `ObjectStore.setSetting`).
+    public enum Field: String, Sendable {
+        case objectOwnership, acl, publicAccessBlock, cors, logging
+    }
+
     /// ACLs take part in authorization unless ownership is enforced for the bucket owner.
     public var aclsEnabled: Bool { (objectOwnership ?? .objectWriter) != .bucketOwnerEnforced }
 }

@@ -5,7 +5,8 @@ public protocol ObjectIndex: Sendable {
 
     /// `bucketAlreadyOwnedByYou` when `owner` has the name already, `bucketAlreadyExists` when another does.
     func createBucket(name: String, region: String, now: Milliseconds, owner: String?, settings: BucketSettings) async throws(StoreError) -> BucketRecord
-    func setBucketSettings(bucketID: Int64, _ settings: BucketSettings) async throws(StoreError)
+    /// Sets (JSON text) or removes (nil) one member of a bucket's settings, leaving the others as they are.
+    func setBucketSetting(bucketID: Int64, _ field: BucketSettings.Field, json: String?) async throws(StoreError)
     func bucket(named name: String) async throws(StoreError) -> BucketRecord?
     func listBuckets() async throws(StoreError) -> [BucketRecord]
     /// Deletes a bucket with no versions and no uploads left; `bucketNotEmpty` otherwise.

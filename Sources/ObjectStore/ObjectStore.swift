@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Logging
 import NIOCore
 
@@ -41,8 +42,17 @@ public struct ObjectStore: Sendable {
         return try await index.createBucket(name: name, region: region, now: Self.now(), owner: owner, settings: settings)
     }
 
-    public func setSettings(_ bucket: BucketRecord, _ settings: BucketSettings) async throws(StoreError) {
-        try await index.setBucketSettings(bucketID: bucket.id, settings)
+    /// Sets or (with nil) removes one member of a bucket's settings.
+    public func setSetting<Value: Encodable>(_ bucket: BucketRecord, _ field: BucketSettings.Field, _ value: Value?) async throws(StoreError) {
+        var json: String?
+        if let value {
+            do {
+                json = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+            } catch {
+                throw .internalFailure("bucket setting \(field.rawValue): \(error)")
+            }
+        }
+        try await index.setBucketSetting(bucketID: bucket.id, field, json: json)
     }
 
     public func bucket(_ name: String) async throws(StoreError) -> BucketRecord {

@@ -15,6 +15,11 @@ enum AccessControl {
     ]
     static let cannedHeader = HTTPField.Name("x-amz-acl")!
 
+    /// Whether a request sets an ACL (canned or grants).
+    static func carriesACL(_ headers: HTTPFields) -> Bool {
+        headers[cannedHeader] != nil || grantHeaders.contains { headers[$0.0] != nil }
+    }
+
     /// The ACL a canned name stands for. `bucketOwner` matters for the object-only
     /// `bucket-owner-read` and `bucket-owner-full-control`.
     static func canned(_ name: String, owner: String, bucketOwner: String) throws(S3Error) -> AccessControlList {
@@ -165,14 +170,14 @@ enum AccessControl {
     static func grant(for action: String) -> (permission: AccessControlList.Permission, onObject: Bool)? {
         switch action {
         case "s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads": return (.read, false)
-        case "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload",
-            "s3:ListMultipartUploadParts":
-            return (.write, false)
+        case "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion": return (.write, false)
         case "s3:GetBucketAcl": return (.readACP, false)
         case "s3:PutBucketAcl": return (.writeACP, false)
         case "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes": return (.read, true)
         case "s3:GetObjectAcl", "s3:GetObjectVersionAcl": return (.readACP, true)
         case "s3:PutObjectAcl", "s3:PutObjectVersionAcl": return (.writeACP, true)
+        // Only as a new object is written (its writer tags it); no ACL grants tagging an existing one.
+        case "s3:PutObjectTagging": return (.write, true)
         default: return nil
         }
     }

@@ -44,14 +44,29 @@ struct AccessLogEntry: Sendable {
         return "\(two(d))/\(months[Int(m) - 1])/\(y):\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) +0000"
     }
 
-    /// Text inside a quoted field: no quotes, no control characters.
+    /// Query parameters whose values would let a log reader replay the request.
+    static let secretParameters: Set<String> = ["signature", "x-amz-signature", "x-amz-security-token", "x-amz-credential"]
+
+    /// The request target with presigned credentials' values removed.
+    static func redacted(_ target: String) -> String {
+        guard let q = target.firstIndex(of: "?") else { return target }
+        let query = target[target.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+            let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            return secretParameters.contains(name.lowercased()) ? name + "=REDACTED" : String(pair)
+        }
+        return target[..<q] + "?" + query.joined(separator: "&")
+    }
+
+    /// Text inside a quoted field: printable ASCII only (quotes, controls and everything else,
+    /// Unicode line separators included, percent-encoded), so no field can split a record.
     static func quoted(_ text: String?) -> String {
         guard let text, !text.isEmpty else { return "-" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "%22"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "%" + String(format2: scalar.value)
+            case _ where scalar.value < 0x20 || scalar.value >= 0x7F:
+                for byte in String(scalar).utf8 { out += "%" + String(format2: UInt32(byte)) }
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -122,6 +122,18 @@ extension S3Responder {
         }
     }
 
+    /// A missing key or version is news only to a caller who may list the bucket (as S3 answers):
+    /// anyone else gets AccessDenied, so reading rights alone never tell what exists.
+    func concealMissing(_ error: any Error, _ call: S3Call) async -> any Error {
+        let code = ErrorMapping.s3Error(error).code
+        guard code == "NoSuchKey" || code == "NoSuchVersion", let name = call.target.bucket, let key = call.target.key,
+            !(call.principal.isRoot && call.principal.restrictions.isEmpty)
+        else { return error }
+        var scope = AccessScope(call: call)
+        let mayList = await isAllowed(ResourceAccess(action: "s3:ListBucket", resource: .bucket(name)), in: &scope, audited: false, context: ["s3:prefix": [key]])
+        return mayList ? error : S3Error.accessDenied()
+    }
+
     /// `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for copies): a
     /// bucket owned by anyone else is refused, so a client never writes into a look-alike.
     func checkExpectedOwners(_ call: S3Call, in scope: inout AccessScope) async throws {
@@ -211,7 +223,12 @@ extension S3Responder {
         var context = scope.baseContext!
         context["s3:VersionId"] = access.versionID.map { [$0] }
         context.merge(extra) { _, new in new }
-        if let bucket { context["floe:IsBucketOwner"] = [Self.owns(principal, bucket) ? "true" : "false"] }
+        if let bucket {
+            context["floe:IsBucketOwner"] = [Self.owns(principal, bucket) ? "true" : "false"]
+        } else if call.operation == .createBucket {
+            // Whoever creates the bucket owns it (another's existing bucket is refused at creation).
+            context["floe:IsBucketOwner"] = ["true"]
+        }
         let identity: [PolicyDocument]
         if anonymous {
             identity = []
@@ -227,9 +244,19 @@ extension S3Responder {
         if anonymous {
             decision = bucketPolicy.map { PolicyEvaluator.evaluate([$0], request) } ?? .implicitDeny
             // RestrictPublicBuckets: a public bucket policy lets no anonymous caller in.
-            if decision == .allow, bucket?.settings.publicAccessBlock?.restrictPublicBuckets == true { decision = .implicitDeny }
+            if decision == .allow, let bucketPolicy, bucket?.settings.publicAccessBlock?.restrictPublicBuckets == true, Self.isPublic(bucketPolicy) {
+                decision = .implicitDeny
+            }
         } else {
             decision = directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: bucketPolicy)
+            // RestrictPublicBuckets: a public bucket policy admits only the owner's own callers;
+            // anyone else needs an allow of their own.
+            if decision == .allow, let bucket, let bucketPolicy, bucket.settings.publicAccessBlock?.restrictPublicBuckets == true,
+                !Self.owns(principal, bucket), Self.isPublic(bucketPolicy),
+                directory.authorize(principal, request, identityPolicies: identity, resourcePolicy: nil) != .allow
+            {
+                decision = .implicitDeny
+            }
         }
         if decision == .implicitDeny, let bucket, await aclGrants(access, bucket: bucket, principal: principal) { decision = .allow }
         guard decision == .allow else {
@@ -247,8 +274,14 @@ extension S3Responder {
         else { return false }
         var acl: AccessControlList
         if onObject {
-            guard let key = access.key, let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID), !version.isDeleteMarker
-            else { return false }
+            guard let key = access.key else { return false }
+            guard let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID), !version.isDeleteMarker else {
+                // A new object's writer sets its ACL and tags with it: allowed where the bucket's
+                // ACL lets the writer create it. An existing object's never come from the bucket's.
+                guard ["s3:PutObjectAcl", "s3:PutObjectTagging"].contains(access.action), access.versionID == nil else { return false }
+                return await aclGrants(ResourceAccess(action: "s3:PutObject", resource: access.resource), bucket: bucket, principal: principal)
+            }
+            if access.action == "s3:PutObjectTagging" { return false }
             acl = version.attributes.acl ?? .private(owner: ownerID(version, in: bucket))
         } else {
             acl = bucket.settings.acl ?? .private(owner: ownerID(bucket))

@@ -128,6 +128,9 @@ extension Operation {
             if self == .copyObject, headers[.amzTaggingDirective]?.uppercased() == "REPLACE", headers[.amzTagging] != nil {
                 accesses.append(ResourceAccess(action: "s3:PutObjectTagging", resource: destination))
             }
+            if self == .copyObject, AccessControl.carriesACL(headers) {
+                accesses.append(ResourceAccess(action: "s3:PutObjectAcl", resource: destination))
+            }
             return accesses
         default:
             let resource: ResourceAccess.Resource = target.key.map { .object(bucket: bucket, key: $0) } ?? .bucket(bucket)
@@ -135,6 +138,13 @@ extension Operation {
             // Tags set with the object need the tagging action too, as AWS requires.
             if self == .putObject || self == .createMultipartUpload, headers[.amzTagging] != nil {
                 accesses.append(ResourceAccess(action: "s3:PutObjectTagging", resource: resource))
+            }
+            // An ACL set with a write needs the ACL action too, as AWS requires.
+            if self == .putObject || self == .createMultipartUpload, AccessControl.carriesACL(headers) {
+                accesses.append(ResourceAccess(action: "s3:PutObjectAcl", resource: resource))
+            }
+            if self == .createBucket, AccessControl.carriesACL(headers) {
+                accesses.append(ResourceAccess(action: "s3:PutBucketAcl", resource: resource))
             }
             return accesses
         }

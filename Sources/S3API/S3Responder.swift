@@ -154,7 +154,11 @@ public struct S3Responder: HTTPResponder {
                     caller = (call.principal, call.verified)
                     call.eventLoop = context.channel.eventLoop
                     if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
-                    response = try await dispatch(call, stats: &stats)
+                    do {
+                        response = try await dispatch(call, stats: &stats)
+                    } catch {
+                        throw await concealMissing(error, call)
+                    }
                 }
             }
         } catch {
@@ -185,7 +189,7 @@ public struct S3Responder: HTTPResponder {
                     bucketOwner: "", bucket: bucketName, time: ObjectStore.now(), remoteIP: context.remoteAddress,
                     requester: caller.flatMap { $0.principal.kind == .anonymous ? nil : $0.principal.canonicalID }, requestID: requestID,
                     operation: Self.logOperation(operation, method: request.method), key: target?.key,
-                    requestLine: "\(request.method.rawValue) \(request.head.path ?? "/") HTTP/1.1", status: Int(response.status.code),
+                    requestLine: "\(request.method.rawValue) \(AccessLogEntry.redacted(request.head.path ?? "/")) HTTP/1.1", status: Int(response.status.code),
                     errorCode: errorCode, bytesSent: stats.bytesOut, objectSize: response.headers[.contentLength].flatMap { Int64($0) },
                     totalMilliseconds: Int(seconds * 1000), referrer: request.headers[.referer], userAgent: request.headers[.userAgent],
                     versionID: response.headers[.amzVersionID], hostID: RequestIDs.hostID,

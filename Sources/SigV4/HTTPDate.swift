@@ -94,8 +94,9 @@ public enum HTTPDate {
             guard (1...31).contains(d), (0...9999).contains(y) else { return nil }
             return AmzDate.daysFromCivil(year: y, month: m, day: d) * 86_400 + t.0 * 3600 + t.1 * 60 + t.2
         }
-        // Sun, 06 Nov 1994 08:49:37 GMT (also "+0000", which SigV2 clients send)
-        if parts.count == 6, parts[5] == "GMT" || parts[5] == "+0000" || parts[5] == "UTC", let d = Int64(parts[1]), let m = month(parts[2]), let y = Int64(parts[3]),
+        // Sun, 06 Nov 1994 08:49:37 GMT (also "+0000", which SigV2 clients send, and "-0000",
+        // which Python's email.utils.formatdate writes and botocore signs with)
+        if parts.count == 6, ["GMT", "+0000", "-0000", "UTC"].contains(parts[5]), let d = Int64(parts[1]), let m = month(parts[2]), let y = Int64(parts[3]),
             let t = time(parts[4])
         {
             return make(y, m, d, t)

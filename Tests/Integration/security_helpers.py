@@ -72,3 +72,18 @@ def make_user(server, tag, statements):
     key = admin(server, "POST", f"users/{name}/keys").json()
     key["user"] = name
     return key
+
+
+def user_with_policies(server, policies, tag="u"):
+    """A new user holding the named policies (builtin or created), its boto3 client, canonical id and name."""
+    import boto3
+    from botocore.config import Config
+    from floe_harness import REGION
+    name = f"{tag}-{uuid.uuid4().hex[:8]}"
+    admin(server, "PUT", f"users/{name}", {"policies": list(policies)})
+    key = admin(server, "POST", f"users/{name}/keys").json()
+    client = boto3.client(
+        "s3", endpoint_url=server.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
+        region_name=REGION, config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    import hashlib
+    return client, hashlib.sha256(f"floe:{name}".encode()).hexdigest(), name

@@ -167,7 +167,8 @@ def write_config(path: str, port: int, users: dict[str, dict]) -> None:
     text = (
         f"[DEFAULT]\nhost = 127.0.0.1\nport = {port}\nis_secure = False\nssl_verify = False\n\n"
         "[fixtures]\nbucket prefix = floe-{random}-\niam name prefix = s3-tests-\niam path prefix = /s3-tests/\n\n"
-        + section("s3 main", main, "api_name = default\nlc_debug_interval = 10\n")
+        # No api_name: the server's one region is the only location constraint it accepts.
+        + section("s3 main", main, "api_name = \nlc_debug_interval = 10\n")
         + section("s3 alt", alt)
         + section("s3 tenant", tenant, "tenant = testx\n")
         + section("iam", main)

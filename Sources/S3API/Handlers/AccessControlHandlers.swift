@@ -98,9 +98,7 @@ extension S3Responder {
         } else if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true {
             throw S3Error.accessDenied()
         }
-        var settings = bucket.settings
-        settings.acl = acl == .private(owner: owner) ? nil : acl
-        try await store.setSettings(bucket, settings)
+        try await store.setSetting(bucket, .acl, acl == .private(owner: owner) ? nil : acl)
         return Response(status: .ok)
     }
 
@@ -179,17 +177,13 @@ extension S3Responder {
         if ownership == .bucketOwnerEnforced, let acl = bucket.settings.acl, !Self.onlyOwner(acl, bucketOwner: ownerID(bucket)) {
             throw S3Error.invalidBucketAclWithObjectOwnership()
         }
-        var settings = bucket.settings
-        settings.objectOwnership = ownership
-        try await store.setSettings(bucket, settings)
+        try await store.setSetting(bucket, .objectOwnership, ownership)
         return Response(status: .ok)
     }
 
     func deleteBucketOwnershipControls(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
-        var settings = bucket.settings
-        settings.objectOwnership = nil
-        try await store.setSettings(bucket, settings)
+        try await store.setSetting(bucket, .objectOwnership, ObjectOwnership?.none)
         return Response(status: .noContent)
     }
 
@@ -222,19 +216,16 @@ extension S3Responder {
             default: throw S3Error.malformedXML()
             }
         }
-        var settings = bucket.settings
-        settings.publicAccessBlock = PublicAccessBlock(
+        let block = PublicAccessBlock(
             blockPublicAcls: try flag("BlockPublicAcls"), ignorePublicAcls: try flag("IgnorePublicAcls"),
             blockPublicPolicy: try flag("BlockPublicPolicy"), restrictPublicBuckets: try flag("RestrictPublicBuckets"))
-        try await store.setSettings(bucket, settings)
+        try await store.setSetting(bucket, .publicAccessBlock, block)
         return Response(status: .ok)
     }
 
     func deletePublicAccessBlock(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
-        var settings = bucket.settings
-        settings.publicAccessBlock = nil
-        try await store.setSettings(bucket, settings)
+        try await store.setSetting(bucket, .publicAccessBlock, PublicAccessBlock?.none)
         return Response(status: .noContent)
     }
 }

@@ -66,6 +66,11 @@ extension S3Responder {
             return Self.jsonResponse(Self.userJSON(user, directory.snapshot))
         case "DeleteUser":
             guard directory.snapshot.users[path[1]] != nil else { throw AdminError.noSuchUser }
+            // Buckets are owned by name: a user created later under the same name must not inherit them.
+            let owned = try await store.listBuckets().filter { $0.owner == path[1] }.map(\.name)
+            if !owned.isEmpty {
+                throw S3Error(code: "DeleteConflict", status: 409, message: "The user owns buckets (\(owned.prefix(5).joined(separator: ", "))); delete them first")
+            }
             try await identityStore.deleteUser(path[1])
             directory.replace { s in
                 s.users[path[1]] = nil

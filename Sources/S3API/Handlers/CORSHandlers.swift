@@ -17,17 +17,13 @@ extension S3Responder {
     func putBucketCors(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
         let document = try await readXML(call, root: "CORSConfiguration", limit: 64 * 1024)
-        var settings = bucket.settings
-        settings.cors = try CORS.parse(document)
-        try await store.setSettings(bucket, settings)
+        try await store.setSetting(bucket, .cors, try CORS.parse(document))
         return Response(status: .ok)
     }
 
     func deleteBucketCors(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
-        var settings = bucket.settings
-        settings.cors = nil
-        try await store.setSettings(bucket, settings)
+        try await store.setSetting(bucket, .cors, [CORSRule]?.none)
         return Response(status: .noContent)
     }
 

@@ -32,7 +32,7 @@ extension S3Responder {
         let page = try await store.list(bucket: bucket, listing.request(after: after))
         let fetchOwner = version == 1 || query.value("fetch-owner") == "true"
         let xml = Self.listingXML(
-            page, bucket: bucket.name, listing: listing, version: version, continuationToken: continuationToken, startAfter: startAfter,
+            page, bucket: bucket.name, listing: listing, version: version, continuationToken: query.value("continuation-token"), startAfter: startAfter,
             marker: marker, owner: fetchOwner ? owners(in: bucket) : nil)
         return Self.xmlResponse(xml)
     }

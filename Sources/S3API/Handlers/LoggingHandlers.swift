@@ -58,25 +58,22 @@ extension S3Responder {
     func putBucketLogging(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
         let document = try await readXML(call, root: "BucketLoggingStatus", limit: 64 * 1024)
-        var settings = bucket.settings
+        var logging: BucketLogging?
         if let enabled = document.child("LoggingEnabled") {
-            let logging = try Self.parseLogging(enabled)
+            let requested = try Self.parseLogging(enabled)
             try AccessControl.validate(
-                AccessControlList(owner: ownerID(bucket), grants: logging.targetGrants), knownUser: { displayName(ofCanonicalID: $0) != nil })
+                AccessControlList(owner: ownerID(bucket), grants: requested.targetGrants), knownUser: { displayName(ofCanonicalID: $0) != nil })
             let invalidTarget = S3Error(code: "InvalidTargetBucketForLogging", status: 400, message: "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group.")
-                .with(detail: "TargetBucket", logging.targetBucket)
-            guard let target = try? await store.bucket(logging.targetBucket) else { throw invalidTarget }
-            guard ownerName(target) == ownerName(bucket) else { throw invalidTarget }
-            guard target.region == bucket.region else { throw invalidTarget }
-            guard logDeliveryAllowed(into: target, prefix: logging.targetPrefix, from: bucket) else {
+                .with(detail: "TargetBucket", requested.targetBucket)
+            guard let target = try? await store.bucket(requested.targetBucket) else { throw invalidTarget }
+            guard ownerName(target) == ownerName(bucket), target.region == bucket.region else { throw invalidTarget }
+            guard logDeliveryAllowed(into: target, prefix: requested.targetPrefix, from: bucket) else {
                 throw S3Error.accessDenied("The target bucket's policy does not allow logging.s3.amazonaws.com to write logs for this bucket")
             }
-            settings.logging = logging
+            logging = requested
             accessLog.activate()
-        } else {
-            settings.logging = nil
         }
-        try await store.setSettings(bucket, settings)
+        try await store.setSetting(bucket, .logging, logging)
         return Response(status: .ok)
     }
 
@@ -148,7 +145,10 @@ extension S3Responder {
         for batch in accessLog.takeDue(now: now, all: all) where !batch.lines.isEmpty {
             do {
                 let target = try await store.bucket(batch.logging.targetBucket)
-                guard let source = try? await store.bucket(batch.source), logDeliveryAllowed(into: target, prefix: batch.logging.targetPrefix, from: source)
+                // Delivered only while the target still has the source's owner (a bucket deleted and
+                // re-created by someone else never receives the records) and still allows it.
+                guard let source = try? await store.bucket(batch.source), ownerName(target) == ownerName(source),
+                    logDeliveryAllowed(into: target, prefix: batch.logging.targetPrefix, from: source)
                 else { continue }
                 let key = AccessLogBatches.key(for: batch, now: now, unique: RequestIDs.make())
                 var body = ByteBuffer()

@@ -42,9 +42,32 @@ extension S3Responder {
         return Response(status: .noContent)
     }
 
-    /// Public when some Allow statement lets anyone in without conditions.
+    /// Public as S3 judges it: some Allow statement lets anyone in, unless a condition pins a
+    /// key that restricts who or where the caller is to fixed values (a source address range
+    /// narrower than the whole internet, a source ARN, account, VPC or principal). Conditions on
+    /// anything else (a user agent, a referer, `Null` tests) restrict nobody.
     static func isPublic(_ policy: PolicyDocument) -> Bool {
-        policy.statements.contains { $0.effect == .allow && $0.principals?.contains("*") == true && $0.conditions.isEmpty }
+        policy.statements.contains { statement in
+            statement.effect == .allow && statement.principals?.contains("*") == true && !statement.conditions.contains(where: restricts)
+        }
+    }
+
+    static let restrictingKeys: Set<String> = [
+        "aws:sourceip", "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourcevpc", "aws:sourcevpce", "aws:principalaccount",
+        "aws:principalarn", "aws:principalorgid", "aws:userid", "aws:username",
+    ]
+
+    static func restricts(_ condition: PolicyDocument.Condition) -> Bool {
+        let key = condition.key.lowercased()
+        guard restrictingKeys.contains(key), !condition.values.isEmpty else { return false }
+        switch condition.operatorName {
+        case "IpAddress":
+            return condition.values.allSatisfy { !$0.hasSuffix("/0") }
+        case "StringEquals", "StringEqualsIgnoreCase", "ArnEquals", "StringLike", "ArnLike":
+            return condition.values.allSatisfy { !$0.contains("*") && !$0.contains("?") }
+        default:
+            return false
+        }
     }
 
     func getBucketPolicyStatus(_ call: S3Call) async throws -> Response {

@@ -13,6 +13,9 @@ import SigV4
 extension S3Responder {
     /// All fields before the file, together.
     static let maxFormFieldBytes = 64 * 1024
+    /// What each part costs the field budget beyond its name and value (its headers, its entry):
+    /// empty parts are not free, so no count of them grows memory.
+    static let formPartOverhead = 256
 
     func postObject(_ request: Request, target: RequestTarget, requestID: String, remoteAddress: String?, sendContinue: () -> Void) async throws -> Response {
         guard let contentType = request.headers[.contentType], let boundary = FormDataReader.boundary(contentType: contentType) else {
@@ -35,7 +38,7 @@ extension S3Responder {
             }
             let tooLarge = S3Error(code: "MaxPostPreDataLengthExceeded", status: 400, message: "Your POST request fields preceeding the upload file was too large.")
             let value = String(decoding: try await reader.readValue(limit: budget, tooLarge: tooLarge), as: UTF8.self)
-            budget -= value.utf8.count + part.name.utf8.count
+            budget -= value.utf8.count + part.name.utf8.count + Self.formPartOverhead
             guard budget >= 0 else { throw tooLarge }
             let name = part.name.lowercased()
             if fields[name] == nil { fields[name] = value }
@@ -73,7 +76,13 @@ extension S3Responder {
         let tags = try fields["tagging"].map { try Self.parseTagging(Array($0.utf8), maxTags: 10) }
         // Authorization sees the form's fields as the headers they stand for, so a condition on
         // a tag, storage class or ACL binds a form upload exactly as it binds the same PUT.
+        // Only what the form says counts: the POST's own headers (an x-amz-acl or x-amz-tagging
+        // the form does not carry) are not the upload's.
         var head = request.head
+        head.headerFields = HTTPFields()
+        for name in [HTTPField.Name.userAgent, .referer] {
+            if let value = request.headers[name] { head.headerFields[name] = value }
+        }
         for field in headers { head.headerFields[field.name] = field.value }
         if let tags {
             head.headerFields[.amzTagging] = tags.map { URIEncoding.encode($0.name) + "=" + URIEncoding.encode($0.value) }.joined(separator: "&")
@@ -85,6 +94,7 @@ extension S3Responder {
             principal: principal, verified: nil, remoteAddress: remoteAddress)
         var accesses = [ResourceAccess(action: "s3:PutObject", resource: .object(bucket: bucketName, key: key))]
         if tags != nil { accesses.append(ResourceAccess(action: "s3:PutObjectTagging", resource: .object(bucket: bucketName, key: key))) }
+        if AccessControl.carriesACL(headers) { accesses.append(ResourceAccess(action: "s3:PutObjectAcl", resource: .object(bucket: bucketName, key: key))) }
         call.bucketRecord = try await authorize(call, accesses)
 
         var attributes = try Self.objectAttributes(from: headers)
@@ -92,7 +102,14 @@ extension S3Responder {
         if let tags { attributes.tags = tags }
 
         let integrity = try UploadIntegrity(headers: headers, payload: .unsigned)
-        let staged = try await store.stage(reader.fileBody(), plan: HashingPlan(checksums: integrity.checksumAlgorithms), maxSize: ObjectStore.maxSinglePutSize)
+        // The policy's size limit bounds what is written to disk, not only what is kept.
+        let limit = min(policy?.lengthRange?.upperBound ?? ObjectStore.maxSinglePutSize, ObjectStore.maxSinglePutSize)
+        let staged: StagedUpload
+        do {
+            staged = try await store.stage(reader.fileBody(), plan: HashingPlan(checksums: integrity.checksumAlgorithms), maxSize: limit)
+        } catch StoreError.entityTooLarge {
+            throw S3Error(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size")
+        }
         let version: ObjectVersion
         do {
             if let range = policy?.lengthRange {
