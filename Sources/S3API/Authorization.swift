@@ -258,7 +258,9 @@ extension S3Responder {
                 decision = .implicitDeny
             }
         }
-        if decision == .implicitDeny, let bucket, await aclGrants(access, bucket: bucket, principal: principal) { decision = .allow }
+        if decision == .implicitDeny, let bucket, await aclGrants(access, bucket: bucket, principal: principal, uploadID: call.target.value("uploadId")) {
+            decision = .allow
+        }
         guard decision == .allow else {
             if audited { auditDenied(call, request: request) }
             return false
@@ -268,10 +270,14 @@ extension S3Responder {
 
     /// Whether the bucket's or object's ACL grants the access (ACL-enabled buckets only; never to
     /// narrowed or vended credentials, whose limits an ACL must not widen).
-    func aclGrants(_ access: ResourceAccess, bucket: BucketRecord, principal: Principal) async -> Bool {
-        guard bucket.settings.aclsEnabled, principal.restrictions.isEmpty, principal.kind != .delegated,
-            let (permission, onObject) = AccessControl.grant(for: access.action)
-        else { return false }
+    func aclGrants(_ access: ResourceAccess, bucket: BucketRecord, principal: Principal, uploadID: String? = nil) async -> Bool {
+        guard bucket.settings.aclsEnabled, principal.restrictions.isEmpty, principal.kind != .delegated else { return false }
+        // An upload's initiator (who the ACL let write) may list and abort its own upload.
+        if ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"].contains(access.action) {
+            guard let uploadID, principal.kind != .anonymous, let upload = try? await store.index.upload(bucketID: bucket.id, uploadID: uploadID) else { return false }
+            return upload.attributes.owner == principal.name
+        }
+        guard let (permission, onObject) = AccessControl.grant(for: access.action) else { return false }
         var acl: AccessControlList
         if onObject {
             guard let key = access.key else { return false }

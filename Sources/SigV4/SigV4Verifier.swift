@@ -286,13 +286,13 @@ public struct SigV4Verifier: Sendable {
         guard let signedAt = AmzDate.parse(amzDate) else {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
         }
+        // A lifetime outside 0…a week is malformed, as S3 answers it (400 AuthorizationQueryParametersError).
         guard let expires = Int64(expiresValue) else {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires should be a number")
         }
-        // A lifetime outside 0…a week is refused as S3 refuses it: 403, like an expired URL.
-        guard expires >= 0 else { throw SigV4Error(.requestExpired, "Request has expired") }
+        guard expires >= 0 else { throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires must be non-negative") }
         guard expires <= Self.maxPresignedExpirySeconds else {
-            throw SigV4Error(.accessDenied, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+            throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
         }
         let signedHeaders = signedHeadersValue[...].splitASCII(UInt8(ascii: ";"), omittingEmpty: true).map { String($0) }
         guard let secret = secretForAccessKey(accessKey) else {

@@ -270,7 +270,8 @@ def test_admin_commands(server, cli, tmp_path):
     group = "makers-" + uuid.uuid4().hex[:6]
     cli("admin", "group", "add", "t", group, "--policy", "bucket-maker")
     cli("admin", "group", "add-member", "t", group, name)
-    assert as_user("mb", "u/allowed-" + uuid.uuid4().hex[:6]).returncode == 0
+    made = "allowed-" + uuid.uuid4().hex[:6]
+    assert as_user("mb", "u/" + made).returncode == 0
     assert json_lines(cli("admin", "user", "info", "t", name, "--json"))[0]["groups"] == [group]
     in_use = cli("admin", "policy", "rm", "t", "bucket-maker", check=False)
     assert in_use.returncode == 1 and b"PolicyInUse" in in_use.stderr
@@ -286,6 +287,10 @@ def test_admin_commands(server, cli, tmp_path):
     info = json_lines(cli("admin", "info", "t", "--json"))[0]
     assert info["users"] >= 1 and info["buckets"] >= 1
     cli("admin", "group", "rm", "t", group)
+    # A user that owns buckets is not deleted (a later user of the same name would inherit them).
+    refused = cli("admin", "user", "rm", "t", name, check=False)
+    assert refused.returncode == 1 and b"DeleteConflict" in refused.stderr
+    cli("rb", "t/" + made)
     cli("admin", "user", "rm", "t", name)
     cli("admin", "policy", "rm", "t", "bucket-maker")
 

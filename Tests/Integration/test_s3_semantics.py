@@ -76,10 +76,11 @@ def test_missing_things_are_404_where_s3_says_so(server, s3, bucket):
 def test_presigned_lifetime_limits(server, s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     s3 = server.boto3(signature_version="s3v4")
-    # Beyond a week: refused 403 like an expired URL (0 seconds is pinned in VerifierTests;
-    # this botocore refuses to presign it).
+    # Beyond a week: malformed, 400 AuthorizationQueryParametersError as S3 (0 seconds, expired
+    # on arrival, is pinned in VerifierTests; this botocore refuses to presign it).
     url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=604801)
-    assert requests.get(url).status_code == 403
+    response = requests.get(url)
+    assert response.status_code == 400 and b"AuthorizationQueryParametersError" in response.content
 
 
 def test_listing_edge_cases(s3, bucket):
