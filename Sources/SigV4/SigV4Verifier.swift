@@ -286,11 +286,12 @@ public struct SigV4Verifier: Sendable {
         guard let signedAt = AmzDate.parse(amzDate) else {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
         }
-        // A lifetime outside 0…a week is malformed, as S3 answers it (400 AuthorizationQueryParametersError).
+        // Beyond a week is malformed (400 AuthorizationQueryParametersError, as S3); a negative
+        // lifetime ended before the request was signed: expired (403).
         guard let expires = Int64(expiresValue) else {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires should be a number")
         }
-        guard expires >= 0 else { throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires must be non-negative") }
+        guard expires >= 0 else { throw SigV4Error(.requestExpired, "Request has expired") }
         guard expires <= Self.maxPresignedExpirySeconds else {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
         }

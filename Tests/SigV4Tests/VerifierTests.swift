@@ -202,9 +202,9 @@ import Testing
                 ("X-Amz-Signature", "00"),
             ])
         }
-        // Out of range is malformed (400, as S3); a URL valid for 0 seconds has expired on arrival.
+        // Beyond a week is malformed (400, as S3); a negative or 0-second lifetime has expired on arrival.
         #expect(code { _ = try authenticate(presigned(expires: "604801")) } == .authorizationQueryParametersError)
-        #expect(code { _ = try authenticate(presigned(expires: "-7")) } == .authorizationQueryParametersError)
+        #expect(code { _ = try authenticate(presigned(expires: "-7")) } == .requestExpired)
         #expect(code { _ = try authenticate(presigned(expires: "0")) } == .requestExpired)
         #expect(code { _ = try authenticate(presigned(expires: "abc")) } == .authorizationQueryParametersError)
         #expect(code { _ = try authenticate(presigned(expires: "604800")) } == .signatureDoesNotMatch)
