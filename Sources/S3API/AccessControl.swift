@@ -143,26 +143,26 @@ enum AccessControl {
                 // Group grants first, then the others, each in the order set (as S3 lists them).
                 let groups = acl.grants.filter { if case .group = $0.grantee { return true } else { return false } }
                 for grant in groups + acl.grants.filter({ !groups.contains($0) }) {
-                    x.group("Grant") { x in
-                        switch grant.grantee {
-                        case .user(let id):
-                            x.text("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">")
-                            x.element("ID", id)
-                            x.optional("DisplayName", displayName(id))
-                        case .group(let uri):
-                            x.text("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\">")
-                            x.element("URI", uri)
-                        case .email(let email):
-                            x.text("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"AmazonCustomerByEmail\">")
-                            x.element("EmailAddress", email)
-                        }
-                        x.text("</Grantee>")
-                        x.element("Permission", grant.permission.rawValue)
-                    }
+                    writeGrant(&x, grant, displayName: displayName)
                 }
             }
         }
         return xml
+    }
+
+    /// One `<Grant>` (grantee typed by xsi:type, and the permission), as ACLs and TargetGrants show it.
+    static func writeGrant(_ x: inout XMLWriter, _ grant: AccessControlList.Grant, displayName: (String) -> String?) {
+        x.group("Grant") { x in
+            let (type, fields): (String, [(String, String?)]) = switch grant.grantee {
+            case .user(let id): ("CanonicalUser", [("ID", id), ("DisplayName", displayName(id))])
+            case .group(let uri): ("Group", [("URI", uri)])
+            case .email(let email): ("AmazonCustomerByEmail", [("EmailAddress", email)])
+            }
+            x.text("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"\(type)\">")
+            for (name, value) in fields { x.optional(name, value) }
+            x.text("</Grantee>")
+            x.element("Permission", grant.permission.rawValue)
+        }
     }
 
     /// Which ACL, and which permission in it, grants an IAM action: bucket ACLs grant listing

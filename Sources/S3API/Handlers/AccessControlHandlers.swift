@@ -152,7 +152,7 @@ extension S3Responder {
 
     func getBucketOwnershipControls(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
-        guard let ownership = effectiveOwnership(bucket) else {
+        guard let ownership = bucket.settings.objectOwnership else {
             throw S3Error(code: "OwnershipControlsNotFoundError", status: 404, message: "The bucket ownership controls were not found").with(detail: "BucketName", bucket.name)
         }
         var xml = XMLWriter()
@@ -160,11 +160,6 @@ extension S3Responder {
             x.group("Rule") { x in x.element("ObjectOwnership", ownership.rawValue) }
         }
         return Self.xmlResponse(xml)
-    }
-
-    /// What a bucket reports: its own setting, or the server's default for new buckets.
-    func effectiveOwnership(_ bucket: BucketRecord) -> ObjectOwnership? {
-        bucket.settings.objectOwnership
     }
 
     func putBucketOwnershipControls(_ call: S3Call) async throws -> Response {

@@ -23,24 +23,7 @@ extension S3Responder {
                 x.element("TargetPrefix", logging.targetPrefix)
                 if !logging.targetGrants.isEmpty {
                     x.group("TargetGrants") { x in
-                        for grant in logging.targetGrants {
-                            x.group("Grant") { x in
-                                switch grant.grantee {
-                                case .user(let id):
-                                    x.text("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">")
-                                    x.element("ID", id)
-                                    x.optional("DisplayName", displayName(ofCanonicalID: id))
-                                case .group(let uri):
-                                    x.text("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\">")
-                                    x.element("URI", uri)
-                                case .email(let email):
-                                    x.text("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"AmazonCustomerByEmail\">")
-                                    x.element("EmailAddress", email)
-                                }
-                                x.text("</Grantee>")
-                                x.element("Permission", grant.permission.rawValue)
-                            }
-                        }
+                        for grant in logging.targetGrants { AccessControl.writeGrant(&x, grant, displayName: displayName(ofCanonicalID:)) }
                     }
                 }
                 x.group("TargetObjectKeyFormat") { x in
