@@ -80,17 +80,21 @@ public struct MetadataFiles: Sendable {
         await removeAllVersions(bucket: target, prefix: key.hasSuffix("/") ? key : key + "/", exact: false)
     }
 
+    /// Versions Object Lock keeps are left in place (the store refuses them): the listing moves
+    /// past each page, so a page of kept versions does not stop the rest being removed.
     func removeAllVersions(bucket: BucketRecord, prefix: String, exact: Bool) async {
+        var marker: (key: String, versionID: String)?
         // Bounded: at most 10,000 pages of 1,000 versions.
         for _ in 0..<10_000 {
-            guard let page = try? await store.listVersions(bucket: bucket, ListRequest(prefix: prefix, maxKeys: 1000), versionIDMarker: nil) else { return }
+            var request = ListRequest(prefix: prefix, maxKeys: 1000)
+            request.after = marker?.key
+            guard let page = try? await store.listVersions(bucket: bucket, request, versionIDMarker: marker?.versionID) else { return }
             let versions = page.objects.filter { !exact || keyEquals($0.key, prefix) }
-            if versions.isEmpty { return }
-            // Each pass removes what it listed, so the next listing starts with what is left.
             for version in versions {
                 _ = try? await store.delete(bucket: bucket, key: version.key, versionID: version.versionID)
             }
-            if exact { return }
+            guard page.isTruncated, !exact, let last = page.objects.last else { return }
+            marker = (last.key, last.versionID)
         }
     }
 }

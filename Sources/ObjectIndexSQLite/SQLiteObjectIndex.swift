@@ -58,11 +58,13 @@ public final class SQLiteObjectIndex: ObjectIndex {
             if let existing = try db.query("SELECT owner FROM buckets WHERE name = ?", [.text(name)]).first {
                 throw existing[0].string == owner ? StoreError.bucketAlreadyOwnedByYou(name) : StoreError.bucketAlreadyExists(name)
             }
+            // A bucket created with Object Lock is versioned from its first moment.
+            let versioning: VersioningState = settings.objectLock != nil ? .enabled : .unversioned
             try db.query(
-                "INSERT INTO buckets (name, region, created_ms, owner, settings) VALUES (?, ?, ?, ?, ?)",
-                [.text(name), .text(region), .integer(now), owner.map { .text($0) } ?? .null, settingsValue])
+                "INSERT INTO buckets (name, region, created_ms, versioning, owner, settings) VALUES (?, ?, ?, ?, ?, ?)",
+                [.text(name), .text(region), .integer(now), .text(versioning.rawValue), owner.map { .text($0) } ?? .null, settingsValue])
             return BucketRecord(
-                id: db.lastInsertRowID, name: name, region: region, createdAt: now, versioning: .unversioned, owner: owner, settings: settings)
+                id: db.lastInsertRowID, name: name, region: region, createdAt: now, versioning: versioning, owner: owner, settings: settings)
         }
     }
 
@@ -190,13 +192,16 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func deleteVersion(bucketID: Int64, key: String, versionID: String, guard guarded: DeleteGuard?) async throws(StoreError) -> (ObjectVersion?, [String]) {
+    public func deleteVersion(bucketID: Int64, key: String, versionID: String, guard guarded: DeleteGuard?, bypassGovernance: Bool) async throws(StoreError)
+        -> (ObjectVersion?, [String])
+    {
         try await run(write: true) { db in
             guard let removed = try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
                 [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true
             ).first else { return (nil, []) }
             if let guarded, !removed.isDeleteMarker, !guarded.admits(removed) { throw StoreError.preconditionFailed("If-Match") }
+            try ObjectLockRules.checkRemoval(of: removed, now: ObjectStore.now(), bypassGovernance: bypassGovernance)
             try VersionRows.remove(db, bucketID: bucketID, removed)
             return (removed, removed.blobIDs)
         }
@@ -208,6 +213,29 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     public func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?) async throws(StoreError) {
         try await updateAttributes(bucketID: bucketID, key: key, versionID: versionID) { $0.acl = acl }
+    }
+
+    public func setLock(bucketID: Int64, key: String, versionID: String?, _ change: LockChange) async throws(StoreError) -> ObjectVersion {
+        try await run(write: true) { db in
+            let keyBytes = Array(key.utf8)
+            let found: ObjectVersion?
+            if let versionID {
+                found = try VersionRows.load(
+                    db, where: "bucket_id = ? AND key = ? AND version_id = ?", [.integer(bucketID), .blob(keyBytes), .text(versionID)], withParts: false
+                ).first
+            } else {
+                found = try VersionRows.latest(db, bucketID: bucketID, key: keyBytes, withParts: false)
+            }
+            guard var version = found else {
+                throw versionID.map { StoreError.noSuchVersion(key: key, versionID: $0) } ?? StoreError.noSuchKey(key)
+            }
+            if version.isDeleteMarker {
+                throw versionID == nil ? StoreError.noSuchKey(key) : StoreError.invalidRequest("A delete marker cannot be locked.")
+            }
+            try change.apply(to: &version.attributes, now: ObjectStore.now())
+            try db.query("UPDATE versions SET attributes = ? WHERE id = ?", [.text(try VersionRows.encode(version.attributes)), .integer(version.sequence)])
+            return version
+        }
     }
 
     func updateAttributes(bucketID: Int64, key: String, versionID: String, _ change: @escaping @Sendable (inout ObjectAttributes) -> Void) async throws(StoreError) {

@@ -106,6 +106,7 @@ enum VersionRows {
         if let replaced = try load(
             db, where: "bucket_id = ? AND key = ? AND version_id = ?", [.integer(bucketID), key, .text(version.versionID)], withParts: true
         ).first {
+            try ObjectLockRules.checkRemoval(of: replaced, now: ObjectStore.now(), bypassGovernance: false)
             obsolete += replaced.blobIDs
             try db.query("DELETE FROM version_parts WHERE version_row = ?", [.integer(replaced.sequence)])
             try db.query("DELETE FROM versions WHERE id = ?", [.integer(replaced.sequence)])

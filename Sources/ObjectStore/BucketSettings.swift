@@ -9,11 +9,14 @@ public struct BucketSettings: Sendable, Equatable, Codable {
     public var cors: [CORSRule]?
     /// Server access logging: where this bucket's request records go.
     public var logging: BucketLogging?
+    /// Object Lock: present once enabled, which is for good (it cannot be turned off).
+    public var objectLock: ObjectLockConfiguration?
 
     public init(
         objectOwnership: ObjectOwnership? = nil, acl: AccessControlList? = nil, publicAccessBlock: PublicAccessBlock? = nil, cors: [CORSRule]? = nil,
-        logging: BucketLogging? = nil
+        logging: BucketLogging? = nil, objectLock: ObjectLockConfiguration? = nil
     ) {
+        self.objectLock = objectLock
         self.objectOwnership = objectOwnership
         self.acl = acl
         self.publicAccessBlock = publicAccessBlock
@@ -23,7 +26,7 @@ public struct BucketSettings: Sendable, Equatable, Codable {
 
     /// The members, named as they are stored (each is set on its own: `ObjectStore.setSetting`).
     public enum Field: String, Sendable {
-        case objectOwnership, acl, publicAccessBlock, cors, logging
+        case objectOwnership, acl, publicAccessBlock, cors, logging, objectLock
     }
 
     /// ACLs take part in authorization unless ownership is enforced for the bucket owner.

@@ -53,6 +53,10 @@ public struct ObjectAttributes: Sendable, Equatable, Codable {
     public var owner: String?
     /// The object's ACL when one was set (ACL-enabled buckets only); nil is the private default.
     public var acl: AccessControlList?
+    /// Object Lock retention of this version (lock-enabled buckets only).
+    public var retention: ObjectRetention?
+    /// Object Lock legal hold: nil when never set, false once released.
+    public var legalHold: Bool?
 
     public init(
         contentHeaders: [String: String] = [:],

@@ -122,9 +122,11 @@ extension ObjectStore {
             let claimedBare = claimed.split(separator: "-").first.map(String.init) ?? claimed
             if bare != claimedBare { throw .checksumMismatch(algorithm) }
         }
+        let now = Self.now()
         let version = ObjectVersion(
             key: upload.key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: false,
-            size: chosen.reduce(0) { $0 + $1.size }, etag: etag, lastModified: Self.now(), blobID: nil, attributes: attributes,
+            size: chosen.reduce(0) { $0 + $1.size }, etag: etag, lastModified: now, blobID: nil,
+            attributes: ObjectLockRules.applyingDefault(attributes, in: bucket.settings, now: now),
             parts: chosen, uploadID: upload.uploadID)
         let obsolete = try await index.completeUpload(bucketID: bucket.id, uploadRowID: upload.rowID, version, condition: condition)
         await blobs.delete(obsolete)

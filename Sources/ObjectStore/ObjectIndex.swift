@@ -21,7 +21,7 @@ public protocol ObjectIndex: Sendable {
 
     /// Makes `version` the latest for its key, after checking `condition` against the current
     /// latest object in the same transaction. A version with id `null` replaces the existing
-    /// `null` version. Returns the blobs no longer referenced; the caller deletes them.
+    /// `null` version, unless Object Lock keeps that one (`objectLocked`). Returns the blobs no longer referenced; the caller deletes them.
     func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String]
     /// With `withData`, an inline object's bytes come with it (`ObjectVersion.inlineData`);
     /// without, only its metadata is read (HEAD, preconditions, tags).
@@ -30,7 +30,13 @@ public protocol ObjectIndex: Sendable {
     /// Removes one version for good; if it was the latest, the next newest becomes latest.
     /// Returns the removed version (nil if there was none) and its blobs.
     /// With `guard`, the version is removed only if it matches (`preconditionFailed` otherwise).
-    func deleteVersion(bucketID: Int64, key: String, versionID: String, guard: DeleteGuard?) async throws(StoreError) -> (ObjectVersion?, [String])
+    /// A version Object Lock keeps (`ObjectLockRules.checkRemoval`) is not removed: `objectLocked`.
+    func deleteVersion(bucketID: Int64, key: String, versionID: String, guard: DeleteGuard?, bypassGovernance: Bool) async throws(StoreError)
+        -> (ObjectVersion?, [String])
+    /// Changes one version's (the latest's when `versionID` is nil) retention or legal hold,
+    /// checking `ObjectLockRules` against its current lock in the same transaction. Returns the
+    /// version as it now is.
+    func setLock(bucketID: Int64, key: String, versionID: String?, _ change: LockChange) async throws(StoreError) -> ObjectVersion
     /// Replaces the tags of one version.
     func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry]) async throws(StoreError)
     func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?) async throws(StoreError)

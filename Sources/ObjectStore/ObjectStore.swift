@@ -55,6 +55,15 @@ public struct ObjectStore: Sendable {
         try await index.setBucketSetting(bucketID: bucket.id, field, json: json)
     }
 
+    /// PutObjectLockConfiguration: enables Object Lock on a bucket whose versioning is Enabled
+    /// (a bucket created with lock has it already) and sets its default retention.
+    public func setObjectLock(_ bucket: BucketRecord, _ configuration: ObjectLockConfiguration) async throws(StoreError) {
+        guard bucket.settings.objectLock != nil || bucket.versioning == .enabled else {
+            throw .invalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+        }
+        try await setSetting(bucket, .objectLock, configuration)
+    }
+
     public func bucket(_ name: String) async throws(StoreError) -> BucketRecord {
         guard let bucket = try await index.bucket(named: name) else { throw .noSuchBucket(name) }
         return bucket
@@ -79,9 +88,13 @@ public struct ObjectStore: Sendable {
         try await index.listBuckets()
     }
 
-    /// Enabled or Suspended; a bucket never returns to unversioned.
+    /// Enabled or Suspended; a bucket never returns to unversioned, and one with Object Lock
+    /// stays Enabled.
     public func setVersioning(_ bucket: BucketRecord, _ state: VersioningState) async throws(StoreError) {
         guard state != .unversioned else { throw .invalidRequest("A versioned bucket cannot become unversioned; use Suspended.") }
+        if state == .suspended, bucket.settings.objectLock != nil {
+            throw .invalidBucketState("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+        }
         try await index.setVersioning(bucketID: bucket.id, state)
     }
 

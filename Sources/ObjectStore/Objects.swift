@@ -8,9 +8,10 @@ extension ObjectStore {
         _ staged: StagedUpload, bucket: BucketRecord, key: String, attributes: ObjectAttributes, condition: WriteCondition? = nil
     ) async throws(StoreError) -> ObjectVersion {
         try ObjectKeyRules.validate(key)
+        let now = Self.now()
         var version = ObjectVersion(
             key: key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: false, size: staged.size,
-            etag: staged.etag, lastModified: Self.now(), blobID: nil, attributes: attributes)
+            etag: staged.etag, lastModified: now, blobID: nil, attributes: ObjectLockRules.applyingDefault(attributes, in: bucket.settings, now: now))
         switch staged.storage {
         case .inline(let bytes): version.inlineData = bytes
         case .blob: version.blobID = try await commitBlob(staged)
@@ -82,16 +83,22 @@ extension ObjectStore {
     /// marker (versioning enabled: a new version; suspended: the `null` version). With one:
     /// removes that version for good. Deleting what does not exist succeeds, as in S3.
     /// A `guard` makes the removal conditional on the object it would remove (atomically).
-    public func delete(bucket: BucketRecord, key: String, versionID: String?, guard guarded: DeleteGuard? = nil) async throws(StoreError) -> DeleteOutcome {
+    /// A version Object Lock keeps is not removed (`objectLocked`); `bypassGovernance` lifts
+    /// governance-mode retention for a caller allowed to.
+    public func delete(
+        bucket: BucketRecord, key: String, versionID: String?, guard guarded: DeleteGuard? = nil, bypassGovernance: Bool = false
+    ) async throws(StoreError) -> DeleteOutcome {
         try ObjectKeyRules.validate(key)
         if let versionID {
-            let (removed, obsolete) = try await index.deleteVersion(bucketID: bucket.id, key: key, versionID: versionID, guard: guarded)
+            let (removed, obsolete) = try await index.deleteVersion(
+                bucketID: bucket.id, key: key, versionID: versionID, guard: guarded, bypassGovernance: bypassGovernance)
             await blobs.delete(obsolete)
             return DeleteOutcome(versionID: versionID, isDeleteMarker: removed?.isDeleteMarker ?? false)
         }
         switch bucket.versioning {
         case .unversioned:
-            let (_, obsolete) = try await index.deleteVersion(bucketID: bucket.id, key: key, versionID: "null", guard: guarded)
+            let (_, obsolete) = try await index.deleteVersion(
+                bucketID: bucket.id, key: key, versionID: "null", guard: guarded, bypassGovernance: bypassGovernance)
             await blobs.delete(obsolete)
             return DeleteOutcome(versionID: nil, isDeleteMarker: false)
         case .enabled, .suspended:
@@ -109,6 +116,13 @@ extension ObjectStore {
         if target.isDeleteMarker { throw versionID == nil ? .noSuchKey(key) : .invalidRequest("A delete marker has no tags.") }
         try await index.setTags(bucketID: bucket.id, key: key, versionID: target.versionID, tags)
         return target
+    }
+
+    /// PutObjectRetention / PutObjectLegalHold: only in a bucket with Object Lock.
+    public func setLock(bucket: BucketRecord, key: String, versionID: String?, _ change: LockChange) async throws(StoreError) -> ObjectVersion {
+        try ObjectKeyRules.validate(key)
+        guard bucket.settings.objectLock != nil else { throw .invalidRequest("Bucket is missing Object Lock Configuration") }
+        return try await index.setLock(bucketID: bucket.id, key: key, versionID: versionID, change)
     }
 
     public func setACL(bucket: BucketRecord, key: String, versionID: String?, acl: AccessControlList?) async throws(StoreError) -> ObjectVersion {

@@ -29,6 +29,10 @@ public enum StoreError: Error, Sendable, Equatable {
     case incompleteBody(expected: Int64, received: Int64)
     case entityTooLarge(limit: Int64)
     case preconditionFailed(String)
+    /// Object Lock keeps the version (retention or legal hold): S3 answers AccessDenied.
+    case objectLocked(String)
+    /// The bucket's configuration does not allow the change (Object Lock and versioning).
+    case invalidBucketState(String)
     /// A byte range outside the object (`requested` as the client sent it).
     case invalidRange(size: Int64, requested: String)
     /// Storage or index failure: logged, answered 500.

@@ -46,6 +46,12 @@ extension Operation {
         case .putPublicAccessBlock, .deletePublicAccessBlock: return "s3:PutBucketPublicAccessBlock"
         case .getBucketLogging: return "s3:GetBucketLogging"
         case .putBucketLogging: return "s3:PutBucketLogging"
+        case .getObjectLockConfiguration: return "s3:GetBucketObjectLockConfiguration"
+        case .putObjectLockConfiguration: return "s3:PutBucketObjectLockConfiguration"
+        case .getObjectRetention: return "s3:GetObjectRetention"
+        case .putObjectRetention: return "s3:PutObjectRetention"
+        case .getObjectLegalHold: return "s3:GetObjectLegalHold"
+        case .putObjectLegalHold: return "s3:PutObjectLegalHold"
         case .getBucketCors: return "s3:GetBucketCORS"
         case .putBucketCors, .deleteBucketCors: return "s3:PutBucketCORS"
         case .admin: return "admin:*"
@@ -160,6 +166,7 @@ extension S3Responder {
         .getBucketVersioning, .putBucketVersioning, .getBucketTagging, .putBucketTagging, .deleteBucketTagging, .admin,
         .getBucketOwnershipControls, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .getPublicAccessBlock,
         .putPublicAccessBlock, .deletePublicAccessBlock, .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketLogging, .putBucketLogging,
+        .getObjectLockConfiguration, .putObjectLockConfiguration,
     ]
 
     /// DeleteObjects names its keys in its body, decided key by key; an anonymous caller must

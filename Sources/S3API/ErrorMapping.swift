@@ -58,6 +58,8 @@ enum ErrorMapping {
             return .incompleteBody()
         case .entityTooLarge: return .entityTooLarge()
         case .preconditionFailed(let condition): return .preconditionFailed(condition)
+        case .objectLocked(let message): return .accessDenied(message)
+        case .invalidBucketState(let message): return S3Error(code: "InvalidBucketState", status: 409, message: message)
         case .internalFailure: return .internalError
         }
     }

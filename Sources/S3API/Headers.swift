@@ -15,6 +15,10 @@ extension HTTPField.Name {
     static let amzBucketRegion = HTTPField.Name("x-amz-bucket-region")!
     static let amzCopySource = HTTPField.Name("x-amz-copy-source")!
     static let amzBucketObjectLockEnabled = HTTPField.Name("x-amz-bucket-object-lock-enabled")!
+    static let amzObjectLockMode = HTTPField.Name("x-amz-object-lock-mode")!
+    static let amzObjectLockRetainUntilDate = HTTPField.Name("x-amz-object-lock-retain-until-date")!
+    static let amzObjectLockLegalHold = HTTPField.Name("x-amz-object-lock-legal-hold")!
+    static let amzBypassGovernanceRetention = HTTPField.Name("x-amz-bypass-governance-retention")!
     static let amzObjectOwnership = HTTPField.Name("x-amz-object-ownership")!
     static let amzExpectedBucketOwner = HTTPField.Name("x-amz-expected-bucket-owner")!
     static let amzSourceExpectedBucketOwner = HTTPField.Name("x-amz-source-expected-bucket-owner")!

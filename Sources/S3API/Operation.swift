@@ -52,6 +52,12 @@ package enum Operation: String, Sendable {
     case deleteBucketCors = "DeleteBucketCors"
     case getBucketLogging = "GetBucketLogging"
     case putBucketLogging = "PutBucketLogging"
+    case getObjectLockConfiguration = "GetObjectLockConfiguration"
+    case putObjectLockConfiguration = "PutObjectLockConfiguration"
+    case getObjectRetention = "GetObjectRetention"
+    case putObjectRetention = "PutObjectRetention"
+    case getObjectLegalHold = "GetObjectLegalHold"
+    case putObjectLegalHold = "PutObjectLegalHold"
     /// A browser form upload (POST to the bucket, multipart/form-data), signed by its form.
     case postObject = "PostObject"
     /// A browser's CORS preflight (`OPTIONS`), answered without credentials.
@@ -102,6 +108,8 @@ package enum Operation: String, Sendable {
             case (.delete, ["publicAccessBlock"]): return .deletePublicAccessBlock
             case (.get, ["logging"]): return .getBucketLogging
             case (.put, ["logging"]): return .putBucketLogging
+            case (.get, ["object-lock"]): return .getObjectLockConfiguration
+            case (.put, ["object-lock"]): return .putObjectLockConfiguration
             case (.get, ["cors"]): return .getBucketCors
             case (.put, ["cors"]): return .putBucketCors
             case (.delete, ["cors"]): return .deleteBucketCors
@@ -127,6 +135,10 @@ package enum Operation: String, Sendable {
         case (.get, ["acl"]): return .getObjectAcl
         case (.put, ["acl"]): return .putObjectAcl
         case (.get, ["attributes"]): return .getObjectAttributes
+        case (.get, ["retention"]): return .getObjectRetention
+        case (.put, ["retention"]): return .putObjectRetention
+        case (.get, ["legal-hold"]): return .getObjectLegalHold
+        case (.put, ["legal-hold"]): return .putObjectLegalHold
         case (.head, []): return .headObject
         case (.delete, []): return .deleteObject
         case (.delete, ["uploadId"]): return .abortMultipartUpload

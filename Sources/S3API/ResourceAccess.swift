@@ -131,6 +131,7 @@ extension Operation {
             if self == .copyObject, AccessControl.carriesACL(headers) {
                 accesses.append(ResourceAccess(action: "s3:PutObjectAcl", resource: destination))
             }
+            if self == .copyObject { accesses += Self.lockAccesses(headers, destination) }
             return accesses
         default:
             let resource: ResourceAccess.Resource = target.key.map { .object(bucket: bucket, key: $0) } ?? .bucket(bucket)
@@ -146,7 +147,25 @@ extension Operation {
             if self == .createBucket, AccessControl.carriesACL(headers) {
                 accesses.append(ResourceAccess(action: "s3:PutBucketAcl", resource: resource))
             }
+            // As AWS: a bucket created with Object Lock needs the lock and versioning actions, and
+            // a write that sets a lock needs the retention or legal-hold action.
+            if self == .createBucket, headers[.amzBucketObjectLockEnabled]?.lowercased() == "true" {
+                accesses.append(ResourceAccess(action: "s3:PutBucketObjectLockConfiguration", resource: resource))
+                accesses.append(ResourceAccess(action: "s3:PutBucketVersioning", resource: resource))
+            }
+            if self == .putObject || self == .createMultipartUpload {
+                accesses += Self.lockAccesses(headers, resource)
+            }
             return accesses
         }
+    }
+
+    static func lockAccesses(_ headers: HTTPFields, _ resource: ResourceAccess.Resource) -> [ResourceAccess] {
+        var accesses: [ResourceAccess] = []
+        if headers[.amzObjectLockMode] != nil || headers[.amzObjectLockRetainUntilDate] != nil {
+            accesses.append(ResourceAccess(action: "s3:PutObjectRetention", resource: resource))
+        }
+        if headers[.amzObjectLockLegalHold] != nil { accesses.append(ResourceAccess(action: "s3:PutObjectLegalHold", resource: resource)) }
+        return accesses
     }
 }

@@ -45,9 +45,6 @@ extension S3Responder {
     func createBucket(_ call: S3Call) async throws -> Response {
         let name = call.target.bucket!
         if name == "floe" || !BucketNaming.isValid(name) { throw S3Error.invalidBucketName(name) }
-        if call.header(.amzBucketObjectLockEnabled)?.lowercased() == "true" {
-            throw S3Error.notImplemented("Object Lock is not supported yet.")
-        }
         let body = try await readVerifiedBody(call, limit: 64 * 1024, required: false)
         if !body.isEmpty {
             let document = try Self.parseXML(body, root: "CreateBucketConfiguration")
@@ -62,6 +59,7 @@ extension S3Responder {
             }
         }
         var settings = BucketSettings(objectOwnership: configuration.defaultObjectOwnership)
+        if call.header(.amzBucketObjectLockEnabled)?.lowercased() == "true" { settings.objectLock = ObjectLockConfiguration() }
         if let text = call.header(.amzObjectOwnership) {
             guard let ownership = ObjectOwnership(rawValue: text) else {
                 throw S3Error.invalidArgument("Invalid x-amz-object-ownership header: \(text)", name: "x-amz-object-ownership", value: text)

@@ -60,6 +60,8 @@ extension S3Responder {
         if call.header(.amzStorageClass) != nil { attributes.storageClass = requested.storageClass }
         // The copy is a new object of its writer's: never the source's owner or ACL.
         (attributes.owner, attributes.acl) = (requested.owner, requested.acl)
+        // Its lock is the one its own request (or the destination's default) gives, never the source's.
+        (attributes.retention, attributes.legalHold) = (requested.retention, requested.legalHold)
         // The copy is re-hashed as it streams, so its checksum is over the bytes actually written.
         attributes.checksums = staged.checksums
         attributes.checksumType = staged.checksums.isEmpty ? nil : "FULL_OBJECT"

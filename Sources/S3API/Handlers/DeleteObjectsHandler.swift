@@ -42,7 +42,9 @@ extension S3Responder {
                 continue
             }
             do {
-                results.append((key, versionID, .success(try await store.delete(bucket: bucket, key: key, versionID: versionID, guard: guarded))))
+                let bypass = versionID != nil ? await bypassesGovernance(call, key: key) : false
+                let outcome = try await store.delete(bucket: bucket, key: key, versionID: versionID, guard: guarded, bypassGovernance: bypass)
+                results.append((key, versionID, .success(outcome)))
             } catch {
                 results.append((key, versionID, .failure(ErrorMapping.s3Error(error))))
             }

@@ -57,6 +57,7 @@ extension S3Responder {
     func objectResponse(_ call: S3Call, bucket: BucketRecord, version: ObjectVersion, includeBody: Bool) async throws -> Response? {
         var headers = Self.objectHeaders(version, checksums: call.header(.amzChecksumMode)?.uppercased() == "ENABLED")
         Self.addVersionHeader(&headers, version, bucket)
+        await addLockHeaders(&headers, version, call: call)
         let preconditions = Preconditions(
             ifMatch: call.header(.ifMatch), ifNoneMatch: call.header(.ifNoneMatch),
             ifModifiedSince: call.header(.ifModifiedSince), ifUnmodifiedSince: call.header(.ifUnmodifiedSince))
@@ -169,7 +170,9 @@ extension S3Responder {
         let bucket = try await bucket(call)
         let versionID = call.target.value("versionId")
         if let versionID, versionID.isEmpty { throw S3Error.invalidArgument("Version id cannot be the empty string", name: "versionId", value: "") }
-        let outcome = try await store.delete(bucket: bucket, key: call.target.key!, versionID: versionID, guard: try Self.deleteGuard(call.headers))
+        let outcome = try await store.delete(
+            bucket: bucket, key: call.target.key!, versionID: versionID, guard: try Self.deleteGuard(call.headers),
+            bypassGovernance: versionID != nil ? await bypassesGovernance(call) : false)
         var headers = HTTPFields()
         if let id = outcome.versionID { headers[.amzVersionID] = id }
         if outcome.isDeleteMarker { headers[.amzDeleteMarker] = "true" }

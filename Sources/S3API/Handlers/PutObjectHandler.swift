@@ -18,6 +18,13 @@ extension S3Responder {
         if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
         let condition = try Self.writeCondition(call)
         let attributes = try writeAttributes(call, bucket: bucket)
+        if attributes.retention != nil || attributes.legalHold != nil {
+            // As AWS: a write that locks its object must carry a digest of it.
+            let integrity = try UploadIntegrity(headers: call.headers, payload: call.verified?.payload ?? .unsigned)
+            if integrity.md5 == nil && integrity.checksumAlgorithms.isEmpty {
+                throw S3Error.invalidRequest("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
+            }
+        }
         let staged = try await receiveBody(call, extraChecksum: nil, maxSize: ObjectStore.maxSinglePutSize)
         stats.bytesIn = staged.size
         var stored = attributes
@@ -119,6 +126,7 @@ extension S3Responder {
     func writeAttributes(_ call: S3Call, bucket: BucketRecord) throws -> ObjectAttributes {
         var attributes = try Self.objectAttributes(from: call.headers)
         (attributes.owner, attributes.acl) = try objectOwnership(call.headers, principal: call.principal, bucket: bucket)
+        try Self.applyLockHeaders(call.headers, bucket: bucket, to: &attributes)
         return attributes
     }
 
