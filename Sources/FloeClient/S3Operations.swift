@@ -216,9 +216,7 @@ extension S3Client {
                 }
             }
         }
-        let body = Array(xml.output.utf8)
-        let md5 = Data(Insecure.MD5.hash(data: body)).base64EncodedString()
-        _ = try await send(.PUT, bucket: bucket, key: key, query: [("tagging", "")], headers: [("content-md5", md5)], body: .bytes(body)).body.collect(upTo: 1 << 20)
+        try await sendDigested(.PUT, bucket: bucket, key: key, query: [("tagging", "")], xml, headers: [])
     }
 
     public func removeTags(bucket: String, key: String?) async throws {

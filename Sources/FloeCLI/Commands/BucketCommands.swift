@@ -9,6 +9,7 @@ struct MakeBucket: AsyncParsableCommand {
     @Argument(help: "ALIAS/BUCKET") var targets: [String]
     @Flag(help: "Succeed when the bucket exists already.") var ignoreExisting = false
     @Flag(help: "Turn on versioning for the new bucket.") var withVersioning = false
+    @Flag(help: "Turn on Object Lock (and so versioning, for good) for the new bucket.") var withLock = false
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -16,7 +17,7 @@ struct MakeBucket: AsyncParsableCommand {
             for target in targets {
                 let (client, _, bucket, _) = try session.remote(target)
                 do {
-                    try await client.makeBucket(bucket)
+                    try await client.makeBucket(bucket, objectLock: withLock)
                 } catch let error as ClientError where ignoreExisting && error.code == "BucketAlreadyOwnedByYou" {}
                 if withVersioning { try await client.setVersioning(bucket: bucket, enabled: true) }
                 Printer(options: output).done(["bucket": target, "status": "created"], "Bucket created: \(target)")
