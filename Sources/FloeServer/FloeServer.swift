@@ -110,6 +110,7 @@ public enum FloeServer {
     static func serve(_ parts: Parts, identityStore: any IdentityPersistence, refreshIdentity: Bool, catalogStore: any CatalogStore) async throws {
         let (configuration, logger, tls, store) = (parts.configuration, parts.logger, parts.tls, parts.store)
         let directory = Directory(root: parts.root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: parts.masterKey))
+        let metrics = ServerMetrics()
         let responder = S3Responder(
             store: store,
             directory: directory,
@@ -118,7 +119,7 @@ public enum FloeServer {
                 region: configuration.region, domains: configuration.domains,
                 secureTransport: configuration.tlsCertificate != nil, defaultObjectOwnership: configuration.defaultObjectOwnership,
                 accessLogRollSeconds: configuration.accessLogRollSeconds),
-            metrics: ServerMetrics(),
+            metrics: metrics,
             audit: parts.audit,
             logger: logger
         )
@@ -176,6 +177,10 @@ public enum FloeServer {
             .init(service: UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger)),
             .init(service: TLSReloader(source: tls, logger: logger)),
             .init(service: AccessLogFlusher(responder: responder, rollSeconds: configuration.accessLogRollSeconds)),
+            .init(service: LifecycleScanner(
+                store: store, clock: LifecycleClock(dayLength: Int64(configuration.lifecycleDaySeconds) * 1000),
+                interval: .seconds(configuration.lifecycleIntervalSeconds ?? min(3600, max(1, configuration.lifecycleDaySeconds / 4))),
+                cursorFile: parts.meta + "/lifecycle-cursor.json", metrics: metrics, audit: parts.audit, logger: logger)),
         ]
         if refreshIdentity {
             services.append(.init(service: IdentityRefresher(store: identityStore, directory: directory, interval: .seconds(5), logger: logger)))

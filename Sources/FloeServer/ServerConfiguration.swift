@@ -43,6 +43,12 @@ public struct ServerConfiguration: Sendable {
     public var defaultObjectOwnership: ObjectOwnership? = .bucketOwnerEnforced
     /// Seconds server access log records gather before one object delivers them (`FLOE_ACCESS_LOG_ROLL_SECONDS`).
     public var accessLogRollSeconds: Int = 300
+    /// How many seconds a lifecycle "day" lasts (`FLOE_LIFECYCLE_DAY_SECONDS`): 86400, or fewer to
+    /// compress time for tests, as Ceph's `rgw_lc_debug_interval`.
+    public var lifecycleDaySeconds: Int = 86_400
+    /// Seconds between lifecycle passes (`FLOE_LIFECYCLE_INTERVAL_SECONDS`); nil: an hour, or a
+    /// quarter of a compressed day.
+    public var lifecycleIntervalSeconds: Int?
 
     public init() {}
 
@@ -101,6 +107,18 @@ public struct ServerConfiguration: Sendable {
             } else {
                 throw ConfigurationError(description: "FLOE_DEFAULT_OBJECT_OWNERSHIP must be BucketOwnerEnforced, BucketOwnerPreferred, ObjectWriter or none")
             }
+        }
+        if let v = environment["FLOE_LIFECYCLE_DAY_SECONDS"], !v.isEmpty {
+            guard let seconds = Int(v), (1...86_400).contains(seconds) else {
+                throw ConfigurationError(description: "FLOE_LIFECYCLE_DAY_SECONDS must be 1 to 86400 seconds")
+            }
+            lifecycleDaySeconds = seconds
+        }
+        if let v = environment["FLOE_LIFECYCLE_INTERVAL_SECONDS"], !v.isEmpty {
+            guard let seconds = Int(v), (1...86_400).contains(seconds) else {
+                throw ConfigurationError(description: "FLOE_LIFECYCLE_INTERVAL_SECONDS must be 1 to 86400 seconds")
+            }
+            lifecycleIntervalSeconds = seconds
         }
         if let v = environment["FLOE_MULTIPART_EXPIRY"], !v.isEmpty {
             guard let seconds = Int64(v), seconds > 0 else {

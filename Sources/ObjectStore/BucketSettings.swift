@@ -11,6 +11,7 @@ public struct BucketSettings: Sendable, Equatable, Codable {
     public var logging: BucketLogging?
     /// Object Lock: present once enabled, which is for good (it cannot be turned off).
     public var objectLock: ObjectLockConfiguration?
+    public var lifecycle: LifecycleConfiguration?
 
     public init(
         objectOwnership: ObjectOwnership? = nil, acl: AccessControlList? = nil, publicAccessBlock: PublicAccessBlock? = nil, cors: [CORSRule]? = nil,
@@ -26,7 +27,7 @@ public struct BucketSettings: Sendable, Equatable, Codable {
 
     /// The members, named as they are stored (each is set on its own: `ObjectStore.setSetting`).
     public enum Field: String, Sendable {
-        case objectOwnership, acl, publicAccessBlock, cors, logging, objectLock
+        case objectOwnership, acl, publicAccessBlock, cors, logging, objectLock, lifecycle
     }
 
     /// ACLs take part in authorization unless ownership is enforced for the bucket owner.

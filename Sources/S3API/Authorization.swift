@@ -46,6 +46,8 @@ extension Operation {
         case .putPublicAccessBlock, .deletePublicAccessBlock: return "s3:PutBucketPublicAccessBlock"
         case .getBucketLogging: return "s3:GetBucketLogging"
         case .putBucketLogging: return "s3:PutBucketLogging"
+        case .getBucketLifecycle: return "s3:GetLifecycleConfiguration"
+        case .putBucketLifecycle, .deleteBucketLifecycle: return "s3:PutLifecycleConfiguration"
         case .getObjectLockConfiguration: return "s3:GetBucketObjectLockConfiguration"
         case .putObjectLockConfiguration: return "s3:PutBucketObjectLockConfiguration"
         case .getObjectRetention: return "s3:GetObjectRetention"
@@ -166,7 +168,7 @@ extension S3Responder {
         .getBucketVersioning, .putBucketVersioning, .getBucketTagging, .putBucketTagging, .deleteBucketTagging, .admin,
         .getBucketOwnershipControls, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .getPublicAccessBlock,
         .putPublicAccessBlock, .deletePublicAccessBlock, .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketLogging, .putBucketLogging,
-        .getObjectLockConfiguration, .putObjectLockConfiguration,
+        .getObjectLockConfiguration, .putObjectLockConfiguration, .getBucketLifecycle, .putBucketLifecycle, .deleteBucketLifecycle,
     ]
 
     /// DeleteObjects names its keys in its body, decided key by key; an anonymous caller must

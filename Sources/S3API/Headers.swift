@@ -19,6 +19,7 @@ extension HTTPField.Name {
     static let amzObjectLockRetainUntilDate = HTTPField.Name("x-amz-object-lock-retain-until-date")!
     static let amzObjectLockLegalHold = HTTPField.Name("x-amz-object-lock-legal-hold")!
     static let amzBypassGovernanceRetention = HTTPField.Name("x-amz-bypass-governance-retention")!
+    static let amzExpiration = HTTPField.Name("x-amz-expiration")!
     static let amzObjectOwnership = HTTPField.Name("x-amz-object-ownership")!
     static let amzExpectedBucketOwner = HTTPField.Name("x-amz-expected-bucket-owner")!
     static let amzSourceExpectedBucketOwner = HTTPField.Name("x-amz-source-expected-bucket-owner")!

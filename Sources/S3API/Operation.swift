@@ -52,6 +52,9 @@ package enum Operation: String, Sendable {
     case deleteBucketCors = "DeleteBucketCors"
     case getBucketLogging = "GetBucketLogging"
     case putBucketLogging = "PutBucketLogging"
+    case getBucketLifecycle = "GetBucketLifecycleConfiguration"
+    case putBucketLifecycle = "PutBucketLifecycleConfiguration"
+    case deleteBucketLifecycle = "DeleteBucketLifecycle"
     case getObjectLockConfiguration = "GetObjectLockConfiguration"
     case putObjectLockConfiguration = "PutObjectLockConfiguration"
     case getObjectRetention = "GetObjectRetention"
@@ -109,6 +112,9 @@ package enum Operation: String, Sendable {
             case (.get, ["logging"]): return .getBucketLogging
             case (.put, ["logging"]): return .putBucketLogging
             case (.get, ["object-lock"]): return .getObjectLockConfiguration
+            case (.get, ["lifecycle"]): return .getBucketLifecycle
+            case (.put, ["lifecycle"]): return .putBucketLifecycle
+            case (.delete, ["lifecycle"]): return .deleteBucketLifecycle
             case (.put, ["object-lock"]): return .putObjectLockConfiguration
             case (.get, ["cors"]): return .getBucketCors
             case (.put, ["cors"]): return .putBucketCors

@@ -7,6 +7,13 @@ public struct XMLElement: Sendable, Equatable {
     public var children: [XMLElement]
     public var text: String
 
+    public init(_ name: String, text: String = "", children: [XMLElement] = [], attributes: [String: String] = [:]) {
+        self.name = name
+        self.text = text
+        self.children = children
+        self.attributes = attributes
+    }
+
     public func child(_ name: String) -> XMLElement? { children.first { $0.name == name } }
     public func children(_ name: String) -> [XMLElement] { children.filter { $0.name == name } }
     /// Text of the named child, or nil when absent.
@@ -117,7 +124,7 @@ public enum XMLDocument {
                 guard !atEnd else { throw fail("unterminated start tag") }
                 if peek("/>") {
                     index += 2
-                    return XMLElement(name: Self.localName(qualified), attributes: attributes, children: [], text: "")
+                    return XMLElement(Self.localName(qualified), attributes: attributes)
                 }
                 if peek(">") {
                     index += 1
@@ -171,7 +178,7 @@ public enum XMLDocument {
                 }
             }
             guard let decoded = String(validating: text, as: UTF8.self) else { throw fail("invalid UTF-8") }
-            return XMLElement(name: Self.localName(qualified), attributes: attributes, children: children, text: decoded)
+            return XMLElement(Self.localName(qualified), text: decoded, children: children, attributes: attributes)
         }
 
         func decodeText(_ slice: ArraySlice<UInt8>) throws(ParseError) -> String {

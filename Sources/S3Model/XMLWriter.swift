@@ -50,6 +50,17 @@ public struct XMLWriter: Sendable {
         end()
     }
 
+    /// Writes a parsed element back out (elements and text; attributes are not kept).
+    public mutating func write(_ element: XMLElement) {
+        if element.children.isEmpty {
+            self.element(element.name, element.text)
+        } else {
+            group(element.name) { x in
+                for child in element.children { x.write(child) }
+            }
+        }
+    }
+
     /// Appends `text` escaped, byte by byte: markup characters are ASCII, so the UTF-8 of
     /// everything else passes through unchanged.
     static func appendEscaped(_ text: String, to output: inout String) {

@@ -21,6 +21,10 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+# Seconds in a lifecycle "day" for the suite's expiration cases; with a server of one's own
+# (FLOE_S3TESTS_ENDPOINT), start it with the same FLOE_LIFECYCLE_DAY_SECONDS.
+LIFECYCLE_DAY_SECONDS = os.environ.get("FLOE_S3TESTS_LIFECYCLE_DAY", "3")
+
 REGION = "us-east-1"
 TEST_FILES = ["s3tests/functional/test_s3.py", "s3tests/functional/test_headers.py"]
 
@@ -138,6 +142,8 @@ def start_server(binary: str, workdir: str, root_key: str, root_secret: str) -> 
     env.setdefault("FLOE_BOOTSTRAP", "0")
     # Access logs rolled as the suite's logging cases wait for them (5 s).
     env.setdefault("FLOE_ACCESS_LOG_ROLL_SECONDS", "5")
+    # Lifecycle "days" of a few seconds, as Ceph's rgw_lc_debug_interval (the config says the same).
+    env.setdefault("FLOE_LIFECYCLE_DAY_SECONDS", LIFECYCLE_DAY_SECONDS)
     log = open(os.path.join(workdir, "server.log"), "wb")
     process = subprocess.Popen(
         [binary, "server", "--data", os.path.join(workdir, "data"), "--s3-address", f"127.0.0.1:{port}",
@@ -168,7 +174,7 @@ def write_config(path: str, port: int, users: dict[str, dict]) -> None:
         f"[DEFAULT]\nhost = 127.0.0.1\nport = {port}\nis_secure = False\nssl_verify = False\n\n"
         "[fixtures]\nbucket prefix = floe-{random}-\niam name prefix = s3-tests-\niam path prefix = /s3-tests/\n\n"
         # No api_name: the server's one region is the only location constraint it accepts.
-        + section("s3 main", main, "api_name = \nlc_debug_interval = 10\n")
+        + section("s3 main", main, f"api_name = \nlc_debug_interval = {LIFECYCLE_DAY_SECONDS}\n")
         + section("s3 alt", alt)
         + section("s3 tenant", tenant, "tenant = testx\n")
         + section("iam", main)

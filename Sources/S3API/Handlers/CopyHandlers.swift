@@ -75,6 +75,7 @@ extension S3Responder {
         }
         var response = Self.xmlResponse(xml)
         Self.addWrittenVersionHeader(&response.headers, version, bucket)
+        Self.addExpirationHeader(&response.headers, version, bucket)
         if sourceBucket.versioning != .unversioned { response.headers[.amzCopySourceVersionID] = original.versionID }
         return response
     }

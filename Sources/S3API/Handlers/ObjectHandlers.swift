@@ -58,6 +58,7 @@ extension S3Responder {
         var headers = Self.objectHeaders(version, checksums: call.header(.amzChecksumMode)?.uppercased() == "ENABLED")
         Self.addVersionHeader(&headers, version, bucket)
         await addLockHeaders(&headers, version, call: call)
+        Self.addExpirationHeader(&headers, version, bucket)
         let preconditions = Preconditions(
             ifMatch: call.header(.ifMatch), ifNoneMatch: call.header(.ifNoneMatch),
             ifModifiedSince: call.header(.ifModifiedSince), ifUnmodifiedSince: call.header(.ifUnmodifiedSince))

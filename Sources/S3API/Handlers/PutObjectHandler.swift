@@ -33,6 +33,7 @@ extension S3Responder {
         let version = try await store.commit(staged, bucket: bucket, key: key, attributes: stored, condition: condition)
         var headers: HTTPFields = [.eTag: version.etag]
         Self.addWrittenVersionHeader(&headers, version, bucket)
+        Self.addExpirationHeader(&headers, version, bucket)
         for (algorithm, value) in stored.checksums { headers[HTTPField.Name(algorithm.headerName)!] = value }
         if !stored.checksums.isEmpty { headers[.amzChecksumType] = "FULL_OBJECT" }
         return Response(status: .ok, headers: headers)

@@ -16,6 +16,8 @@ public final class ServerMetrics: Sendable {
         var latency: [String: Histogram] = [:]
         var bytesReceived: UInt64 = 0
         var bytesSent: UInt64 = 0
+        var lifecycle: [String: UInt64] = [:]
+        var lifecyclePasses: UInt64 = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -36,6 +38,15 @@ public final class ServerMetrics: Sendable {
             s.bytesReceived += UInt64(max(0, bytesIn))
             s.bytesSent += UInt64(max(0, bytesOut))
         }
+    }
+
+    /// What the lifecycle scanner did to one version or upload (`ObjectStore.LifecycleOutcome.Kind`).
+    public func recordLifecycle(_ kind: String, count: UInt64 = 1) {
+        state.withLockedValue { $0.lifecycle[kind, default: 0] += count }
+    }
+
+    public func recordLifecyclePass() {
+        state.withLockedValue { $0.lifecyclePasses += 1 }
     }
 
     /// The exposition text; `gauges` are appended as given (name, help, value).
@@ -66,6 +77,11 @@ public final class ServerMetrics: Sendable {
         out += "# HELP \(prefix)_sent_bytes_total Response body bytes sent.\n"
         out += "# TYPE \(prefix)_sent_bytes_total counter\n"
         out += "\(prefix)_sent_bytes_total \(s.bytesSent)\n"
+        out += "# HELP floe_lifecycle_actions_total What lifecycle rules did, by action (kept_by_lock: refused by Object Lock).\n"
+        out += "# TYPE floe_lifecycle_actions_total counter\n"
+        for (kind, count) in s.lifecycle.sorted(by: { $0.key < $1.key }) { out += "floe_lifecycle_actions_total{action=\"\(kind)\"} \(count)\n" }
+        out += "# HELP floe_lifecycle_passes_total Completed lifecycle passes over every bucket with rules.\n"
+        out += "# TYPE floe_lifecycle_passes_total counter\nfloe_lifecycle_passes_total \(s.lifecyclePasses)\n"
         for (name, help, value) in gauges {
             out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(value)\n"
         }

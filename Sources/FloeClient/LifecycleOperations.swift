@@ -1,0 +1,29 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import S3Model
+
+extension S3Client {
+    /// The bucket's lifecycle rules as documents (`<Rule>` elements); empty when it has none.
+    public func lifecycleRules(bucket: String) async throws -> [XMLElement] {
+        do {
+            return try await Self.xml(try await send(.GET, bucket: bucket, query: [("lifecycle", "")])).children("Rule")
+        } catch let error as ClientError where error.code == "NoSuchLifecycleConfiguration" {
+            return []
+        }
+    }
+
+    /// Replaces the bucket's lifecycle rules; no rules removes the configuration.
+    public func setLifecycleRules(bucket: String, _ rules: [XMLElement]) async throws {
+        guard !rules.isEmpty else {
+            _ = try await send(.DELETE, bucket: bucket, query: [("lifecycle", "")]).body.collect(upTo: 1 << 20)
+            return
+        }
+        var xml = XMLWriter()
+        xml.group("LifecycleConfiguration", namespace: XMLWriter.s3Namespace) { x in
+            for rule in rules { x.write(rule) }
+        }
+        try await sendDigested(.PUT, bucket: bucket, key: nil, query: [("lifecycle", "")], xml, headers: [])
+    }
+}
