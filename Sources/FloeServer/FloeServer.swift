@@ -49,8 +49,9 @@ public enum FloeServer {
                 logger.error("orphan sweep failed", metadata: ["error": "\(error)"])
             }
         }
-        let store = ObjectStore(index: index, blobs: blobs, region: configuration.region, logger: logger)
         let masterKey = try SecretBox.masterKey(environment: configuration.masterKey, file: meta + "/master.key")
+        let store = ObjectStore(
+            index: index, blobs: blobs, region: configuration.region, logger: logger, vault: KeyVault(masterKey: masterKey, index: index))
         let box = try SecretBox(masterKey: masterKey)
         let parts = Parts(
             configuration: configuration, root: root, meta: meta, masterKey: masterKey, store: store,
@@ -118,7 +119,7 @@ public enum FloeServer {
             configuration: S3Configuration(
                 region: configuration.region, domains: configuration.domains,
                 secureTransport: configuration.tlsCertificate != nil, defaultObjectOwnership: configuration.defaultObjectOwnership,
-                accessLogRollSeconds: configuration.accessLogRollSeconds),
+                accessLogRollSeconds: configuration.accessLogRollSeconds, defaultKMSKey: configuration.defaultKMSKey),
             metrics: metrics,
             audit: parts.audit,
             logger: logger

@@ -49,6 +49,9 @@ public struct ServerConfiguration: Sendable {
     /// Seconds between lifecycle passes (`FLOE_LIFECYCLE_INTERVAL_SECONDS`); nil: an hour, or a
     /// quarter of a compressed day.
     public var lifecycleIntervalSeconds: Int?
+    /// The key-store key SSE-KMS uses when a request or bucket default names none
+    /// (`FLOE_KMS_DEFAULT_KEY`, AWS's `aws/s3`); nil refuses such requests.
+    public var defaultKMSKey: String?
 
     public init() {}
 
@@ -120,6 +123,7 @@ public struct ServerConfiguration: Sendable {
             }
             lifecycleIntervalSeconds = seconds
         }
+        if let v = environment["FLOE_KMS_DEFAULT_KEY"], !v.isEmpty { defaultKMSKey = v }
         if let v = environment["FLOE_MULTIPART_EXPIRY"], !v.isEmpty {
             guard let seconds = Int64(v), seconds > 0 else {
                 throw ConfigurationError(description: "FLOE_MULTIPART_EXPIRY must be a positive number of seconds")

@@ -87,5 +87,16 @@ enum IndexSchema {
         ALTER TABLE buckets ADD COLUMN owner TEXT;
         ALTER TABLE buckets ADD COLUMN settings TEXT;
         """,
+        // 6: the key store of SSE-KMS: named keys, one row per version, material sealed under
+        // the master key.
+        """
+        CREATE TABLE kms_keys (
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            material BLOB NOT NULL,
+            created_ms INTEGER NOT NULL,
+            PRIMARY KEY (name, version)
+        ) STRICT;
+        """,
     ]
 }

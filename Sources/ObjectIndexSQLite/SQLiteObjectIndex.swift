@@ -114,7 +114,23 @@ public final class SQLiteObjectIndex: ObjectIndex {
     public func setVersioning(bucketID: Int64, _ state: VersioningState) async throws(StoreError) {
         defer { buckets.invalidate() }
         return try await run(write: true) { db in
+            if state == .suspended,
+                try db.query("SELECT 1 FROM buckets WHERE id = ? AND json_extract(settings, '$.objectLock') IS NOT NULL", [.integer(bucketID)]).first != nil
+            {
+                throw StoreError.invalidBucketState("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+            }
             _ = try db.query("UPDATE buckets SET versioning = ? WHERE id = ?", [.text(state.rawValue), .integer(bucketID)])
+        }
+    }
+
+    public func setObjectLock(bucketID: Int64, json: String) async throws(StoreError) {
+        defer { buckets.invalidate() }
+        return try await run(write: true) { db in
+            let row = try db.query("SELECT versioning, json_extract(settings, '$.objectLock') IS NOT NULL FROM buckets WHERE id = ?", [.integer(bucketID)]).first
+            guard let row, row[0].string == VersioningState.enabled.rawValue || row[1].int == 1 else {
+                throw StoreError.invalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+            }
+            try db.query("UPDATE buckets SET settings = json_set(COALESCE(settings, '{}'), '$.objectLock', json(?)) WHERE id = ?", [.text(json), .integer(bucketID)])
         }
     }
 
@@ -250,6 +266,27 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
 
+
+    public func kmsKeys(named name: String?) async throws(StoreError) -> [KMSKeyRecord] {
+        try await run { db in
+            let rows = try name.map { try db.query("SELECT name, version, material, created_ms FROM kms_keys WHERE name = ? ORDER BY version", [.text($0)]) }
+                ?? db.query("SELECT name, version, material, created_ms FROM kms_keys ORDER BY name, version")
+            return rows.map { KMSKeyRecord(name: $0[0].string!, version: Int($0[1].int!), sealedMaterial: $0[2].bytes ?? [], created: $0[3].int!) }
+        }
+    }
+
+    public func addKMSKey(name: String, rotate: Bool, seal: @escaping @Sendable (Int) throws(StoreError) -> [UInt8]) async throws(StoreError) -> KMSKeyRecord {
+        try await run(write: true) { db in
+            let newest = try db.query("SELECT MAX(version) FROM kms_keys WHERE name = ?", [.text(name)]).first?[0].int
+            if rotate && newest == nil { throw StoreError.kmsKeyNotFound(name) }
+            if !rotate && newest != nil { throw StoreError.invalidArgument("A key named \(name) exists already") }
+            let record = KMSKeyRecord(name: name, version: Int(newest ?? 0) + 1, sealedMaterial: try seal(Int(newest ?? 0) + 1), created: ObjectStore.now())
+            try db.query(
+                "INSERT INTO kms_keys (name, version, material, created_ms) VALUES (?, ?, ?, ?)",
+                [.text(name), .integer(Int64(record.version)), .blob(record.sealedMaterial), .integer(record.created)])
+            return record
+        }
+    }
 
     public func reading<T: Sendable>(_ body: @escaping @Sendable (any IndexSnapshot) throws(StoreError) -> T) async throws(StoreError) -> T {
         try await run { db in try body(Snapshot(db: db)) }

@@ -12,6 +12,8 @@ public struct BucketSettings: Sendable, Equatable, Codable {
     /// Object Lock: present once enabled, which is for good (it cannot be turned off).
     public var objectLock: ObjectLockConfiguration?
     public var lifecycle: LifecycleConfiguration?
+    /// Default encryption of new objects that ask for none (PutBucketEncryption).
+    public var encryption: BucketEncryption?
 
     public init(
         objectOwnership: ObjectOwnership? = nil, acl: AccessControlList? = nil, publicAccessBlock: PublicAccessBlock? = nil, cors: [CORSRule]? = nil,
@@ -27,7 +29,7 @@ public struct BucketSettings: Sendable, Equatable, Codable {
 
     /// The members, named as they are stored (each is set on its own: `ObjectStore.setSetting`).
     public enum Field: String, Sendable {
-        case objectOwnership, acl, publicAccessBlock, cors, logging, objectLock, lifecycle
+        case objectOwnership, acl, publicAccessBlock, cors, logging, objectLock, lifecycle, encryption
     }
 
     /// ACLs take part in authorization unless ownership is enforced for the bucket owner.
@@ -156,5 +158,23 @@ public struct BucketLogging: Sendable, Equatable, Codable {
         self.targetPrefix = targetPrefix
         self.keyFormat = keyFormat
         self.targetGrants = targetGrants
+    }
+}
+
+/// A bucket's default encryption (ServerSideEncryptionConfiguration's one rule).
+public struct BucketEncryption: Sendable, Equatable, Codable {
+    public enum Algorithm: String, Sendable, Codable {
+        case aes256 = "AES256"
+        case kms = "aws:kms"
+    }
+
+    public var algorithm: Algorithm
+    public var kmsKeyID: String?
+    public var bucketKeyEnabled: Bool?
+
+    public init(algorithm: Algorithm, kmsKeyID: String? = nil, bucketKeyEnabled: Bool? = nil) {
+        self.algorithm = algorithm
+        self.kmsKeyID = kmsKeyID
+        self.bucketKeyEnabled = bucketKeyEnabled
     }
 }

@@ -110,7 +110,11 @@ public struct LifecycleClock: Sendable, Equatable {
     }
 
     public func deadline(from start: Milliseconds, days: Int) -> Milliseconds {
-        let due = start + Milliseconds(days) * dayLength
+        // Saturating: a rule's day count is a client's number.
+        let (span, overflow) = Milliseconds(days).multipliedReportingOverflow(by: dayLength)
+        if overflow || span > Milliseconds.max - start { return Milliseconds.max }
+        let due = start + span
+        guard due <= Milliseconds.max - Self.realDay else { return due }
         guard dayLength == Self.realDay else { return due }
         let remainder = due % Self.realDay
         return remainder == 0 ? due : due - remainder + Self.realDay
@@ -121,7 +125,7 @@ extension LifecycleConfiguration {
     /// When the current version `version` expires and by which rule (`x-amz-expiration`): the
     /// earliest Expiration (Days or Date) of the enabled rules that select it.
     public func expiry(of version: ObjectVersion, clock: LifecycleClock = LifecycleClock()) -> (date: Milliseconds, ruleID: String)? {
-        guard !version.isDeleteMarker else { return nil }
+        guard !version.isDeleteMarker, version.isLatest else { return nil }
         var best: (date: Milliseconds, ruleID: String)?
         for rule in enabledRules where rule.filter.matches(version) {
             guard let expiration = rule.expiration else { continue }
@@ -167,7 +171,16 @@ public struct LifecyclePlanner: Sendable {
 
     public mutating func feed(_ version: ObjectVersion) -> [LifecycleAction] {
         var actions: [LifecycleAction] = []
-        if key.map({ !keyEquals($0, version.key) }) ?? true {
+        // A key's versions come newest first. One no older than the last seen means the listing
+        // started the key over (the version it was to continue after is gone, removed by this
+        // pass or by a client): plan the key afresh, or its current version would be taken for
+        // a noncurrent one.
+        let restarted = newer.map { keyEquals($0.key, version.key) && version.sequence >= $0.sequence } ?? false
+        if restarted {
+            loneMarker = nil
+            newer = nil
+            noncurrentRank = 0
+        } else if key.map({ !keyEquals($0, version.key) }) ?? true {
             actions += finishKey()
             key = version.key
             newer = nil
@@ -181,6 +194,12 @@ public struct LifecyclePlanner: Sendable {
             loneMarker = version
         } else if let action = currentAction(version) {
             actions.append(action)
+        }
+        // A version Object Lock keeps is not planned for removal (a delete marker hiding the
+        // current one is still fine): the scanner does not retry, and audit, it every pass.
+        actions.removeAll { action in
+            guard case .removeNoncurrent(let kept, _) = action else { return false }
+            return (try? ObjectLockRules.checkRemoval(of: kept, now: now, bypassGovernance: false)) == nil
         }
         newer = version
         return actions

@@ -57,6 +57,8 @@ public struct ObjectAttributes: Sendable, Equatable, Codable {
     public var retention: ObjectRetention?
     /// Object Lock legal hold: nil when never set, false once released.
     public var legalHold: Bool?
+    /// Server-side encryption of the stored bytes: nil when they are stored as sent.
+    public var encryption: EncryptionInfo?
 
     public init(
         contentHeaders: [String: String] = [:],

@@ -1,3 +1,4 @@
+import Crypto
 import NIOCore
 
 /// The bytes of one object version in a byte range, across its blob or its parts' blobs, or
@@ -6,34 +7,49 @@ import NIOCore
 public final class ObjectBody: Sendable {
     struct Segment: Sendable {
         let reader: BlobReader
-        /// Offset in the blob and length to read from it.
+        /// Offset in the blob's plaintext and length to read from it.
         let offset: Int64
         let length: Int64
+        /// The blob's whole plaintext size when it is sealed (`SealedChunks`); nil when plain.
+        var sealedPlaintextSize: Int64? = nil
     }
 
     let segments: [Segment]
+    /// The data key of sealed segments.
+    let key: SymmetricKey?
     /// The whole range, when it is already in memory (inline objects): no blob to open or read.
     public let inMemory: ByteBuffer?
     public let length: Int64
     public static let readChunk = 1 << 20
 
-    init(segments: [Segment]) {
+    init(segments: [Segment], key: SymmetricKey? = nil) {
         self.segments = segments
+        self.key = key
         self.inMemory = nil
         self.length = segments.reduce(0) { $0 + $1.length }
     }
 
     init(bytes: ByteBuffer) {
         self.segments = []
+        self.key = nil
         self.inMemory = bytes
         self.length = Int64(bytes.readableBytes)
     }
 
     /// nil when a blob is gone (the version was replaced meanwhile).
-    static func open(_ version: ObjectVersion, range: ClosedRange<Int64>, blobs: DiskBlobStore) async throws(StoreError) -> ObjectBody? {
+    /// - Parameter key: the data key, for a version stored sealed (`attributes.encryption`).
+    static func open(_ version: ObjectVersion, range: ClosedRange<Int64>, blobs: DiskBlobStore, key: SymmetricKey? = nil) async throws(StoreError)
+        -> ObjectBody?
+    {
+        let sealed = version.attributes.encryption != nil
+        if sealed && key == nil { throw .internalFailure("an encrypted version opened without its data key") }
         if let inline = version.inlineData {
-            guard range.lowerBound >= 0, range.upperBound < Int64(inline.count), !range.isEmpty else {
-                throw .internalFailure("range \(range) outside an inline object of \(inline.count) bytes")
+            guard range.lowerBound >= 0, range.upperBound < version.size, !range.isEmpty else {
+                throw .internalFailure("range \(range) outside an inline object of \(version.size) bytes")
+            }
+            if let key, sealed {
+                let plaintext = try Self.openChunks(of: ByteBuffer(bytes: inline), plaintextSize: version.size, range: range, key: key)
+                return ObjectBody(bytes: plaintext)
             }
             return ObjectBody(bytes: ByteBuffer(bytes: inline[Int(range.lowerBound)...Int(range.upperBound)]))
         }
@@ -57,9 +73,29 @@ public final class ObjectBody: Sendable {
             }
             let from = max(range.lowerBound, start) - start
             let to = min(range.upperBound, end) - start
-            segments.append(Segment(reader: reader, offset: from, length: to - from + 1))
+            segments.append(Segment(reader: reader, offset: from, length: to - from + 1, sealedPlaintextSize: sealed ? size : nil))
         }
-        return ObjectBody(segments: segments)
+        return ObjectBody(segments: segments, key: sealed ? key : nil)
+    }
+
+    /// The plaintext in `range` of sealed bytes held in memory (an inline object).
+    static func openChunks(of sealed: ByteBuffer, plaintextSize: Int64, range: ClosedRange<Int64>, key: SymmetricKey) throws(StoreError) -> ByteBuffer {
+        guard let header = sealed.getBytes(at: sealed.readerIndex, length: SealedChunks.headerSize) else { throw .internalFailure("a sealed object is cut short") }
+        let prefix = try SealedChunks.prefix(fromHeader: header)
+        guard range.lowerBound >= 0, range.upperBound < plaintextSize else { throw .internalFailure("range \(range) outside \(plaintextSize) bytes") }
+        let first = range.lowerBound / Int64(SealedChunks.chunkSize)
+        let last = range.upperBound / Int64(SealedChunks.chunkSize)
+        var output = ByteBuffer()
+        for index in first...last {
+            let plainLength = min(Int64(SealedChunks.chunkSize), plaintextSize - index * Int64(SealedChunks.chunkSize))
+            let start = sealed.readerIndex + Int(SealedChunks.sealedOffset(ofChunk: index))
+            guard let chunk = sealed.getSlice(at: start, length: Int(plainLength) + SealedChunks.tagSize) else {
+                throw .internalFailure("a sealed object is cut short")
+            }
+            output.writeBytes(try SealedChunks.open(chunk.readableBytesView, index: index, prefix: prefix, plaintextSize: plaintextSize, key: key))
+        }
+        let skip = Int(range.lowerBound - first * Int64(SealedChunks.chunkSize))
+        return output.getSlice(at: output.readerIndex + skip, length: Int(range.upperBound - range.lowerBound + 1))!
     }
 
     /// Calls `write` with consecutive chunks of at most 1 MiB, then closes the blobs.
@@ -90,6 +126,8 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
         /// (and leaving in malloc's arenas) a fresh megabyte per chunk.
         var buffers: [ByteBuffer?] = [nil, nil]
         var turn = 0
+        /// The current sealed segment's nonce prefix, read from its header.
+        var prefix: ArraySlice<UInt8>?
 
         public mutating func next() async throws -> ByteBuffer? {
             if let bytes = body.inMemory {
@@ -107,7 +145,13 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
                 if offset >= end {
                     segment += 1
                     started = false
+                    prefix = nil
                     continue
+                }
+                if let plaintextSize = current.sealedPlaintextSize, let key = body.key {
+                    let buffer = try await readSealed(current, plaintextSize: plaintextSize, key: key, end: end)
+                    offset += Int64(buffer.readableBytes)
+                    return buffer
                 }
                 let want = Int(Swift.min(Int64(ObjectBody.readChunk), end - offset))
                 turn ^= 1
@@ -122,4 +166,38 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(body: body) }
+}
+
+extension ObjectBodySequence.AsyncIterator {
+    /// Sealed chunks read per step: 16 × 64 KiB, the size of a plain read.
+    static let chunksPerRead: Int64 = 16
+
+    /// The next plaintext of a sealed segment from `offset`: reads the chunks it overlaps (up to
+    /// a megabyte of them), opens each, and trims to the segment's range.
+    mutating func readSealed(_ segment: ObjectBody.Segment, plaintextSize: Int64, key: SymmetricKey, end: Int64) async throws -> ByteBuffer {
+        if prefix == nil {
+            let header = try await segment.reader.read(offset: 0, length: SealedChunks.headerSize, reuse: nil)
+            prefix = try SealedChunks.prefix(fromHeader: Array(header.readableBytesView))
+        }
+        let chunk = Int64(SealedChunks.chunkSize)
+        let first = offset / chunk
+        let last = Swift.min(first + Self.chunksPerRead - 1, (end - 1) / chunk)
+        let plainLength = { (index: Int64) in Swift.min(chunk, plaintextSize - index * chunk) }
+        let start = SealedChunks.sealedOffset(ofChunk: first)
+        let stop = SealedChunks.sealedOffset(ofChunk: last) + plainLength(last) + Int64(SealedChunks.tagSize)
+        let sealed = try await segment.reader.read(offset: start, length: Int(stop - start), reuse: nil)
+        guard sealed.readableBytes == Int(stop - start) else { throw StoreError.internalFailure("blob shorter than its index entry") }
+        var output = ByteBuffer()
+        output.reserveCapacity(Int((last - first + 1) * chunk))
+        var position = sealed.readerIndex
+        for index in first...last {
+            let length = Int(plainLength(index)) + SealedChunks.tagSize
+            let slice = sealed.getSlice(at: position, length: length)!
+            output.writeBytes(try SealedChunks.open(slice.readableBytesView, index: index, prefix: prefix!, plaintextSize: plaintextSize, key: key))
+            position += length
+        }
+        let skip = Int(offset - first * chunk)
+        let take = Int(Swift.min(end, (last + 1) * chunk) - offset)
+        return output.getSlice(at: output.readerIndex + skip, length: Swift.min(take, output.readableBytes - skip))!
+    }
 }

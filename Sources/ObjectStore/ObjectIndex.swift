@@ -11,7 +11,11 @@ public protocol ObjectIndex: Sendable {
     func listBuckets() async throws(StoreError) -> [BucketRecord]
     /// Deletes a bucket with no versions and no uploads left; `bucketNotEmpty` otherwise.
     func deleteBucket(named name: String) async throws(StoreError)
+    /// `invalidBucketState` for Suspended on a bucket with Object Lock (checked in the transaction).
     func setVersioning(bucketID: Int64, _ state: VersioningState) async throws(StoreError)
+    /// Sets a bucket's Object Lock configuration (JSON) if the bucket has lock already or its
+    /// versioning is Enabled, checked in the same transaction; `invalidBucketState` otherwise.
+    func setObjectLock(bucketID: Int64, json: String) async throws(StoreError)
     /// Stores (or with nil removes) a bucket policy document, as given.
     func setBucketPolicy(bucketID: Int64, _ policy: String?) async throws(StoreError)
     func bucketTags(bucketID: Int64) async throws(StoreError) -> [MetadataEntry]?
@@ -64,6 +68,15 @@ public protocol ObjectIndex: Sendable {
     func abortUpload(bucketID: Int64, uploadID: String) async throws(StoreError) -> [String]?
     /// (bucket id, upload id) of uploads initiated before `cutoff`.
     func uploads(initiatedBefore cutoff: Milliseconds) async throws(StoreError) -> [(Int64, String)]
+
+    // MARK: the SSE-KMS key store
+
+    /// Every version of the named key (or of every key, for nil), oldest first.
+    func kmsKeys(named name: String?) async throws(StoreError) -> [KMSKeyRecord]
+    /// Adds version 1 of a new key (`invalidArgument` if the name exists), or with `rotate` the
+    /// next version of an existing one (`kmsKeyNotFound` if there is none); `seal` makes the
+    /// sealed material for the version number chosen inside the transaction.
+    func addKMSKey(name: String, rotate: Bool, seal: @escaping @Sendable (Int) throws(StoreError) -> [UInt8]) async throws(StoreError) -> KMSKeyRecord
 
     // MARK: maintenance
 

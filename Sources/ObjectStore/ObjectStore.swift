@@ -15,13 +15,19 @@ public struct ObjectStore: Sendable {
     let logger: Logger
     /// Objects up to this many bytes are stored in their index row, not in a blob of their own.
     public let inlineLimit: Int
+    /// Data keys of server-side encryption; nil: objects cannot be encrypted (tests of the rest).
+    public let vault: KeyVault?
 
     public static let maxSinglePutSize: Int64 = 5 * 1024 * 1024 * 1024
     /// As MinIO and Garage do for small objects: one durable commit covers data and metadata,
     /// and reading one needs no file. Bounded so a version row stays small to read and copy.
     public static let defaultInlineLimit = 64 * 1024
 
-    public init(index: any ObjectIndex, blobs: DiskBlobStore, region: String, logger: Logger, inlineLimit: Int = ObjectStore.defaultInlineLimit) {
+    public init(
+        index: any ObjectIndex, blobs: DiskBlobStore, region: String, logger: Logger, inlineLimit: Int = ObjectStore.defaultInlineLimit,
+        vault: KeyVault? = nil
+    ) {
+        self.vault = vault
         self.inlineLimit = inlineLimit
         self.index = index
         self.blobs = blobs
@@ -61,7 +67,14 @@ public struct ObjectStore: Sendable {
         guard bucket.settings.objectLock != nil || bucket.versioning == .enabled else {
             throw .invalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
         }
-        try await setSetting(bucket, .objectLock, configuration)
+        let json: String
+        do {
+            json = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+        } catch {
+            throw .internalFailure("object lock configuration: \(error)")
+        }
+        // Checked again in the index's transaction, against a concurrent versioning change.
+        try await index.setObjectLock(bucketID: bucket.id, json: json)
     }
 
     public func bucket(_ name: String) async throws(StoreError) -> BucketRecord {

@@ -1,3 +1,4 @@
+import Crypto
 import NIOCore
 
 /// Writing, reading and deleting object versions, with S3's versioning rules.
@@ -11,7 +12,7 @@ extension ObjectStore {
         let now = Self.now()
         var version = ObjectVersion(
             key: key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: false, size: staged.size,
-            etag: staged.etag, lastModified: now, blobID: nil, attributes: ObjectLockRules.applyingDefault(attributes, in: bucket.settings, now: now))
+            etag: staged.etag(for: attributes.encryption), lastModified: now, blobID: nil, attributes: ObjectLockRules.applyingDefault(attributes, in: bucket.settings, now: now))
         switch staged.storage {
         case .inline(let bytes): version.inlineData = bytes
         case .blob: version.blobID = try await commitBlob(staged)
@@ -51,13 +52,13 @@ extension ObjectStore {
     /// A version and its bytes in `range` opened for reading. A concurrent overwrite may delete
     /// the blobs between the index read and the open; then the index is read again, so a reader
     /// always gets one whole version, the old or the new.
-    public func open(bucket: BucketRecord, key: String, versionID: String?, range: ClosedRange<Int64>?) async throws(StoreError)
+    public func open(bucket: BucketRecord, key: String, versionID: String?, range: ClosedRange<Int64>?, customerKey: [UInt8]? = nil) async throws(StoreError)
         -> (ObjectVersion, ObjectBody?)
     {
         for _ in 0..<Self.openAttempts {
             let version = try await version(bucket: bucket, key: key, versionID: versionID, withData: true)
             if version.isDeleteMarker || version.size == 0 { return (version, nil) }
-            if let body = try await openBody(version, range: range ?? 0...(version.size - 1)) {
+            if let body = try await openBody(version, range: range ?? 0...(version.size - 1), customerKey: customerKey) {
                 return (version, body)
             }
         }
@@ -69,8 +70,23 @@ extension ObjectStore {
 
     /// The bytes of a version already resolved; nil when its blobs are gone (the version was
     /// replaced or removed after the caller read it), in which case the caller resolves again.
-    public func openBody(_ version: ObjectVersion, range: ClosedRange<Int64>) async throws(StoreError) -> ObjectBody? {
-        try await ObjectBody.open(version, range: range, blobs: blobs)
+    /// - Parameter customerKey: the SSE-C key of a version stored with one.
+    public func openBody(_ version: ObjectVersion, range: ClosedRange<Int64>, customerKey: [UInt8]? = nil) async throws(StoreError) -> ObjectBody? {
+        try await ObjectBody.open(version, range: range, blobs: blobs, key: try await dataKey(of: version, customerKey: customerKey))
+    }
+
+    /// The data key of an encrypted version (nil for one stored as sent).
+    public func dataKey(of version: ObjectVersion, customerKey: [UInt8]?) async throws(StoreError) -> SymmetricKey? {
+        guard let encryption = version.attributes.encryption else { return nil }
+        guard let vault else { throw .internalFailure("an encrypted version, and no key vault") }
+        return try await vault.dataKey(encryption, customerKey: customerKey)
+    }
+
+    /// A data key for a new version (or upload) that asks for encryption, and how it is kept.
+    public func newDataKey(_ request: EncryptionRequest?) async throws(StoreError) -> (SymmetricKey, EncryptionInfo)? {
+        guard let request else { return nil }
+        guard let vault else { throw .internalFailure("encryption asked for, and no key vault") }
+        return try await vault.newDataKey(request)
     }
 
     public struct DeleteOutcome: Sendable, Equatable {
@@ -137,9 +153,12 @@ extension ObjectStore {
     /// Reads a source version (or a byte range of it) through the upload pipeline into a new
     /// staged blob, for CopyObject and UploadPartCopy. `check` sees the source first (to apply
     /// copy-source preconditions) and may throw.
+    /// - Parameters:
+    ///   - sourceCustomerKey: the SSE-C key of the source, when it was stored with one.
+    ///   - encryptingWith: the data key of the copy, when it is to be stored encrypted.
     public func stageCopy(
         bucket: BucketRecord, key: String, versionID: String?, range: ((Int64) throws(StoreError) -> ClosedRange<Int64>?)? = nil,
-        plan: HashingPlan, check: (ObjectVersion) throws -> Void
+        plan: HashingPlan, sourceCustomerKey: [UInt8]? = nil, encryptingWith destinationKey: SymmetricKey? = nil, check: (ObjectVersion) throws -> Void
     ) async throws -> (ObjectVersion, StagedUpload) {
         for _ in 0..<5 {
             let source = try await version(bucket: bucket, key: key, versionID: versionID, withData: true)
@@ -148,12 +167,13 @@ extension ObjectStore {
             }
             try check(source)
             let wanted = try range?(source.size)
+            let sourceKey = try await dataKey(of: source, customerKey: sourceCustomerKey)
             if source.size == 0 || wanted.map({ $0.isEmpty }) == true {
-                return (source, try await stage(EmptyBody(), plan: plan, maxSize: 0))
+                return (source, try await stage(EmptyBody(), plan: plan, maxSize: 0, encryptingWith: destinationKey))
             }
-            guard let body = try await ObjectBody.open(source, range: wanted ?? 0...(source.size - 1), blobs: blobs) else { continue }
+            guard let body = try await ObjectBody.open(source, range: wanted ?? 0...(source.size - 1), blobs: blobs, key: sourceKey) else { continue }
             defer { body.close() }
-            return (source, try await stage(ObjectBodySequence(body), plan: plan, maxSize: Self.maxSinglePutSize))
+            return (source, try await stage(ObjectBodySequence(body), plan: plan, maxSize: Self.maxSinglePutSize, encryptingWith: destinationKey))
         }
         throw StoreError.internalFailure("copy source \(key) changed too often while opening")
     }

@@ -33,6 +33,12 @@ public enum StoreError: Error, Sendable, Equatable {
     case objectLocked(String)
     /// The bucket's configuration does not allow the change (Object Lock and versioning).
     case invalidBucketState(String)
+    /// An SSE-C object read without its key.
+    case encryptionKeyRequired
+    /// An SSE-C object read with a key other than the one it was written with.
+    case encryptionKeyMismatch
+    /// SSE-KMS names a key the key store does not have.
+    case kmsKeyNotFound(String)
     /// A byte range outside the object (`requested` as the client sent it).
     case invalidRange(size: Int64, requested: String)
     /// Storage or index failure: logged, answered 500.

@@ -45,8 +45,11 @@ public final class StagedUpload: Sendable {
     public let sha256: [UInt8]?
     /// Base64 digests for every checksum in the plan.
     public let checksums: [ChecksumAlgorithm: String]
+    /// MD5 of the bytes as stored, when they are sealed (the ETag of SSE-KMS and SSE-C objects).
+    public let storedMD5: [UInt8]?
 
-    init(storage: Storage, size: Int64, md5: [UInt8], sha256: [UInt8]?, checksums: [ChecksumAlgorithm: String]) {
+    init(storage: Storage, size: Int64, md5: [UInt8], sha256: [UInt8]?, checksums: [ChecksumAlgorithm: String], storedMD5: [UInt8]? = nil) {
+        self.storedMD5 = storedMD5
         self.storage = storage
         self.size = size
         self.md5 = md5
@@ -56,6 +59,13 @@ public final class StagedUpload: Sendable {
 
     /// The single-part ETag: the quoted hex MD5.
     public var etag: String { ETag.quoted(md5: md5) }
+
+    /// The ETag of the version it becomes: the plaintext's MD5, except for SSE-KMS and SSE-C, whose
+    /// ETag S3 documents as not the MD5 of the data (here: the MD5 of the sealed bytes).
+    public func etag(for encryption: EncryptionInfo?) -> String {
+        guard let encryption, !encryption.etagIsPlaintextMD5, let storedMD5 else { return etag }
+        return ETag.quoted(md5: storedMD5)
+    }
 
     /// Checks every promise; throws the first that does not hold.
     public func verify(_ expected: UploadExpectations) throws(StoreError) {
@@ -75,11 +85,13 @@ public final class StagedUpload: Sendable {
 extension ObjectStore {
     /// Streams `body` into memory while it fits `inlineLimit`, else into a temporary blob,
     /// hashing in the same pass. Memory stays at one write chunk however large the body is.
+    /// With `key`, what is stored is sealed (`SealedChunks`); the digests are of the plaintext.
     /// Any error discards the partial blob.
-    public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64) async throws -> StagedUpload
+    public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64, encryptingWith key: SymmetricKey? = nil) async throws
+        -> StagedUpload
     where Body.Element == ByteBuffer {
-        var inline: ByteBuffer? = ByteBuffer()
-        var writer: BlobWriter?
+        var sink = StagingSink(inlineLimit: inlineLimit, blobs: blobs, hashesStored: key != nil)
+        var sealer = key.map { ChunkSealer(key: $0) }
         var md5 = Insecure.MD5()
         var sha256 = plan.sha256 ? SHA256() : nil
         var hashers = plan.checksums.map { ChecksumHasher($0) }
@@ -93,38 +105,28 @@ extension ObjectStore {
                     sha256?.update(bufferPointer: bytes)
                     for i in hashers.indices { hashers[i].update(bytes) }
                 }
-                if var small = inline {
-                    if small.readableBytes + buffer.readableBytes <= inlineLimit {
-                        inline = nil  // keeps `small` uniquely referenced while it grows
-                        var buffer = buffer
-                        small.writeBuffer(&buffer)
-                        inline = small
-                        continue
-                    }
-                    inline = nil
-                    writer = try await blobs.beginWrite()
-                    try await writer!.append(small)
-                }
-                try await writer!.append(buffer)
+                try await sink.append(sealer != nil ? try sealer!.feed(buffer) : buffer)
             }
+            if sealer != nil { try await sink.append(try sealer!.finish()) }
         } catch {
-            await writer?.discard()
+            await sink.writer?.discard()
             throw error
         }
         var checksums: [ChecksumAlgorithm: String] = [:]
         for hasher in hashers { checksums[hasher.algorithm] = hasher.base64Digest() }
         let storage: StagedUpload.Storage
-        if let writer {
+        if let writer = sink.writer {
             storage = .blob(writer)
         } else {
-            storage = .inline(inline.map { Array($0.readableBytesView) } ?? [])
+            storage = .inline(sink.inline.map { Array($0.readableBytesView) } ?? [])
         }
         return StagedUpload(
             storage: storage,
             size: size,
             md5: Array(md5.finalize()),
             sha256: sha256.map { Array($0.finalize()) },
-            checksums: checksums
+            checksums: checksums,
+            storedMD5: sink.storedMD5.map { Array($0.finalize()) }
         )
     }
 
@@ -149,5 +151,38 @@ extension ObjectStore {
             }
             return writer.blobID
         }
+    }
+}
+
+/// Where staged bytes go: memory while they fit the inline limit, then a temporary blob.
+struct StagingSink {
+    let inlineLimit: Int
+    let blobs: DiskBlobStore
+    var inline: ByteBuffer? = ByteBuffer()
+    var writer: BlobWriter?
+    var storedMD5: Insecure.MD5?
+
+    init(inlineLimit: Int, blobs: DiskBlobStore, hashesStored: Bool) {
+        self.inlineLimit = inlineLimit
+        self.blobs = blobs
+        self.storedMD5 = hashesStored ? Insecure.MD5() : nil
+    }
+
+    mutating func append(_ buffer: ByteBuffer) async throws {
+        guard buffer.readableBytes > 0 else { return }
+        if storedMD5 != nil { buffer.withUnsafeReadableBytes { storedMD5!.update(bufferPointer: $0) } }
+        if var small = inline {
+            if small.readableBytes + buffer.readableBytes <= inlineLimit {
+                inline = nil  // keeps `small` uniquely referenced while it grows
+                var buffer = buffer
+                small.writeBuffer(&buffer)
+                inline = small
+                return
+            }
+            inline = nil
+            writer = try await blobs.beginWrite()
+            try await writer!.append(small)
+        }
+        try await writer!.append(buffer)
     }
 }

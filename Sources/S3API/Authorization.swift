@@ -47,6 +47,8 @@ extension Operation {
         case .getBucketLogging: return "s3:GetBucketLogging"
         case .putBucketLogging: return "s3:PutBucketLogging"
         case .getBucketLifecycle: return "s3:GetLifecycleConfiguration"
+        case .getBucketEncryption: return "s3:GetEncryptionConfiguration"
+        case .putBucketEncryption, .deleteBucketEncryption: return "s3:PutEncryptionConfiguration"
         case .putBucketLifecycle, .deleteBucketLifecycle: return "s3:PutLifecycleConfiguration"
         case .getObjectLockConfiguration: return "s3:GetBucketObjectLockConfiguration"
         case .putObjectLockConfiguration: return "s3:PutBucketObjectLockConfiguration"
@@ -76,6 +78,9 @@ extension S3Responder {
         for name in Self.headerConditionKeys {
             if let value = headers[name] { context["s3:\(name.canonicalName)"] = [value] }
         }
+        context.merge(Self.lockConditionKeys(
+            mode: headers[.amzObjectLockMode], retainUntil: headers[.amzObjectLockRetainUntilDate].flatMap { HTTPDate.parseISO8601($0) },
+            legalHold: headers[.amzObjectLockLegalHold])) { $1 }
         if let referer = headers[.referer] { context["aws:Referer"] = [referer] }
         if let agent = headers[.userAgent] { context["aws:UserAgent"] = [agent] }
         for (name, _) in AccessControl.grantHeaders {
@@ -86,6 +91,20 @@ extension S3Responder {
             context["s3:RequestObjectTagKeys"] = tags.map(\.name)
         }
         return context
+    }
+
+    /// AWS's Object Lock condition keys, from a write's headers or a PutObjectRetention /
+    /// PutObjectLegalHold body.
+    static func lockConditionKeys(mode: String?, retainUntil: Int64?, legalHold: String?) -> [String: [String]] {
+        var keys: [String: [String]] = [:]
+        if let mode { keys["s3:object-lock-mode"] = [mode] }
+        if let retainUntil {
+            keys["s3:object-lock-retain-until-date"] = [HTTPDate.iso8601(milliseconds: retainUntil)]
+            let remaining = max(0, (retainUntil - Int64(Date().timeIntervalSince1970 * 1000) + 86_399_999) / 86_400_000)
+            keys["s3:object-lock-remaining-retention-days"] = [String(remaining)]
+        }
+        if let legalHold { keys["s3:object-lock-legal-hold"] = [legalHold] }
+        return keys
     }
 
     /// Adds `s3:ExistingObjectTag/<key>` for an object access, read only when a policy asks for it.
@@ -169,6 +188,7 @@ extension S3Responder {
         .getBucketOwnershipControls, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .getPublicAccessBlock,
         .putPublicAccessBlock, .deletePublicAccessBlock, .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketLogging, .putBucketLogging,
         .getObjectLockConfiguration, .putObjectLockConfiguration, .getBucketLifecycle, .putBucketLifecycle, .deleteBucketLifecycle,
+        .getBucketEncryption, .putBucketEncryption, .deleteBucketEncryption,
     ]
 
     /// DeleteObjects names its keys in its body, decided key by key; an anonymous caller must

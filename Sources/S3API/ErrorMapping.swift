@@ -59,6 +59,12 @@ enum ErrorMapping {
         case .entityTooLarge: return .entityTooLarge()
         case .preconditionFailed(let condition): return .preconditionFailed(condition)
         case .objectLocked(let message): return .accessDenied(message)
+        case .encryptionKeyRequired:
+            return .invalidRequest("The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.")
+        case .encryptionKeyMismatch:
+            return .invalidArgument("The provided encryption key does not match the key the object was stored with.")
+        case .kmsKeyNotFound(let name):
+            return S3Error(code: "KMS.NotFoundException", status: 400, message: "Key '\(name)' does not exist")
         case .invalidBucketState(let message): return S3Error(code: "InvalidBucketState", status: 409, message: message)
         case .internalFailure: return .internalError
         }

@@ -52,6 +52,9 @@ package enum Operation: String, Sendable {
     case deleteBucketCors = "DeleteBucketCors"
     case getBucketLogging = "GetBucketLogging"
     case putBucketLogging = "PutBucketLogging"
+    case getBucketEncryption = "GetBucketEncryption"
+    case putBucketEncryption = "PutBucketEncryption"
+    case deleteBucketEncryption = "DeleteBucketEncryption"
     case getBucketLifecycle = "GetBucketLifecycleConfiguration"
     case putBucketLifecycle = "PutBucketLifecycleConfiguration"
     case deleteBucketLifecycle = "DeleteBucketLifecycle"
@@ -113,6 +116,9 @@ package enum Operation: String, Sendable {
             case (.put, ["logging"]): return .putBucketLogging
             case (.get, ["object-lock"]): return .getObjectLockConfiguration
             case (.get, ["lifecycle"]): return .getBucketLifecycle
+            case (.get, ["encryption"]): return .getBucketEncryption
+            case (.put, ["encryption"]): return .putBucketEncryption
+            case (.delete, ["encryption"]): return .deleteBucketEncryption
             case (.put, ["lifecycle"]): return .putBucketLifecycle
             case (.delete, ["lifecycle"]): return .deleteBucketLifecycle
             case (.put, ["object-lock"]): return .putObjectLockConfiguration

@@ -25,11 +25,15 @@ public struct S3Configuration: Sendable {
     public var defaultObjectOwnership: ObjectOwnership?
     /// How long access log records gather before they are delivered as one object.
     public var accessLogRollSeconds: Int
+    /// The key-store key SSE-KMS uses when a request or a bucket's default names none (AWS's
+    /// `aws/s3` key); nil: such a request is refused.
+    public var defaultKMSKey: String?
 
     public init(
         region: String = "us-east-1", domains: [String] = [], maxHeaderBytes: Int = 8 * 1024, secureTransport: Bool = false,
-        defaultObjectOwnership: ObjectOwnership? = .bucketOwnerEnforced, accessLogRollSeconds: Int = 300
+        defaultObjectOwnership: ObjectOwnership? = .bucketOwnerEnforced, accessLogRollSeconds: Int = 300, defaultKMSKey: String? = nil
     ) {
+        self.defaultKMSKey = defaultKMSKey
         self.accessLogRollSeconds = accessLogRollSeconds
         self.defaultObjectOwnership = defaultObjectOwnership
         self.region = region
@@ -333,6 +337,9 @@ public struct S3Responder: HTTPResponder {
         case .getObjectTagging: return try await getObjectTagging(call)
         case .getObjectLockConfiguration: return try await getObjectLockConfiguration(call)
         case .getBucketLifecycle: return try await getBucketLifecycle(call)
+        case .getBucketEncryption: return try await getBucketEncryption(call)
+        case .putBucketEncryption: return try await putBucketEncryption(call)
+        case .deleteBucketEncryption: return try await deleteBucketEncryption(call)
         case .putBucketLifecycle: return try await putBucketLifecycle(call)
         case .deleteBucketLifecycle: return try await deleteBucketLifecycle(call)
         case .putObjectLockConfiguration: return try await putObjectLockConfiguration(call)

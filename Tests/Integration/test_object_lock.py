@@ -223,3 +223,28 @@ def test_cli_retention_and_legalhold(server, s3, tmp_path):
     cli("retention", "clear", f"t/{name}")
     assert json.loads(cli("retention", "info", f"t/{name}", "--json").stdout)["mode"] is None
     assert cli("retention", "set", f"t/{name}/doc", "--mode", "weird", "--days", "1", check=False).returncode != 0
+
+
+def test_lock_condition_keys_reach_policies(server, s3, locked):
+    """Review finding: s3:object-lock-mode and s3:object-lock-remaining-retention-days were never
+    supplied, so a policy capping COMPLIANCE retention was silently ignored."""
+    arn = f"arn:aws:s3:::{locked}"
+    key = make_user(server, "lockcap", [
+        {"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"], "Resource": arn + "/*"},
+        {"Effect": "Deny", "Action": ["s3:PutObject", "s3:PutObjectRetention"], "Resource": arn + "/*",
+         "Condition": {"StringEquals": {"s3:object-lock-mode": "COMPLIANCE"}}},
+        {"Effect": "Deny", "Action": ["s3:PutObject", "s3:PutObjectRetention"], "Resource": arn + "/*",
+         "Condition": {"NumericGreaterThan": {"s3:object-lock-remaining-retention-days": "10"}}},
+    ])
+    import boto3
+    from botocore.config import Config
+    user = boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
+                        region_name="us-east-1", config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    assert code(lambda: user.put_object(Bucket=locked, Key="c", Body=b"c", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=in_(60))) == (403, "AccessDenied")
+    assert code(lambda: user.put_object(Bucket=locked, Key="g", Body=b"g", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=in_(30 * 86400))) == (403, "AccessDenied")
+    user.put_object(Bucket=locked, Key="g", Body=b"g", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=in_(3600))
+    # The body of PutObjectRetention is judged too.
+    assert code(lambda: user.put_object_retention(Bucket=locked, Key="g", Retention={"Mode": "COMPLIANCE", "RetainUntilDate": in_(7200)})) == (403, "AccessDenied")
+    assert code(lambda: user.put_object_retention(Bucket=locked, Key="g", Retention={"Mode": "GOVERNANCE", "RetainUntilDate": in_(40 * 86400)})) == (403, "AccessDenied")
+    user.put_object_retention(Bucket=locked, Key="g", Retention={"Mode": "GOVERNANCE", "RetainUntilDate": in_(7200)})
+    assert s3.get_object_retention(Bucket=locked, Key="g")["Retention"]["Mode"] == "GOVERNANCE"

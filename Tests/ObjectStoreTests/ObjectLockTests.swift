@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 
+@testable import ObjectIndexSQLite
 @testable import ObjectStore
 
 @Suite struct ObjectLockRuleTests {
@@ -127,6 +128,26 @@ import Testing
         await #expect(throws: StoreError.self) { try await f.put(unversioned, "k", "replacement") }
         await #expect(throws: StoreError.self) { try await f.store.delete(bucket: unversioned, key: "k", versionID: nil) }
         #expect(try await f.read(bucket, "k") == "original")
+    }
+
+    /// Review finding: enabling lock and suspending versioning at once could both succeed (each
+    /// checked a bucket record read before the other's write). The index now checks both.
+    @Test func lockAndSuspensionAreCheckedInTheIndexTransaction() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        var bucket = try await f.store.createBucket("race")
+        try await f.store.setVersioning(bucket, .enabled)
+        bucket = try await f.store.bucket("race")
+        let staleEnabled = bucket
+        try await f.store.setVersioning(bucket, .suspended)
+        // A request that read the bucket while it was still Enabled cannot enable lock now.
+        await #expect(throws: StoreError.self) { try await f.store.setObjectLock(staleEnabled, ObjectLockConfiguration()) }
+        try await f.store.setVersioning(bucket, .enabled)
+        let staleUnlocked = try await f.store.bucket("race")
+        try await f.store.setObjectLock(staleUnlocked, ObjectLockConfiguration())
+        // And one that read it before lock was enabled cannot suspend versioning now.
+        await #expect(throws: StoreError.self) { try await f.index.setVersioning(bucketID: staleUnlocked.id, .suspended) }
+        #expect(try await f.store.bucket("race").versioning == .enabled)
     }
 
     @Test func lockNeedsALockBucket() async throws {

@@ -174,7 +174,7 @@ def write_config(path: str, port: int, users: dict[str, dict]) -> None:
         f"[DEFAULT]\nhost = 127.0.0.1\nport = {port}\nis_secure = False\nssl_verify = False\n\n"
         "[fixtures]\nbucket prefix = floe-{random}-\niam name prefix = s3-tests-\niam path prefix = /s3-tests/\n\n"
         # No api_name: the server's one region is the only location constraint it accepts.
-        + section("s3 main", main, f"api_name = \nlc_debug_interval = {LIFECYCLE_DAY_SECONDS}\n")
+        + section("s3 main", main, f"api_name = \nlc_debug_interval = {LIFECYCLE_DAY_SECONDS}\nkms_keyid = testkey-1\nkms_keyid2 = testkey-2\n")
         + section("s3 alt", alt)
         + section("s3 tenant", tenant, "tenant = testx\n")
         + section("iam", main)
@@ -247,6 +247,13 @@ def main() -> int:
             users[role] = {"key": created["accessKey"], "secret": created["secretKey"], "email": f"{role}@floe.test"}
         for user in users.values():
             user["user_id"], user["display_name"] = owner_of(endpoint, user["key"], user["secret"])
+        # The suite's SSE-KMS key ids (its defaults), as keys of Floe's own key store.
+        for kms_key in ("testkey-1", "testkey-2"):
+            try:
+                admin.call("PUT", f"kms/keys/{kms_key}")
+            except RuntimeError as error:
+                if "exists already" not in str(error):
+                    raise
         config = os.path.join(workdir, "s3tests.conf")
         write_config(config, port, users)
 

@@ -44,6 +44,8 @@ extension S3Responder {
                 "buckets": usage.buckets, "objects": usage.objects, "bytes": usage.bytes, "region": configuration.region,
                 "users": snapshot.users.count, "groups": snapshot.groups.count, "policies": snapshot.policyTexts.count,
             ])
+        case "ListKMSKeys", "CreateKMSKey", "RotateKMSKey":
+            return try await kmsCall(route)
         case "ListUsers":
             let snapshot = directory.snapshot
             return Self.jsonResponse(["users": snapshot.users.values.sorted { $0.name < $1.name }.map { Self.userJSON($0, snapshot) }])
@@ -309,6 +311,29 @@ extension S3Responder {
         return object
     }
 
+    /// The SSE-KMS key store: named keys (material never leaves the server), rotated by version.
+    func kmsCall(_ route: AdminRoute) async throws -> Response {
+        guard let vault = store.vault else { throw StoreError.internalFailure("no key vault") }
+        func json(_ versions: [KMSKeyRecord]) -> [String: Any] {
+            let newest = versions.max { $0.version < $1.version }
+            return [
+                "name": newest?.name ?? "", "version": newest?.version ?? 0, "versions": versions.count,
+                "created": HTTPDate.iso8601(milliseconds: versions.map(\.created).min() ?? 0),
+                "rotated": HTTPDate.iso8601(milliseconds: newest?.created ?? 0),
+            ]
+        }
+        switch route.action ?? "" {
+        case "CreateKMSKey":
+            return Self.jsonResponse(json([try await vault.addKey(route.path[2], rotate: false)]))
+        case "RotateKMSKey":
+            _ = try await vault.addKey(route.path[2], rotate: true)
+            return Self.jsonResponse(json(try await vault.keys().filter { $0.name == route.path[2] }))
+        default:
+            let grouped = Dictionary(grouping: try await vault.keys(), by: \.name)
+            return Self.jsonResponse(["keys": grouped.keys.sorted().map { json(grouped[$0]!) }])
+        }
+    }
+
     static func jsonResponse(_ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -344,6 +369,9 @@ struct AdminRoute {
         case (.get, 2, "policies"): return "GetPolicy"
         case (.put, 2, "policies"): return "CreatePolicy"
         case (.delete, 2, "policies"): return "DeletePolicy"
+        case (.get, 2, "kms") where path[1] == "keys": return "ListKMSKeys"
+        case (.put, 3, "kms") where path[1] == "keys": return "CreateKMSKey"
+        case (.post, 4, "kms") where path[1] == "keys" && path[3] == "rotate": return "RotateKMSKey"
         default: return nil
         }
     }

@@ -41,15 +41,18 @@ extension S3Responder {
         let sameObject = sourceBucket.id == bucket.id && keyEquals(source.key, key)
         // Pin the source version first, so the checksum to compute is known before the bytes stream.
         let pinned = try await store.version(bucket: sourceBucket, key: source.key, versionID: source.versionID)
+        let sourceKey = pinned.isDeleteMarker ? nil : try customerKeyForRead(call, pinned, copySource: true)
+        let encryption = try await encryptionForWrite(call, bucket: bucket)
+        let changesEncryption = call.header(SSEHeaders.algorithm) != nil || call.header(SSEHeaders.customerAlgorithm) != nil
         let algorithm = checksum ?? pinned.attributes.checksums.keys.first
         let (original, staged) = try await store.stageCopy(
             bucket: sourceBucket, key: source.key, versionID: pinned.isDeleteMarker ? source.versionID : pinned.versionID,
-            plan: HashingPlan(checksums: algorithm.map { [$0] } ?? []),
+            plan: HashingPlan(checksums: algorithm.map { [$0] } ?? []), sourceCustomerKey: sourceKey, encryptingWith: encryption?.0,
             check: { version in
                 if version.size > ObjectStore.maxSinglePutSize {
                     throw S3Error.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
                 }
-                let changesSomething = metadataDirective == "REPLACE" || call.header(.amzStorageClass) != nil || taggingDirective == "REPLACE"
+                let changesSomething = metadataDirective == "REPLACE" || call.header(.amzStorageClass) != nil || taggingDirective == "REPLACE" || changesEncryption
                 if sameObject && !changesSomething && (source.versionID == nil || version.isLatest) {
                     throw S3Error.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
                 }
@@ -60,6 +63,8 @@ extension S3Responder {
         if call.header(.amzStorageClass) != nil { attributes.storageClass = requested.storageClass }
         // The copy is a new object of its writer's: never the source's owner or ACL.
         (attributes.owner, attributes.acl) = (requested.owner, requested.acl)
+        // Its encryption is the one its own request (or the destination's default) gives, never the source's.
+        attributes.encryption = encryption?.1
         // Its lock is the one its own request (or the destination's default) gives, never the source's.
         (attributes.retention, attributes.legalHold) = (requested.retention, requested.legalHold)
         // The copy is re-hashed as it streams, so its checksum is over the bytes actually written.
@@ -76,6 +81,7 @@ extension S3Responder {
         var response = Self.xmlResponse(xml)
         Self.addWrittenVersionHeader(&response.headers, version, bucket)
         Self.addExpirationHeader(&response.headers, version, bucket)
+        SSEHeaders.add(attributes.encryption, to: &response.headers)
         if sourceBucket.versioning != .unversioned { response.headers[.amzCopySourceVersionID] = original.versionID }
         return response
     }
@@ -85,10 +91,13 @@ extension S3Responder {
         let (_, upload) = try await openUpload(call)
         let source = try CopySource.parse(call.header(.amzCopySource) ?? "")
         let sourceBucket = try await store.bucket(source.bucket)
+        let pinned = try await store.version(bucket: sourceBucket, key: source.key, versionID: source.versionID)
+        let sourceKey = pinned.isDeleteMarker ? nil : try customerKeyForRead(call, pinned, copySource: true)
+        let dataKey = try await partDataKey(call, upload)
         let rangeHeader = call.header(.amzCopySourceRange)
         let plan = HashingPlan(checksums: upload.checksumAlgorithm.map { [$0] } ?? [])
         let (original, staged) = try await store.stageCopy(
-            bucket: sourceBucket, key: source.key, versionID: source.versionID,
+            bucket: sourceBucket, key: source.key, versionID: pinned.isDeleteMarker ? source.versionID : pinned.versionID,
             range: { size throws(StoreError) in
                 guard let rangeHeader else { return nil }
                 guard let requested = ByteRangeRequest(header: rangeHeader), case .from(let first, let last?) = requested else {
@@ -97,7 +106,7 @@ extension S3Responder {
                 guard last < size else { throw .invalidRange(size: size, requested: rangeHeader) }
                 return first...last
             },
-            plan: plan,
+            plan: plan, sourceCustomerKey: sourceKey, encryptingWith: dataKey,
             check: { version in
                 try Self.checkCopyPreconditions(call, version)
                 if rangeHeader == nil && version.size > Self.maxPartSize {

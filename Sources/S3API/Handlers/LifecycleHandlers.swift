@@ -125,7 +125,7 @@ enum LifecycleXML {
             }
         }
         if let noncurrent = element.child("NoncurrentVersionExpiration") {
-            guard let days = noncurrent.value("NoncurrentDays").flatMap({ Int($0) }) else { throw S3Error.malformedXML() }
+            guard let days = noncurrent.value("NoncurrentDays").flatMap({ Int32($0) }).map(Int.init) else { throw S3Error.malformedXML() }
             guard days > 0 else { throw S3Error.invalidArgument("'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer") }
             var parsed = LifecycleRule.NoncurrentExpiration(days: days)
             if let text = noncurrent.value("NewerNoncurrentVersions") {
@@ -136,7 +136,7 @@ enum LifecycleXML {
             rule.noncurrentExpiration = parsed
         }
         if let abort = element.child("AbortIncompleteMultipartUpload") {
-            guard let days = abort.value("DaysAfterInitiation").flatMap({ Int($0) }) else { throw S3Error.malformedXML() }
+            guard let days = abort.value("DaysAfterInitiation").flatMap({ Int32($0) }).map(Int.init) else { throw S3Error.malformedXML() }
             guard days > 0 else { throw S3Error.invalidArgument("'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer") }
             guard filter.tags.isEmpty, filter.sizeGreaterThan == nil, filter.sizeLessThan == nil else {
                 throw S3Error.invalidRequest("AbortIncompleteMultipartUpload cannot be specified with object tags or sizes")
@@ -161,7 +161,9 @@ enum LifecycleXML {
     static func parseFilter(_ rule: XMLElement) throws -> LifecycleFilter {
         let rulePrefix = rule.child("Prefix")
         guard let element = rule.child("Filter") else {
-            return rulePrefix.map { LifecycleFilter(form: .rulePrefix, prefix: $0.text) } ?? LifecycleFilter(form: .empty)
+            // S3's schema: a rule names its objects by a Filter or the older Prefix.
+            guard let rulePrefix else { throw S3Error.malformedXML() }
+            return LifecycleFilter(form: .rulePrefix, prefix: rulePrefix.text)
         }
         guard rulePrefix == nil else { throw S3Error.malformedXML() }
         let members = element.children.filter { ["Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan", "And"].contains($0.name) }
@@ -202,7 +204,7 @@ enum LifecycleXML {
     static func parseExpiration(_ element: XMLElement) throws -> LifecycleRule.Expiration {
         var expiration = LifecycleRule.Expiration()
         if let text = element.value("Days") {
-            guard let days = Int(text) else { throw S3Error.malformedXML() }
+            guard let days = Int32(text).map(Int.init) else { throw S3Error.malformedXML() }
             guard days > 0 else { throw S3Error.invalidArgument("'Days' for Expiration action must be a positive integer") }
             expiration.days = days
         }

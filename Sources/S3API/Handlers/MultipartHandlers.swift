@@ -1,3 +1,4 @@
+import Crypto
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -16,7 +17,9 @@ extension S3Responder {
         let bucket = try await bucket(call)
         let key = call.target.key!
         if key.utf8.count > ObjectKeyRules.maxKeyBytes { throw S3Error.keyTooLong() }
-        let attributes = try writeAttributes(call, bucket: bucket)
+        var attributes = try writeAttributes(call, bucket: bucket)
+        // The upload keeps only the wrapped data key; each part unwraps it.
+        attributes.encryption = try await encryptionForWrite(call, bucket: bucket)?.1
         var algorithm: ChecksumAlgorithm?
         if let text = call.header(.amzChecksumAlgorithm) {
             guard let parsed = ChecksumAlgorithm(rawValue: text.uppercased()) else {
@@ -33,6 +36,7 @@ extension S3Responder {
             x.element("UploadId", upload.uploadID)
         }
         var response = Self.xmlResponse(xml)
+        SSEHeaders.add(upload.attributes.encryption, to: &response.headers)
         if let algorithm = upload.checksumAlgorithm {
             response.headers[.amzChecksumAlgorithm] = algorithm.rawValue
             response.headers[.amzChecksumType] = upload.checksumType
@@ -57,10 +61,12 @@ extension S3Responder {
     func uploadPart(_ call: S3Call, stats: inout CallStats) async throws -> Response {
         let number = try Self.partNumber(call)
         let (_, upload) = try await openUpload(call)
-        let staged = try await receiveBody(call, extraChecksum: upload.checksumAlgorithm, maxSize: Self.maxPartSize)
+        let dataKey = try await partDataKey(call, upload)
+        let staged = try await receiveBody(call, extraChecksum: upload.checksumAlgorithm, maxSize: Self.maxPartSize, encryptingWith: dataKey)
         stats.bytesIn = staged.size
         let part = try await store.commitPart(staged, upload: upload, number: number)
         var headers: HTTPFields = [.eTag: part.etag]
+        SSEHeaders.add(upload.attributes.encryption, to: &headers)
         for (algorithm, value) in staged.checksums { headers[HTTPField.Name(algorithm.headerName)!] = value }
         return Response(status: .ok, headers: headers)
     }
@@ -104,7 +110,29 @@ extension S3Responder {
         }
         var response = Self.xmlResponse(xml)
         Self.addWrittenVersionHeader(&response.headers, version, bucket)
+        SSEHeaders.add(version.attributes.encryption, to: &response.headers)
+        Self.addExpirationHeader(&response.headers, version, bucket)
         return response
+    }
+
+    /// The data key a part of an encrypted upload is sealed with; an SSE-C upload's parts must
+    /// carry the key the upload was started with.
+    func partDataKey(_ call: S3Call, _ upload: UploadRecord) async throws -> SymmetricKey? {
+        guard let encryption = upload.attributes.encryption else {
+            if try SSEHeaders.customerKey(call.headers) != nil { throw S3Error.invalidRequest("The upload was not started with a customer-provided key.") }
+            return nil
+        }
+        var customerKey: [UInt8]?
+        if encryption.mode == .customer {
+            guard let given = try SSEHeaders.customerKey(call.headers) else { throw StoreError.encryptionKeyRequired }
+            try requireSafeTransportForCustomerKeys(call)
+            guard given.md5 == encryption.customerKeyMD5 else {
+                throw S3Error.invalidArgument("The key given for this part is not the key the upload was started with.")
+            }
+            customerKey = given.key
+        }
+        guard let vault = store.vault else { throw StoreError.internalFailure("no key vault") }
+        return try await vault.dataKey(encryption, customerKey: customerKey)
     }
 
     func abortMultipartUpload(_ call: S3Call) async throws -> Response {

@@ -55,7 +55,9 @@ extension S3Responder {
 
     /// The response for one resolved version; nil when its bytes could not be opened any more.
     func objectResponse(_ call: S3Call, bucket: BucketRecord, version: ObjectVersion, includeBody: Bool) async throws -> Response? {
+        let customerKey = try customerKeyForRead(call, version)
         var headers = Self.objectHeaders(version, checksums: call.header(.amzChecksumMode)?.uppercased() == "ENABLED")
+        SSEHeaders.add(version.attributes.encryption, to: &headers)
         Self.addVersionHeader(&headers, version, bucket)
         await addLockHeaders(&headers, version, call: call)
         Self.addExpirationHeader(&headers, version, bucket)
@@ -115,7 +117,7 @@ extension S3Responder {
             }
         }
         guard includeBody, length > 0 else { return Response(status: status, headers: headers) }
-        guard let body = try await store.openBody(version, range: range ?? 0...(version.size - 1)) else { return nil }
+        guard let body = try await store.openBody(version, range: range ?? 0...(version.size - 1), customerKey: customerKey) else { return nil }
         if let bytes = body.inMemory { return Response(status: status, headers: headers, body: .init(byteBuffer: bytes)) }
         let eventLoop = call.eventLoop
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in

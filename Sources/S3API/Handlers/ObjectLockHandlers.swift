@@ -92,6 +92,8 @@ extension S3Responder {
         if let retention, !retention.isActive(at: ObjectStore.now()) {
             throw S3Error.invalidArgument("The retain until date must be in the future!")
         }
+        try await authorizeLockBody(call, action: "s3:PutObjectRetention", Self.lockConditionKeys(
+            mode: retention?.mode.rawValue, retainUntil: retention?.retainUntil, legalHold: nil))
         let bypass = await bypassesGovernance(call)
         let version = try await store.setLock(
             bucket: bucket, key: call.target.key!, versionID: call.target.value("versionId"), .retention(retention, bypassGovernance: bypass))
@@ -113,10 +115,21 @@ extension S3Responder {
         let bucket = try await lockedBucket(call)
         let document = try await readXML(call, root: "LegalHold", limit: 64 * 1024, digestRequired: true)
         guard let on = document.value("Status").flatMap(Self.legalHoldStatus) else { throw S3Error.malformedXML() }
+        try await authorizeLockBody(call, action: "s3:PutObjectLegalHold", Self.lockConditionKeys(mode: nil, retainUntil: nil, legalHold: on ? "ON" : "OFF"))
         let version = try await store.setLock(bucket: bucket, key: call.target.key!, versionID: call.target.value("versionId"), .legalHold(on))
         var headers = HTTPFields()
         Self.addVersionHeader(&headers, version, bucket)
         return Response(status: .ok, headers: headers)
+    }
+
+    /// The retention or hold a body asks for, judged again with its condition keys
+    /// (`s3:object-lock-mode`, `…-remaining-retention-days`, `…-legal-hold`), which the
+    /// authorization before the body was read could not know.
+    func authorizeLockBody(_ call: S3Call, action: String, _ keys: [String: [String]]) async throws {
+        guard let bucket = call.target.bucket, let key = call.target.key else { return }
+        var scope = AccessScope(call: call)
+        let access = ResourceAccess(action: action, resource: .object(bucket: bucket, key: key), versionID: call.target.value("versionId"))
+        guard await isAllowed(access, in: &scope, context: keys) else { throw S3Error.accessDenied() }
     }
 
     /// The request's bucket, which must have Object Lock for the retention and legal-hold calls.

@@ -106,7 +106,13 @@ extension S3Responder {
         let limit = min(policy?.lengthRange?.upperBound ?? ObjectStore.maxSinglePutSize, ObjectStore.maxSinglePutSize)
         let staged: StagedUpload
         do {
-            staged = try await store.stage(reader.fileBody(), plan: HashingPlan(checksums: integrity.checksumAlgorithms), maxSize: limit)
+            let request = try SSEHeaders.writeRequest(headers, defaultKMSKey: configuration.defaultKMSKey)
+                ?? SSEHeaders.defaultRequest(bucket, defaultKMSKey: configuration.defaultKMSKey)
+            if case .customer = request { try requireSafeTransportForCustomerKeys(call) }
+            let encryption = try await store.newDataKey(request)
+            attributes.encryption = encryption?.1
+            staged = try await store.stage(
+                reader.fileBody(), plan: HashingPlan(checksums: integrity.checksumAlgorithms), maxSize: limit, encryptingWith: encryption?.0)
         } catch StoreError.entityTooLarge {
             throw S3Error(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size")
         }

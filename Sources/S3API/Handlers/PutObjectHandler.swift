@@ -1,3 +1,4 @@
+import Crypto
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -25,14 +26,17 @@ extension S3Responder {
                 throw S3Error.invalidRequest("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
             }
         }
-        let staged = try await receiveBody(call, extraChecksum: nil, maxSize: ObjectStore.maxSinglePutSize)
+        let encryption = try await encryptionForWrite(call, bucket: bucket)
+        let staged = try await receiveBody(call, extraChecksum: nil, maxSize: ObjectStore.maxSinglePutSize, encryptingWith: encryption?.0)
         stats.bytesIn = staged.size
         var stored = attributes
+        stored.encryption = encryption?.1
         stored.checksums = staged.checksums
         if !stored.checksums.isEmpty { stored.checksumType = "FULL_OBJECT" }
         let version = try await store.commit(staged, bucket: bucket, key: key, attributes: stored, condition: condition)
         var headers: HTTPFields = [.eTag: version.etag]
         Self.addWrittenVersionHeader(&headers, version, bucket)
+        SSEHeaders.add(stored.encryption, to: &headers)
         Self.addExpirationHeader(&headers, version, bucket)
         for (algorithm, value) in stored.checksums { headers[HTTPField.Name(algorithm.headerName)!] = value }
         if !stored.checksums.isEmpty { headers[.amzChecksumType] = "FULL_OBJECT" }
@@ -61,7 +65,7 @@ extension S3Responder {
 
     /// Streams the request body (plain or aws-chunked) into a staged blob and checks every
     /// promise the client made about it: length, Content-MD5, payload SHA-256, checksums.
-    func receiveBody(_ call: S3Call, extraChecksum: ChecksumAlgorithm?, maxSize: Int64) async throws -> StagedUpload {
+    func receiveBody(_ call: S3Call, extraChecksum: ChecksumAlgorithm?, maxSize: Int64, encryptingWith key: SymmetricKey? = nil) async throws -> StagedUpload {
         // Anonymous uploads (allowed by a bucket policy) carry no signature: the body is taken as sent.
         let payload = call.verified?.payload ?? .unsigned
         let integrity = try UploadIntegrity(headers: call.headers, payload: payload)
@@ -95,9 +99,9 @@ extension S3Responder {
         let plan = HashingPlan(sha256: integrity.payloadSHA256 != nil, checksums: algorithms)
         let staged: StagedUpload
         if let chunked {
-            staged = try await store.stage(chunked, plan: plan, maxSize: maxSize)
+            staged = try await store.stage(chunked, plan: plan, maxSize: maxSize, encryptingWith: key)
         } else {
-            staged = try await store.stage(ClientBody(call.request.body), plan: plan, maxSize: maxSize)
+            staged = try await store.stage(ClientBody(call.request.body), plan: plan, maxSize: maxSize, encryptingWith: key)
         }
         do {
             if let chunked {

@@ -100,6 +100,7 @@ extension S3Responder {
             throw S3Error.invalidArgument("Invalid attribute name specified.", name: "x-amz-object-attributes", value: unknown)
         }
         let version = try await addressedVersion(call, bucket: bucket)
+        _ = try customerKeyForRead(call, version)
         let maxParts = try Self.maxKeys(call.header(.amzMaxParts), name: "x-amz-max-parts")
         let marker = Int(call.header(.amzPartNumberMarker) ?? "0") ?? 0
         var xml = XMLWriter()
