@@ -44,7 +44,7 @@ extension ObjectStore {
     public func commitPart(_ staged: StagedUpload, upload: UploadRecord, number: Int) async throws(StoreError) -> StoredPart {
         let blobID = try await commitBlob(staged)
         let part = StoredPart(
-            number: number, size: staged.size, md5Hex: String(ETag.bare(staged.etag(for: upload.attributes.encryption))),
+            number: number, size: staged.size, md5Hex: Hex.encode(staged.md5),
             blobID: blobID, checksum: upload.checksumAlgorithm.flatMap { staged.checksums[$0] }, lastModified: Self.now())
         do {
             let replaced = try await index.putPart(uploadRowID: upload.rowID, part)

@@ -92,7 +92,7 @@ public final class ObjectBody: Sendable {
             guard let chunk = sealed.getSlice(at: start, length: Int(plainLength) + SealedChunks.tagSize) else {
                 throw .internalFailure("a sealed object is cut short")
             }
-            output.writeBytes(try SealedChunks.open(chunk.readableBytesView, index: index, prefix: prefix, plaintextSize: plaintextSize, key: key))
+            output.writeBytes(try SealedChunks.open(chunk, index: index, prefix: prefix, plaintextSize: plaintextSize, key: key))
         }
         let skip = Int(range.lowerBound - first * Int64(SealedChunks.chunkSize))
         return output.getSlice(at: output.readerIndex + skip, length: Int(range.upperBound - range.lowerBound + 1))!
@@ -193,7 +193,7 @@ extension ObjectBodySequence.AsyncIterator {
         for index in first...last {
             let length = Int(plainLength(index)) + SealedChunks.tagSize
             let slice = sealed.getSlice(at: position, length: length)!
-            output.writeBytes(try SealedChunks.open(slice.readableBytesView, index: index, prefix: prefix!, plaintextSize: plaintextSize, key: key))
+            output.writeBytes(try SealedChunks.open(slice, index: index, prefix: prefix!, plaintextSize: plaintextSize, key: key))
             position += length
         }
         let skip = Int(offset - first * chunk)

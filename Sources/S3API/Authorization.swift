@@ -179,6 +179,7 @@ extension S3Responder {
     /// Request headers S3 offers as `s3:<header>` condition keys.
     static let headerConditionKeys: [HTTPField.Name] = [
         "x-amz-metadata-directive", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-storage-class",
+        "x-amz-server-side-encryption-customer-algorithm",
         "x-amz-content-sha256", "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
     ].map { HTTPField.Name($0)! }
 

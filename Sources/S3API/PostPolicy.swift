@@ -91,7 +91,8 @@ struct PostPolicy {
                 guard let actual = fields[field], actual == value else { throw Self.denied("Policy Condition failed: [\"eq\", \"$\(field)\", \"\(value)\"]") }
             case .startsWith(let field, let prefix):
                 covered.insert(field)
-                guard let actual = fields[field] else { throw Self.denied("Policy Condition failed: [\"starts-with\", \"$\(field)\", \"\(prefix)\"]") }
+                // An absent field is empty: `starts-with ""` allows it to be left out, as S3 forms use it.
+                let actual = fields[field] ?? ""
                 // Content-Type may list several values; each must start with the prefix.
                 let values = field == "content-type" ? actual.split(separator: ",").map { $0.trimmingSpaces } : [actual]
                 guard values.allSatisfy({ $0.hasPrefix(prefix) }) else {

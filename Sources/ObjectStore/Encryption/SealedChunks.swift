@@ -50,14 +50,18 @@ public enum SealedChunks {
         return header[4..<12]
     }
 
-    /// Opens chunk `index` of a blob whose plaintext is `plaintextSize` bytes.
-    static func open(_ sealed: ByteBufferView, index: Int64, prefix: ArraySlice<UInt8>, plaintextSize: Int64, key: SymmetricKey) throws(StoreError) -> [UInt8] {
-        guard sealed.count >= tagSize else { throw .internalFailure("an encrypted chunk is cut short") }
+    /// Opens chunk `index` (its ciphertext and tag, `sealed`) of a blob whose plaintext is `plaintextSize` bytes.
+    static func open(_ sealed: ByteBuffer, index: Int64, prefix: ArraySlice<UInt8>, plaintextSize: Int64, key: SymmetricKey) throws(StoreError) -> [UInt8] {
+        guard sealed.readableBytes >= tagSize else { throw .internalFailure("an encrypted chunk is cut short") }
         let final = index == chunkCount(plaintextSize: plaintextSize) - 1
         do {
-            let box = try AES.GCM.SealedBox(
-                nonce: try nonce(prefix: prefix, index: index), ciphertext: sealed.dropLast(tagSize), tag: sealed.suffix(tagSize))
-            return Array(try AES.GCM.open(box, using: key, authenticating: additionalData(index: index, final: final)))
+            let nonce = try nonce(prefix: prefix, index: index)
+            return try sealed.withUnsafeReadableBytes { bytes in
+                let split = bytes.count - tagSize
+                let box = try AES.GCM.SealedBox(
+                    nonce: nonce, ciphertext: UnsafeRawBufferPointer(rebasing: bytes[..<split]), tag: UnsafeRawBufferPointer(rebasing: bytes[split...]))
+                return Array(try AES.GCM.open(box, using: key, authenticating: additionalData(index: index, final: final)))
+            }
         } catch {
             throw .internalFailure("an encrypted chunk failed authentication (wrong key, or the stored bytes were altered)")
         }
@@ -114,8 +118,8 @@ public struct ChunkSealer {
                 bytes, using: key, nonce: try SealedChunks.nonce(prefix: prefix[...], index: index),
                 authenticating: SealedChunks.additionalData(index: index, final: final))
         }
-        output.writeBytes(box.ciphertext)
-        output.writeBytes(box.tag)
+        box.ciphertext.withUnsafeBytes { output.writeBytes($0) }
+        box.tag.withUnsafeBytes { output.writeBytes($0) }
         pending.clear()
         index += 1
     }

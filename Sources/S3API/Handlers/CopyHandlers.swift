@@ -121,6 +121,7 @@ extension S3Responder {
             if let algorithm = upload.checksumAlgorithm, let checksum = part.checksum { x.element("Checksum\(algorithm.rawValue)", checksum) }
         }
         var response = Self.xmlResponse(xml)
+        SSEHeaders.add(upload.attributes.encryption, to: &response.headers)
         if sourceBucket.versioning != .unversioned { response.headers[.amzCopySourceVersionID] = original.versionID }
         return response
     }

@@ -88,6 +88,10 @@ extension S3Responder {
         let condition = try Self.writeCondition(call)
         let version: ObjectVersion
         if let upload = try await store.index.upload(bucketID: bucket.id, uploadID: uploadID), keyEquals(upload.key, key) {
+            // S3 needs no SSE-C key to complete an upload, but one that is sent must be the upload's.
+            if let given = try SSEHeaders.customerKey(call.headers), given.md5 != upload.attributes.encryption?.customerKeyMD5 {
+                throw S3Error.invalidArgument("The key given is not the key the upload was started with.")
+            }
             var fullObject: (ChecksumAlgorithm, String)?
             if let algorithm = upload.checksumAlgorithm, let value = call.header(HTTPField.Name(algorithm.headerName)!) {
                 fullObject = (algorithm, value)

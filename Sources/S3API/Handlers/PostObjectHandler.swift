@@ -67,7 +67,8 @@ extension S3Responder {
             let header: String? = switch lower {
             case "acl": "x-amz-acl"
             case "content-type", "cache-control", "content-disposition", "content-encoding", "expires", "x-amz-storage-class": lower
-            default: lower.hasPrefix("x-amz-meta-") || lower.hasPrefix("x-amz-grant-") || lower.hasPrefix("x-amz-checksum-") ? lower : nil
+            default: lower.hasPrefix("x-amz-meta-") || lower.hasPrefix("x-amz-grant-") || lower.hasPrefix("x-amz-checksum-")
+                || lower.hasPrefix("x-amz-server-side-encryption") ? lower : nil
             }
             if let header, let fieldName = HTTPField.Name(header), headers[fieldName] == nil { headers[fieldName] = value }
         }

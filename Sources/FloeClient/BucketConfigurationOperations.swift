@@ -27,3 +27,25 @@ extension S3Client {
         try await sendDigested(.PUT, bucket: bucket, key: nil, query: [("lifecycle", "")], xml, headers: [])
     }
 }
+
+extension S3Client {
+    /// The bucket's default encryption rule (`<Rule>`), nil when it has none.
+    public func bucketEncryption(bucket: String) async throws -> XMLElement? {
+        do {
+            return try await Self.xml(try await send(.GET, bucket: bucket, query: [("encryption", "")])).child("Rule")
+        } catch let error as ClientError where error.code == "ServerSideEncryptionConfigurationNotFoundError" {
+            return nil
+        }
+    }
+
+    /// Sets (or with nil removes) the bucket's default encryption rule.
+    public func setBucketEncryption(bucket: String, _ rule: XMLElement?) async throws {
+        guard let rule else {
+            _ = try await send(.DELETE, bucket: bucket, query: [("encryption", "")]).body.collect(upTo: 1 << 20)
+            return
+        }
+        var xml = XMLWriter()
+        xml.group("ServerSideEncryptionConfiguration", namespace: XMLWriter.s3Namespace) { $0.write(rule) }
+        try await sendDigested(.PUT, bucket: bucket, key: nil, query: [("encryption", "")], xml, headers: [])
+    }
+}
