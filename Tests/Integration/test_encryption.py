@@ -1,0 +1,256 @@
+"""Server-side encryption with boto3, aws-cli and the CLI: SSE-S3, SSE-KMS with Floe's key store
+(rotation included) and SSE-C; ranged reads across chunk and part boundaries; multipart and
+copies that re-encrypt; bucket default encryption; nothing of the plaintext on disk."""
+import base64
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from floe_harness import ROOT_PASSWORD, ROOT_USER, new_server
+from security_helpers import admin
+
+BINARY = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
+CHUNK = 64 * 1024
+
+
+def code(call):
+    try:
+        call()
+    except ClientError as e:
+        return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
+    return 200, None
+
+
+def customer_key(seed: str):
+    key = hashlib.sha256(seed.encode()).digest()
+    return {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": base64.b64encode(key).decode(),
+            "SSECustomerKeyMD5": base64.b64encode(hashlib.md5(key).digest()).decode()}
+
+
+@pytest.fixture(scope="module")
+def enc():
+    instance = new_server(FLOE_KMS_DEFAULT_KEY="default-key")
+    admin(instance, "PUT", "kms/keys/app-key")
+    admin(instance, "PUT", "kms/keys/other-key")
+    admin(instance, "PUT", "kms/keys/default-key")
+    yield instance
+    instance.cleanup()
+
+
+@pytest.fixture
+def s3e(enc):
+    return enc.boto3()
+
+
+@pytest.fixture
+def bkt(s3e):
+    name = "enc-" + uuid.uuid4().hex[:10]
+    s3e.create_bucket(Bucket=name)
+    return name
+
+
+def pattern(size: int) -> bytes:
+    return bytes((i * 31 + 7) % 251 for i in range(size))
+
+
+def stored_files(server) -> list[bytes]:
+    root = os.path.join(server.data_dir, "data", "blobs", "objects")
+    found = []
+    for directory, _, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(directory, name), "rb") as f:
+                found.append(f.read())
+    return found
+
+
+def inline_rows(server) -> list[bytes]:
+    connection = sqlite3.connect(os.path.join(server.data_dir, "data", "meta", "index.sqlite"))
+    try:
+        return [row[0] for row in connection.execute("SELECT inline FROM versions WHERE inline IS NOT NULL")]
+    finally:
+        connection.close()
+
+
+def test_each_mode_round_trips_and_reports_itself(s3e, bkt):
+    body = pattern(3 * CHUNK + 123)
+    plain_md5 = hashlib.md5(body).hexdigest()
+    s3put = s3e.put_object(Bucket=bkt, Key="s3", Body=body, ServerSideEncryption="AES256")
+    assert s3put["ServerSideEncryption"] == "AES256" and s3put["ETag"] == f'"{plain_md5}"'
+    kms = s3e.put_object(Bucket=bkt, Key="kms", Body=body, ServerSideEncryption="aws:kms", SSEKMSKeyId="app-key", BucketKeyEnabled=True)
+    assert (kms["ServerSideEncryption"], kms["SSEKMSKeyId"], kms["BucketKeyEnabled"]) == ("aws:kms", "app-key", True)
+    assert kms["ETag"] != f'"{plain_md5}"'  # as S3: not the MD5 of the data
+    c = customer_key("one")
+    cput = s3e.put_object(Bucket=bkt, Key="c", Body=body, **c)
+    assert cput["SSECustomerKeyMD5"] == c["SSECustomerKeyMD5"] and cput["ETag"] != f'"{plain_md5}"'
+    # Without SSE headers on the PUT but with the server's default key.
+    default = s3e.put_object(Bucket=bkt, Key="default", Body=b"d", ServerSideEncryption="aws:kms")
+    assert default["SSEKMSKeyId"] == "default-key"
+    for key, extra in [("s3", {}), ("kms", {}), ("c", c)]:
+        got = s3e.get_object(Bucket=bkt, Key=key, **extra)
+        assert got["Body"].read() == body
+        head = s3e.head_object(Bucket=bkt, Key=key, **extra)
+        assert head["ContentLength"] == len(body)
+    assert s3e.head_object(Bucket=bkt, Key="kms")["SSEKMSKeyId"] == "app-key"
+
+
+def test_ranges_across_chunk_boundaries(s3e, bkt):
+    body = pattern(2 * CHUNK + 999)
+    c = customer_key("ranges")
+    s3e.put_object(Bucket=bkt, Key="c", Body=body, **c)
+    s3e.put_object(Bucket=bkt, Key="small", Body=body[:700], ServerSideEncryption="AES256")
+    for header, expected in [("bytes=65530-65545", body[65530:65546]), ("bytes=0-0", body[:1]), ("bytes=-5", body[-5:]),
+                             (f"bytes={CHUNK}-", body[CHUNK:]), (f"bytes={2 * CHUNK - 1}-{2 * CHUNK}", body[2 * CHUNK - 1:2 * CHUNK + 1])]:
+        got = s3e.get_object(Bucket=bkt, Key="c", Range=header, **c)
+        assert got["Body"].read() == expected, header
+    assert s3e.get_object(Bucket=bkt, Key="small", Range="bytes=100-199")["Body"].read() == body[100:200]
+
+
+def test_sse_c_needs_its_key(enc, s3e, bkt):
+    c, other = customer_key("right"), customer_key("wrong")
+    s3e.put_object(Bucket=bkt, Key="c", Body=b"secret", **c)
+    assert code(lambda: s3e.get_object(Bucket=bkt, Key="c"))[0] == 400
+    assert code(lambda: s3e.head_object(Bucket=bkt, Key="c"))[0] == 400
+    assert code(lambda: s3e.get_object(Bucket=bkt, Key="c", **other))[0] == 400
+    assert code(lambda: s3e.get_object(Bucket=bkt, Key="c", Range="bytes=0-1", **other))[0] == 400
+    attrs = ["ETag", "ObjectSize"]
+    assert code(lambda: s3e.get_object_attributes(Bucket=bkt, Key="c", ObjectAttributes=attrs))[0] == 400
+    assert s3e.get_object_attributes(Bucket=bkt, Key="c", ObjectAttributes=attrs, **c)["ObjectSize"] == 6
+    # A copy reads the source only with its key.
+    assert code(lambda: s3e.copy_object(Bucket=bkt, Key="copy", CopySource={"Bucket": bkt, "Key": "c"}))[0] == 400
+    source = {"CopySource" + k: v for k, v in c.items()}
+    s3e.copy_object(Bucket=bkt, Key="copy", CopySource={"Bucket": bkt, "Key": "c"}, ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key", **source)
+    assert s3e.get_object(Bucket=bkt, Key="copy")["Body"].read() == b"secret"
+    # Bad SSE-C headers.
+    bad_md5 = dict(c, SSECustomerKeyMD5=base64.b64encode(b"0" * 16).decode())
+    assert code(lambda: s3e.put_object(Bucket=bkt, Key="x", Body=b"x", **bad_md5)) == (400, "InvalidArgument")
+    assert code(lambda: s3e.put_object(Bucket=bkt, Key="x", Body=b"x", ServerSideEncryption="AES256", **c)) == (400, "InvalidArgument")
+    assert code(lambda: s3e.put_object(Bucket=bkt, Key="x", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="missing")) == (400, "KMS.NotFoundException")
+    # Reads never take the write-side headers (botocore will not send them: raw request).
+    response = enc.signed("GET", f"/{bkt}/copy", headers={"x-amz-server-side-encryption": "AES256"})
+    assert response.status_code == 400 and b"InvalidArgument" in response.content
+
+
+def test_multipart_and_upload_part_copy_encrypt_every_part(s3e, bkt):
+    part = 5 * 1024 * 1024
+    body = pattern(part) + pattern(part + 3)[:part] + b"tail-bytes"
+    upload = s3e.create_multipart_upload(Bucket=bkt, Key="mp", ServerSideEncryption="aws:kms", SSEKMSKeyId="app-key")
+    assert upload["SSEKMSKeyId"] == "app-key"
+    s3e.put_object(Bucket=bkt, Key="src", Body=body[part:2 * part])
+    p1 = s3e.upload_part(Bucket=bkt, Key="mp", UploadId=upload["UploadId"], PartNumber=1, Body=body[:part])
+    p2 = s3e.upload_part_copy(Bucket=bkt, Key="mp", UploadId=upload["UploadId"], PartNumber=2, CopySource={"Bucket": bkt, "Key": "src"})
+    p3 = s3e.upload_part(Bucket=bkt, Key="mp", UploadId=upload["UploadId"], PartNumber=3, Body=body[2 * part:])
+    assert p1["SSEKMSKeyId"] == "app-key" and p2["SSEKMSKeyId"] == "app-key"
+    done = s3e.complete_multipart_upload(Bucket=bkt, Key="mp", UploadId=upload["UploadId"], MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": p1["ETag"]}, {"PartNumber": 2, "ETag": p2["CopyPartResult"]["ETag"]}, {"PartNumber": 3, "ETag": p3["ETag"]}]})
+    assert done["SSEKMSKeyId"] == "app-key"
+    assert s3e.get_object(Bucket=bkt, Key="mp")["Body"].read() == body
+    # A range across a part boundary and a partNumber read.
+    across = s3e.get_object(Bucket=bkt, Key="mp", Range=f"bytes={part - 10}-{part + 10}")["Body"].read()
+    assert across == body[part - 10:part + 11]
+    assert s3e.get_object(Bucket=bkt, Key="mp", PartNumber=3)["Body"].read() == b"tail-bytes"
+    # SSE-C uploads: every part must carry the upload's key.
+    c = customer_key("mp")
+    upload = s3e.create_multipart_upload(Bucket=bkt, Key="mpc", **c)
+    assert code(lambda: s3e.upload_part(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], PartNumber=1, Body=b"x"))[0] == 400
+    assert code(lambda: s3e.upload_part(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], PartNumber=1, Body=b"x", **customer_key("other")))[0] == 400
+    only = s3e.upload_part(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], PartNumber=1, Body=b"only part", **c)
+    s3e.complete_multipart_upload(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": only["ETag"]}]})
+    assert s3e.get_object(Bucket=bkt, Key="mpc", **c)["Body"].read() == b"only part"
+
+
+def test_rotation_keeps_old_objects_readable(enc, s3e, bkt):
+    s3e.put_object(Bucket=bkt, Key="before", Body=b"v1", ServerSideEncryption="aws:kms", SSEKMSKeyId="app-key")
+    rotated = admin(enc, "POST", "kms/keys/app-key/rotate").json()
+    assert rotated["version"] >= 2
+    s3e.put_object(Bucket=bkt, Key="after", Body=b"v2", ServerSideEncryption="aws:kms", SSEKMSKeyId="app-key")
+    assert s3e.get_object(Bucket=bkt, Key="before")["Body"].read() == b"v1"
+    assert s3e.get_object(Bucket=bkt, Key="after")["Body"].read() == b"v2"
+    listed = admin(enc, "GET", "kms/keys").json()["keys"]
+    assert {k["name"] for k in listed} >= {"app-key", "other-key"}
+    assert all("material" not in json.dumps(k) for k in listed)
+
+
+def test_bucket_default_encryption(enc, s3e, bkt):
+    assert code(lambda: s3e.get_bucket_encryption(Bucket=bkt)) == (404, "ServerSideEncryptionConfigurationNotFoundError")
+    s3e.put_bucket_encryption(Bucket=bkt, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "other-key"}, "BucketKeyEnabled": True}]})
+    rule = s3e.get_bucket_encryption(Bucket=bkt)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "other-key"}
+    put = s3e.put_object(Bucket=bkt, Key="d", Body=b"defaulted")
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", "other-key")
+    # A request that names its own encryption wins over the default.
+    assert s3e.put_object(Bucket=bkt, Key="e", Body=b"x", ServerSideEncryption="AES256")["ServerSideEncryption"] == "AES256"
+    # aws-cli copies get the default too.
+    enc.aws("s3", "cp", f"s3://{bkt}/d", f"s3://{bkt}/d2")
+    assert s3e.head_object(Bucket=bkt, Key="d2")["SSEKMSKeyId"] == "other-key"
+    bad = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256", "KMSMasterKeyID": "x"}}]}
+    assert code(lambda: s3e.put_bucket_encryption(Bucket=bkt, ServerSideEncryptionConfiguration=bad))[1] == "InvalidArgument"
+    s3e.delete_bucket_encryption(Bucket=bkt)
+    assert "ServerSideEncryption" not in s3e.put_object(Bucket=bkt, Key="f", Body=b"x")
+
+
+def test_nothing_of_the_plaintext_is_stored(enc, s3e, bkt):
+    marker = b"FLOE-PLAINTEXT-MARKER-" + uuid.uuid4().hex.encode()
+    big = (marker + pattern(1000)) * 200  # about 200 KiB: a blob of its own
+    s3e.put_object(Bucket=bkt, Key="big", Body=big, ServerSideEncryption="AES256")
+    s3e.put_object(Bucket=bkt, Key="small", Body=marker, **customer_key("small"))  # inline, in the index row
+    s3e.put_object(Bucket=bkt, Key="kms", Body=big, ServerSideEncryption="aws:kms", SSEKMSKeyId="app-key")
+    assert not any(marker in data for data in stored_files(enc))
+    assert not any(marker in (row or b"") for row in inline_rows(enc))
+    with open(os.path.join(enc.data_dir, "data", "meta", "index.sqlite"), "rb") as f:
+        assert marker not in f.read()
+    # The customer key is not stored either.
+    key = base64.b64decode(customer_key("small")["SSECustomerKey"])
+    assert not any(key in data for data in stored_files(enc))
+    with open(os.path.join(enc.data_dir, "data", "meta", "index.sqlite"), "rb") as f:
+        assert key not in f.read()
+    assert enc.log().count(customer_key("small")["SSECustomerKey"]) == 0
+
+
+def test_a_tampered_blob_is_refused_not_served(enc, s3e, bkt):
+    body = pattern(300 * 1024)
+    s3e.put_object(Bucket=bkt, Key="t", Body=body, ServerSideEncryption="AES256")
+    root = os.path.join(enc.data_dir, "data", "blobs", "objects")
+    # The newest blob is this object's (sizes identify it: plaintext + header + a tag per chunk).
+    sealed_size = 16 + len(body) + 16 * ((len(body) + CHUNK - 1) // CHUNK)
+    target = next(os.path.join(d, n) for d, _, files in os.walk(root) for n in files if os.path.getsize(os.path.join(d, n)) == sealed_size)
+    with open(target, "r+b") as f:
+        f.seek(100 * 1024)
+        byte = f.read(1)
+        f.seek(100 * 1024)
+        f.write(bytes([byte[0] ^ 1]))
+    # The first chunk still reads; the tampered one is refused (the body stops: never wrong bytes).
+    assert s3e.get_object(Bucket=bkt, Key="t", Range="bytes=0-99")["Body"].read() == body[:100]
+    with pytest.raises(Exception):
+        s3e.get_object(Bucket=bkt, Key="t", Range=f"bytes={CHUNK}-{2 * CHUNK - 1}")["Body"].read()
+    with pytest.raises(Exception):
+        s3e.get_object(Bucket=bkt, Key="t")["Body"].read()
+
+
+def test_cli_encrypt_and_kms_keys(enc, s3e, bkt, tmp_path):
+    env = dict(os.environ, FLOE_CONFIG_DIR=str(tmp_path / "config"),
+               FLOE_ALIAS_T=f"{enc.endpoint},{ROOT_USER},{ROOT_PASSWORD},{enc.catalog_endpoint}")
+
+    def cli(*args, check=True):
+        result = subprocess.run([BINARY, *args], env=env, capture_output=True, timeout=120)
+        if check:
+            assert result.returncode == 0, result.stderr.decode() + result.stdout.decode()
+        return result
+
+    cli("admin", "kms", "key", "add", "t", "cli-key")
+    listed = [json.loads(line) for line in cli("admin", "kms", "key", "ls", "t", "--json").stdout.decode().splitlines()]
+    assert "cli-key" in {k["name"] for k in listed}
+    assert json.loads(cli("admin", "kms", "key", "rotate", "t", "cli-key", "--json").stdout)["version"] == 2
+    cli("encrypt", "set", "sse-kms", f"t/{bkt}", "--kms-key", "cli-key")
+    info = json.loads(cli("encrypt", "info", f"t/{bkt}", "--json").stdout)
+    assert (info["algorithm"], info["kmsKey"]) == ("aws:kms", "cli-key")
+    assert s3e.put_object(Bucket=bkt, Key="k", Body=b"x")["SSEKMSKeyId"] == "cli-key"
+    cli("encrypt", "clear", f"t/{bkt}")
+    assert json.loads(cli("encrypt", "info", f"t/{bkt}", "--json").stdout)["algorithm"] is None
+    assert cli("admin", "kms", "key", "add", "t", "bad name!", check=False).returncode != 0
