@@ -36,8 +36,9 @@ public struct MetadataFiles: Sendable {
         let (bucketName, key) = try Self.split(location)
         let target = try await bucket(bucketName)
         do {
-            let staged = try await store.stage(OneBuffer(ByteBuffer(string: text)), plan: HashingPlan(), maxSize: Self.maxMetadataFileSize)
-            _ = try await store.commit(staged, bucket: target, key: key, attributes: ObjectAttributes(contentHeaders: ["content-type": "application/json"]))
+            guard text.utf8.count <= Self.maxMetadataFileSize else { throw StoreError.entityTooLarge(limit: Self.maxMetadataFileSize) }
+            _ = try await store.writeInternal(
+                ByteBuffer(string: text), bucket: target, key: key, attributes: ObjectAttributes(contentHeaders: ["content-type": "application/json"]))
         } catch {
             throw .serviceUnavailable("Cannot write metadata file \(location): \(error)")
         }
@@ -97,20 +98,6 @@ public struct MetadataFiles: Sendable {
             marker = (last.key, last.versionID)
         }
     }
-}
-
-struct OneBuffer: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let buffer: ByteBuffer
-    init(_ buffer: ByteBuffer) { self.buffer = buffer }
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var pending: ByteBuffer?
-        mutating func next() async throws -> ByteBuffer? {
-            defer { pending = nil }
-            return pending
-        }
-    }
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pending: buffer) }
 }
 
 extension JSONValue {

@@ -49,3 +49,19 @@ extension S3Client {
         try await sendDigested(.PUT, bucket: bucket, key: nil, query: [("encryption", "")], xml, headers: [])
     }
 }
+
+extension S3Client {
+    /// The bucket's notification configurations (Queue/Topic/CloudFunction elements).
+    public func notificationRules(bucket: String) async throws -> [XMLElement] {
+        try await Self.xml(try await send(.GET, bucket: bucket, query: [("notification", "")])).children
+    }
+
+    /// Replaces the bucket's notification configurations (none removes them all).
+    public func setNotificationRules(bucket: String, _ rules: [XMLElement]) async throws {
+        var xml = XMLWriter()
+        xml.group("NotificationConfiguration", namespace: XMLWriter.s3Namespace) { x in
+            for rule in rules { x.write(rule) }
+        }
+        _ = try await send(.PUT, bucket: bucket, query: [("notification", "")], body: .bytes(Array(xml.output.utf8))).body.collect(upTo: 1 << 20)
+    }
+}

@@ -182,6 +182,7 @@ public enum FloeServer {
                 store: store, clock: LifecycleClock(dayLength: Int64(configuration.lifecycleDaySeconds) * 1000),
                 interval: .seconds(configuration.lifecycleIntervalSeconds ?? min(3600, max(1, configuration.lifecycleDaySeconds / 4))),
                 cursorFile: parts.meta + "/lifecycle-cursor.json", metrics: metrics, audit: parts.audit, logger: logger)),
+            .init(service: NotificationDelivery(store: store, metrics: metrics, maxAttempts: configuration.notificationMaxAttempts, logger: logger)),
         ]
         if refreshIdentity {
             services.append(.init(service: IdentityRefresher(store: identityStore, directory: directory, interval: .seconds(5), logger: logger)))

@@ -52,6 +52,9 @@ public struct ServerConfiguration: Sendable {
     /// The key-store key SSE-KMS uses when a request or bucket default names none
     /// (`FLOE_KMS_DEFAULT_KEY`, AWS's `aws/s3`); nil refuses such requests.
     public var defaultKMSKey: String?
+    /// Delivery attempts of a bucket notification before it is dead-lettered
+    /// (`FLOE_NOTIFY_MAX_ATTEMPTS`; with the one-minute backoff cap, 1440 is about a day).
+    public var notificationMaxAttempts: Int = 1440
 
     public init() {}
 
@@ -124,6 +127,12 @@ public struct ServerConfiguration: Sendable {
             lifecycleIntervalSeconds = seconds
         }
         if let v = environment["FLOE_KMS_DEFAULT_KEY"], !v.isEmpty { defaultKMSKey = v }
+        if let v = environment["FLOE_NOTIFY_MAX_ATTEMPTS"], !v.isEmpty {
+            guard let attempts = Int(v), (1...1_000_000).contains(attempts) else {
+                throw ConfigurationError(description: "FLOE_NOTIFY_MAX_ATTEMPTS must be 1 to 1000000")
+            }
+            notificationMaxAttempts = attempts
+        }
         if let v = environment["FLOE_MULTIPART_EXPIRY"], !v.isEmpty {
             guard let seconds = Int64(v), seconds > 0 else {
                 throw ConfigurationError(description: "FLOE_MULTIPART_EXPIRY must be a positive number of seconds")

@@ -98,5 +98,25 @@ enum IndexSchema {
             PRIMARY KEY (name, version)
         ) STRICT;
         """,
+        // 7: bucket notifications: webhook targets (secrets sealed) and the outbox, whose rows are
+        // written in the transaction of the change they report.
+        """
+        CREATE TABLE notification_targets (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            sealed_secrets BLOB,
+            created_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            target TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            dead INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX outbox_pending ON outbox(dead, id);
+        """,
     ]
 }

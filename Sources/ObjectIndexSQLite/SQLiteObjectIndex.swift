@@ -188,10 +188,19 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     // MARK: versions
 
-    public func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String] {
+    public func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?, events: [OutboxEvent]) async throws(StoreError) -> [String] {
         try await run(write: true) { db in
             try VersionRows.check(condition, db, bucketID: bucketID, key: version.key)
-            return try VersionRows.insert(db, bucketID: bucketID, version)
+            let obsolete = try VersionRows.insert(db, bucketID: bucketID, version)
+            try Self.enqueue(events, db)
+            return obsolete
+        }
+    }
+
+    static func enqueue(_ events: [OutboxEvent], _ db: SQLiteConnection) throws {
+        for event in events {
+            try db.query(
+                "INSERT INTO outbox (target, payload, created_ms) VALUES (?, ?, ?)", [.text(event.target), .text(event.payload), .integer(ObjectStore.now())])
         }
     }
 
@@ -208,9 +217,9 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func deleteVersion(bucketID: Int64, key: String, versionID: String, guard guarded: DeleteGuard?, bypassGovernance: Bool) async throws(StoreError)
-        -> (ObjectVersion?, [String])
-    {
+    public func deleteVersion(
+        bucketID: Int64, key: String, versionID: String, guard guarded: DeleteGuard?, bypassGovernance: Bool, events: [OutboxEvent]
+    ) async throws(StoreError) -> (ObjectVersion?, [String]) {
         try await run(write: true) { db in
             guard let removed = try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
@@ -219,6 +228,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
             if let guarded, !removed.isDeleteMarker, !guarded.admits(removed) { throw StoreError.preconditionFailed("If-Match") }
             try ObjectLockRules.checkRemoval(of: removed, now: ObjectStore.now(), bypassGovernance: bypassGovernance)
             try VersionRows.remove(db, bucketID: bucketID, removed)
+            try Self.enqueue(events, db)
             return (removed, removed.blobIDs)
         }
     }
@@ -266,6 +276,63 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
 
+
+    public func notificationTargets() async throws(StoreError) -> [(name: String, url: String, sealedSecrets: [UInt8]?)] {
+        try await run { db in
+            try db.query("SELECT name, url, sealed_secrets FROM notification_targets ORDER BY name").map { ($0[0].string!, $0[1].string!, $0[2].bytes) }
+        }
+    }
+
+    public func putNotificationTarget(name: String, url: String, sealedSecrets: [UInt8]?) async throws(StoreError) {
+        try await run(write: true) { db in
+            try db.query(
+                "INSERT INTO notification_targets (name, url, sealed_secrets, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET url = excluded.url, sealed_secrets = excluded.sealed_secrets",
+                [.text(name), .text(url), sealedSecrets.map { .blob($0) } ?? .null, .integer(ObjectStore.now())])
+        }
+    }
+
+    public func deleteNotificationTarget(name: String) async throws(StoreError) -> Bool {
+        try await run(write: true) { db in
+            let existed = try db.query("SELECT 1 FROM notification_targets WHERE name = ?", [.text(name)]).first != nil
+            try db.query("DELETE FROM notification_targets WHERE name = ?", [.text(name)])
+            return existed
+        }
+    }
+
+    public func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxEntry] {
+        try await run { db in
+            try db.query("SELECT id, target, payload, attempts FROM outbox WHERE dead = 0 ORDER BY id LIMIT ?", [.integer(Int64(limit))]).map {
+                OutboxEntry(id: $0[0].int!, target: $0[1].string!, payload: $0[2].string!, attempts: Int($0[3].int!))
+            }
+        }
+    }
+
+    public func acknowledgeOutbox(ids: [Int64]) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await run(write: true) { db in
+            for id in ids { try db.query("DELETE FROM outbox WHERE id = ?", [.integer(id)]) }
+        }
+    }
+
+    public func recordOutboxFailure(id: Int64, error: String, dead: Bool) async throws(StoreError) {
+        try await run(write: true) { db in
+            try db.query(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, dead = ? WHERE id = ?", [.text(String(error.prefix(500))), .integer(dead ? 1 : 0), .integer(id)])
+        }
+    }
+
+    public func outboxCounts() async throws(StoreError) -> [String: (pending: Int, dead: Int)] {
+        try await run { db in
+            var counts: [String: (pending: Int, dead: Int)] = [:]
+            for row in try db.query("SELECT target, dead, COUNT(*) FROM outbox GROUP BY target, dead") {
+                let target = row[0].string!
+                var entry = counts[target] ?? (0, 0)
+                if row[1].int == 1 { entry.dead = Int(row[2].int!) } else { entry.pending = Int(row[2].int!) }
+                counts[target] = entry
+            }
+            return counts
+        }
+    }
 
     public func kmsKeys(named name: String?) async throws(StoreError) -> [KMSKeyRecord] {
         try await run { db in
@@ -408,7 +475,9 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func completeUpload(bucketID: Int64, uploadRowID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String] {
+    public func completeUpload(bucketID: Int64, uploadRowID: Int64, _ version: ObjectVersion, condition: WriteCondition?, events: [OutboxEvent]) async throws(StoreError)
+        -> [String]
+    {
         try await run(write: true) { db in
             guard try !db.query("SELECT 1 FROM uploads WHERE id = ?", [.integer(uploadRowID)]).isEmpty else {
                 throw StoreError.noSuchUpload(version.uploadID ?? "")
@@ -429,7 +498,9 @@ public final class SQLiteObjectIndex: ObjectIndex {
                 .compactMap { $0[0].string }.filter { !used.contains($0) }
             try db.query("DELETE FROM upload_parts WHERE upload_row = ?", [.integer(uploadRowID)])
             try db.query("DELETE FROM uploads WHERE id = ?", [.integer(uploadRowID)])
-            return leftOver + (try VersionRows.insert(db, bucketID: bucketID, version))
+            let replaced = try VersionRows.insert(db, bucketID: bucketID, version)
+            try Self.enqueue(events, db)
+            return leftOver + replaced
         }
     }
 

@@ -14,6 +14,8 @@ public struct BucketSettings: Sendable, Equatable, Codable {
     public var lifecycle: LifecycleConfiguration?
     /// Default encryption of new objects that ask for none (PutBucketEncryption).
     public var encryption: BucketEncryption?
+    /// Where changes to the bucket's objects are reported (PutBucketNotificationConfiguration).
+    public var notification: NotificationConfiguration?
 
     public init(
         objectOwnership: ObjectOwnership? = nil, acl: AccessControlList? = nil, publicAccessBlock: PublicAccessBlock? = nil, cors: [CORSRule]? = nil,
@@ -29,7 +31,7 @@ public struct BucketSettings: Sendable, Equatable, Codable {
 
     /// The members, named as they are stored (each is set on its own: `ObjectStore.setSetting`).
     public enum Field: String, Sendable {
-        case objectOwnership, acl, publicAccessBlock, cors, logging, objectLock, lifecycle, encryption
+        case objectOwnership, acl, publicAccessBlock, cors, logging, objectLock, lifecycle, encryption, notification
     }
 
     /// ACLs take part in authorization unless ownership is enforced for the bucket owner.
@@ -171,6 +173,15 @@ public struct BucketEncryption: Sendable, Equatable, Codable {
     public var algorithm: Algorithm
     public var kmsKeyID: String?
     public var bucketKeyEnabled: Bool?
+
+    /// The encryption a write that names none gets; an `aws:kms` default without a key id uses
+    /// `defaultKMSKey`, and without that is nil (the caller decides).
+    public func request(defaultKMSKey: String?) -> EncryptionRequest? {
+        switch algorithm {
+        case .aes256: return .s3(bucketKey: bucketKeyEnabled)
+        case .kms: return (kmsKeyID ?? defaultKMSKey).map { .kms(keyID: $0, context: nil, bucketKey: bucketKeyEnabled) }
+        }
+    }
 
     public init(algorithm: Algorithm, kmsKeyID: String? = nil, bucketKeyEnabled: Bool? = nil) {
         self.algorithm = algorithm

@@ -71,7 +71,7 @@ extension ObjectStore {
         // Guarded: only the version that was planned goes, not one written since.
         let guarded = version.isDeleteMarker ? nil : DeleteGuard(etag: version.etag, size: version.size, lastModifiedSeconds: version.lastModified / 1000)
         do {
-            _ = try await delete(bucket: bucket, key: version.key, versionID: versionID, guard: guarded)
+            _ = try await delete(bucket: bucket, key: version.key, versionID: versionID, guard: guarded, context: .lifecycle, lifecycle: true)
             return LifecycleOutcome(kind: kind, key: version.key, versionID: version.versionID, ruleID: ruleID)
         } catch {
             if case .objectLocked = error { return LifecycleOutcome(kind: .keptByLock, key: version.key, versionID: version.versionID, ruleID: ruleID) }

@@ -44,7 +44,7 @@ extension ObjectStore {
     public func commitPart(_ staged: StagedUpload, upload: UploadRecord, number: Int) async throws(StoreError) -> StoredPart {
         let blobID = try await commitBlob(staged)
         let part = StoredPart(
-            number: number, size: staged.size, md5Hex: Hex.encode(staged.md5),
+            number: number, size: staged.size, md5Hex: String(ETag.bare(staged.etag(for: upload.attributes.encryption))),
             blobID: blobID, checksum: upload.checksumAlgorithm.flatMap { staged.checksums[$0] }, lastModified: Self.now())
         do {
             let replaced = try await index.putPart(uploadRowID: upload.rowID, part)
@@ -77,7 +77,7 @@ extension ObjectStore {
     /// - Parameter fullObjectChecksum: a whole-object checksum the client sent, to verify.
     public func complete(
         bucket: BucketRecord, upload: UploadRecord, requested: [RequestedPart], fullObjectChecksum: (ChecksumAlgorithm, String)?,
-        condition: WriteCondition?
+        condition: WriteCondition?, context: EventContext = .internal
     ) async throws(StoreError) -> ObjectVersion {
         guard !requested.isEmpty else { throw .invalidRequest("You must specify at least one part") }
         var uploaded: [Int: StoredPart] = [:]
@@ -128,7 +128,10 @@ extension ObjectStore {
             size: chosen.reduce(0) { $0 + $1.size }, etag: etag, lastModified: now, blobID: nil,
             attributes: ObjectLockRules.applyingDefault(attributes, in: bucket.settings, now: now),
             parts: chosen, uploadID: upload.uploadID)
-        let obsolete = try await index.completeUpload(bucketID: bucket.id, uploadRowID: upload.rowID, version, condition: condition)
+        let change = ObjectChange(
+            eventName: "ObjectCreated:CompleteMultipartUpload", key: version.key, size: version.size, etag: version.etag, versionID: version.versionID, time: now)
+        let obsolete = try await index.completeUpload(
+            bucketID: bucket.id, uploadRowID: upload.rowID, version, condition: condition, events: events(bucket, change, context))
         await blobs.delete(obsolete)
         return version
     }

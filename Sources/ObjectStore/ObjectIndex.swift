@@ -26,7 +26,8 @@ public protocol ObjectIndex: Sendable {
     /// Makes `version` the latest for its key, after checking `condition` against the current
     /// latest object in the same transaction. A version with id `null` replaces the existing
     /// `null` version, unless Object Lock keeps that one (`objectLocked`). Returns the blobs no longer referenced; the caller deletes them.
-    func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String]
+    /// `events` go to the outbox in the same transaction.
+    func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?, events: [OutboxEvent]) async throws(StoreError) -> [String]
     /// With `withData`, an inline object's bytes come with it (`ObjectVersion.inlineData`);
     /// without, only its metadata is read (HEAD, preconditions, tags).
     func latestVersion(bucketID: Int64, key: String, withData: Bool) async throws(StoreError) -> ObjectVersion?
@@ -35,7 +36,8 @@ public protocol ObjectIndex: Sendable {
     /// Returns the removed version (nil if there was none) and its blobs.
     /// With `guard`, the version is removed only if it matches (`preconditionFailed` otherwise).
     /// A version Object Lock keeps (`ObjectLockRules.checkRemoval`) is not removed: `objectLocked`.
-    func deleteVersion(bucketID: Int64, key: String, versionID: String, guard: DeleteGuard?, bypassGovernance: Bool) async throws(StoreError)
+    /// `events` go to the outbox in the same transaction, if a version was removed.
+    func deleteVersion(bucketID: Int64, key: String, versionID: String, guard: DeleteGuard?, bypassGovernance: Bool, events: [OutboxEvent]) async throws(StoreError)
         -> (ObjectVersion?, [String])
     /// Changes one version's (the latest's when `versionID` is nil) retention or legal hold,
     /// checking `ObjectLockRules` against its current lock in the same transaction. Returns the
@@ -61,7 +63,8 @@ public protocol ObjectIndex: Sendable {
     /// Turns an upload into the latest version in one transaction: checks `condition`,
     /// writes the version, removes the upload. Returns blobs no longer referenced (parts left
     /// out of the object, a replaced `null` version).
-    func completeUpload(bucketID: Int64, uploadRowID: Int64, _ version: ObjectVersion, condition: WriteCondition?) async throws(StoreError) -> [String]
+    func completeUpload(bucketID: Int64, uploadRowID: Int64, _ version: ObjectVersion, condition: WriteCondition?, events: [OutboxEvent]) async throws(StoreError)
+        -> [String]
     /// The version a finished upload produced, for a retried completion.
     func completedVersion(bucketID: Int64, uploadID: String) async throws(StoreError) -> ObjectVersion?
     /// Removes an upload and returns its parts' blobs.
@@ -77,6 +80,21 @@ public protocol ObjectIndex: Sendable {
     /// next version of an existing one (`kmsKeyNotFound` if there is none); `seal` makes the
     /// sealed material for the version number chosen inside the transaction.
     func addKMSKey(name: String, rotate: Bool, seal: @escaping @Sendable (Int) throws(StoreError) -> [UInt8]) async throws(StoreError) -> KMSKeyRecord
+
+    // MARK: notifications
+
+    func notificationTargets() async throws(StoreError) -> [(name: String, url: String, sealedSecrets: [UInt8]?)]
+    func putNotificationTarget(name: String, url: String, sealedSecrets: [UInt8]?) async throws(StoreError)
+    /// False when there was no such target.
+    func deleteNotificationTarget(name: String) async throws(StoreError) -> Bool
+    /// Undelivered, not dead-lettered outbox rows in the order they were written, at most `limit`.
+    func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxEntry]
+    /// Delivered rows leave the outbox.
+    func acknowledgeOutbox(ids: [Int64]) async throws(StoreError)
+    /// A failed delivery: its attempt counted, and with `dead` set aside (dead-lettered).
+    func recordOutboxFailure(id: Int64, error: String, dead: Bool) async throws(StoreError)
+    /// Rows waiting and rows dead-lettered, per target.
+    func outboxCounts() async throws(StoreError) -> [String: (pending: Int, dead: Int)]
 
     // MARK: maintenance
 

@@ -5,8 +5,12 @@ import NIOCore
 extension ObjectStore {
     /// Makes a staged upload the latest version of `key`. The blob is made durable before the
     /// index row is written; if the index write (or its precondition) fails the blob is removed.
+    /// - Parameters:
+    ///   - eventName: how a bucket notification names the write (`ObjectCreated:Put`, `…:Copy`, `…:Post`).
+    ///   - context: who wrote it, for the event record.
     public func commit(
-        _ staged: StagedUpload, bucket: BucketRecord, key: String, attributes: ObjectAttributes, condition: WriteCondition? = nil
+        _ staged: StagedUpload, bucket: BucketRecord, key: String, attributes: ObjectAttributes, condition: WriteCondition? = nil,
+        eventName: String = "ObjectCreated:Put", context: EventContext = .internal
     ) async throws(StoreError) -> ObjectVersion {
         try ObjectKeyRules.validate(key)
         let now = Self.now()
@@ -18,13 +22,31 @@ extension ObjectStore {
         case .blob: version.blobID = try await commitBlob(staged)
         }
         do {
-            let obsolete = try await index.putVersion(bucketID: bucket.id, version, condition: condition)
+            let change = ObjectChange(
+                eventName: eventName, key: key, size: version.size, etag: version.etag, versionID: version.versionID, time: version.lastModified)
+            let obsolete = try await index.putVersion(bucketID: bucket.id, version, condition: condition, events: events(bucket, change, context))
             await blobs.delete(obsolete)
         } catch {
             await blobs.delete(version.blobIDs)
             throw error
         }
         return version
+    }
+
+    /// Writes a small object on the server's own behalf (table metadata, access logs), encrypted
+    /// as the bucket's default says (an `aws:kms` default without a key: SSE-S3).
+    public func writeInternal(_ bytes: ByteBuffer, bucket: BucketRecord, key: String, attributes: ObjectAttributes) async throws -> ObjectVersion {
+        let request = bucket.settings.encryption.map { $0.request(defaultKMSKey: nil) ?? .s3(bucketKey: nil) }
+        let encryption = try await newDataKey(request)
+        let staged = try await stage(OneBufferBody(buffer: bytes), plan: HashingPlan(), maxSize: Int64(bytes.readableBytes), encryptingWith: encryption?.0)
+        var stored = attributes
+        stored.encryption = encryption?.1
+        return try await commit(staged, bucket: bucket, key: key, attributes: stored)
+    }
+
+    /// The outbox entries a change makes in `bucket` (none without a notification configuration).
+    func events(_ bucket: BucketRecord, _ change: ObjectChange, _ context: EventContext) -> [OutboxEvent] {
+        bucket.settings.notification?.events(for: change, bucket: bucket, region: region, context: context) ?? []
     }
 
     /// A version of `key` (the latest when `versionID` is nil), delete markers included: the
@@ -101,27 +123,34 @@ extension ObjectStore {
     /// A `guard` makes the removal conditional on the object it would remove (atomically).
     /// A version Object Lock keeps is not removed (`objectLocked`); `bypassGovernance` lifts
     /// governance-mode retention for a caller allowed to.
+    /// `lifecycle` names the events `LifecycleExpiration:*` instead of `ObjectRemoved:*`.
     public func delete(
-        bucket: BucketRecord, key: String, versionID: String?, guard guarded: DeleteGuard? = nil, bypassGovernance: Bool = false
+        bucket: BucketRecord, key: String, versionID: String?, guard guarded: DeleteGuard? = nil, bypassGovernance: Bool = false,
+        context: EventContext = .internal, lifecycle: Bool = false
     ) async throws(StoreError) -> DeleteOutcome {
         try ObjectKeyRules.validate(key)
+        let family = lifecycle ? "LifecycleExpiration" : "ObjectRemoved"
+        let now = Self.now()
         if let versionID {
+            let removal = events(bucket, ObjectChange(eventName: family + ":Delete", key: key, versionID: versionID, time: now), context)
             let (removed, obsolete) = try await index.deleteVersion(
-                bucketID: bucket.id, key: key, versionID: versionID, guard: guarded, bypassGovernance: bypassGovernance)
+                bucketID: bucket.id, key: key, versionID: versionID, guard: guarded, bypassGovernance: bypassGovernance, events: removal)
             await blobs.delete(obsolete)
             return DeleteOutcome(versionID: versionID, isDeleteMarker: removed?.isDeleteMarker ?? false)
         }
         switch bucket.versioning {
         case .unversioned:
+            let removal = events(bucket, ObjectChange(eventName: family + ":Delete", key: key, time: now), context)
             let (_, obsolete) = try await index.deleteVersion(
-                bucketID: bucket.id, key: key, versionID: "null", guard: guarded, bypassGovernance: bypassGovernance)
+                bucketID: bucket.id, key: key, versionID: "null", guard: guarded, bypassGovernance: bypassGovernance, events: removal)
             await blobs.delete(obsolete)
             return DeleteOutcome(versionID: nil, isDeleteMarker: false)
         case .enabled, .suspended:
             let marker = ObjectVersion(
                 key: key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: true, size: 0, etag: "",
-                lastModified: Self.now(), blobID: nil, attributes: ObjectAttributes())
-            let obsolete = try await index.putVersion(bucketID: bucket.id, marker, condition: guarded.map { .deleteMatches($0) })
+                lastModified: now, blobID: nil, attributes: ObjectAttributes())
+            let created = events(bucket, ObjectChange(eventName: family + ":DeleteMarkerCreated", key: key, versionID: marker.versionID, time: now), context)
+            let obsolete = try await index.putVersion(bucketID: bucket.id, marker, condition: guarded.map { .deleteMatches($0) }, events: created)
             await blobs.delete(obsolete)
             return DeleteOutcome(versionID: marker.versionID, isDeleteMarker: true)
         }
@@ -177,6 +206,19 @@ extension ObjectStore {
         }
         throw StoreError.internalFailure("copy source \(key) changed too often while opening")
     }
+}
+
+struct OneBufferBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffer: ByteBuffer
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var buffer: ByteBuffer?
+        mutating func next() async throws -> ByteBuffer? {
+            defer { buffer = nil }
+            return buffer
+        }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
 }
 
 struct EmptyBody: AsyncSequence, Sendable {

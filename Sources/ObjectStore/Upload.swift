@@ -45,11 +45,12 @@ public final class StagedUpload: Sendable {
     public let sha256: [UInt8]?
     /// Base64 digests for every checksum in the plan.
     public let checksums: [ChecksumAlgorithm: String]
-    /// MD5 of the bytes as stored, when they are sealed (the ETag of SSE-KMS and SSE-C objects).
-    public let storedMD5: [UInt8]?
+    /// The MD5 keyed with the data key (HMAC), when the bytes are sealed: the ETag of SSE-KMS and
+    /// SSE-C objects and parts, which must not let anyone without the key test a guess of the data.
+    public let keyedMD5: [UInt8]?
 
-    init(storage: Storage, size: Int64, md5: [UInt8], sha256: [UInt8]?, checksums: [ChecksumAlgorithm: String], storedMD5: [UInt8]? = nil) {
-        self.storedMD5 = storedMD5
+    init(storage: Storage, size: Int64, md5: [UInt8], sha256: [UInt8]?, checksums: [ChecksumAlgorithm: String], keyedMD5: [UInt8]? = nil) {
+        self.keyedMD5 = keyedMD5
         self.storage = storage
         self.size = size
         self.md5 = md5
@@ -61,10 +62,11 @@ public final class StagedUpload: Sendable {
     public var etag: String { ETag.quoted(md5: md5) }
 
     /// The ETag of the version it becomes: the plaintext's MD5, except for SSE-KMS and SSE-C, whose
-    /// ETag S3 documents as not the MD5 of the data (here: the MD5 of the sealed bytes).
+    /// ETag S3 documents as not the MD5 of the data (here: the MD5 keyed with the data key, the
+    /// same for the same bytes under one key, so a re-sent part keeps its ETag).
     public func etag(for encryption: EncryptionInfo?) -> String {
-        guard let encryption, !encryption.etagIsPlaintextMD5, let storedMD5 else { return etag }
-        return ETag.quoted(md5: storedMD5)
+        guard let encryption, !encryption.etagIsPlaintextMD5, let keyedMD5 else { return etag }
+        return ETag.quoted(md5: keyedMD5)
     }
 
     /// Checks every promise; throws the first that does not hold.
@@ -90,7 +92,7 @@ extension ObjectStore {
     public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64, encryptingWith key: SymmetricKey? = nil) async throws
         -> StagedUpload
     where Body.Element == ByteBuffer {
-        var sink = StagingSink(inlineLimit: inlineLimit, blobs: blobs, hashesStored: key != nil)
+        var sink = StagingSink(inlineLimit: inlineLimit, blobs: blobs)
         var sealer = key.map { ChunkSealer(key: $0) }
         var md5 = Insecure.MD5()
         var sha256 = plan.sha256 ? SHA256() : nil
@@ -120,13 +122,14 @@ extension ObjectStore {
         } else {
             storage = .inline(sink.inline.map { Array($0.readableBytesView) } ?? [])
         }
+        let digest = Array(md5.finalize())
         return StagedUpload(
             storage: storage,
             size: size,
-            md5: Array(md5.finalize()),
+            md5: digest,
             sha256: sha256.map { Array($0.finalize()) },
             checksums: checksums,
-            storedMD5: sink.storedMD5.map { Array($0.finalize()) }
+            keyedMD5: key.map { Array(HMAC<SHA256>.authenticationCode(for: digest, using: $0).prefix(16)) }
         )
     }
 
@@ -160,17 +163,14 @@ struct StagingSink {
     let blobs: DiskBlobStore
     var inline: ByteBuffer? = ByteBuffer()
     var writer: BlobWriter?
-    var storedMD5: Insecure.MD5?
 
-    init(inlineLimit: Int, blobs: DiskBlobStore, hashesStored: Bool) {
+    init(inlineLimit: Int, blobs: DiskBlobStore) {
         self.inlineLimit = inlineLimit
         self.blobs = blobs
-        self.storedMD5 = hashesStored ? Insecure.MD5() : nil
     }
 
     mutating func append(_ buffer: ByteBuffer) async throws {
         guard buffer.readableBytes > 0 else { return }
-        if storedMD5 != nil { buffer.withUnsafeReadableBytes { storedMD5!.update(bufferPointer: $0) } }
         if var small = inline {
             if small.readableBytes + buffer.readableBytes <= inlineLimit {
                 inline = nil  // keeps `small` uniquely referenced while it grows

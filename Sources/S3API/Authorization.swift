@@ -48,6 +48,8 @@ extension Operation {
         case .putBucketLogging: return "s3:PutBucketLogging"
         case .getBucketLifecycle: return "s3:GetLifecycleConfiguration"
         case .getBucketEncryption: return "s3:GetEncryptionConfiguration"
+        case .getBucketNotification: return "s3:GetBucketNotification"
+        case .putBucketNotification: return "s3:PutBucketNotification"
         case .putBucketEncryption, .deleteBucketEncryption: return "s3:PutEncryptionConfiguration"
         case .putBucketLifecycle, .deleteBucketLifecycle: return "s3:PutLifecycleConfiguration"
         case .getObjectLockConfiguration: return "s3:GetBucketObjectLockConfiguration"
@@ -189,7 +191,7 @@ extension S3Responder {
         .getBucketOwnershipControls, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .getPublicAccessBlock,
         .putPublicAccessBlock, .deletePublicAccessBlock, .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketLogging, .putBucketLogging,
         .getObjectLockConfiguration, .putObjectLockConfiguration, .getBucketLifecycle, .putBucketLifecycle, .deleteBucketLifecycle,
-        .getBucketEncryption, .putBucketEncryption, .deleteBucketEncryption,
+        .getBucketEncryption, .putBucketEncryption, .deleteBucketEncryption, .getBucketNotification, .putBucketNotification,
     ]
 
     /// DeleteObjects names its keys in its body, decided key by key; an anonymous caller must

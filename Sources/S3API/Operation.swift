@@ -52,6 +52,8 @@ package enum Operation: String, Sendable {
     case deleteBucketCors = "DeleteBucketCors"
     case getBucketLogging = "GetBucketLogging"
     case putBucketLogging = "PutBucketLogging"
+    case getBucketNotification = "GetBucketNotificationConfiguration"
+    case putBucketNotification = "PutBucketNotificationConfiguration"
     case getBucketEncryption = "GetBucketEncryption"
     case putBucketEncryption = "PutBucketEncryption"
     case deleteBucketEncryption = "DeleteBucketEncryption"
@@ -117,6 +119,8 @@ package enum Operation: String, Sendable {
             case (.get, ["object-lock"]): return .getObjectLockConfiguration
             case (.get, ["lifecycle"]): return .getBucketLifecycle
             case (.get, ["encryption"]): return .getBucketEncryption
+            case (.get, ["notification"]): return .getBucketNotification
+            case (.put, ["notification"]): return .putBucketNotification
             case (.put, ["encryption"]): return .putBucketEncryption
             case (.delete, ["encryption"]): return .deleteBucketEncryption
             case (.put, ["lifecycle"]): return .putBucketLifecycle

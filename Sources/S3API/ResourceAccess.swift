@@ -13,6 +13,8 @@ struct ResourceAccess: Equatable, Sendable {
         case object(bucket: String, key: String)
         /// Floe's administration API, in a resource space of its own: `users/alice`, `policies/p`.
         case admin(String)
+        /// A key of the SSE-KMS key store (`kms:GenerateDataKey`, `kms:Decrypt`).
+        case kmsKey(String)
     }
 
     var action: String
@@ -23,7 +25,7 @@ struct ResourceAccess: Equatable, Sendable {
     var bucket: String? {
         switch resource {
         case .bucket(let name), .object(let name, _): return name
-        case .service, .admin: return nil
+        case .service, .admin, .kmsKey: return nil
         }
     }
 
@@ -38,6 +40,7 @@ struct ResourceAccess: Equatable, Sendable {
         case .bucket(let name): return "arn:aws:s3:::\(name)"
         case .object(let bucket, let key): return "arn:aws:s3:::\(bucket)/\(key)"
         case .admin(let path): return "arn:floe:admin:::\(path)"
+        case .kmsKey(let name): return "arn:floe:kms:::key/\(name)"
         }
     }
 

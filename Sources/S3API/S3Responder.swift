@@ -72,6 +72,8 @@ struct S3Call {
     var eventLoop: (any EventLoop)? = nil
 
     var headers: HTTPFields { request.headers }
+    /// Who made the request, for bucket notification records.
+    var eventContext: EventContext { EventContext(principal: principal.name, requestID: requestID, sourceIP: remoteAddress ?? "") }
     func header(_ name: HTTPField.Name) -> String? { request.headers[name] }
 }
 
@@ -236,7 +238,10 @@ public struct S3Responder: HTTPResponder {
             }
         case "/floe/metrics":
             let usage = try? await store.index.usage()
+            let outbox = (try? await store.index.outboxCounts())?.values
             let text = metrics.render(gauges: [
+                ("floe_notifications_pending", "Bucket notification events waiting for delivery.", Double(outbox?.reduce(0) { $0 + $1.pending } ?? 0)),
+                ("floe_notifications_dead", "Bucket notification events dead-lettered.", Double(outbox?.reduce(0) { $0 + $1.dead } ?? 0)),
                 ("floe_buckets", "Buckets.", Double(usage?.buckets ?? 0)),
                 ("floe_objects", "Objects (latest versions).", Double(usage?.objects ?? 0)),
                 ("floe_object_bytes", "Bytes in latest object versions.", Double(usage?.bytes ?? 0)),
@@ -338,6 +343,8 @@ public struct S3Responder: HTTPResponder {
         case .getObjectLockConfiguration: return try await getObjectLockConfiguration(call)
         case .getBucketLifecycle: return try await getBucketLifecycle(call)
         case .getBucketEncryption: return try await getBucketEncryption(call)
+        case .getBucketNotification: return try await getBucketNotification(call)
+        case .putBucketNotification: return try await putBucketNotification(call)
         case .putBucketEncryption: return try await putBucketEncryption(call)
         case .deleteBucketEncryption: return try await deleteBucketEncryption(call)
         case .putBucketLifecycle: return try await putBucketLifecycle(call)

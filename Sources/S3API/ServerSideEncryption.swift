@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPTypes
+import Identity
 import NIOCore
 import ObjectStore
 import S3Model
@@ -74,7 +75,12 @@ enum SSEHeaders {
                 }
                 return .s3(bucketKey: bucketKey)
             case "aws:kms", "aws:kms:dsse":
-                guard let keyID = headers[kmsKeyID] ?? defaultKMSKey else {
+                if let given = headers[context] {
+                    guard let json = Data(base64Encoded: given), (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else {
+                        throw S3Error.invalidArgument("The encryption context must be base64 of a JSON object", name: context.canonicalName)
+                    }
+                }
+                guard let keyID = headers[kmsKeyID].flatMap({ $0.isEmpty ? nil : $0 }) ?? defaultKMSKey else {
                     throw S3Error.invalidArgument("SSE-KMS needs a key: name one in x-amz-server-side-encryption-aws-kms-key-id (this server has no default key)", name: kmsKeyID.canonicalName)
                 }
                 return .kms(keyID: keyID, context: headers[context], bucketKey: bucketKey)
@@ -87,14 +93,10 @@ enum SSEHeaders {
     /// The bucket's default encryption as a request, for writes that name none.
     static func defaultRequest(_ bucket: BucketRecord, defaultKMSKey: String?) throws -> EncryptionRequest? {
         guard let rule = bucket.settings.encryption else { return nil }
-        switch rule.algorithm {
-        case .aes256: return .s3(bucketKey: rule.bucketKeyEnabled)
-        case .kms:
-            guard let keyID = rule.kmsKeyID ?? defaultKMSKey else {
-                throw S3Error.invalidArgument("The bucket's default SSE-KMS names no key, and this server has no default key")
-            }
-            return .kms(keyID: keyID, context: nil, bucketKey: rule.bucketKeyEnabled)
+        guard let request = rule.request(defaultKMSKey: defaultKMSKey) else {
+            throw S3Error.invalidArgument("The bucket's default SSE-KMS names no key, and this server has no default key")
         }
+        return request
     }
 
     /// Reads never take the write-side SSE headers (S3 answers them 400).
@@ -135,7 +137,26 @@ extension S3Responder {
         let request = try SSEHeaders.writeRequest(call.headers, defaultKMSKey: configuration.defaultKMSKey)
             ?? SSEHeaders.defaultRequest(bucket, defaultKMSKey: configuration.defaultKMSKey)
         if case .customer = request { try requireSafeTransportForCustomerKeys(call) }
+        if case .kms(let keyID, _, _) = request { try await authorizeKMS(call, keyID, "kms:GenerateDataKey") }
         return try await store.newDataKey(request)
+    }
+
+    /// As AWS: a key of the key store is used only by callers its policies let (bucket policies
+    /// cannot grant it, and anonymous callers never may); the refusal is AccessDenied, audited.
+    func authorizeKMS(_ call: S3Call, _ keyID: String, _ action: String) async throws {
+        var scope = AccessScope(call: call)
+        let access = ResourceAccess(action: action, resource: .kmsKey(keyID))
+        var allowed = false
+        if call.principal.kind != .anonymous { allowed = await isAllowed(access, in: &scope) }
+        if !allowed {
+            throw S3Error.accessDenied("Access denied to KMS key \(keyID) (\(action))")
+        }
+    }
+
+    /// Reading the data of an SSE-KMS version needs `kms:Decrypt` on its key.
+    func authorizeDecrypt(_ call: S3Call, _ version: ObjectVersion) async throws {
+        guard let info = version.attributes.encryption, info.mode == .kms, let keyID = info.kmsKeyID else { return }
+        try await authorizeKMS(call, keyID, "kms:Decrypt")
     }
 
     /// The SSE-C key a read of `version` must carry (nil for other versions), checked against it:

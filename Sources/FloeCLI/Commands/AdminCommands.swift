@@ -8,7 +8,7 @@ import Foundation
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin", abstract: "Administer a Floe: users, groups, policies, service accounts, server info.",
-        subcommands: [Info.self, User.self, Group.self, Policy.self, ServiceAccount.self, KMS.self])
+        subcommands: [Info.self, User.self, Group.self, Policy.self, ServiceAccount.self, KMS.self, Notify.self])
 
     /// Reads a policy argument: a file path, `-` for standard input, or inline JSON.
     static func policyText(_ argument: String) throws -> String {

@@ -56,6 +56,8 @@ public struct KMSKeyRecord: Sendable, Equatable {
 public final class KeyVault: Sendable {
     let serverKey: SymmetricKey
     let storeKey: SymmetricKey
+    /// Seals configuration secrets (webhook credentials) at rest.
+    let secretsKey: SymmetricKey
     let index: any ObjectIndex
     /// KMS key material by name and version, opened once.
     private let cache = NIOLockedValueBox([String: [Int: SymmetricKey]]())
@@ -64,6 +66,7 @@ public final class KeyVault: Sendable {
         let master = SymmetricKey(data: masterKey)
         serverKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Array("floe sse-s3 server key".utf8), outputByteCount: 32)
         storeKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Array("floe kms key store".utf8), outputByteCount: 32)
+        secretsKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Array("floe configuration secrets".utf8), outputByteCount: 32)
         self.index = index
     }
 
@@ -124,18 +127,35 @@ public final class KeyVault: Sendable {
         Array("\(info.mode.rawValue)|\(info.kmsKeyID ?? "")|\(info.kmsKeyVersion ?? 0)|\(info.context ?? "")".utf8)
     }
 
+    /// A secret of the configuration (a webhook's credentials), sealed for the index, bound to `label`.
+    public func sealSecret(_ plaintext: [UInt8], label: String) throws(StoreError) -> [UInt8] {
+        do {
+            return Array(try AES.GCM.seal(plaintext, using: secretsKey, authenticating: Array(label.utf8)).combined!)
+        } catch {
+            throw .internalFailure("cannot seal a secret: \(error)")
+        }
+    }
+
+    public func openSecret(_ sealed: [UInt8], label: String) throws(StoreError) -> [UInt8] {
+        do {
+            return Array(try AES.GCM.open(try AES.GCM.SealedBox(combined: sealed), using: secretsKey, authenticating: Array(label.utf8)))
+        } catch {
+            throw .internalFailure("cannot open a sealed secret (was the master key changed?)")
+        }
+    }
+
     // MARK: the key store
 
     public static func validKeyName(_ name: String) -> Bool {
         (1...128).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || [0x2D, 0x5F, 0x2E, 0x2F, 0x3A].contains(byte)
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || [0x2D, 0x5F, 0x2E].contains(byte)
         }
     }
 
     /// Creates a named key (version 1), or with `rotate` adds the next version of an existing one:
     /// new objects use the newest version, older ones keep theirs.
     public func addKey(_ name: String, rotate: Bool) async throws(StoreError) -> KMSKeyRecord {
-        guard Self.validKeyName(name) else { throw .invalidArgument("A key name is 1-128 characters of letters, digits and - _ . / :") }
+        guard Self.validKeyName(name) else { throw .invalidArgument("A key name is 1-128 characters of letters, digits and - _ .") }
         let material = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         let record = try await index.addKMSKey(name: name, rotate: rotate) { version throws(StoreError) in
             do {

@@ -46,6 +46,8 @@ extension S3Responder {
             ])
         case "ListKMSKeys", "CreateKMSKey", "RotateKMSKey":
             return try await kmsCall(route)
+        case "ListNotificationTargets", "PutNotificationTarget", "DeleteNotificationTarget", "GetNotificationStatus":
+            return try await notifyCall(call, route)
         case "ListUsers":
             let snapshot = directory.snapshot
             return Self.jsonResponse(["users": snapshot.users.values.sorted { $0.name < $1.name }.map { Self.userJSON($0, snapshot) }])
@@ -334,6 +336,35 @@ extension S3Responder {
         }
     }
 
+    /// Webhook targets of bucket notifications (credentials are write-only) and the outbox's state.
+    func notifyCall(_ call: S3Call, _ route: AdminRoute) async throws -> Response {
+        switch route.action ?? "" {
+        case "PutNotificationTarget":
+            let body = try await readJSONObject(call)
+            guard let url = body["url"] as? String else { throw S3Error.invalidArgument("A target needs a \"url\"") }
+            try await store.putNotificationTarget(NotificationTarget(
+                name: route.path[2], url: url, authorization: body["authorization"] as? String, signingSecret: body["secret"] as? String))
+            return Self.jsonResponse(["name": route.path[2], "url": url])
+        case "DeleteNotificationTarget":
+            guard try await store.index.deleteNotificationTarget(name: route.path[2]) else {
+                throw S3Error(code: "NoSuchTarget", status: 404, message: "The notification target does not exist")
+            }
+            return Response(status: .noContent)
+        case "GetNotificationStatus":
+            let counts = try await store.index.outboxCounts()
+            var targets: [String: Any] = [:]
+            for (name, count) in counts { targets[name] = ["pending": count.pending, "dead": count.dead] }
+            return Self.jsonResponse([
+                "pending": counts.values.reduce(0) { $0 + $1.pending }, "dead": counts.values.reduce(0) { $0 + $1.dead }, "targets": targets,
+            ])
+        default:
+            let targets = try await store.notificationTargets()
+            return Self.jsonResponse(["targets": targets.map {
+                ["name": $0.name, "url": $0.url, "authorization": $0.authorization != nil, "signed": $0.signingSecret != nil] as [String: Any]
+            }])
+        }
+    }
+
     static func jsonResponse(_ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -372,6 +403,10 @@ struct AdminRoute {
         case (.get, 2, "kms") where path[1] == "keys": return "ListKMSKeys"
         case (.put, 3, "kms") where path[1] == "keys": return "CreateKMSKey"
         case (.post, 4, "kms") where path[1] == "keys" && path[3] == "rotate": return "RotateKMSKey"
+        case (.get, 2, "notify") where path[1] == "targets": return "ListNotificationTargets"
+        case (.put, 3, "notify") where path[1] == "targets": return "PutNotificationTarget"
+        case (.delete, 3, "notify") where path[1] == "targets": return "DeleteNotificationTarget"
+        case (.get, 2, "notify") where path[1] == "status": return "GetNotificationStatus"
         default: return nil
         }
     }

@@ -42,6 +42,7 @@ extension S3Responder {
         // Pin the source version first, so the checksum to compute is known before the bytes stream.
         let pinned = try await store.version(bucket: sourceBucket, key: source.key, versionID: source.versionID)
         let sourceKey = pinned.isDeleteMarker ? nil : try customerKeyForRead(call, pinned, copySource: true)
+        try await authorizeDecrypt(call, pinned)
         let encryption = try await encryptionForWrite(call, bucket: bucket)
         let changesEncryption = call.header(SSEHeaders.algorithm) != nil || call.header(SSEHeaders.customerAlgorithm) != nil
         let algorithm = checksum ?? pinned.attributes.checksums.keys.first
@@ -70,7 +71,8 @@ extension S3Responder {
         // The copy is re-hashed as it streams, so its checksum is over the bytes actually written.
         attributes.checksums = staged.checksums
         attributes.checksumType = staged.checksums.isEmpty ? nil : "FULL_OBJECT"
-        let version = try await store.commit(staged, bucket: bucket, key: key, attributes: attributes, condition: try Self.writeCondition(call))
+        let version = try await store.commit(
+            staged, bucket: bucket, key: key, attributes: attributes, condition: try Self.writeCondition(call), eventName: "ObjectCreated:Copy", context: call.eventContext)
         var xml = XMLWriter()
         xml.group("CopyObjectResult", namespace: XMLWriter.s3Namespace) { x in
             x.element("ETag", version.etag)
@@ -93,6 +95,7 @@ extension S3Responder {
         let sourceBucket = try await store.bucket(source.bucket)
         let pinned = try await store.version(bucket: sourceBucket, key: source.key, versionID: source.versionID)
         let sourceKey = pinned.isDeleteMarker ? nil : try customerKeyForRead(call, pinned, copySource: true)
+        try await authorizeDecrypt(call, pinned)
         let dataKey = try await partDataKey(call, upload)
         let rangeHeader = call.header(.amzCopySourceRange)
         let plan = HashingPlan(checksums: upload.checksumAlgorithm.map { [$0] } ?? [])

@@ -43,7 +43,8 @@ extension S3Responder {
             }
             do {
                 let bypass = versionID != nil ? await bypassesGovernance(call, key: key) : false
-                let outcome = try await store.delete(bucket: bucket, key: key, versionID: versionID, guard: guarded, bypassGovernance: bypass)
+                let outcome = try await store.delete(
+                    bucket: bucket, key: key, versionID: versionID, guard: guarded, bypassGovernance: bypass, context: call.eventContext)
                 results.append((key, versionID, .success(outcome)))
             } catch {
                 results.append((key, versionID, .failure(ErrorMapping.s3Error(error))))

@@ -139,12 +139,11 @@ extension S3Responder {
                     body.writeString(line)
                     body.writeInteger(UInt8(ascii: "\n"))
                 }
-                let staged = try await store.stage(ByteBufferSequence(body), plan: HashingPlan(), maxSize: Int64(body.readableBytes))
                 var attributes = ObjectAttributes(contentHeaders: ["content-type": "text/plain"])
                 if !batch.logging.targetGrants.isEmpty, target.settings.aclsEnabled {
                     attributes.acl = AccessControlList(owner: ownerID(target), grants: [.init(grantee: .user(ownerID(target)), permission: .fullControl)] + batch.logging.targetGrants)
                 }
-                _ = try await store.commit(staged, bucket: target, key: key, attributes: attributes)
+                _ = try await store.writeInternal(body, bucket: target, key: key, attributes: attributes)
             } catch {
                 logger.warning("access log delivery failed", metadata: ["bucket": "\(batch.source)", "target": "\(batch.logging.targetBucket)", "error": "\(error)"])
             }
@@ -183,21 +182,4 @@ extension S3Responder {
         }
         return "REST.\(method.rawValue).\(resource)"
     }
-}
-
-/// One buffer as an async sequence (a log object's body).
-struct ByteBufferSequence: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let buffer: ByteBuffer
-    init(_ buffer: ByteBuffer) { self.buffer = buffer }
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var buffer: ByteBuffer?
-        mutating func next() async throws -> ByteBuffer? {
-            defer { buffer = nil }
-            return buffer
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
 }

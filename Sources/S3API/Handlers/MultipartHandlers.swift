@@ -96,7 +96,8 @@ extension S3Responder {
             if let algorithm = upload.checksumAlgorithm, let value = call.header(HTTPField.Name(algorithm.headerName)!) {
                 fullObject = (algorithm, value)
             }
-            version = try await store.complete(bucket: bucket, upload: upload, requested: requested, fullObjectChecksum: fullObject, condition: condition)
+            version = try await store.complete(
+                bucket: bucket, upload: upload, requested: requested, fullObjectChecksum: fullObject, condition: condition, context: call.eventContext)
         } else if let done = try await store.completedVersion(bucket: bucket, uploadID: uploadID), keyEquals(done.key, key) {
             // A retried completion of an upload that already finished answers with its result.
             version = done
@@ -135,6 +136,7 @@ extension S3Responder {
             }
             customerKey = given.key
         }
+        if encryption.mode == .kms, let keyID = encryption.kmsKeyID { try await authorizeKMS(call, keyID, "kms:Decrypt") }
         guard let vault = store.vault else { throw StoreError.internalFailure("no key vault") }
         return try await vault.dataKey(encryption, customerKey: customerKey)
     }

@@ -1,3 +1,4 @@
+import Logging
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -117,19 +118,56 @@ extension S3Responder {
             }
         }
         guard includeBody, length > 0 else { return Response(status: status, headers: headers) }
+        try await authorizeDecrypt(call, version)
         guard let body = try await store.openBody(version, range: range ?? 0...(version.size - 1), customerKey: customerKey) else { return nil }
         if let bytes = body.inMemory { return Response(status: status, headers: headers, body: .init(byteBuffer: bytes)) }
         let eventLoop = call.eventLoop
+        let chunks = StreamedChunks(ObjectBodySequence(body).makeAsyncIterator())
+        if version.attributes.encryption != nil {
+            // Opened before answering: a damaged encrypted object is a 500, not a 200 cut short.
+            do {
+                chunks.first = try await chunks.iterator.next()
+            } catch {
+                body.close()
+                throw error
+            }
+        }
+        let (logger, requestID, key) = (logger, call.requestID, version.key)
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
-            try await body.stream { chunk in
-                try await writer.write(chunk)
-                // The writer queues chunks without bound until the connection's event loop takes
-                // them (its writability only changes there), and disk reads outrun a busy loop:
-                // waiting for the loop to take each chunk keeps a response's memory at two chunks.
-                try await eventLoop?.submit {}.get()
+            defer { body.close() }
+            do {
+                while let chunk = try await chunks.next() {
+                    try await writer.write(chunk)
+                    // The writer queues chunks without bound until the connection's event loop takes
+                    // them (its writability only changes there), and disk reads outrun a busy loop:
+                    // waiting for the loop to take each chunk keeps a response's memory at two chunks.
+                    try await eventLoop?.submit {}.get()
+                }
+            } catch {
+                // The status is sent; the connection ends short of Content-Length, and the log says why.
+                logger.error("object body failed mid-response", metadata: ["request_id": "\(requestID)", "key": "\(key)", "error": "\(error)"])
+                throw error
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// A response body's chunks, the first possibly read ahead (before the headers are sent).
+    final class StreamedChunks: @unchecked Sendable {
+        var iterator: ObjectBodySequence.AsyncIterator
+        var first: ByteBuffer?
+
+        init(_ iterator: ObjectBodySequence.AsyncIterator) {
+            self.iterator = iterator
+        }
+
+        func next() async throws -> ByteBuffer? {
+            if let first {
+                self.first = nil
+                return first
+            }
+            return try await iterator.next()
+        }
     }
 
     static func objectHeaders(_ version: ObjectVersion, checksums: Bool) -> HTTPFields {
@@ -175,7 +213,7 @@ extension S3Responder {
         if let versionID, versionID.isEmpty { throw S3Error.invalidArgument("Version id cannot be the empty string", name: "versionId", value: "") }
         let outcome = try await store.delete(
             bucket: bucket, key: call.target.key!, versionID: versionID, guard: try Self.deleteGuard(call.headers),
-            bypassGovernance: versionID != nil ? await bypassesGovernance(call) : false)
+            bypassGovernance: versionID != nil ? await bypassesGovernance(call) : false, context: call.eventContext)
         var headers = HTTPFields()
         if let id = outcome.versionID { headers[.amzVersionID] = id }
         if outcome.isDeleteMarker { headers[.amzDeleteMarker] = "true" }

@@ -110,6 +110,7 @@ extension S3Responder {
             let request = try SSEHeaders.writeRequest(headers, defaultKMSKey: configuration.defaultKMSKey)
                 ?? SSEHeaders.defaultRequest(bucket, defaultKMSKey: configuration.defaultKMSKey)
             if case .customer = request { try requireSafeTransportForCustomerKeys(call) }
+            if case .kms(let keyID, _, _) = request { try await authorizeKMS(call, keyID, "kms:GenerateDataKey") }
             let encryption = try await store.newDataKey(request)
             attributes.encryption = encryption?.1
             staged = try await store.stage(
@@ -126,7 +127,7 @@ extension S3Responder {
             try staged.verify(UploadExpectations(checksums: integrity.headerChecksums))
             attributes.checksums = staged.checksums
             if !attributes.checksums.isEmpty { attributes.checksumType = "FULL_OBJECT" }
-            version = try await store.commit(staged, bucket: bucket, key: key, attributes: attributes, condition: nil)
+            version = try await store.commit(staged, bucket: bucket, key: key, attributes: attributes, condition: nil, eventName: "ObjectCreated:Post", context: call.eventContext)
         } catch {
             await store.discard(staged)
             throw error

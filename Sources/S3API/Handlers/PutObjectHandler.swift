@@ -33,7 +33,7 @@ extension S3Responder {
         stored.encryption = encryption?.1
         stored.checksums = staged.checksums
         if !stored.checksums.isEmpty { stored.checksumType = "FULL_OBJECT" }
-        let version = try await store.commit(staged, bucket: bucket, key: key, attributes: stored, condition: condition)
+        let version = try await store.commit(staged, bucket: bucket, key: key, attributes: stored, condition: condition, context: call.eventContext)
         var headers: HTTPFields = [.eTag: version.etag]
         Self.addWrittenVersionHeader(&headers, version, bucket)
         SSEHeaders.add(stored.encryption, to: &headers)

@@ -18,6 +18,7 @@ public final class ServerMetrics: Sendable {
         var bytesSent: UInt64 = 0
         var lifecycle: [String: UInt64] = [:]
         var lifecyclePasses: UInt64 = 0
+        var notifications: [String: UInt64] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -43,6 +44,11 @@ public final class ServerMetrics: Sendable {
     /// What the lifecycle scanner did to one version or upload (`ObjectStore.LifecycleOutcome.Kind`).
     public func recordLifecycle(_ kind: String, count: UInt64 = 1) {
         state.withLockedValue { $0.lifecycle[kind, default: 0] += count }
+    }
+
+    /// A notification delivery outcome: `delivered`, `failed_attempt` or `dead`.
+    public func recordNotification(_ outcome: String) {
+        state.withLockedValue { $0.notifications[outcome, default: 0] += 1 }
     }
 
     public func recordLifecyclePass() {
@@ -82,6 +88,9 @@ public final class ServerMetrics: Sendable {
         for (kind, count) in s.lifecycle.sorted(by: { $0.key < $1.key }) { out += "floe_lifecycle_actions_total{action=\"\(kind)\"} \(count)\n" }
         out += "# HELP floe_lifecycle_passes_total Completed lifecycle passes over every bucket with rules.\n"
         out += "# TYPE floe_lifecycle_passes_total counter\nfloe_lifecycle_passes_total \(s.lifecyclePasses)\n"
+        out += "# HELP floe_notifications_total Bucket notification deliveries by outcome (dead: dead-lettered).\n"
+        out += "# TYPE floe_notifications_total counter\n"
+        for (outcome, count) in s.notifications.sorted(by: { $0.key < $1.key }) { out += "floe_notifications_total{outcome=\"\(outcome)\"} \(count)\n" }
         for (name, help, value) in gauges {
             out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(value)\n"
         }
