@@ -28,6 +28,41 @@ def s3_status(call):
     return 200
 
 
+def s3_outcome(call):
+    """(HTTP status, S3 error code) of a call: (200, None) when it succeeds."""
+    try:
+        call()
+    except ClientError as e:
+        return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
+    return 200, None
+
+
+def client_for(server, key):
+    """A boto3 S3 client for an access key `make_user` returned."""
+    import boto3
+    from botocore.config import Config
+    from floe_harness import REGION
+    return boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
+                        region_name=REGION, config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+
+
+def floe_cli(server, tmp_path):
+    """Runs the `floe` CLI with alias `t` for `server` and a private config directory; asserts success unless check=False."""
+    import os
+    import subprocess
+    from floe_harness import ROOT_PASSWORD, ROOT_USER
+    binary = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
+    env = dict(os.environ, FLOE_CONFIG_DIR=str(tmp_path / "config"),
+               FLOE_ALIAS_T=f"{server.endpoint},{ROOT_USER},{ROOT_PASSWORD},{server.catalog_endpoint}")
+
+    def run(*args, check=True):
+        result = subprocess.run([binary, *args], env=env, capture_output=True, timeout=120)
+        if check:
+            assert result.returncode == 0, result.stderr.decode() + result.stdout.decode()
+        return result
+    return run
+
+
 def refusal_problem(response, what, allowed=(400, 403)):
     """None when the catalog refused the request with the ErrorModel that belongs to the status, else what went wrong."""
     if response.status_code not in allowed:

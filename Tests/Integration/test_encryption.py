@@ -6,25 +6,17 @@ import hashlib
 import json
 import os
 import sqlite3
-import subprocess
 import uuid
 
 import pytest
-from botocore.exceptions import ClientError
 
 from floe_harness import ROOT_PASSWORD, ROOT_USER, new_server
-from security_helpers import admin
+from security_helpers import floe_cli, s3_outcome as code, admin
 
 BINARY = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
 CHUNK = 64 * 1024
 
 
-def code(call):
-    try:
-        call()
-    except ClientError as e:
-        return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
-    return 200, None
 
 
 def customer_key(seed: str):
@@ -234,14 +226,7 @@ def test_a_tampered_blob_is_refused_not_served(enc, s3e, bkt):
 
 
 def test_cli_encrypt_and_kms_keys(enc, s3e, bkt, tmp_path):
-    env = dict(os.environ, FLOE_CONFIG_DIR=str(tmp_path / "config"),
-               FLOE_ALIAS_T=f"{enc.endpoint},{ROOT_USER},{ROOT_PASSWORD},{enc.catalog_endpoint}")
-
-    def cli(*args, check=True):
-        result = subprocess.run([BINARY, *args], env=env, capture_output=True, timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr.decode() + result.stdout.decode()
-        return result
+    cli = floe_cli(enc, tmp_path)
 
     cli("admin", "kms", "key", "add", "t", "cli-key")
     listed = [json.loads(line) for line in cli("admin", "kms", "key", "ls", "t", "--json").stdout.decode().splitlines()]
@@ -267,13 +252,10 @@ def test_kms_keys_need_their_own_permissions(enc, s3e, bkt):
     assert requests.get(f"{enc.endpoint}/{bkt}/p", timeout=10).status_code == 200
     assert requests.get(f"{enc.endpoint}/{bkt}/k", timeout=10).status_code == 403
     s3e.delete_bucket_policy(Bucket=bkt)
-    from security_helpers import make_user
-    import boto3
-    from botocore.config import Config
+    from security_helpers import client_for, make_user
     arn = f"arn:aws:s3:::{bkt}"
     key = make_user(enc, "nokms", [{"Effect": "Allow", "Action": "s3:*", "Resource": [arn, arn + "/*"]}])
-    user = boto3.client("s3", endpoint_url=enc.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
-                        region_name="us-east-1", config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    user = client_for(enc, key)
     assert code(lambda: user.get_object(Bucket=bkt, Key="k")) == (403, "AccessDenied")
     assert user.head_object(Bucket=bkt, Key="k")["SSEKMSKeyId"] == "app-key"  # metadata needs no decrypt, as S3
     assert code(lambda: user.put_object(Bucket=bkt, Key="n", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="app-key")) == (403, "AccessDenied")
@@ -282,8 +264,7 @@ def test_kms_keys_need_their_own_permissions(enc, s3e, bkt):
     # Granted on one key only.
     scoped = make_user(enc, "onekms", [{"Effect": "Allow", "Action": "s3:*", "Resource": [arn, arn + "/*"]},
                                        {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "arn:floe:kms:::key/other-key"}])
-    other = boto3.client("s3", endpoint_url=enc.endpoint, aws_access_key_id=scoped["accessKey"], aws_secret_access_key=scoped["secretKey"],
-                         region_name="us-east-1", config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    other = client_for(enc, scoped)
     other.put_object(Bucket=bkt, Key="o", Body=b"other", ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key")
     assert other.get_object(Bucket=bkt, Key="o")["Body"].read() == b"other"
     assert code(lambda: other.get_object(Bucket=bkt, Key="k")) == (403, "AccessDenied")

@@ -6,26 +6,19 @@ import datetime
 import json
 import os
 import re
-import subprocess
 import time
 import uuid
 
 import pytest
 import requests
-from botocore.exceptions import ClientError
 
-from floe_harness import ROOT_PASSWORD, ROOT_USER, new_server
+from security_helpers import floe_cli, s3_outcome as code
+from floe_harness import new_server
 
 BINARY = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
 DAY = 1  # seconds in a lifecycle day on the fast server
 
 
-def code(call):
-    try:
-        call()
-    except ClientError as e:
-        return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
-    return 200, None
 
 
 @pytest.fixture(scope="module")
@@ -223,14 +216,7 @@ def test_rules_survive_a_crash_and_the_scanner_resumes(tmp_path):
 
 
 def test_cli_ilm_rules(server, s3, bucket, tmp_path):
-    env = dict(os.environ, FLOE_CONFIG_DIR=str(tmp_path / "config"),
-               FLOE_ALIAS_T=f"{server.endpoint},{ROOT_USER},{ROOT_PASSWORD},{server.catalog_endpoint}")
-
-    def cli(*args, check=True):
-        result = subprocess.run([BINARY, *args], env=env, capture_output=True, timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr.decode() + result.stdout.decode()
-        return result
+    cli = floe_cli(server, tmp_path)
 
     cli("ilm", "rule", "add", f"t/{bucket}", "--id", "logs", "--prefix", "logs/", "--expire-days", "30", "--noncurrent-expire-days", "7",
         "--newer-noncurrent-versions", "2")

@@ -7,8 +7,6 @@ import hmac
 import json
 import os
 import re
-import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -18,8 +16,8 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from floe_harness import ROOT_PASSWORD, ROOT_USER, free_port, new_server
-from security_helpers import admin
+from floe_harness import ROOT_USER, free_port, new_server
+from security_helpers import floe_cli, s3_outcome as code, admin
 
 BINARY = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
 
@@ -74,12 +72,6 @@ class Receiver:
         return self.records()
 
 
-def code(call):
-    try:
-        call()
-    except ClientError as e:
-        return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
-    return 200, None
 
 
 def configure(s3, bucket, target, events=("s3:ObjectCreated:*", "s3:ObjectRemoved:*"), prefix=None, suffix=None, rule_id="r1"):
@@ -219,14 +211,7 @@ def test_dead_letters_are_counted_and_events_of_lifecycle_reported():
 
 
 def test_cli_event_and_notify_commands(server, s3, bucket, tmp_path):
-    env = dict(os.environ, FLOE_CONFIG_DIR=str(tmp_path / "config"),
-               FLOE_ALIAS_T=f"{server.endpoint},{ROOT_USER},{ROOT_PASSWORD},{server.catalog_endpoint}")
-
-    def cli(*args, check=True):
-        result = subprocess.run([BINARY, *args], env=env, capture_output=True, timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr.decode() + result.stdout.decode()
-        return result
+    cli = floe_cli(server, tmp_path)
 
     name = "cli-" + uuid.uuid4().hex[:6]
     cli("admin", "notify", "target", "add", "t", name, "--url", "http://127.0.0.1:9/hook", "--secret", "s")

@@ -12,21 +12,14 @@ import uuid
 
 import pyarrow as pa
 import pytest
-from botocore.exceptions import ClientError
 
 from floe_harness import ROOT_PASSWORD, ROOT_USER
-from security_helpers import admin, make_user
+from security_helpers import client_for, floe_cli, s3_outcome as code, make_user
 
 BINARY = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
 UTC = datetime.timezone.utc
 
 
-def code(call):
-    try:
-        call()
-    except ClientError as e:
-        return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
-    return 200, None
 
 
 def in_(seconds):
@@ -132,10 +125,7 @@ def test_bypass_needs_its_permission(server, s3, locked):
         {"Effect": "Allow", "Action": "s3:*", "Resource": [arn, arn + "/*"]},
         {"Effect": "Deny", "Action": "s3:BypassGovernanceRetention", "Resource": arn + "/*"},
     ])
-    import boto3
-    from botocore.config import Config
-    user = boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
-                        region_name="us-east-1", config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    user = client_for(server, key)
     put = user.put_object(Bucket=locked, Key="k", Body=b"k", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=in_(3600))
     assert code(lambda: user.delete_object(Bucket=locked, Key="k", VersionId=put["VersionId"], BypassGovernanceRetention=True)) == (403, "AccessDenied")
     result = user.delete_objects(Bucket=locked, BypassGovernanceRetention=True, Delete={"Objects": [{"Key": "k", "VersionId": put["VersionId"]}]})
@@ -196,14 +186,7 @@ def test_a_locked_version_survives_every_removing_path(server, s3, locked, tmp_p
 
 
 def test_cli_retention_and_legalhold(server, s3, tmp_path):
-    env = dict(os.environ, FLOE_CONFIG_DIR=str(tmp_path / "config"),
-               FLOE_ALIAS_T=f"{server.endpoint},{ROOT_USER},{ROOT_PASSWORD},{server.catalog_endpoint}")
-
-    def cli(*args, check=True):
-        result = subprocess.run([BINARY, *args], env=env, capture_output=True, timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr.decode() + result.stdout.decode()
-        return result
+    cli = floe_cli(server, tmp_path)
 
     name = "clilock-" + uuid.uuid4().hex[:8]
     cli("mb", "--with-lock", f"t/{name}")
@@ -236,10 +219,7 @@ def test_lock_condition_keys_reach_policies(server, s3, locked):
         {"Effect": "Deny", "Action": ["s3:PutObject", "s3:PutObjectRetention"], "Resource": arn + "/*",
          "Condition": {"NumericGreaterThan": {"s3:object-lock-remaining-retention-days": "10"}}},
     ])
-    import boto3
-    from botocore.config import Config
-    user = boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
-                        region_name="us-east-1", config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    user = client_for(server, key)
     assert code(lambda: user.put_object(Bucket=locked, Key="c", Body=b"c", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=in_(60))) == (403, "AccessDenied")
     assert code(lambda: user.put_object(Bucket=locked, Key="g", Body=b"g", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=in_(30 * 86400))) == (403, "AccessDenied")
     user.put_object(Bucket=locked, Key="g", Body=b"g", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=in_(3600))

@@ -8,20 +8,12 @@ import time
 import uuid
 import zlib
 
-import pytest
 import requests
-from botocore.exceptions import ClientError
 
 from floe_harness import ROOT_PASSWORD, ROOT_USER
-from security_helpers import s3_error
+from security_helpers import s3_outcome as code
 
 
-def code(call):
-    try:
-        call()
-    except ClientError as e:
-        return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
-    return 200, None
 
 
 def test_conditional_put_with_etags(s3, bucket):

@@ -7,7 +7,7 @@ import Foundation
 
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Administer a Floe: users, groups, policies, service accounts, server info.",
+        commandName: "admin", abstract: "Administer a Floe: users, groups, policies, service accounts, KMS keys, notification targets, server info.",
         subcommands: [Info.self, User.self, Group.self, Policy.self, ServiceAccount.self, KMS.self, Notify.self])
 
     /// Reads a policy argument: a file path, `-` for standard input, or inline JSON.

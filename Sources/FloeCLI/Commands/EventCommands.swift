@@ -73,20 +73,14 @@ struct EventCommand: AsyncParsableCommand {
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one notification configuration, or all.")
         @Argument(help: "ALIAS/BUCKET") var target: String
-        @Option(help: "The configuration id.") var id: String?
-        @Flag(help: "Remove every configuration.") var all = false
+        @OptionGroup var selection: RuleSelection
         @OptionGroup var output: OutputOptions
-
-        func validate() throws {
-            guard (id != nil) != all else { throw ValidationError("give --id ID or --all") }
-        }
 
         func run() async throws {
             try await Session.with { session in
                 let (client, _, bucket, _) = try session.remote(target)
                 let rules = try await client.notificationRules(bucket: bucket)
-                let kept = all ? [] : rules.filter { $0.value("Id") != id }
-                if let id, kept.count == rules.count { throw CLIError("\(target) has no configuration \(id)", hint: "floe event ls \(target)") }
+                let kept = try selection.remaining(rules, idElement: "Id", target: target, listCommand: "floe event ls")
                 try await client.setNotificationRules(bucket: bucket, kept)
                 Printer(options: output).done(["bucket": bucket, "removed": rules.count - kept.count], "Removed \(rules.count - kept.count) configuration(s) from \(target)")
             }

@@ -127,20 +127,14 @@ struct LifecycleCommand: AsyncParsableCommand {
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one lifecycle rule, or all of them.")
         @Argument(help: "ALIAS/BUCKET") var target: String
-        @Option(help: "The rule to remove.") var id: String?
-        @Flag(help: "Remove every rule.") var all = false
+        @OptionGroup var selection: RuleSelection
         @OptionGroup var output: OutputOptions
-
-        func validate() throws {
-            guard (id != nil) != all else { throw ValidationError("give --id ID or --all") }
-        }
 
         func run() async throws {
             try await Session.with { session in
                 let (client, _, bucket, _) = try session.remote(target)
                 let rules = try await client.lifecycleRules(bucket: bucket)
-                let kept = all ? [] : rules.filter { $0.value("ID") != id }
-                if let id, kept.count == rules.count { throw CLIError("\(target) has no rule \(id)", hint: "floe ilm rule ls \(target)") }
+                let kept = try selection.remaining(rules, idElement: "ID", target: target, listCommand: "floe ilm rule ls")
                 try await client.setLifecycleRules(bucket: bucket, kept)
                 Printer(options: output).done(["bucket": bucket, "removed": rules.count - kept.count], "Removed \(rules.count - kept.count) lifecycle rule(s) from \(target)")
             }
