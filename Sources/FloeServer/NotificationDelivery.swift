@@ -9,11 +9,14 @@ import S3API
 import ServiceLifecycle
 
 /// Delivers the outbox to webhook targets, at least once and in the order written: each target
-/// is a queue that does not move past an event until it is delivered (2xx) or dead-lettered
-/// after `maxAttempts`, retried with a backoff that doubles up to a minute; an outage of one
-/// target holds back only that target. Every request carries `X-Floe-Event-Id` (the outbox row,
-/// for receivers to drop duplicates) and, when the target has a secret,
-/// `X-Floe-Signature: sha256=<hex HMAC of the body>`.
+/// is a queue that does not move past an event until it is delivered (2xx) or dead-lettered.
+/// Targets are served side by side, each with a deadline per request (head and body), so a slow
+/// or broken target holds back only its own queue. A failing target is retried with a backoff
+/// that doubles up to a minute; after `maxAttempts` failures in a row its head is dead-lettered,
+/// and while it keeps failing every further event is dead-lettered after one more try (a target
+/// down for longer than the dead-letter window does not hold each event that long again).
+/// Each request carries `X-Floe-Event-Id` (the outbox row, never reused: receivers drop
+/// duplicates by it) and, with a secret, `X-Floe-Signature: sha256=<hex HMAC of the body>`.
 struct NotificationDelivery: Service {
     let store: ObjectStore
     let metrics: ServerMetrics
@@ -21,20 +24,26 @@ struct NotificationDelivery: Service {
     let logger: Logger
 
     static let idlePoll: Duration = .milliseconds(250)
-    static let batch = 200
+    static let perTarget = 100
     static let maxBackoffSeconds: Double = 60
-    static let timeout: TimeAmount = .seconds(10)
+    static let deadline: Duration = .seconds(10)
+    /// Targets served at once.
+    static let concurrentTargets = 16
+
+    /// Per target: failures in a row and when to try again.
+    struct TargetState: Sendable {
+        var failures = 0
+        var retryAt: ContinuousClock.Instant?
+    }
 
     func run() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: Self.timeout)))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))))
         try? await cancelWhenGracefulShutdown {
-            // Per target: when to try again, and how many failures in a row.
-            var retryAt: [String: ContinuousClock.Instant] = [:]
-            var failures: [String: Int] = [:]
+            var states: [String: TargetState] = [:]
             while !Task.isCancelled {
                 var delivered = false
                 do {
-                    delivered = try await round(client, retryAt: &retryAt, failures: &failures)
+                    delivered = try await round(client, states: &states)
                 } catch is CancellationError {
                     break
                 } catch {
@@ -46,52 +55,73 @@ struct NotificationDelivery: Service {
         try? await client.shutdown()
     }
 
-    /// One pass over the outbox's head: true when something was delivered (go on at once).
-    func round(_ client: HTTPClient, retryAt: inout [String: ContinuousClock.Instant], failures: inout [String: Int]) async throws -> Bool {
-        let pending = try await store.index.pendingOutbox(limit: Self.batch)
+    /// One pass over every target's queue head: true when something was delivered (go on at once).
+    func round(_ client: HTTPClient, states: inout [String: TargetState]) async throws -> Bool {
+        let pending = try await store.index.pendingOutbox(perTarget: Self.perTarget)
         guard !pending.isEmpty else { return false }
         let targets = Dictionary(uniqueKeysWithValues: try await store.notificationTargets().map { ($0.name, $0) })
-        var blocked: Set<String> = []
-        var delivered: [Int64] = []
+        let queues = Dictionary(grouping: pending, by: \.target)
         let now = ContinuousClock.now
-        for entry in pending where !blocked.contains(entry.target) {
-            if let until = retryAt[entry.target], until > now {
-                blocked.insert(entry.target)
-                continue
+        let due = queues.keys.sorted().filter { states[$0]?.retryAt.map { $0 <= now } ?? true }.prefix(Self.concurrentTargets)
+        var anyDelivered = false
+        try await withThrowingTaskGroup(of: (String, TargetState, Bool).self) { group in
+            for name in due {
+                let state = states[name] ?? TargetState()
+                let queue = queues[name] ?? []
+                let target = targets[name]
+                group.addTask { try await self.drain(queue, to: target, named: name, state: state, client) }
             }
-            guard let target = targets[entry.target] else {
-                try await store.index.recordOutboxFailure(id: entry.id, error: "no target named \(entry.target)", dead: true)
+            for try await (name, state, delivered) in group {
+                states[name] = state
+                anyDelivered = anyDelivered || delivered
+            }
+        }
+        return anyDelivered
+    }
+
+    /// Sends a target's queue head in order until one fails; returns its new state.
+    func drain(_ queue: [OutboxEntry], to target: NotificationTarget?, named name: String, state: TargetState, _ client: HTTPClient) async throws
+        -> (String, TargetState, Bool)
+    {
+        var state = state
+        var delivered = false
+        for entry in queue {
+            guard let target else {
+                try await store.index.recordOutboxFailure(id: entry.id, error: "no target named \(name)", dead: true)
                 metrics.recordNotification("dead")
                 continue
             }
             do {
                 try await send(entry, to: target, client)
-                delivered.append(entry.id)
-                failures[entry.target] = nil
-                retryAt[entry.target] = nil
+                // Acknowledged at once: a crash now re-sends at most this one event.
+                try await store.index.acknowledgeOutbox(ids: [entry.id])
                 metrics.recordNotification("delivered")
+                state = TargetState()
+                delivered = true
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
-                let dead = entry.attempts + 1 >= maxAttempts
+                state.failures += 1
+                let dead = entry.attempts + 1 >= maxAttempts || state.failures > maxAttempts
                 try await store.index.recordOutboxFailure(id: entry.id, error: "\(error)", dead: dead)
                 metrics.recordNotification(dead ? "dead" : "failed_attempt")
                 if dead {
-                    logger.error("notification dead-lettered", metadata: ["target": "\(entry.target)", "event": "\(entry.id)", "error": "\(error)"])
+                    logger.error("notification dead-lettered", metadata: ["target": "\(name)", "event": "\(entry.id)", "error": "\(error)"])
                     continue
                 }
-                let count = (failures[entry.target] ?? 0) + 1
-                failures[entry.target] = count
-                retryAt[entry.target] = now + .seconds(min(Self.maxBackoffSeconds, pow(2, Double(min(count, 10))) / 4))
-                blocked.insert(entry.target)
+                let backoff = min(Self.maxBackoffSeconds, pow(2, Double(min(state.failures, 10))) / 4)
+                state.retryAt = ContinuousClock.now + .seconds(backoff)
+                return (name, state, delivered)
             }
         }
-        try await store.index.acknowledgeOutbox(ids: delivered)
-        return !delivered.isEmpty
+        return (name, state, delivered)
     }
 
     struct DeliveryFailure: Error, CustomStringConvertible {
         let description: String
     }
 
+    /// One POST, head and body within `deadline`; the answer's body is not read.
     func send(_ entry: OutboxEntry, to target: NotificationTarget, _ client: HTTPClient) async throws {
         var request = HTTPClientRequest(url: target.url)
         request.method = .POST
@@ -104,9 +134,21 @@ struct NotificationDelivery: Service {
             request.headers.add(name: "X-Floe-Signature", value: "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
         }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await client.execute(request, timeout: Self.timeout)
-        // The answer's body is not needed; read a little of it so the connection can be reused.
-        _ = try? await response.body.collect(upTo: 64 * 1024)
-        guard (200..<300).contains(response.status.code) else { throw DeliveryFailure(description: "HTTP \(response.status.code)") }
+        let prepared = request
+        let status = try await withThrowingTaskGroup(of: UInt?.self) { group in
+            group.addTask {
+                let response = try await client.execute(prepared, timeout: .seconds(10))
+                return response.status.code
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.deadline)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let status else { throw DeliveryFailure(description: "no answer within \(Self.deadline)") }
+        guard (200..<300).contains(status) else { throw DeliveryFailure(description: "HTTP \(status)") }
     }
 }

@@ -105,10 +105,11 @@ enum IndexSchema {
             name TEXT PRIMARY KEY,
             url TEXT NOT NULL,
             sealed_secrets BLOB,
+            allowed_buckets TEXT NOT NULL DEFAULT '[]',
             created_ms INTEGER NOT NULL
         ) STRICT;
         CREATE TABLE outbox (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             target TEXT NOT NULL,
             payload TEXT NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0,
@@ -117,6 +118,7 @@ enum IndexSchema {
             created_ms INTEGER NOT NULL
         ) STRICT;
         CREATE INDEX outbox_pending ON outbox(dead, id);
+        CREATE INDEX outbox_by_target ON outbox(target, dead, id);
         """,
     ]
 }

@@ -201,6 +201,12 @@ public final class SQLiteObjectIndex: ObjectIndex {
         for event in events {
             try db.query(
                 "INSERT INTO outbox (target, payload, created_ms) VALUES (?, ?, ?)", [.text(event.target), .text(event.payload), .integer(ObjectStore.now())])
+            // The row's id (never reused: AUTOINCREMENT) is the event's sequencer.
+            let id = db.lastInsertRowID
+            let hex = String(UInt64(id), radix: 16, uppercase: true)
+            let sequencer = String(repeating: "0", count: max(0, 16 - hex.count)) + hex
+            try db.query(
+                "UPDATE outbox SET payload = replace(payload, ?, ?) WHERE id = ?", [.text(EventRecord.sequencerPlaceholder), .text(sequencer), .integer(id)])
         }
     }
 
@@ -277,17 +283,24 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
 
 
-    public func notificationTargets() async throws(StoreError) -> [(name: String, url: String, sealedSecrets: [UInt8]?)] {
+    public func notificationTargets() async throws(StoreError) -> [StoredTarget] {
         try await run { db in
-            try db.query("SELECT name, url, sealed_secrets FROM notification_targets ORDER BY name").map { ($0[0].string!, $0[1].string!, $0[2].bytes) }
+            try db.query("SELECT name, url, sealed_secrets, allowed_buckets FROM notification_targets ORDER BY name").map { row in
+                let allowed = (try? JSONDecoder().decode([String].self, from: Data((row[3].string ?? "[]").utf8))) ?? []
+                return StoredTarget(name: row[0].string!, url: row[1].string!, sealedSecrets: row[2].bytes, allowedBuckets: allowed)
+            }
         }
     }
 
-    public func putNotificationTarget(name: String, url: String, sealedSecrets: [UInt8]?) async throws(StoreError) {
+    public func putNotificationTarget(_ target: StoredTarget) async throws(StoreError) {
+        let allowed = String(decoding: (try? JSONEncoder().encode(target.allowedBuckets)) ?? Data("[]".utf8), as: UTF8.self)
         try await run(write: true) { db in
             try db.query(
-                "INSERT INTO notification_targets (name, url, sealed_secrets, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET url = excluded.url, sealed_secrets = excluded.sealed_secrets",
-                [.text(name), .text(url), sealedSecrets.map { .blob($0) } ?? .null, .integer(ObjectStore.now())])
+                """
+                INSERT INTO notification_targets (name, url, sealed_secrets, allowed_buckets, created_ms) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET url = excluded.url, sealed_secrets = excluded.sealed_secrets, allowed_buckets = excluded.allowed_buckets
+                """,
+                [.text(target.name), .text(target.url), target.sealedSecrets.map { .blob($0) } ?? .null, .text(allowed), .integer(ObjectStore.now())])
         }
     }
 
@@ -299,11 +312,34 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxEntry] {
+    public func pendingOutbox(perTarget: Int) async throws(StoreError) -> [OutboxEntry] {
         try await run { db in
-            try db.query("SELECT id, target, payload, attempts FROM outbox WHERE dead = 0 ORDER BY id LIMIT ?", [.integer(Int64(limit))]).map {
-                OutboxEntry(id: $0[0].int!, target: $0[1].string!, payload: $0[2].string!, attempts: Int($0[3].int!))
+            var entries: [OutboxEntry] = []
+            for row in try db.query("SELECT DISTINCT target FROM outbox WHERE dead = 0") {
+                entries += try db.query(
+                    "SELECT id, target, payload, attempts FROM outbox WHERE target = ? AND dead = 0 ORDER BY id LIMIT ?",
+                    [row[0], .integer(Int64(perTarget))]
+                ).map { OutboxEntry(id: $0[0].int!, target: $0[1].string!, payload: $0[2].string!, attempts: Int($0[3].int!)) }
             }
+            return entries
+        }
+    }
+
+    public func redriveOutbox(target: String?) async throws(StoreError) -> Int {
+        try await run(write: true) { db in
+            let rows = try db.query(
+                "UPDATE outbox SET dead = 0, attempts = 0 WHERE dead = 1 AND (? IS NULL OR target = ?) RETURNING id",
+                [target.map { .text($0) } ?? .null, target.map { .text($0) } ?? .null])
+            return rows.count
+        }
+    }
+
+    public func purgeDeadLetters(target: String?) async throws(StoreError) -> Int {
+        try await run(write: true) { db in
+            let rows = try db.query(
+                "DELETE FROM outbox WHERE dead = 1 AND (? IS NULL OR target = ?) RETURNING id",
+                [target.map { .text($0) } ?? .null, target.map { .text($0) } ?? .null])
+            return rows.count
         }
     }
 

@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 
 /// Bucket notifications: which changes a bucket reports to which webhook targets, and the AWS
@@ -51,6 +52,25 @@ public struct NotificationRule: Sendable, Equatable, Codable {
         if let prefix, !change.key.utf8.starts(with: prefix.utf8) { return false }
         if let suffix, !change.key.utf8.reversed().starts(with: suffix.utf8.reversed()) { return false }
         return events.contains { Self.matches(pattern: $0, change.eventName) }
+    }
+
+    /// As S3: two configurations overlap when they share an event type and could select the
+    /// same key (one prefix starts the other's, one suffix ends the other's, or one has none).
+    public func overlaps(_ other: NotificationRule) -> Bool {
+        let sharesEvent = events.contains { mine in
+            other.events.contains { theirs in Self.matches(pattern: mine, Self.bare(theirs)) || Self.matches(pattern: theirs, Self.bare(mine)) }
+        }
+        guard sharesEvent else { return false }
+        let prefixes = (prefix ?? "", other.prefix ?? "")
+        let suffixes = (suffix ?? "", other.suffix ?? "")
+        let prefixOverlap = prefixes.0.hasPrefix(prefixes.1) || prefixes.1.hasPrefix(prefixes.0)
+        let suffixOverlap = suffixes.0.hasSuffix(suffixes.1) || suffixes.1.hasSuffix(suffixes.0)
+        return prefixOverlap && suffixOverlap
+    }
+
+    static func bare(_ pattern: String) -> String {
+        let name = pattern.hasPrefix("s3:") ? String(pattern.dropFirst(3)) : pattern
+        return name.hasSuffix(":*") ? String(name.dropLast(2)) + ":Any" : name
     }
 
     /// `s3:ObjectCreated:*` matches every `ObjectCreated:…` event; others match exactly.
@@ -134,20 +154,62 @@ public struct OutboxEntry: Sendable, Equatable {
     }
 }
 
+/// A target as the index keeps it: credentials sealed.
+public struct StoredTarget: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var sealedSecrets: [UInt8]?
+    public var allowedBuckets: [String]
+
+    public init(name: String, url: String, sealedSecrets: [UInt8]?, allowedBuckets: [String]) {
+        self.name = name
+        self.url = url
+        self.sealedSecrets = sealedSecrets
+        self.allowedBuckets = allowedBuckets
+    }
+}
+
 /// A webhook target configured by the admin.
 public struct NotificationTarget: Sendable, Equatable {
     public var name: String
     public var url: String
+    /// Bucket name patterns (`*` wildcards) whose notification configurations may name this
+    /// target, as AWS's destination policies say which buckets may publish: none by default.
+    public var allowedBuckets: [String] = []
     /// The `Authorization` header value sent with each delivery, if any.
     public var authorization: String?
     /// The HMAC-SHA256 key that signs each body (`X-Floe-Signature: sha256=<hex>`), if any.
     public var signingSecret: String?
 
-    public init(name: String, url: String, authorization: String? = nil, signingSecret: String? = nil) {
+    public init(name: String, url: String, authorization: String? = nil, signingSecret: String? = nil, allowedBuckets: [String] = []) {
+        self.allowedBuckets = allowedBuckets
         self.name = name
         self.url = url
         self.authorization = authorization
         self.signingSecret = signingSecret
+    }
+
+    /// Whether `bucket`'s configurations may name this target.
+    public func admits(bucket: String) -> Bool {
+        allowedBuckets.contains { Self.wildcard($0, bucket) }
+    }
+
+    static func wildcard(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern.utf8), t = Array(text.utf8)
+        var (i, j, star, mark) = (0, 0, -1, 0)
+        while j < t.count {
+            if i < p.count && (p[i] == t[j] || p[i] == UInt8(ascii: "?")) {
+                i += 1; j += 1
+            } else if i < p.count && p[i] == UInt8(ascii: "*") {
+                star = i; mark = j; i += 1
+            } else if star >= 0 {
+                i = star + 1; mark += 1; j = mark
+            } else {
+                return false
+            }
+        }
+        while i < p.count && p[i] == UInt8(ascii: "*") { i += 1 }
+        return i == p.count
     }
 
     public static func validName(_ name: String) -> Bool {
@@ -158,12 +220,15 @@ public struct NotificationTarget: Sendable, Equatable {
 }
 
 /// The event record S3 sends (`Records[]`, event version 2.1).
-enum EventRecord {
+public enum EventRecord {
+    public static let sequencerPlaceholder = "@@floe-sequencer@@"
+
     static func json(_ change: ObjectChange, rule: NotificationRule, bucket: BucketRecord, region: String, context: EventContext) -> String {
         var object: [String: Any] = [
             "key": Self.encodeKey(change.key),
-            // Increases with the change's time within a key, as S3's sequencer does.
-            "sequencer": String(format: "%016llX", UInt64(max(0, change.time))),
+            // The outbox row's id, filled in by the index in the change's transaction: it grows in
+            // commit order, as S3's sequencer does for changes to one key.
+            "sequencer": EventRecord.sequencerPlaceholder,
         ]
         if let size = change.size { object["size"] = size }
         if let etag = change.etag { object["eTag"] = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
@@ -207,10 +272,15 @@ extension ObjectStore {
 
     public func notificationTargets() async throws(StoreError) -> [NotificationTarget] {
         var targets: [NotificationTarget] = []
-        for (name, url, sealed) in try await index.notificationTargets() {
-            var target = NotificationTarget(name: name, url: url)
-            if let sealed, let vault {
-                let opened = try vault.openSecret(sealed, label: "notification-target:\(name)")
+        for stored in try await index.notificationTargets() {
+            var target = NotificationTarget(name: stored.name, url: stored.url, allowedBuckets: stored.allowedBuckets)
+            if let sealed = stored.sealedSecrets {
+                // A target whose credentials cannot be opened is left out (its events wait), not
+                // a reason to stop delivering to the others.
+                guard let vault, let opened = try? vault.openSecret(sealed, label: "notification-target:\(stored.name)") else {
+                    logger.error("cannot open a notification target's credentials", metadata: ["target": "\(stored.name)"])
+                    continue
+                }
                 let secrets = try? JSONDecoder().decode(TargetSecrets.self, from: Data(opened))
                 target.authorization = secrets?.authorization
                 target.signingSecret = secrets?.secret
@@ -236,6 +306,6 @@ extension ObjectStore {
             }
             sealed = try vault.sealSecret(Array(data), label: "notification-target:\(target.name)")
         }
-        try await index.putNotificationTarget(name: target.name, url: target.url, sealedSecrets: sealed)
+        try await index.putNotificationTarget(StoredTarget(name: target.name, url: target.url, sealedSecrets: sealed, allowedBuckets: target.allowedBuckets))
     }
 }

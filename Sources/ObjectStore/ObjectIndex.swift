@@ -83,12 +83,17 @@ public protocol ObjectIndex: Sendable {
 
     // MARK: notifications
 
-    func notificationTargets() async throws(StoreError) -> [(name: String, url: String, sealedSecrets: [UInt8]?)]
-    func putNotificationTarget(name: String, url: String, sealedSecrets: [UInt8]?) async throws(StoreError)
+    func notificationTargets() async throws(StoreError) -> [StoredTarget]
+    func putNotificationTarget(_ target: StoredTarget) async throws(StoreError)
     /// False when there was no such target.
     func deleteNotificationTarget(name: String) async throws(StoreError) -> Bool
-    /// Undelivered, not dead-lettered outbox rows in the order they were written, at most `limit`.
-    func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxEntry]
+    /// The head of every target's queue: its oldest undelivered, not dead-lettered rows, at most
+    /// `perTarget` of each, so one stalled target never hides the others' events.
+    func pendingOutbox(perTarget: Int) async throws(StoreError) -> [OutboxEntry]
+    /// Dead-lettered rows of a target (all targets for nil) back in the queue; returns how many.
+    func redriveOutbox(target: String?) async throws(StoreError) -> Int
+    /// Dead-lettered rows of a target (all for nil) dropped; returns how many.
+    func purgeDeadLetters(target: String?) async throws(StoreError) -> Int
     /// Delivered rows leave the outbox.
     func acknowledgeOutbox(ids: [Int64]) async throws(StoreError)
     /// A failed delivery: its attempt counted, and with `dead` set aside (dead-lettered).

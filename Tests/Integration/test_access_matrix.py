@@ -265,9 +265,61 @@ SETTINGS_MATRIX = {
     "anonymous-upload": "D D   D   D   D   D   D   D   D   D   D   D   D   D   D   A   D   A",
 }
 
+# Governance on the row's bucket and its landing object: lifecycle, default encryption, notifications and Object Lock
+# (Get/Put/DeleteBucketLifecycle s3:Get/PutLifecycleConfiguration, Get/Put/DeleteBucketEncryption s3:Get/
+# PutEncryptionConfiguration, Get/PutBucketNotification s3:Get/PutBucketNotification, Get/PutObjectLockConfiguration
+# s3:Get/PutBucketObjectLockConfiguration, Get/PutObjectRetention and Get/PutObjectLegalHold s3:Get/PutObjectRetention,
+# s3:Get/PutObjectLegalHold). Bucket-level ones are owner-only for anonymous callers; no fixture policy grants them
+# beyond s3:*. The row buckets have no Object Lock: an allowed lock call gets the bucket's own answer (InvalidRequest,
+# and MalformedXML for the deliberately invalid configuration that could otherwise lock a row bucket for good).
+GOVERNANCE_OPERATIONS = ["GetLifecycle", "PutLifecycle", "DeleteLifecycle", "GetEncryption", "PutEncryption", "DeleteEncryption",
+                         "GetNotification", "PutNotification", "GetLockConfiguration", "PutLockConfiguration",
+                         "GetRetention", "PutRetention", "GetLegalHold", "PutLegalHold"]
+GOVERNANCE_MATRIX = {
+    #                  GLc PLc DLc GEn PEn DEn GNt PNt GLC PLC GRt PRt GLH PLH
+    "root":           "A   A   A   A   A   A   A   A   A   A   A   A   A   A",
+    "admin":          "A   A   A   A   A   A   A   A   A   A   A   A   A   A",
+    "readwrite":      "A   A   A   A   A   A   A   A   A   A   A   A   A   A",
+    "readonly":       "D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "prefix":         "D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "star":           "A   A   A   A   A   A   A   A   A   A   A   A   A   A",
+    "useradmin":      "D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "group":          "D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "service":        "D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "session":        "D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "vended":         "D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "vended-session": "D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "anonymous":      "D   D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "anonymous-public": "D D   D   D   D   D   D   D   D   D   D   D   D   D",
+    "anonymous-upload": "D D   D   D   D   D   D   D   D   D   D   D   D   D",
+}
+
+# The key store and notification targets of the admin API: admin:* only.
+ADMIN_GOVERNANCE_OPERATIONS = ["AdminListKMSKeys", "AdminCreateKMSKey", "AdminRotateKMSKey", "AdminListTargets", "AdminPutTarget",
+                               "AdminDeleteTarget", "AdminNotifyStatus", "AdminRedrive", "AdminPurgeDead"]
+ADMIN_GOVERNANCE_MATRIX = {
+    #                  LKK CKK RKK LTg PTg DTg NSt Rdv PDL
+    "root":           "A   A   A   A   A   A   A   A   A",
+    "admin":          "A   A   A   A   A   A   A   A   A",
+    "readwrite":      "D   D   D   D   D   D   D   D   D",
+    "readonly":       "D   D   D   D   D   D   D   D   D",
+    "prefix":         "D   D   D   D   D   D   D   D   D",
+    "star":           "D   D   D   D   D   D   D   D   D",
+    "useradmin":      "D   D   D   D   D   D   D   D   D",
+    "group":          "D   D   D   D   D   D   D   D   D",
+    "service":        "D   D   D   D   D   D   D   D   D",
+    "session":        "D   D   D   D   D   D   D   D   D",
+    "vended":         "D   D   D   D   D   D   D   D   D",
+    "vended-session": "D   D   D   D   D   D   D   D   D",
+    "anonymous":      "D   D   D   D   D   D   D   D   D",
+    "anonymous-public": "D D   D   D   D   D   D   D   D",
+    "anonymous-upload": "D D   D   D   D   D   D   D   D",
+}
+
 TABLES = [(OPERATIONS, MATRIX), (MULTI_OPERATIONS, MULTI_MATRIX), (ADMIN_CATALOG_OPERATIONS, ADMIN_CATALOG_MATRIX),
           (S3_OPERATIONS, S3_MATRIX), (ADMIN_OPERATIONS, ADMIN_MATRIX), (CATALOG_OPERATIONS, CATALOG_MATRIX),
-          (SETTINGS_OPERATIONS, SETTINGS_MATRIX)]
+          (SETTINGS_OPERATIONS, SETTINGS_MATRIX), (GOVERNANCE_OPERATIONS, GOVERNANCE_MATRIX),
+          (ADMIN_GOVERNANCE_OPERATIONS, ADMIN_GOVERNANCE_MATRIX)]
 
 # Every operation the server routes and the columns that exercise it. test_every_routed_operation_has_a_column reads the
 # three route tables from the sources, so an operation added there fails the suite until it gets a column here.
@@ -292,6 +344,12 @@ S3_COLUMNS = {
     "GetBucketCors": ["GetBucketCors"], "PutBucketCors": ["PutBucketCors"], "DeleteBucketCors": ["DeleteBucketCors"],
     "GetBucketLogging": ["GetBucketLogging"], "PutBucketLogging": ["PutBucketLogging"],
     "PostObject": ["PostLanding", "PostGold", "PostLandingV2"],
+    "GetBucketLifecycleConfiguration": ["GetLifecycle"], "PutBucketLifecycleConfiguration": ["PutLifecycle"],
+    "DeleteBucketLifecycle": ["DeleteLifecycle"], "GetBucketEncryption": ["GetEncryption"], "PutBucketEncryption": ["PutEncryption"],
+    "DeleteBucketEncryption": ["DeleteEncryption"], "GetBucketNotificationConfiguration": ["GetNotification"],
+    "PutBucketNotificationConfiguration": ["PutNotification"], "GetObjectLockConfiguration": ["GetLockConfiguration"],
+    "PutObjectLockConfiguration": ["PutLockConfiguration"], "GetObjectRetention": ["GetRetention"], "PutObjectRetention": ["PutRetention"],
+    "GetObjectLegalHold": ["GetLegalHold"], "PutObjectLegalHold": ["PutLegalHold"],
 }
 # Admin: the action `AdminRoute` names (Sources/S3API/Handlers/AdminHandlers.swift).
 ADMIN_COLUMNS = {
@@ -303,6 +361,10 @@ ADMIN_COLUMNS = {
     "GetGroup": ["AdminGetGroup"], "CreateGroup": ["AdminCreateGroup", "AdminCreateAdminGroup"], "DeleteGroup": ["AdminDeleteGroup"],
     "AddGroupMember": ["AdminAddGroupMember"], "RemoveGroupMember": ["AdminRemoveGroupMember"], "ListPolicies": ["AdminListPolicies"],
     "GetPolicy": ["AdminGetPolicy"], "CreatePolicy": ["AdminCreatePolicy"], "DeletePolicy": ["AdminDeletePolicy"],
+    "ListKMSKeys": ["AdminListKMSKeys"], "CreateKMSKey": ["AdminCreateKMSKey"], "RotateKMSKey": ["AdminRotateKMSKey"],
+    "ListNotificationTargets": ["AdminListTargets"], "PutNotificationTarget": ["AdminPutTarget"],
+    "DeleteNotificationTarget": ["AdminDeleteTarget"], "GetNotificationStatus": ["AdminNotifyStatus"],
+    "RedriveNotifications": ["AdminRedrive"], "PurgeDeadNotifications": ["AdminPurgeDead"],
 }
 # Catalog: `CatalogRoute.endpoint` (Sources/CatalogAPI/CatalogRoute.swift).
 _NS, _TABLE, _VIEW = "/v1/{prefix}/namespaces/{namespace}", "/v1/{prefix}/namespaces/{namespace}/tables/{table}", "/v1/{prefix}/namespaces/{namespace}/views/{view}"
@@ -1273,7 +1335,123 @@ def run(world, principal, op):
         outcome = post_object(caller, bucket, key, v2=op == "PostLandingV2")
         assert exists(root, bucket, key) == (outcome == ALLOW), key
         return outcome
+    # --- governance: lifecycle, default encryption, notifications, Object Lock ---
+    if op == "GetLifecycle":
+        root.s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=FIXTURE_LIFECYCLE)
+        try:
+            return s3_outcome(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket))
+        finally:
+            root.s3.delete_bucket_lifecycle(Bucket=bucket)
+    if op == "PutLifecycle":
+        outcome = s3_outcome(lambda: s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=FIXTURE_LIFECYCLE))
+        assert lifecycle_ids(root, bucket) == (["mx-far"] if outcome == ALLOW else None)
+        root.s3.delete_bucket_lifecycle(Bucket=bucket)
+        return outcome
+    if op == "DeleteLifecycle":
+        root.s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=FIXTURE_LIFECYCLE)
+        outcome = s3_outcome(lambda: s3.delete_bucket_lifecycle(Bucket=bucket))
+        assert lifecycle_ids(root, bucket) == (None if outcome == ALLOW else ["mx-far"])
+        root.s3.delete_bucket_lifecycle(Bucket=bucket)
+        return outcome
+    if op in ("GetEncryption", "PutEncryption", "DeleteEncryption"):
+        if op != "PutEncryption":
+            root.s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=FIXTURE_ENCRYPTION)
+        try:
+            if op == "GetEncryption":
+                return s3_outcome(lambda: s3.get_bucket_encryption(Bucket=bucket))
+            call = (lambda: s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=FIXTURE_ENCRYPTION)) if op == "PutEncryption" \
+                else (lambda: s3.delete_bucket_encryption(Bucket=bucket))
+            outcome = s3_outcome(call)
+            expected_default = (outcome == ALLOW) if op == "PutEncryption" else (outcome != ALLOW)
+            assert (encryption_algorithm(root, bucket) == "AES256") == expected_default
+            return outcome
+        finally:
+            root.s3.delete_bucket_encryption(Bucket=bucket)
+    if op == "GetNotification":
+        return s3_outcome(lambda: s3.get_bucket_notification_configuration(Bucket=bucket))
+    if op == "PutNotification":
+        # An empty configuration: allowed or not, nothing changes (no target admits a row bucket).
+        return s3_outcome(lambda: s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={}))
+    if op == "GetLockConfiguration":
+        return s3_outcome_allowing(lambda: s3.get_object_lock_configuration(Bucket=bucket), "ObjectLockConfigurationNotFoundError")
+    if op == "PutLockConfiguration":
+        return s3_outcome_allowing(lambda: s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Disabled"}),
+                                   "MalformedXML")
+    if op == "GetRetention":
+        return s3_outcome_allowing(lambda: s3.get_object_retention(Bucket=bucket, Key=f"{landing}a.csv"), "InvalidRequest")
+    if op == "PutRetention":
+        until = datetime.now(timezone.utc) + timedelta(days=1)
+        return s3_outcome_allowing(lambda: s3.put_object_retention(
+            Bucket=bucket, Key=f"{landing}a.csv", Retention={"Mode": "GOVERNANCE", "RetainUntilDate": until}), "InvalidRequest")
+    if op == "GetLegalHold":
+        return s3_outcome_allowing(lambda: s3.get_object_legal_hold(Bucket=bucket, Key=f"{landing}a.csv"), "InvalidRequest")
+    if op == "PutLegalHold":
+        return s3_outcome_allowing(lambda: s3.put_object_legal_hold(Bucket=bucket, Key=f"{landing}a.csv", LegalHold={"Status": "ON"}), "InvalidRequest")
+    # --- the key store and notification targets ---
+    if op == "AdminListKMSKeys":
+        return admin_outcome(caller.admin("GET", "kms/keys"))
+    if op == "AdminCreateKMSKey":
+        outcome = admin_outcome(caller.admin("PUT", f"kms/keys/mx-{unique}"))
+        assert (f"mx-{unique}" in {k["name"] for k in root.admin("GET", "kms/keys").json()["keys"]}) == (outcome == ALLOW)
+        return outcome
+    if op == "AdminRotateKMSKey":
+        admin(root.server, "PUT", f"kms/keys/mx-r-{unique}")
+        outcome = admin_outcome(caller.admin("POST", f"kms/keys/mx-r-{unique}/rotate"))
+        version = next(k["version"] for k in root.admin("GET", "kms/keys").json()["keys"] if k["name"] == f"mx-r-{unique}")
+        assert version == (2 if outcome == ALLOW else 1)
+        return outcome
+    if op == "AdminListTargets":
+        return admin_outcome(caller.admin("GET", "notify/targets"))
+    if op == "AdminPutTarget":
+        outcome = admin_outcome(caller.admin("PUT", f"notify/targets/mx-{unique}", {"url": "http://127.0.0.1:9/x"}))
+        assert (f"mx-{unique}" in {t["name"] for t in root.admin("GET", "notify/targets").json()["targets"]}) == (outcome == ALLOW)
+        return outcome
+    if op == "AdminDeleteTarget":
+        admin(root.server, "PUT", f"notify/targets/mx-d-{unique}", {"url": "http://127.0.0.1:9/x"})
+        outcome = admin_outcome(caller.admin("DELETE", f"notify/targets/mx-d-{unique}"))
+        assert (f"mx-d-{unique}" in {t["name"] for t in root.admin("GET", "notify/targets").json()["targets"]}) == (outcome != ALLOW)
+        return outcome
+    if op == "AdminNotifyStatus":
+        return admin_outcome(caller.admin("GET", "notify/status"))
+    if op == "AdminRedrive":
+        return admin_outcome(caller.admin("POST", "notify/redrive", {}))
+    if op == "AdminPurgeDead":
+        return admin_outcome(caller.admin("DELETE", "notify/dead"))
     raise AssertionError(op)
+
+
+FIXTURE_LIFECYCLE = {"Rules": [{"ID": "mx-far", "Filter": {"Prefix": "mx-none/"}, "Status": "Enabled", "Expiration": {"Days": 36500}}]}
+FIXTURE_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
+
+
+def lifecycle_ids(root, bucket):
+    try:
+        return [rule["ID"] for rule in root.s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]]
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "NoSuchLifecycleConfiguration", e.response
+        return None
+
+
+def encryption_algorithm(root, bucket):
+    try:
+        rules = root.s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        return rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "ServerSideEncryptionConfigurationNotFoundError", e.response
+        return None
+
+
+def s3_outcome_allowing(call, *codes):
+    """As s3_outcome, where the named error codes are the bucket's own answer to an authorized call."""
+    try:
+        call()
+        return ALLOW
+    except ClientError as e:
+        code = e.response["Error"]["Code"]
+        if code in codes:
+            return ALLOW
+        assert code == "AccessDenied", e.response
+        return DENY
 
 
 @pytest.mark.parametrize("principal", list(MATRIX))

@@ -92,7 +92,8 @@ extension AdminCommand {
     /// `floe admin notify target add|ls|rm` and `floe admin notify status`.
     struct Notify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "notify", abstract: "Webhook targets of bucket notifications, and delivery status.", subcommands: [Target.self, Status.self])
+            commandName: "notify", abstract: "Webhook targets of bucket notifications, and delivery status.",
+            subcommands: [Target.self, Status.self, Redrive.self, Purge.self])
 
         struct Target: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "target", abstract: "Named webhook targets.", subcommands: [Add.self, List.self, Remove.self])
@@ -104,10 +105,12 @@ extension AdminCommand {
                 @Option(help: "Where events are POSTed.") var url: String
                 @Option(help: "The Authorization header value sent with each event.") var auth: String?
                 @Option(help: "A key that signs each body: X-Floe-Signature: sha256=<hex HMAC>.") var secret: String?
+                @Option(name: .customLong("bucket"), help: "A bucket (pattern, * wildcards) whose events may go here (repeatable; none: no bucket may).")
+                var buckets: [String] = []
                 @OptionGroup var output: OutputOptions
                 func run() async throws {
                     try await Session.with { session in
-                        var body: [String: Any] = ["url": url]
+                        var body: [String: Any] = ["url": url, "buckets": buckets]
                         if let auth { body["authorization"] = auth }
                         if let secret { body["secret"] = secret }
                         _ = try await session.s3(alias).admin(.PUT, "notify/targets/\(name)", json: body)
@@ -126,8 +129,9 @@ extension AdminCommand {
                         let targets = listed["targets"] as? [[String: Any]] ?? []
                         let printer = Printer(options: output)
                         for target in targets { printer.json(target) }
-                        printer.text(Format.table([["NAME", "URL", "AUTH", "SIGNED"]] + targets.map {
-                            ["\($0["name"] ?? "")", "\($0["url"] ?? "")", "\($0["authorization"] ?? "")", "\($0["signed"] ?? "")"]
+                        printer.text(Format.table([["NAME", "URL", "AUTH", "SIGNED", "BUCKETS"]] + targets.map {
+                            ["\($0["name"] ?? "")", "\($0["url"] ?? "")", "\($0["authorization"] ?? "")", "\($0["signed"] ?? "")",
+                             (($0["buckets"] as? [String]) ?? []).joined(separator: ",")]
                         }))
                     }
                 }
@@ -143,6 +147,32 @@ extension AdminCommand {
                         _ = try await session.s3(alias).admin(.DELETE, "notify/targets/\(name)")
                         Printer(options: output).done(["name": name, "removed": true], "Target \(name) removed")
                     }
+                }
+            }
+        }
+
+        struct Redrive: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "redrive", abstract: "Put dead-lettered events back in their target's queue.")
+            @Argument(help: "ALIAS") var alias: String
+            @Argument(help: "Only this target's (default: every target's).") var target: String?
+            @OptionGroup var output: OutputOptions
+            func run() async throws {
+                try await Session.with { session in
+                    let result = try await session.s3(alias).admin(.POST, "notify/redrive" + (target.map { "/\($0)" } ?? "")) as? [String: Any] ?? [:]
+                    Printer(options: output).done(result, "\(result["redriven"] ?? 0) event(s) queued again")
+                }
+            }
+        }
+
+        struct Purge: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "purge", abstract: "Drop dead-lettered events for good.")
+            @Argument(help: "ALIAS") var alias: String
+            @Argument(help: "Only this target's (default: every target's).") var target: String?
+            @OptionGroup var output: OutputOptions
+            func run() async throws {
+                try await Session.with { session in
+                    let result = try await session.s3(alias).admin(.DELETE, "notify/dead" + (target.map { "/\($0)" } ?? "")) as? [String: Any] ?? [:]
+                    Printer(options: output).done(result, "\(result["purged"] ?? 0) dead-lettered event(s) dropped")
                 }
             }
         }

@@ -46,7 +46,8 @@ extension S3Responder {
             ])
         case "ListKMSKeys", "CreateKMSKey", "RotateKMSKey":
             return try await kmsCall(route)
-        case "ListNotificationTargets", "PutNotificationTarget", "DeleteNotificationTarget", "GetNotificationStatus":
+        case "ListNotificationTargets", "PutNotificationTarget", "DeleteNotificationTarget", "GetNotificationStatus", "RedriveNotifications",
+            "PurgeDeadNotifications":
             return try await notifyCall(call, route)
         case "ListUsers":
             let snapshot = directory.snapshot
@@ -342,9 +343,15 @@ extension S3Responder {
         case "PutNotificationTarget":
             let body = try await readJSONObject(call)
             guard let url = body["url"] as? String else { throw S3Error.invalidArgument("A target needs a \"url\"") }
+            let buckets = body["buckets"] as? [String] ?? []
             try await store.putNotificationTarget(NotificationTarget(
-                name: route.path[2], url: url, authorization: body["authorization"] as? String, signingSecret: body["secret"] as? String))
-            return Self.jsonResponse(["name": route.path[2], "url": url])
+                name: route.path[2], url: url, authorization: body["authorization"] as? String, signingSecret: body["secret"] as? String,
+                allowedBuckets: buckets))
+            return Self.jsonResponse(["name": route.path[2], "url": url, "buckets": buckets])
+        case "RedriveNotifications":
+            return Self.jsonResponse(["redriven": try await store.index.redriveOutbox(target: route.path.count > 2 ? route.path[2] : nil)])
+        case "PurgeDeadNotifications":
+            return Self.jsonResponse(["purged": try await store.index.purgeDeadLetters(target: route.path.count > 2 ? route.path[2] : nil)])
         case "DeleteNotificationTarget":
             guard try await store.index.deleteNotificationTarget(name: route.path[2]) else {
                 throw S3Error(code: "NoSuchTarget", status: 404, message: "The notification target does not exist")
@@ -360,7 +367,7 @@ extension S3Responder {
         default:
             let targets = try await store.notificationTargets()
             return Self.jsonResponse(["targets": targets.map {
-                ["name": $0.name, "url": $0.url, "authorization": $0.authorization != nil, "signed": $0.signingSecret != nil] as [String: Any]
+                ["name": $0.name, "url": $0.url, "authorization": $0.authorization != nil, "signed": $0.signingSecret != nil, "buckets": $0.allowedBuckets] as [String: Any]
             }])
         }
     }
@@ -407,6 +414,8 @@ struct AdminRoute {
         case (.put, 3, "notify") where path[1] == "targets": return "PutNotificationTarget"
         case (.delete, 3, "notify") where path[1] == "targets": return "DeleteNotificationTarget"
         case (.get, 2, "notify") where path[1] == "status": return "GetNotificationStatus"
+        case (.post, 2, "notify") where path[1] == "redrive", (.post, 3, "notify") where path[1] == "redrive": return "RedriveNotifications"
+        case (.delete, 2, "notify") where path[1] == "dead", (.delete, 3, "notify") where path[1] == "dead": return "PurgeDeadNotifications"
         default: return nil
         }
     }

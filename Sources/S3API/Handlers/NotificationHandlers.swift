@@ -45,14 +45,16 @@ extension S3Responder {
     func putBucketNotification(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
         let document = try await readXML(call, root: "NotificationConfiguration", limit: 256 * 1024)
-        let targets = Set(try await store.index.notificationTargets().map(\.name))
+        let targets = Dictionary(uniqueKeysWithValues: try await store.notificationTargets().map { ($0.name, $0) })
         var rules: [NotificationRule] = []
         for (kind, arnElement) in Self.notificationKinds {
             for element in document.children(kind) {
                 guard let arn = element.value(arnElement), !arn.isEmpty else { throw S3Error.malformedXML() }
                 let target = String(arn.split(separator: ":", omittingEmptySubsequences: false).last { !$0.isEmpty && $0 != "webhook" } ?? "")
-                guard targets.contains(target) else {
-                    throw S3Error.invalidArgument("Unable to validate the following destination configurations: \(arn) (no webhook target of that name)")
+                // As AWS: the destination must exist and let this bucket publish to it (one answer
+                // for both, so names cannot be probed).
+                guard let destination = targets[target], destination.admits(bucket: bucket.name) else {
+                    throw S3Error.invalidArgument("Unable to validate the following destination configurations: \(arn)")
                 }
                 let events = element.children("Event").map(\.text)
                 guard !events.isEmpty else { throw S3Error.malformedXML() }
@@ -60,7 +62,9 @@ extension S3Responder {
                     throw S3Error.invalidArgument("The event \(event) is not supported for notifications", name: "Event", value: event)
                 }
                 var rule = NotificationRule(
-                    id: element.value("Id").flatMap { $0.isEmpty ? nil : $0 } ?? RandomID.make(), target: target, events: events, kind: kind, arn: arn)
+                    id: element.value("Id").flatMap { $0.isEmpty ? nil : $0 } ?? RandomID.make(), target: target, events: Self.distinct(events),
+                    kind: kind, arn: arn)
+                guard rule.id.count <= 255 else { throw S3Error.invalidArgument("A configuration id is at most 255 characters") }
                 for filter in element.child("Filter")?.child("S3Key")?.children("FilterRule") ?? [] {
                     guard let name = filter.value("Name")?.lowercased(), let value = filter.value("Value") else { throw S3Error.malformedXML() }
                     switch name {
@@ -71,11 +75,19 @@ extension S3Responder {
                     }
                 }
                 if rules.contains(where: { $0.id == rule.id }) { throw S3Error.invalidArgument("Configuration ids must be unique") }
+                if rules.contains(where: { $0.overlaps(rule) }) {
+                    throw S3Error.invalidArgument("Configurations overlap. Configurations on the same bucket cannot share a common event type.")
+                }
                 rules.append(rule)
             }
         }
         guard rules.count <= 100 else { throw S3Error.invalidArgument("At most 100 notification configurations per bucket") }
         try await store.setSetting(bucket, .notification, rules.isEmpty ? nil : NotificationConfiguration(rules: rules))
         return Response(status: .ok)
+    }
+
+    static func distinct(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
     }
 }
