@@ -352,7 +352,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     public func recordOutboxFailure(id: Int64, error: String, dead: Bool) async throws(StoreError) {
         try await run(write: true) { db in
-            try db.query(
+            _ = try db.query(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, dead = ? WHERE id = ?", [.text(String(error.prefix(500))), .integer(dead ? 1 : 0), .integer(id)])
         }
     }

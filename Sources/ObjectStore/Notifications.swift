@@ -1,4 +1,5 @@
 import Logging
+import SigV4
 import Foundation
 
 /// Bucket notifications: which changes a bucket reports to which webhook targets, and the AWS
@@ -189,29 +190,6 @@ public struct NotificationTarget: Sendable, Equatable {
         self.signingSecret = signingSecret
     }
 
-    /// Whether `bucket`'s configurations may name this target.
-    public func admits(bucket: String) -> Bool {
-        allowedBuckets.contains { Self.wildcard($0, bucket) }
-    }
-
-    static func wildcard(_ pattern: String, _ text: String) -> Bool {
-        let p = Array(pattern.utf8), t = Array(text.utf8)
-        var (i, j, star, mark) = (0, 0, -1, 0)
-        while j < t.count {
-            if i < p.count && (p[i] == t[j] || p[i] == UInt8(ascii: "?")) {
-                i += 1; j += 1
-            } else if i < p.count && p[i] == UInt8(ascii: "*") {
-                star = i; mark = j; i += 1
-            } else if star >= 0 {
-                i = star + 1; mark += 1; j = mark
-            } else {
-                return false
-            }
-        }
-        while i < p.count && p[i] == UInt8(ascii: "*") { i += 1 }
-        return i == p.count
-    }
-
     public static func validName(_ name: String) -> Bool {
         (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
@@ -236,7 +214,7 @@ public enum EventRecord {
         let owner = bucket.owner ?? "root"
         let record: [String: Any] = [
             "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": region,
-            "eventTime": iso8601(change.time), "eventName": change.eventName,
+            "eventTime": HTTPDate.iso8601(milliseconds: change.time), "eventName": change.eventName,
             "userIdentity": ["principalId": context.principal],
             "requestParameters": ["sourceIPAddress": context.sourceIP],
             "responseElements": ["x-amz-request-id": context.requestID, "x-amz-id-2": context.requestID],
@@ -254,12 +232,6 @@ public enum EventRecord {
     static func encodeKey(_ key: String) -> String {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~/*'()! ")
         return (key.addingPercentEncoding(withAllowedCharacters: allowed) ?? key).replacingOccurrences(of: " ", with: "+")
-    }
-
-    static func iso8601(_ milliseconds: Milliseconds) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 }
 

@@ -228,3 +228,20 @@ def test_lock_condition_keys_reach_policies(server, s3, locked):
     assert code(lambda: user.put_object_retention(Bucket=locked, Key="g", Retention={"Mode": "GOVERNANCE", "RetainUntilDate": in_(40 * 86400)})) == (403, "AccessDenied")
     user.put_object_retention(Bucket=locked, Key="g", Retention={"Mode": "GOVERNANCE", "RetainUntilDate": in_(7200)})
     assert s3.get_object_retention(Bucket=locked, Key="g")["Retention"]["Mode"] == "GOVERNANCE"
+
+
+def test_aws_cli_sets_and_reads_locks(server, s3, locked):
+    """The lock calls as aws-cli sends them (s3api), not only boto3."""
+    version = s3.put_object(Bucket=locked, Key="cli", Body=b"c")["VersionId"]
+    server.aws("s3api", "put-object-legal-hold", "--bucket", locked, "--key", "cli", "--legal-hold", "Status=ON")
+    until = in_(3600).strftime("%Y-%m-%dT%H:%M:%SZ")
+    server.aws("s3api", "put-object-retention", "--bucket", locked, "--key", "cli", "--retention", f"Mode=GOVERNANCE,RetainUntilDate={until}")
+    retention = json.loads(server.aws("s3api", "get-object-retention", "--bucket", locked, "--key", "cli").stdout)["Retention"]
+    assert retention["Mode"] == "GOVERNANCE"
+    assert json.loads(server.aws("s3api", "get-object-legal-hold", "--bucket", locked, "--key", "cli").stdout)["LegalHold"]["Status"] == "ON"
+    refused = server.aws("s3api", "delete-object", "--bucket", locked, "--key", "cli", "--version-id", version, "--bypass-governance-retention", check=False)
+    assert refused.returncode != 0 and b"AccessDenied" in refused.stderr
+    server.aws("s3api", "put-object-legal-hold", "--bucket", locked, "--key", "cli", "--legal-hold", "Status=OFF")
+    server.aws("s3api", "delete-object", "--bucket", locked, "--key", "cli", "--version-id", version, "--bypass-governance-retention")
+    config = json.loads(server.aws("s3api", "get-object-lock-configuration", "--bucket", locked).stdout)
+    assert config["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"

@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import Identity
 import NIOCore
 import ObjectStore
 import S3Model
@@ -53,7 +54,9 @@ extension S3Responder {
                 let target = String(arn.split(separator: ":", omittingEmptySubsequences: false).last { !$0.isEmpty && $0 != "webhook" } ?? "")
                 // As AWS: the destination must exist and let this bucket publish to it (one answer
                 // for both, so names cannot be probed).
-                guard let destination = targets[target], destination.admits(bucket: bucket.name) else {
+                guard let destination = targets[target],
+                    destination.allowedBuckets.contains(where: { PolicyEvaluator.wildcard($0, bucket.name, caseInsensitive: false) })
+                else {
                     throw S3Error.invalidArgument("Unable to validate the following destination configurations: \(arn)")
                 }
                 let events = element.children("Event").map(\.text)
