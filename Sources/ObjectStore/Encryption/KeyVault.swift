@@ -87,9 +87,9 @@ public final class KeyVault: Sendable {
             info = EncryptionInfo(mode: .customer, wrappedKey: "", customerKeyMD5: md5)
             wrapping = SymmetricKey(data: key)
         }
-        let sealed = dataKey.withUnsafeBytes { Array($0) }
+        let keyBytes = dataKey.withUnsafeBytes { Array($0) }
         do {
-            let box = try AES.GCM.seal(sealed, using: wrapping, authenticating: Self.binding(info))
+            let box = try AES.GCM.seal(keyBytes, using: wrapping, authenticating: Self.binding(info))
             info.wrappedKey = Data(box.combined!).base64EncodedString()
         } catch {
             throw .internalFailure("cannot wrap a data key: \(error)")
