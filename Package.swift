@@ -41,6 +41,16 @@ let package = Package(
         // Leaf: Iceberg table and view metadata as JSON that round-trips, TableUpdate / TableRequirement
         // application with the REST spec's rules, the REST ErrorModel.
         .target(name: "IcebergModel", swiftSettings: strictSettings),
+        // zlib from the machine image (zlib1g-dev); zstd, lz4 and brotli are loaded at run time.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Leaf: compression codecs of Parquet and Avro (snappy in Swift, zlib linked, zstd/lz4/brotli through dlopen), CRC-32.
+        .target(name: "Codecs", dependencies: ["CZlib"], swiftSettings: strictSettings),
+        // Pure: Avro schemas, binary encoding, object container files, schema resolution by Iceberg field id.
+        .target(name: "Avro", dependencies: ["Codecs", "IcebergModel"], swiftSettings: strictSettings),
+        // Pure: Parquet footers and pages (Thrift compact protocol), every standard encoding, record assembly, the writer.
+        .target(name: "Parquet", dependencies: ["Codecs"], swiftSettings: strictSettings),
+        // Pure: Iceberg types and values, transforms, expressions, manifests, deletes, scan planning and the table reader.
+        .target(name: "IcebergData", dependencies: ["IcebergModel", "Avro", "Parquet", "Codecs"], swiftSettings: strictSettings),
         // Domain: buckets, object versions, checksums, the write protocol; protocols ObjectIndex and the disk blob store.
         .target(
             name: "ObjectStore",
@@ -146,7 +156,7 @@ let package = Package(
         .target(
             name: "FloeCLI",
             dependencies: [
-                "FloeClient", "Identity", "SigV4",
+                "FloeClient", "Identity", "SigV4", "IcebergModel", "IcebergData", "Parquet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -190,6 +200,10 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "S3ModelTests", dependencies: ["S3Model", "SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "IcebergModelTests", dependencies: ["IcebergModel"], swiftSettings: strictSettings),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs"], swiftSettings: strictSettings),
+        .testTarget(name: "AvroTests", dependencies: ["Avro", "Codecs", "IcebergModel"], swiftSettings: strictSettings),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Codecs"], swiftSettings: strictSettings),
+        .testTarget(name: "IcebergDataTests", dependencies: ["IcebergData", "IcebergModel", "Avro", "Parquet", "Codecs"], swiftSettings: strictSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "Authentication", "SigV4"], swiftSettings: strictSettings),
         .testTarget(
             name: "S3APITests",
@@ -227,7 +241,7 @@ if Context.environment["FLOE_FUZZ"] == "1" {
         .executableTarget(
             name: "FloeFuzz",
             dependencies: [
-                "SigV4", "S3Model", "Identity", "IcebergModel", .product(name: "NIOCore", package: "swift-nio"),
+                "SigV4", "S3Model", "Identity", "IcebergModel", "Codecs", "Avro", "Parquet", "IcebergData", .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/FloeFuzz",
             swiftSettings: strictSettings + [.unsafeFlags(["-parse-as-library"])]))

@@ -1,7 +1,11 @@
+import Avro
+import Codecs
 import Foundation
+import IcebergData
 import IcebergModel
 import Identity
 import NIOCore
+import Parquet
 import S3Model
 import SigV4
 
@@ -10,7 +14,7 @@ import SigV4
 /// `FLOE_FUZZ_TARGET`. A harness must never crash or hang: every parser answers with a value
 /// or a typed error, whatever the bytes.
 enum FuzzTarget: String, CaseIterable {
-    case sigv4, chunked, xml, policy, iceberg, ranges
+    case sigv4, chunked, xml, policy, iceberg, ranges, codecs, avro, parquet, manifests
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["FLOE_FUZZ_TARGET"] ?? ""
@@ -28,6 +32,10 @@ enum FuzzTarget: String, CaseIterable {
         case .policy: Self.policy(bytes)
         case .iceberg: Self.iceberg(bytes)
         case .ranges: Self.ranges(bytes)
+        case .codecs: CodecFuzzing.exercise(bytes)
+        case .avro: AvroFuzzing.exercise(bytes)
+        case .parquet: ParquetFuzzing.exercise(bytes)
+        case .manifests: IcebergDataFuzzing.exercise(bytes)
         }
     }
 

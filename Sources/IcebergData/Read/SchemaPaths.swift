@@ -1,0 +1,36 @@
+import FoundationEssentials
+import IcebergModel
+
+extension IcebergSchema {
+    /// The fields from the top level down to a field reachable through structs only.
+    func structPath(to id: Int) -> [IcebergField]? {
+        func search(_ fields: [IcebergField]) -> [IcebergField]? {
+            for field in fields {
+                if field.id == id { return [field] }
+                if case .structType(let children) = field.type, let rest = search(children) { return [field] + rest }
+            }
+            return nil
+        }
+        return search(fields)
+    }
+
+    /// The top-level field that holds field `id` (itself when it is top-level), through structs, lists and maps.
+    func topLevelAncestor(of id: Int) -> Int? {
+        func contains(_ type: IcebergType) -> Bool {
+            switch type {
+            case .structType(let fields): return fields.contains { $0.id == id || contains($0.type) }
+            case .list(let elementID, _, let element): return elementID == id || contains(element)
+            case .map(let keyID, let key, let valueID, _, let value): return keyID == id || valueID == id || contains(key) || contains(value)
+            default: return false
+            }
+        }
+        return fields.first { $0.id == id || contains($0.type) }?.id
+    }
+}
+
+/// JSON text → JSONValue (table properties hold JSON documents such as the name mapping).
+enum JSONText {
+    static func parse(_ text: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,249 @@
+import IcebergModel
+import Parquet
+
+/// Streams the live rows of a table snapshot: plans the files, then reads each data file one row
+/// group at a time, dropping rows that position deletes, deletion vectors or equality deletes
+/// remove and rows the filter rejects. Memory holds one row group of the projected columns plus
+/// the delete sets of the file being read.
+public final class TableReader {
+    public let metadata: TableMetadata
+    public let snapshotID: Int64?
+    /// The schema rows are read with: the snapshot's own for time travel, else the current one.
+    public let schema: IcebergSchema
+    /// The columns each row holds, in order.
+    public let columns: [IcebergField]
+    public let filter: Expression
+    let bound: BoundExpression
+    let evaluator: RowEvaluator
+    let metricsPruner: MetricsPruner
+    let mapping: ParquetFieldMapping
+    let limits: ParquetLimits
+    /// Rows of position-delete files already read, by path: one delete file serves many data files.
+    var positionDeleteCache: [String: [String: [Int64]]] = [:]
+    var equalityDeleteCache: [String: Set<[IcebergValue]>] = [:]
+
+    public private(set) var stats = ReadStats()
+
+    public struct ReadStats: Sendable {
+        public var dataFiles = 0
+        public var rowGroupsRead = 0
+        public var rowGroupsSkipped = 0
+        public var bytesRead: Int64 = 0
+        public var rowsDeleted = 0
+        public var rowsFiltered = 0
+    }
+
+    public init(
+        metadata: TableMetadata, snapshotID: Int64? = nil, columns names: [String]? = nil, filter: Expression = .alwaysTrue,
+        caseSensitive: Bool = true, limits: ParquetLimits = .init()
+    ) throws(IcebergDataError) {
+        self.metadata = metadata
+        self.snapshotID = snapshotID ?? metadata.currentSnapshotID
+        let schema = try Self.readSchema(metadata, explicitSnapshot: snapshotID)
+        self.schema = schema
+        if let names {
+            columns = try names.map { name throws(IcebergDataError) in
+                guard let field = schema.fields.first(where: { caseSensitive ? $0.name == name : $0.name.lowercased() == name.lowercased() }) else {
+                    throw .invalid("no column \"\(name)\" in the table (columns: \(schema.fields.map(\.name).joined(separator: ", ")))")
+                }
+                return field
+            }
+        } else {
+            columns = schema.fields
+        }
+        self.filter = filter
+        bound = try BoundExpression(filter, schema: schema, caseSensitive: caseSensitive)
+        evaluator = RowEvaluator(bound)
+        metricsPruner = MetricsPruner(bound, schema: schema)
+        mapping = ParquetFieldMapping(nameMapping: Self.nameMapping(metadata.properties["schema.name-mapping.default"]))
+        self.limits = limits
+    }
+
+    public static func readSchema(_ metadata: TableMetadata, explicitSnapshot: Int64?) throws(IcebergDataError) -> IcebergSchema {
+        var schemaID = metadata.currentSchemaID
+        if let explicitSnapshot {
+            guard let snapshot = metadata.snapshot(explicitSnapshot) else { throw .invalid("the table has no snapshot \(explicitSnapshot)") }
+            if let id = snapshot["schema-id"]?.intValue { schemaID = id }
+        }
+        guard let json = metadata.schemas.first(where: { $0["schema-id"]?.intValue == schemaID }) ?? metadata.schemas.last else {
+            throw .malformed("the table metadata has no schema")
+        }
+        return try IcebergSchema(json: json)
+    }
+
+    /// `schema.name-mapping.default`: `[{"field-id": 1, "names": ["id"]}, …]` (top level).
+    static func nameMapping(_ text: String?) -> [Int: [String]] {
+        guard let text, let entries = try? JSONText.parse(text).arrayValue else { return [:] }
+        var mapping: [Int: [String]] = [:]
+        for entry in entries {
+            guard let id = entry["field-id"]?.intValue, let names = entry["names"]?.arrayValue else { continue }
+            mapping[Int(id)] = names.compactMap(\.stringValue)
+        }
+        return mapping
+    }
+
+    public func planFiles(io: some TableFileIO) async throws -> [FileScanTask] {
+        guard let snapshotID else { return [] }
+        return try await TableScan(metadata: metadata, snapshotID: snapshotID, filter: filter).planFiles(io: io)
+    }
+
+    /// Every live row of the planned files, in file order; `emit` answers false to stop early.
+    public func rows(io: some TableFileIO, _ emit: ([IcebergValue]) throws -> Bool) async throws {
+        for task in try await planFiles(io: io) {
+            guard try await read(task, io: io, emit) else { return }
+        }
+    }
+
+    /// The live rows of one file; answers false when `emit` asked to stop.
+    public func read(_ task: FileScanTask, io: some TableFileIO, _ emit: ([IcebergValue]) throws -> Bool) async throws -> Bool {
+        let file = task.dataFile
+        guard file.fileFormat.uppercased() == "PARQUET" else {
+            throw IcebergDataError.unsupported("\(file.filePath): \(file.fileFormat) data files are not read (Parquet only)")
+        }
+        stats.dataFiles += 1
+        let deletes = try await deleteSets(for: task, io: io)
+        let footer = try await ParquetFooterReader.read(path: file.filePath, size: file.fileSizeInBytes, io: io)
+        stats.bytesRead += footer.bytesRead
+        let parquet = footer.metadata
+
+        // Top-level fields to read: the output columns, the filter's and the equality deletes'.
+        var neededIDs = Set(columns.map(\.id))
+        for id in bound.referencedFieldIDs.union(deletes.equalityFieldIDs) {
+            if let top = schema.topLevelAncestor(of: id) { neededIDs.insert(top) }
+        }
+        let needed = schema.fields.filter { neededIDs.contains($0.id) }
+        var fileIndexOf: [Int: Int] = [:]
+        for field in needed {
+            if let index = mapping.childIndex(of: field, in: parquet.schema) { fileIndexOf[field.id] = index }
+        }
+        let present = needed.filter { fileIndexOf[$0.id] != nil }
+        let projection = ParquetProjection(topLevelFields: present.map { fileIndexOf[$0.id]! })
+        let leaves = projection.leafIndices(in: parquet)
+
+        var rowStart: Int64 = 0
+        for (groupIndex, group) in parquet.rowGroups.enumerated() {
+            defer { rowStart += group.numRows }
+            if !mightMatch(group, parquet: parquet, fileIndexOf: fileIndexOf) {
+                stats.rowGroupsSkipped += 1
+                continue
+            }
+            stats.rowGroupsRead += 1
+            let chunks = try await ChunkFetcher.fetch(leaves: leaves, of: group, path: file.filePath, io: io)
+            stats.bytesRead += chunks.values.reduce(0) { $0 + Int64($1.count) }
+            let rows = try ParquetRowGroupReader.readRows(parquet, rowGroup: groupIndex, projection: projection, chunks: chunks, limits: limits)
+            for (offset, row) in rows.enumerated() {
+                if deletes.positions?.contains(rowStart + Int64(offset)) == true {
+                    stats.rowsDeleted += 1
+                    continue
+                }
+                var values: [Int: IcebergValue] = [:]
+                for (column, field) in present.enumerated() where column < row.count {
+                    let index = fileIndexOf[field.id]!
+                    values[field.id] = try mapping.convert(row[column], node: parquet.schema.children[index], type: field.type)
+                }
+                let lookup = { (id: Int) -> IcebergValue in self.value(of: id, in: values, constants: file) }
+                if deletes.removes(lookup) {
+                    stats.rowsDeleted += 1
+                    continue
+                }
+                guard evaluator.matches(lookup) else {
+                    stats.rowsFiltered += 1
+                    continue
+                }
+                guard try emit(columns.map { lookup($0.id) }) else { return false }
+            }
+        }
+        return true
+    }
+
+    /// A field's value in a row: top-level from the file, nested through its struct parents, a
+    /// missing column as its initial default (or null).
+    func value(of id: Int, in values: [Int: IcebergValue], constants file: DataFile) -> IcebergValue {
+        if let value = values[id] { return value }
+        if let path = schema.structPath(to: id), let top = path.first, var current = values[top.id] {
+            for (depth, field) in path.enumerated().dropFirst() {
+                guard case .structValue(let members) = current, case .structType(let fields) = path[depth - 1].type,
+                    let index = fields.firstIndex(where: { $0.id == field.id }), index < members.count
+                else { return .null }
+                current = members[index]
+            }
+            return current
+        }
+        if let field = schema.field(id: id), let initial = field.initialDefault, let value = try? IcebergValue(json: initial, as: field.type) {
+            return value
+        }
+        return .null
+    }
+
+    /// Row-group skipping: the statistics of top-level primitive columns as Iceberg metrics.
+    func mightMatch(_ group: ParquetRowGroupInfo, parquet: ParquetFileMetadata, fileIndexOf: [Int: Int]) -> Bool {
+        guard !bound.referencedFieldIDs.isEmpty else { return true }
+        var metrics = FileMetrics(recordCount: group.numRows, valueCounts: [:], nullValueCounts: [:], nanValueCounts: [:], lowerBounds: [:], upperBounds: [:])
+        for id in bound.referencedFieldIDs {
+            guard let field = schema.fields.first(where: { $0.id == id }), field.type.isPrimitive, let index = fileIndexOf[id] else { continue }
+            let name = parquet.schema.children[index].name
+            guard let chunk = group.columns.first(where: { $0.descriptor.path == [name] }), let statistics = chunk.statistics else { continue }
+            metrics.valueCounts[id] = chunk.numValues
+            if let nulls = statistics.nullCount { metrics.nullValueCounts[id] = nulls }
+            if field.type != .float && field.type != .double {
+                if let min = statistics.min, let value = try? IcebergValue(min, as: field.type) { metrics.lowerBounds[id] = value.toBound() }
+                if let max = statistics.max, let value = try? IcebergValue(max, as: field.type) { metrics.upperBounds[id] = value.toBound() }
+            }
+        }
+        return metricsPruner.mightMatch(metrics)
+    }
+}
+
+/// Reads a Parquet footer with at most two ranged reads: the tail, then the rest when the
+/// footer is longer than the tail.
+enum ParquetFooterReader {
+    static let tailGuess: Int64 = 64 << 10
+
+    static func read(path: String, size: Int64, io: some TableFileIO) async throws -> (metadata: ParquetFileMetadata, bytesRead: Int64) {
+        guard size >= 12 else { throw IcebergDataError.malformed("\(path) is \(size) bytes, too short for Parquet") }
+        let tailStart = max(0, size - tailGuess)
+        var tail = try await io.read(path, range: tailStart..<size)
+        var bytesRead = Int64(tail.count)
+        let length = try ParquetFooter.metadataLength(trailer: Array(tail.suffix(ParquetFooter.trailerLength)))
+        let footerStart = size - Int64(ParquetFooter.trailerLength) - Int64(length)
+        guard footerStart >= 4 else { throw IcebergDataError.malformed("\(path): footer length \(length) exceeds the file") }
+        if footerStart < tailStart {
+            let head = try await io.read(path, range: footerStart..<tailStart)
+            bytesRead += Int64(head.count)
+            tail = head + tail
+            return (try ParquetFooter.parse(Array(tail[0..<length])), bytesRead)
+        }
+        let from = Int(footerStart - tailStart)
+        return (try ParquetFooter.parse(Array(tail[from..<(from + length)])), bytesRead)
+    }
+}
+
+/// Fetches the column chunks of a row group, merging them into one ranged read when they lie
+/// close together (the common case: all columns of a small file).
+enum ChunkFetcher {
+    static let mergeGap: Int64 = 1 << 20
+
+    static func fetch(leaves: [Int], of group: ParquetRowGroupInfo, path: String, io: some TableFileIO) async throws -> [Int: [UInt8]] {
+        let ranges = leaves.compactMap { leaf -> (Int, Range<Int64>)? in
+            guard leaf < group.columns.count else { return nil }
+            return (leaf, group.columns[leaf].byteRange)
+        }.sorted { $0.1.lowerBound < $1.1.lowerBound }
+        var chunks: [Int: [UInt8]] = [:]
+        var index = 0
+        while index < ranges.count {
+            var end = index
+            var span = ranges[index].1
+            while end + 1 < ranges.count, ranges[end + 1].1.lowerBound <= span.upperBound + mergeGap {
+                end += 1
+                span = span.lowerBound..<max(span.upperBound, ranges[end].1.upperBound)
+            }
+            let bytes = try await io.read(path, range: span)
+            for (leaf, range) in ranges[index...end] {
+                let from = Int(range.lowerBound - span.lowerBound)
+                chunks[leaf] = Array(bytes[from..<(from + range.count)])
+            }
+            index = end + 1
+        }
+        return chunks
+    }
+}
