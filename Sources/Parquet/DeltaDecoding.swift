@@ -11,7 +11,7 @@ enum DeltaDecoding {
         guard total <= UInt64(maxCount) else { throw .malformed("DELTA value count \(total) exceeds \(maxCount)") }
         let count = Int(total)
         var values: [Int64] = []
-        values.reserveCapacity(count)
+        values.reserveCapacity(min(count, 1 << 16))
         if count == 0 { return values }
         values.append(current)
         let perMini = Int(blockSize / miniblocks)

@@ -28,9 +28,11 @@ public enum ParquetRowGroupReader {
                 leafData.append(try ColumnChunkReader.read(bytes, info: group.columns[leaf], limits: limits))
             }
         }
+        // Every record has at least one entry in each of its leaves.
+        if let first = leafData.first, first.count < rows { throw .malformed("row group claims \(rows) rows, its columns hold \(first.count)") }
         var assembler = RecordAssembler(leafData)
         var result: [[ParquetValue]] = []
-        result.reserveCapacity(rows)
+        result.reserveCapacity(min(rows, 1 << 16))
         for _ in 0..<rows {
             var row: [ParquetValue] = []
             row.reserveCapacity(plans.count)

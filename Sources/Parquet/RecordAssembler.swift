@@ -58,13 +58,12 @@ struct RecordAssembler {
         switch plan.kind {
         case .leaf(let l):
             let def = try peekDef(l)
-            let data = leaves[l]
             positions[l] += 1
-            guard def == data.maxDef else { return .null }
+            guard def == leaves[l].maxDef else { return .null }
             let vp = valuePositions[l]
-            guard vp < data.values.count else { throw .malformed("column has fewer values than its levels") }
+            guard vp < leaves[l].values.count else { throw .malformed("column has fewer values than its levels") }
             valuePositions[l] = vp + 1
-            return data.values[vp]
+            return leaves[l].values[vp]
         case .record(let children):
             var fields: [ParquetValue] = []
             fields.reserveCapacity(children.count)

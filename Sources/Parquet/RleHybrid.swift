@@ -3,7 +3,8 @@ enum RleHybrid {
     /// Decodes exactly `count` values of `width` bits (0...32) from `b[start..<end]`.
     static func decode(_ b: UnsafeRawBufferPointer, start: Int, end: Int, width: Int, count: Int, into out: inout [UInt32]) throws(ParquetError) {
         guard width >= 0 && width <= 32 else { throw .malformed("RLE bit width \(width)") }
-        out.reserveCapacity(out.count + count)
+        // Runs can expand a few bytes into many values, so reserve by what the input could hold bit-packed.
+        out.reserveCapacity(out.count + min(count, (end - start) * 8 + 1024))
         var pos = start
         var produced = 0
         let valueBytes = (width + 7) / 8

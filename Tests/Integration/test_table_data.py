@@ -281,3 +281,53 @@ def test_bad_addresses_and_filters_are_explained(server, cli):
     assert result.returncode != 0 and b"nope" in result.stderr
     # An empty table scans to nothing.
     assert cli("table", "scan", f"t/lakehouse/{ns}.t", "--format", "jsonl").stdout == b""
+
+
+def test_add_files_writes_manifests_that_pyiceberg_and_duckdb_read(server, cli, tmp_path):
+    from pyiceberg.partitioning import PartitionField, PartitionSpec
+    from pyiceberg.schema import Schema
+    from pyiceberg.transforms import IdentityTransform
+    from pyiceberg.types import DoubleType, LongType, NestedField, StringType, TimestamptzType
+    catalog = catalog_for(server)
+    ns = "af_" + uuid.uuid4().hex[:8]
+    catalog.create_namespace(ns)
+    schema = Schema(NestedField(1, "id", LongType(), required=False), NestedField(2, "region", StringType(), required=False),
+                    NestedField(3, "amount", DoubleType(), required=False), NestedField(4, "at", TimestamptzType(), required=False))
+    table = catalog.create_table(f"{ns}.sales", schema=schema, partition_spec=PartitionSpec(PartitionField(2, 1000, IdentityTransform(), "region")))
+    table.append(pa.Table.from_pylist([{"id": 0, "region": "eu", "amount": 1.5, "at": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)}],
+                                      schema=table.schema().as_arrow()))
+    s3 = server.boto3()
+    arrow_schema = pa.schema([("id", pa.int64()), ("region", pa.string()), ("amount", pa.float64()), ("at", pa.timestamp("us", tz="UTC"))])
+    expected = [{"id": 0, "region": "eu", "amount": 1.5, "at": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)}]
+    for n, region in enumerate(["eu", "us", "apac"]):
+        rows = [{"id": 100 * (n + 1) + i, "region": region, "amount": None if i % 10 == 0 else i * 0.5,
+                 "at": datetime.datetime(2026, 2, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(minutes=i)} for i in range(50)]
+        expected += rows
+        local = tmp_path / f"{region}.parquet"
+        pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema), local, row_group_size=20)
+        s3.upload_file(str(local), "lakehouse", f"{ns}/sales/data/landing/{region}.parquet")
+    added = json.loads(cli("table", "add-files", f"t/lakehouse/{ns}.sales", f"t/lakehouse/{ns}/sales/data/landing/", "--json").stdout)
+    assert added["files"] == 3 and added["records"] == 150
+    table = catalog.load_table(f"{ns}.sales")
+    assert arrow_rows(table.scan().to_arrow()) == by_id([normalize(r) for r in expected])
+    files = table.inspect.files().to_pylist()
+    mine = [f for f in files if "landing" in f["file_path"]]
+    assert len(mine) == 3 and all(f["partition"]["region"] in ("eu", "us", "apac") for f in mine)
+    eu = next(f for f in mine if f["partition"]["region"] == "eu")
+    assert dict(eu["null_value_counts"])[3] == 5 and dict(eu["value_counts"])[1] == 50 and eu["record_count"] == 50
+    # pyiceberg prunes with Floe's partition values and bounds.
+    assert table.scan(row_filter="region == 'us' AND id >= 240").to_arrow().num_rows == 10
+    con = duckdb_attached(server)
+    assert con.execute(f"SELECT count(*), count(amount) FROM lake.{ns}.sales").fetchone() == (151, 151 - 15)
+    assert con.execute(f"SELECT count(*) FROM lake.{ns}.sales WHERE region = 'apac'").fetchone() == (50,)
+    got = by_id(parse_jsonl(cli("table", "scan", f"t/lakehouse/{ns}.sales", "--format", "jsonl").stdout.decode()))
+    assert got == by_id([normalize(r) for r in expected])
+    # The same file twice is refused; so is a file whose rows span partitions.
+    again = cli("table", "add-files", f"t/lakehouse/{ns}.sales", f"s3://lakehouse/{ns}/sales/data/landing/eu.parquet", check=False)
+    assert again.returncode != 0 and b"already part of" in again.stderr
+    mixed = tmp_path / "mixed.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": 1, "region": "eu"}, {"id": 2, "region": "us"}], schema=pa.schema([("id", pa.int64()), ("region", pa.string())])), mixed)
+    s3.upload_file(str(mixed), "lakehouse", f"{ns}/sales/data/other/mixed.parquet")
+    refused = cli("table", "add-files", f"t/lakehouse/{ns}.sales", f"s3://lakehouse/{ns}/sales/data/other/mixed.parquet", check=False)
+    assert refused.returncode != 0 and b"more than one partition" in refused.stderr
+    assert len(catalog.load_table(f"{ns}.sales").metadata.snapshots) == 2

@@ -9,7 +9,7 @@ struct TableCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "table", abstract: "Look inside Iceberg tables: snapshots, manifests, files, partitions and rows.",
         discussion: "Tables are named ALIAS/WAREHOUSE/NAMESPACE.TABLE, e.g. local/lakehouse/bronze.events.",
-        subcommands: [Info.self, Snapshots.self, Files.self, Partitions.self, Scan.self])
+        subcommands: [Info.self, Snapshots.self, Files.self, Partitions.self, Scan.self, AddFilesCommand.self])
 
     struct SnapshotOptions: ParsableArguments {
         @Option(help: "Read this snapshot id instead of the current one.") var snapshot: Int64?
@@ -210,6 +210,32 @@ struct TableCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data(
                         "rows: \(count), data files: \(s.dataFiles), row groups read: \(s.rowGroupsRead), skipped: \(s.rowGroupsSkipped), bytes read: \(s.bytesRead), rows deleted: \(s.rowsDeleted), filtered: \(s.rowsFiltered)\n".utf8))
                 }
+            }
+        }
+    }
+
+    struct AddFilesCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-files", abstract: "Append Parquet files already in the object store to a table, as one snapshot.",
+            discussion: """
+                Files are named s3://BUCKET/KEY or ALIAS/BUCKET/KEY; a path ending in / adds every .parquet object below it. \
+                Columns are matched by field id (else the table's name mapping, else name); metrics and the partition \
+                come from each file's statistics, and a file whose rows span partitions is refused. Floe writes the \
+                manifest and manifest list and commits; Spark, Trino, DuckDB and pyiceberg read the result.
+                """)
+        @Argument(help: "ALIAS/WAREHOUSE/NAMESPACE.TABLE") var table: String
+        @Argument(help: "Parquet files or prefixes.") var files: [String]
+        @Flag(name: .customLong("allow-duplicates"), help: "Add files the table already references.") var allowDuplicates = false
+        @OptionGroup var output: OutputOptions
+        func run() async throws {
+            try await Session.with { session in
+                let address = try TableAddress.parse(table, session: session)
+                let objects = try await AddFiles.objects(files, session: session, client: try session.s3(address.alias))
+                guard !objects.isEmpty else { throw CLIError("no Parquet files found in \(files.joined(separator: " "))") }
+                let (snapshotID, records) = try await AddFiles.run(address, files: objects, session: session, allowDuplicates: allowDuplicates)
+                Printer(options: output).done(
+                    ["table": address.description, "snapshotId": NSNumber(value: snapshotID), "files": objects.count, "records": records],
+                    "Added \(objects.count) file\(objects.count == 1 ? "" : "s") (\(records) records) to \(address) as snapshot \(snapshotID)")
             }
         }
     }

@@ -72,7 +72,7 @@ public final class TableReader {
     }
 
     /// `schema.name-mapping.default`: `[{"field-id": 1, "names": ["id"]}, …]` (top level).
-    static func nameMapping(_ text: String?) -> [Int: [String]] {
+    public static func nameMapping(_ text: String?) -> [Int: [String]] {
         guard let text, let entries = try? JSONText.parse(text).arrayValue else { return [:] }
         var mapping: [Int: [String]] = [:]
         for entry in entries {
@@ -196,10 +196,10 @@ public final class TableReader {
 
 /// Reads a Parquet footer with at most two ranged reads: the tail, then the rest when the
 /// footer is longer than the tail.
-enum ParquetFooterReader {
+public enum ParquetFooterReader {
     static let tailGuess: Int64 = 64 << 10
 
-    static func read(path: String, size: Int64, io: some TableFileIO) async throws -> (metadata: ParquetFileMetadata, bytesRead: Int64) {
+    public static func read(path: String, size: Int64, io: some TableFileIO) async throws -> (metadata: ParquetFileMetadata, bytesRead: Int64) {
         guard size >= 12 else { throw IcebergDataError.malformed("\(path) is \(size) bytes, too short for Parquet") }
         let tailStart = max(0, size - tailGuess)
         var tail = try await io.read(path, range: tailStart..<size)

@@ -1,0 +1,89 @@
+import IcebergModel
+
+/// A fast append: one new manifest of added data files, a manifest list that keeps every manifest
+/// of the parent snapshot, and the catalog commit (requirements + updates) that makes it current
+/// only if `main` still points at the parent.
+public struct AppendCommit: Sendable {
+    public var manifestPath: String
+    public var manifestBytes: [UInt8]
+    public var manifestListPath: String
+    public var manifestListBytes: [UInt8]
+    /// The body of `POST …/tables/{table}`: `{"requirements": […], "updates": […]}`.
+    public var request: JSONValue
+    public var snapshotID: Int64
+
+    public static func make(
+        metadata: TableMetadata, files: [DataFile], parentManifests: [ManifestFile], snapshotID: Int64, timestampMs: Int64,
+        manifestPath: String, manifestListPath: String, extraSummary: [String: String] = [:], setProperties: [String: String] = [:]
+    ) throws(IcebergDataError) -> AppendCommit {
+        let version = metadata.formatVersion
+        guard let schemaJSON = metadata.schemas.first(where: { $0["schema-id"]?.intValue == metadata.currentSchemaID }) else {
+            throw .malformed("the table has no current schema")
+        }
+        let schema = try IcebergSchema(json: schemaJSON)
+        guard let specJSON = metadata.specs.first(where: { $0["spec-id"]?.intValue == metadata.defaultSpecID }) else {
+            throw .malformed("the table has no default partition spec")
+        }
+        let spec = try PartitionSpec(json: specJSON)
+        let parent = metadata.refSnapshotID("main")
+        let sequenceNumber = metadata.lastSequenceNumber + 1
+
+        var writer = try ManifestWriter(formatVersion: version, spec: spec, schema: schema, content: .data, snapshotID: snapshotID)
+        for file in files {
+            try writer.add(ManifestEntry(status: .added, snapshotID: snapshotID, dataFile: file))
+        }
+        let (manifestBytes, manifest) = try writer.finish(path: manifestPath, sequenceNumber: version >= 2 ? sequenceNumber : 0)
+        let firstRowID = version >= 3 ? (metadata.nextRowID ?? 0) : nil
+        let listBytes = try ManifestList.write(
+            [manifest] + parentManifests, formatVersion: version, snapshotID: snapshotID, parentSnapshotID: parent,
+            sequenceNumber: sequenceNumber, firstRowID: firstRowID)
+
+        let addedRecords = files.reduce(Int64(0)) { $0 + $1.recordCount }
+        let addedBytes = files.reduce(Int64(0)) { $0 + $1.fileSizeInBytes }
+        var summary: [String: String] = [
+            "operation": "append", "added-data-files": String(files.count), "added-records": String(addedRecords),
+            "added-files-size": String(addedBytes),
+        ]
+        let previous = parent.flatMap { metadata.snapshot($0)?["summary"]?.stringMap } ?? (parent == nil ? [:] : nil)
+        if let previous {
+            func total(_ key: String, plus added: Int64) {
+                if parent == nil {
+                    summary[key] = String(added)
+                } else if let value = previous[key].flatMap({ Int64($0) }) {
+                    summary[key] = String(value + added)
+                }
+            }
+            total("total-data-files", plus: Int64(files.count))
+            total("total-records", plus: addedRecords)
+            total("total-files-size", plus: addedBytes)
+            total("total-delete-files", plus: 0)
+            total("total-position-deletes", plus: 0)
+            total("total-equality-deletes", plus: 0)
+        }
+        summary.merge(extraSummary) { current, _ in current }
+
+        var snapshot: [String: JSONValue] = [
+            "snapshot-id": .int(snapshotID), "timestamp-ms": .int(timestampMs), "manifest-list": .string(manifestListPath),
+            "summary": .stringMap(summary), "schema-id": .int(metadata.currentSchemaID),
+        ]
+        if let parent { snapshot["parent-snapshot-id"] = .int(parent) }
+        if version >= 2 { snapshot["sequence-number"] = .int(sequenceNumber) }
+        if let firstRowID {
+            snapshot["first-row-id"] = .int(firstRowID)
+            snapshot["added-rows"] = .int(addedRecords)
+        }
+        var requirements: [JSONValue] = [
+            ["type": "assert-ref-snapshot-id", "ref": "main", "snapshot-id": parent.map { .int($0) } ?? .null]
+        ]
+        if let uuid = metadata.uuid { requirements.append(["type": "assert-table-uuid", "uuid": .string(uuid)]) }
+        var updates: [JSONValue] = [
+            ["action": "add-snapshot", "snapshot": .object(snapshot)],
+            ["action": "set-snapshot-ref", "ref-name": "main", "type": "branch", "snapshot-id": .int(snapshotID)],
+        ]
+        if !setProperties.isEmpty { updates.append(["action": "set-properties", "updates": .stringMap(setProperties)]) }
+        let request: JSONValue = ["requirements": .array(requirements), "updates": .array(updates)]
+        return AppendCommit(
+            manifestPath: manifestPath, manifestBytes: manifestBytes, manifestListPath: manifestListPath, manifestListBytes: listBytes,
+            request: request, snapshotID: snapshotID)
+    }
+}
