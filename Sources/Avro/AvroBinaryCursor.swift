@@ -4,6 +4,9 @@ struct AvroBinaryCursor {
     let bytes: UnsafeBufferPointer<UInt8>
     var position: Int
     private(set) var truncated = false
+    /// Items that encode to no bytes (nulls, empty records) still allowed in what this cursor
+    /// decodes: their counts cannot be checked against the input, so they share one budget.
+    var emptyItemBudget = AvroBinary.maxEmptyItems
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, position: Int = 0) {
         self.bytes = bytes

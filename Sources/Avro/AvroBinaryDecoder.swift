@@ -77,7 +77,8 @@ public enum AvroBinary {
         if itemsTakeBytes {
             guard count <= cursor.remaining else { throw cursor.endOfInput() }
         } else {
-            guard count <= maxEmptyItems - total else { throw .limitExceeded("more than \(maxEmptyItems) empty items") }
+            guard count <= maxEmptyItems - total, count <= cursor.emptyItemBudget else { throw .limitExceeded("more than \(maxEmptyItems) empty items") }
+            cursor.emptyItemBudget -= count
         }
     }
 }

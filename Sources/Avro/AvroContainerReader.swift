@@ -12,6 +12,10 @@ public struct AvroContainerReader: Sendable {
     private var blockRecordsLeft = 0
     private var recordsTakeBytes = true
     private var finished = false
+    /// Shared by every record of the file (see `AvroBinaryCursor.emptyItemBudget`).
+    private var emptyItemBudget = AvroBinary.maxEmptyItems
+    /// Decompressed block bytes so far, for `readAll`'s whole-file bound.
+    private(set) var decodedBytes = 0
 
     public init(maxBlockBytes: Int = 64 << 20) {
         self.maxBlockBytes = max(maxBlockBytes, 1)
@@ -71,12 +75,16 @@ public struct AvroContainerReader: Sendable {
     }
 
     /// Reads a whole (small) file at once.
+    /// Most decompressed bytes `readAll` decodes: every record of the file is held at once.
+    public static let maxReadAllBytes = 128 << 20
+
     public static func readAll(_ bytes: [UInt8]) throws(AvroError) -> (header: AvroHeader, records: [AvroValue]) {
         var reader = AvroContainerReader()
         try reader.feed(bytes)
         try reader.finish()
         var records: [AvroValue] = []
         while let record = try reader.next() {
+            guard reader.decodedBytes <= maxReadAllBytes else { throw .limitExceeded("file decompresses past \(maxReadAllBytes) bytes") }
             records.append(record)
             if !reader.recordsTakeBytes && records.count > AvroBinary.maxEmptyItems {
                 throw .limitExceeded("more than \(AvroBinary.maxEmptyItems) empty records")
@@ -134,6 +142,7 @@ public struct AvroContainerReader: Sendable {
         }
         guard let found else { return false }
         let data = try AvroContainerFormat.decompress(Array(buffer[found.data]), codec: header.codec, limit: limit)
+        decodedBytes += data.count
         start = found.end
         if start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
@@ -152,12 +161,14 @@ public struct AvroContainerReader: Sendable {
     private mutating func decodeRecord() throws(AvroError) -> AvroValue {
         guard let schema = header?.schema else { throw .malformed("no header") }
         let position = blockPosition
-        let (value, end) = try block.withUnsafeBufferPointer { bytes throws(AvroError) in
+        let (value, end, budget) = try block.withUnsafeBufferPointer { bytes throws(AvroError) in
             var cursor = AvroBinaryCursor(bytes, position: position)
+            cursor.emptyItemBudget = emptyItemBudget
             let value = try AvroBinary.decodeValue(schema, &cursor, depth: 0)
-            return (value, cursor.position)
+            return (value, cursor.position, cursor.emptyItemBudget)
         }
         blockPosition = end
+        emptyItemBudget = budget
         blockRecordsLeft -= 1
         if blockRecordsLeft == 0 {
             guard blockPosition == block.count else { throw .malformed("\(block.count - blockPosition) bytes left over in a block") }

@@ -20,7 +20,33 @@ extension AvroSchema {
         return try parse(value)
     }
 
+    /// Most schema nodes once named types are expanded where they are referenced: a schema that
+    /// reuses a record twice per level would otherwise double with every level.
+    public static let maxExpandedNodes = 50_000
+
+    /// Counts nodes of the expanded tree, stopping as soon as `budget` runs out.
+    func expandedNodes(within budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch type {
+        case .record(let record): return record.fields.allSatisfy { $0.schema.expandedNodes(within: &budget) }
+        case .array(let items): return items.expandedNodes(within: &budget)
+        case .map(let values): return values.expandedNodes(within: &budget)
+        case .union(let branches): return branches.allSatisfy { $0.expandedNodes(within: &budget) }
+        default: return true
+        }
+    }
+
     public static func parse(_ json: JSONValue) throws(AvroError) -> AvroSchema {
+        let schema = try parseTree(json)
+        var budget = maxExpandedNodes
+        guard schema.expandedNodes(within: &budget) else {
+            throw .limitExceeded("schema expands to more than \(maxExpandedNodes) nodes")
+        }
+        return schema
+    }
+
+    static func parseTree(_ json: JSONValue) throws(AvroError) -> AvroSchema {
         var parser = AvroSchemaParser()
         return try parser.parse(json, namespace: nil, depth: 0)
     }

@@ -32,6 +32,7 @@ enum ColumnChunkReader {
             switch PageType(rawValue: header.type) {
             case .dictionaryPage?:
                 guard let h = header.dictionaryPage else { throw .malformed("dictionary page without header") }
+                guard dictionary == nil else { throw .malformed("a second dictionary page in one column chunk") }
                 guard h.numValues >= 0, Int(h.numValues) <= limits.maxRowGroupValues else { throw .limitExceeded("dictionary of \(h.numValues) values") }
                 guard h.encoding == Encoding.plain.rawValue || h.encoding == Encoding.plainDictionary.rawValue else { throw .unsupported("dictionary encoding \(h.encoding)") }
                 let page = try decompress(chunk, body, info.codec, uncompressed, limits)

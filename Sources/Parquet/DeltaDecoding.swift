@@ -63,6 +63,8 @@ enum DeltaDecoding {
         }
     }
 
+    static let maxExpandedPageBytes = 256 << 20
+
     static func byteArray(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int, count: Int, type: ColumnType, into out: inout [ParquetValue]) throws(ParquetError) {
         var pos = start
         let prefixes = try lengths(b, &pos, end, count: count)
@@ -70,10 +72,14 @@ enum DeltaDecoding {
         var previous: [UInt8] = []
         var current: [UInt8] = []
         out.reserveCapacity(out.count + count)
+        // Shared prefixes let a small page stand for a large amount of values: bound what it yields.
+        var produced = 0
         for i in 0..<count {
             let p = prefixes[i]
             let s = suffixes[i]
             guard p <= previous.count else { throw .malformed("DELTA_BYTE_ARRAY prefix longer than previous value") }
+            produced += p + s
+            guard produced <= maxExpandedPageBytes else { throw .limitExceeded("DELTA_BYTE_ARRAY page expands past \(maxExpandedPageBytes) bytes") }
             guard s <= end - pos else { throw .malformed("DELTA_BYTE_ARRAY suffix past page") }
             current.removeAll(keepingCapacity: true)
             current.append(contentsOf: previous[0..<p])

@@ -344,7 +344,7 @@ struct RawFileMetaData {
             guard let t = e.type, let pt = PhysicalType(rawValue: t) else { throw .malformed("bad physical type") }
             node.physicalType = pt
             if pt == .fixedLenByteArray {
-                guard let len = e.typeLength, len >= 0 else { throw .malformed("FIXED_LEN_BYTE_ARRAY without length") }
+                guard let len = e.typeLength, len > 0 else { throw .malformed("FIXED_LEN_BYTE_ARRAY without a positive length") }
                 node.typeLength = len
             }
         }

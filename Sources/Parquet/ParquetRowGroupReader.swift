@@ -16,6 +16,7 @@ public enum ParquetRowGroupReader {
         }
         var plans: [AssemblyPlan] = []
         var leafData: [LeafData] = []
+        var budget = limits
         for field in projection.topLevelFields {
             guard field >= 0, field < metadata.schema.children.count else { throw .invalidArgument("no top-level field \(field)") }
             let node = metadata.schema.children[field]
@@ -25,7 +26,10 @@ public enum ParquetRowGroupReader {
             for leaf in firstLeaf[field]..<firstLeaf[field] + node.leafCount {
                 guard let bytes = chunks[leaf] else { throw .invalidArgument("missing column chunk for leaf \(leaf)") }
                 guard leaf < group.columns.count else { throw .malformed("row group lacks leaf \(leaf)") }
-                leafData.append(try ColumnChunkReader.read(bytes, info: group.columns[leaf], limits: limits))
+                // One value budget for the whole row group, not one per column.
+                let leafValues = try ColumnChunkReader.read(bytes, info: group.columns[leaf], limits: budget)
+                budget.maxRowGroupValues -= leafValues.count
+                leafData.append(leafValues)
             }
         }
         // Every record has at least one entry in each of its leaves.

@@ -156,10 +156,11 @@ extension LogicalType {
         case .enumeration: return 4
         case .decimal: return 5
         case .date: return 6
-        case .time(true, .millis): return 7
-        case .time(true, .micros): return 8
-        case .timestamp(true, .millis): return 9
-        case .timestamp(true, .micros): return 10
+        // LogicalTypes.md: local times and timestamps carry the legacy annotation too.
+        case .time(_, .millis): return 7
+        case .time(_, .micros): return 8
+        case .timestamp(_, .millis): return 9
+        case .timestamp(_, .micros): return 10
         case .integer(let bits, let signed):
             let base: Int32 = signed ? 15 : 11
             switch bits {

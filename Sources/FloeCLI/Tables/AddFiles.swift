@@ -87,7 +87,7 @@ enum AddFiles {
             do {
                 let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
                 _ = try await catalog.call(.POST, address.catalogPath, json: try jsonObject(commit.request))
-                return (snapshotID, described.reduce(0) { $0 + $1.recordCount })
+                return (snapshotID, described.reduce(Int64(0)) { $0 &+ $1.recordCount })
             } catch let error as ClientError where error.status == 409 && attempt < 4 {
                 for path in [commit.manifestPath, commit.manifestListPath] {
                     let (bucket, key) = try S3TableFileIO.split(path)

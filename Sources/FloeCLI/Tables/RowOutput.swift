@@ -127,6 +127,8 @@ struct ParquetRowSink: RowSink {
     let columns: [IcebergField]
     var buffered: [[ParquetValue]] = []
     static let batch = 10_000
+    /// The form parquet-mr's VersionParser reads.
+    static let createdBy = "floe version 0.1.0 (build floe)"
 
     init(path: String, columns: [IcebergField]) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -135,7 +137,7 @@ struct ParquetRowSink: RowSink {
         self.handle = handle
         self.columns = columns
         var options = ParquetWriterOptions()
-        options.createdBy = "floe"
+        options.createdBy = ParquetRowSink.createdBy
         writer = try ParquetWriter(schema: IcebergParquetSchema.message(columns), options: options)
         try handle.write(contentsOf: writer.start())
     }

@@ -19,8 +19,9 @@ enum ManifestEntrySchema {
             opt(name, AvroSchema(.array(AvroSchema(type)), properties: ["element-id": .int(Int64(element))]), id)
         }
         let partition = AvroSchema(.record(AvroRecordSchema(name: "r102", namespace: nil, fields: partitionType.map { field in
-            AvroField(name: field.name, schema: AvroSchema(.union([AvroSchema(.null), PartitionAvroType.schema(field.type)])),
-                      fieldID: field.id, defaultValue: .null)
+            let safe = AvroNames.sanitize(field.name)
+            return AvroField(name: safe, schema: AvroSchema(.union([AvroSchema(.null), PartitionAvroType.schema(field.type)])),
+                      fieldID: field.id, defaultValue: .null, properties: safe == field.name ? [:] : ["iceberg-field-name": .string(field.name)])
         })))
         var file: [AvroField] = []
         if formatVersion >= 2 { file.append(AvroField(name: "content", schema: AvroSchema(.int), fieldID: 134)) }

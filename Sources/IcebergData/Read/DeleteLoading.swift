@@ -3,8 +3,11 @@ import Parquet
 /// The deletes that apply to one data file, loaded: its deleted positions (position delete files
 /// and deletion vectors together) and the equality delete sets.
 struct LoadedDeletes {
-    var positions: PositionDeleteIndex?
+    /// Kept apart rather than merged: a deletion vector of a few bytes can stand for billions of positions.
+    var positionSets: [PositionDeleteIndex] = []
     var equality: [(fieldIDs: [Int], keys: Set<[IcebergValue]>)] = []
+
+    func isDeleted(_ position: Int64) -> Bool { positionSets.contains { $0.contains(position) } }
 
     var equalityFieldIDs: Set<Int> { Set(equality.flatMap(\.fieldIDs)) }
 
@@ -18,6 +21,9 @@ struct LoadedDeletes {
 extension TableReader {
     static let positionDeleteFilePath = 2_147_483_546
     static let positionDeletePos = 2_147_483_545
+    static let maxDeletionVectorBytes: Int64 = 256 << 20
+    /// Delete rows kept across data files (one delete file serves many); past this the cache starts over.
+    static let maxCachedPositions = 16 << 20
 
     func deleteSets(for task: FileScanTask, io: some TableFileIO) async throws -> LoadedDeletes {
         var loaded = LoadedDeletes()
@@ -25,30 +31,43 @@ extension TableReader {
         for delete in task.deletes {
             switch delete.content {
             case .positionDeletes where delete.fileFormat.uppercased() == "PUFFIN":
-                guard let offset = delete.contentOffset, let length = delete.contentSizeInBytes else {
-                    throw IcebergDataError.malformed("deletion vector \(delete.filePath) has no content offset or size")
+                guard let offset = delete.contentOffset, let length = delete.contentSizeInBytes, offset >= 0, length >= 0,
+                    length <= Self.maxDeletionVectorBytes, offset <= delete.fileSizeInBytes - length
+                else {
+                    throw IcebergDataError.malformed("deletion vector \(delete.filePath) has no valid content offset and size")
                 }
                 let blob = try await io.read(delete.filePath, range: offset..<(offset + length))
-                let vector = try DeletionVector.decode(blob)
-                loaded.positions = loaded.positions.map { $0.union(vector) } ?? vector
+                loaded.positionSets.append(try DeletionVector.decode(blob))
             case .positionDeletes:
                 if positionDeleteCache[delete.filePath] == nil {
-                    positionDeleteCache[delete.filePath] = try await positionRows(delete, io: io)
+                    let rows = try await positionRows(delete, io: io)
+                    let count = rows.values.reduce(0) { $0 + $1.count }
+                    if cachedPositions + count > Self.maxCachedPositions {
+                        positionDeleteCache.removeAll()
+                        cachedPositions = 0
+                    }
+                    positionDeleteCache[delete.filePath] = rows
+                    cachedPositions += count
                 }
                 positions += positionDeleteCache[delete.filePath]?[task.dataFile.filePath] ?? []
             case .equalityDeletes:
-                if equalityDeleteCache[delete.filePath] == nil {
-                    equalityDeleteCache[delete.filePath] = try await equalityKeys(delete, io: io)
+                if let keys = equalityDeleteCache[delete.filePath] {
+                    loaded.equality.append((delete.equalityIDs, keys))
+                } else {
+                    let keys = try await equalityKeys(delete, io: io)
+                    if cachedKeys + keys.count > Self.maxCachedPositions {
+                        equalityDeleteCache.removeAll()
+                        cachedKeys = 0
+                    }
+                    equalityDeleteCache[delete.filePath] = keys
+                    cachedKeys += keys.count
+                    loaded.equality.append((delete.equalityIDs, keys))
                 }
-                loaded.equality.append((delete.equalityIDs, equalityDeleteCache[delete.filePath] ?? []))
             case .data:
                 continue
             }
         }
-        if !positions.isEmpty {
-            let index = PositionDeleteIndex(positions)
-            loaded.positions = loaded.positions.map { $0.union(index) } ?? index
-        }
+        if !positions.isEmpty { loaded.positionSets.append(PositionDeleteIndex(positions)) }
         return loaded
     }
 
@@ -89,7 +108,8 @@ extension TableReader {
         }
         let projection = ParquetProjection(topLevelFields: indices)
         for groupIndex in parquet.rowGroups.indices {
-            let chunks = try await ChunkFetcher.fetch(leaves: projection.leafIndices(in: parquet), of: parquet.rowGroups[groupIndex], path: file.filePath, io: io)
+            let chunks = try await ChunkFetcher.fetch(
+                leaves: projection.leafIndices(in: parquet), of: parquet.rowGroups[groupIndex], path: file.filePath, fileSize: file.fileSizeInBytes, io: io)
             for values in try ParquetRowGroupReader.readRows(parquet, rowGroup: groupIndex, projection: projection, chunks: chunks, limits: limits) {
                 var converted: [IcebergValue] = []
                 for (column, field) in fields.enumerated() {

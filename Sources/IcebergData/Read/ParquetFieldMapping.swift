@@ -1,8 +1,8 @@
 import Parquet
 
 /// Which Parquet field holds an Iceberg field: by field id when the file carries ids (every
-/// Iceberg writer does), else by the table's name mapping, else by name (files added from
-/// outside Iceberg).
+/// Iceberg writer does), else by the table's name mapping, else — for tables without a mapping —
+/// by name (beyond the spec, which reads such columns as null; pyiceberg refuses the file).
 struct ParquetFieldMapping: Sendable {
     /// Iceberg field id → Parquet names, from `schema.name-mapping.default`.
     let nameMapping: [Int: [String]]
@@ -10,7 +10,7 @@ struct ParquetFieldMapping: Sendable {
     func childIndex(of field: IcebergField, in group: ParquetSchemaNode) -> Int? {
         if let index = group.children.firstIndex(where: { $0.fieldID.map(Int.init) == field.id }) { return index }
         guard !group.children.contains(where: { $0.fieldID != nil }) else { return nil }
-        let names = nameMapping[field.id] ?? [field.name]
+        let names = nameMapping.isEmpty ? [field.name] : nameMapping[field.id] ?? []
         return group.children.firstIndex { names.contains($0.name) }
     }
 

@@ -8,6 +8,10 @@ import Parquet
 public final class TableReader {
     public let metadata: TableMetadata
     public let snapshotID: Int64?
+    /// The snapshot asked for (time travel), nil for the current one: the scan binds the filter
+    /// to the same schema as the reader.
+    let explicitSnapshotID: Int64?
+    let caseSensitive: Bool
     /// The schema rows are read with: the snapshot's own for time travel, else the current one.
     public let schema: IcebergSchema
     /// The columns each row holds, in order.
@@ -21,6 +25,8 @@ public final class TableReader {
     /// Rows of position-delete files already read, by path: one delete file serves many data files.
     var positionDeleteCache: [String: [String: [Int64]]] = [:]
     var equalityDeleteCache: [String: Set<[IcebergValue]>] = [:]
+    var cachedPositions = 0
+    var cachedKeys = 0
 
     public private(set) var stats = ReadStats()
 
@@ -39,6 +45,8 @@ public final class TableReader {
     ) throws(IcebergDataError) {
         self.metadata = metadata
         self.snapshotID = snapshotID ?? metadata.currentSnapshotID
+        self.explicitSnapshotID = snapshotID
+        self.caseSensitive = caseSensitive
         let schema = try Self.readSchema(metadata, explicitSnapshot: snapshotID)
         self.schema = schema
         if let names {
@@ -71,20 +79,27 @@ public final class TableReader {
         return try IcebergSchema(json: json)
     }
 
-    /// `schema.name-mapping.default`: `[{"field-id": 1, "names": ["id"]}, …]` (top level).
+    /// `schema.name-mapping.default`: `[{"field-id": 1, "names": ["id"], "fields": […]}, …]`,
+    /// nested entries included (field ids are unique, so one flat map holds them all).
     public static func nameMapping(_ text: String?) -> [Int: [String]] {
         guard let text, let entries = try? JSONText.parse(text).arrayValue else { return [:] }
         var mapping: [Int: [String]] = [:]
-        for entry in entries {
-            guard let id = entry["field-id"]?.intValue, let names = entry["names"]?.arrayValue else { continue }
-            mapping[Int(id)] = names.compactMap(\.stringValue)
+        func collect(_ entries: [JSONValue], depth: Int) {
+            guard depth < IcebergType.maxDepth else { return }
+            for entry in entries {
+                if let id = entry["field-id"]?.intValue, let names = entry["names"]?.arrayValue {
+                    mapping[Int(id)] = names.compactMap(\.stringValue)
+                }
+                if let nested = entry["fields"]?.arrayValue { collect(nested, depth: depth + 1) }
+            }
         }
+        collect(entries, depth: 0)
         return mapping
     }
 
     public func planFiles(io: some TableFileIO) async throws -> [FileScanTask] {
         guard let snapshotID else { return [] }
-        return try await TableScan(metadata: metadata, snapshotID: snapshotID, filter: filter).planFiles(io: io)
+        return try await TableScan(metadata: metadata, snapshotID: explicitSnapshotID, filter: filter, caseSensitive: caseSensitive).planFiles(io: io)
     }
 
     /// Every live row of the planned files, in file order; `emit` answers false to stop early.
@@ -122,17 +137,33 @@ public final class TableReader {
 
         var rowStart: Int64 = 0
         for (groupIndex, group) in parquet.rowGroups.enumerated() {
-            defer { rowStart += group.numRows }
+            let groupStart = rowStart
+            let (next, overflow) = rowStart.addingReportingOverflow(group.numRows)
+            guard !overflow, next <= parquet.numRows || parquet.numRows == 0 else {
+                throw IcebergDataError.malformed("\(file.filePath): row groups claim more rows than the file")
+            }
+            rowStart = next
             if !mightMatch(group, parquet: parquet, fileIndexOf: fileIndexOf) {
                 stats.rowGroupsSkipped += 1
                 continue
             }
             stats.rowGroupsRead += 1
-            let chunks = try await ChunkFetcher.fetch(leaves: leaves, of: group, path: file.filePath, io: io)
+            let rows: [[ParquetValue]]
+            if present.isEmpty {
+                // None of the wanted columns is in this file: its rows are all defaults, streamed.
+                for offset in 0..<group.numRows {
+                    if deletes.isDeleted(groupStart + offset) { continue }
+                    let lookup = { (id: Int) -> IcebergValue in self.value(of: id, in: [:], task: task) }
+                    if deletes.removes(lookup) || !evaluator.matches(lookup) { continue }
+                    guard try emit(columns.map { lookup($0.id) }) else { return false }
+                }
+                continue
+            }
+            let chunks = try await ChunkFetcher.fetch(leaves: leaves, of: group, path: file.filePath, fileSize: file.fileSizeInBytes, io: io)
             stats.bytesRead += chunks.values.reduce(0) { $0 + Int64($1.count) }
-            let rows = try ParquetRowGroupReader.readRows(parquet, rowGroup: groupIndex, projection: projection, chunks: chunks, limits: limits)
+            rows = try ParquetRowGroupReader.readRows(parquet, rowGroup: groupIndex, projection: projection, chunks: chunks, limits: limits)
             for (offset, row) in rows.enumerated() {
-                if deletes.positions?.contains(rowStart + Int64(offset)) == true {
+                if deletes.isDeleted(groupStart + Int64(offset)) {
                     stats.rowsDeleted += 1
                     continue
                 }
@@ -141,7 +172,7 @@ public final class TableReader {
                     let index = fileIndexOf[field.id]!
                     values[field.id] = try mapping.convert(row[column], node: parquet.schema.children[index], type: field.type)
                 }
-                let lookup = { (id: Int) -> IcebergValue in self.value(of: id, in: values, constants: file) }
+                let lookup = { (id: Int) -> IcebergValue in self.value(of: id, in: values, task: task) }
                 if deletes.removes(lookup) {
                     stats.rowsDeleted += 1
                     continue
@@ -156,9 +187,10 @@ public final class TableReader {
         return true
     }
 
-    /// A field's value in a row: top-level from the file, nested through its struct parents, a
-    /// missing column as its initial default (or null).
-    func value(of id: Int, in values: [Int: IcebergValue], constants file: DataFile) -> IcebergValue {
+    /// A field's value in a row: top-level from the file, nested through its struct parents; a
+    /// column missing from the file from an identity partition value (files migrated from Hive
+    /// lack their partition columns), else its initial default, else null.
+    func value(of id: Int, in values: [Int: IcebergValue], task: FileScanTask) -> IcebergValue {
         if let value = values[id] { return value }
         if let path = schema.structPath(to: id), let top = path.first, var current = values[top.id] {
             for (depth, field) in path.enumerated().dropFirst() {
@@ -168,6 +200,11 @@ public final class TableReader {
                 current = members[index]
             }
             return current
+        }
+        if let index = task.spec.fields.firstIndex(where: { $0.sourceID == id && $0.transform == .identity }),
+            index < task.dataFile.partition.count, task.dataFile.partition[index] != .null
+        {
+            return task.dataFile.partition[index]
         }
         if let field = schema.field(id: id), let initial = field.initialDefault, let value = try? IcebergValue(json: initial, as: field.type) {
             return value
@@ -198,17 +235,22 @@ public final class TableReader {
 /// footer is longer than the tail.
 public enum ParquetFooterReader {
     static let tailGuess: Int64 = 64 << 10
+    /// Largest footer read: a few MiB even for files with thousands of columns and row groups.
+    static let maxFooterBytes = 64 << 20
 
     public static func read(path: String, size: Int64, io: some TableFileIO) async throws -> (metadata: ParquetFileMetadata, bytesRead: Int64) {
         guard size >= 12 else { throw IcebergDataError.malformed("\(path) is \(size) bytes, too short for Parquet") }
         let tailStart = max(0, size - tailGuess)
         var tail = try await io.read(path, range: tailStart..<size)
         var bytesRead = Int64(tail.count)
+        guard tail.count == Int(size - tailStart) else { throw IcebergDataError.malformed("\(path) is shorter than its recorded size \(size)") }
         let length = try ParquetFooter.metadataLength(trailer: Array(tail.suffix(ParquetFooter.trailerLength)))
+        guard length <= maxFooterBytes else { throw IcebergDataError.malformed("\(path): footer of \(length) bytes (at most \(maxFooterBytes))") }
         let footerStart = size - Int64(ParquetFooter.trailerLength) - Int64(length)
         guard footerStart >= 4 else { throw IcebergDataError.malformed("\(path): footer length \(length) exceeds the file") }
         if footerStart < tailStart {
             let head = try await io.read(path, range: footerStart..<tailStart)
+            guard head.count == Int(tailStart - footerStart) else { throw IcebergDataError.malformed("\(path): short read of its footer") }
             bytesRead += Int64(head.count)
             tail = head + tail
             return (try ParquetFooter.parse(Array(tail[0..<length])), bytesRead)
@@ -223,11 +265,18 @@ public enum ParquetFooterReader {
 enum ChunkFetcher {
     static let mergeGap: Int64 = 1 << 20
 
-    static func fetch(leaves: [Int], of group: ParquetRowGroupInfo, path: String, io: some TableFileIO) async throws -> [Int: [UInt8]] {
+    static func fetch(leaves: [Int], of group: ParquetRowGroupInfo, path: String, fileSize: Int64, io: some TableFileIO) async throws -> [Int: [UInt8]] {
         let ranges = leaves.compactMap { leaf -> (Int, Range<Int64>)? in
             guard leaf < group.columns.count else { return nil }
             return (leaf, group.columns[leaf].byteRange)
         }.sorted { $0.1.lowerBound < $1.1.lowerBound }
+        // Column chunks are disjoint parts of the file: more bytes than the file means a lying footer.
+        var total: Int64 = 0
+        for (_, range) in ranges {
+            guard range.lowerBound >= 0, range.upperBound <= fileSize else { throw IcebergDataError.malformed("\(path): a column chunk lies outside the file") }
+            total += Int64(range.count)
+            guard total <= fileSize else { throw IcebergDataError.malformed("\(path): column chunks overlap") }
+        }
         var chunks: [Int: [UInt8]] = [:]
         var index = 0
         while index < ranges.count {
@@ -238,6 +287,7 @@ enum ChunkFetcher {
                 span = span.lowerBound..<max(span.upperBound, ranges[end].1.upperBound)
             }
             let bytes = try await io.read(path, range: span)
+            guard bytes.count == span.count else { throw IcebergDataError.malformed("\(path): short read") }
             for (leaf, range) in ranges[index...end] {
                 let from = Int(range.lowerBound - span.lowerBound)
                 chunks[leaf] = Array(bytes[from..<(from + range.count)])

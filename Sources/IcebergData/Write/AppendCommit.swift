@@ -34,12 +34,25 @@ public struct AppendCommit: Sendable {
         }
         let (manifestBytes, manifest) = try writer.finish(path: manifestPath, sequenceNumber: version >= 2 ? sequenceNumber : 0)
         let firstRowID = version >= 3 ? (metadata.nextRowID ?? 0) : nil
+        var manifests = [manifest] + parentManifests
+        var assignedRows: Int64 = 0
+        if let firstRowID {
+            // Every data manifest without a first row id gets one now (parents written before v3
+            // too); added-rows covers them all, so next-row-id moves past every id handed out.
+            let assigned = ManifestList.assigningFirstRowIDs(manifests, startingAt: firstRowID)
+            manifests = assigned.manifests
+            assignedRows = assigned.nextRowID - firstRowID
+        }
         let listBytes = try ManifestList.write(
-            [manifest] + parentManifests, formatVersion: version, snapshotID: snapshotID, parentSnapshotID: parent,
+            manifests, formatVersion: version, snapshotID: snapshotID, parentSnapshotID: parent,
             sequenceNumber: sequenceNumber, firstRowID: firstRowID)
 
-        let addedRecords = files.reduce(Int64(0)) { $0 + $1.recordCount }
-        let addedBytes = files.reduce(Int64(0)) { $0 + $1.fileSizeInBytes }
+        var addedRecords: Int64 = 0
+        var addedBytes: Int64 = 0
+        for file in files {
+            addedRecords = try ParquetDataFile.sum(addedRecords, file.recordCount)
+            addedBytes = try ParquetDataFile.sum(addedBytes, file.fileSizeInBytes)
+        }
         var summary: [String: String] = [
             "operation": "append", "added-data-files": String(files.count), "added-records": String(addedRecords),
             "added-files-size": String(addedBytes),
@@ -49,8 +62,8 @@ public struct AppendCommit: Sendable {
             func total(_ key: String, plus added: Int64) {
                 if parent == nil {
                     summary[key] = String(added)
-                } else if let value = previous[key].flatMap({ Int64($0) }) {
-                    summary[key] = String(value + added)
+                } else if let value = previous[key].flatMap({ Int64($0) }), case (let total, false) = value.addingReportingOverflow(added) {
+                    summary[key] = String(total)
                 }
             }
             total("total-data-files", plus: Int64(files.count))
@@ -70,7 +83,7 @@ public struct AppendCommit: Sendable {
         if version >= 2 { snapshot["sequence-number"] = .int(sequenceNumber) }
         if let firstRowID {
             snapshot["first-row-id"] = .int(firstRowID)
-            snapshot["added-rows"] = .int(addedRecords)
+            snapshot["added-rows"] = .int(assignedRows)
         }
         var requirements: [JSONValue] = [
             ["type": "assert-ref-snapshot-id", "ref": "main", "snapshot-id": parent.map { .int($0) } ?? .null]

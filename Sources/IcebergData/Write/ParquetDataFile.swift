@@ -5,6 +5,13 @@ import Parquet
 /// partition its rows belong to — derived from the statistics, so a file whose rows span
 /// partitions is refused (as pyiceberg's add_files does).
 public enum ParquetDataFile {
+    /// Counts from a footer anyone may have written: summed without trapping.
+    static func sum(_ a: Int64, _ b: Int64) throws(IcebergDataError) -> Int64 {
+        let (result, overflow) = a.addingReportingOverflow(b)
+        guard !overflow, b >= 0 else { throw .malformed("counts in the footer overflow") }
+        return result
+    }
+
     public static func describe(
         path: String, size: Int64, footer: ParquetFileMetadata, schema: IcebergSchema, spec: PartitionSpec,
         nameMapping: [Int: [String]] = [:]
@@ -18,6 +25,13 @@ public enum ParquetDataFile {
         var nullCountKnown: Set<Int> = []
         var boundsUnknown: Set<Int> = []
 
+        // Field ids written for another table would bind the wrong columns in every engine.
+        for child in footer.schema.children {
+            guard let id = child.fieldID else { continue }
+            guard let field = schema.fields.first(where: { $0.id == Int(id) }), field.name == child.name || (nameMapping[field.id] ?? []).contains(child.name) else {
+                throw .invalid("\(path): column \(child.name) carries field id \(id), which is not that column in this table")
+            }
+        }
         for field in schema.fields where field.required {
             guard mapping.childIndex(of: field, in: footer.schema) != nil else {
                 throw .invalid("\(path) has no column for required field \(field.name) (id \(field.id))")
@@ -42,10 +56,11 @@ public enum ParquetDataFile {
             for chunk in group.columns {
                 guard let field = leafFields[chunk.descriptor.path] else { continue }
                 let id = field.id
-                columnSizes[id, default: 0] += Int64(chunk.byteRange.count)
-                valueCounts[id, default: 0] += chunk.numValues
+                columnSizes[id] = try sum(columnSizes[id, default: 0], Int64(chunk.byteRange.count))
+                valueCounts[id] = try sum(valueCounts[id, default: 0], chunk.numValues)
                 if let nulls = chunk.statistics?.nullCount {
-                    nullCounts[id, default: 0] += nulls
+                    guard nulls >= 0, nulls <= chunk.numValues else { throw .malformed("\(path): a null count of \(nulls) for \(chunk.numValues) values") }
+                    nullCounts[id] = try sum(nullCounts[id, default: 0], nulls)
                     nullCountKnown.insert(id)
                 } else {
                     boundsUnknown.insert(id)
@@ -84,6 +99,14 @@ public enum ParquetDataFile {
             guard nulls == 0, let low = lower[source.id], let high = upper[source.id] else {
                 throw .invalid("\(path): the partition of \(source.name) cannot be derived (no statistics, or NULLs beside values)")
             }
+            switch field.transform {
+            case .identity, .truncate, .year, .month, .day, .hour: break
+            case .bucket:
+                // Buckets do not keep order: only a single value tells the bucket.
+                guard low == high else { throw .invalid("\(path): the bucket of \(source.name) cannot be derived from a range of values") }
+            case .unknown(let name): throw .unsupported("partition transform \(name) is unknown: files cannot be committed to this spec")
+            case .void: break
+            }
             let first = field.transform.apply(low)
             guard first == field.transform.apply(high) else {
                 throw .invalid("\(path) holds rows of more than one partition (\(field.name) from \(low.jsonText) to \(high.jsonText))")
@@ -93,7 +116,8 @@ public enum ParquetDataFile {
         return DataFile(
             filePath: path, fileFormat: "PARQUET", specID: spec.specID, partition: partition, recordCount: footer.numRows,
             fileSizeInBytes: size, valueCounts: valueCounts, nullValueCounts: nullCounts,
-            lowerBounds: lower.mapValues { $0.toBound() }, upperBounds: upper.mapValues { $0.toBound() }, columnSizes: columnSizes,
+            lowerBounds: lower.mapValues { BoundTruncation.lower($0).toBound() },
+            upperBounds: upper.compactMapValues { BoundTruncation.upper($0)?.toBound() }, columnSizes: columnSizes,
             splitOffsets: footer.rowGroups.compactMap { $0.columns.map(\.byteRange.lowerBound).min() }.sorted())
     }
 }
