@@ -37,8 +37,7 @@ struct TableCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         func run() async throws {
             try await Session.with { session in
-                let loaded = try await LoadedTable.load(try TableAddress.parse(table, session: session), session: session)
-                let id = try loaded.snapshotID(id: snapshot.snapshot, asOf: snapshot.asOf)
+                let (loaded, id) = try await LoadedTable.resolve(table, id: snapshot.snapshot, asOf: snapshot.asOf, session: session)
                 let tasks = try await TableCommand.plan(loaded, snapshot: id)
                 let dataFiles = tasks.count
                 let records = tasks.reduce(Int64(0)) { $0 + $1.dataFile.recordCount }
@@ -104,8 +103,7 @@ struct TableCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         func run() async throws {
             try await Session.with { session in
-                let loaded = try await LoadedTable.load(try TableAddress.parse(table, session: session), session: session)
-                let id = try loaded.snapshotID(id: snapshot.snapshot, asOf: snapshot.asOf)
+                let (loaded, id) = try await LoadedTable.resolve(table, id: snapshot.snapshot, asOf: snapshot.asOf, session: session)
                 let tasks = try await TableCommand.plan(loaded, snapshot: id, filter: try TableCommand.parseFilter(filter))
                 let printer = Printer(options: output)
                 var rows: [[String]] = [["CONTENT", "RECORDS", "SIZE", "PARTITION", "PATH"]]
@@ -139,8 +137,7 @@ struct TableCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         func run() async throws {
             try await Session.with { session in
-                let loaded = try await LoadedTable.load(try TableAddress.parse(table, session: session), session: session)
-                let id = try loaded.snapshotID(id: snapshot.snapshot, asOf: snapshot.asOf)
+                let (loaded, id) = try await LoadedTable.resolve(table, id: snapshot.snapshot, asOf: snapshot.asOf, session: session)
                 var totals: [String: (files: Int, records: Int64, bytes: Int64, deletes: Int)] = [:]
                 for task in try await TableCommand.plan(loaded, snapshot: id) {
                     let key = TableCommand.partitionText(task, loaded.metadata)
@@ -181,8 +178,7 @@ struct TableCommand: AsyncParsableCommand {
             }
             if rowFormat == .parquet && outputFile == nil { throw CLIError("--format parquet writes a file", hint: "add --output FILE.parquet") }
             try await Session.with { session in
-                let loaded = try await LoadedTable.load(try TableAddress.parse(table, session: session), session: session)
-                let id = try loaded.snapshotID(id: snapshot.snapshot, asOf: snapshot.asOf)
+                let (loaded, id) = try await LoadedTable.resolve(table, id: snapshot.snapshot, asOf: snapshot.asOf, session: session)
                 let names = columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 let reader: TableReader
                 do {

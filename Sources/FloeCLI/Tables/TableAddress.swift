@@ -54,6 +54,12 @@ struct LoadedTable {
             io: S3TableFileIO(client: try session.s3(address.alias)))
     }
 
+    /// The table named by `text` and the snapshot the options select (nil: the table has none).
+    static func resolve(_ text: String, id: Int64?, asOf: String?, session: Session) async throws -> (table: LoadedTable, snapshot: Int64?) {
+        let table = try await load(try TableAddress.parse(text, session: session), session: session)
+        return (table, try table.snapshotID(id: id, asOf: asOf))
+    }
+
     /// `--snapshot ID`, `--as-of TIME` (ISO-8601 or epoch milliseconds) or the current snapshot.
     func snapshotID(id: Int64?, asOf: String?) throws -> Int64? {
         if let id {

@@ -55,12 +55,7 @@ extension IcebergValue {
             } else {
                 v = try long()
             }
-            switch type {
-            case .timestamp: return .timestamp(v)
-            case .timestamptz: return .timestamptz(v)
-            case .timestampNs: return .timestampNs(v)
-            default: return .timestamptzNs(v)
-            }
+            return .timestamp(v, as: type)
         case .string:
             switch a {
             case .string(let s): return .string(s)

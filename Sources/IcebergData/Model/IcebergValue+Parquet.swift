@@ -83,12 +83,7 @@ extension IcebergValue {
             case .date(let d): v = try checkedMul(Int64(d), nanos ? CivilTime.nanosPerDay : CivilTime.microsPerDay)
             default: throw mismatch()
             }
-            switch type {
-            case .timestamp: return .timestamp(v)
-            case .timestamptz: return .timestamptz(v)
-            case .timestampNs: return .timestampNs(v)
-            default: return .timestamptzNs(v)
-            }
+            return .timestamp(v, as: type)
         case .string:
             switch p {
             case .string(let s): return .string(s)

@@ -80,3 +80,15 @@ public struct IcebergMapEntry: Sendable, Hashable {
         self.value = value
     }
 }
+
+extension IcebergValue {
+    /// A timestamp value of one of the four timestamp types (µs or ns since the epoch).
+    static func timestamp(_ value: Int64, as type: IcebergType) -> IcebergValue {
+        switch type {
+        case .timestamp: return .timestamp(value)
+        case .timestamptz: return .timestamptz(value)
+        case .timestampNs: return .timestampNs(value)
+        default: return .timestamptzNs(value)
+        }
+    }
+}
