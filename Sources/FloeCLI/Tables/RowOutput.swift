@@ -12,38 +12,40 @@ protocol RowSink {
     mutating func finish() throws
 }
 
-/// Lines to standard output, or to a local file through a 64 KiB buffer.
+/// Lines to standard output or a local file, through a 64 KiB buffer.
 final class LineOutput {
-    let handle: FileHandle?
+    let handle: FileHandle
+    let ownsHandle: Bool
     var buffer: [UInt8] = []
 
     init(path: String?) throws {
         guard let path else {
-            handle = nil
+            handle = FileHandle.standardOutput
+            ownsHandle = false
             return
         }
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw CLIError("cannot create \(path)")
         }
         self.handle = handle
+        ownsHandle = true
     }
 
     func line(_ text: String) throws {
-        guard let handle else { return print(text) }
         buffer.append(contentsOf: text.utf8)
         buffer.append(10)
-        if buffer.count >= 64 << 10 { try flush(handle) }
+        if buffer.count >= 64 << 10 { try flush() }
     }
 
-    func flush(_ handle: FileHandle) throws {
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
         try handle.write(contentsOf: buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
     func close() throws {
-        guard let handle else { return }
-        try flush(handle)
-        try handle.close()
+        try flush()
+        if ownsHandle { try handle.close() }
     }
 }
 
@@ -68,13 +70,15 @@ struct TextRowSink: RowSink {
         case .string(let s): return s
         default:
             let json = value.json(type)
-            if json.hasPrefix("\""), json.hasSuffix("\""), let decoded = try? JSONDecoder().decode(String.self, from: Data(json.utf8)) { return decoded }
-            return json
+            guard json.utf8.first == UInt8(ascii: "\""), json.utf8.last == UInt8(ascii: "\"") else { return json }
+            // Dates, times, uuids, base64: quoted JSON with nothing escaped in all but rare cases.
+            if !json.utf8.contains(UInt8(ascii: "\\")) { return String(decoding: json.utf8.dropFirst().dropLast(), as: UTF8.self) }
+            return (try? JSONDecoder().decode(String.self, from: Data(json.utf8))) ?? json
         }
     }
 
     static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

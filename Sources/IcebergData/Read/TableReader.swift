@@ -135,6 +135,16 @@ public final class TableReader {
         let projection = ParquetProjection(topLevelFields: present.map { fileIndexOf[$0.id]! })
         let leaves = projection.leafIndices(in: parquet)
 
+        // Where each top-level value comes from: a slot of the decoded row, or a constant of this
+        // file (identity partition value, initial default, NULL) for columns the file lacks.
+        let slotOf = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1.id, $0) })
+        let nodes = present.map { parquet.schema.children[fileIndexOf[$0.id]!] }
+        var constants: [Int: IcebergValue] = [:]
+        for field in schema.fields where slotOf[field.id] == nil { constants[field.id] = constant(of: field, task: task) }
+        let output = columns.map { field in slotOf[field.id].map(OutputSource.slot) ?? .constant(constants[field.id] ?? .null) }
+        let needsLookup = !bound.isAlwaysTrue || !deletes.equality.isEmpty
+        let filtering = !bound.isAlwaysTrue
+
         var rowStart: Int64 = 0
         for (groupIndex, group) in parquet.rowGroups.enumerated() {
             let groupStart = rowStart
@@ -148,51 +158,63 @@ public final class TableReader {
                 continue
             }
             stats.rowGroupsRead += 1
-            let rows: [[ParquetValue]]
-            if present.isEmpty {
-                // None of the wanted columns is in this file: its rows are all defaults, streamed.
-                for offset in 0..<group.numRows {
-                    if deletes.isDeleted(groupStart + offset) { continue }
-                    let lookup = { (id: Int) -> IcebergValue in self.value(of: id, in: [:], task: task) }
-                    if deletes.removes(lookup) || !evaluator.matches(lookup) { continue }
-                    guard try emit(columns.map { lookup($0.id) }) else { return false }
-                }
-                continue
+            var rows: [[ParquetValue]] = []
+            if !present.isEmpty {
+                let chunks = try await ChunkFetcher.fetch(leaves: leaves, of: group, path: file.filePath, fileSize: file.fileSizeInBytes, io: io)
+                stats.bytesRead += chunks.values.reduce(0) { $0 + Int64($1.count) }
+                rows = try ParquetRowGroupReader.readRows(parquet, rowGroup: groupIndex, projection: projection, chunks: chunks, limits: limits)
             }
-            let chunks = try await ChunkFetcher.fetch(leaves: leaves, of: group, path: file.filePath, fileSize: file.fileSizeInBytes, io: io)
-            stats.bytesRead += chunks.values.reduce(0) { $0 + Int64($1.count) }
-            rows = try ParquetRowGroupReader.readRows(parquet, rowGroup: groupIndex, projection: projection, chunks: chunks, limits: limits)
-            for (offset, row) in rows.enumerated() {
-                if deletes.isDeleted(groupStart + Int64(offset)) {
+            // Without wanted columns in the file, its rows are all constants: streamed, not built.
+            let count = present.isEmpty ? group.numRows : Int64(rows.count)
+            var values: [IcebergValue] = []
+            values.reserveCapacity(present.count)
+            for offset in 0..<count {
+                if deletes.isDeleted(groupStart + offset) {
                     stats.rowsDeleted += 1
                     continue
                 }
-                var values: [Int: IcebergValue] = [:]
-                for (column, field) in present.enumerated() where column < row.count {
-                    let index = fileIndexOf[field.id]!
-                    values[field.id] = try mapping.convert(row[column], node: parquet.schema.children[index], type: field.type)
+                values.removeAll(keepingCapacity: true)
+                if !present.isEmpty {
+                    let row = rows[Int(offset)]
+                    for column in 0..<min(row.count, present.count) {
+                        values.append(try mapping.convert(row[column], node: nodes[column], type: present[column].type))
+                    }
                 }
-                let lookup = { (id: Int) -> IcebergValue in self.value(of: id, in: values, task: task) }
-                if deletes.removes(lookup) {
-                    stats.rowsDeleted += 1
-                    continue
+                if needsLookup {
+                    let current = values
+                    let lookup = { (id: Int) -> IcebergValue in self.value(of: id, slots: slotOf, values: current, constants: constants) }
+                    if deletes.removes(lookup) {
+                        stats.rowsDeleted += 1
+                        continue
+                    }
+                    if filtering && !evaluator.matches(lookup) {
+                        stats.rowsFiltered += 1
+                        continue
+                    }
                 }
-                guard evaluator.matches(lookup) else {
-                    stats.rowsFiltered += 1
-                    continue
+                let emitted = output.map { source -> IcebergValue in
+                    switch source {
+                    case .slot(let slot): return slot < values.count ? values[slot] : .null
+                    case .constant(let value): return value
+                    }
                 }
-                guard try emit(columns.map { lookup($0.id) }) else { return false }
+                guard try emit(emitted) else { return false }
             }
         }
         return true
     }
 
-    /// A field's value in a row: top-level from the file, nested through its struct parents; a
-    /// column missing from the file from an identity partition value (files migrated from Hive
-    /// lack their partition columns), else its initial default, else null.
-    func value(of id: Int, in values: [Int: IcebergValue], task: FileScanTask) -> IcebergValue {
-        if let value = values[id] { return value }
-        if let path = schema.structPath(to: id), let top = path.first, var current = values[top.id] {
+    enum OutputSource {
+        case slot(Int)
+        case constant(IcebergValue)
+    }
+
+    /// A field's value in a row: from its slot, nested through its struct parents, else the
+    /// file's constant for it.
+    func value(of id: Int, slots: [Int: Int], values: [IcebergValue], constants: [Int: IcebergValue]) -> IcebergValue {
+        if let slot = slots[id] { return slot < values.count ? values[slot] : .null }
+        if let path = schema.structPath(to: id), path.count > 1, let top = slots[path[0].id], top < values.count {
+            var current = values[top]
             for (depth, field) in path.enumerated().dropFirst() {
                 guard case .structValue(let members) = current, case .structType(let fields) = path[depth - 1].type,
                     let index = fields.firstIndex(where: { $0.id == field.id }), index < members.count
@@ -201,14 +223,18 @@ public final class TableReader {
             }
             return current
         }
-        if let index = task.spec.fields.firstIndex(where: { $0.sourceID == id && $0.transform == .identity }),
+        return constants[id] ?? .null
+    }
+
+    /// The value of a top-level column a file lacks: its identity partition value (files migrated
+    /// from Hive lack their partition columns), else its initial default, else null.
+    func constant(of field: IcebergField, task: FileScanTask) -> IcebergValue {
+        if let index = task.spec.fields.firstIndex(where: { $0.sourceID == field.id && $0.transform == .identity }),
             index < task.dataFile.partition.count, task.dataFile.partition[index] != .null
         {
             return task.dataFile.partition[index]
         }
-        if let field = schema.field(id: id), let initial = field.initialDefault, let value = try? IcebergValue(json: initial, as: field.type) {
-            return value
-        }
+        if let initial = field.initialDefault, let value = try? IcebergValue(json: initial, as: field.type) { return value }
         return .null
     }
 
