@@ -80,7 +80,7 @@ let package = Package(
             name: "ObjectIndexSQLite", dependencies: ["ObjectStore", "SQLiteSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: strictSettings),
         // The Iceberg catalog's domain: namespaces, tables, the commit protocol; protocol CatalogStore.
-        .target(name: "Catalog", dependencies: ["IcebergModel", "ObjectStore", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
+        .target(name: "Catalog", dependencies: ["IcebergModel", "IcebergData", "ObjectStore", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
         .target(name: "CatalogStoreSQLite", dependencies: ["Catalog", "IcebergModel", "SQLiteSupport"], swiftSettings: strictSettings),
         // Schema migrations for components sharing one PostgreSQL database.
         .target(
@@ -221,7 +221,8 @@ let package = Package(
         .testTarget(
             name: "CatalogTests",
             dependencies: [
-                "Catalog", "CatalogStoreSQLite", "ObjectStore", "ObjectIndexSQLite", "IcebergModel", .product(name: "Logging", package: "swift-log"),
+                "Catalog", "CatalogStoreSQLite", "ObjectStore", "ObjectIndexSQLite", "IcebergModel", "IcebergData", "Parquet",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
         .testTarget(name: "FloeServerTests", dependencies: ["FloeServer"], swiftSettings: strictSettings),
