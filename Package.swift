@@ -51,6 +51,9 @@ let package = Package(
         .target(name: "Parquet", dependencies: ["Codecs"], swiftSettings: strictSettings),
         // Pure: Iceberg types and values, transforms, expressions, manifests, deletes, scan planning and the table reader.
         .target(name: "IcebergData", dependencies: ["IcebergModel", "Avro", "Parquet", "Codecs"], swiftSettings: strictSettings),
+        // Pure: landing data for `floe ingest` — CSV and JSON lines parsing, schema inference with safe widening,
+        // conversion to typed rows, partition/sort text, schema merging.
+        .target(name: "Ingest", dependencies: ["IcebergData", "IcebergModel"], swiftSettings: strictSettings),
         // Domain: buckets, object versions, checksums, the write protocol; protocols ObjectIndex and the disk blob store.
         .target(
             name: "ObjectStore",
@@ -156,7 +159,7 @@ let package = Package(
         .target(
             name: "FloeCLI",
             dependencies: [
-                "FloeClient", "Identity", "SigV4", "IcebergModel", "IcebergData", "Parquet",
+                "FloeClient", "Identity", "SigV4", "IcebergModel", "IcebergData", "Parquet", "Ingest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -203,6 +206,7 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"], swiftSettings: strictSettings),
         .testTarget(name: "AvroTests", dependencies: ["Avro", "Codecs", "IcebergModel"], swiftSettings: strictSettings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Codecs"], swiftSettings: strictSettings),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "IcebergData", "IcebergModel"], swiftSettings: strictSettings),
         .testTarget(name: "IcebergDataTests", dependencies: ["IcebergData", "IcebergModel", "Avro", "Parquet", "Codecs"], swiftSettings: strictSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "Authentication", "SigV4"], swiftSettings: strictSettings),
         .testTarget(

@@ -6,8 +6,11 @@ import Parquet
 struct ParquetFieldMapping: Sendable {
     /// Iceberg field id → Parquet names, from `schema.name-mapping.default`.
     let nameMapping: [Int: [String]]
+    /// Files from outside any table (ingest): columns by name, whatever ids they carry.
+    var byName = false
 
     func childIndex(of field: IcebergField, in group: ParquetSchemaNode) -> Int? {
+        if byName { return group.children.firstIndex { $0.name == field.name } }
         if let index = group.children.firstIndex(where: { $0.fieldID.map(Int.init) == field.id }) { return index }
         guard !group.children.contains(where: { $0.fieldID != nil }) else { return nil }
         let names = nameMapping.isEmpty ? [field.name] : nameMapping[field.id] ?? []

@@ -2,7 +2,9 @@ import IcebergModel
 
 /// A fast append: one new manifest of added data files, a manifest list that keeps every manifest
 /// of the parent snapshot, and the catalog commit (requirements + updates) that makes it current
-/// only if `main` still points at the parent.
+/// only if `main` still points at the parent. With `replacing`, an overwrite: the new snapshot
+/// holds the added files only. `schema` (with `schemaUpdates`, e.g. add-schema and
+/// set-current-schema for merged columns) is the schema the files were written with.
 public struct AppendCommit: Sendable {
     public var manifestPath: String
     public var manifestBytes: [UInt8]
@@ -14,13 +16,15 @@ public struct AppendCommit: Sendable {
 
     public static func make(
         metadata: TableMetadata, files: [DataFile], parentManifests: [ManifestFile], snapshotID: Int64, timestampMs: Int64,
-        manifestPath: String, manifestListPath: String, extraSummary: [String: String] = [:], setProperties: [String: String] = [:]
+        manifestPath: String, manifestListPath: String, extraSummary: [String: String] = [:], setProperties: [String: String] = [:],
+        replacing: Bool = false, schema written: IcebergSchema? = nil, schemaUpdates: [JSONValue] = []
     ) throws(IcebergDataError) -> AppendCommit {
         let version = metadata.formatVersion
         guard let schemaJSON = metadata.schemas.first(where: { $0["schema-id"]?.intValue == metadata.currentSchemaID }) else {
             throw .malformed("the table has no current schema")
         }
-        let schema = try IcebergSchema(json: schemaJSON)
+        let schema: IcebergSchema
+        if let written { schema = written } else { schema = try IcebergSchema(json: schemaJSON) }
         guard let specJSON = metadata.specs.first(where: { $0["spec-id"]?.intValue == metadata.defaultSpecID }) else {
             throw .malformed("the table has no default partition spec")
         }
@@ -34,7 +38,7 @@ public struct AppendCommit: Sendable {
         }
         let (manifestBytes, manifest) = try writer.finish(path: manifestPath, sequenceNumber: version >= 2 ? sequenceNumber : 0)
         let firstRowID = version >= 3 ? (metadata.nextRowID ?? 0) : nil
-        var manifests = [manifest] + parentManifests
+        var manifests = replacing ? [manifest] : [manifest] + parentManifests
         var assignedRows: Int64 = 0
         if let firstRowID {
             // Every data manifest without a first row id gets one now (parents written before v3
@@ -54,16 +58,21 @@ public struct AppendCommit: Sendable {
             addedBytes = try ParquetDataFile.sum(addedBytes, file.fileSizeInBytes)
         }
         var summary: [String: String] = [
-            "operation": "append", "added-data-files": String(files.count), "added-records": String(addedRecords),
+            "operation": replacing ? "overwrite" : "append", "added-data-files": String(files.count), "added-records": String(addedRecords),
             "added-files-size": String(addedBytes),
         ]
         let previous = parent.flatMap { metadata.snapshot($0)?["summary"]?.stringMap } ?? (parent == nil ? [:] : nil)
         if let previous {
             func total(_ key: String, plus added: Int64) {
-                if parent == nil {
+                if parent == nil || replacing {
                     summary[key] = String(added)
                 } else if let value = previous[key].flatMap({ Int64($0) }), case (let total, false) = value.addingReportingOverflow(added) {
                     summary[key] = String(total)
+                }
+            }
+            if replacing, parent != nil {
+                for (key, deleted) in [("total-data-files", "deleted-data-files"), ("total-records", "deleted-records"), ("total-files-size", "removed-files-size")] {
+                    if let value = previous[key] { summary[deleted] = value }
                 }
             }
             total("total-data-files", plus: Int64(files.count))
@@ -77,7 +86,7 @@ public struct AppendCommit: Sendable {
 
         var snapshot: [String: JSONValue] = [
             "snapshot-id": .int(snapshotID), "timestamp-ms": .int(timestampMs), "manifest-list": .string(manifestListPath),
-            "summary": .stringMap(summary), "schema-id": .int(metadata.currentSchemaID),
+            "summary": .stringMap(summary), "schema-id": .int(Int64(schemaUpdates.isEmpty ? Int(metadata.currentSchemaID) : schema.schemaID)),
         ]
         if let parent { snapshot["parent-snapshot-id"] = .int(parent) }
         if version >= 2 { snapshot["sequence-number"] = .int(sequenceNumber) }
@@ -89,7 +98,11 @@ public struct AppendCommit: Sendable {
             ["type": "assert-ref-snapshot-id", "ref": "main", "snapshot-id": parent.map { .int($0) } ?? .null]
         ]
         if let uuid = metadata.uuid { requirements.append(["type": "assert-table-uuid", "uuid": .string(uuid)]) }
-        var updates: [JSONValue] = [
+        if !schemaUpdates.isEmpty {
+            requirements.append(["type": "assert-current-schema-id", "current-schema-id": .int(metadata.currentSchemaID)])
+            requirements.append(["type": "assert-last-assigned-field-id", "last-assigned-field-id": .int(metadata.lastColumnID)])
+        }
+        var updates: [JSONValue] = schemaUpdates + [
             ["action": "add-snapshot", "snapshot": .object(snapshot)],
             ["action": "set-snapshot-ref", "ref-name": "main", "type": "branch", "snapshot-id": .int(snapshotID)],
         ]

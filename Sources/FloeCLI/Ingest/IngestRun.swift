@@ -1,0 +1,398 @@
+import FloeClient
+import Foundation
+import IcebergData
+import IcebergModel
+import Ingest
+import NIOHTTP1
+import Parquet
+
+struct IngestOptions {
+    var format: IngestFormat?
+    var schemaFile: String?
+    var partitionBy: String?
+    var sortBy: String?
+    var mergeSchema = false
+    var overwrite = false
+    var maxRejects = 0
+    var rejectsFile: String?
+    var targetFileBytes: Int64 = 128 << 20
+    var csv = CSVOptions()
+    var sampleRows = 10_000
+}
+
+struct IngestReport {
+    var sources = 0
+    var skipped = 0
+    var rows: Int64 = 0
+    var rejects = 0
+    var files = 0
+    var bytes: Int64 = 0
+    var snapshotID: Int64?
+    var created = false
+    var schemaChanged = false
+}
+
+/// A data file written to a local temporary file, uploaded when finished.
+final class TemporaryFileSink: DataFileSink {
+    let path: String
+    let handle: FileHandle
+
+    init() throws {
+        path = NSTemporaryDirectory() + "floe-ingest-" + UUID().uuidString + ".parquet"
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw CLIError("cannot create a temporary file in \(NSTemporaryDirectory())")
+        }
+        self.handle = handle
+    }
+
+    func write(_ bytes: [UInt8]) throws { try handle.write(contentsOf: bytes) }
+    func close() throws { try handle.close() }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Local files read by range, for Parquet sources on this machine.
+struct LocalFileIO: TableFileIO {
+    func read(_ path: String) async throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(path)") }
+        return [UInt8](data)
+    }
+    func read(_ path: String, range: Range<Int64>) async throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot read \(path)") }
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(range.lowerBound))
+        return [UInt8](try handle.read(upToCount: Int(range.count)) ?? Data())
+    }
+    func size(_ path: String) async throws -> Int64 {
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+    }
+}
+
+/// One run of `floe ingest`: what is new among the sources is parsed, typed, written as Parquet
+/// data files (partitioned, cut at the target size) and committed in one snapshot, whose summary
+/// names a list of the sources so that the next run skips them.
+final class IngestRun {
+    static let sourcesFileKey = "floe.ingest.sources-file"
+    let session: Session
+    let address: TableAddress
+    let options: IngestOptions
+    var report = IngestReport()
+    var rejects: LineOutput?
+    var uploaded: [String] = []
+    var progress: IngestProgress
+    /// `--all`: earlier runs' sources are ingested again.
+    var ignoreHistory = false
+
+    init(session: Session, address: TableAddress, options: IngestOptions, quiet: Bool) throws {
+        self.session = session
+        self.address = address
+        self.options = options
+        rejects = try options.rejectsFile.map { try LineOutput(path: $0) }
+        progress = IngestProgress(enabled: !quiet && isatty(2) != 0)
+    }
+
+    func run(_ arguments: [String]) async throws -> IngestReport {
+        let sources = try await IngestSources.expand(arguments, format: options.format, session: session, alias: address.alias)
+        var table = try await loadIfPresent()
+        var seen: Set<String> = []
+        if let table, !ignoreHistory { seen = try await ingestedSources(table) }
+        let fresh = sources.filter { !seen.contains($0.identity) }
+        report.sources = fresh.count
+        report.skipped = sources.count - fresh.count
+        guard !fresh.isEmpty else { return report }
+
+        var schemaUpdates: [JSONValue] = []
+        let schema: IcebergSchema
+        if let loaded = table {
+            let current = try TableReader.readSchema(loaded.metadata, explicitSnapshot: nil)
+            if options.mergeSchema, let merged = try SchemaMerge.merge(table: current, incoming: try await infer(fresh), lastColumnID: Int(loaded.metadata.lastColumnID)) {
+                let nextID = (loaded.metadata.schemas.compactMap { $0["schema-id"]?.intValue }.max() ?? 0) + 1
+                var evolved = merged.schema
+                evolved.schemaID = Int(nextID)
+                schemaUpdates = [["action": "add-schema", "schema": evolved.json, "last-column-id": .int(Int64(merged.lastColumnID))], ["action": "set-current-schema", "schema-id": -1]]
+                schema = evolved
+                report.schemaChanged = true
+            } else {
+                schema = current
+            }
+        } else {
+            schema = try await initialSchema(fresh)
+            table = try await create(schema)
+            report.created = true
+        }
+        guard let table else { throw CLIError("\(address) could not be loaded") }
+        let metadata = table.metadata
+        guard let specJSON = metadata.specs.first(where: { $0["spec-id"]?.intValue == metadata.defaultSpecID }) else { throw CLIError("\(address) has no partition spec") }
+        let spec = try PartitionSpec(json: specJSON)
+
+        let base = metadata.location.hasSuffix("/") ? String(metadata.location.dropLast()) : metadata.location
+        let runID = UUID().uuidString.lowercased()
+        var writerOptions = DataFileWriterOptions()
+        writerOptions.targetFileBytes = options.targetFileBytes
+        let writer = PartitionedDataFileWriter(schema: schema, spec: spec, dataLocation: base + "/data", filePrefix: "00000-\(runID)", options: writerOptions) { _ in try TemporaryFileSink() }
+        var written: [DataFile] = []
+        do {
+            for source in fresh {
+                try await rows(of: source, schema: schema) { row throws in
+                    for file in try writer.append(row) { self.pendingUploads.append(file) }
+                }
+                written += try await drainUploads(table)
+            }
+            for file in try writer.finish() { pendingUploads.append(file) }
+            written += try await drainUploads(table)
+            let commit = try await commit(table, files: written, sources: fresh, schema: schema, schemaUpdates: schemaUpdates)
+            report.snapshotID = commit
+        } catch {
+            for file in pendingUploads { (file.sink as? TemporaryFileSink)?.remove() }
+            for path in uploaded {
+                if let (bucket, key) = try? S3TableFileIO.split(path) { try? await table.io.client.delete(bucket: bucket, key: key) }
+            }
+            throw error
+        }
+        try rejects?.close()
+        progress.finish()
+        return report
+    }
+
+    var pendingUploads: [WrittenDataFile] = []
+
+    func drainUploads(_ table: LoadedTable) async throws -> [DataFile] {
+        var done: [DataFile] = []
+        for file in pendingUploads {
+            guard let sink = file.sink as? TemporaryFileSink else { continue }
+            defer { sink.remove() }
+            let (bucket, key) = try S3TableFileIO.split(file.dataFile.filePath)
+            try await table.io.client.upload(file: sink.path, size: file.dataFile.fileSizeInBytes, bucket: bucket, key: key)
+            uploaded.append(file.dataFile.filePath)
+            report.files += 1
+            report.bytes += file.dataFile.fileSizeInBytes
+            done.append(file.dataFile)
+        }
+        pendingUploads.removeAll()
+        return done
+    }
+
+    func loadIfPresent() async throws -> LoadedTable? {
+        do {
+            return try await LoadedTable.load(address, session: session)
+        } catch let error as ClientError where error.status == 404 && error.code.contains("Table") {
+            return nil
+        }
+    }
+
+    /// Every source identity recorded by earlier runs on this table's history.
+    func ingestedSources(_ table: LoadedTable) async throws -> Set<String> {
+        var seen: Set<String> = []
+        for snapshot in table.metadata.snapshots {
+            guard let path = snapshot["summary"]?[Self.sourcesFileKey]?.stringValue else { continue }
+            let bytes = try await table.io.read(path)
+            guard let list = try? JSONDecoder().decode([String].self, from: Data(bytes)) else {
+                throw CLIError("the ingest record \(path) is not a JSON list of sources")
+            }
+            seen.formUnion(list)
+        }
+        return seen
+    }
+
+    func initialSchema(_ sources: [IngestSource]) async throws -> IcebergSchema {
+        if let file = options.schemaFile {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+            do {
+                return try IcebergSchema(json: try JSONDecoder().decode(JSONValue.self, from: data))
+            } catch {
+                throw CLIError("\(file) is not an Iceberg schema: \(error)")
+            }
+        }
+        return try await infer(sources)
+    }
+
+    /// The schema of the first `sampleRows` records (a Parquet source: its own schema).
+    func infer(_ sources: [IngestSource]) async throws -> IcebergSchema {
+        if let first = sources.first, first.format == .parquet {
+            let (io, path) = fileIO(first)
+            return try ParquetFileRows.schema(of: try await ParquetFooterReader.read(path: path, size: first.size, io: io).metadata)
+        }
+        var inference = SchemaInference()
+        var sampled = 0
+        for source in sources where sampled < options.sampleRows {
+            switch source.format {
+            case .csv, .tsv:
+                var parser = CSVParser(options: csvOptions(source))
+                var records: [TextRecord] = []
+                try await source.chunks { chunk in
+                    records += try parser.feed(chunk)
+                    return sampled + records.count < options.sampleRows
+                }
+                if sampled + records.count < options.sampleRows { records += try parser.finish() }
+                guard let header = parser.header ?? records.first.map({ (1...$0.fields.count).map { "col_\($0)" } }) else { continue }
+                for record in records.prefix(options.sampleRows - sampled) { inference.observe(header: header, record: record) }
+                sampled += records.count
+            case .jsonl:
+                var parser = JSONLinesParser()
+                var records: [JSONRecord] = []
+                try await source.chunks { chunk in
+                    records += try parser.feed(chunk)
+                    return sampled + records.count < options.sampleRows
+                }
+                if sampled + records.count < options.sampleRows { records += try parser.finish() }
+                for record in records.prefix(options.sampleRows - sampled) {
+                    if case .success(let object) = record.value { inference.observe(object) }
+                }
+                sampled += records.count
+            case .parquet:
+                continue
+            }
+        }
+        let schema = inference.schema()
+        guard !schema.fields.isEmpty else { throw CLIError("no columns found in the sources") }
+        return schema
+    }
+
+    func csvOptions(_ source: IngestSource) -> CSVOptions {
+        var csv = options.csv
+        if source.format == .tsv && csv.delimiter == UInt8(ascii: ",") { csv.delimiter = UInt8(ascii: "\t") }
+        return csv
+    }
+
+    func fileIO(_ source: IngestSource) -> (any TableFileIO, String) {
+        switch source.location {
+        case .local(let path): return (LocalFileIO(), path)
+        case .remote(let client, let bucket, let key): return (S3TableFileIO(client: client), "s3://\(bucket)/\(key)")
+        }
+    }
+
+    func create(_ schema: IcebergSchema) async throws -> LoadedTable {
+        var body: [String: JSONValue] = ["name": .string(address.name), "schema": schema.json, "properties": ["format-version": "2"]]
+        if let text = options.partitionBy {
+            do {
+                body["partition-spec"] = try PartitionSpecText.parse(text, schema: schema).json
+            } catch {
+                throw CLIError("--partition-by: \(error)")
+            }
+        }
+        if let text = options.sortBy {
+            do {
+                body["write-order"] = try SortOrderText.parse(text, schema: schema)
+            } catch {
+                throw CLIError("--sort-by: \(error)")
+            }
+        }
+        let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
+        let path = "namespaces/\(CatalogClient.namespacePath(address.namespace))/tables"
+        _ = try await catalog.call(.POST, path, json: try AddFiles.jsonObject(.object(body)))
+        return try await LoadedTable.load(address, session: session)
+    }
+
+    func reject(_ source: IngestSource, line: Int, _ message: String) throws {
+        report.rejects += 1
+        try rejects?.line("\(source.display):\(line): \(message)")
+        guard report.rejects <= options.maxRejects else {
+            throw CLIError(
+                "\(source.display):\(line): \(message)",
+                hint: options.maxRejects == 0 ? "add --max-rejects N (and --rejects FILE) to set bad rows aside" : "more than \(options.maxRejects) rows were rejected")
+        }
+    }
+
+    /// The typed rows of one source, streamed.
+    func rows(of source: IngestSource, schema: IcebergSchema, _ emit: @escaping ([IcebergValue]) throws -> Void) async throws {
+        let count = { (n: Int) in
+            self.report.rows += Int64(n)
+            self.progress.update(rows: self.report.rows)
+        }
+        switch source.format {
+        case .csv, .tsv:
+            var parser = CSVParser(options: csvOptions(source))
+            var header: [String]?
+            func handle(_ records: [TextRecord]) throws {
+                for record in records {
+                    if header == nil { header = parser.header ?? (1...max(1, record.fields.count)).map { "col_\($0)" } }
+                    do {
+                        try emit(try RowConverter.row(record, header: header ?? [], schema: schema))
+                        count(1)
+                    } catch let error as IngestError {
+                        try reject(source, line: record.line, "\(error)")
+                    }
+                }
+            }
+            try await source.chunks { chunk in
+                try handle(try parser.feed(chunk))
+                return true
+            }
+            try handle(try parser.finish())
+        case .jsonl:
+            var parser = JSONLinesParser()
+            func handle(_ records: [JSONRecord]) throws {
+                for record in records {
+                    switch record.value {
+                    case .failure(let error): try reject(source, line: record.line, "\(error)")
+                    case .success(let object):
+                        do {
+                            try emit(try RowConverter.row(object, schema: schema))
+                            count(1)
+                        } catch let error as IngestError {
+                            try reject(source, line: record.line, "\(error)")
+                        }
+                    }
+                }
+            }
+            try await source.chunks { chunk in
+                try handle(try parser.feed(chunk))
+                return true
+            }
+            try handle(try parser.finish())
+        case .parquet:
+            let (io, path) = fileIO(source)
+            try await ParquetFileRows.read(path: path, size: source.size, io: io, schema: schema) { row in
+                try emit(row)
+                count(1)
+            }
+        }
+    }
+
+    func commit(_ table: LoadedTable, files: [DataFile], sources: [IngestSource], schema: IcebergSchema, schemaUpdates: [JSONValue]) async throws -> Int64 {
+        let base = table.metadata.location.hasSuffix("/") ? String(table.metadata.location.dropLast()) : table.metadata.location
+        let snapshotID = AddFiles.randomSnapshotID()
+        let token = UUID().uuidString.lowercased()
+        let sourcesPath = "\(base)/metadata/floe-ingest-\(snapshotID)-\(token).json"
+        let list = try JSONEncoder().encode(sources.map(\.identity))
+        let (bucket, key) = try S3TableFileIO.split(sourcesPath)
+        try await table.io.client.put(bucket: bucket, key: key, body: .bytes([UInt8](list)))
+        uploaded.append(sourcesPath)
+        let parents = options.overwrite || table.metadata.currentSnapshotID == nil ? [] : try await TableScan(metadata: table.metadata).manifests(io: table.io)
+        let commit = try AppendCommit.make(
+            metadata: table.metadata, files: files, parentManifests: parents, snapshotID: snapshotID,
+            timestampMs: Int64(Date().timeIntervalSince1970 * 1000),
+            manifestPath: "\(base)/metadata/\(token)-m0.avro", manifestListPath: "\(base)/metadata/snap-\(snapshotID)-1-\(token).avro",
+            extraSummary: [Self.sourcesFileKey: sourcesPath, "floe.ingest.sources": String(sources.count), "floe.ingest.rejects": String(report.rejects)],
+            replacing: options.overwrite, schema: schema, schemaUpdates: schemaUpdates)
+        for (path, bytes) in [(commit.manifestPath, commit.manifestBytes), (commit.manifestListPath, commit.manifestListBytes)] {
+            let (bucket, key) = try S3TableFileIO.split(path)
+            try await table.io.client.put(bucket: bucket, key: key, body: .bytes(bytes))
+            uploaded.append(path)
+        }
+        let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
+        do {
+            _ = try await catalog.call(.POST, address.catalogPath, json: try AddFiles.jsonObject(commit.request))
+        } catch let error as ClientError where error.status == 409 {
+            throw CLIError("another writer committed to \(address) during the ingest: nothing was committed", hint: "run the ingest again; it picks up what is still new")
+        }
+        return snapshotID
+    }
+}
+
+/// Rows and rows per second on standard error, at most once a second, on a terminal only.
+struct IngestProgress {
+    let enabled: Bool
+    let started = Date()
+    var last = Date.distantPast
+
+    mutating func update(rows: Int64) {
+        guard enabled, Date().timeIntervalSince(last) >= 1 else { return }
+        last = Date()
+        let seconds = max(0.001, last.timeIntervalSince(started))
+        FileHandle.standardError.write(Data("\r\(rows) rows, \(Int(Double(rows) / seconds)) rows/s   ".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\r".utf8)) }
+    }
+}
