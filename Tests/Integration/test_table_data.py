@@ -330,4 +330,8 @@ def test_add_files_writes_manifests_that_pyiceberg_and_duckdb_read(server, cli, 
     s3.upload_file(str(mixed), "lakehouse", f"{ns}/sales/data/other/mixed.parquet")
     refused = cli("table", "add-files", f"t/lakehouse/{ns}.sales", f"s3://lakehouse/{ns}/sales/data/other/mixed.parquet", check=False)
     assert refused.returncode != 0 and b"more than one partition" in refused.stderr
+    # Files outside the table's location are refused: readers' credentials are scoped to it.
+    s3.upload_file(str(tmp_path / "eu.parquet"), "lakehouse", f"{ns}/elsewhere/eu.parquet")
+    outside = cli("table", "add-files", f"t/lakehouse/{ns}.sales", f"s3://lakehouse/{ns}/elsewhere/eu.parquet", check=False)
+    assert outside.returncode != 0 and b"outside the table's location" in outside.stderr
     assert len(catalog.load_table(f"{ns}.sales").metadata.snapshots) == 2

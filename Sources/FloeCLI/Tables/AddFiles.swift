@@ -51,6 +51,12 @@ enum AddFiles {
             }
             let spec = try PartitionSpec(json: specJSON)
             let mapping = TableReader.nameMapping(metadata.properties["schema.name-mapping.default"])
+            // Files stay inside the table's location: readers get credentials scoped to it, and a
+            // table must not reach into places its writers chose outside it.
+            let base = metadata.location.hasSuffix("/") ? metadata.location : metadata.location + "/"
+            if let outside = files.first(where: { !$0.path.hasPrefix(base) }) {
+                throw CLIError("\(outside.path) is outside the table's location \(metadata.location)", hint: "copy it below \(base) first (e.g. with floe cp)")
+            }
             var described: [DataFile] = []
             var withoutIDs = false
             for file in files {
@@ -72,11 +78,11 @@ enum AddFiles {
             }
             let snapshotID = randomSnapshotID()
             let token = UUID().uuidString.lowercased()
-            let base = metadata.location.hasSuffix("/") ? String(metadata.location.dropLast()) : metadata.location
+            let root = String(base.dropLast())
             let commit = try AppendCommit.make(
                 metadata: metadata, files: described, parentManifests: parentManifests, snapshotID: snapshotID,
                 timestampMs: Int64(Date().timeIntervalSince1970 * 1000),
-                manifestPath: "\(base)/metadata/\(token)-m0.avro", manifestListPath: "\(base)/metadata/snap-\(snapshotID)-1-\(token).avro",
+                manifestPath: "\(root)/metadata/\(token)-m0.avro", manifestListPath: "\(root)/metadata/snap-\(snapshotID)-1-\(token).avro",
                 extraSummary: ["floe.add-files": String(files.count)],
                 // Readers find the columns of files without field ids through the name mapping, as pyiceberg's add_files sets it.
                 setProperties: withoutIDs && metadata.properties[NameMapping.property] == nil ? [NameMapping.property: NameMapping.text(for: schema)] : [:])
