@@ -54,6 +54,9 @@ let package = Package(
         // Pure: landing data for `floe ingest` — CSV and JSON lines parsing, schema inference with safe widening,
         // conversion to typed rows, partition/sort text, schema merging.
         .target(name: "Ingest", dependencies: ["IcebergData", "IcebergModel"], swiftSettings: strictSettings),
+        // Pure: `floe query` — the SQL parser, type-checked expressions with DuckDB's semantics, aggregates,
+        // and the executor (pushdown, hash joins, grouping, ordering) over IcebergData's table reader.
+        .target(name: "Query", dependencies: ["IcebergData", "IcebergModel"], swiftSettings: strictSettings),
         // Domain: buckets, object versions, checksums, the write protocol; protocols ObjectIndex and the disk blob store.
         .target(
             name: "ObjectStore",
@@ -159,7 +162,7 @@ let package = Package(
         .target(
             name: "FloeCLI",
             dependencies: [
-                "FloeClient", "Identity", "SigV4", "IcebergModel", "IcebergData", "Parquet", "Ingest",
+                "FloeClient", "Identity", "SigV4", "IcebergModel", "IcebergData", "Parquet", "Ingest", "Query",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -206,6 +209,7 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"], swiftSettings: strictSettings),
         .testTarget(name: "AvroTests", dependencies: ["Avro", "Codecs", "IcebergModel"], swiftSettings: strictSettings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Codecs"], swiftSettings: strictSettings),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "IcebergData", "IcebergModel"], swiftSettings: strictSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "IcebergData", "IcebergModel"], swiftSettings: strictSettings),
         .testTarget(name: "IcebergDataTests", dependencies: ["IcebergData", "IcebergModel", "Avro", "Parquet", "Codecs"], swiftSettings: strictSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "Authentication", "SigV4"], swiftSettings: strictSettings),

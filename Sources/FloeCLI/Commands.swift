@@ -9,6 +9,6 @@ public enum FloeCLI {
         AliasCommand.self, ListCommand.self, TreeCommand.self, DiskUsage.self, FindCommand.self, StatCommand.self,
         MakeBucket.self, RemoveBucket.self, CopyCommand.self, MoveCommand.self, RemoveCommand.self, MirrorCommand.self,
         CatCommand.self, HeadCommand.self, VersionCommand.self, UndoCommand.self, TagCommand.self, AnonymousCommand.self,
-        PresignCommand.self, RetentionCommand.self, LegalHoldCommand.self, LifecycleCommand.self, EncryptCommand.self, EventCommand.self, AdminCommand.self, CatalogCommand.self, TableCommand.self, IngestCommand.self,
+        PresignCommand.self, RetentionCommand.self, LegalHoldCommand.self, LifecycleCommand.self, EncryptCommand.self, EventCommand.self, AdminCommand.self, CatalogCommand.self, TableCommand.self, IngestCommand.self, QueryCommand.self,
     ]
 }

@@ -77,7 +77,6 @@ final class IngestRun {
     let options: IngestOptions
     var report = IngestReport()
     var rejects: LineOutput?
-    var uploaded: [String] = []
     var progress: IngestProgress
     /// `--all`: earlier runs' sources are ingested again.
     var ignoreHistory = false
@@ -124,51 +123,30 @@ final class IngestRun {
         guard let specJSON = metadata.specs.first(where: { $0["spec-id"]?.intValue == metadata.defaultSpecID }) else { throw CLIError("\(address) has no partition spec") }
         let spec = try PartitionSpec(json: specJSON)
 
-        let base = metadata.location.hasSuffix("/") ? String(metadata.location.dropLast()) : metadata.location
-        let runID = UUID().uuidString.lowercased()
-        var writerOptions = DataFileWriterOptions()
-        writerOptions.targetFileBytes = options.targetFileBytes
-        let writer = PartitionedDataFileWriter(schema: schema, spec: spec, dataLocation: base + "/data", filePrefix: "00000-\(runID)", options: writerOptions) { _ in try TemporaryFileSink() }
-        var written: [DataFile] = []
+        let appender = try TableAppender(table: table, session: session, schema: schema, targetFileBytes: options.targetFileBytes)
         do {
             for source in fresh {
-                try await rows(of: source, schema: schema) { row throws in
-                    for file in try writer.append(row) { self.pendingUploads.append(file) }
-                }
-                written += try await drainUploads(table)
+                try await rows(of: source, schema: schema) { row throws in try appender.append(row) }
+                try await appender.flush()
             }
-            for file in try writer.finish() { pendingUploads.append(file) }
-            written += try await drainUploads(table)
-            let commit = try await commit(table, files: written, sources: fresh, schema: schema, schemaUpdates: schemaUpdates)
-            report.snapshotID = commit
+            report.snapshotID = try await appender.commit(
+                replacing: options.overwrite, summary: ["floe.ingest.sources": String(fresh.count), "floe.ingest.rejects": String(report.rejects)],
+                schemaUpdates: schemaUpdates
+            ) { snapshotID in
+                // The list of sources, beside the metadata, named in the summary: the next run skips them.
+                let path = "\(appender.base)/metadata/floe-ingest-\(snapshotID)-\(UUID().uuidString.lowercased()).json"
+                try await appender.put(path, [UInt8](try JSONEncoder().encode(fresh.map(\.identity))))
+                return [Self.sourcesFileKey: path]
+            }
+            report.files = appender.written.count
+            report.bytes = appender.bytes
         } catch {
-            for file in pendingUploads { (file.sink as? TemporaryFileSink)?.remove() }
-            for path in uploaded {
-                if let (bucket, key) = try? S3TableFileIO.split(path) { try? await table.io.client.delete(bucket: bucket, key: key) }
-            }
+            await appender.abandon()
             throw error
         }
         try rejects?.close()
         progress.finish()
         return report
-    }
-
-    var pendingUploads: [WrittenDataFile] = []
-
-    func drainUploads(_ table: LoadedTable) async throws -> [DataFile] {
-        var done: [DataFile] = []
-        for file in pendingUploads {
-            guard let sink = file.sink as? TemporaryFileSink else { continue }
-            defer { sink.remove() }
-            let (bucket, key) = try S3TableFileIO.split(file.dataFile.filePath)
-            try await table.io.client.upload(file: sink.path, size: file.dataFile.fileSizeInBytes, bucket: bucket, key: key)
-            uploaded.append(file.dataFile.filePath)
-            report.files += 1
-            report.bytes += file.dataFile.fileSizeInBytes
-            done.append(file.dataFile)
-        }
-        pendingUploads.removeAll()
-        return done
     }
 
     func loadIfPresent() async throws -> LoadedTable? {
@@ -261,25 +239,19 @@ final class IngestRun {
     }
 
     func create(_ schema: IcebergSchema) async throws -> LoadedTable {
-        var body: [String: JSONValue] = ["name": .string(address.name), "schema": schema.json, "properties": ["format-version": "2"]]
-        if let text = options.partitionBy {
-            do {
-                body["partition-spec"] = try PartitionSpecText.parse(text, schema: schema).json
-            } catch {
-                throw CLIError("--partition-by: \(error)")
-            }
+        var spec: JSONValue?
+        var order: JSONValue?
+        do {
+            spec = try options.partitionBy.map { try PartitionSpecText.parse($0, schema: schema).json }
+        } catch {
+            throw CLIError("--partition-by: \(error)")
         }
-        if let text = options.sortBy {
-            do {
-                body["write-order"] = try SortOrderText.parse(text, schema: schema)
-            } catch {
-                throw CLIError("--sort-by: \(error)")
-            }
+        do {
+            order = try options.sortBy.map { try SortOrderText.parse($0, schema: schema) }
+        } catch {
+            throw CLIError("--sort-by: \(error)")
         }
-        let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
-        let path = "namespaces/\(CatalogClient.namespacePath(address.namespace))/tables"
-        _ = try await catalog.call(.POST, path, json: try AddFiles.jsonObject(.object(body)))
-        return try await LoadedTable.load(address, session: session)
+        return try await TableAppender.create(address, schema: schema, partitionSpec: spec, writeOrder: order, session: session)
     }
 
     func reject(_ source: IngestSource, line: Int, _ message: String) throws {
@@ -348,35 +320,6 @@ final class IngestRun {
         }
     }
 
-    func commit(_ table: LoadedTable, files: [DataFile], sources: [IngestSource], schema: IcebergSchema, schemaUpdates: [JSONValue]) async throws -> Int64 {
-        let base = table.metadata.location.hasSuffix("/") ? String(table.metadata.location.dropLast()) : table.metadata.location
-        let snapshotID = AddFiles.randomSnapshotID()
-        let token = UUID().uuidString.lowercased()
-        let sourcesPath = "\(base)/metadata/floe-ingest-\(snapshotID)-\(token).json"
-        let list = try JSONEncoder().encode(sources.map(\.identity))
-        let (bucket, key) = try S3TableFileIO.split(sourcesPath)
-        try await table.io.client.put(bucket: bucket, key: key, body: .bytes([UInt8](list)))
-        uploaded.append(sourcesPath)
-        let parents = options.overwrite || table.metadata.currentSnapshotID == nil ? [] : try await TableScan(metadata: table.metadata).manifests(io: table.io)
-        let commit = try AppendCommit.make(
-            metadata: table.metadata, files: files, parentManifests: parents, snapshotID: snapshotID,
-            timestampMs: Int64(Date().timeIntervalSince1970 * 1000),
-            manifestPath: "\(base)/metadata/\(token)-m0.avro", manifestListPath: "\(base)/metadata/snap-\(snapshotID)-1-\(token).avro",
-            extraSummary: [Self.sourcesFileKey: sourcesPath, "floe.ingest.sources": String(sources.count), "floe.ingest.rejects": String(report.rejects)],
-            replacing: options.overwrite, schema: schema, schemaUpdates: schemaUpdates)
-        for (path, bytes) in [(commit.manifestPath, commit.manifestBytes), (commit.manifestListPath, commit.manifestListBytes)] {
-            let (bucket, key) = try S3TableFileIO.split(path)
-            try await table.io.client.put(bucket: bucket, key: key, body: .bytes(bytes))
-            uploaded.append(path)
-        }
-        let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
-        do {
-            _ = try await catalog.call(.POST, address.catalogPath, json: try AddFiles.jsonObject(commit.request))
-        } catch let error as ClientError where error.status == 409 {
-            throw CLIError("another writer committed to \(address) during the ingest: nothing was committed", hint: "run the ingest again; it picks up what is still new")
-        }
-        return snapshotID
-    }
 }
 
 /// Rows and rows per second on standard error, at most once a second, on a terminal only.

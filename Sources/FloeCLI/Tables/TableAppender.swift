@@ -1,0 +1,107 @@
+import FloeClient
+import Foundation
+import IcebergData
+import IcebergModel
+import NIOHTTP1
+
+/// Writes rows into a table as one snapshot: Parquet data files (partitioned, cut at the target
+/// size) through local temporary files, uploaded as they finish; then manifest, manifest list and
+/// one catalog commit. Anything uploaded is removed again when the commit does not happen.
+final class TableAppender {
+    let table: LoadedTable
+    let address: TableAddress
+    let session: Session
+    let schema: IcebergSchema
+    let writer: PartitionedDataFileWriter
+    var pending: [WrittenDataFile] = []
+    var written: [DataFile] = []
+    var uploaded: [String] = []
+    var bytes: Int64 = 0
+    let base: String
+
+    init(table: LoadedTable, session: Session, schema: IcebergSchema, targetFileBytes: Int64) throws {
+        self.table = table
+        self.address = table.address
+        self.session = session
+        self.schema = schema
+        let metadata = table.metadata
+        guard let specJSON = metadata.specs.first(where: { $0["spec-id"]?.intValue == metadata.defaultSpecID }) else { throw CLIError("\(address) has no partition spec") }
+        let spec = try PartitionSpec(json: specJSON)
+        base = metadata.location.hasSuffix("/") ? String(metadata.location.dropLast()) : metadata.location
+        var options = DataFileWriterOptions()
+        options.targetFileBytes = targetFileBytes
+        writer = PartitionedDataFileWriter(
+            schema: schema, spec: spec, dataLocation: base + "/data", filePrefix: "00000-" + UUID().uuidString.lowercased(), options: options
+        ) { _ in try TemporaryFileSink() }
+    }
+
+    func append(_ row: [IcebergValue]) throws {
+        pending += try writer.append(row)
+    }
+
+    /// Uploads the files finished so far (call between sources to keep temporary space small).
+    func flush() async throws {
+        for file in pending {
+            guard let sink = file.sink as? TemporaryFileSink else { continue }
+            defer { sink.remove() }
+            let (bucket, key) = try S3TableFileIO.split(file.dataFile.filePath)
+            try await table.io.client.upload(file: sink.path, size: file.dataFile.fileSizeInBytes, bucket: bucket, key: key)
+            uploaded.append(file.dataFile.filePath)
+            bytes += file.dataFile.fileSizeInBytes
+            written.append(file.dataFile)
+        }
+        pending.removeAll()
+    }
+
+    func put(_ path: String, _ data: [UInt8]) async throws {
+        let (bucket, key) = try S3TableFileIO.split(path)
+        try await table.io.client.put(bucket: bucket, key: key, body: .bytes(data))
+        uploaded.append(path)
+    }
+
+    /// Finishes the files and commits them; `replacing` makes an overwrite snapshot.
+    func commit(replacing: Bool, summary: [String: String] = [:], schemaUpdates: [JSONValue] = [], before: ((Int64) async throws -> [String: String])? = nil) async throws -> Int64 {
+        pending += try writer.finish()
+        try await flush()
+        let snapshotID = AddFiles.randomSnapshotID()
+        var summary = summary
+        if let before { summary.merge(try await before(snapshotID)) { $1 } }
+        let token = UUID().uuidString.lowercased()
+        let parents = replacing || table.metadata.currentSnapshotID == nil ? [] : try await TableScan(metadata: table.metadata).manifests(io: table.io)
+        let commit = try AppendCommit.make(
+            metadata: table.metadata, files: written, parentManifests: parents, snapshotID: snapshotID,
+            timestampMs: Int64(Date().timeIntervalSince1970 * 1000),
+            manifestPath: "\(base)/metadata/\(token)-m0.avro", manifestListPath: "\(base)/metadata/snap-\(snapshotID)-1-\(token).avro",
+            extraSummary: summary, replacing: replacing, schema: schema, schemaUpdates: schemaUpdates)
+        try await put(commit.manifestPath, commit.manifestBytes)
+        try await put(commit.manifestListPath, commit.manifestListBytes)
+        let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
+        do {
+            _ = try await catalog.call(.POST, address.catalogPath, json: try AddFiles.jsonObject(commit.request))
+        } catch let error as ClientError where error.status == 409 {
+            throw CLIError("another writer committed to \(address) meanwhile: nothing was committed", hint: "run it again")
+        }
+        uploaded.removeAll()
+        return snapshotID
+    }
+
+    /// After a failure: temporary files and uploaded objects go.
+    func abandon() async {
+        for file in pending { (file.sink as? TemporaryFileSink)?.remove() }
+        pending.removeAll()
+        for path in uploaded {
+            if let (bucket, key) = try? S3TableFileIO.split(path) { try? await table.io.client.delete(bucket: bucket, key: key) }
+        }
+        uploaded.removeAll()
+    }
+
+    /// Creates a table (namespace must exist) and loads it.
+    static func create(_ address: TableAddress, schema: IcebergSchema, partitionSpec: JSONValue?, writeOrder: JSONValue?, session: Session) async throws -> LoadedTable {
+        var body: [String: JSONValue] = ["name": .string(address.name), "schema": schema.json, "properties": ["format-version": "2"]]
+        if let partitionSpec { body["partition-spec"] = partitionSpec }
+        if let writeOrder { body["write-order"] = writeOrder }
+        let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
+        _ = try await catalog.call(.POST, "namespaces/\(CatalogClient.namespacePath(address.namespace))/tables", json: try AddFiles.jsonObject(.object(body)))
+        return try await LoadedTable.load(address, session: session)
+    }
+}
