@@ -109,3 +109,42 @@ def test_raw_bronze_gold(server, tmp_path):
     s3.put_object(Bucket="lakehouse", Key="raw/landing/orders/orders.csv", Body=b"oops\n")
     floe("undo", "local/lakehouse/raw/landing/orders/orders.csv")
     assert s3.get_object(Bucket="lakehouse", Key="raw/landing/orders/orders.csv")["Body"].read() == landing.read_bytes()
+
+
+def test_floe_only_raw_bronze_gold(server, tmp_path):
+    """docs/walkthrough.md §8: land with floe cp, ingest into bronze, CREATE TABLE … AS SELECT
+    into gold — Floe alone — then DuckDB and pyiceberg read gold, and the numbers match DuckDB's
+    own aggregation of the landed files."""
+    env = dict(os.environ, FLOE_CONFIG_DIR=str(tmp_path / "floe-config"))
+    def floe(*args):
+        result = subprocess.run([BINARY, *args], env=env, capture_output=True, timeout=600)
+        assert result.returncode == 0, result.stderr.decode()
+        return result.stdout.decode()
+    floe("alias", "set", "local", server.endpoint, ROOT_USER, ROOT_PASSWORD, "--catalog", server.catalog_endpoint)
+    (tmp_path / "orders.csv").write_bytes(orders_csv())
+    (tmp_path / "customers.jsonl").write_bytes(customers_jsonl())
+    floe("cp", str(tmp_path / "orders.csv"), "local/lakehouse/raw/floe/orders/")
+    floe("cp", str(tmp_path / "customers.jsonl"), "local/lakehouse/raw/floe/customers/")
+    orders = json.loads(floe("ingest", "local/lakehouse/raw/floe/orders/", "local/lakehouse/bronze.orders_floe", "--partition-by", "day(order_ts)", "--json"))
+    assert orders["rows"] == ROWS and orders["created"]
+    customers = json.loads(floe("ingest", "local/lakehouse/raw/floe/customers/", "local/lakehouse/bronze.customers_floe", "--json"))
+    assert customers["rows"] == CUSTOMERS
+    floe("query", "CREATE TABLE lakehouse.gold.revenue_by_tier PARTITIONED BY (city) AS "
+                  "SELECT o.city, c.tier, count(*) AS orders, sum(o.amount) AS revenue "
+                  "FROM lakehouse.bronze.orders_floe o JOIN lakehouse.bronze.customers_floe c ON o.customer_id = c.customer_id "
+                  "GROUP BY o.city, c.tier")
+    # DuckDB aggregates the landed files itself: the reference.
+    reference = duckdb.connect().execute(
+        f"SELECT o.city, c.tier, count(*), sum(o.amount) FROM read_csv('{tmp_path / 'orders.csv'}') o "
+        f"JOIN read_json('{tmp_path / 'customers.jsonl'}', format='newline_delimited') c ON o.customer_id = c.customer_id GROUP BY 1, 2").fetchall()
+    expected = {(city, tier): (n, round(float(revenue), 2)) for city, tier, n, revenue in reference}
+    con = duckdb_attached(server)
+    via_duckdb = {(city, tier): (n, round(float(revenue), 2)) for city, tier, n, revenue in
+                  con.execute("SELECT city, tier, orders, revenue FROM lake.gold.revenue_by_tier").fetchall()}
+    assert via_duckdb == expected
+    gold = catalog_for(server).load_table("gold.revenue_by_tier").scan().to_arrow().to_pylist()
+    assert {(r["city"], r["tier"]): (r["orders"], round(float(r["revenue"]), 2)) for r in gold} == expected
+    top = floe("query", "SELECT city, sum(revenue) AS revenue FROM lakehouse.gold.revenue_by_tier GROUP BY city ORDER BY revenue DESC", "--format", "csv")
+    assert top.splitlines()[0] == "city,revenue" and len(top.splitlines()) == 1 + len(CITIES)
+    # A second run over the same landing prefix finds nothing new.
+    assert json.loads(floe("ingest", "local/lakehouse/raw/floe/orders/", "local/lakehouse/bronze.orders_floe", "--json"))["sources"] == 0

@@ -21,21 +21,23 @@ enum OutputPlanner {
         }
         let aliases = Dictionary(items.compactMap { item in item.alias.map { ($0.lowercased(), item.expression) } }, uniquingKeysWith: { first, _ in first })
 
-        /// GROUP BY / ORDER BY: a 1-based position or a select alias names a select item.
-        func resolveReference(_ expression: SQLExpression) throws(QueryError) -> SQLExpression {
+        /// GROUP BY / ORDER BY: a 1-based position or a select alias names a select item. ORDER BY
+        /// sees the output's names first (an alias hides an input column of the same name);
+        /// GROUP BY sees the input's.
+        func resolveReference(_ expression: SQLExpression, preferAlias: Bool = false) throws(QueryError) -> SQLExpression {
             if case .literal(.long(let position), let location) = expression {
                 guard position >= 1, position <= items.count else { throw QueryError("position \(position) is not in the select list", at: location) }
                 return items[Int(position) - 1].expression
             }
             if case .column(let parts, let location) = expression, parts.count == 1, let aliased = aliases[parts[0].lowercased()],
-                (try? input.resolve(parts, at: location)) == nil
+                preferAlias || (try? input.resolve(parts, at: location)) == nil
             {
                 return aliased
             }
             return expression
         }
         let groupBy = try statement.groupBy.map { e throws(QueryError) in try resolveReference(e) }
-        let orderBy = try statement.orderBy.map { item throws(QueryError) in (try resolveReference(item.expression), item.ascending, item.nullsFirst ?? false) }
+        let orderBy = try statement.orderBy.map { item throws(QueryError) in (try resolveReference(item.expression, preferAlias: true), item.ascending, item.nullsFirst ?? false) }
 
         var plan = OutputPlan()
         let all = items.map(\.expression) + [statement.having].compactMap { $0 } + orderBy.map(\.0)
