@@ -87,7 +87,7 @@ ORACLE = [
     ("SELECT c.country, count(*) AS n, sum(o.amount) AS s FROM {t}.orders o JOIN {t}.customers c ON o.customer = c.name GROUP BY c.country", False),
     ("SELECT DISTINCT customer, qty > 4 AS big FROM {t}.orders", False),
     # An ORDER BY alias hides the input column of the same name (the walkthrough found this).
-    ("SELECT customer, sum(qty) AS qty FROM {t}.orders GROUP BY customer ORDER BY qty DESC", True),
+    ("SELECT customer, sum(qty) AS qty FROM {t}.orders GROUP BY customer ORDER BY qty DESC, customer", True),
     ("SELECT day, count(*) AS n FROM {t}.orders WHERE day >= '2026-01-20' AND day < DATE '2026-01-25' GROUP BY day", False),
 ]
 
