@@ -6,6 +6,7 @@ import json
 import uuid
 
 import pyarrow as pa
+import duckdb
 import pytest
 
 from security_helpers import floe_cli
@@ -139,3 +140,19 @@ def test_create_table_as_select_and_insert_land_in_gold(tables, cli):
     assert con.execute(f"SELECT count(*) FROM lake.{ns}.by_customer").fetchone() == (5,)
     cli("query", f"INSERT OVERWRITE lakehouse.{ns}.by_customer SELECT customer, count(*), sum(amount) FROM lakehouse.{ns}.orders WHERE customer = 'bob' GROUP BY customer")
     assert catalog_for(server).load_table(f"{ns}.by_customer").scan().to_arrow().num_rows == 1
+
+
+def test_parquet_files_by_path_match_duckdb(tables, cli, tmp_path):
+    import pyarrow.parquet as pq
+    for part in range(3):
+        pq.write_table(pa.table({"k": pa.array(range(part * 100, part * 100 + 100), pa.int64()), "grp": [f"g{i % 7}" for i in range(100)],
+                                 "v": [None if i % 11 == 0 else i * 0.5 for i in range(100)]}), tmp_path / f"part-{part}.parquet", row_group_size=30)
+    sql = "SELECT grp, count(*) AS n, sum(v) AS s, max(k) AS m FROM '{p}' WHERE k >= 50 GROUP BY grp"
+    expected = duckdb.connect().execute(sql.format(p=tmp_path / "part-*.parquet")).fetchall()
+    got = floe_rows(cli, sql.format(p=tmp_path / "part-*.parquet"), ["grp", "n", "s", "m"])
+    assert sorted(got, key=str) == sorted([tuple(norm(v) for v in row) for row in expected], key=str)
+    # Files uploaded to a bucket read the same way.
+    s3 = tables["server"].boto3()
+    s3.upload_file(str(tmp_path / "part-0.parquet"), "lakehouse", f"{tables['ns']}-files/part-0.parquet")
+    one = cli("query", f"SELECT count(*) AS n FROM 's3://lakehouse/{tables['ns']}-files/part-0.parquet'", "--format", "jsonl").stdout
+    assert json.loads(one)["n"] == 100

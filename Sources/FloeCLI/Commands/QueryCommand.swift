@@ -180,3 +180,34 @@ enum FreshIDs {
         }
     }
 }
+
+extension CatalogTableProvider {
+    func files(_ path: String) async throws -> (metadata: TableMetadata, io: any TableFileIO) {
+        let sources = try await IngestSources.expand([path], format: .parquet, session: session, alias: alias)
+        var files: [(path: String, size: Int64)] = []
+        for source in sources {
+            switch source.location {
+            case .local(let local): files.append((local, source.size))
+            case .remote(_, let bucket, let key): files.append(("s3://\(bucket)/\(key)", source.size))
+            }
+        }
+        let io = MixedFileIO(local: LocalFileIO(), remote: S3TableFileIO(client: try session.s3(alias)))
+        return try await VirtualTable.make(files: files, io: io)
+    }
+}
+
+/// `s3://` paths through the S3 API, anything else from the local disk.
+struct MixedFileIO: TableFileIO {
+    let local: LocalFileIO
+    let remote: S3TableFileIO
+
+    func read(_ path: String) async throws -> [UInt8] {
+        path.hasPrefix("s3://") ? try await remote.read(path) : try await local.read(path)
+    }
+    func read(_ path: String, range: Range<Int64>) async throws -> [UInt8] {
+        path.hasPrefix("s3://") ? try await remote.read(path, range: range) : try await local.read(path, range: range)
+    }
+    func size(_ path: String) async throws -> Int64 {
+        path.hasPrefix("s3://") ? try await remote.size(path) : try await local.size(path)
+    }
+}

@@ -69,3 +69,12 @@ extension ParquetSchemaNode {
         return copy
     }
 }
+
+extension ParquetSchemaNode {
+    func withoutFieldIDs() -> ParquetSchemaNode {
+        var copy = self
+        copy.fieldID = nil
+        copy.children = children.map { $0.withoutFieldIDs() }
+        return copy
+    }
+}

@@ -63,7 +63,9 @@ public final class TableReader {
         bound = try BoundExpression(filter, schema: schema, caseSensitive: caseSensitive)
         evaluator = RowEvaluator(bound)
         metricsPruner = MetricsPruner(bound, schema: schema)
-        mapping = ParquetFieldMapping(nameMapping: Self.nameMapping(metadata.properties["schema.name-mapping.default"]))
+        mapping = ParquetFieldMapping(
+            nameMapping: Self.nameMapping(metadata.properties["schema.name-mapping.default"]),
+            byName: metadata.properties[VirtualTable.columnsByNameProperty] == "true")
         self.limits = limits
     }
 

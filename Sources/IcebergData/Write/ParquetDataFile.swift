@@ -5,6 +5,15 @@ import Parquet
 /// partition its rows belong to — derived from the statistics, so a file whose rows span
 /// partitions is refused (as pyiceberg's add_files does).
 public enum ParquetDataFile {
+    /// A file from outside any table (a query over files), described with its columns matched by name.
+    static func describeByName(path: String, size: Int64, footer: ParquetFileMetadata, schema: IcebergSchema) throws(IcebergDataError) -> DataFile {
+        var stripped = footer
+        stripped.schema = footer.schema.withoutFieldIDs()
+        var mapping: [Int: [String]] = [:]
+        for field in schema.fields { mapping[field.id] = [field.name] }
+        return try describe(path: path, size: size, footer: stripped, schema: schema, spec: PartitionSpec(specID: 0, fields: []), nameMapping: mapping)
+    }
+
     /// Counts from a footer anyone may have written: summed without trapping.
     static func sum(_ a: Int64, _ b: Int64) throws(IcebergDataError) -> Int64 {
         let (result, overflow) = a.addingReportingOverflow(b)

@@ -5,6 +5,8 @@ import IcebergModel
 public protocol QueryTableProvider: Sendable {
     /// `warehouse.namespace.table` (the CLI also accepts `namespace.table` in its default warehouse).
     func table(_ name: [String]) async throws -> (metadata: TableMetadata, io: any TableFileIO)
+    /// Parquet files named by a path or glob, seen as one table (`FROM 'data/*.parquet'`).
+    func files(_ path: String) async throws -> (metadata: TableMetadata, io: any TableFileIO)
 }
 
 public struct QueryLimits: Sendable {
@@ -95,8 +97,13 @@ public enum QueryExecutor {
     }
 
     static func open(_ reference: TableReference, provider: some QueryTableProvider) async throws -> TableInput {
-        guard reference.path == nil else { throw QueryError("reading files by path is not supported yet: name an Iceberg table", at: reference.location) }
-        let (metadata, io) = try await provider.table(reference.name)
+        let (metadata, io): (TableMetadata, any TableFileIO)
+        if let path = reference.path {
+            (metadata, io) = try await provider.files(path)
+        } else {
+            (metadata, io) = try await provider.table(reference.name)
+        }
+        if reference.path != nil, reference.timeTravel != nil { throw QueryError("files have no history to travel in", at: reference.location) }
         var snapshot: Int64?
         switch reference.timeTravel {
         case .version(let id)?:
@@ -116,7 +123,7 @@ public enum QueryExecutor {
             throw QueryError("\(error)", at: reference.location)
         }
         return TableInput(
-            reference: reference, qualifier: (reference.alias ?? reference.name.last ?? "t").lowercased(), metadata: metadata, io: io,
+            reference: reference, qualifier: (reference.alias ?? reference.name.last ?? reference.path.map(fileQualifier) ?? "t").lowercased(), metadata: metadata, io: io,
             snapshotID: snapshot, schema: schema)
     }
 
@@ -198,6 +205,12 @@ public enum QueryExecutor {
 
         let (plan, columns) = try OutputPlanner.plan(statement, input: inputSchema, full: full)
         return PreparedQuery(statement: statement, sql: sql, limits: limits, inputs: inputs, inputSchema: inputSchema, filter: filter, joins: joins, plan: plan, columns: columns)
+    }
+
+    /// `'data/orders.parquet'` is qualified as `orders`.
+    static func fileQualifier(_ path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return name.split(separator: ".").first.map(String.init) ?? name
     }
 
     static func inputIndex(of column: Int, _ inputs: [TableInput]) -> Int {
