@@ -9,3 +9,11 @@ public enum IngestError: Error, Sendable, Equatable {
     /// A field, line or record larger than the configured bound.
     case limitExceeded(String)
 }
+
+extension IngestError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .invalid(let m), .malformed(let m), .unsupported(let m), .limitExceeded(let m): return m
+        }
+    }
+}

@@ -66,6 +66,14 @@ def test_csv_lands_typed_and_partitioned_and_reruns_ingest_only_what_is_new(serv
     assert len(scanned) == 1 and json.loads(scanned[0])["note"] == "new"
 
 
+def test_a_failed_first_run_creates_no_table(server, cli, tmp_path, namespace):
+    bad = write(tmp_path / "late.csv", "n\n" + "".join(f"{i}\n" for i in range(12000)) + "oops\n")
+    failed = cli("ingest", bad, f"t/lakehouse/{namespace}.late", check=False)
+    assert failed.returncode != 0 and b"late.csv:12002" in failed.stderr
+    assert not catalog_for(server).table_exists(f"{namespace}.late"), "the table appears only with its first data"
+    assert not server.boto3().list_objects_v2(Bucket="lakehouse", Prefix=f"{namespace}/late/").get("Contents"), "nothing left behind"
+
+
 def test_bad_rows_fail_the_run_or_are_set_aside(server, cli, tmp_path, namespace):
     good = write(tmp_path / "ok.csv", "id,value\n1,10\n2,20\n")
     cli("ingest", good, f"t/lakehouse/{namespace}.numbers")

@@ -10,7 +10,11 @@ reads it `--repeat` times (median reported):
   * full scan: every row and column, rendered (Floe: CSV to /dev/null; DuckDB: COPY … TO /dev/null
     as CSV; pyiceberg: scan().to_arrow(), which decodes but renders nothing — the fastest case);
   * filtered: `id < 1000` (one file group's rows; shows pruning by column statistics);
-  * projected: the `amount` column only, as CSV.
+  * projected: the `amount` column only, as CSV;
+  * ingest: the same rows as a CSV file loaded into a new table (`floe ingest`; DuckDB's CREATE
+    TABLE … AS SELECT from read_csv through its iceberg extension; pyiceberg: pyarrow's CSV reader,
+    then create and append);
+  * GROUP BY day with count, sum and avg (`floe query`; DuckDB; pyiceberg scan + Arrow group_by).
 
     python3 scripts/bench/table_scan_bench.py [--binary .build/release/floe] [--rows 1000000] [--repeat 3] [--markdown F]
 """
@@ -81,6 +85,42 @@ def main():
              pyice(row_filter="id < 1000")),
             ("projected amount", floe("--columns", "amount"), duck("COPY (SELECT amount FROM lake.bench.events) TO '/dev/null' (FORMAT CSV)"),
              pyice(selected_fields=("amount",))),
+        ]
+        # Landing and querying: `floe ingest` of a CSV file against DuckDB's CREATE TABLE … AS
+        # SELECT through its iceberg extension and pyiceberg's append of pyarrow's CSV reading; an
+        # aggregate with `floe query` against DuckDB on the bench table.
+        import pyarrow.csv as pacsv
+        csv_path = os.path.join(tempfile.mkdtemp(prefix="floe-bench-csv-"), "events.csv")
+        with open(csv_path, "w") as out:
+            out.write("id,name,amount,day\n")
+            for i in range(rows):
+                out.write(f"{i},name-{i % 5000},{i * 0.25:.2f},2026-01-{1 + i % 28:02d}\n")
+        runs = {"n": 0}
+
+        def fresh(prefix):
+            runs["n"] += 1
+            return f"{prefix}{runs['n']}"
+
+        def floe_ingest():
+            subprocess.run([binary, "ingest", csv_path, f"b/lakehouse/bench.{fresh('fi')}", "--quiet"], env=env, check=True,
+                           stdout=subprocess.DEVNULL, timeout=args.timeout)
+
+        def duck_ingest():
+            con.execute(f"CREATE TABLE lake.bench.{fresh('di')} AS SELECT * FROM read_csv('{csv_path}')")
+
+        def pyice_ingest():
+            data = pacsv.read_csv(csv_path)
+            catalog.create_table(f"bench.{fresh('pi')}", schema=data.schema).append(data)
+
+        def floe_query(sql):
+            return lambda: subprocess.run([binary, "query", sql, "--alias", "b", "--format", "csv"], env=env, check=True,
+                                          stdout=subprocess.DEVNULL, timeout=args.timeout)
+
+        workloads += [
+            ("ingest CSV (create + load)", floe_ingest, duck_ingest, pyice_ingest),
+            ("GROUP BY day: count, sum, avg", floe_query("SELECT day, count(*), sum(amount), avg(amount) FROM lakehouse.bench.events GROUP BY day"),
+             duck("COPY (SELECT day, count(*), sum(amount), avg(amount) FROM lake.bench.events GROUP BY day) TO '/dev/null' (FORMAT CSV)"),
+             lambda: catalog.load_table("bench.events").scan(selected_fields=("day", "amount")).to_arrow().group_by("day").aggregate([("amount", "count"), ("amount", "sum"), ("amount", "mean")])),
         ]
         results = []
         for name, *runners in workloads:

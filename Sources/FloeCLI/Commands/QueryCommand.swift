@@ -99,14 +99,15 @@ struct QueryCommand: AsyncParsableCommand {
         let table: LoadedTable
         let schema: IcebergSchema
         if create {
-            schema = FreshIDs.schema(prepared.columns)
+            let requested = FreshIDs.schema(prepared.columns)
             var spec: JSONValue?
             do {
-                spec = try partitionBy.map { try PartitionSpecText.parse($0, schema: schema).json }
+                spec = try partitionBy.map { try PartitionSpecText.parse($0, schema: requested).json }
             } catch {
                 throw CLIError("PARTITIONED BY: \(error)")
             }
-            table = try await TableAppender.create(address, schema: schema, partitionSpec: spec, writeOrder: nil, session: session)
+            table = try await TableAppender.stage(address, schema: requested, partitionSpec: spec, writeOrder: nil, session: session)
+            schema = try TableReader.readSchema(table.metadata, explicitSnapshot: nil)
         } else {
             table = try await LoadedTable.load(address, session: session)
             schema = try TableReader.readSchema(table.metadata, explicitSnapshot: nil)

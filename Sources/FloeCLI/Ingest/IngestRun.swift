@@ -114,8 +114,10 @@ final class IngestRun {
                 schema = current
             }
         } else {
-            schema = try await initialSchema(fresh)
-            table = try await create(schema)
+            let staged = try await create(try await initialSchema(fresh))
+            // Written with the ids the catalog assigned.
+            schema = try TableReader.readSchema(staged.metadata, explicitSnapshot: nil)
+            table = staged
             report.created = true
         }
         guard let table else { throw CLIError("\(address) could not be loaded") }
@@ -251,7 +253,7 @@ final class IngestRun {
         } catch {
             throw CLIError("--sort-by: \(error)")
         }
-        return try await TableAppender.create(address, schema: schema, partitionSpec: spec, writeOrder: order, session: session)
+        return try await TableAppender.stage(address, schema: schema, partitionSpec: spec, writeOrder: order, session: session)
     }
 
     func reject(_ source: IngestSource, line: Int, _ message: String) throws {

@@ -37,6 +37,8 @@ struct LoadedTable {
     var metadataLocation: String
     var metadata: TableMetadata
     var io: S3TableFileIO
+    /// Staged (stage-create): not in the catalog until the first commit creates it with its data.
+    var staged = false
 
     static func load(_ address: TableAddress, session: Session) async throws -> LoadedTable {
         let catalog = try session.catalog(address.alias, warehouse: address.warehouse)

@@ -76,10 +76,20 @@ final class TableAppender {
         try await put(commit.manifestPath, commit.manifestBytes)
         try await put(commit.manifestListPath, commit.manifestListBytes)
         let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
+        let request = table.staged ? Self.creating(table.metadata, commit.request) : commit.request
         do {
-            _ = try await catalog.call(.POST, address.catalogPath, json: try AddFiles.jsonObject(commit.request))
+            _ = try await catalog.call(.POST, address.catalogPath, json: try AddFiles.jsonObject(request))
         } catch let error as ClientError where error.status == 409 {
-            throw CLIError("another writer committed to \(address) meanwhile: nothing was committed", hint: "run it again")
+            throw CLIError(
+                table.staged ? "\(address) was created by another writer meanwhile: nothing was committed" : "another writer committed to \(address) meanwhile: nothing was committed",
+                hint: "run it again")
+        } catch let error as ClientError where (400..<500).contains(error.status) {
+            throw error
+        } catch {
+            // No answer (or a gateway's 5xx): the commit may have been applied. Its files stay.
+            uploaded.removeAll()
+            throw CLIError("the catalog did not confirm the commit of \(address) (\(error)); it may have been applied, so the written files are kept",
+                           hint: "see `floe table snapshots \(address)` for snapshot \(snapshotID)")
         }
         uploaded.removeAll()
         return snapshotID
@@ -95,13 +105,35 @@ final class TableAppender {
         uploaded.removeAll()
     }
 
-    /// Creates a table (namespace must exist) and loads it.
-    static func create(_ address: TableAddress, schema: IcebergSchema, partitionSpec: JSONValue?, writeOrder: JSONValue?, session: Session) async throws -> LoadedTable {
-        var body: [String: JSONValue] = ["name": .string(address.name), "schema": schema.json, "properties": ["format-version": "2"]]
+    /// Stages a new table (the namespace must exist): the catalog checks the name and location and
+    /// assigns ids, but the table exists only once the first commit creates it together with its
+    /// data — a run that fails leaves no empty table behind.
+    static func stage(_ address: TableAddress, schema: IcebergSchema, partitionSpec: JSONValue?, writeOrder: JSONValue?, session: Session) async throws -> LoadedTable {
+        var body: [String: JSONValue] = ["name": .string(address.name), "schema": schema.json, "properties": ["format-version": "2"], "stage-create": true]
         if let partitionSpec { body["partition-spec"] = partitionSpec }
         if let writeOrder { body["write-order"] = writeOrder }
         let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
-        _ = try await catalog.call(.POST, "namespaces/\(CatalogClient.namespacePath(address.namespace))/tables", json: try AddFiles.jsonObject(.object(body)))
-        return try await LoadedTable.load(address, session: session)
+        let answer = try await catalog.call(.POST, "namespaces/\(CatalogClient.namespacePath(address.namespace))/tables", json: try AddFiles.jsonObject(.object(body))) as? [String: Any] ?? [:]
+        guard let document = answer["metadata"] else { throw CLIError("the catalog staged \(address) without metadata") }
+        let metadata = try TableMetadata(json: try JSONDecoder().decode(JSONValue.self, from: try JSONSerialization.data(withJSONObject: document)))
+        return LoadedTable(address: address, metadataLocation: "", metadata: metadata, io: S3TableFileIO(client: try session.s3(address.alias)), staged: true)
+    }
+
+    /// A staged table's first commit: `assert-create`, the updates that build its metadata, then the data's.
+    static func creating(_ metadata: TableMetadata, _ request: JSONValue) -> JSONValue {
+        let schema = metadata.schemas.first { $0["schema-id"]?.intValue == metadata.currentSchemaID } ?? .null
+        let spec = metadata.specs.first { $0["spec-id"]?.intValue == metadata.defaultSpecID } ?? ["spec-id": 0, "fields": []]
+        let order = metadata.sortOrders.first { $0["order-id"]?.intValue == metadata.defaultSortOrderID } ?? ["order-id": 0, "fields": []]
+        var updates: [JSONValue] = [
+            ["action": "assign-uuid", "uuid": .string(metadata.uuid ?? UUID().uuidString.lowercased())],
+            ["action": "upgrade-format-version", "format-version": .int(Int64(metadata.formatVersion))],
+            ["action": "add-schema", "schema": schema, "last-column-id": .int(metadata.lastColumnID)], ["action": "set-current-schema", "schema-id": -1],
+            ["action": "add-spec", "spec": spec], ["action": "set-default-spec", "spec-id": -1],
+            ["action": "add-sort-order", "sort-order": order], ["action": "set-default-sort-order", "sort-order-id": -1],
+            ["action": "set-location", "location": .string(metadata.location)],
+        ]
+        if !metadata.properties.isEmpty { updates.append(["action": "set-properties", "updates": .stringMap(metadata.properties)]) }
+        updates += request["updates"]?.arrayValue ?? []
+        return ["requirements": [["type": "assert-create"]], "updates": .array(updates)]
     }
 }

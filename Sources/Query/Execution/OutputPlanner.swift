@@ -80,10 +80,20 @@ enum OutputPlanner {
             outputSchema = input
         }
         var fields: [IcebergField] = []
+        var names: Set<String> = []
         for (index, item) in items.enumerated() {
             let compiled = try ExpressionCompiler.compile(try rewrite(item.expression), schema: outputSchema)
             plan.outputs.append(compiled)
-            fields.append(IcebergField(id: index + 1, name: item.alias ?? item.expression.displayName, required: false, type: compiled.type))
+            // Output names are unique (JSON objects, CSV headers and new tables need that): `v`, `v_2`.
+            let base = item.alias ?? item.expression.displayName
+            var name = base
+            var suffix = 1
+            while names.contains(name.lowercased()) {
+                suffix += 1
+                name = "\(base)_\(suffix)"
+            }
+            names.insert(name.lowercased())
+            fields.append(IcebergField(id: index + 1, name: name, required: false, type: compiled.type))
         }
         for (expression, ascending, nullsFirst) in orderBy {
             plan.sortKeys.append((try ExpressionCompiler.compile(try rewrite(expression), schema: outputSchema), ascending, nullsFirst))

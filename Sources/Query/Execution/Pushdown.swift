@@ -21,7 +21,8 @@ enum Pushdown {
     static func literal(_ expression: SQLExpression, for type: IcebergType) -> IcebergValue? {
         guard case .literal(let value, _) = expression else { return nil }
         switch (value, type) {
-        case (.long, .int), (.long, .long), (.decimal, .decimal), (.double, .double), (.boolean, .boolean), (.date, .date),
+        // Not floats: Iceberg's bounds order NaN and -0.0 differently from SQL's comparisons.
+        case (.long, .int), (.long, .long), (.decimal, .decimal), (.boolean, .boolean), (.date, .date),
             (.timestamp, .timestamp), (.timestamptz, .timestamptz), (.string, .string), (.string, .date), (.string, .timestamp),
             (.string, .timestamptz), (.string, .uuid):
             return value

@@ -180,20 +180,25 @@ public enum QueryExecutor {
             var leftKeys: [CompiledExpression] = []
             var rightKeys: [CompiledExpression] = []
             var rest: [SQLExpression] = []
-            for conjunct in Pushdown.conjuncts(join.condition) {
-                if case .binary(.equal, let a, let b, _) = conjunct {
-                    if let l = try? ExpressionCompiler.compile(a, schema: leftSchema), let r = try? ExpressionCompiler.compile(b, schema: rightSchema) {
-                        leftKeys.append(l)
-                        rightKeys.append(r)
-                        continue
-                    }
-                    if let l = try? ExpressionCompiler.compile(b, schema: leftSchema), let r = try? ExpressionCompiler.compile(a, schema: rightSchema) {
-                        leftKeys.append(l)
-                        rightKeys.append(r)
-                        continue
-                    }
+            /// `a = b` with one side over the rows so far and the other over the joined table: a key
+            /// pair, both in one type (hashed as values, 2 (int) would otherwise miss 2 (bigint)).
+            func keyPair(_ a: SQLExpression, _ b: SQLExpression, _ location: SourceLocation) throws(QueryError) -> (CompiledExpression, CompiledExpression)? {
+                for (leftSide, rightSide) in [(a, b), (b, a)] {
+                    guard let l = try? ExpressionCompiler.compile(leftSide, schema: leftSchema), let r = try? ExpressionCompiler.compile(rightSide, schema: rightSchema) else { continue }
+                    if l.type == r.type { return (l, r) }
+                    guard let common = JoinKeys.commonType(l.type, r.type) else { throw QueryError("cannot join \(l.type) with \(r.type)", at: location) }
+                    return (try ExpressionCompiler.compile(.cast(leftSide, common, location), schema: leftSchema),
+                            try ExpressionCompiler.compile(.cast(rightSide, common, location), schema: rightSchema))
                 }
-                rest.append(conjunct)
+                return nil
+            }
+            for conjunct in Pushdown.conjuncts(join.condition) {
+                if case .binary(.equal, let a, let b, let location) = conjunct, let (l, r) = try keyPair(a, b, location) {
+                    leftKeys.append(l)
+                    rightKeys.append(r)
+                } else {
+                    rest.append(conjunct)
+                }
             }
             guard !leftKeys.isEmpty else {
                 throw QueryError("a join needs an equality between the two sides (e.g. ON a.id = b.id)", at: join.condition.location)
@@ -220,6 +225,26 @@ public enum QueryExecutor {
             start += input.columns.count
         }
         return inputs.count - 1
+    }
+}
+
+enum JoinKeys {
+    /// The type both sides of an equi-join key are compared in, as WHERE would compare them.
+    static func commonType(_ a: IcebergType, _ b: IcebergType) -> IcebergType? {
+        switch (a, b) {
+        case (.int, .long), (.long, .int): return .long
+        case (.decimal(_, let s1), .decimal(_, let s2)): return .decimal(precision: 38, scale: max(s1, s2))
+        case (.decimal(_, let s), .int), (.decimal(_, let s), .long), (.int, .decimal(_, let s)), (.long, .decimal(_, let s)): return .decimal(precision: 38, scale: s)
+        case (.float, _), (.double, _), (_, .float), (_, .double):
+            let numeric: Set<IcebergType> = [.int, .long, .float, .double]
+            if case .decimal = a { return .double }
+            if case .decimal = b { return .double }
+            return numeric.contains(a) && numeric.contains(b) ? .double : nil
+        case (.date, .timestamp), (.timestamp, .date): return .timestamp
+        case (.date, .timestamptz), (.timestamptz, .date), (.timestamp, .timestamptz), (.timestamptz, .timestamp): return .timestamptz
+        case (.string, let other), (let other, .string): return other.isPrimitive ? other : nil
+        default: return nil
+        }
     }
 }
 
