@@ -43,11 +43,13 @@ indirect enum InferredType: Sendable {
 
         var type: IcebergType {
             if isDouble { return .double }
+            // A sample sees only the first rows: numbers get room for what follows (integers as
+            // long, decimals at precision 38 with the sample's scale), as DuckDB and Spark do.
             if isDecimal {
                 let precision = max(integerDigits + scale, 1)
-                return precision <= 38 ? .decimal(precision: precision, scale: scale) : .double
+                return precision <= 38 ? .decimal(precision: 38, scale: scale) : .double
             }
-            return needsLong ? .long : .int
+            return .long
         }
     }
 

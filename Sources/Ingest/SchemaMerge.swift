@@ -86,13 +86,16 @@ public enum SchemaMerge {
             return false
         }
 
-        /// Whether every value of `incoming` converts to `table` without loss.
+        /// Whether the incoming (inferred) type's values go into the table's type as they are. An
+        /// inferred long or decimal(38, s) says only what kind of number the sample held, not how
+        /// large: a long fits an int column and a decimal one of at least its scale; each row is
+        /// still checked when it is converted.
         static func fits(_ incoming: IcebergType, into table: IcebergType) -> Bool {
             switch (incoming, table) {
-            case (.int, .long), (.int, .double), (.float, .double), (.date, .timestamp), (.date, .timestamptz): return true
+            case (.int, .long), (.long, .int), (.int, .double), (.float, .double), (.date, .timestamp), (.date, .timestamptz): return true
             case (.int, .decimal(let p, let s)): return p - s >= 10
-            case (.long, .decimal(let p, let s)): return p - s >= 19
-            case (.decimal(let p1, let s1), .decimal(let p2, let s2)): return s1 <= s2 && p1 - s1 <= p2 - s2
+            case (.long, .decimal(let p, let s)): return p - s >= 10
+            case (.decimal(_, let s1), .decimal(_, let s2)): return s1 <= s2
             default: return false
             }
         }

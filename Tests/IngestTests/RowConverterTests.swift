@@ -131,7 +131,7 @@ struct RowConverterTests {
         var inference = SchemaInference()
         for r in records { inference.observe(header: header, record: r) }
         let schema = inference.schema()
-        #expect(schema.fields.map(\.type) == [.long, .decimal(precision: 3, scale: 2), .timestamp, .string, .boolean])
+        #expect(schema.fields.map(\.type) == [.long, .decimal(precision: 38, scale: 2), .timestamp, .string, .boolean])
         let converter = try TextRowConverter(header: header, schema: schema)
         let rows = try records.map { r throws(IngestError) in try converter.row(r) }
         #expect(rows[1] == [.long(3_000_000_000), .decimal(unscaled: -25, scale: 2), .timestamp((Int64(20_455) * 86_400 + 3 * 3600 + 4 * 60 + 5) * 1_000_000), .null, .boolean(false)])

@@ -15,11 +15,11 @@ struct SchemaInferenceTests {
     @Test(arguments: [
         ([nil, nil], IcebergType.string),
         (["true", "FALSE", nil], .boolean),
-        (["1", "-2", "+3"], .int),
+        (["1", "-2", "+3"], .long),
         (["1", "2147483648"], .long),
-        (["1", "2147483648", "1.25"], .decimal(precision: 12, scale: 2)),
-        (["0.5", "12.125"], .decimal(precision: 5, scale: 3)),
-        (["123456789012345678901234567890"], .decimal(precision: 30, scale: 0)),
+        (["1", "2147483648", "1.25"], .decimal(precision: 38, scale: 2)),
+        (["0.5", "12.125"], .decimal(precision: 38, scale: 3)),
+        (["123456789012345678901234567890"], .decimal(precision: 38, scale: 0)),
         (["1", "1.5", "2e10"], .double),
         (["1", "NaN"], .double),
         (["1.5", "0.\(String(repeating: "1", count: 38))", "12"], .double),
@@ -45,7 +45,7 @@ struct SchemaInferenceTests {
         inference.observe(header: header, record: TextRecord(fields: ["2"], line: 3))  // ragged: the rest NULL
         let schema = inference.schema()
         #expect(schema.fields == [
-            IcebergField(id: 1, name: "id", required: false, type: .int),
+            IcebergField(id: 1, name: "id", required: false, type: .long),
             IcebergField(id: 2, name: "name", required: false, type: .string),
             IcebergField(id: 3, name: "ts", required: false, type: .timestamptz),
         ])
@@ -66,7 +66,7 @@ struct SchemaInferenceTests {
         let schema = inference.schema()
         func type(_ name: String) -> IcebergType? { schema.fields.first { $0.name == name }?.type }
         #expect(type("id") == .long)
-        #expect(type("price") == .decimal(precision: 2, scale: 1))
+        #expect(type("price") == .decimal(precision: 38, scale: 1))
         #expect(type("ok") == .boolean)
         #expect(type("when") == .date)
         #expect(type("text") == .string)  // a JSON string stays a string even when it looks numeric
@@ -82,10 +82,10 @@ struct SchemaInferenceTests {
         guard case .structType(let user)? = type("user") else { Issue.record("user"); return }
         #expect(user.map(\.name) == ["age", "name", "geo"])
         #expect(user.map(\.id) == [13, 14, 15])
-        #expect(user[0].type == .int)
+        #expect(user[0].type == .long)
         guard case .structType(let geo) = user[2].type else { Issue.record("geo"); return }
-        #expect(geo == [IcebergField(id: 16, name: "lat", required: false, type: .decimal(precision: 3, scale: 2))])
-        guard case .list(17, false, .decimal(precision: 2, scale: 1))? = type("nums") else { Issue.record("nums: \(String(describing: type("nums")))"); return }
+        #expect(geo == [IcebergField(id: 16, name: "lat", required: false, type: .decimal(precision: 38, scale: 2))])
+        guard case .list(17, false, .decimal(precision: 38, scale: 1))? = type("nums") else { Issue.record("nums: \(String(describing: type("nums")))"); return }
     }
 
     @Test func jsonNumberWidening() throws {
@@ -94,9 +94,9 @@ struct SchemaInferenceTests {
             for v in values { inference.observe(["v": v]) }
             return inference.schema().fields.first?.type
         }
-        #expect(infer([1, 2]) == .int)
+        #expect(infer([1, 2]) == .long)
         #expect(infer([1, .int(1 << 40)]) == .long)
-        #expect(infer([.int(1 << 40), .double(0.25)]) == .decimal(precision: 15, scale: 2))
+        #expect(infer([.int(1 << 40), .double(0.25)]) == .decimal(precision: 38, scale: 2))
         #expect(infer([1, .double(1e300)]) == .double)
         #expect(infer(["2026-11-30T12:00:00Z"]) == .timestamptz)
         #expect(infer([1, "1"]) == .string)

@@ -74,6 +74,17 @@ def test_a_failed_first_run_creates_no_table(server, cli, tmp_path, namespace):
     assert not server.boto3().list_objects_v2(Bucket="lakehouse", Prefix=f"{namespace}/late/").get("Contents"), "nothing left behind"
 
 
+def test_numbers_past_the_sample_still_fit(server, cli, tmp_path, namespace):
+    """The schema comes from the first 10,000 rows; later rows may hold larger numbers (the table
+    scan benchmark found decimal(6,2) inferred and row 40,002 refused)."""
+    rows = "".join(f"{i},{i % 100}.25\n" for i in range(10_500)) + "3000000000,123456789.50\n"
+    path = write(tmp_path / "grow.csv", "n,amount\n" + rows)
+    report = json.loads(cli("ingest", path, f"t/lakehouse/{namespace}.grow", "--json").stdout)
+    assert report["rows"] == 10_501 and report["rejects"] == 0
+    table = catalog_for(server).load_table(f"{namespace}.grow").scan(row_filter="n >= 3000000000").to_arrow().to_pylist()
+    assert table == [{"n": 3000000000, "amount": decimal.Decimal("123456789.50")}]
+
+
 def test_bad_rows_fail_the_run_or_are_set_aside(server, cli, tmp_path, namespace):
     good = write(tmp_path / "ok.csv", "id,value\n1,10\n2,20\n")
     cli("ingest", good, f"t/lakehouse/{namespace}.numbers")
