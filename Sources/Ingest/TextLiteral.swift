@@ -1,3 +1,4 @@
+import IcebergData
 /// Parsing of CSV/JSON text into typed values: booleans, numbers, ISO dates, times and timestamps, UUIDs, hex.
 enum TextLiteral {
     /// What a number's text looks like, for inference.
@@ -162,22 +163,8 @@ enum TextLiteral {
         }
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
-        return era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-    }
-
-    static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
-        switch m {
-        case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 { CivilTime.days(year: year, month: month, day: day) }
+    static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 { CivilTime.daysInMonth(y, m) }
 
     static func date(_ c: inout Cursor) -> Int64? {
         guard let y = c.digits(min: 4, max: 4), c.eat(UInt8(ascii: "-")), let m = c.digits(min: 2, max: 2), c.eat(UInt8(ascii: "-")),

@@ -137,7 +137,7 @@ def main():
             f"### Table scan, {datetime.date.today().isoformat()} — {rows:,} rows, {platform.machine()}, {os.cpu_count()} cores",
             "", f"`python3 scripts/bench/table_scan_bench.py --binary {args.binary} --rows {args.rows} --repeat {args.repeat}` "
             "(median seconds; rows/s of the full scan in brackets)", "",
-            "| workload | floe table scan | DuckDB iceberg | pyiceberg (pyarrow) | Floe ÷ DuckDB | Floe ÷ pyiceberg |", "|---|---|---|---|---|---|"]
+            "| workload | Floe (table scan, ingest, query) | DuckDB iceberg | pyiceberg (pyarrow) | Floe ÷ DuckDB | Floe ÷ pyiceberg |", "|---|---|---|---|---|---|"]
         for name, (f, d, p) in results:
             cell = lambda t: f"{t:.2f} s" + (f" ({rows / t:,.0f}/s)" if name == "full scan" else "")
             lines.append(f"| {name} | {cell(f)} | {cell(d)} | {cell(p)} | {d / f:.2f} | {p / f:.2f} |")

@@ -1,3 +1,4 @@
+import IcebergData
 /// Parses the text of DATE / TIMESTAMP / TIMESTAMPTZ literals (proleptic Gregorian, years 0001-9999).
 enum TemporalLiteral {
     /// 'YYYY-MM-DD' → days since 1970-01-01.
@@ -40,15 +41,8 @@ enum TemporalLiteral {
         return (micros, hasOffset)
     }
 
-    /// Days from 1970-01-01 to a civil date (the days-from-civil algorithm).
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Int(CivilTime.days(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     static func daysInMonth(_ month: Int, year: Int) -> Int {
