@@ -173,3 +173,21 @@ def test_parquet_files_by_path_match_duckdb(tables, cli, tmp_path):
     s3.upload_file(str(tmp_path / "part-0.parquet"), "lakehouse", f"{tables['ns']}-files/part-0.parquet")
     one = cli("query", f"SELECT count(*) AS n FROM 's3://lakehouse/{tables['ns']}-files/part-0.parquet'", "--format", "jsonl").stdout
     assert json.loads(one)["n"] == 100
+
+
+def test_csv_and_json_lines_files_by_path(tables, cli, tmp_path):
+    lines = ["id,city,amount"] + [f"{n},{['oslo', 'rome', ''][n % 3]},{n * 1.5:.2f}" for n in range(1, 301)]
+    (tmp_path / "a.csv").write_text("\n".join(lines[:151]) + "\n")
+    (tmp_path / "b.csv").write_text("\n".join([lines[0]] + lines[151:]) + "\n")
+    sql = "SELECT city, count(*) AS n, sum(amount) AS s FROM '{p}' WHERE id > 10 GROUP BY city"
+    # DuckDB reads empty CSV fields as NULL too.
+    expected = duckdb.connect().execute(sql.format(p=tmp_path / "*.csv")).fetchall()
+    got = floe_rows(cli, sql.format(p=tmp_path / "*.csv"), ["city", "n", "s"])
+    assert sorted(got, key=str) == sorted([tuple(norm(v) for v in row) for row in expected], key=str)
+    (tmp_path / "e.jsonl").write_text("\n".join(json.dumps({"k": n, "tags": {"a": n % 4}}) for n in range(50)) + "\n")
+    out = cli("query", f"SELECT count(*) AS n, max(k) AS m FROM '{tmp_path / 'e.jsonl'}' WHERE k % 2 = 0", "--format", "jsonl").stdout
+    assert json.loads(out) == {"n": 25, "m": 48}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id\n" + "".join(f"{i}\n" for i in range(10_100)) + "x\n")
+    failed = cli("query", f"SELECT sum(id) FROM '{bad}'", check=False)
+    assert failed.returncode != 0 and b"bad.csv:10102" in failed.stderr

@@ -25,6 +25,7 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Write rejected rows (source:line: reason) to this local file.") var rejects: String?
     @Option(name: .customLong("target-file-size"), help: "Data file size to aim for (default 128MiB).") var targetFileSize = "128MiB"
     @Option(help: "CSV field delimiter (one character; \\t for tab).") var delimiter: String?
+    @Option(help: "CSV escape character inside quotes (default: quotes are doubled, as RFC 4180 says), e.g. \\.") var escape: String?
     @Flag(name: .customLong("no-header"), help: "CSV files have no header line (columns are col_1, col_2, …).") var noHeader = false
     @Option(name: .customLong("null"), help: "Unquoted CSV text read as NULL (repeatable; default: empty, NULL, null, \\N).") var nullMarkers: [String] = []
     @Flag(name: .customLong("all"), help: "Ingest every source again, even those earlier runs committed.") var ignoreHistory = false
@@ -52,6 +53,10 @@ struct IngestCommand: AsyncParsableCommand {
             let text = delimiter == "\\t" ? "\t" : delimiter
             guard text.utf8.count == 1, let byte = text.utf8.first else { throw CLIError("--delimiter must be one character") }
             options.csv.delimiter = byte
+        }
+        if let escape {
+            guard escape.utf8.count == 1, let byte = escape.utf8.first else { throw CLIError("--escape must be one character") }
+            options.csv.escape = byte
         }
         options.csv.header = !noHeader
         if !nullMarkers.isEmpty { options.csv.nullMarkers = Set(nullMarkers) }

@@ -183,18 +183,48 @@ enum FreshIDs {
 }
 
 extension CatalogTableProvider {
-    func files(_ path: String) async throws -> (metadata: TableMetadata, io: any TableFileIO) {
-        let sources = try await IngestSources.expand([path], format: .parquet, session: session, alias: alias)
-        var files: [(path: String, size: Int64)] = []
-        for source in sources {
-            switch source.location {
-            case .local(let local): files.append((local, source.size))
-            case .remote(_, let bucket, let key): files.append(("s3://\(bucket)/\(key)", source.size))
+    /// Parquet files as a virtual table; CSV and JSON lines typed as `floe ingest` types them
+    /// (schema inferred over the first rows), streamed; a row that does not convert fails the query.
+    func files(_ path: String) async throws -> QuerySource {
+        let sources = try await IngestSources.expand([path], format: nil, session: session, alias: alias)
+        if sources.allSatisfy({ $0.format == .parquet }) {
+            var files: [(path: String, size: Int64)] = []
+            for source in sources {
+                switch source.location {
+                case .local(let local): files.append((local, source.size))
+                case .remote(_, let bucket, let key): files.append(("s3://\(bucket)/\(key)", source.size))
+                }
+            }
+            let io = MixedFileIO(local: LocalFileIO(), remote: S3TableFileIO(client: try session.s3(alias)))
+            let (metadata, tableIO) = try await VirtualTable.make(files: files, io: io)
+            return .table(metadata: metadata, io: tableIO)
+        }
+        guard !sources.contains(where: { $0.format == .parquet }) else { throw QueryError("\(path) mixes Parquet with text files") }
+        let reader = SourceRows(options: IngestOptions()) { source, line, message in
+            throw QueryError("\(source.display):\(line): \(message)")
+        }
+        let schema = try await reader.infer(sources)
+        let box = UncheckedBox((reader, sources))
+        return .rows(schema: schema) { emit in
+            let (reader, sources) = box.value
+            final class Stop: Error {}
+            do {
+                for source in sources {
+                    try await reader.rows(of: source, schema: schema) { row in
+                        guard try emit(row) else { throw Stop() }
+                    }
+                }
+            } catch is Stop {
+                return
             }
         }
-        let io = MixedFileIO(local: LocalFileIO(), remote: S3TableFileIO(client: try session.s3(alias)))
-        return try await VirtualTable.make(files: files, io: io)
     }
+}
+
+/// Hands a non-Sendable value to the one task that uses it.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// `s3://` paths through the S3 API, anything else from the local disk.

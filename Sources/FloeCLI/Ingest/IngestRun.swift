@@ -80,6 +80,15 @@ final class IngestRun {
     var progress: IngestProgress
     /// `--all`: earlier runs' sources are ingested again.
     var ignoreHistory = false
+    lazy var reader = SourceRows(options: options) { [unowned self] source, line, message in try self.reject(source, line: line, message) } counted: { [unowned self] n in
+        self.report.rows += Int64(n)
+        self.progress.update(rows: self.report.rows)
+    }
+
+    func infer(_ sources: [IngestSource]) async throws -> IcebergSchema { try await reader.infer(sources) }
+    func rows(of source: IngestSource, schema: IcebergSchema, _ emit: ([IcebergValue]) throws -> Void) async throws {
+        try await reader.rows(of: source, schema: schema, emit)
+    }
 
     init(session: Session, address: TableAddress, options: IngestOptions, quiet: Bool) throws {
         self.session = session
@@ -185,61 +194,6 @@ final class IngestRun {
         return try await infer(sources)
     }
 
-    /// The schema of the first `sampleRows` records (a Parquet source: its own schema).
-    func infer(_ sources: [IngestSource]) async throws -> IcebergSchema {
-        if let first = sources.first, first.format == .parquet {
-            let (io, path) = fileIO(first)
-            return try ParquetFileRows.schema(of: try await ParquetFooterReader.read(path: path, size: first.size, io: io).metadata)
-        }
-        var inference = SchemaInference()
-        var sampled = 0
-        for source in sources where sampled < options.sampleRows {
-            switch source.format {
-            case .csv, .tsv:
-                var parser = CSVParser(options: csvOptions(source))
-                var records: [TextRecord] = []
-                try await source.chunks { chunk in
-                    records += try parser.feed(chunk)
-                    return sampled + records.count < options.sampleRows
-                }
-                if sampled + records.count < options.sampleRows { records += try parser.finish() }
-                guard let header = parser.header ?? records.first.map({ (1...$0.fields.count).map { "col_\($0)" } }) else { continue }
-                for record in records.prefix(options.sampleRows - sampled) { inference.observe(header: header, record: record) }
-                sampled += records.count
-            case .jsonl:
-                var parser = JSONLinesParser()
-                var records: [JSONRecord] = []
-                try await source.chunks { chunk in
-                    records += try parser.feed(chunk)
-                    return sampled + records.count < options.sampleRows
-                }
-                if sampled + records.count < options.sampleRows { records += try parser.finish() }
-                for record in records.prefix(options.sampleRows - sampled) {
-                    if case .success(let object) = record.value { inference.observe(object) }
-                }
-                sampled += records.count
-            case .parquet:
-                continue
-            }
-        }
-        let schema = inference.schema()
-        guard !schema.fields.isEmpty else { throw CLIError("no columns found in the sources") }
-        return schema
-    }
-
-    func csvOptions(_ source: IngestSource) -> CSVOptions {
-        var csv = options.csv
-        if source.format == .tsv && csv.delimiter == UInt8(ascii: ",") { csv.delimiter = UInt8(ascii: "\t") }
-        return csv
-    }
-
-    func fileIO(_ source: IngestSource) -> (any TableFileIO, String) {
-        switch source.location {
-        case .local(let path): return (LocalFileIO(), path)
-        case .remote(let client, let bucket, let key): return (S3TableFileIO(client: client), "s3://\(bucket)/\(key)")
-        }
-    }
-
     func create(_ schema: IcebergSchema) async throws -> LoadedTable {
         var spec: JSONValue?
         var order: JSONValue?
@@ -266,61 +220,6 @@ final class IngestRun {
         }
     }
 
-    /// The typed rows of one source, streamed.
-    func rows(of source: IngestSource, schema: IcebergSchema, _ emit: @escaping ([IcebergValue]) throws -> Void) async throws {
-        let count = { (n: Int) in
-            self.report.rows += Int64(n)
-            self.progress.update(rows: self.report.rows)
-        }
-        switch source.format {
-        case .csv, .tsv:
-            var parser = CSVParser(options: csvOptions(source))
-            var header: [String]?
-            func handle(_ records: [TextRecord]) throws {
-                for record in records {
-                    if header == nil { header = parser.header ?? (1...max(1, record.fields.count)).map { "col_\($0)" } }
-                    do {
-                        try emit(try RowConverter.row(record, header: header ?? [], schema: schema))
-                        count(1)
-                    } catch let error as IngestError {
-                        try reject(source, line: record.line, "\(error)")
-                    }
-                }
-            }
-            try await source.chunks { chunk in
-                try handle(try parser.feed(chunk))
-                return true
-            }
-            try handle(try parser.finish())
-        case .jsonl:
-            var parser = JSONLinesParser()
-            func handle(_ records: [JSONRecord]) throws {
-                for record in records {
-                    switch record.value {
-                    case .failure(let error): try reject(source, line: record.line, "\(error)")
-                    case .success(let object):
-                        do {
-                            try emit(try RowConverter.row(object, schema: schema))
-                            count(1)
-                        } catch let error as IngestError {
-                            try reject(source, line: record.line, "\(error)")
-                        }
-                    }
-                }
-            }
-            try await source.chunks { chunk in
-                try handle(try parser.feed(chunk))
-                return true
-            }
-            try handle(try parser.finish())
-        case .parquet:
-            let (io, path) = fileIO(source)
-            try await ParquetFileRows.read(path: path, size: source.size, io: io, schema: schema) { row in
-                try emit(row)
-                count(1)
-            }
-        }
-    }
 
 }
 

@@ -37,6 +37,7 @@ public final class TableReader {
         public var bytesRead: Int64 = 0
         public var rowsDeleted = 0
         public var rowsFiltered = 0
+        public init() {}
     }
 
     public init(

@@ -12,7 +12,9 @@ extension PreparedQuery {
             lines.append("  columns read: \(input.columns.map(\.name).joined(separator: ", "))")
             lines.append("  filter pushed into the scan: \(input.pushed.isEmpty ? "none" : "\(input.pushedFilter)")")
             let snapshot = input.snapshotID ?? input.metadata.currentSnapshotID
-            if snapshot != nil {
+            if input.rowSource != nil {
+                lines.append("  rows streamed from the file(s), typed as floe ingest types them")
+            } else if snapshot != nil {
                 let all = try await TableScan(metadata: input.metadata, snapshotID: input.snapshotID).planFiles(io: input.io)
                 let kept = try await TableScan(metadata: input.metadata, snapshotID: input.snapshotID, filter: input.pushedFilter).planFiles(io: input.io)
                 let deletes = Set(kept.flatMap { $0.deletes.map(\.filePath) }).count

@@ -5,8 +5,15 @@ import IcebergModel
 public protocol QueryTableProvider: Sendable {
     /// `warehouse.namespace.table` (the CLI also accepts `namespace.table` in its default warehouse).
     func table(_ name: [String]) async throws -> (metadata: TableMetadata, io: any TableFileIO)
-    /// Parquet files named by a path or glob, seen as one table (`FROM 'data/*.parquet'`).
-    func files(_ path: String) async throws -> (metadata: TableMetadata, io: any TableFileIO)
+    /// Files named by a path or glob (`FROM 'data/*.parquet'`): Parquet as a table, CSV and JSON lines as rows.
+    func files(_ path: String) async throws -> QuerySource
+}
+
+/// What a `FROM 'path'` reads: Parquet files seen as a table (pruning and projection apply), or
+/// rows of a schema streamed by the provider (CSV and JSON lines, typed as `floe ingest` types them).
+public enum QuerySource: Sendable {
+    case table(metadata: TableMetadata, io: any TableFileIO)
+    case rows(schema: IcebergSchema, read: @Sendable (_ emit: ([IcebergValue]) throws -> Bool) async throws -> Void)
 }
 
 public struct QueryLimits: Sendable {
@@ -29,6 +36,20 @@ struct TableInput {
     /// Columns read, in schema order; their values form this input's part of the combined row.
     var columns: [IcebergField] = []
     var pushed: [IcebergData.Expression] = []
+    /// Rows streamed by the provider instead of a table reader (CSV and JSON-lines files).
+    var rowSource: (@Sendable (([IcebergValue]) throws -> Bool) async throws -> Void)?
+
+    /// Every row of this input, projected to `columns`.
+    func rows(_ emit: ([IcebergValue]) throws -> Bool) async throws -> TableReader.ReadStats {
+        if let rowSource {
+            let indices = columns.map { column in schema.fields.firstIndex { $0.id == column.id } ?? 0 }
+            try await rowSource { row in try emit(indices.map { $0 < row.count ? row[$0] : .null }) }
+            return TableReader.ReadStats()
+        }
+        let reader = try reader()
+        try await reader.rows(io: io, emit)
+        return reader.stats
+    }
 
     var pushedFilter: IcebergData.Expression { pushed.reduce(IcebergData.Expression.alwaysTrue) { $0 == .alwaysTrue ? $1 : .and($0, $1) } }
 
@@ -98,8 +119,16 @@ public enum QueryExecutor {
 
     static func open(_ reference: TableReference, provider: some QueryTableProvider) async throws -> TableInput {
         let (metadata, io): (TableMetadata, any TableFileIO)
+        var rowSource: (@Sendable (([IcebergValue]) throws -> Bool) async throws -> Void)?
+        var fileSchema: IcebergSchema?
         if let path = reference.path {
-            (metadata, io) = try await provider.files(path)
+            switch try await provider.files(path) {
+            case .table(let m, let i): (metadata, io) = (m, i)
+            case .rows(let schema, let read):
+                (metadata, io) = (try RowSourceMetadata.make(schema), RowSourceMetadata.NoFiles())
+                rowSource = read
+                fileSchema = schema
+            }
         } else {
             (metadata, io) = try await provider.table(reference.name)
         }
@@ -122,9 +151,11 @@ public enum QueryExecutor {
         } catch {
             throw QueryError("\(error)", at: reference.location)
         }
-        return TableInput(
+        var input = TableInput(
             reference: reference, qualifier: (reference.alias ?? reference.name.last ?? reference.path.map(fileQualifier) ?? "t").lowercased(), metadata: metadata, io: io,
-            snapshotID: snapshot, schema: schema)
+            snapshotID: snapshot, schema: fileSchema ?? schema)
+        input.rowSource = rowSource
+        return input
     }
 
     static func prepareUnchecked(_ statement: SelectStatement, sql: String, provider: some QueryTableProvider, limits: QueryLimits) async throws -> PreparedQuery {
@@ -225,6 +256,24 @@ public enum QueryExecutor {
             start += input.columns.count
         }
         return inputs.count - 1
+    }
+}
+
+/// A placeholder table for rows streamed by the provider: it has a schema and no files.
+enum RowSourceMetadata {
+    static func make(_ schema: IcebergSchema) throws -> TableMetadata {
+        try TableMetadata(json: [
+            "format-version": 2, "table-uuid": "00000000-0000-0000-0000-000000000000", "location": "floe-rows://source", "last-sequence-number": 0,
+            "last-updated-ms": 0, "last-column-id": .int(Int64(SchemaRules.maxFieldID(schema.json))), "current-schema-id": .int(Int64(schema.schemaID)),
+            "schemas": [schema.json], "default-spec-id": 0, "partition-specs": [["spec-id": 0, "fields": []]], "last-partition-id": 999,
+            "default-sort-order-id": 0, "sort-orders": [["order-id": 0, "fields": []]],
+        ])
+    }
+
+    struct NoFiles: TableFileIO {
+        func read(_ path: String) async throws -> [UInt8] { throw QueryError("\(path) is not a file of this source") }
+        func read(_ path: String, range: Range<Int64>) async throws -> [UInt8] { throw QueryError("\(path) is not a file of this source") }
+        func size(_ path: String) async throws -> Int64 { throw QueryError("\(path) is not a file of this source") }
     }
 }
 

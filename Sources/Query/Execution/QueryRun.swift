@@ -20,8 +20,7 @@ extension PreparedQuery {
         for join in joins {
             var table: [[IcebergValue]: [[IcebergValue]]] = [:]
             var held = 0
-            let reader = try inputs[join.input].reader()
-            try await reader.rows(io: inputs[join.input].io) { row in
+            let read = try await inputs[join.input].rows { row in
                 let key = try join.rightKeys.map { try $0.evaluate(row) }
                 if key.contains(.null) { return true }
                 held += 1
@@ -32,7 +31,7 @@ extension PreparedQuery {
                 return true
             }
             tables.append(table)
-            collect(reader.stats, into: &stats)
+            collect(read, into: &stats)
         }
 
         var groups: [[IcebergValue]: [AggregateState]] = [:]
@@ -104,12 +103,11 @@ extension PreparedQuery {
             return true
         }
 
-        let reader = try inputs[0].reader()
-        try await reader.rows(io: inputs[0].io) { row in
+        let read = try await inputs[0].rows { row in
             stats.rowsRead += 1
             return try expand(row, from: 0)
         }
-        collect(reader.stats, into: &stats)
+        collect(read, into: &stats)
 
         if plan.aggregated {
             // No GROUP BY: one group, even over no rows (count(*) = 0).
