@@ -132,3 +132,23 @@ def test_parquet_sources_land_by_column_name(server, cli, tmp_path, namespace):
     table = catalog_for(server).load_table(f"{namespace}.fromparquet")
     assert table.scan().to_arrow().sort_by("k").column("v").to_pylist()[:3] == ["v0", "v1", "v2"]
     assert str(table.schema().find_field("at").field_type) == "timestamp"
+
+
+def test_overwrite_where_replaces_only_matching_rows(server, cli, tmp_path, namespace):
+    rows = "".join(f"{n},2026-11-0{1 + n % 3},{n}\n" for n in range(30))
+    first = write(tmp_path / "all.csv", "id,day,v\n" + rows)
+    table = f"t/lakehouse/{namespace}.daily"
+    cli("ingest", first, table, "--partition-by", "day")
+    fix = write(tmp_path / "fix.csv", "id,day,v\n100,2026-11-02,1000\n101,2026-11-02,1001\n")
+    done = json.loads(cli("ingest", fix, table, "--overwrite", "--where", "day = '2026-11-02'", "--json").stdout)
+    assert done["rows"] == 2
+    loaded = catalog_for(server).load_table(f"{namespace}.daily")
+    got = sorted((r["id"], str(r["day"])) for r in loaded.scan().to_arrow().to_pylist())
+    kept = sorted((n, f"2026-11-0{1 + n % 3}") for n in range(30) if n % 3 != 1)
+    assert got == sorted(kept + [(100, "2026-11-02"), (101, "2026-11-02")])
+    summary = loaded.metadata.current_snapshot().summary
+    assert summary.operation.value == "overwrite" and summary["deleted-data-files"] == "1" and summary["total-records"] == str(len(got))
+    con = duckdb_attached(server)
+    assert con.execute(f"SELECT count(*) FROM lake.{namespace}.daily WHERE day = DATE '2026-11-02'").fetchone() == (2,)
+    refused = cli("ingest", fix, table, "--where", "day = '2026-11-02'", check=False)
+    assert refused.returncode != 0 and b"--overwrite" in refused.stderr

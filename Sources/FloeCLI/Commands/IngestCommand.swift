@@ -21,6 +21,7 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(name: .customLong("sort-by"), help: "Sort order recorded for a new table, e.g. \"id, ts DESC\".") var sortBy: String?
     @Flag(name: .customLong("merge-schema"), help: "Add new columns and widen types (int→long, float→double, decimal precision) of an existing table.") var mergeSchema = false
     @Flag(help: "Replace the table's rows with the ingested ones (one overwrite snapshot).") var overwrite = false
+    @Option(name: .customLong("where"), help: "With --overwrite: replace only the rows this filter matches, e.g. \"day = '2026-11-30'\".") var overwriteWhere: String?
     @Option(name: .customLong("max-rejects"), help: "Rows that may fail to parse before the run fails (default 0).") var maxRejects = 0
     @Option(help: "Write rejected rows (source:line: reason) to this local file.") var rejects: String?
     @Option(name: .customLong("target-file-size"), help: "Data file size to aim for (default 128MiB).") var targetFileSize = "128MiB"
@@ -45,6 +46,8 @@ struct IngestCommand: AsyncParsableCommand {
         options.sortBy = sortBy
         options.mergeSchema = mergeSchema
         options.overwrite = overwrite
+        if overwriteWhere != nil && !overwrite { throw CLIError("--where needs --overwrite", hint: "floe ingest … --overwrite --where \"day = '2026-11-30'\"") }
+        options.overwriteWhere = overwriteWhere
         options.maxRejects = max(0, maxRejects)
         options.rejectsFile = rejects
         guard let size = Format.parseSize(targetFileSize), size >= 1 << 20 else { throw CLIError("--target-file-size \(targetFileSize) is not a size of at least 1MiB") }

@@ -13,6 +13,8 @@ struct IngestOptions {
     var sortBy: String?
     var mergeSchema = false
     var overwrite = false
+    /// With `overwrite`: replace only the rows this filter matches (the rest of their files is kept).
+    var overwriteWhere: String?
     var maxRejects = 0
     var rejectsFile: String?
     var targetFileBytes: Int64 = 128 << 20
@@ -135,13 +137,17 @@ final class IngestRun {
         let spec = try PartitionSpec(json: specJSON)
 
         let appender = try TableAppender(table: table, session: session, schema: schema, targetFileBytes: options.targetFileBytes)
+        var removing: Set<String> = []
         do {
+            if let text = options.overwriteWhere, table.metadata.currentSnapshotID != nil {
+                removing = try await keepUnmatched(text, table: table, schema: schema, into: appender)
+            }
             for source in fresh {
                 try await rows(of: source, schema: schema) { row throws in try appender.append(row) }
                 try await appender.flush()
             }
             report.snapshotID = try await appender.commit(
-                replacing: options.overwrite, summary: ["floe.ingest.sources": String(fresh.count), "floe.ingest.rejects": String(report.rejects)],
+                replacing: options.overwrite && options.overwriteWhere == nil, removing: removing, summary: ["floe.ingest.sources": String(fresh.count), "floe.ingest.rejects": String(report.rejects)],
                 schemaUpdates: schemaUpdates
             ) { snapshotID in
                 // The list of sources, beside the metadata, named in the summary: the next run skips them.
@@ -158,6 +164,34 @@ final class IngestRun {
         try rejects?.close()
         progress.finish()
         return report
+    }
+
+    /// `--overwrite --where`: the files whose rows the filter may match are read (deletes applied);
+    /// their rows it does not match are written again, and the files are dropped by the commit.
+    func keepUnmatched(_ text: String, table: LoadedTable, schema: IcebergSchema, into appender: TableAppender) async throws -> Set<String> {
+        let filter: IcebergData.Expression
+        let bound: BoundExpression
+        do {
+            filter = try ExpressionParser.parse(text)
+            bound = try BoundExpression(filter, schema: schema)
+        } catch {
+            throw CLIError("--where: \(error)")
+        }
+        let slots = Dictionary(uniqueKeysWithValues: schema.fields.enumerated().map { ($1.id, $0) })
+        guard bound.referencedFieldIDs.allSatisfy({ slots[$0] != nil }) else { throw CLIError("--where: only top-level columns can be used") }
+        let evaluator = RowEvaluator(bound)
+        let reader = try TableReader(metadata: table.metadata)
+        var removing: Set<String> = []
+        for task in try await TableScan(metadata: table.metadata, filter: filter).planFiles(io: table.io) {
+            removing.insert(task.dataFile.filePath)
+            _ = try await reader.read(task, io: table.io) { row in
+                if !evaluator.matches({ id in slots[id].flatMap { $0 < row.count ? row[$0] : nil } ?? .null }) {
+                    try appender.append(row + Array(repeating: .null, count: max(0, schema.fields.count - row.count)))
+                }
+                return true
+            }
+        }
+        return removing
     }
 
     func loadIfPresent() async throws -> LoadedTable? {

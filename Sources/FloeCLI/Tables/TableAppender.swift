@@ -60,19 +60,32 @@ final class TableAppender {
     }
 
     /// Finishes the files and commits them; `replacing` makes an overwrite snapshot.
-    func commit(replacing: Bool, summary: [String: String] = [:], schemaUpdates: [JSONValue] = [], before: ((Int64) async throws -> [String: String])? = nil) async throws -> Int64 {
+    /// `removing`: data files of the current snapshot that the new snapshot drops (an overwrite by filter).
+    func commit(
+        replacing: Bool, removing: Set<String> = [], summary: [String: String] = [:], schemaUpdates: [JSONValue] = [],
+        before: ((Int64) async throws -> [String: String])? = nil
+    ) async throws -> Int64 {
         pending += try writer.finish()
         try await flush()
         let snapshotID = AddFiles.randomSnapshotID()
         var summary = summary
         if let before { summary.merge(try await before(snapshotID)) { $1 } }
         let token = UUID().uuidString.lowercased()
-        let parents = replacing || table.metadata.currentSnapshotID == nil ? [] : try await TableScan(metadata: table.metadata).manifests(io: table.io)
+        var parents = replacing || table.metadata.currentSnapshotID == nil ? [] : try await TableScan(metadata: table.metadata).manifests(io: table.io)
+        if !removing.isEmpty {
+            let rewrite = try await ManifestRewrite.removing(
+                removing, from: parents, metadata: table.metadata, snapshotID: snapshotID, io: table.io) { "\(base)/metadata/\(token)-r\($0).avro" }
+            for (path, bytes) in rewrite.written { try await put(path, bytes) }
+            parents = rewrite.manifests
+            summary["deleted-data-files"] = String(rewrite.removedFiles)
+            summary["deleted-records"] = String(rewrite.removedRecords)
+        }
         let commit = try AppendCommit.make(
             metadata: table.metadata, files: written, parentManifests: parents, snapshotID: snapshotID,
             timestampMs: Int64(Date().timeIntervalSince1970 * 1000),
             manifestPath: "\(base)/metadata/\(token)-m0.avro", manifestListPath: "\(base)/metadata/snap-\(snapshotID)-1-\(token).avro",
-            extraSummary: summary, replacing: replacing, schema: schema, schemaUpdates: schemaUpdates)
+            extraSummary: summary, replacing: replacing, schema: schema, schemaUpdates: schemaUpdates,
+            operation: removing.isEmpty ? nil : "overwrite")
         try await put(commit.manifestPath, commit.manifestBytes)
         try await put(commit.manifestListPath, commit.manifestListBytes)
         let catalog = try session.catalog(address.alias, warehouse: address.warehouse)

@@ -17,7 +17,7 @@ public struct AppendCommit: Sendable {
     public static func make(
         metadata: TableMetadata, files: [DataFile], parentManifests: [ManifestFile], snapshotID: Int64, timestampMs: Int64,
         manifestPath: String, manifestListPath: String, extraSummary: [String: String] = [:], setProperties: [String: String] = [:],
-        replacing: Bool = false, schema written: IcebergSchema? = nil, schemaUpdates: [JSONValue] = []
+        replacing: Bool = false, schema written: IcebergSchema? = nil, schemaUpdates: [JSONValue] = [], operation: String? = nil
     ) throws(IcebergDataError) -> AppendCommit {
         let version = metadata.formatVersion
         guard let schemaJSON = metadata.schemas.first(where: { $0["schema-id"]?.intValue == metadata.currentSchemaID }) else {
@@ -58,7 +58,7 @@ public struct AppendCommit: Sendable {
             addedBytes = try ParquetDataFile.sum(addedBytes, file.fileSizeInBytes)
         }
         var summary: [String: String] = [
-            "operation": replacing ? "overwrite" : "append", "added-data-files": String(files.count), "added-records": String(addedRecords),
+            "operation": operation ?? (replacing ? "overwrite" : "append"), "added-data-files": String(files.count), "added-records": String(addedRecords),
             "added-files-size": String(addedBytes),
         ]
         let previous = parent.flatMap { metadata.snapshot($0)?["summary"]?.stringMap } ?? (parent == nil ? [:] : nil)
@@ -81,6 +81,12 @@ public struct AppendCommit: Sendable {
             total("total-delete-files", plus: 0)
             total("total-position-deletes", plus: 0)
             total("total-equality-deletes", plus: 0)
+        }
+        // An overwrite by filter removes files: the totals go down by what it removed.
+        for (total, removed) in [("total-data-files", "deleted-data-files"), ("total-records", "deleted-records")] {
+            if let value = summary[total].flatMap({ Int64($0) }), let gone = extraSummary[removed].flatMap({ Int64($0) }) {
+                summary[total] = String(max(0, value - gone))
+            }
         }
         summary.merge(extraSummary) { current, _ in current }
 
