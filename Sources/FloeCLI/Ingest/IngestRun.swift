@@ -132,9 +132,6 @@ final class IngestRun {
             report.created = true
         }
         guard let table else { throw CLIError("\(address) could not be loaded") }
-        let metadata = table.metadata
-        guard let specJSON = metadata.specs.first(where: { $0["spec-id"]?.intValue == metadata.defaultSpecID }) else { throw CLIError("\(address) has no partition spec") }
-        let spec = try PartitionSpec(json: specJSON)
 
         let appender = try TableAppender(table: table, session: session, schema: schema, targetFileBytes: options.targetFileBytes)
         var removing: Set<String> = []
