@@ -14,6 +14,18 @@ extension IcebergSchema {
         return search(fields)
     }
 
+    /// The value of the last field of `path` (from `structPath`) inside `top`, the value of its first.
+    static func descend(_ top: IcebergValue, along path: [IcebergField]) -> IcebergValue {
+        var current = top
+        for (depth, field) in path.enumerated().dropFirst() {
+            guard case .structValue(let members) = current, case .structType(let fields) = path[depth - 1].type,
+                let index = fields.firstIndex(where: { $0.id == field.id }), index < members.count
+            else { return .null }
+            current = members[index]
+        }
+        return current
+    }
+
     /// The top-level field that holds field `id` (itself when it is top-level), through structs, lists and maps.
     func topLevelAncestor(of id: Int) -> Int? {
         func contains(_ type: IcebergType) -> Bool {

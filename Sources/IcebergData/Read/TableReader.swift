@@ -217,14 +217,7 @@ public final class TableReader {
     func value(of id: Int, slots: [Int: Int], values: [IcebergValue], constants: [Int: IcebergValue]) -> IcebergValue {
         if let slot = slots[id] { return slot < values.count ? values[slot] : .null }
         if let path = schema.structPath(to: id), path.count > 1, let top = slots[path[0].id], top < values.count {
-            var current = values[top]
-            for (depth, field) in path.enumerated().dropFirst() {
-                guard case .structValue(let members) = current, case .structType(let fields) = path[depth - 1].type,
-                    let index = fields.firstIndex(where: { $0.id == field.id }), index < members.count
-                else { return .null }
-                current = members[index]
-            }
-            return current
+            return IcebergSchema.descend(values[top], along: path)
         }
         return constants[id] ?? .null
     }

@@ -109,14 +109,7 @@ public final class PartitionedDataFileWriter {
 
     func value(of id: Int, in row: [IcebergValue]) -> IcebergValue {
         guard let path = schema.structPath(to: id), let top = schema.fields.firstIndex(where: { $0.id == path[0].id }), top < row.count else { return .null }
-        var current = row[top]
-        for (depth, field) in path.enumerated().dropFirst() {
-            guard case .structValue(let members) = current, case .structType(let fields) = path[depth - 1].type,
-                let index = fields.firstIndex(where: { $0.id == field.id }), index < members.count
-            else { return .null }
-            current = members[index]
-        }
-        return current
+        return IcebergSchema.descend(row[top], along: path)
     }
 
     func start(_ partition: [IcebergValue]) throws -> OpenFile {
