@@ -10,6 +10,8 @@ public struct CSVOptions: Sendable {
     /// Unquoted fields equal to one of these are NULL ("" quoted stays an empty string).
     public var nullMarkers: Set<String> = ["", "NULL", "null", "\\N"]
     public var maxFieldBytes: Int = 16 << 20
+    /// All fields of one record together (many fields each under maxFieldBytes are bounded too).
+    public var maxRecordBytes: Int = 64 << 20
     public init() {}
 }
 

@@ -13,6 +13,8 @@ public struct CSVParser: Sendable {
 
     private var state = State.fieldStart
     private var field: [UInt8] = []
+    /// Bytes of the fields of the current record so far.
+    private var recordBytes = 0
     private var fieldQuoted = false
     private var fields: [String?] = []
     private var recordHasContent = false
@@ -145,6 +147,10 @@ public struct CSVParser: Sendable {
         guard field.count < options.maxFieldBytes else {
             throw .limitExceeded("a field of the record starting on line \(recordLine) is longer than \(options.maxFieldBytes) bytes")
         }
+        guard recordBytes < options.maxRecordBytes else {
+            throw .limitExceeded("the record starting on line \(recordLine) is longer than \(options.maxRecordBytes) bytes")
+        }
+        recordBytes += 1
         field.append(b)
     }
 
@@ -179,6 +185,7 @@ public struct CSVParser: Sendable {
     private mutating func emit(into out: inout [TextRecord]) {
         let record = TextRecord(fields: fields, line: recordLine)
         fields.removeAll(keepingCapacity: true)
+        recordBytes = 0
         if options.header && header == nil {
             header = record.fields.enumerated().map { i, name in
                 guard let name, !name.isEmpty else { return "col_\(i + 1)" }

@@ -140,3 +140,18 @@ struct CSVParserTests {
         #expect(throws: IngestError.self) { _ = try p.feed([65]) }
     }
 }
+
+@Suite struct CSVRecordBoundTests {
+    /// Fields each under the field bound still add up: the record as a whole is bounded too.
+    @Test func aRecordOfManySmallFieldsIsBounded() throws {
+        var options = CSVOptions()
+        options.maxFieldBytes = 100
+        options.maxRecordBytes = 1_000
+        var parser = CSVParser(options: options)
+        let wide = Array((Array(repeating: "abcdefghi", count: 200).joined(separator: ",") + "\n").utf8)
+        #expect(throws: IngestError.self) { _ = try parser.feed(Array("h\n".utf8) + wide) }
+        var fits = CSVParser(options: options)
+        let narrow = Array((Array(repeating: "abcdefghi", count: 50).joined(separator: ",") + "\n").utf8)
+        #expect(try fits.feed(Array("h\n".utf8) + narrow).count == 1)
+    }
+}

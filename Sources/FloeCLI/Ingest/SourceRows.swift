@@ -80,12 +80,20 @@ final class SourceRows {
         switch source.format {
         case .csv, .tsv:
             var parser = CSVParser(options: csvOptions(source))
-            var header: [String]?
+            // The header is matched to the schema once per file, not for every row.
+            var converter: TextRowConverter?
             func handle(_ records: [TextRecord]) throws {
                 for record in records {
-                    if header == nil { header = parser.header ?? (1...max(1, record.fields.count)).map { "col_\($0)" } }
+                    if converter == nil {
+                        let header = parser.header ?? (1...max(1, record.fields.count)).map { "col_\($0)" }
+                        do {
+                            converter = try TextRowConverter(header: header, schema: schema)
+                        } catch {
+                            throw CLIError("\(source.display): \(error)")
+                        }
+                    }
                     do {
-                        try emit(try RowConverter.row(record, header: header ?? [], schema: schema))
+                        try emit(try converter!.row(record))
                         count(1)
                     } catch let error as IngestError {
                         try reject(source, record.line, "\(error)")
