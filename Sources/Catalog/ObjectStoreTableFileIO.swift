@@ -5,17 +5,21 @@ import ObjectStore
 
 /// Table files read straight from Floe's object store, for server-side work on tables (scan
 /// planning, snapshot expiry, orphan cleanup) that must not go through HTTP. Whoever uses it has
-/// authorized the table already; it reads only `s3://` locations in Floe's own buckets.
+/// authorized the table; it reads only below that table's location, whatever its manifests name
+/// (anyone who may commit to the table writes those).
 public struct ObjectStoreTableFileIO: TableFileIO {
     let store: ObjectStore
+    let location: String
     /// Largest object read whole (manifests, manifest lists): data files are read by range.
     public static let wholeFileLimit: Int64 = 256 << 20
 
-    public init(store: ObjectStore) {
+    public init(store: ObjectStore, tableLocation: String) {
         self.store = store
+        location = tableLocation
     }
 
     func locate(_ path: String) async throws -> (BucketRecord, String) {
+        guard ConfinedFileIO.contains(location, path) else { throw IcebergDataError.invalid("\(path) is outside the table's location \(location): not read") }
         let (bucketName, key) = try MetadataFiles.split(path)
         guard !key.isEmpty else { throw IcebergDataError.invalid("\(path) names no object") }
         return (try await store.bucket(bucketName), key)

@@ -36,7 +36,7 @@ import Testing
             "sort-orders": [["order-id": 0, "fields": []]], "current-snapshot-id": 1,
             "snapshots": [["snapshot-id": 1, "sequence-number": 1, "timestamp-ms": 1, "manifest-list": "s3://whs/t/metadata/snap-1.avro", "summary": ["operation": "append"]]],
         ])
-        let io = ObjectStoreTableFileIO(store: fixture.objects)
+        let io = ObjectStoreTableFileIO(store: fixture.objects, tableLocation: "s3://whs/t")
         let reader = try TableReader(metadata: metadata, filter: try ExpressionParser.parse("id >= 990 AND name IS NOT NULL"))
         var read: [[IcebergValue]] = []
         try await reader.rows(io: io) { row in
@@ -46,5 +46,10 @@ import Testing
         #expect(read == (991..<1000).map { [.long(Int64($0)), .string("n\($0)")] })
         #expect(try await io.size("s3://whs/t/data/a.parquet") == Int64(data.count))
         await #expect(throws: (any Error).self) { try await io.read("s3://whs/t/data/missing.parquet") }
+        // Outside the table's location nothing is read, whatever a manifest names (the review's attack).
+        _ = try await fixture.objects.writeInternal(ByteBuffer(bytes: [1, 2, 3]), bucket: try await fixture.objects.bucket("other"), key: "secret", attributes: ObjectAttributes())
+        await #expect(throws: IcebergDataError.self) { try await io.read("s3://other/secret") }
+        await #expect(throws: IcebergDataError.self) { try await io.read("s3://whs/t/../u/secret") }
+        await #expect(throws: IcebergDataError.self) { try await io.read("s3://whs/tt/data/a.parquet") }
     }
 }

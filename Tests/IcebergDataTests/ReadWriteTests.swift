@@ -98,6 +98,31 @@ struct MemoryTable {
         await #expect(throws: IcebergDataError.self) { try await table.rows(metadata) }
     }
 
+    @Test func filesOutsideTheTableLocationAreNotRead() async throws {
+        // A committer planted another table's file in this table's manifest: the confined reader refuses it.
+        let table = MemoryTable()
+        table.io.files["s3://b/other/secret.parquet"] = try table.idsOnlyFile([42])
+        let metadata = try table.metadata(formatVersion: 2, files: [("s3://b/t/data/eu.parquet", "eu", [1])])
+        var manifest = try ManifestWriter(formatVersion: 2, spec: table.spec, schema: table.schema, snapshotID: 7)
+        for (path, size) in [("s3://b/t/data/eu.parquet", table.io.files["s3://b/t/data/eu.parquet"]!.count), ("s3://b/other/secret.parquet", table.io.files["s3://b/other/secret.parquet"]!.count)] {
+            try manifest.add(ManifestEntry(status: .added, snapshotID: 7, dataFile: DataFile(
+                filePath: path, fileFormat: "PARQUET", specID: 0, partition: [.string("eu")], recordCount: 1, fileSizeInBytes: Int64(size))))
+        }
+        let (bytes, entry) = try manifest.finish(path: "s3://b/t/metadata/m0.avro", sequenceNumber: 1)
+        table.io.files[entry.path] = bytes
+        table.io.files["s3://b/t/metadata/snap-7.avro"] = try ManifestList.write([entry], formatVersion: 2, snapshotID: 7, parentSnapshotID: nil, sequenceNumber: 1)
+        let reader = try TableReader(metadata: metadata)
+        await #expect(throws: IcebergDataError.self) {
+            try await reader.rows(io: ConfinedFileIO(table.io, location: "s3://b/t")) { _ in true }
+        }
+        #expect(ConfinedFileIO.contains("s3://b/t", "s3a://b/t/data/x.parquet"))
+        #expect(ConfinedFileIO.contains("s3://b/t/", "s3://b/t/data/x.parquet"))
+        #expect(!ConfinedFileIO.contains("s3://b/t", "s3://b/tt/data/x.parquet"))
+        #expect(!ConfinedFileIO.contains("s3://b/t", "s3://b/t/../other/x.parquet"))
+        #expect(!ConfinedFileIO.contains("s3://b/t", "s3://b/t//x.parquet"))
+        #expect(!ConfinedFileIO.contains("s3://b/t", "/etc/passwd"))
+    }
+
     @Test func nestedNameMappingIsRead() {
         let mapping = TableReader.nameMapping(#"[{"field-id": 1, "names": ["id", "ident"]}, {"field-id": 2, "names": ["st"], "fields": [{"field-id": 3, "names": ["x"]}]}]"#)
         #expect(mapping == [1: ["id", "ident"], 2: ["st"], 3: ["x"]])

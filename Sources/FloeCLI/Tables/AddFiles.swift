@@ -54,7 +54,7 @@ enum AddFiles {
             // Files stay inside the table's location: readers get credentials scoped to it, and a
             // table must not reach into places its writers chose outside it.
             let base = metadata.location.hasSuffix("/") ? metadata.location : metadata.location + "/"
-            if let outside = files.first(where: { !$0.path.hasPrefix(base) }) {
+            if let outside = files.first(where: { !ConfinedFileIO.contains(metadata.location, $0.path) }) {
                 throw CLIError("\(outside.path) is outside the table's location \(metadata.location)", hint: "copy it below \(base) first (e.g. with floe cp)")
             }
             var described: [DataFile] = []
@@ -88,7 +88,7 @@ enum AddFiles {
                 setProperties: withoutIDs && metadata.properties[NameMapping.property] == nil ? [NameMapping.property: NameMapping.text(for: schema)] : [:])
             for (path, bytes) in [(commit.manifestPath, commit.manifestBytes), (commit.manifestListPath, commit.manifestListBytes)] {
                 let (bucket, key) = try S3TableFileIO.split(path)
-                try await table.io.client.put(bucket: bucket, key: key, body: .bytes(bytes))
+                try await table.s3.client.put(bucket: bucket, key: key, body: .bytes(bytes))
             }
             do {
                 let catalog = try session.catalog(address.alias, warehouse: address.warehouse)
@@ -97,7 +97,7 @@ enum AddFiles {
             } catch let error as ClientError where error.status == 409 && attempt < 4 {
                 for path in [commit.manifestPath, commit.manifestListPath] {
                     let (bucket, key) = try S3TableFileIO.split(path)
-                    try? await table.io.client.delete(bucket: bucket, key: key)
+                    try? await table.s3.client.delete(bucket: bucket, key: key)
                 }
                 continue
             }

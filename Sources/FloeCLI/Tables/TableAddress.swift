@@ -36,7 +36,10 @@ struct LoadedTable {
     var address: TableAddress
     var metadataLocation: String
     var metadata: TableMetadata
-    var io: S3TableFileIO
+    /// The caller's S3 access, for writing the table's files.
+    var s3: S3TableFileIO
+    /// Reading the table's files: only below its location (a manifest may name any path).
+    var io: ConfinedFileIO { ConfinedFileIO(s3, location: metadata.location) }
     /// Staged (stage-create): not in the catalog until the first commit creates it with its data.
     var staged = false
 
@@ -53,7 +56,7 @@ struct LoadedTable {
         }
         return LoadedTable(
             address: address, metadataLocation: answer["metadata-location"] as? String ?? "", metadata: metadata,
-            io: S3TableFileIO(client: try session.s3(address.alias)))
+            s3: S3TableFileIO(client: try session.s3(address.alias)))
     }
 
     /// The table named by `text` and the snapshot the options select (nil: the table has none).

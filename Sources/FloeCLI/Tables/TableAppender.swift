@@ -45,7 +45,7 @@ final class TableAppender {
             guard let sink = file.sink as? TemporaryFileSink else { continue }
             defer { sink.remove() }
             let (bucket, key) = try S3TableFileIO.split(file.dataFile.filePath)
-            try await table.io.client.upload(file: sink.path, size: file.dataFile.fileSizeInBytes, bucket: bucket, key: key)
+            try await table.s3.client.upload(file: sink.path, size: file.dataFile.fileSizeInBytes, bucket: bucket, key: key)
             uploaded.append(file.dataFile.filePath)
             bytes += file.dataFile.fileSizeInBytes
             written.append(file.dataFile)
@@ -55,7 +55,7 @@ final class TableAppender {
 
     func put(_ path: String, _ data: [UInt8]) async throws {
         let (bucket, key) = try S3TableFileIO.split(path)
-        try await table.io.client.put(bucket: bucket, key: key, body: .bytes(data))
+        try await table.s3.client.put(bucket: bucket, key: key, body: .bytes(data))
         uploaded.append(path)
     }
 
@@ -113,7 +113,7 @@ final class TableAppender {
         for file in pending { (file.sink as? TemporaryFileSink)?.remove() }
         pending.removeAll()
         for path in uploaded {
-            if let (bucket, key) = try? S3TableFileIO.split(path) { try? await table.io.client.delete(bucket: bucket, key: key) }
+            if let (bucket, key) = try? S3TableFileIO.split(path) { try? await table.s3.client.delete(bucket: bucket, key: key) }
         }
         uploaded.removeAll()
     }
@@ -129,7 +129,7 @@ final class TableAppender {
         let answer = try await catalog.call(.POST, "namespaces/\(CatalogClient.namespacePath(address.namespace))/tables", json: try AddFiles.jsonObject(.object(body))) as? [String: Any] ?? [:]
         guard let document = answer["metadata"] else { throw CLIError("the catalog staged \(address) without metadata") }
         let metadata = try TableMetadata(json: try JSONDecoder().decode(JSONValue.self, from: try JSONSerialization.data(withJSONObject: document)))
-        return LoadedTable(address: address, metadataLocation: "", metadata: metadata, io: S3TableFileIO(client: try session.s3(address.alias)), staged: true)
+        return LoadedTable(address: address, metadataLocation: "", metadata: metadata, s3: S3TableFileIO(client: try session.s3(address.alias)), staged: true)
     }
 
     /// A staged table's first commit: `assert-create`, the updates that build its metadata, then the data's.
