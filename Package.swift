@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Leaf: request signing and verification, aws-chunked decoding. No I/O.
@@ -175,7 +176,7 @@ let package = Package(
         .target(
             name: "FloeServer",
             dependencies: [
-                "S3API", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI", "IdentityStoreSQLite", "IdentityStorePostgres",
+                "S3API", "Console", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI", "IdentityStoreSQLite", "IdentityStorePostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -184,6 +185,21 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The web console (:9001): server-rendered pages that act as the signed-in principal through
+        // the S3, admin and catalog APIs on loopback, so every action meets the same authorization.
+        .target(
+            name: "Console",
+            dependencies: [
+                "FloeClient", "Identity", "S3Model", "SigV4", "S3API", "Parquet",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -234,6 +250,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(name: "FloeServerTests", dependencies: ["FloeServer"], swiftSettings: strictSettings),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Identity"], swiftSettings: strictSettings),
         .testTarget(
             name: "ObjectStoreTests",
             dependencies: ["ObjectStore", "ObjectIndexSQLite", "SQLiteSupport", "SigV4", .product(name: "Crypto", package: "swift-crypto")],

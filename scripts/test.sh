@@ -40,6 +40,12 @@ if ! command -v prometheus >/dev/null; then
 fi
 prometheus --version 2>&1 | head -1
 
+step "Chromium and chromedriver (Debian's packages) for the console's browser tests"
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+chromium --version 2>/dev/null | head -1
+
 step "throwaway PostgreSQL on loopback (catalog tests run on SQLite and on PostgreSQL)"
 PGDIR="${TMPDIR:-/tmp}/floe-test-postgres-$(id -u)"
 PGPORT="${FLOE_TEST_PGPORT:-54329}"

@@ -112,7 +112,7 @@ public final class S3Client: Sendable {
         }
     }
 
-    public func presign(method: String, bucket: String, key: String, expires: Int) -> String {
-        signer.presign(method: method, path: Self.path(bucket: bucket, key: key), expires: expires)
+    public func presign(method: String, bucket: String, key: String, query: [(name: String, value: String)] = [], expires: Int) -> String {
+        signer.presign(method: method, path: Self.path(bucket: bucket, key: key), query: query, expires: expires)
     }
 }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -184,6 +185,12 @@ public enum FloeServer {
                 cursorFile: parts.meta + "/lifecycle-cursor.json", metrics: metrics, audit: parts.audit, logger: logger)),
             .init(service: NotificationDelivery(store: store, metrics: metrics, maxAttempts: configuration.notificationMaxAttempts, logger: logger)),
         ]
+        let consoleHTTP = configuration.consoleAddress.map { _ in ConsoleListener.client(secure: configuration.tlsCertificate != nil) }
+        if let consoleAddress = configuration.consoleAddress, let consoleHTTP {
+            services.append(.init(service: ConsoleListener.application(
+                configuration, address: consoleAddress, directory: directory, store: store, metrics: metrics, http: consoleHTTP, tls: tls,
+                connections: ConnectionLimiter.Count(limit: configuration.maxConnections), idleTimeout: idleTimeout, logger: logger)))
+        }
         if refreshIdentity {
             services.append(.init(service: IdentityRefresher(store: identityStore, directory: directory, interval: .seconds(5), logger: logger)))
         }
@@ -193,5 +200,6 @@ public enum FloeServer {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+        try? await consoleHTTP?.shutdown()
     }
 }

@@ -7,6 +7,8 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String = "./floe-data"
     public var s3Address: HostAndPort = HostAndPort(host: "0.0.0.0", port: 9000)
     public var catalogAddress: HostAndPort = HostAndPort(host: "0.0.0.0", port: 8181)
+    /// The web console's listener; nil turns the console off.
+    public var consoleAddress: HostAndPort? = HostAndPort(host: "0.0.0.0", port: 9001)
     /// `postgres://user:password@host:port/database` for a PostgreSQL catalog; nil = embedded SQLite.
     public var catalogDB: String?
     /// PEM certificate chain and private key; when both are set, both listeners speak TLS only.
@@ -63,6 +65,9 @@ public struct ServerConfiguration: Sendable {
         if let v = environment["FLOE_DATA"], !v.isEmpty { dataDirectory = v }
         if let v = environment["FLOE_S3_ADDRESS"], !v.isEmpty { s3Address = try HostAndPort(parsing: v) }
         if let v = environment["FLOE_CATALOG_ADDRESS"], !v.isEmpty { catalogAddress = try HostAndPort(parsing: v) }
+        if let v = environment["FLOE_CONSOLE_ADDRESS"], !v.isEmpty {
+            consoleAddress = ["off", "false", "none"].contains(v.lowercased()) ? nil : try HostAndPort(parsing: v)
+        }
         if let v = environment["FLOE_CATALOG_DB"], !v.isEmpty { catalogDB = v }
         if let v = environment["FLOE_TLS_CERT"], !v.isEmpty { tlsCertificate = v }
         if let v = environment["FLOE_TLS_KEY"], !v.isEmpty { tlsKey = v }

@@ -619,4 +619,14 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
         return (Int(row[0].int ?? 0), row[1].int ?? 0, row[2].int ?? 0)
     }
+
+    public func bucketUsage() async throws(StoreError) -> [String: (objects: Int64, bytes: Int64)] {
+        try await run { db in
+            var usage: [String: (objects: Int64, bytes: Int64)] = [:]
+            for row in try db.query("SELECT name, object_count, byte_count FROM buckets", []) {
+                if let name = row[0].string { usage[name] = (row[1].int ?? 0, row[2].int ?? 0) }
+            }
+            return usage
+        }
+    }
 }

@@ -107,6 +107,8 @@ public protocol ObjectIndex: Sendable {
     func referencedBlobs(among blobIDs: [String]) async throws(StoreError) -> Set<String>
     /// Object count and total bytes of latest versions, over all buckets.
     func usage() async throws(StoreError) -> (buckets: Int, objects: Int64, bytes: Int64)
+    /// Objects and bytes per bucket, as kept with each change (the figures `usage` sums).
+    func bucketUsage() async throws(StoreError) -> [String: (objects: Int64, bytes: Int64)]
 }
 
 /// The index's range scans, synchronous, inside one read (`ObjectIndex.reading`).

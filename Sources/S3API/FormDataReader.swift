@@ -1,15 +1,16 @@
+import Hummingbird
 import NIOCore
 import S3Model
 
 /// Reads a `multipart/form-data` body part by part as it arrives: small fields into bounded
 /// buffers, the file part as a stream (`fileBody()`), so memory never grows with the upload.
 /// The buffer holds at most one received chunk plus a delimiter's length.
-final class FormDataReader: @unchecked Sendable {
-    struct PartHeader {
+public final class FormDataReader: @unchecked Sendable {
+    public struct PartHeader {
         /// The `name` of Content-Disposition, as sent.
-        var name: String
-        var filename: String?
-        var contentType: String?
+        public var name: String
+        public var filename: String?
+        public var contentType: String?
     }
 
     private var source: ClientBody.AsyncIterator
@@ -28,12 +29,17 @@ final class FormDataReader: @unchecked Sendable {
         delimiter = Array("\r\n--\(boundary)".utf8)
     }
 
+    /// A reader of a request's body (the console's upload form uses it too).
+    public convenience init(requestBody: RequestBody, boundary: String) {
+        self.init(body: ClientBody(requestBody), boundary: boundary)
+    }
+
     static func malformed(_ message: String = "The body of your POST request is not well-formed multipart/form-data.") -> S3Error {
         S3Error(code: "MalformedPOSTRequest", status: 400, message: message)
     }
 
     /// The boundary parameter of a `multipart/form-data` content type.
-    static func boundary(contentType: String) -> String? {
+    public static func boundary(contentType: String) -> String? {
         let parts = contentType.split(separator: ";").map { $0.trimmingSpaces }
         guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
         for part in parts.dropFirst() {
@@ -80,7 +86,7 @@ final class FormDataReader: @unchecked Sendable {
     }
 
     /// The next part's headers, or nil after the last part.
-    func nextPart() async throws -> PartHeader? {
+    public func nextPart() async throws -> PartHeader? {
         if !started {
             // The first boundary has no CRLF before it (a preamble may precede it).
             started = true
@@ -136,7 +142,7 @@ final class FormDataReader: @unchecked Sendable {
     }
 
     /// The current part's content, which must fit in `limit` bytes.
-    func readValue(limit: Int, tooLarge: S3Error) async throws -> [UInt8] {
+    public func readValue(limit: Int, tooLarge: S3Error) async throws -> [UInt8] {
         while true {
             if let at = Self.find(delimiter, in: buffer) {
                 guard at <= limit else { throw tooLarge }
@@ -151,7 +157,7 @@ final class FormDataReader: @unchecked Sendable {
     }
 
     /// The current part's content as a stream of buffers, ending at its delimiter.
-    func fileBody() -> FileBody { FileBody(reader: self) }
+    public func fileBody() -> FileBody { FileBody(reader: self) }
 
     /// The next slice of the current part: nil once its delimiter has been consumed.
     fileprivate func nextFileChunk() async throws -> ByteBuffer? {
@@ -175,15 +181,15 @@ final class FormDataReader: @unchecked Sendable {
         }
     }
 
-    struct FileBody: AsyncSequence, Sendable {
-        typealias Element = ByteBuffer
+    public struct FileBody: AsyncSequence, Sendable {
+        public typealias Element = ByteBuffer
         let reader: FormDataReader
 
-        struct AsyncIterator: AsyncIteratorProtocol {
+        public struct AsyncIterator: AsyncIteratorProtocol {
             let reader: FormDataReader
             var done = false
 
-            mutating func next() async throws -> ByteBuffer? {
+            public mutating func next() async throws -> ByteBuffer? {
                 guard !done else { return nil }
                 guard let chunk = try await reader.nextFileChunk() else {
                     done = true
@@ -193,6 +199,6 @@ final class FormDataReader: @unchecked Sendable {
             }
         }
 
-        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(reader: reader) }
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(reader: reader) }
     }
 }

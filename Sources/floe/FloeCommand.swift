@@ -30,6 +30,12 @@ extension Floe {
         @Option(name: .customLong("catalog-address"), help: "Iceberg REST catalog listener HOST:PORT (env FLOE_CATALOG_ADDRESS, default 0.0.0.0:8181).")
         var catalogAddress: String?
 
+        @Option(name: .customLong("console-address"), help: "Web console listener HOST:PORT (env FLOE_CONSOLE_ADDRESS, default 0.0.0.0:9001; off: no console).")
+        var consoleAddress: String?
+
+        @Flag(name: .customLong("no-console"), help: "Do not serve the web console (env FLOE_CONSOLE_ADDRESS=off).")
+        var noConsole = false
+
         @Option(name: .customLong("catalog-db"), help: "postgres://user:password@host:port/database for a PostgreSQL catalog (env FLOE_CATALOG_DB; default: embedded SQLite in the data directory).")
         var catalogDB: String?
 
@@ -66,6 +72,10 @@ extension Floe {
             if let data { configuration.dataDirectory = data }
             if let s3Address { configuration.s3Address = try HostAndPort(parsing: s3Address) }
             if let catalogAddress { configuration.catalogAddress = try HostAndPort(parsing: catalogAddress) }
+            if let consoleAddress {
+                configuration.consoleAddress = ["off", "false", "none"].contains(consoleAddress.lowercased()) ? nil : try HostAndPort(parsing: consoleAddress)
+            }
+            if noConsole { configuration.consoleAddress = nil }
             if noBootstrap { configuration.bootstrap = false }
             if let catalogDB { configuration.catalogDB = catalogDB }
             if let tlsCert { configuration.tlsCertificate = tlsCert }

@@ -35,6 +35,7 @@ class FloeServer:
     data_dir: str
     port: int = 0
     catalog_port: int = 0
+    console_port: int = 0
     process: subprocess.Popen | None = None
     log_path: str = ""
     env: dict = field(default_factory=dict)
@@ -51,6 +52,10 @@ class FloeServer:
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
+    def console_endpoint(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.console_port}"
+
+    @property
     def catalog_endpoint(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.catalog_port}"
 
@@ -60,6 +65,8 @@ class FloeServer:
             self.port = free_port()
         if not self.catalog_port:
             self.catalog_port = free_port()
+        if not self.console_port:
+            self.console_port = free_port()
         self.log_path = os.path.join(self.data_dir, f"server-{self.port}-{int(time.time() * 1000)}.log")
         env = dict(os.environ)
         env.update({"FLOE_ROOT_USER": ROOT_USER, "FLOE_ROOT_PASSWORD": ROOT_PASSWORD})
@@ -67,7 +74,7 @@ class FloeServer:
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [binary, "server", "--data", os.path.join(self.data_dir, "data"), "--s3-address", f"127.0.0.1:{self.port}",
-             "--catalog-address", f"127.0.0.1:{self.catalog_port}"],
+             "--catalog-address", f"127.0.0.1:{self.catalog_port}", "--console-address", f"127.0.0.1:{self.console_port}"],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         deadline = time.time() + timeout

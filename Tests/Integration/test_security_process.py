@@ -35,7 +35,7 @@ def _start_second_server(data: str) -> tuple[subprocess.Popen, int, str]:
     log_path = os.path.join(os.path.dirname(data), f"second-{port}.log")
     log = open(log_path, "wb")
     process = subprocess.Popen(
-        [BINARY, "server", "--data", data, "--s3-address", f"127.0.0.1:{port}", "--catalog-address", f"127.0.0.1:{free_port()}"],
+        [BINARY, "server", "--data", data, "--no-console", "--s3-address", f"127.0.0.1:{port}", "--catalog-address", f"127.0.0.1:{free_port()}"],
         stdout=log, stderr=subprocess.STDOUT, env=_server_env(),
     )
     log.close()

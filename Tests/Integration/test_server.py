@@ -38,7 +38,7 @@ def test_generated_root_credentials_are_printed_once():
         outputs = []
         for _ in range(2):
             port = free_port()
-            process = subprocess.Popen([binary, "server", "--data", data + "/d", "--s3-address", f"127.0.0.1:{port}",
+            process = subprocess.Popen([binary, "server", "--data", data + "/d", "--no-console", "--s3-address", f"127.0.0.1:{port}",
                                         "--catalog-address", f"127.0.0.1:{free_port()}"],
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
             deadline = time.time() + 30
@@ -60,7 +60,7 @@ def test_generated_root_credentials_are_printed_once():
         assert oct(os.stat(stored).st_mode & 0o777) == "0o600"
         import boto3
         s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=user, aws_secret_access_key=password, region_name="us-east-1")
-        process = subprocess.Popen([binary, "server", "--data", data + "/d", "--s3-address", f"127.0.0.1:{port}",
+        process = subprocess.Popen([binary, "server", "--data", data + "/d", "--no-console", "--s3-address", f"127.0.0.1:{port}",
                                     "--catalog-address", f"127.0.0.1:{free_port()}"], stdout=subprocess.DEVNULL, env=env)
         try:
             deadline = time.time() + 30

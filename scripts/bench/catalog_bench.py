@@ -102,7 +102,7 @@ def main():
     env = dict(os.environ, FLOE_ROOT_USER=USER, FLOE_ROOT_PASSWORD=SECRET, FLOE_LOG_LEVEL="warning")
     if args.postgres:
         env["FLOE_CATALOG_DB"] = args.postgres
-    server = subprocess.Popen([args.binary, "server", "--data", data + "/d", "--s3-address", f"127.0.0.1:{s3_port}",
+    server = subprocess.Popen([args.binary, "server", "--data", data + "/d", "--no-console", "--s3-address", f"127.0.0.1:{s3_port}",
                                "--catalog-address", f"127.0.0.1:{catalog_port}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{catalog_port}"
     try:

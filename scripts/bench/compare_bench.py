@@ -120,7 +120,7 @@ def wait_listening(proc: subprocess.Popen, port: int, name: str, log: str):
 def start_floe(root: str, binary: str, describe_tree: bool = True) -> Server:
     port, log = free_port(), os.path.join(root, "floe.log")
     env = dict(os.environ, FLOE_ROOT_USER=USER, FLOE_ROOT_PASSWORD=SECRET, FLOE_LOG_LEVEL="warning")
-    proc = launch([os.path.abspath(binary), "server", "--data", os.path.join(root, "data"), "--s3-address", f"127.0.0.1:{port}",
+    proc = launch([os.path.abspath(binary), "server", "--data", os.path.join(root, "data"), "--no-console", "--s3-address", f"127.0.0.1:{port}",
                    "--catalog-address", f"127.0.0.1:{free_port()}", "--no-bootstrap"], root, log, env)
     wait_listening(proc, port, "floe", log)
     if not describe_tree:  # a baseline binary was built from some other tree

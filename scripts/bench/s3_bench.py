@@ -165,7 +165,7 @@ def start_server(binary: str):
     data = tempfile.mkdtemp(prefix="floe-bench-")
     port = free_port()
     env = dict(os.environ, FLOE_ROOT_USER=USER, FLOE_ROOT_PASSWORD=SECRET, FLOE_LOG_LEVEL="warning")
-    server = subprocess.Popen([binary, "server", "--data", data + "/d", "--s3-address", f"127.0.0.1:{port}",
+    server = subprocess.Popen([binary, "server", "--data", data + "/d", "--no-console", "--s3-address", f"127.0.0.1:{port}",
                                "--catalog-address", f"127.0.0.1:{free_port()}", "--no-bootstrap"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):

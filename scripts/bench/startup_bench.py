@@ -54,7 +54,7 @@ def time_start(binary: str, source: str) -> float:
     port = free_port()
     env = dict(os.environ, FLOE_ROOT_USER=USER, FLOE_ROOT_PASSWORD=SECRET, FLOE_LOG_LEVEL="warning")
     started = time.perf_counter()
-    server = subprocess.Popen([binary, "server", "--data", work + "/d", "--s3-address", f"127.0.0.1:{port}",
+    server = subprocess.Popen([binary, "server", "--data", work + "/d", "--no-console", "--s3-address", f"127.0.0.1:{port}",
                                "--catalog-address", f"127.0.0.1:{free_port()}", "--no-bootstrap"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

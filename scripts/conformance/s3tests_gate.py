@@ -146,7 +146,7 @@ def start_server(binary: str, workdir: str, root_key: str, root_secret: str) -> 
     env.setdefault("FLOE_LIFECYCLE_DAY_SECONDS", LIFECYCLE_DAY_SECONDS)
     log = open(os.path.join(workdir, "server.log"), "wb")
     process = subprocess.Popen(
-        [binary, "server", "--data", os.path.join(workdir, "data"), "--s3-address", f"127.0.0.1:{port}",
+        [binary, "server", "--data", os.path.join(workdir, "data"), "--no-console", "--s3-address", f"127.0.0.1:{port}",
          "--catalog-address", f"127.0.0.1:{catalog_port}"], stdout=log, stderr=subprocess.STDOUT, env=env)
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

@@ -55,6 +55,25 @@ public final class ServerMetrics: Sendable {
         state.withLockedValue { $0.lifecyclePasses += 1 }
     }
 
+    /// Totals over every operation, for the console's health page: requests, those answered
+    /// 4xx/5xx, bytes, the cumulative latency buckets, and requests per operation.
+    public func totals() -> (requests: UInt64, errors: UInt64, bytesIn: UInt64, bytesOut: UInt64, latency: [(bound: Double, count: UInt64)], operations: [(name: String, count: UInt64)]) {
+        let s = state.withLockedValue { $0 }
+        var requests: UInt64 = 0, errors: UInt64 = 0
+        var operations: [(name: String, count: UInt64)] = []
+        for (operation, statuses) in s.requests {
+            let count = statuses.values.reduce(0, +)
+            requests += count
+            errors += statuses.filter { $0.key >= 400 }.values.reduce(0, +)
+            operations.append((operation, count))
+        }
+        var cumulative = [UInt64](repeating: 0, count: Self.latencyBuckets.count)
+        for histogram in s.latency.values {
+            for i in cumulative.indices { cumulative[i] += histogram.counts[i] }
+        }
+        return (requests, errors, s.bytesReceived, s.bytesSent, zip(Self.latencyBuckets, cumulative).map { ($0, $1) }, operations.sorted { $0.count > $1.count })
+    }
+
     /// The exposition text; `gauges` are appended as given (name, help, value).
     public func render(gauges: [(String, String, Double)]) -> String {
         let s = state.withLockedValue { $0 }
