@@ -15,9 +15,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 zl
     && mkdir -p /data && chown floe:floe /data
 COPY --from=build /floe /usr/local/bin/floe
 USER floe
-ENV FLOE_DATA=/data FLOE_S3_ADDRESS=0.0.0.0:9000 FLOE_CATALOG_ADDRESS=0.0.0.0:8181
+ENV FLOE_DATA=/data FLOE_S3_ADDRESS=0.0.0.0:9000 FLOE_CATALOG_ADDRESS=0.0.0.0:8181 FLOE_CONSOLE_ADDRESS=0.0.0.0:9001
 VOLUME ["/data"]
-EXPOSE 9000 8181
+EXPOSE 9000 8181 9001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD curl -fsS http://127.0.0.1:9000/floe/health/ready || exit 1
 ENTRYPOINT ["floe"]
 CMD ["server"]

@@ -79,11 +79,14 @@ public struct ConsoleResponder: HTTPResponder {
         return response
     }
 
+    static let pagePolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
     /// Headers every answer carries: no framing, no inline script, no sniffing, no referrer
     /// (keys and presigned URLs travel in query strings), no caching of pages.
     static func secure(_ headers: inout HTTPFields) {
-        headers[.contentSecurityPolicy] =
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        // A served object keeps its own, stricter policy (a sandbox).
+        if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = pagePolicy }
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
@@ -126,7 +129,7 @@ public struct ConsoleResponder: HTTPResponder {
         if route == .signOut {
             sessions.remove(session.id)
             var response = Self.redirect("/signin")
-            response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.cookie, "", maxAge: 0)))
+            response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.cookie, "", maxAge: 0, request: request)))
             return response
         }
         let endpoint = Endpoint(
@@ -232,7 +235,7 @@ public struct ConsoleResponder: HTTPResponder {
         let page = PageContent(title: "Sign in", template: "signin", data: ["signinToken": token, "accessKey": accessKey])
         var response = Self.html(renderer.page(page, chrome: chrome(nil, session: nil, flash: flash)))
         response.status = status
-        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.signInCookie, token, maxAge: 3600)))
+        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.signInCookie, token, maxAge: 3600, request: request)))
         return response
     }
 
@@ -260,13 +263,15 @@ public struct ConsoleResponder: HTTPResponder {
         context.logger.info("console sign-in", metadata: ["principal": "\(principal.name)", "remote": "\(context.remoteAddress ?? "")"])
         let next = Self.safeReturn(FormFields(request.uri.query ?? "")["next"] ?? form["next"]) ?? "/buckets"
         var response = Self.redirect(next)
-        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.cookie, session.id, maxAge: configuration.absoluteSeconds)))
-        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.signInCookie, "", maxAge: 0)))
+        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.cookie, session.id, maxAge: configuration.absoluteSeconds, request: request)))
+        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.signInCookie, "", maxAge: 0, request: request)))
         return response
     }
 
-    func cookieHeader(_ name: String, _ value: String, maxAge: Int) -> String {
-        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (configuration.secure ? "; Secure" : "")
+    /// Secure under TLS, or behind a proxy that says it terminated TLS (the flag only narrows where the cookie goes).
+    func cookieHeader(_ name: String, _ value: String, maxAge: Int, request: Request) -> String {
+        let secure = configuration.secure || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        return "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
     static func cookieValue(_ request: Request, _ name: String) -> String? {

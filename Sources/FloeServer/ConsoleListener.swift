@@ -46,7 +46,7 @@ enum ConsoleListener {
         let responder = ConsoleResponder(
             configuration: ConsoleConfiguration(
                 s3URL: loopbackURL(configuration.s3Address, secure: secure), catalogURL: loopbackURL(configuration.catalogAddress, secure: secure),
-                region: configuration.region, publicS3URL: configuration.publicS3URL, s3Port: configuration.s3Address.port, secure: secure),
+                region: configuration.region, publicS3URL: configuration.consoleS3URL, s3Port: configuration.s3Address.port, secure: secure),
             directory: directory, http: http, health: ServerHealth(metrics: metrics, store: store))
         let channel = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(connections)], idleTimeout: idleTimeout)
         return Application(

@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var catalogAddress: HostAndPort = HostAndPort(host: "0.0.0.0", port: 8181)
     /// The web console's listener; nil turns the console off.
     public var consoleAddress: HostAndPort? = HostAndPort(host: "0.0.0.0", port: 9001)
+    /// The S3 URL the console's share links name; nil: the host the browser used, on the S3 port.
+    public var consoleS3URL: String?
     /// `postgres://user:password@host:port/database` for a PostgreSQL catalog; nil = embedded SQLite.
     public var catalogDB: String?
     /// PEM certificate chain and private key; when both are set, both listeners speak TLS only.
@@ -86,6 +88,7 @@ public struct ServerConfiguration: Sendable {
         if let v = environment["FLOE_LOG_LEVEL"], !v.isEmpty { logLevel = v }
         if let v = environment["FLOE_AUDIT_LOG"], !v.isEmpty { auditLog = v.split(separator: ",").map { String($0) } }
         if let v = environment["FLOE_PUBLIC_S3_URL"], !v.isEmpty { publicS3URL = v }
+        if let v = environment["FLOE_CONSOLE_S3_URL"], !v.isEmpty { consoleS3URL = v }
         if let v = environment["FLOE_VENDED_CREDENTIALS_LIFETIME"], !v.isEmpty {
             guard let seconds = Int(v), (900...43_200).contains(seconds) else {
                 throw ConfigurationError(description: "FLOE_VENDED_CREDENTIALS_LIFETIME must be 900 to 43200 seconds")

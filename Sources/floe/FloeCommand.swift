@@ -33,6 +33,9 @@ extension Floe {
         @Option(name: .customLong("console-address"), help: "Web console listener HOST:PORT (env FLOE_CONSOLE_ADDRESS, default 0.0.0.0:9001; off: no console).")
         var consoleAddress: String?
 
+        @Option(name: .customLong("console-s3-url"), help: "S3 URL the console's share links name (env FLOE_CONSOLE_S3_URL; default: the browser's host with the S3 port).")
+        var consoleS3URL: String?
+
         @Flag(name: .customLong("no-console"), help: "Do not serve the web console (env FLOE_CONSOLE_ADDRESS=off).")
         var noConsole = false
 
@@ -76,6 +79,7 @@ extension Floe {
                 configuration.consoleAddress = ["off", "false", "none"].contains(consoleAddress.lowercased()) ? nil : try HostAndPort(parsing: consoleAddress)
             }
             if noConsole { configuration.consoleAddress = nil }
+            if let consoleS3URL { configuration.consoleS3URL = consoleS3URL }
             if noBootstrap { configuration.bootstrap = false }
             if let catalogDB { configuration.catalogDB = catalogDB }
             if let tlsCert { configuration.tlsCertificate = tlsCert }

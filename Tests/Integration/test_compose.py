@@ -127,7 +127,10 @@ def test_ports_and_credentials_agree(stack):
     assert scrape["metrics_path"] == "/floe/metrics" and scrape["static_configs"][0]["targets"] == [f"floe:{s3_port}"]
 
     nginx = read("nginx", "floe.conf")
-    assert f"server floe:{s3_port};" in nginx and f"server floe:{catalog_port};" in nginx
+    console_port = int(floe["environment"]["FLOE_CONSOLE_ADDRESS"].rsplit(":", 1)[1])
+    assert f"${{FLOE_CONSOLE_PORT}}:{console_port}" in floe["ports"] and "FLOE_CONSOLE_PORT" in env
+    assert floe["environment"]["FLOE_CONSOLE_S3_URL"] == "https://${FLOE_PUBLIC_HOST}:${NGINX_S3_TLS_PORT}"
+    assert f"server floe:{s3_port};" in nginx and f"server floe:{catalog_port};" in nginx and f"server floe:{console_port};" in nginx
     published = stack["services"]["nginx"]["ports"]
     for listen in re.findall(r"listen (\d+) ssl;", nginx):
         assert any(p.endswith(":" + listen) for p in published), listen

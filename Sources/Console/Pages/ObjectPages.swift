@@ -89,7 +89,7 @@ enum ObjectPages {
         if let slash = key.lastIndex(of: "/") { parent = String(key[...slash]) }
         let data: [String: Any] = [
             "bucket": bucket, "key": key, "version": version ?? "", "size": Format.bytes(head.size), "bytes": head.size, "etag": head.etag,
-            "contentType": head.contentType ?? "", "modified": Format.date(head.lastModified),
+            "contentType": head.contentType ?? "", "modified": Format.date(head.lastModified), "versionID": head.versionID.map { [$0] } ?? [],
             "metadata": head.metadata.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] },
             "tags": tags.map { "\($0.0)=\($0.1)" }.joined(separator: "\n"),
             "versions": versions, "hasVersions": !versions.isEmpty,

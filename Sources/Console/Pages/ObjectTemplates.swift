@@ -54,7 +54,7 @@ extension Templates {
             <dt>Type</dt><dd>{{contentType}}</dd>
             <dt>ETag</dt><dd><code>{{etag}}</code></dd>
             <dt>Modified</dt><dd>{{modified}}</dd>
-            {{#version}}<dt>Version</dt><dd><code>{{version}}</code></dd>{{/version}}
+            {{#versionID}}<dt>Version</dt><dd><code id="object-version">{{.}}</code></dd>{{/versionID}}
             {{#metadata}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/metadata}}
             </dl>
             </section>

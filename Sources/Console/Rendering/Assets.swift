@@ -67,6 +67,18 @@ enum Assets {
         .pages{margin:12px 0;display:flex;gap:16px}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}
         dt{font-weight:600}dd{margin:0;word-break:break-all}
+        ul.tiles,ul.list,nav.crumbs ol{list-style:none;padding:0;margin:0 0 14px}
+        ul.list{background:var(--card);border:1px solid var(--line);border-radius:8px}
+        ul.list li{padding:7px 10px;border-bottom:1px solid var(--line)}
+        ul.list li:last-child{border-bottom:0}
+        nav.crumbs ol{display:flex;flex-wrap:wrap;gap:4px;margin:4px 0}
+        nav.crumbs ol li+li::before{content:"/ ";color:var(--muted)}
+        fieldset{border:1px solid var(--line);border-radius:6px;padding:6px 10px;margin:6px 0;display:inline-flex;flex-wrap:wrap;gap:6px 12px;align-items:center}
+        legend{font-weight:600;padding:0 4px}
+        dl.facts{margin:0 0 14px}
+        main>h2,main>section>h2{margin-top:18px}
+        .bar form.inline{margin:0}
+        .tile-label{color:var(--muted);display:block}.tile-value{display:block;font-size:20px;font-weight:700}
         .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:10px;margin-bottom:14px}
         .tile{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px}
         .tile strong{display:block;font-size:20px}
@@ -78,7 +90,8 @@ enum Assets {
         @media (max-width:640px){
           header.top{padding:8px}.signout{margin-left:0;width:100%}
           main{padding:10px}
-          table.list th:nth-child(3),table.list td:nth-child(3){display:none}
+          table.list{display:block;overflow-x:auto}
+          select[multiple]{width:100%}
           dl{grid-template-columns:1fr}
         }
         """

@@ -1,0 +1,365 @@
+"""The web console in a real browser (Debian's chromium through chromedriver, driven by
+selenium) against the running binary: sign-in, buckets, uploads through the file input,
+downloads, versions, share links, identity, the catalog, and the security cases. Screenshots
+of the main pages go to FLOE_CONSOLE_SCREENSHOTS (default: the test's temporary directory)."""
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+
+import pyarrow as pa
+import pytest
+import requests
+from pyiceberg.catalog import load_catalog
+
+from floe_harness import ROOT_PASSWORD, ROOT_USER, new_server
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromedriver are not installed (scripts/test.sh installs them)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    instance = new_server()
+    yield instance
+    instance.cleanup()
+
+
+@pytest.fixture(scope="module")
+def downloads(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("downloads"))
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    path = os.environ.get("FLOE_CONSOLE_SCREENSHOTS") or str(tmp_path_factory.mktemp("screenshots"))
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(downloads):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+                 "--no-proxy-server", "--disable-background-networking"]:
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": downloads, "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def wait(driver, seconds=30):
+    return WebDriverWait(driver, seconds)
+
+
+def sign_in(driver, server, access_key, secret):
+    driver.delete_all_cookies()
+    driver.get(server.console_endpoint + "/signin")
+    driver.find_element(By.ID, "accessKey").send_keys(access_key)
+    driver.find_element(By.ID, "secretKey").send_keys(secret)
+    driver.find_element(By.ID, "signin").click()
+    wait(driver).until(EC.presence_of_element_located((By.ID, "principal")))
+
+
+def session_for(driver, server) -> requests.Session:
+    """A requests session carrying the browser's console cookie."""
+    s = requests.Session()
+    for cookie in driver.get_cookies():
+        s.cookies.set(cookie["name"], cookie["value"])
+    return s
+
+
+def csrf_of(driver) -> str:
+    return driver.find_element(By.CSS_SELECTOR, 'meta[name="csrf-token"]').get_attribute("content")
+
+
+def flash(driver) -> str:
+    found = driver.find_elements(By.ID, "flash")
+    return found[0].text if found else ""
+
+
+def shot(driver, shots, name):
+    driver.save_screenshot(os.path.join(shots, f"console-{name}.png"))
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_refuses_a_wrong_secret(server, browser, shots):
+    browser.get(server.console_endpoint + "/")
+    assert "/signin" in browser.current_url
+    shot(browser, shots, "signin")
+    browser.find_element(By.ID, "accessKey").send_keys(ROOT_USER)
+    browser.find_element(By.ID, "secretKey").send_keys("not-the-secret")
+    browser.find_element(By.ID, "signin").click()
+    wait(browser).until(lambda d: "not valid" in flash(d))
+    assert not [c for c in browser.get_cookies() if c["name"] == "floe_console"]
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    cookie = next(c for c in browser.get_cookies() if c["name"] == "floe_console")
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+    assert len(cookie["value"]) == 64
+    # The page cannot read the session cookie.
+    assert "floe_console=" not in browser.execute_script("return document.cookie")
+    response = requests.get(server.console_endpoint + "/buckets", cookies={"floe_console": cookie["value"]})
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_bucket_upload_download_versions_restore_and_share(server, browser, downloads, shots, tmp_path):
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    bucket = "console-" + uuid.uuid4().hex[:8]
+    browser.get(server.console_endpoint + "/buckets")
+    browser.find_element(By.ID, "bucket-name").send_keys(bucket)
+    browser.find_element(By.ID, "bucket-versioning").click()
+    browser.find_element(By.ID, "create-bucket").click()
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "bucket-title"), bucket))
+    assert server.boto3().get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+
+    # Upload through the file input: the script sends it in parts with a progress bar.
+    first = tmp_path / "report.csv"
+    first.write_bytes(b"id,name\n1,first\n" + os.urandom(3 << 20).hex().encode())
+    browser.find_element(By.ID, "upload-files").send_keys(str(first))
+    browser.find_element(By.ID, "upload").click()
+    link = wait(browser, 60).until(EC.presence_of_element_located((By.CSS_SELECTOR, 'a.object-link[data-key="report.csv"]')))
+    shot(browser, shots, "objects")
+    assert server.boto3().get_object(Bucket=bucket, Key="report.csv")["Body"].read() == first.read_bytes()
+
+    # Download by clicking, and compare the bytes the browser saved.
+    link.click()
+    wait(browser).until(EC.presence_of_element_located((By.ID, "object-key")))
+    assert "id,name" in browser.find_element(By.ID, "preview-text").text
+    shot(browser, shots, "object")
+    browser.find_element(By.ID, "download").click()
+    saved = os.path.join(downloads, "report.csv")
+    deadline = time.time() + 60
+    while time.time() < deadline and not (os.path.exists(saved) and os.path.getsize(saved) == first.stat().st_size):
+        time.sleep(0.2)
+    with open(saved, "rb") as f:
+        assert f.read() == first.read_bytes()
+
+    # A second version, then restore the first from the versions table.
+    second = tmp_path / "second" / "report.csv"
+    second.parent.mkdir()
+    second.write_bytes(b"id,name\n2,second\n")
+    browser.get(server.console_endpoint + f"/buckets/{bucket}")
+    browser.find_element(By.ID, "upload-files").send_keys(str(second))
+    browser.find_element(By.ID, "upload").click()
+    wait(browser, 60).until(lambda d: server.boto3().get_object(Bucket=bucket, Key="report.csv")["Body"].read() == second.read_bytes())
+    browser.get(server.console_endpoint + f"/buckets/{bucket}/object?key=report.csv")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#versions tr.version")
+    assert len(rows) == 2
+    older = rows[1]
+    older.find_element(By.CSS_SELECTOR, "button.restore").click()
+    wait(browser).until(lambda d: "restored" in flash(d))
+    assert server.boto3().get_object(Bucket=bucket, Key="report.csv")["Body"].read() == first.read_bytes()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#versions tr.version")) == 3
+    shot(browser, shots, "versions")
+
+    # A share link, fetched with curl.
+    browser.find_element(By.ID, "share").click()
+    url = wait(browser).until(EC.presence_of_element_located((By.ID, "share-url"))).get_attribute("value")
+    assert url.startswith(server.endpoint + f"/{bucket}/report.csv?") and "X-Amz-Signature=" in url
+    fetched = subprocess.run(["curl", "-sf", url], capture_output=True, timeout=60)
+    assert fetched.returncode == 0 and fetched.stdout == first.read_bytes()
+
+    # Permanent deletion of a version (the confirmation dialog accepted).
+    browser.get(server.console_endpoint + f"/buckets/{bucket}/object?key=report.csv")
+    victim = browser.find_elements(By.CSS_SELECTOR, "#versions tr.version")[-1]
+    version_id = victim.get_attribute("data-version")
+    victim.find_element(By.CSS_SELECTOR, "button.delete-version").click()
+    browser.switch_to.alert.accept()
+    wait(browser).until(lambda d: "deleted permanently" in flash(d))
+    ids = [v["VersionId"] for v in server.boto3().list_object_versions(Bucket=bucket, Prefix="report.csv")["Versions"]]
+    assert version_id not in ids and len(ids) == 2
+
+
+def test_upload_without_script_streams_a_multipart_form(server, browser):
+    """The form works with JavaScript off: a file larger than one part goes up as a multipart upload."""
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    bucket = "nojs-" + uuid.uuid4().hex[:8]
+    server.boto3().create_bucket(Bucket=bucket)
+    browser.get(server.console_endpoint + f"/buckets/{bucket}")
+    s, token = session_for(browser, server), csrf_of(browser)
+    body = os.urandom(9 << 20)
+    r = s.post(server.console_endpoint + f"/buckets/{bucket}/upload",
+               files=[("_csrf", (None, token)), ("prefix", (None, "in/")), ("files", ("big.bin", body, "application/octet-stream")),
+                      ("files", ("small.txt", b"small", "text/plain"))])
+    assert r.status_code == 200 and "Uploaded big.bin, small.txt" in r.text
+    head = server.boto3().head_object(Bucket=bucket, Key="in/big.bin")
+    assert head["ContentLength"] == len(body) and head["ETag"].endswith('-2"')
+    assert server.boto3().get_object(Bucket=bucket, Key="in/big.bin")["Body"].read() == body
+    # Without the token first, nothing is stored.
+    r = s.post(server.console_endpoint + f"/buckets/{bucket}/upload", files=[("files", ("x.txt", b"x", "text/plain"))])
+    assert "security token" in r.text
+    assert "Contents" not in server.boto3().list_objects_v2(Bucket=bucket, Prefix="x.txt")
+
+
+def test_state_changes_need_the_csrf_token(server, browser):
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    s = session_for(browser, server)
+    name = "csrf-" + uuid.uuid4().hex[:8]
+    for data in [{"name": name}, {"name": name, "_csrf": "0" * 64}]:
+        r = s.post(server.console_endpoint + "/buckets", data=data, allow_redirects=False)
+        assert r.status_code == 403
+    r = s.post(server.console_endpoint + f"/buckets/{name}/uploads/start?key=a", allow_redirects=False)
+    assert r.status_code == 403
+    # Without the cookie, a state change is refused too (and a GET goes to the sign-in page).
+    r = requests.post(server.console_endpoint + "/buckets", data={"name": name}, allow_redirects=False)
+    assert r.status_code == 403
+    assert requests.get(server.console_endpoint + "/buckets", allow_redirects=False).headers["Location"].startswith("/signin")
+    assert name not in [b["Name"] for b in server.boto3().list_buckets()["Buckets"]]
+    # A sign-in without the sign-in form's own token is refused.
+    r = requests.post(server.console_endpoint + "/signin", data={"accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD}, allow_redirects=False)
+    assert r.status_code == 403 and "floe_console=" not in r.headers.get("Set-Cookie", "").replace("floe_console_signin", "")
+
+
+def test_hostile_names_are_rendered_inert(server, browser, shots):
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    bucket = "xss-" + uuid.uuid4().hex[:8]
+    s3 = server.boto3()
+    s3.create_bucket(Bucket=bucket)
+    hostile = "<script>alert(1)</script>.txt"
+    s3.put_object(Bucket=bucket, Key=hostile, Body=b"<img src=x onerror=alert(2)>", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key='q"uote\'s/ünï<b>.txt', Body=b"x")
+    browser.get(server.console_endpoint + f"/buckets/{bucket}")
+    # The key holds a "/": with the delimiter it shows as a folder, then the rest inside it.
+    folders = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "a.folder-link")]
+    assert folders == ["<script>alert(1)</", 'q"uote\'s/']
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text
+    assert browser.execute_script("return document.querySelectorAll('script:not([src])').length") == 0
+    browser.find_element(By.XPATH, "//a[@class='folder-link'][1]").click()
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "a.object-link")] == ["script>.txt"]
+    assert "<script>alert(1)</" in browser.find_element(By.CSS_SELECTOR, "nav.crumbs").text
+    browser.find_element(By.CSS_SELECTOR, "a.object-link").click()
+    wait(browser).until(EC.presence_of_element_located((By.ID, "object-key")))
+    assert browser.find_element(By.ID, "object-key").text == hostile
+    assert "<img src=x" in browser.find_element(By.ID, "preview-text").text
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text
+    # A download is an attachment of a neutral type, never a page of the console.
+    shot(browser, shots, "hostile-name")
+    r = session_for(browser, server).get(server.console_endpoint + f"/buckets/{bucket}/download", params={"key": hostile})
+    assert r.headers["Content-Type"] == "application/octet-stream" and r.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in r.headers["Content-Security-Policy"]
+
+
+def test_a_read_only_user_sees_no_writes_and_is_refused_them(server, browser, shots):
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    bucket = "ro-" + uuid.uuid4().hex[:8]
+    server.boto3().create_bucket(Bucket=bucket)
+    server.boto3().put_object(Bucket=bucket, Key="keep.txt", Body=b"keep")
+    user = "reader" + uuid.uuid4().hex[:6]
+    browser.get(server.console_endpoint + "/identity")
+    shot(browser, shots, "identity")
+    browser.find_element(By.ID, "user-name").send_keys(user)
+    browser.find_element(By.ID, "user-policy-readonly").click()
+    browser.find_element(By.ID, "user-create-key").click()
+    browser.find_element(By.ID, "create-user").click()
+    access_key = wait(browser).until(EC.presence_of_element_located((By.ID, "new-access-key"))).text.strip()
+    secret = browser.find_element(By.ID, "new-secret-key").text.strip()
+    assert access_key and secret
+    # The secret is shown once: the identity page does not show it again.
+    browser.get(server.console_endpoint + "/identity")
+    assert secret not in browser.page_source and user in browser.page_source
+
+    sign_in(browser, server, access_key, secret)
+    assert browser.find_element(By.ID, "principal").text == user
+    assert not browser.find_elements(By.ID, "nav-identity") and not browser.find_elements(By.ID, "nav-health")
+    assert not browser.find_elements(By.ID, "create-bucket-form")
+    browser.get(server.console_endpoint + f"/buckets/{bucket}")
+    assert browser.find_elements(By.CSS_SELECTOR, 'a.object-link[data-key="keep.txt"]')
+    assert not browser.find_elements(By.ID, "upload-form")
+    browser.get(server.console_endpoint + f"/buckets/{bucket}/object?key=keep.txt")
+    assert not browser.find_elements(By.ID, "delete-object")
+    shot(browser, shots, "read-only")
+    # Forged requests with a valid token are refused by the API itself.
+    s, token = session_for(browser, server), csrf_of(browser)
+    r = s.post(server.console_endpoint + f"/buckets/{bucket}/object/delete", data={"_csrf": token, "key": "keep.txt", "back": "/buckets"})
+    assert "AccessDenied" in r.text
+    r = s.post(server.console_endpoint + "/buckets", data={"_csrf": token, "name": "ro-made-" + uuid.uuid4().hex[:6], "back": "/buckets"})
+    assert "AccessDenied" in r.text
+    r = s.get(server.console_endpoint + "/identity")
+    assert r.status_code in (400, 403) and "may not" in r.text
+    assert server.boto3().get_object(Bucket=bucket, Key="keep.txt")["Body"].read() == b"keep"
+
+
+def test_a_table_written_by_pyiceberg_shows_its_schema_and_snapshots(server, browser, shots):
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    catalog = load_catalog("floe", **{
+        "type": "rest", "uri": server.catalog_endpoint, "credential": f"{ROOT_USER}:{ROOT_PASSWORD}", "warehouse": "lakehouse",
+        "s3.endpoint": server.endpoint, "s3.access-key-id": ROOT_USER, "s3.secret-access-key": ROOT_PASSWORD,
+        "s3.region": "us-east-1", "s3.path-style-access": "true"})
+    data = pa.table({"order_id": pa.array([1, 2, 3], pa.int64()), "customer": pa.array(["a", "b", "c"]),
+                     "amount": pa.array([1.5, 2.5, 3.5])})
+    table = catalog.create_table("bronze.console_orders", schema=data.schema)
+    table.append(data)
+    table.append(data)
+    browser.get(server.console_endpoint + "/catalog")
+    browser.find_element(By.XPATH, "//a[contains(@class,'ns-link') and normalize-space()='bronze']").click()
+    browser.find_element(By.XPATH, "//a[contains(@class,'table-link') and normalize-space()='console_orders']").click()
+    assert "console_orders" in wait(browser).until(EC.presence_of_element_located((By.ID, "table-name"))).text
+    fields = browser.find_element(By.ID, "schema-fields").text
+    for name in ["order_id", "customer", "amount"]:
+        assert name in fields
+    snapshots = browser.find_elements(By.CSS_SELECTOR, "#snapshots tbody tr")
+    assert len(snapshots) == 2
+    ids = {str(s.snapshot_id) for s in table.snapshots()}
+    assert all(any(i in row.text for i in ids) for row in snapshots)
+    shot(browser, shots, "table")
+
+
+def test_health_and_small_screens(server, browser, shots):
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    browser.get(server.console_endpoint + "/health")
+    assert browser.find_element(By.ID, "tile-requests")
+    assert browser.find_elements(By.ID, "operations-chart")
+    shot(browser, shots, "health")
+    # Every visible form control has a label, and the layout fits a phone's width.
+    unlabeled = browser.execute_script("""
+        return Array.from(document.querySelectorAll('input:not([type=hidden]),select,textarea'))
+          .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.id || e.name);""")
+    assert unlabeled == []
+    browser.set_window_size(390, 844)
+    try:
+        for page in ["/buckets", "/health", "/identity"]:
+            browser.get(server.console_endpoint + page)
+            overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{page} is {overflow}px wider than a phone"
+        browser.get(server.console_endpoint + "/buckets")
+        shot(browser, shots, "phone")
+    finally:
+        browser.set_window_size(1280, 900)
+    # Page weight: a page with its stylesheet and script stays small.
+    s = session_for(browser, server)
+    weight = sum(len(s.get(server.console_endpoint + p).content) for p in ["/buckets", "/static/console.css", "/static/console.js"])
+    assert weight < 40_000
+
+
+def test_sign_out_ends_the_session(server, browser):
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    cookie = next(c for c in browser.get_cookies() if c["name"] == "floe_console")["value"]
+    browser.find_element(By.ID, "signout").click()
+    wait(browser).until(EC.presence_of_element_located((By.ID, "signin-form")))
+    r = requests.get(server.console_endpoint + "/buckets", cookies={"floe_console": cookie}, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].startswith("/signin")
+
+
+def test_a_proxy_terminating_tls_gets_secure_cookies(server):
+    plain = requests.get(server.console_endpoint + "/signin")
+    assert "Secure" not in plain.headers["Set-Cookie"]
+    proxied = requests.get(server.console_endpoint + "/signin", headers={"X-Forwarded-Proto": "https"})
+    assert "; Secure" in proxied.headers["Set-Cookie"]
