@@ -250,7 +250,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(name: "FloeServerTests", dependencies: ["FloeServer"], swiftSettings: strictSettings),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Identity"], swiftSettings: strictSettings),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Identity", .product(name: "Mustache", package: "swift-mustache")], swiftSettings: strictSettings),
         .testTarget(
             name: "ObjectStoreTests",
             dependencies: ["ObjectStore", "ObjectIndexSQLite", "SQLiteSupport", "SigV4", .product(name: "Crypto", package: "swift-crypto")],

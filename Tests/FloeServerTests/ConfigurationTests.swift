@@ -28,4 +28,21 @@ import Testing
         #expect(configuration.rootUser == "admin" && configuration.rootPassword == "password1")
         #expect(throws: ConfigurationError.self) { try configuration.apply(environment: ["FLOE_S3_ADDRESS": "nope"]) }
     }
+
+    @Test func theConsoleListensOn9001UnlessTurnedOff() throws {
+        var configuration = ServerConfiguration()
+        #expect(configuration.consoleAddress == HostAndPort(host: "0.0.0.0", port: 9001))
+        try configuration.apply(environment: ["FLOE_CONSOLE_ADDRESS": "127.0.0.1:9101", "FLOE_CONSOLE_S3_URL": "https://s3.lan:9443"])
+        #expect(configuration.consoleAddress == HostAndPort(host: "127.0.0.1", port: 9101))
+        #expect(configuration.consoleS3URL == "https://s3.lan:9443")
+        try configuration.apply(environment: ["FLOE_CONSOLE_ADDRESS": "off"])
+        #expect(configuration.consoleAddress == nil)
+    }
+
+    @Test func theConsoleCallsWildcardListenersOnLoopback() {
+        #expect(ConsoleListener.loopbackURL(HostAndPort(host: "0.0.0.0", port: 9000), secure: false) == "http://127.0.0.1:9000")
+        #expect(ConsoleListener.loopbackURL(HostAndPort(host: "::", port: 9000), secure: true) == "https://[::1]:9000")
+        #expect(ConsoleListener.loopbackURL(HostAndPort(host: "::1", port: 8181), secure: false) == "http://[::1]:8181")
+        #expect(ConsoleListener.loopbackURL(HostAndPort(host: "10.0.0.5", port: 9000), secure: false) == "http://10.0.0.5:9000")
+    }
 }

@@ -53,7 +53,13 @@ enum BucketPages {
             "presets": AnonymousPreset.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0 == preset] as [String: Any] },
             "tags": tags.map { "\($0.0)=\($0.1)" }.joined(separator: "\n"),
             "canTags": p.s3("PutBucketTagging", bucket: bucket),
-            "lock": lock.map { l in [["mode": l.mode ?? "none", "days": l.days.map(String.init) ?? "", "years": l.years.map(String.init) ?? ""]] } ?? [],
+            "lock": lock.flatMap { l -> [[String: Any]]? in
+                guard l.enabled else { return nil }
+                var entry: [String: Any] = ["mode": l.mode ?? "none"]
+                if let days = l.days { entry["days"] = String(days) }
+                if let years = l.years { entry["years"] = String(years) }
+                return [entry]
+            } ?? [],
             "lifecycleRules": lifecycle.count,
             "encryption": encryption?.child("ApplyServerSideEncryptionByDefault")?.value("SSEAlgorithm") ?? "none",
             "canDelete": p.s3("DeleteBucket", bucket: bucket),
@@ -185,9 +191,9 @@ extension Templates {
             {{#empty}}<p class="hint">No buckets yet.</p>{{/empty}}
             {{^empty}}
             <table class="list" id="bucket-list">
-            <thead><tr><th scope="col">Name</th><th scope="col">Created</th>{{#showUsage}}<th scope="col" class="num">Objects</th><th scope="col" class="num">Size</th>{{/showUsage}}<th scope="col"><span class="sr">Settings</span></th></tr></thead>
+            <thead><tr><th scope="col">Name</th><th scope="col" class="opt">Created</th>{{#showUsage}}<th scope="col" class="num">Objects</th><th scope="col" class="num">Size</th>{{/showUsage}}<th scope="col"><span class="sr">Settings</span></th></tr></thead>
             <tbody>
-            {{#buckets}}<tr><td><a class="bucket-link" href="{{href}}">{{name}}</a></td><td>{{created}}</td>{{#showUsage}}<td class="num">{{objects}}</td><td class="num">{{size}}</td>{{/showUsage}}<td><a href="{{href}}/settings" aria-label="Settings of {{name}}">Settings</a></td></tr>
+            {{#buckets}}<tr><td><a class="bucket-link" href="{{href}}">{{name}}</a></td><td class="opt">{{created}}</td>{{#showUsage}}<td class="num">{{objects}}</td><td class="num">{{size}}</td>{{/showUsage}}<td><a href="{{href}}/settings" aria-label="Settings of {{name}}">Settings</a></td></tr>
             {{/buckets}}
             </tbody></table>
             {{/empty}}

@@ -38,15 +38,17 @@ enum ObjectPages {
             crumbs.append(["name": String(part) + "/", "href": here + FormFields.query([("prefix", walked)])])
         }
         let p = call.permissions
-        let data: [String: Any] = [
-            "bucket": bucket, "prefix": prefix, "filter": filter, "crumbs": crumbs, "folders": folders, "objects": objects,
+        // Mustache renders a section for any string, even an empty one: links are left out, not blank.
+        var data: [String: Any] = [
+            "bucket": bucket, "prefix": prefix, "crumbs": crumbs, "folders": folders, "objects": objects,
             "empty": folders.isEmpty && objects.isEmpty,
-            "next": page.next.map { here + FormFields.query([("prefix", prefix), ("filter", filter.isEmpty ? nil : filter), ("token", $0)]) } ?? "",
-            "first": token == nil ? "" : here + FormFields.query([("prefix", prefix), ("filter", filter.isEmpty ? nil : filter)]),
             "canUpload": p.s3Objects("PutObject", bucket: bucket, prefix: prefix),
             "canSettings": p.s3("GetBucketVersioning", bucket: bucket),
             "back": here + FormFields.query([("prefix", prefix)]),
         ]
+        if !filter.isEmpty { data["filter"] = filter }
+        if let next = page.next { data["next"] = here + FormFields.query([("prefix", prefix), ("filter", filter.isEmpty ? nil : filter), ("token", next)]) }
+        if token != nil { data["first"] = here + FormFields.query([("prefix", prefix), ("filter", filter.isEmpty ? nil : filter)]) }
         return .page(PageContent(title: bucket + "/" + prefix, template: "browse", data: data, wide: true), section: "buckets")
     }
 

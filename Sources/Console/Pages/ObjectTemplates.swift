@@ -9,7 +9,7 @@ extension Templates {
             <form method="get" action="/buckets/{{bucket}}" class="inline" role="search">
             <input type="hidden" name="prefix" value="{{prefix}}">
             <label for="filter">Filter by prefix</label>
-            <input id="filter" name="filter" value="{{filter}}" placeholder="name starts with…">
+            <input id="filter" name="filter" value="{{#filter}}{{.}}{{/filter}}" placeholder="name starts with…">
             <button type="submit">Filter</button>
             </form>
             {{#canUpload}}
@@ -26,11 +26,11 @@ extension Templates {
             {{#empty}}<p class="hint" id="empty">Nothing here{{#filter}} starting with “{{filter}}”{{/filter}}.</p>{{/empty}}
             {{^empty}}
             <table class="list" id="object-list">
-            <thead><tr><th scope="col">Name</th><th scope="col" class="num">Size</th><th scope="col">Modified</th><th scope="col"><span class="sr">Download</span></th></tr></thead>
+            <thead><tr><th scope="col">Name</th><th scope="col" class="num">Size</th><th scope="col" class="opt">Modified</th><th scope="col"><span class="sr">Download</span></th></tr></thead>
             <tbody>
-            {{#folders}}<tr class="folder"><td><a class="folder-link" href="{{href}}">{{name}}</a></td><td></td><td></td><td></td></tr>
+            {{#folders}}<tr class="folder"><td><a class="folder-link" href="{{href}}">{{name}}</a></td><td></td><td class="opt"></td><td></td></tr>
             {{/folders}}
-            {{#objects}}<tr><td><a class="object-link" href="{{href}}" data-key="{{key}}">{{name}}</a></td><td class="num">{{size}}</td><td>{{modified}}</td><td><a href="{{download}}" aria-label="Download {{name}}">Download</a></td></tr>
+            {{#objects}}<tr><td><a class="object-link" href="{{href}}" data-key="{{key}}">{{name}}</a></td><td class="num">{{size}}</td><td class="opt">{{modified}}</td><td><a href="{{download}}" aria-label="Download {{name}}">Download</a></td></tr>
             {{/objects}}
             </tbody></table>
             {{/empty}}

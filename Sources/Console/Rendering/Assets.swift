@@ -91,6 +91,7 @@ enum Assets {
           header.top{padding:8px}.signout{margin-left:0;width:100%}
           main{padding:10px}
           table.list{display:block;overflow-x:auto}
+          .opt{display:none}
           select[multiple]{width:100%}
           dl{grid-template-columns:1fr}
         }

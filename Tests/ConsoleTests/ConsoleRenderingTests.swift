@@ -1,0 +1,64 @@
+import Foundation
+import Mustache
+import Testing
+
+@testable import Console
+
+@Suite struct ConsoleRenderingTests {
+    let renderer = Renderer()
+
+    @Test func everyTemplateParses() {
+        for name in Templates.all.keys {
+            #expect(renderer.library.getTemplate(named: name) != nil, "\(name)")
+        }
+    }
+
+    @Test func namesReachThePageInert() {
+        let hostile = "<script>alert(1)</script>\"'&"
+        let page = PageContent(
+            title: hostile, template: "browse",
+            data: [
+                "bucket": "b", "prefix": hostile, "filter": "", "crumbs": [["name": hostile, "href": "/x"]], "folders": [[String: Any]](),
+                "objects": [["name": hostile, "key": hostile, "size": "1 B", "modified": "", "href": "/h", "download": "/d"]],
+                "empty": false, "next": "", "first": "", "canUpload": true, "canSettings": false, "back": "/", "csrf": "t",
+            ])
+        let html = renderer.page(page, chrome: Chrome(section: "buckets", principal: hostile, csrf: "t", flash: Flash(text: hostile, isError: true), showIdentity: false, showHealth: false))
+        #expect(!html.contains("<script>alert"))
+        #expect(!html.contains("\"'&"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"))
+        // The page loads its one script from the console, never inline.
+        #expect(html.components(separatedBy: "<script").count == 2)
+        #expect(html.contains("<script src=\"/static/console.js\" defer></script>"))
+    }
+
+    @Test func pageLinksAppearOnlyWhenThereIsAPage() {
+        var data: [String: Any] = [
+            "bucket": "b", "prefix": "", "crumbs": [[String: Any]](), "folders": [[String: Any]](), "objects": [[String: Any]](),
+            "empty": true, "canUpload": false, "canSettings": false, "back": "/", "csrf": "t",
+        ]
+        let chrome = Chrome(section: nil, principal: "p", csrf: "t", flash: nil, showIdentity: false, showHealth: false)
+        let alone = renderer.page(PageContent(title: "b", template: "browse", data: data), chrome: chrome)
+        #expect(!alone.contains("next-page") && !alone.contains("first-page") && !alone.contains("starting with"))
+        data["next"] = "/buckets/b?token=x"
+        data["filter"] = "ab"
+        let paged = renderer.page(PageContent(title: "b", template: "browse", data: data), chrome: chrome)
+        #expect(paged.contains("id=\"next-page\"") && !paged.contains("first-page") && paged.contains("starting with “ab”"))
+    }
+
+    @Test func chartsEscapeTheirText() {
+        let svg = HealthPage.chart([(name: "<b>&op", count: 3), (name: "Get", count: 1)])
+        #expect(svg.contains("&lt;b&gt;&amp;op"))
+        #expect(!svg.contains("<b>"))
+        #expect(!svg.contains("style="))
+    }
+
+    @Test func percentilesInterpolateWithinTheirBucket() throws {
+        let buckets: [(bound: Double, count: UInt64)] = [(0.01, 50), (0.1, 90), (1, 100), (.infinity, 100)]
+        #expect(try #require(HealthPage.percentile(0.5, buckets: buckets)) == 0.01)
+        let p90 = try #require(HealthPage.percentile(0.9, buckets: buckets))
+        #expect(abs(p90 - 0.1) < 1e-9)
+        let p95 = try #require(HealthPage.percentile(0.95, buckets: buckets))
+        #expect(abs(p95 - 0.55) < 1e-9)
+        #expect(HealthPage.percentile(0.5, buckets: [(0.01, 0), (.infinity, 0)]) == nil)
+    }
+}
