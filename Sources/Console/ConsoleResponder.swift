@@ -102,7 +102,11 @@ public struct ConsoleResponder: HTTPResponder {
         if route == .signInPage { return signInPage(request, flash: nil) }
         if route == .signIn { return await signIn(request, context: context) }
 
-        guard let id = Self.cookieValue(request, Self.cookie), let session = sessions.touch(id) else {
+        // A session lives only as long as its key: deleted, disabled, expired or re-keyed ends it.
+        guard let id = Self.cookieValue(request, Self.cookie), let session = sessions.touch(id),
+            let key = directory.accessKey(session.accessKey), constantTimeEquals(key.secretKey, session.secretKey)
+        else {
+            if let id = Self.cookieValue(request, Self.cookie) { sessions.remove(id) }
             if route.changesState {
                 return errorPage(status: .forbidden, heading: "Signed out", message: "Your session has ended. Sign in again.", session: nil)
             }

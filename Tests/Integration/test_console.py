@@ -363,3 +363,25 @@ def test_a_proxy_terminating_tls_gets_secure_cookies(server):
     assert "Secure" not in plain.headers["Set-Cookie"]
     proxied = requests.get(server.console_endpoint + "/signin", headers={"X-Forwarded-Proto": "https"})
     assert "; Secure" in proxied.headers["Set-Cookie"]
+
+
+def test_a_session_ends_with_its_key(server, browser):
+    """Disabling the user, or deleting its key, signs its console session out on the next request."""
+    from security_helpers import admin
+    for end in ["disable", "delete-key"]:
+        name = "ender" + uuid.uuid4().hex[:6]
+        admin(server, "PUT", f"users/{name}", {"policies": ["readonly"]})
+        key = admin(server, "POST", f"users/{name}/keys").json()
+        sign_in(browser, server, key["accessKey"], key["secretKey"])
+        s = session_for(browser, server)
+        assert s.get(server.console_endpoint + "/buckets", allow_redirects=False).status_code == 200
+        if end == "disable":
+            admin(server, "PUT", f"users/{name}", {"enabled": False})
+        else:
+            admin(server, "DELETE", f"keys/{key['accessKey']}")
+        r = s.get(server.console_endpoint + "/buckets", allow_redirects=False)
+        assert r.status_code == 303 and r.headers["Location"].startswith("/signin"), end
+        if end == "disable":
+            admin(server, "PUT", f"users/{name}", {"enabled": True})
+            # Enabled again, the old session does not come back: it was removed.
+            assert s.get(server.console_endpoint + "/buckets", allow_redirects=False).status_code == 303
