@@ -150,7 +150,7 @@ let package = Package(
         .target(
             name: "FloeClient",
             dependencies: [
-                "SigV4", "S3Model",
+                "SigV4", "S3Model", "IcebergData",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -193,7 +193,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
-                "FloeClient", "Identity", "S3Model", "SigV4", "S3API", "Parquet",
+                "FloeClient", "Identity", "S3Model", "SigV4", "S3API", "Parquet", "IcebergData", "IcebergModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 
 /// How the console reaches the APIs it drives and how it sets its cookie.
 public struct ConsoleConfiguration: Sendable {
@@ -38,6 +39,8 @@ public protocol ConsoleHealthSource: Sendable {
     /// Objects and bytes per bucket, as the index keeps them (shown to principals allowed
     /// `admin:ServerInfo`, like the totals of the admin API).
     func bucketUsage() async throws -> [String: BucketUsage]
+    /// The latest audit events, newest first; nil when the audit log is off.
+    func recentAuditEvents(limit: Int) -> [AuditEvent]?
 }
 
 public struct BucketUsage: Sendable {

@@ -39,7 +39,7 @@ enum ConsoleListener {
     }
 
     static func application(
-        _ configuration: ServerConfiguration, address: HostAndPort, directory: Directory, store: ObjectStore, metrics: ServerMetrics,
+        _ configuration: ServerConfiguration, address: HostAndPort, directory: Directory, store: ObjectStore, metrics: ServerMetrics, audit: AuditLog,
         http: HTTPClient, tls: TLSContextSource?, connections: ConnectionLimiter.Count, idleTimeout: TimeAmount, logger: Logger
     ) -> some Service {
         let secure = configuration.tlsCertificate != nil
@@ -47,7 +47,7 @@ enum ConsoleListener {
             configuration: ConsoleConfiguration(
                 s3URL: loopbackURL(configuration.s3Address, secure: secure), catalogURL: loopbackURL(configuration.catalogAddress, secure: secure),
                 region: configuration.region, publicS3URL: configuration.consoleS3URL, s3Port: configuration.s3Address.port, secure: secure),
-            directory: directory, http: http, health: ServerHealth(metrics: metrics, store: store))
+            directory: directory, http: http, health: ServerHealth(metrics: metrics, store: store, audit: audit))
         let channel = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(connections)], idleTimeout: idleTimeout)
         return Application(
             responder: responder,
@@ -66,6 +66,11 @@ enum ConsoleListener {
 struct ServerHealth: ConsoleHealthSource {
     let metrics: ServerMetrics
     let store: ObjectStore
+    let audit: AuditLog
+
+    func recentAuditEvents(limit: Int) -> [AuditEvent]? {
+        audit.isEnabled ? audit.recent(limit: limit) : nil
+    }
 
     func healthFigures() -> HealthFigures {
         let t = metrics.totals()

@@ -188,7 +188,7 @@ public enum FloeServer {
         let consoleHTTP = configuration.consoleAddress.map { _ in ConsoleListener.client(secure: configuration.tlsCertificate != nil) }
         if let consoleAddress = configuration.consoleAddress, let consoleHTTP {
             services.append(.init(service: ConsoleListener.application(
-                configuration, address: consoleAddress, directory: directory, store: store, metrics: metrics, http: consoleHTTP, tls: tls,
+                configuration, address: consoleAddress, directory: directory, store: store, metrics: metrics, audit: parts.audit, http: consoleHTTP, tls: tls,
                 connections: ConnectionLimiter.Count(limit: configuration.maxConnections), idleTimeout: idleTimeout, logger: logger)))
         }
         if refreshIdentity {

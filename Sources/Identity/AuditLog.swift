@@ -46,6 +46,9 @@ public struct AuditEvent: Sendable, Encodable {
 /// names, access key ids and resource names only.
 public final class AuditLog: Sendable {
     private let sinks: Mutex<[Int32]>
+    /// The last events written, newest last, for the console's health page (bounded).
+    private let recentEvents = Mutex<[AuditEvent]>([])
+    public static let recentLimit = 100
 
     /// - Parameter destinations: file paths, `stdout` or `-`; an empty list audits nothing.
     public init(destinations: [String]) throws {
@@ -72,12 +75,21 @@ public final class AuditLog: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard var line = try? encoder.encode(event) else { return }
         line.append(UInt8(ascii: "\n"))
+        recentEvents.withLock { events in
+            if events.count >= Self.recentLimit { events.removeFirst(events.count - Self.recentLimit + 1) }
+            events.append(event)
+        }
         sinks.withLock { descriptors in
             for fd in descriptors {
                 // One write per line: O_APPEND keeps concurrent lines whole.
                 _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             }
         }
+    }
+
+    /// Up to `limit` of the latest events, newest first (none when the log is off).
+    public func recent(limit: Int = 50) -> [AuditEvent] {
+        recentEvents.withLock { Array($0.suffix(max(0, limit)).reversed()) }
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -21,4 +21,21 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
+
+    @Test func theLatestEventsAreKeptBoundedNewestFirst() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("audit-recent-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try AuditLog(destinations: [path])
+        for i in 0..<(AuditLog.recentLimit + 30) {
+            log.record(AuditEvent(
+                requestID: "R\(i)", api: "admin", principal: "root", accessKey: "AK", sourceIP: nil, action: "admin:CreateUser",
+                resource: "users/u\(i)", outcome: "allowed", status: 200))
+        }
+        let recent = log.recent(limit: 1000)
+        #expect(recent.count == AuditLog.recentLimit)
+        #expect(recent.first?.requestID == "R\(AuditLog.recentLimit + 29)")
+        #expect(recent.last?.requestID == "R30")
+        #expect(log.recent(limit: 3).map(\.requestID) == ["R129", "R128", "R127"])
+        #expect(AuditLog.disabled.recent().isEmpty)
+    }
 }

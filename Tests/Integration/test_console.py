@@ -29,8 +29,8 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromiu
 
 
 @pytest.fixture(scope="module")
-def server():
-    instance = new_server()
+def server(tmp_path_factory):
+    instance = new_server(FLOE_AUDIT_LOG=str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))
     yield instance
     instance.cleanup()
 
@@ -320,6 +320,17 @@ def test_a_table_written_by_pyiceberg_shows_its_schema_and_snapshots(server, bro
     ids = {str(s.snapshot_id) for s in table.snapshots()}
     assert all(any(i in row.text for i in ids) for row in snapshots)
     shot(browser, shots, "table")
+    # Files, partitions and rows, read by Floe's own readers as the signed-in principal.
+    browser.find_element(By.ID, "show-data").click()
+    preview = wait(browser).until(EC.presence_of_element_located((By.ID, "row-preview")))
+    headers = [th.text for th in preview.find_elements(By.CSS_SELECTOR, "thead th")]
+    assert headers == ["order_id", "customer", "amount"]
+    cells = sorted(tuple(td.text for td in tr.find_elements(By.TAG_NAME, "td")) for tr in preview.find_elements(By.CSS_SELECTOR, "tbody tr"))
+    assert cells == sorted([("1", "a", "1.5"), ("2", "b", "2.5"), ("3", "c", "3.5")] * 2)
+    files = browser.find_elements(By.CSS_SELECTOR, "#data-files tbody tr")
+    assert len(files) == 2 and {f.text.split()[0] for f in files} == {t.file.file_path for t in table.scan().plan_files()}
+    assert "(unpartitioned)" in browser.find_element(By.ID, "partitions").text
+    shot(browser, shots, "table-data")
 
 
 def test_health_and_small_screens(server, browser, shots):
@@ -327,6 +338,9 @@ def test_health_and_small_screens(server, browser, shots):
     browser.get(server.console_endpoint + "/health")
     assert browser.find_element(By.ID, "tile-requests")
     assert browser.find_elements(By.ID, "operations-chart")
+    # Administrative changes made through the console reach the audit log, and the page shows them.
+    audit = browser.find_element(By.ID, "audit-events").text
+    assert "admin:CreateUser" in audit and "floetestroot" in audit
     shot(browser, shots, "health")
     # Every visible form control has a label, and the layout fits a phone's width.
     unlabeled = browser.execute_script("""

@@ -106,6 +106,11 @@ enum CatalogPages {
             "rename": call.permissions.iceberg("DropTable", resource) && call.permissions.iceberg("CreateTable", [warehouse] + ns),
         ]
         if let href = bucketHref(location) { data["data"] = ["href": href] }
+        if call.query["data"] == "1" {
+            data.merge(await TableDataSection.values(call, metadata: metadata)) { _, new in new }
+        } else {
+            data["dataLink"] = tableHref(warehouse, ns, table) + "&data=1#data"
+        }
         return .page(PageContent(title: "Table \(table)", template: "catalogTable", data: data, wide: true), section: "catalog")
     }
 
@@ -411,6 +416,29 @@ extension Templates {
             {{#snapshots}}<tr{{#current}} class="current" aria-current="true"{{/current}}><td>{{id}}</td><td>{{parent}}</td><td><time datetime="{{time}}">{{time}}</time></td><td>{{operation}}</td><td>{{addedRecords}}</td><td>{{addedFiles}}</td><td>{{totalRecords}}</td></tr>{{/snapshots}}
             </tbody></table>
             {{#hasMoreSnapshots}}<p class="hint" id="more-snapshots">{{moreSnapshots}} older snapshots are not shown.</p>{{/hasMoreSnapshots}}
+            <section id="data">
+            <h2>Files, partitions and rows</h2>
+            {{#dataLink}}<p><a class="button" href="{{dataLink}}" id="show-data">Show files, partitions and the first rows</a></p><p class="hint">Reads the current snapshot's manifests, and data files until 20 rows, with your access.</p>{{/dataLink}}
+            {{#dataEmpty}}<p class="hint">The table has no snapshot yet.</p>{{/dataEmpty}}
+            {{#dataError}}<p class="flash error" role="alert" id="data-error">{{dataError}}</p>{{/dataError}}
+            {{#dataShown}}
+            <h3>Rows</h3>
+            <table class="list" id="row-preview"><thead><tr>{{#columns}}<th scope="col">{{name}}</th>{{/columns}}</tr></thead><tbody>
+            {{#rows}}<tr>{{#cells}}<td>{{text}}</td>{{/cells}}</tr>{{/rows}}
+            </tbody></table>
+            <p class="hint">The first rows of the current snapshot, deletes applied{{#moreColumns}}; the first 24 columns{{/moreColumns}}.</p>
+            <h3>Partitions ({{partitionCount}})</h3>
+            <table class="list" id="partitions"><thead><tr><th scope="col">Partition</th><th scope="col" class="num">Files</th><th scope="col" class="num">Records</th><th scope="col" class="num">Size</th></tr></thead><tbody>
+            {{#partitionRows}}<tr><td>{{name}}</td><td class="num">{{files}}</td><td class="num">{{records}}</td><td class="num">{{size}}</td></tr>{{/partitionRows}}
+            </tbody></table>
+            {{#morePartitions}}<p class="hint">The first 100 partitions.</p>{{/morePartitions}}
+            <h3>Data files ({{fileCount}})</h3>
+            <table class="list" id="data-files"><thead><tr><th scope="col">File</th><th scope="col">Partition</th><th scope="col" class="num">Records</th><th scope="col" class="num">Size</th><th scope="col" class="num">Delete files</th></tr></thead><tbody>
+            {{#files}}<tr><td>{{#href}}<a href="{{href}}">{{path}}</a>{{/href}}{{^href}}{{path}}{{/href}}</td><td>{{partition}}</td><td class="num">{{records}}</td><td class="num">{{size}}</td><td class="num">{{deletes}}</td></tr>{{/files}}
+            </tbody></table>
+            {{#moreFiles}}<p class="hint">The first 100 files.</p>{{/moreFiles}}
+            {{/dataShown}}
+            </section>
             {{#rename}}
             <form method="post" action="/catalog/table/rename" class="card" id="rename-table-form">
             {{> csrf}}<input type="hidden" name="back" value="{{back}}"><input type="hidden" name="warehouse" value="{{warehouse}}">

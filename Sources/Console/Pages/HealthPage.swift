@@ -1,5 +1,6 @@
 import FloeClient
 import Foundation
+import Identity
 import NIOHTTP1
 
 /// The server's figures for administrators: what the admin API's ServerInfo reports, and the
@@ -40,6 +41,13 @@ enum HealthPage {
             },
             "moreBuckets": max(0, buckets.count - maxBuckets), "hasMoreBuckets": buckets.count > maxBuckets,
         ]
+        if let events = call.console.health?.recentAuditEvents(limit: 50) {
+            data["audit"] = ["events": events.map { e -> [String: Any] in
+                ["time": e.time, "api": e.api, "principal": e.principal, "action": e.action, "resource": e.resource, "outcome": e.outcome, "status": e.status]
+            }, "none": events.isEmpty] as [String: Any]
+        } else {
+            data["auditOff"] = true
+        }
         if let figures {
             data["latency"] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)].map { pair -> [String: Any] in
                 ["name": pair.0, "value": percentile(pair.1, buckets: figures.latencyBuckets).map { duration($0) } ?? "no data"]
@@ -165,6 +173,14 @@ extension Templates {
             </tbody></table>
             {{#hasMoreBuckets}}<p class="hint" id="more-buckets">{{moreBuckets}} more buckets are not listed.</p>{{/hasMoreBuckets}}
             <p class="hint" id="bucket-use-note">Objects and sizes count the current version of each key; noncurrent versions are not included.</p>
+            <h2 id="audit-heading">Recent audit events</h2>
+            {{#auditOff}}<p class="hint" id="audit-off">The audit log is off: start the server with <code>--audit-log</code> (a file or stdout) to record and show administrative changes and refusals.</p>{{/auditOff}}
+            {{#audit}}
+            {{#none}}<p class="hint">None since the server started.</p>{{/none}}
+            {{^none}}<table class="list" id="audit-events" aria-labelledby="audit-heading"><thead><tr><th scope="col">Time (UTC)</th><th scope="col">API</th><th scope="col">Principal</th><th scope="col">Action</th><th scope="col">Resource</th><th scope="col">Outcome</th></tr></thead><tbody>
+            {{#events}}<tr><td>{{time}}</td><td>{{api}}</td><td>{{principal}}</td><td>{{action}}</td><td>{{resource}}</td><td>{{outcome}} ({{status}})</td></tr>{{/events}}
+            </tbody></table>{{/none}}
+            {{/audit}}
             """,
     ]
 }

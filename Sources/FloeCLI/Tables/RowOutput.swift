@@ -64,18 +64,7 @@ struct TextRowSink: RowSink {
         self.output = output
     }
 
-    static func text(_ value: IcebergValue, _ type: IcebergType) -> String {
-        switch value {
-        case .null: return "NULL"
-        case .string(let s): return s
-        default:
-            let json = value.json(type)
-            guard json.utf8.first == UInt8(ascii: "\""), json.utf8.last == UInt8(ascii: "\"") else { return json }
-            // Dates, times, uuids, base64: quoted JSON with nothing escaped in all but rare cases.
-            if !json.utf8.contains(UInt8(ascii: "\\")) { return String(decoding: json.utf8.dropFirst().dropLast(), as: UTF8.self) }
-            return (try? JSONDecoder().decode(String.self, from: Data(json.utf8))) ?? json
-        }
-    }
+    static func text(_ value: IcebergValue, _ type: IcebergType) -> String { value.displayText(type) }
 
     static func csvField(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) else { return text }

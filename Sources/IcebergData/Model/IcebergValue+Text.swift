@@ -1,3 +1,5 @@
+import Foundation
+
 /// Display text: `jsonText` is a JSON literal for the CLI; `humanText` is the partition-path form (as Java's toHumanString).
 extension IcebergValue {
     /// A JSON literal: numbers, quoted strings, booleans, null; decimals as plain number text with their scale (14.20);
@@ -7,6 +9,21 @@ extension IcebergValue {
         var out = ""
         writeJSON(into: &out, type: nil, depth: 0)
         return out
+    }
+
+    /// What a person reads in a cell: strings as they are, NULL, dates and times unquoted, nested
+    /// values as JSON (the CLI's table and CSV output, the console's row preview).
+    public func displayText(_ type: IcebergType) -> String {
+        switch self {
+        case .null: return "NULL"
+        case .string(let s): return s
+        default:
+            let json = json(type)
+            guard json.utf8.first == UInt8(ascii: "\""), json.utf8.last == UInt8(ascii: "\"") else { return json }
+            // Dates, times, uuids, base64: quoted JSON with nothing escaped in all but rare cases.
+            if !json.utf8.contains(UInt8(ascii: "\\")) { return String(decoding: json.utf8.dropFirst().dropLast(), as: UTF8.self) }
+            return (try? JSONDecoder().decode(String.self, from: Data(json.utf8))) ?? json
+        }
     }
 
     /// Like `jsonText`, with structs as objects keyed by the type's field names and maps with string keys as objects.
