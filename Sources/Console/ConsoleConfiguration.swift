@@ -16,6 +16,8 @@ public struct ConsoleConfiguration: Sendable {
     public var idleSeconds: Int
     public var absoluteSeconds: Int
     public var defaultWarehouse: String
+    /// The server's settings for temporary credentials, as the identity page lists them.
+    public var temporaryCredentials: [(name: String, value: String)] = []
 
     public init(
         s3URL: String, catalogURL: String, region: String, publicS3URL: String?, s3Port: Int, secure: Bool,

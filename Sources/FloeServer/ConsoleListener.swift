@@ -43,10 +43,17 @@ enum ConsoleListener {
         http: HTTPClient, tls: TLSContextSource?, connections: ConnectionLimiter.Count, idleTimeout: TimeAmount, logger: Logger
     ) -> some Service {
         let secure = configuration.tlsCertificate != nil
+        var console = ConsoleConfiguration(
+            s3URL: loopbackURL(configuration.s3Address, secure: secure), catalogURL: loopbackURL(configuration.catalogAddress, secure: secure),
+            region: configuration.region, publicS3URL: configuration.consoleS3URL, s3Port: configuration.s3Address.port, secure: secure)
+        console.temporaryCredentials = [
+            ("Session duration (STS DurationSeconds)", "\(SessionIssuer.minimumDuration)–\(SessionIssuer.maximumDuration) s, default 3600 s"),
+            ("Catalog bearer tokens", "\(configuration.catalogTokenLifetime) s (FLOE_CATALOG_TOKEN_LIFETIME)"),
+            ("Vended table credentials", "\(configuration.vendedCredentialLifetime) s (FLOE_VENDED_CREDENTIALS_LIFETIME)"),
+            ("Sessions end", "when their parent user is disabled or deleted, or its source key is"),
+        ]
         let responder = ConsoleResponder(
-            configuration: ConsoleConfiguration(
-                s3URL: loopbackURL(configuration.s3Address, secure: secure), catalogURL: loopbackURL(configuration.catalogAddress, secure: secure),
-                region: configuration.region, publicS3URL: configuration.consoleS3URL, s3Port: configuration.s3Address.port, secure: secure),
+            configuration: console,
             directory: directory, http: http, health: ServerHealth(metrics: metrics, store: store, audit: audit))
         let channel = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(connections)], idleTimeout: idleTimeout)
         return Application(

@@ -40,9 +40,13 @@ enum BucketPages {
         let versioning = try await call.s3.versioning(bucket: bucket)
         let policy = p.s3("GetBucketPolicy", bucket: bucket) ? try await call.s3.policy(bucket: bucket) : nil
         let tags = p.s3("GetBucketTagging", bucket: bucket) ? try await tagsOrNone(call, bucket: bucket, key: nil) : []
-        let lock = try? await call.s3.lockConfiguration(bucket: bucket)
-        let lifecycle = (try? await call.s3.lifecycleRules(bucket: bucket)) ?? []
-        let encryption = try? await call.s3.bucketEncryption(bucket: bucket)
+        // What the principal may not read is said to be hidden, not shown as empty.
+        let hidden = "not visible to you"
+        let lock = p.s3("GetBucketObjectLockConfiguration", bucket: bucket) ? try await call.s3.lockConfiguration(bucket: bucket) : nil
+        let lifecycle = p.s3("GetLifecycleConfiguration", bucket: bucket) ? String(try await call.s3.lifecycleRules(bucket: bucket).count) : hidden
+        let encryption = p.s3("GetEncryptionConfiguration", bucket: bucket)
+            ? try await call.s3.bucketEncryption(bucket: bucket)?.child("ApplyServerSideEncryptionByDefault")?.value("SSEAlgorithm") ?? "none" : hidden
+        let notifications = p.s3("GetBucketNotification", bucket: bucket) ? String(try await call.s3.notificationRules(bucket: bucket).count) : hidden
         let preset = policy.map { AnonymousPreset.recognize($0, bucket: bucket) } ?? AnonymousPreset.none
         let data: [String: Any] = [
             "bucket": bucket, "browse": "/buckets/\(bucket)",
@@ -60,8 +64,8 @@ enum BucketPages {
                 if let years = l.years { entry["years"] = String(years) }
                 return [entry]
             } ?? [],
-            "lifecycleRules": lifecycle.count,
-            "encryption": encryption?.child("ApplyServerSideEncryptionByDefault")?.value("SSEAlgorithm") ?? "none",
+            "lifecycleRules": lifecycle, "notificationRules": notifications,
+            "encryption": encryption,
             "canDelete": p.s3("DeleteBucket", bucket: bucket),
         ]
         return .page(PageContent(title: "\(bucket) settings", template: "bucketSettings", data: data), section: "buckets")
@@ -247,6 +251,7 @@ extension Templates {
             <dt>Object lock</dt><dd>{{#lock}}default mode {{mode}}{{#days}}, {{days}} days{{/days}}{{#years}}, {{years}} years{{/years}}{{/lock}}{{^lock}}off{{/lock}}</dd>
             <dt>Lifecycle rules</dt><dd>{{lifecycleRules}}</dd>
             <dt>Default encryption</dt><dd>{{encryption}}</dd>
+            <dt>Notification rules</dt><dd>{{notificationRules}}</dd>
             </dl>
             <p class="hint">Lifecycle, encryption and notifications are edited with <code>floe</code> or any S3 client.</p>
             </section>

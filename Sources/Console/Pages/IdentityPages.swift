@@ -74,6 +74,8 @@ enum IdentityPages {
             "canCreateGroup": p.admin("CreateGroup", "groups/*"),
             "showPolicies": showPolicies, "policies": policies, "hasPolicies": !policies.isEmpty, "policiesTruncated": policyNames.count > maxRows,
             "canCreatePolicy": p.admin("CreatePolicy", "policies/*"),
+            "sts": call.console.configuration.temporaryCredentials.map { ["name": $0.name, "value": $0.value] },
+            "stsEndpoint": call.console.configuration.s3Port,
         ]
         return .page(PageContent(title: "Identity", template: "identity", data: data), section: "identity")
     }
@@ -335,6 +337,11 @@ extension Templates {
             {{/hasPolicies}}
             </section>
             {{/showPolicies}}
+            <section class="card" id="sts-settings">
+            <h2>Temporary credentials (STS)</h2>
+            <dl>{{#sts}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/sts}}</dl>
+            <p class="hint">AssumeRole is served by the S3 API (port {{stsEndpoint}}, <code>POST /</code> with <code>Action=AssumeRole</code>); a session can do no more than its caller and the policy it passes allow. These settings come from the server's environment (docs/configuration.md).</p>
+            </section>
             """,
         "identityKeyCreated": """
             <h1>{{kind}} created</h1>
