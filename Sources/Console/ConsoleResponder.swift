@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Identity
+import Crypto
 import Logging
 import NIOCore
 import SigV4
@@ -60,6 +61,12 @@ public struct ConsoleResponder: HTTPResponder {
     let renderer: Renderer
     let http: HTTPClient
     let health: (any ConsoleHealthSource)?
+    let throttle = SignInThrottle()
+    /// Form uploads (no script) hold one 8 MiB part each: at most this many at once.
+    let formUploads = UploadSlots(limit: 16)
+    /// Binds a sign-in form's token to its cookie: a cookie planted from another port of the same
+    /// host (cookies ignore ports) cannot come with a matching form token.
+    let signInKey = SymmetricKey(size: .bits256)
     static let cookie = "floe_console"
     static let signInCookie = "floe_console_signin"
     static let maxFormBytes = 1 << 20
@@ -233,10 +240,12 @@ public struct ConsoleResponder: HTTPResponder {
 
     // MARK: sign-in
 
-    func signInPage(_ request: Request, flash: Flash?, accessKey: String = "", status: HTTPResponse.Status = .ok) -> Response {
+    func signInPage(_ request: Request, flash: Flash?, accessKey: String = "", next: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         // A token bound to a cookie of its own: another site cannot sign a browser in as someone else.
         let token = ConsoleSessions.randomToken()
-        let page = PageContent(title: "Sign in", template: "signin", data: ["signinToken": token, "accessKey": accessKey])
+        var data: [String: Any] = ["signinToken": signInProof(token), "accessKey": accessKey]
+        if let next = Self.safeReturn(next ?? FormFields(request.uri.query ?? "")["next"]) { data["next"] = next }
+        let page = PageContent(title: "Sign in", template: "signin", data: data)
         var response = Self.html(renderer.page(page, chrome: chrome(nil, session: nil, flash: flash)))
         response.status = status
         response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.signInCookie, token, maxAge: 3600, request: request)))
@@ -248,25 +257,40 @@ public struct ConsoleResponder: HTTPResponder {
             return signInPage(request, flash: Flash(text: "The form is too large.", isError: true), status: .contentTooLarge)
         }
         let form = FormFields(String(buffer: body))
-        guard let expected = Self.cookieValue(request, Self.signInCookie), let submitted = form["_csrf"],
-            constantTimeEquals(expected, submitted)
+        let next = form["next"]
+        guard let token = Self.cookieValue(request, Self.signInCookie), let submitted = form["_csrf"],
+            constantTimeEquals(signInProof(token), submitted)
         else {
-            return signInPage(request, flash: Flash(text: "The sign-in form expired. Try again.", isError: true), status: .forbidden)
+            return signInPage(request, flash: Flash(text: "The sign-in form expired. Try again.", isError: true), next: next, status: .forbidden)
         }
         let accessKey = form["accessKey"]?.trimmingWhitespace ?? ""
         let secret = form["secretKey"] ?? ""
+        // Per address and key, and per key (behind a proxy every browser has the proxy's address).
+        let subjects = ["pair:\(context.remoteAddress ?? "")|\(accessKey.prefix(128))", "key:" + String(accessKey.prefix(128))]
+        if let wait = throttle.wait(subjects) {
+            var response = signInPage(
+                request, flash: Flash(text: "Too many failed sign-ins. Try again in \(Int(wait.rounded(.up))) s.", isError: true), accessKey: accessKey, next: next,
+                status: .tooManyRequests)
+            response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+            return response
+        }
         // The same check as a signature's: the key must exist, be enabled, belong to an enabled
         // user and not have expired; the secret is compared in constant time.
         guard let key = directory.accessKey(accessKey), constantTimeEquals(key.secretKey, secret),
             let principal = directory.principal(for: accessKey)
         else {
-            context.logger.notice("console sign-in refused", metadata: ["access_key": "\(accessKey.prefix(64))", "remote": "\(context.remoteAddress ?? "")"])
-            return signInPage(request, flash: Flash(text: "The access key or secret is not valid.", isError: true), accessKey: accessKey, status: .unauthorized)
+            throttle.failed(subjects)
+            // The access key is logged only when it names a key: a secret typed into the wrong field stays out of the log.
+            let known = directory.accessKey(accessKey) != nil
+            context.logger.notice(
+                "console sign-in refused", metadata: ["access_key": "\(known ? accessKey : "(not a key)")", "remote": "\(context.remoteAddress ?? "")"])
+            return signInPage(request, flash: Flash(text: "The access key or secret is not valid.", isError: true), accessKey: accessKey, next: next, status: .unauthorized)
         }
+        throttle.succeeded(subjects)
         let session = sessions.create(accessKey: accessKey, secretKey: secret, principal: principal.name)
         context.logger.info("console sign-in", metadata: ["principal": "\(principal.name)", "remote": "\(context.remoteAddress ?? "")"])
-        let next = Self.safeReturn(FormFields(request.uri.query ?? "")["next"] ?? form["next"]) ?? "/buckets"
-        var response = Self.redirect(next)
+        let destination = Self.safeReturn(next) ?? "/buckets"
+        var response = Self.redirect(destination)
         response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.cookie, session.id, maxAge: configuration.absoluteSeconds, request: request)))
         response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.signInCookie, "", maxAge: 0, request: request)))
         return response
@@ -278,17 +302,25 @@ public struct ConsoleResponder: HTTPResponder {
         return "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
+    /// The form token that goes with a sign-in cookie's value.
+    func signInProof(_ token: String) -> String {
+        Hex.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(token.utf8), using: signInKey)))
+    }
+
+    /// The cookie's value; nil when absent, empty, or sent more than once (a second cookie of the
+    /// same name, set for a narrower path from another port of this host, must not pick the session).
     static func cookieValue(_ request: Request, _ name: String) -> String? {
+        var found: [String] = []
         for header in request.headers[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
                 if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-                    let value = parts[1].trimmingCharacters(in: .whitespaces)
-                    return value.isEmpty ? nil : value
+                    found.append(parts[1].trimmingCharacters(in: .whitespaces))
                 }
             }
         }
-        return nil
+        guard found.count == 1, let value = found.first, !value.isEmpty else { return nil }
+        return value
     }
 
     // MARK: responses

@@ -62,3 +62,28 @@ import Testing
         #expect(HealthPage.percentile(0.5, buckets: [(0.01, 0), (.infinity, 0)]) == nil)
     }
 }
+
+@Suite struct ConsoleEscapingTests {
+    /// Review finding: escaping by Character let `"` + U+0301 and U+0600 + `<` through raw.
+    @Test func marksBesideMarkupCharactersDoNotHideThem() {
+        let renderer = Renderer()
+        for hostile in ["x\"\u{301} onfocus=y", "\u{600}<form action=/x>", "a\u{600}&b", "'\u{301}", "\u{600}>"] {
+            #expect(!HTMLText.escape(hostile).unicodeScalars.contains { "<>\"'".unicodeScalars.contains($0) }, "\(hostile.unicodeScalars.map(\.value))")
+            let page = PageContent(title: hostile, template: "error", data: ["heading": hostile, "message": hostile, "back": "/"])
+            let html = renderer.page(page, chrome: Chrome(section: nil, principal: hostile, csrf: "t", flash: Flash(text: hostile, isError: false), showIdentity: false, showHealth: false))
+            // Compared by scalars: String comparison would treat the grapheme as one unit too.
+            let escaped = Array(HTMLText.escape(hostile).unicodeScalars), rendered = Array(html.unicodeScalars)
+            #expect(contains(rendered, escaped) && !contains(rendered, Array(hostile.unicodeScalars)), "\(hostile.unicodeScalars.map(\.value))")
+        }
+        // A partial escapes the same way (the library resets partials to its own escaper).
+        let hostile = "\"\u{301}><b>"
+        let page = PageContent(title: "t", template: "buckets", data: ["csrf": hostile, "canCreate": true, "buckets": [[String: Any]](), "empty": true])
+        let html = renderer.page(page, chrome: Chrome(section: nil, principal: "p", csrf: "t", flash: nil, showIdentity: false, showHealth: false))
+        #expect(contains(Array(html.unicodeScalars), Array("value=\"&quot;\u{301}&gt;&lt;b&gt;\"".unicodeScalars)))
+    }
+
+    func contains(_ haystack: [Unicode.Scalar], _ needle: [Unicode.Scalar]) -> Bool {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+        return (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<($0 + needle.count)]) == needle }
+    }
+}

@@ -159,3 +159,56 @@ import Testing
         #expect(Format.date(millis: 0) == "1970-01-01T00:00:00Z")
     }
 }
+
+@Suite struct ConsoleAbuseTests {
+    @Test func failedSignInsSlowDownExponentially() {
+        let throttle = SignInThrottle(limits: .init(freeFailures: 3, maxLockout: 60, window: 600, maxEntries: 100))
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        for i in 0..<3 {
+            #expect(throttle.wait(["k"], now: t0.addingTimeInterval(Double(i))) == nil)
+            throttle.failed(["k"], now: t0.addingTimeInterval(Double(i)))
+        }
+        #expect(throttle.wait(["k"], now: t0.addingTimeInterval(3)) == nil)
+        throttle.failed(["k"], now: t0.addingTimeInterval(3))  // 4th: 1 s
+        #expect(throttle.wait(["k"], now: t0.addingTimeInterval(3.5)) == 0.5)
+        throttle.failed(["k"], now: t0.addingTimeInterval(4))  // 5th: 2 s
+        throttle.failed(["k"], now: t0.addingTimeInterval(6))  // 6th: 4 s
+        #expect(throttle.wait(["k", "other"], now: t0.addingTimeInterval(7)) == 3)
+        for i in 0..<20 { throttle.failed(["k"], now: t0.addingTimeInterval(Double(10 + i))) }
+        #expect(throttle.wait(["k"], now: t0.addingTimeInterval(29))! <= 60)  // capped
+        throttle.succeeded(["k"])
+        #expect(throttle.wait(["k"], now: t0.addingTimeInterval(30)) == nil)
+        // A quiet window forgets the failures.
+        for i in 0..<4 { throttle.failed(["q"], now: t0.addingTimeInterval(Double(i))) }
+        throttle.failed(["q"], now: t0.addingTimeInterval(1000))
+        #expect(throttle.wait(["q"], now: t0.addingTimeInterval(1000)) == nil)
+    }
+
+    @Test func theThrottleKeepsABoundedNumberOfEntries() {
+        let throttle = SignInThrottle(limits: .init(freeFailures: 0, maxLockout: 60, window: 600, maxEntries: 10))
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        for i in 0..<50 { throttle.failed(["s\(i)"], now: t0.addingTimeInterval(Double(i) / 100)) }
+        #expect(throttle.wait(["s49"], now: t0.addingTimeInterval(0.5)) != nil)
+        #expect(throttle.wait(["s0"], now: t0.addingTimeInterval(0.5)) == nil)  // evicted
+    }
+
+    @Test func oneKeysSignInsReplaceOnlyItsOwnSessions() {
+        let sessions = ConsoleSessions(limits: .init(idle: 600, absolute: 600, maxSessions: 100, maxSessionsPerKey: 3))
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        let admin = sessions.create(accessKey: "ADMIN", secretKey: "s", principal: "root", now: t0)
+        var own: [ConsoleSession] = []
+        for i in 1...10 { own.append(sessions.create(accessKey: "READER", secretKey: "s", principal: "r", now: t0.addingTimeInterval(Double(i)))) }
+        #expect(sessions.count == 4)
+        #expect(sessions.touch(admin.id, now: t0.addingTimeInterval(20)) != nil)
+        #expect(sessions.touch(own[9].id, now: t0.addingTimeInterval(20)) != nil)
+        #expect(sessions.touch(own[0].id, now: t0.addingTimeInterval(20)) == nil)
+    }
+
+    @Test func formUploadSlotsAreBounded() {
+        let slots = UploadSlots(limit: 2)
+        #expect(slots.take() && slots.take())
+        #expect(!slots.take())
+        slots.give()
+        #expect(slots.take())
+    }
+}

@@ -234,14 +234,17 @@ def test_hostile_names_are_rendered_inert(server, browser, shots):
     hostile = "<script>alert(1)</script>.txt"
     s3.put_object(Bucket=bucket, Key=hostile, Body=b"<img src=x onerror=alert(2)>", ContentType="text/html")
     s3.put_object(Bucket=bucket, Key='q"uote\'s/ünï<b>.txt', Body=b"x")
+    # A prepended mark (U+0600) and a combining mark (U+0301) next to markup characters.
+    s3.put_object(Bucket=bucket, Key="mark\u0600<b>bold</b\u0600>\"\u0301 onmouseover=alert(3) x=.txt", Body=b"x")
     browser.get(server.console_endpoint + f"/buckets/{bucket}")
     # The key holds a "/": with the delimiter it shows as a folder, then the rest inside it.
     folders = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "a.folder-link")]
-    assert folders == ["<script>alert(1)</", 'q"uote\'s/']
+    assert folders == ["<script>alert(1)</", "mark\u0600<b>bold</", 'q"uote\'s/']
+    assert browser.execute_script("return document.querySelectorAll('main b, main [onmouseover]').length") == 0
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text
     assert browser.execute_script("return document.querySelectorAll('script:not([src])').length") == 0
-    browser.find_element(By.XPATH, "//a[@class='folder-link'][1]").click()
+    browser.find_element(By.CSS_SELECTOR, "a.folder-link").click()
     assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "a.object-link")] == ["script>.txt"]
     assert "<script>alert(1)</" in browser.find_element(By.CSS_SELECTOR, "nav.crumbs").text
     browser.find_element(By.CSS_SELECTOR, "a.object-link").click()
@@ -399,3 +402,64 @@ def test_a_session_ends_with_its_key(server, browser):
             admin(server, "PUT", f"users/{name}", {"enabled": True})
             # Enabled again, the old session does not come back: it was removed.
             assert s.get(server.console_endpoint + "/buckets", allow_redirects=False).status_code == 303
+
+
+def _signin_form(base, session):
+    page = session.get(base + "/signin")
+    return re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+
+
+def test_sign_in_hardening(server):
+    base = server.console_endpoint
+    # The form token is tied to its cookie by the server: a cookie and a token of the attacker's choosing do not match.
+    r = requests.post(base + "/signin", data={"_csrf": "a" * 64, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD},
+                      cookies={"floe_console_signin": "a" * 64}, allow_redirects=False)
+    assert r.status_code == 403
+    # `next` survives the sign-in form.
+    s = requests.Session()
+    token = _signin_form(base, s)
+    r = s.post(base + "/signin?next=%2Fhealth", data={"_csrf": token, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD, "next": "/health"},
+               allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"] == "/health"
+    good = s.cookies.get("floe_console")
+    # Two cookies of the session's name (one planted for a narrower path): no session is picked.
+    r = requests.get(base + "/buckets", headers={"Cookie": f"floe_console={good}; floe_console={good}"}, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].startswith("/signin")
+    # Repeated failures for one key are slowed down, and the right secret waits too.
+    name = "throttled" + uuid.uuid4().hex[:6]
+    from security_helpers import admin
+    admin(server, "PUT", f"users/{name}", {"policies": ["readonly"]})
+    key = admin(server, "POST", f"users/{name}/keys").json()
+    attacker = requests.Session()
+    statuses = []
+    for _ in range(8):
+        token = _signin_form(base, attacker)
+        statuses.append(attacker.post(base + "/signin", data={"_csrf": token, "accessKey": key["accessKey"], "secretKey": "guess"},
+                                      allow_redirects=False).status_code)
+    assert statuses[:5] == [401] * 5 and 429 in statuses[5:]
+    token = _signin_form(base, attacker)
+    r = attacker.post(base + "/signin", data={"_csrf": token, "accessKey": key["accessKey"], "secretKey": key["secretKey"]}, allow_redirects=False)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    # Other keys are not affected.
+    token = _signin_form(base, attacker)
+    r = attacker.post(base + "/signin", data={"_csrf": token, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD}, allow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_a_parquet_preview_is_bounded_however_wide_the_file(server, browser, tmp_path):
+    import pyarrow.parquet as pq
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    bucket = "wide-" + uuid.uuid4().hex[:8]
+    s3 = server.boto3()
+    s3.create_bucket(Bucket=bucket)
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({f"c{i}": pa.array([i]) for i in range(3000)}), path)
+    s3.upload_file(str(path), bucket, "wide.parquet")
+    pq.write_table(pa.table({"id": pa.array([1, 2], pa.int64()), "name": pa.array(["a", "b"])}), tmp_path / "small.parquet")
+    s3.upload_file(str(tmp_path / "small.parquet"), bucket, "small.parquet")
+    browser.get(server.console_endpoint + f"/buckets/{bucket}/object?key=small.parquet")
+    rows = [tr.text for tr in browser.find_elements(By.CSS_SELECTOR, "#parquet-schema tbody tr")]
+    assert rows[0].startswith("(rows) 2") and rows[1].startswith("id int64") and rows[2].startswith("name byteArray")
+    browser.get(server.console_endpoint + f"/buckets/{bucket}/object?key=wide.parquet")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#parquet-schema tbody tr")
+    assert len(rows) <= 503 and "3,000 columns in all" in rows[-1].text

@@ -201,29 +201,41 @@ enum ObjectPages {
             method: "GET", bucket: bucket, key: key, query: version.map { [(name: "versionId", value: $0)] } ?? [], expires: seconds)
     }
 
+    /// A preview reads at most this much footer and shows at most this many schema rows: a file
+    /// with millions of columns costs no more than a small one.
+    static let maxPreviewFooter = 1 << 20
+    static let maxSchemaRows = 500
+
     /// The schema of a Parquet object, from its footer alone (two range reads).
     static func parquetSchema(_ call: ConsoleCall, bucket: String, key: String, version: String?, size: Int64) async throws -> [[String: Any]] {
         guard size >= 12 else { return [] }
         let tail = try await call.s3.get(bucket: bucket, key: key, versionID: version, range: "bytes=\(size - 8)-\(size - 1)")
         let trailer = Array(try await tail.body.collect(upTo: 8).readableBytesView)
         let length = try ParquetFooter.metadataLength(trailer: trailer)
-        guard length > 0, Int64(length) + 8 <= size, length <= 16 << 20 else { return [] }
+        guard length > 0, Int64(length) + 8 <= size else { return [] }
+        guard length <= maxPreviewFooter else {
+            return [["name": "(footer of \(Format.bytes(Int64(length))) not previewed)", "type": "", "repetition": "", "fieldID": "", "depth": 0]]
+        }
         let start = size - 8 - Int64(length)
         let footer = try await call.s3.get(bucket: bucket, key: key, versionID: version, range: "bytes=\(start)-\(size - 9)")
         let metadata = try ParquetFooter.parse(Array(try await footer.body.collect(upTo: length).readableBytesView))
         var rows: [[String: Any]] = []
         func walk(_ node: ParquetSchemaNode, _ path: String, depth: Int) {
             for child in node.children {
+                guard rows.count < maxSchemaRows else { return }
                 let name = path.isEmpty ? child.name : path + "." + child.name
                 let type = child.physicalType.map { "\($0)" } ?? "group"
                 rows.append([
                     "name": name, "type": type + (child.logicalType.map { " (\($0))" } ?? ""), "repetition": "\(child.repetition)",
                     "fieldID": child.fieldID.map(String.init) ?? "", "depth": depth,
                 ])
-                if rows.count < 500 { walk(child, name, depth: depth + 1) }
+                walk(child, name, depth: depth + 1)
             }
         }
         walk(metadata.schema, "", depth: 0)
+        if metadata.leaves.count > rows.count {
+            rows.append(["name": "(\(Format.count(Int64(metadata.leaves.count))) columns in all; the first \(maxSchemaRows) entries are shown)", "type": "", "repetition": "", "fieldID": "", "depth": 0])
+        }
         rows.insert(["name": "(rows)", "type": Format.count(metadata.numRows), "repetition": "", "fieldID": "", "depth": 0], at: 0)
         return rows
     }

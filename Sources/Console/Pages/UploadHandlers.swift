@@ -6,6 +6,7 @@ import Hummingbird
 import NIOCore
 import S3API
 import S3Model
+import Synchronization
 
 /// Uploads through the console. Without script, the browser posts a multipart form: each file
 /// streams through, held at most one part (8 MiB) at a time, as one PutObject when it fits a
@@ -20,6 +21,10 @@ enum UploadHandlers {
         guard let type = call.request.headers[.contentType], let boundary = FormDataReader.boundary(contentType: type) else {
             throw ConsoleError("The upload is not a multipart form.")
         }
+        guard call.console.formUploads.take() else {
+            throw ConsoleError("The server is receiving too many form uploads at once. Try again in a moment.")
+        }
+        defer { call.console.formUploads.give() }
         let reader = FormDataReader(requestBody: call.request.body, boundary: boundary)
         let tooLarge = S3Error(code: "MaxMessageLengthExceeded", status: 400, message: "A form field is too long.")
         // The token comes first in the form, and is checked before any file is read.
@@ -132,5 +137,27 @@ enum UploadHandlers {
             try await call.s3.abortMultipartUpload(bucket: bucket, key: key, uploadID: id)
             return .response(ConsoleResponder.json(["aborted": true]))
         }
+    }
+}
+
+/// A count of uploads in flight, refused past its limit (memory stays bounded by limit × part size).
+final class UploadSlots: Sendable {
+    let limit: Int
+    private let used = Mutex(0)
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func take() -> Bool {
+        used.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func give() {
+        used.withLock { $0 -= 1 }
     }
 }

@@ -1,16 +1,20 @@
 import Mustache
 
-/// The console's templates, compiled once at start. `{{name}}` escapes `< > & " '`, so every
+/// The console's templates, compiled once at start. `{{name}}` escapes `< > & " '` (by scalar), so every
 /// key, name and message reaches the page inert; `{{{…}}}` is used only for HTML the console
 /// rendered itself (a page inside the layout, an SVG chart).
 struct Renderer: Sendable {
     let library: MustacheLibrary
 
     init() {
+        // Every template, partials included, escapes with the scalar-wise escaper (the library's
+        // default escaper works on Characters, see HTMLText); a partial starts with the library's
+        // default again, so the pragma goes at the top of each one.
+        MustacheContentTypes.register(HTMLText.ContentType(), named: HTMLText.contentTypeName)
         var library = MustacheLibrary()
         for (name, text) in Templates.all {
             // The templates are constants of this binary: one that does not parse is a bug.
-            try! library.register(text, named: name)
+            try! library.register(HTMLText.pragma + text, named: name)
         }
         self.library = library
     }

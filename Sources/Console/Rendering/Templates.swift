@@ -47,6 +47,7 @@ enum Templates {
             <h1>Sign in to Floe</h1>
             <form method="post" action="/signin" class="card narrow" id="signin-form">
             <input type="hidden" name="_csrf" value="{{signinToken}}">
+            {{#next}}<input type="hidden" name="next" value="{{next}}">{{/next}}
             <label for="accessKey">Access key</label>
             <input id="accessKey" name="accessKey" autocomplete="username" required autofocus value="{{accessKey}}">
             <label for="secretKey">Secret key</label>

@@ -25,6 +25,8 @@ final class ConsoleSessions: Sendable {
         var idle: TimeInterval = 30 * 60
         var absolute: TimeInterval = 12 * 3600
         var maxSessions = 10_000
+        /// One key's sign-ins replace its own oldest sessions past this, never other principals'.
+        var maxSessionsPerKey = 20
     }
 
     let limits: Limits
@@ -44,6 +46,12 @@ final class ConsoleSessions: Sendable {
             id: Self.randomToken(), accessKey: accessKey, secretKey: secretKey, principal: principal, csrfToken: Self.randomToken(),
             created: now, lastSeen: now)
         sessions.withLock { all in
+            let own = all.filter { $0.value.accessKey == accessKey }
+            if own.count >= limits.maxSessionsPerKey {
+                for (id, _) in own.sorted(by: { $0.value.lastSeen < $1.value.lastSeen }).prefix(own.count - limits.maxSessionsPerKey + 1) {
+                    all[id] = nil
+                }
+            }
             if all.count >= limits.maxSessions {
                 all = all.filter { !isExpired($0.value, now: now) }
                 while all.count >= limits.maxSessions, let oldest = all.min(by: { $0.value.lastSeen < $1.value.lastSeen }) {
@@ -71,11 +79,6 @@ final class ConsoleSessions: Sendable {
 
     func remove(_ id: String) {
         _ = sessions.withLock { $0.removeValue(forKey: id) }
-    }
-
-    /// Ends every session of an access key (its secret changed or it was deleted).
-    func removeAll(accessKey: String) {
-        sessions.withLock { all in all = all.filter { $0.value.accessKey != accessKey } }
     }
 
     func setFlash(_ id: String, _ flash: Flash) {
