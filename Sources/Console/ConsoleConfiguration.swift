@@ -43,6 +43,25 @@ public protocol ConsoleHealthSource: Sendable {
     func bucketUsage() async throws -> [String: BucketUsage]
     /// The latest audit events, newest first; nil when the audit log is off.
     func recentAuditEvents(limit: Int) -> [AuditEvent]?
+    /// Counter samples at a fixed interval, oldest first (rates are their differences).
+    func history() -> [HealthSample]
+}
+
+/// The cumulative counters at one moment.
+public struct HealthSample: Sendable, Equatable {
+    public var millis: Int64
+    public var requests: UInt64
+    public var errors: UInt64
+    public var bytesIn: UInt64
+    public var bytesOut: UInt64
+
+    public init(millis: Int64, requests: UInt64, errors: UInt64, bytesIn: UInt64, bytesOut: UInt64) {
+        self.millis = millis
+        self.requests = requests
+        self.errors = errors
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+    }
 }
 
 public struct BucketUsage: Sendable {

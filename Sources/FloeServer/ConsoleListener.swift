@@ -40,6 +40,7 @@ enum ConsoleListener {
 
     static func application(
         _ configuration: ServerConfiguration, address: HostAndPort, directory: Directory, store: ObjectStore, metrics: ServerMetrics, audit: AuditLog,
+        history: MetricsHistory,
         http: HTTPClient, tls: TLSContextSource?, connections: ConnectionLimiter.Count, idleTimeout: TimeAmount, logger: Logger
     ) -> some Service {
         let secure = configuration.tlsCertificate != nil
@@ -54,7 +55,7 @@ enum ConsoleListener {
         ]
         let responder = ConsoleResponder(
             configuration: console,
-            directory: directory, http: http, health: ServerHealth(metrics: metrics, store: store, audit: audit))
+            directory: directory, http: http, health: ServerHealth(metrics: metrics, store: store, audit: audit, samples: history))
         let channel = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(connections)], idleTimeout: idleTimeout)
         return Application(
             responder: responder,
@@ -74,6 +75,9 @@ struct ServerHealth: ConsoleHealthSource {
     let metrics: ServerMetrics
     let store: ObjectStore
     let audit: AuditLog
+    let samples: MetricsHistory
+
+    func history() -> [HealthSample] { samples.history }
 
     func recentAuditEvents(limit: Int) -> [AuditEvent]? {
         audit.isEnabled ? audit.recent(limit: limit) : nil

@@ -187,8 +187,11 @@ public enum FloeServer {
         ]
         let consoleHTTP = configuration.consoleAddress.map { _ in ConsoleListener.client(secure: configuration.tlsCertificate != nil) }
         if let consoleAddress = configuration.consoleAddress, let consoleHTTP {
+            let history = MetricsHistory(metrics: metrics)
+            services.append(.init(service: history))
             services.append(.init(service: ConsoleListener.application(
-                configuration, address: consoleAddress, directory: directory, store: store, metrics: metrics, audit: parts.audit, http: consoleHTTP, tls: tls,
+                configuration, address: consoleAddress, directory: directory, store: store, metrics: metrics, audit: parts.audit, history: history,
+                http: consoleHTTP, tls: tls,
                 connections: ConnectionLimiter.Count(limit: configuration.maxConnections), idleTimeout: idleTimeout, logger: logger)))
         }
         if refreshIdentity {

@@ -87,3 +87,21 @@ import Testing
         return (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<($0 + needle.count)]) == needle }
     }
 }
+
+@Suite struct HealthRateTests {
+    @Test func ratesAreDifferencesOverTime() {
+        let samples = [
+            HealthSample(millis: 0, requests: 0, errors: 0, bytesIn: 0, bytesOut: 0),
+            HealthSample(millis: 10_000, requests: 500, errors: 10, bytesIn: 0, bytesOut: 0),
+            HealthSample(millis: 20_000, requests: 600, errors: 10, bytesIn: 0, bytesOut: 0),
+            // A counter that went back (a restart) gives no rate rather than a huge one.
+            HealthSample(millis: 30_000, requests: 5, errors: 0, bytesIn: 0, bytesOut: 0),
+        ]
+        let rates = HealthPage.rates(samples)
+        #expect(rates.map(\.requests) == [50, 10])
+        #expect(rates.map(\.errors) == [1, 0])
+        let svg = HealthPage.rateChart(rates)
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>") && svg.contains("error-bar") && !svg.contains("style="))
+        #expect(HealthPage.rateChart([]) == "")
+    }
+}

@@ -341,6 +341,8 @@ def test_health_and_small_screens(server, browser, shots):
     browser.get(server.console_endpoint + "/health")
     assert browser.find_element(By.ID, "tile-requests")
     assert browser.find_elements(By.ID, "operations-chart")
+    # Requests/s is drawn once two samples (10 s apart) exist.
+    assert browser.find_elements(By.ID, "rate-chart") or browser.find_elements(By.ID, "rate-pending")
     # Administrative changes made through the console reach the audit log, and the page shows them.
     audit = browser.find_element(By.ID, "audit-events").text
     assert "admin:CreateUser" in audit and "floetestroot" in audit

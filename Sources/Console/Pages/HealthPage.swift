@@ -52,6 +52,10 @@ enum HealthPage {
             data["latency"] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)].map { pair -> [String: Any] in
                 ["name": pair.0, "value": percentile(pair.1, buckets: figures.latencyBuckets).map { duration($0) } ?? "no data"]
             }
+            let recent = rates(call.console.health?.history() ?? [])
+            if let latest = recent.last {
+                data["rate"] = ["svg": rateChart(recent), "latest": rateText(latest.requests), "errors": rateText(latest.errors)]
+            }
             let svg = chart(figures.operations)
             if !svg.isEmpty { data["chart"] = ["svg": svg] }
         }
@@ -94,6 +98,46 @@ enum HealthPage {
 
     /// Requests per operation (the ten most) as a horizontal bar chart: SVG built here with every
     /// text escaped, styled only by presentation attributes and classes (the CSP forbids inline style).
+    /// Requests and errors per second between consecutive samples.
+    static func rates(_ samples: [HealthSample]) -> [(millis: Int64, requests: Double, errors: Double)] {
+        zip(samples, samples.dropFirst()).compactMap { a, b in
+            let seconds = Double(b.millis - a.millis) / 1000
+            guard seconds > 0, b.requests >= a.requests, b.errors >= a.errors else { return nil }
+            return (b.millis, Double(b.requests - a.requests) / seconds, Double(b.errors - a.errors) / seconds)
+        }
+    }
+
+    /// Requests/s over time as bars, errors/s as a darker bar inside each: SVG built here, text escaped.
+    static func rateChart(_ rates: [(millis: Int64, requests: Double, errors: Double)]) -> String {
+        guard let first = rates.first, let last = rates.last else { return "" }
+        let peak = max(1, rates.map(\.requests).max() ?? 1)
+        let width = 640, height = 160, left = 48, bottom = 20
+        let slot = Double(width - left) / Double(rates.count)
+        let plot = Double(height - bottom - 8)
+        let summary = "Requests per second from \(Format.date(millis: first.millis)) to \(Format.date(millis: last.millis)): peak \(rateText(peak)), latest \(rateText(last.requests))"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"rate-chart\" class=\"chart\" role=\"img\" aria-label=\"\(escape(summary))\""
+        svg += " viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\">"
+        svg += "<title>\(escape(summary))</title>"
+        svg += "<text x=\"\(left - 6)\" y=\"14\" text-anchor=\"end\">\(escape(rateText(peak)))</text>"
+        svg += "<text x=\"\(left - 6)\" y=\"\(height - bottom)\" text-anchor=\"end\">0</text>"
+        for (i, rate) in rates.enumerated() {
+            let x = Double(left) + Double(i) * slot
+            let h = plot * rate.requests / peak, e = plot * min(rate.errors, rate.requests) / peak
+            let w = max(1, slot - 1)
+            svg += "<rect class=\"bar\" x=\"\(Int(x))\" y=\"\(Int(Double(height - bottom) - h))\" width=\"\(Int(w))\" height=\"\(max(0, Int(h.rounded())))\"></rect>"
+            if e > 0 {
+                svg += "<rect class=\"error-bar\" fill=\"#b42318\" x=\"\(Int(x))\" y=\"\(Int(Double(height - bottom) - e))\" width=\"\(Int(w))\" height=\"\(max(1, Int(e.rounded())))\"></rect>"
+            }
+        }
+        svg += "<text x=\"\(left)\" y=\"\(height - 4)\">\(escape(Format.date(millis: first.millis)))</text>"
+        svg += "<text x=\"\(width)\" y=\"\(height - 4)\" text-anchor=\"end\">\(escape(Format.date(millis: last.millis)))</text>"
+        return svg + "</svg>"
+    }
+
+    static func rateText(_ perSecond: Double) -> String {
+        perSecond >= 100 ? String(Int(perSecond.rounded())) + "/s" : String(format: "%.1f/s", perSecond)
+    }
+
     static func chart(_ operations: [(name: String, count: UInt64)]) -> String {
         let top = operations.sorted { $0.count > $1.count }.prefix(10)
         guard let most = top.first?.count, most > 0 else { return "" }
@@ -144,6 +188,10 @@ extension Templates {
             <dt>Policies</dt><dd id="server-policies">{{policies}}</dd>
             </dl>
             {{#metrics}}
+            <h2 id="rate-heading">Requests per second</h2>
+            {{#rate}}<p>Latest: <strong id="rate-latest">{{latest}}</strong>, errors {{errors}} (sampled every 10 s, the last 15 minutes).</p>
+            <figure>{{{svg}}}</figure>{{/rate}}
+            {{^rate}}<p class="hint" id="rate-pending">The rate appears once two samples are taken (every 10 s).</p>{{/rate}}
             <h2 id="latency-heading">Latency</h2>
             <table class="list" id="latency" aria-labelledby="latency-heading"><thead><tr><th scope="col">Percentile</th><th scope="col">Estimate</th></tr></thead><tbody>
             {{#latency}}<tr id="latency-{{name}}"><td>{{name}}</td><td class="num">{{value}}</td></tr>{{/latency}}
