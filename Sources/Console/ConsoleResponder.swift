@@ -63,12 +63,16 @@ public struct ConsoleResponder: HTTPResponder {
     let health: (any ConsoleHealthSource)?
     let throttle = SignInThrottle()
     /// Form uploads (no script) hold one 8 MiB part each: at most this many at once.
-    let formUploads = UploadSlots(limit: 16)
-    /// Binds a sign-in form's token to its cookie: a cookie planted from another port of the same
-    /// host (cookies ignore ports) cannot come with a matching form token.
+    let formUploads = ConcurrencySlots(limit: 16)
+    /// A table's data section reads manifests and a row group: one at a time, server-wide.
+    let tablePreviews = ConcurrencySlots(limit: 1)
+    /// Signs the sign-in form's token (its expiry): only a form this server rendered signs in.
     let signInKey = SymmetricKey(size: .bits256)
     static let cookie = "floe_console"
-    static let signInCookie = "floe_console_signin"
+    /// Under TLS the cookie is `__Host-` prefixed: only a secure page of this host, for path `/`,
+    /// can set it, so no narrower-path copy can be planted beside it.
+    static let secureCookie = "__Host-floe_console"
+    static let signInFormLifetime: TimeInterval = 3600
     static let maxFormBytes = 1 << 20
 
     public init(configuration: ConsoleConfiguration, directory: Directory, http: HTTPClient, health: (any ConsoleHealthSource)?) {
@@ -89,14 +93,14 @@ public struct ConsoleResponder: HTTPResponder {
     static let pagePolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-    /// Headers every answer carries: no framing, no inline script, no sniffing, no referrer
-    /// (keys and presigned URLs travel in query strings), no caching of pages.
+    /// Headers every answer carries: no framing, no inline script, no sniffing, no referrer to
+    /// other origins (keys and presigned URLs travel in query strings), no caching of pages.
     static func secure(_ headers: inout HTTPFields) {
         // A served object keeps its own, stricter policy (a sandbox).
         if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = pagePolicy }
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
     }
 
@@ -107,13 +111,17 @@ public struct ConsoleResponder: HTTPResponder {
         let query = FormFields(request.uri.query ?? "")
         if case .asset(let name) = route { return Assets.response(name) }
         if route == .signInPage { return signInPage(request, flash: nil) }
+        if route.changesState, !Self.sameOrigin(request, secure: isSecure(request)) {
+            return errorPage(status: .forbidden, heading: "Refused", message: "The form was sent from another site.", session: nil)
+        }
         if route == .signIn { return await signIn(request, context: context) }
 
         // A session lives only as long as its key: deleted, disabled, expired or re-keyed ends it.
-        guard let id = Self.cookieValue(request, Self.cookie), let session = sessions.touch(id),
+        let cookie = cookieName(request)
+        guard let id = Self.cookieValue(request, cookie), let session = sessions.touch(id),
             let key = directory.accessKey(session.accessKey), constantTimeEquals(key.secretKey, session.secretKey)
         else {
-            if let id = Self.cookieValue(request, Self.cookie) { sessions.remove(id) }
+            if let id = Self.cookieValue(request, cookie) { sessions.remove(id) }
             if route.changesState {
                 return errorPage(status: .forbidden, heading: "Signed out", message: "Your session has ended. Sign in again.", session: nil)
             }
@@ -123,7 +131,10 @@ public struct ConsoleResponder: HTTPResponder {
         var form = FormFields("")
         if route.changesState {
             let type = request.headers[.contentType]?.lowercased() ?? ""
-            if type.hasPrefix("application/x-www-form-urlencoded") {
+            if case .uploadStep = route {
+                // The script's steps carry the token in a header; their bodies are the handler's to read.
+                guard ConsoleSessions.csrfMatches(session, request.headers[HTTPField.Name("X-CSRF-Token")!]) else { return csrfRefused(session) }
+            } else if type.hasPrefix("application/x-www-form-urlencoded") {
                 do {
                     let body = try await request.body.collect(upTo: Self.maxFormBytes)
                     form = FormFields(String(buffer: body))
@@ -140,7 +151,7 @@ public struct ConsoleResponder: HTTPResponder {
         if route == .signOut {
             sessions.remove(session.id)
             var response = Self.redirect("/signin")
-            response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.cookie, "", maxAge: 0, request: request)))
+            response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(cookie, "", maxAge: 0, request: request)))
             return response
         }
         let endpoint = Endpoint(
@@ -191,7 +202,7 @@ public struct ConsoleResponder: HTTPResponder {
         let permissions = session.map { Permissions(directory: directory, principal: directory.principal(for: $0.accessKey)) }
         return Chrome(
             section: section, principal: session?.principal, csrf: session?.csrfToken, flash: flash,
-            showIdentity: permissions?.admin("ListUsers") ?? false, showHealth: permissions?.admin("ServerInfo") ?? false)
+            showIdentity: permissions.map { $0.admin("ListUsers", "users") || $0.admin("ListPolicies", "policies") || $0.admin("ListGroups", "groups") } ?? false, showHealth: permissions?.admin("ServerInfo", "info") ?? false)
     }
 
     func render(_ reply: ConsoleReply, call: ConsoleCall) -> Response {
@@ -241,14 +252,11 @@ public struct ConsoleResponder: HTTPResponder {
     // MARK: sign-in
 
     func signInPage(_ request: Request, flash: Flash?, accessKey: String = "", next: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        // A token bound to a cookie of its own: another site cannot sign a browser in as someone else.
-        let token = ConsoleSessions.randomToken()
-        var data: [String: Any] = ["signinToken": signInProof(token), "accessKey": accessKey]
+        var data: [String: Any] = ["signinToken": signInToken(), "accessKey": accessKey]
         if let next = Self.safeReturn(next ?? FormFields(request.uri.query ?? "")["next"]) { data["next"] = next }
         let page = PageContent(title: "Sign in", template: "signin", data: data)
         var response = Self.html(renderer.page(page, chrome: chrome(nil, session: nil, flash: flash)))
         response.status = status
-        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.signInCookie, token, maxAge: 3600, request: request)))
         return response
     }
 
@@ -258,9 +266,7 @@ public struct ConsoleResponder: HTTPResponder {
         }
         let form = FormFields(String(buffer: body))
         let next = form["next"]
-        guard let token = Self.cookieValue(request, Self.signInCookie), let submitted = form["_csrf"],
-            constantTimeEquals(signInProof(token), submitted)
-        else {
+        guard let submitted = form["_csrf"], signInTokenIsValid(submitted) else {
             return signInPage(request, flash: Flash(text: "The sign-in form expired. Try again.", isError: true), next: next, status: .forbidden)
         }
         let accessKey = form["accessKey"]?.trimmingWhitespace ?? ""
@@ -291,21 +297,47 @@ public struct ConsoleResponder: HTTPResponder {
         context.logger.info("console sign-in", metadata: ["principal": "\(principal.name)", "remote": "\(context.remoteAddress ?? "")"])
         let destination = Self.safeReturn(next) ?? "/buckets"
         var response = Self.redirect(destination)
-        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.cookie, session.id, maxAge: configuration.absoluteSeconds, request: request)))
-        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(Self.signInCookie, "", maxAge: 0, request: request)))
+        response.headers.append(HTTPField(name: .setCookie, value: cookieHeader(cookieName(request), session.id, maxAge: configuration.absoluteSeconds, request: request)))
         return response
     }
 
     /// Secure under TLS, or behind a proxy that says it terminated TLS (the flag only narrows where the cookie goes).
     func cookieHeader(_ name: String, _ value: String, maxAge: Int, request: Request) -> String {
-        let secure = configuration.secure || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        let secure = isSecure(request)
         return "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
-    /// The form token that goes with a sign-in cookie's value.
-    func signInProof(_ token: String) -> String {
-        Hex.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(token.utf8), using: signInKey)))
+    /// `EXPIRY.NONCE.MAC`: a form this server rendered, good for an hour. What stops another
+    /// site (or another port of this host) from posting it is the Origin check on every POST.
+    func signInToken(now: Date = Date()) -> String {
+        let payload = "\(Int64(now.addingTimeInterval(Self.signInFormLifetime).timeIntervalSince1970)).\(ConsoleSessions.randomToken().prefix(32))"
+        return payload + "." + Hex.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(payload.utf8), using: signInKey)))
     }
+
+    func signInTokenIsValid(_ token: String, now: Date = Date()) -> Bool {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let expiry = Int64(parts[0]), Double(expiry) >= now.timeIntervalSince1970 else { return false }
+        let payload = parts[0] + "." + parts[1]
+        return constantTimeEquals(Hex.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(payload.utf8), using: signInKey))), parts[2])
+    }
+
+    /// Whether a state-changing request comes from a page of this console. Browsers send
+    /// `Origin` (and `Sec-Fetch-Site`) with every POST; a request without either is not a
+    /// browser's, and cross-site request forgery needs a browser.
+    static func sameOrigin(_ request: Request, secure: Bool) -> Bool {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased(), site != "same-origin", site != "none" { return false }
+        guard let origin = request.headers[HTTPField.Name("Origin")!] else { return true }
+        // Some browsers send "null" for their own forms under a strict referrer policy; the fetch metadata still says where it came from.
+        if origin == "null" { return request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() == "same-origin" }
+        guard let host = request.head.authority else { return false }
+        return origin.lowercased() == ((secure ? "https://" : "http://") + host).lowercased()
+    }
+
+    func isSecure(_ request: Request) -> Bool {
+        configuration.secure || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    func cookieName(_ request: Request) -> String { isSecure(request) ? Self.secureCookie : Self.cookie }
 
     /// The cookie's value; nil when absent, empty, or sent more than once (a second cookie of the
     /// same name, set for a narrower path from another port of this host, must not pick the session).

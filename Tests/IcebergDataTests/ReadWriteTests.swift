@@ -123,6 +123,31 @@ struct MemoryTable {
         #expect(!ConfinedFileIO.contains("s3://b/t", "/etc/passwd"))
     }
 
+    @Test func aManifestNamedTwiceIsReadOnceAndPlanningIsBounded() async throws {
+        // Review finding: a manifest list naming one manifest 10,000 times made a planner hold every entry 10,000 times.
+        let table = MemoryTable()
+        let metadata = try table.metadata(formatVersion: 2, files: [("s3://b/t/data/eu.parquet", "eu", [1, 2]), ("s3://b/t/data/us.parquet", "us", [3])])
+        let list = try ManifestList.read(table.io.files["s3://b/t/metadata/snap-7.avro"]!, formatVersion: 2)
+        table.io.files["s3://b/t/metadata/snap-7.avro"] = try ManifestList.write(
+            Array(repeating: list[0], count: 50), formatVersion: 2, snapshotID: 7, parentSnapshotID: nil, sequenceNumber: 1)
+        let tasks = try await TableScan(metadata: metadata).planFiles(io: table.io)
+        #expect(tasks.count == 2)
+        #expect(try await table.rows(metadata).count == 3)
+        var bounded = try TableScan(metadata: metadata)
+        bounded.maxEntries = 1
+        await #expect(throws: IcebergDataError.self) { try await bounded.planFiles(io: table.io) }
+        bounded.maxEntries = 2
+        #expect(try await bounded.planFiles(io: table.io).count == 2)
+        // Rows of tasks planned already: the same rows, without planning again.
+        let reader = try TableReader(metadata: metadata)
+        var count = 0
+        try await reader.rows(of: tasks, io: table.io) { _ in
+            count += 1
+            return true
+        }
+        #expect(count == 3)
+    }
+
     @Test func nestedNameMappingIsRead() {
         let mapping = TableReader.nameMapping(#"[{"field-id": 1, "names": ["id", "ident"]}, {"field-id": 2, "names": ["st"], "fields": [{"field-id": 3, "names": ["x"]}]}]"#)
         #expect(mapping == [1: ["id", "ident"], 2: ["st"], 3: ["x"]])

@@ -115,7 +115,7 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_refuses_a_wrong_secret(serve
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_bucket_upload_download_versions_restore_and_share(server, browser, downloads, shots, tmp_path):
@@ -378,10 +378,17 @@ def test_sign_out_ends_the_session(server, browser):
 
 
 def test_a_proxy_terminating_tls_gets_secure_cookies(server):
-    plain = requests.get(server.console_endpoint + "/signin")
-    assert "Secure" not in plain.headers["Set-Cookie"]
-    proxied = requests.get(server.console_endpoint + "/signin", headers={"X-Forwarded-Proto": "https"})
-    assert "; Secure" in proxied.headers["Set-Cookie"]
+    def sign_in_with(headers):
+        s = requests.Session()
+        token = _signin_form(server.console_endpoint, s)
+        r = s.post(server.console_endpoint + "/signin", data={"_csrf": token, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD},
+                   headers=headers, allow_redirects=False)
+        assert r.status_code == 303
+        return r.headers["Set-Cookie"]
+    plain = sign_in_with({})
+    assert plain.startswith("floe_console=") and "Secure" not in plain
+    proxied = sign_in_with({"X-Forwarded-Proto": "https"})
+    assert proxied.startswith("__Host-floe_console=") and "; Secure" in proxied
 
 
 def test_a_session_ends_with_its_key(server, browser):
@@ -413,10 +420,19 @@ def _signin_form(base, session):
 
 def test_sign_in_hardening(server):
     base = server.console_endpoint
-    # The form token is tied to its cookie by the server: a cookie and a token of the attacker's choosing do not match.
-    r = requests.post(base + "/signin", data={"_csrf": "a" * 64, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD},
-                      cookies={"floe_console_signin": "a" * 64}, allow_redirects=False)
+    # Only a form this server rendered signs in.
+    r = requests.post(base + "/signin", data={"_csrf": "9999999999." + "a" * 32 + "." + "b" * 64, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD},
+                      allow_redirects=False)
     assert r.status_code == 403
+    # A valid form posted by a page of another origin — another site, or this host's S3 port — is refused.
+    token = _signin_form(base, requests.Session())
+    for headers in [{"Origin": server.endpoint}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}]:
+        r = requests.post(base + "/signin", data={"_csrf": token, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD}, headers=headers,
+                          allow_redirects=False)
+        assert r.status_code == 403, headers
+    r = requests.post(base + "/signin", data={"_csrf": token, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD},
+                      headers={"Origin": base, "Sec-Fetch-Site": "same-origin"}, allow_redirects=False)
+    assert r.status_code == 303
     # `next` survives the sign-in form.
     s = requests.Session()
     token = _signin_form(base, s)
@@ -446,6 +462,18 @@ def test_sign_in_hardening(server):
     token = _signin_form(base, attacker)
     r = attacker.post(base + "/signin", data={"_csrf": token, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD}, allow_redirects=False)
     assert r.status_code == 303
+
+
+def test_an_upload_step_with_a_form_body_is_refused_without_harm(server, browser):
+    """Review finding: a form-encoded body on an upload step was read twice and stopped the debug server."""
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    s, token = session_for(browser, server), csrf_of(browser)
+    r = s.post(server.console_endpoint + "/buckets/lakehouse/uploads/complete?key=k&uploadId=x", data={"_csrf": token})
+    assert r.status_code == 403
+    r = s.post(server.console_endpoint + "/buckets/lakehouse/uploads/complete?key=k&uploadId=x", data={"_csrf": token},
+               headers={"X-CSRF-Token": token})
+    assert r.status_code in (400, 404) and "error" in r.json()
+    assert requests.get(server.endpoint + "/floe/health/ready").status_code == 200
 
 
 def test_a_parquet_preview_is_bounded_however_wide_the_file(server, browser, tmp_path):

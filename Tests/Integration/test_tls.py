@@ -163,12 +163,12 @@ def test_console_over_tls_marks_its_cookies_secure_and_reaches_the_apis(tls_serv
     s.trust_env = False  # a CA bundle from the environment would override the session's
     s.verify = tls_server.ca_bundle
     page = s.get(base + "/signin")
-    assert "Secure" in page.headers["Set-Cookie"] and "HttpOnly" in page.headers["Set-Cookie"]
     token = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
     signed = s.post(base + "/signin", data={"_csrf": token, "accessKey": ROOT_USER, "secretKey": ROOT_PASSWORD}, allow_redirects=False)
     assert signed.status_code == 303
-    session_cookie = next(c for c in signed.headers["Set-Cookie"].split(", floe_") if c.startswith("floe_console="))
-    assert "; Secure" in session_cookie and "SameSite=Strict" in session_cookie
+    session_cookie = signed.headers["Set-Cookie"]
+    # Under TLS the name carries the __Host- prefix: no page can plant a narrower-path copy beside it.
+    assert session_cookie.startswith("__Host-floe_console=") and "; Secure" in session_cookie and "SameSite=Strict" in session_cookie
     tls_server.boto3().create_bucket(Bucket="console-tls")
     listing = s.get(base + "/buckets")
     assert listing.status_code == 200 and "console-tls" in listing.text

@@ -6,7 +6,7 @@ import S3Model
 enum BucketPages {
     static func list(_ call: ConsoleCall) async throws -> ConsoleReply {
         let buckets = try await call.s3.listBuckets()
-        let usage = call.permissions.admin("ServerInfo") ? try await call.console.health?.bucketUsage() ?? [:] : [:]
+        let usage = call.permissions.admin("ServerInfo", "info") ? try await call.console.health?.bucketUsage() ?? [:] : [:]
         let rows: [[String: Any]] = buckets.map { bucket in
             var row: [String: Any] = ["name": bucket.name, "href": "/buckets/\(bucket.name)", "created": Format.date(bucket.created)]
             if let use = usage[bucket.name] {

@@ -4,13 +4,13 @@ import Identity
 import NIOHTTP1
 
 /// The server's figures for administrators: what the admin API's ServerInfo reports, and the
-/// request metrics of this process, and the index's per-bucket use (audit events go to the
-/// audit log's destinations, which the console does not read).
+/// request metrics of this process, the index's per-bucket use, and the audit log's latest
+/// events (kept in memory beside its destinations).
 enum HealthPage {
     static let maxBuckets = 100
 
     static func show(_ call: ConsoleCall) async throws -> ConsoleReply {
-        guard call.permissions.admin("ServerInfo") else { throw ConsoleError("Only an administrator allowed admin:ServerInfo may see the server's health.") }
+        guard call.permissions.admin("ServerInfo", "info") else { throw ConsoleError("Only an administrator allowed admin:ServerInfo may see the server's health.") }
         let info = try await call.s3.admin(.GET, "info") as? [String: Any] ?? [:]
         let buckets = try await call.s3.listBuckets()
         let figures = call.console.health?.healthFigures()

@@ -9,7 +9,7 @@ enum IdentityPages {
 
     static func overview(_ call: ConsoleCall) async throws -> ConsoleReply {
         let p = call.permissions
-        let showUsers = p.admin("ListUsers"), showPolicies = p.admin("ListPolicies"), showGroups = p.admin("ListGroups")
+        let showUsers = p.admin("ListUsers", "users"), showPolicies = p.admin("ListPolicies", "policies"), showGroups = p.admin("ListGroups", "groups")
         guard showUsers || showPolicies || showGroups else { throw ConsoleError("You may not manage identities.") }
 
         var policyNames: [String] = [], allUsers: [[String: Any]] = [], allGroups: [[String: Any]] = []

@@ -2,6 +2,7 @@ import FloeClient
 import Foundation
 import IcebergData
 import IcebergModel
+import Parquet
 
 /// A table's files, partitions and first rows, read as the signed-in principal with Floe's own
 /// Iceberg readers (through the S3 API, and only below the table's location). Shown on request:
@@ -11,14 +12,25 @@ enum TableDataSection {
     static let maxPartitions = 100
     static let previewRows = 20
     static let maxColumns = 24
+    /// Live files held while planning: a manifest list naming many (or the same) manifests stops here.
+    static let maxEntries = 100_000
+    static let maxCellCharacters = 200
+    /// Pages larger than this are not read for a preview.
+    static let limits = ParquetLimits(maxPageBytes: 32 << 20, maxRowGroupValues: 16 << 20)
 
     static func values(_ call: ConsoleCall, metadata document: [String: Any]) async -> [String: Any] {
+        guard call.console.tablePreviews.take() else {
+            return ["dataError": "Another table's files are being read; try again in a moment."]
+        }
+        defer { call.console.tablePreviews.give() }
         do {
             let json = try JSONDecoder().decode(JSONValue.self, from: JSONSerialization.data(withJSONObject: document))
             let metadata = try TableMetadata(json: json)
             guard let snapshot = metadata.currentSnapshotID else { return ["dataEmpty": true] }
             let io = ConfinedFileIO(S3TableFileIO(client: call.s3), location: metadata.location)
-            let tasks = try await TableScan(metadata: metadata, snapshotID: snapshot).planFiles(io: io)
+            var scan = try TableScan(metadata: metadata, snapshotID: snapshot)
+            scan.maxEntries = maxEntries
+            let tasks = try await scan.planFiles(io: io)
             var partitions: [String: (files: Int, records: Int64, bytes: Int64)] = [:]
             for task in tasks {
                 let key = task.spec.fields.isEmpty ? "" : task.spec.partitionPath(task.dataFile.partition)
@@ -38,11 +50,11 @@ enum TableDataSection {
                 }
                 return row
             }
-            let reader = try TableReader(metadata: metadata, snapshotID: snapshot)
+            let reader = try TableReader(metadata: metadata, snapshotID: snapshot, limits: limits)
             let columns = Array(reader.columns.prefix(maxColumns))
             var rows: [[String: Any]] = []
-            try await reader.rows(io: io) { row in
-                rows.append(["cells": zip(columns, row).map { ["text": $0.1.displayText($0.0.type)] }])
+            try await reader.rows(of: tasks, io: io) { row in
+                rows.append(["cells": zip(columns, row).map { ["text": cell($0.1.displayText($0.0.type))] }])
                 return rows.count < previewRows
             }
             return [
@@ -60,5 +72,9 @@ enum TableDataSection {
         } catch {
             return ["dataError": "\(error)"]
         }
+    }
+
+    static func cell(_ text: String) -> String {
+        text.count <= maxCellCharacters ? text : String(text.prefix(maxCellCharacters)) + "…"
     }
 }

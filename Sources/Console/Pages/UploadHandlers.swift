@@ -123,7 +123,7 @@ enum UploadHandlers {
         case .complete:
             guard let id = call.query["uploadId"] else { throw ConsoleError("No upload id given.") }
             let text = try await call.request.body.collect(upTo: 1 << 20)
-            guard let object = try JSONSerialization.jsonObject(with: Data(text.readableBytesView)) as? [String: Any],
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(text.readableBytesView))) as? [String: Any],
                 let list = object["parts"] as? [[String: Any]]
             else { throw ConsoleError("The part list is not JSON.") }
             let parts = try list.map { entry -> (number: Int, etag: String) in
@@ -140,8 +140,9 @@ enum UploadHandlers {
     }
 }
 
-/// A count of uploads in flight, refused past its limit (memory stays bounded by limit × part size).
-final class UploadSlots: Sendable {
+/// A count of heavy requests in flight (form uploads, table previews), refused past its limit, so
+/// their memory stays bounded by the limit times what one holds.
+final class ConcurrencySlots: Sendable {
     let limit: Int
     private let used = Mutex(0)
 

@@ -25,8 +25,9 @@ final class ConsoleSessions: Sendable {
         var idle: TimeInterval = 30 * 60
         var absolute: TimeInterval = 12 * 3600
         var maxSessions = 10_000
-        /// One key's sign-ins replace its own oldest sessions past this, never other principals'.
-        var maxSessionsPerKey = 20
+        /// One principal's sign-ins (any of its keys) replace its own oldest sessions past this,
+        /// never other principals'.
+        var maxSessionsPerPrincipal = 20
     }
 
     let limits: Limits
@@ -46,9 +47,9 @@ final class ConsoleSessions: Sendable {
             id: Self.randomToken(), accessKey: accessKey, secretKey: secretKey, principal: principal, csrfToken: Self.randomToken(),
             created: now, lastSeen: now)
         sessions.withLock { all in
-            let own = all.filter { $0.value.accessKey == accessKey }
-            if own.count >= limits.maxSessionsPerKey {
-                for (id, _) in own.sorted(by: { $0.value.lastSeen < $1.value.lastSeen }).prefix(own.count - limits.maxSessionsPerKey + 1) {
+            let own = all.filter { $0.value.principal == principal }
+            if own.count >= limits.maxSessionsPerPrincipal {
+                for (id, _) in own.sorted(by: { $0.value.lastSeen < $1.value.lastSeen }).prefix(own.count - limits.maxSessionsPerPrincipal + 1) {
                     all[id] = nil
                 }
             }

@@ -3,7 +3,9 @@ import Synchronization
 
 /// Failed sign-ins slow the next ones: after `freeFailures` failures from one address or for one
 /// access key, each further attempt waits twice as long as the last (up to `maxLockout`).
-/// Entries are forgotten after `window` without failures, and at most `maxEntries` are kept.
+/// Entries are forgotten after `window` without failures, and at most `maxEntries` are kept: a
+/// locked entry is never dropped to make room, and while the table is full of them every
+/// subject not in it waits a second (flooding it with new names cannot reset a lock).
 final class SignInThrottle: Sendable {
     struct Limits: Sendable {
         var freeFailures = 5
@@ -20,6 +22,7 @@ final class SignInThrottle: Sendable {
 
     let limits: Limits
     private let entries = Mutex<[String: Entry]>([:])
+    private let saturated = Mutex(false)
 
     init(limits: Limits = Limits()) {
         self.limits = limits
@@ -27,21 +30,27 @@ final class SignInThrottle: Sendable {
 
     /// Seconds to wait before `subjects` may try again; nil when they may now.
     func wait(_ subjects: [String], now: Date = Date()) -> TimeInterval? {
-        entries.withLock { all in
-            let waits = subjects.compactMap { all[$0] }.map { $0.lockedUntil.timeIntervalSince(now) }.filter { $0 > 0 }
+        let full = saturated.withLock { $0 }
+        return entries.withLock { all in
+            var waits = subjects.compactMap { all[$0] }.map { $0.lockedUntil.timeIntervalSince(now) }.filter { $0 > 0 }
+            if full, subjects.contains(where: { all[$0] == nil }) { waits.append(1) }
             return waits.max()
         }
     }
 
     func failed(_ subjects: [String], now: Date = Date()) {
-        entries.withLock { all in
-            if all.count + subjects.count > limits.maxEntries {
-                all = all.filter { now.timeIntervalSince($0.value.lastFailure) < limits.window }
-                while all.count + subjects.count > limits.maxEntries, let oldest = all.min(by: { $0.value.lastFailure < $1.value.lastFailure }) {
+        let full = entries.withLock { all -> Bool in
+            let new = subjects.filter { all[$0] == nil }.count
+            if all.count + new > limits.maxEntries {
+                all = all.filter { now.timeIntervalSince($0.value.lastFailure) < limits.window || $0.value.lockedUntil > now }
+                while all.count + new > limits.maxEntries,
+                    let oldest = all.filter({ $0.value.lockedUntil <= now }).min(by: { $0.value.lastFailure < $1.value.lastFailure })
+                {
                     all[oldest.key] = nil
                 }
             }
-            for subject in subjects {
+            let room = all.count + new <= limits.maxEntries
+            for subject in subjects where room || all[subject] != nil {
                 var entry = all[subject] ?? Entry(failures: 0, lastFailure: now, lockedUntil: now)
                 if now.timeIntervalSince(entry.lastFailure) >= limits.window { entry.failures = 0 }
                 entry.failures += 1
@@ -52,7 +61,9 @@ final class SignInThrottle: Sendable {
                 }
                 all[subject] = entry
             }
+            return !room
         }
+        saturated.withLock { $0 = full }
     }
 
     func succeeded(_ subjects: [String]) {

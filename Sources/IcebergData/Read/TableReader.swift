@@ -107,7 +107,12 @@ public final class TableReader {
 
     /// Every live row of the planned files, in file order; `emit` answers false to stop early.
     public func rows(io: some TableFileIO, _ emit: ([IcebergValue]) throws -> Bool) async throws {
-        for task in try await planFiles(io: io) {
+        try await rows(of: try await planFiles(io: io), io: io, emit)
+    }
+
+    /// The live rows of files planned already (by `planFiles` or a `TableScan` of the same snapshot).
+    public func rows(of tasks: [FileScanTask], io: some TableFileIO, _ emit: ([IcebergValue]) throws -> Bool) async throws {
+        for task in tasks {
             guard try await read(task, io: io, emit) else { return }
         }
     }

@@ -13,6 +13,9 @@ public struct TableScan: Sendable {
     public let schema: IcebergSchema
     public let specs: [Int: PartitionSpec]
     let bound: BoundExpression?
+    /// At most this many live entries (data and delete files) are held while planning; past it
+    /// planning fails instead of growing. nil: no bound (the CLI, reading tables one asks for).
+    public var maxEntries: Int?
 
     public init(metadata: TableMetadata, snapshotID: Int64? = nil, filter: Expression = .alwaysTrue, caseSensitive: Bool = true) throws(IcebergDataError) {
         self.metadata = metadata
@@ -62,7 +65,9 @@ public struct TableScan: Sendable {
     public func manifests(io: some TableFileIO) async throws -> [ManifestFile] {
         guard let snapshotID, let snapshot = metadata.snapshot(snapshotID) else { return [] }
         if let listPath = snapshot["manifest-list"]?.stringValue {
-            return try ManifestList.read(try await io.read(listPath), formatVersion: metadata.formatVersion)
+            // A manifest named twice holds the same files once: reading it again only costs memory.
+            var seen = Set<String>()
+            return try ManifestList.read(try await io.read(listPath), formatVersion: metadata.formatVersion).filter { seen.insert($0.path).inserted }
         }
         var out: [ManifestFile] = []
         for path in (snapshot["manifests"]?.arrayValue ?? []).compactMap(\.stringValue) {
@@ -134,7 +139,13 @@ public struct TableScan: Sendable {
                 }
             }
             for _ in 0..<min(8, manifests.count) { launch() }
+            var held = 0
             while let (i, entries) = try await group.next() {
+                held += entries.count
+                if let maxEntries, held > maxEntries {
+                    group.cancelAll()
+                    throw IcebergDataError.unsupported("the snapshot has more than \(maxEntries) live files; planning stopped")
+                }
                 results[i] = entries
                 if next < manifests.count { launch() }
             }
