@@ -130,7 +130,9 @@ def test_bucket_upload_download_versions_restore_and_share(server, browser, down
 
     # Upload through the file input: the script sends it in parts with a progress bar.
     first = tmp_path / "report.csv"
-    first.write_bytes(b"id,name\n1,first\n" + os.urandom(3 << 20).hex().encode())
+    lines = [f"{i},customer-{i % 977:04d},{(i * 37) % 10000 / 100:.2f},2026-11-{1 + i % 30:02d}T{i % 24:02d}:{i % 60:02d}:00Z"
+             for i in range(1, 150_001)]
+    first.write_bytes(("id,name,amount,ordered_at\n1,first,0.00,2026-11-01T00:00:00Z\n" + "\n".join(lines) + "\n").encode())
     browser.find_element(By.ID, "upload-files").send_keys(str(first))
     browser.find_element(By.ID, "upload").click()
     link = wait(browser, 60).until(EC.presence_of_element_located((By.CSS_SELECTOR, 'a.object-link[data-key="report.csv"]')))
