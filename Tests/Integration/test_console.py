@@ -495,3 +495,36 @@ def test_a_parquet_preview_is_bounded_however_wide_the_file(server, browser, tmp
     browser.get(server.console_endpoint + f"/buckets/{bucket}/object?key=wide.parquet")
     rows = browser.find_elements(By.CSS_SELECTOR, "#parquet-schema tbody tr")
     assert len(rows) <= 503 and "3,000 columns in all" in rows[-1].text
+
+
+def test_downloads_through_the_console_stay_bounded_when_the_browser_reads_slowly(server, browser):
+    """The console relays a download from the S3 API: a browser that stops reading must not make
+    it hold the rest of the object in memory."""
+    import socket
+    sign_in(browser, server, ROOT_USER, ROOT_PASSWORD)
+    cookie = next(c for c in browser.get_cookies() if c["name"] == "floe_console")["value"]
+    s3 = server.boto3()
+    bucket = "slow-" + uuid.uuid4().hex[:8]
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="big.bin", Body=os.urandom(1 << 20) * 48)
+    pid = server.process.pid
+
+    def rss_kib(field="VmRSS"):
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+    idle = rss_kib()
+    sockets = []
+    try:
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", server.console_port), timeout=10)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+            sock.sendall(f"GET /buckets/{bucket}/download?key=big.bin HTTP/1.1\r\nHost: 127.0.0.1:{server.console_port}\r\n"
+                         f"Cookie: floe_console={cookie}\r\n\r\n".encode())
+            sockets.append(sock)
+        time.sleep(4)  # nobody reads
+        growth_mib = (rss_kib() - idle) / 1024
+    finally:
+        for sock in sockets:
+            sock.close()
+    # Four relayed 48 MiB objects; unbounded relaying would hold most of the 192 MiB.
+    assert growth_mib < 48, f"the console held {growth_mib:.0f} MiB for four stalled downloads"
