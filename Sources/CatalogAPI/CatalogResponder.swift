@@ -49,11 +49,14 @@ public struct CatalogResponder: HTTPResponder {
     let audit: AuditLog
     /// SigV4-signed catalog requests, as AWS S3 Tables clients sign them (and pyiceberg's default name).
     let authenticator: RequestAuthenticator
+    /// Verifies the console's statement of its browser's address.
+    let forwardedClient: ForwardedClient?
 
     public init(
         service: CatalogService, tokens: TokenService, directory: Directory, vendor: CredentialVendor, audit: AuditLog = .disabled,
-        defaultWarehouse: String, logger: Logger
+        defaultWarehouse: String, forwardedClient: ForwardedClient? = nil, logger: Logger
     ) {
+        self.forwardedClient = forwardedClient
         self.service = service
         self.tokens = tokens
         self.directory = directory
@@ -69,7 +72,8 @@ public struct CatalogResponder: HTTPResponder {
         var request = request
         var caller: Principal?
         var routed: (route: CatalogRoute, warehouse: String)?
-        let origin = RequestOrigin(requestID: RequestOrigin.makeID(), remoteAddress: context.remoteAddress)
+        let remoteAddress = forwardedClient?.address(from: request.headers[HTTPField.Name(ForwardedClient.header)!], peer: context.remoteAddress)
+        let origin = RequestOrigin(requestID: RequestOrigin.makeID(), remoteAddress: remoteAddress ?? context.remoteAddress)
         var reservation: BodyBudget.Reservation?
         var response: Response
         do {

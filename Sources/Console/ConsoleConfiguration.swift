@@ -18,6 +18,8 @@ public struct ConsoleConfiguration: Sendable {
     public var defaultWarehouse: String
     /// The server's settings for temporary credentials, as the identity page lists them.
     public var temporaryCredentials: [(name: String, value: String)] = []
+    /// States the browser's address to the APIs (for `aws:SourceIp` and the audit log).
+    public var forwardedClient: ForwardedClient?
 
     public init(
         s3URL: String, catalogURL: String, region: String, publicS3URL: String?, s3Port: Int, secure: Bool,

@@ -37,11 +37,15 @@ struct ConsoleCall: @unchecked Sendable {
     let form: FormFields
     let session: ConsoleSession
     let s3: S3Client
+    /// The same principal on a pool of its own, for downloads and uploads: a browser that reads
+    /// or sends slowly holds one of these connections, never one that pages need.
+    let transfers: S3Client
     let permissions: Permissions
     let console: ConsoleResponder
+    let forwardedHeaders: [(name: String, value: String)]
 
     func catalog(warehouse: String) -> CatalogClient {
-        CatalogClient(endpoint: s3.endpoint, warehouse: warehouse, http: console.http)
+        CatalogClient(endpoint: s3.endpoint, warehouse: warehouse, http: console.http, extraHeaders: forwardedHeaders)
     }
 
     /// The browser's host, for share links when no public S3 URL is configured.
@@ -60,6 +64,9 @@ public struct ConsoleResponder: HTTPResponder {
     let sessions: ConsoleSessions
     let renderer: Renderer
     let http: HTTPClient
+    let transferHTTP: HTTPClient
+    /// Downloads and uploads in flight per principal.
+    let transfersPerPrincipal = KeyedSlots(limit: 8)
     let health: (any ConsoleHealthSource)?
     let throttle = SignInThrottle()
     /// Form uploads (no script) hold one 8 MiB part each: at most this many at once.
@@ -75,7 +82,8 @@ public struct ConsoleResponder: HTTPResponder {
     static let signInFormLifetime: TimeInterval = 3600
     static let maxFormBytes = 1 << 20
 
-    public init(configuration: ConsoleConfiguration, directory: Directory, http: HTTPClient, health: (any ConsoleHealthSource)?) {
+    public init(configuration: ConsoleConfiguration, directory: Directory, http: HTTPClient, transferHTTP: HTTPClient, health: (any ConsoleHealthSource)?) {
+        self.transferHTTP = transferHTTP
         self.configuration = configuration
         self.directory = directory
         self.sessions = ConsoleSessions(limits: .init(idle: TimeInterval(configuration.idleSeconds), absolute: TimeInterval(configuration.absoluteSeconds)))
@@ -157,9 +165,15 @@ public struct ConsoleResponder: HTTPResponder {
         let endpoint = Endpoint(
             url: configuration.s3URL, accessKey: session.accessKey, secretKey: session.secretKey, region: configuration.region,
             catalogURL: configuration.catalogURL)
+        let forwarded = context.remoteAddress.flatMap { address in
+            configuration.forwardedClient.map { [(name: ForwardedClient.header, value: $0.value(for: address))] }
+        } ?? []
         let call = ConsoleCall(
-            request: request, route: route, query: query, form: form, session: session, s3: S3Client(endpoint: endpoint, http: http),
-            permissions: Permissions(directory: directory, principal: directory.principal(for: session.accessKey)), console: self)
+            request: request, route: route, query: query, form: form, session: session,
+            s3: S3Client(endpoint: endpoint, http: http, extraHeaders: forwarded),
+            transfers: S3Client(endpoint: endpoint, http: transferHTTP, extraHeaders: forwarded),
+            permissions: Permissions(directory: directory, principal: directory.principal(for: session.accessKey)), console: self,
+            forwardedHeaders: forwarded)
         do {
             let reply = try await dispatch(call)
             return render(reply, call: call)
@@ -222,7 +236,7 @@ public struct ConsoleResponder: HTTPResponder {
     func failure(_ message: String, call: ConsoleCall, status: HTTPResponse.Status) -> Response {
         if call.route.changesState, call.query["json"] == nil, call.request.headers[HTTPField.Name("X-CSRF-Token")!] == nil {
             sessions.setFlash(call.session.id, Flash(text: message, isError: true))
-            return Self.redirect(Self.safeReturn(call.form["back"]) ?? "/")
+            return Self.redirect(Self.safeReturn(call.form["back"]) ?? call.route.page)
         }
         if call.request.headers[HTTPField.Name("X-CSRF-Token")!] != nil {
             return Self.json(["error": message], status: status)

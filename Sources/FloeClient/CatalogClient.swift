@@ -9,11 +9,14 @@ public final class CatalogClient: Sendable {
     public let endpoint: Endpoint
     public let warehouse: String
     let http: HTTPClient
+    /// Sent with every request: the console's statement of its browser's address.
+    let extraHeaders: [(name: String, value: String)]
 
-    public init(endpoint: Endpoint, warehouse: String = "lakehouse", http: HTTPClient) {
+    public init(endpoint: Endpoint, warehouse: String = "lakehouse", http: HTTPClient, extraHeaders: [(name: String, value: String)] = []) {
         self.endpoint = endpoint
         self.warehouse = warehouse
         self.http = http
+        self.extraHeaders = extraHeaders
     }
 
     func token() async throws -> String {
@@ -62,6 +65,8 @@ public final class CatalogClient: Sendable {
     }
 
     func execute(_ request: HTTPClientRequest) async throws -> Any? {
+        var request = request
+        for (name, value) in extraHeaders { request.headers.add(name: name, value: value) }
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .seconds(60))

@@ -27,13 +27,16 @@ public final class S3Client: Sendable {
     public let endpoint: Endpoint
     let http: HTTPClient
     let signer: RequestSigner
+    /// Sent (unsigned) with every request: the console's statement of its browser's address.
+    let extraHeaders: [(name: String, value: String)]
     /// Long enough for large transfers; per-request progress is the caller's concern.
     static let timeout: TimeAmount = .hours(12)
 
-    public init(endpoint: Endpoint, http: HTTPClient) {
+    public init(endpoint: Endpoint, http: HTTPClient, extraHeaders: [(name: String, value: String)] = []) {
         self.endpoint = endpoint
         self.http = http
         self.signer = RequestSigner(endpoint: endpoint, service: "s3")
+        self.extraHeaders = extraHeaders
     }
 
     static func path(bucket: String?, key: String?) -> String {
@@ -61,6 +64,7 @@ public final class S3Client: Sendable {
         for (name, value) in signer.sign(method: method.rawValue, path: path, query: query, headers: headers, payloadHash: payloadHash) {
             request.headers.add(name: name, value: value)
         }
+        for (name, value) in extraHeaders { request.headers.add(name: name, value: value) }
         let response: HTTPClientResponse
         do {
             switch body {

@@ -25,8 +25,10 @@ enum ConsoleListener {
         return "\(secure ? "https" : "http")://\(host):\(address.port)"
     }
 
-    static func client(secure: Bool) -> HTTPClient {
+    /// `connections`: per listener; page calls and transfers get clients of their own.
+    static func client(secure: Bool, connections: Int) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
         if secure {
             // The console calls its own process on a loopback address, which the certificate
             // (issued for the public name) need not name.
@@ -40,13 +42,14 @@ enum ConsoleListener {
 
     static func application(
         _ configuration: ServerConfiguration, address: HostAndPort, directory: Directory, store: ObjectStore, metrics: ServerMetrics, audit: AuditLog,
-        history: MetricsHistory,
+        history: MetricsHistory, forwardedClient: ForwardedClient, transferHTTP: HTTPClient,
         http: HTTPClient, tls: TLSContextSource?, connections: ConnectionLimiter.Count, idleTimeout: TimeAmount, logger: Logger
     ) -> some Service {
         let secure = configuration.tlsCertificate != nil
         var console = ConsoleConfiguration(
             s3URL: loopbackURL(configuration.s3Address, secure: secure), catalogURL: loopbackURL(configuration.catalogAddress, secure: secure),
             region: configuration.region, publicS3URL: configuration.consoleS3URL, s3Port: configuration.s3Address.port, secure: secure)
+        console.forwardedClient = forwardedClient
         console.temporaryCredentials = [
             ("Session duration (STS DurationSeconds)", "\(SessionIssuer.minimumDuration)–\(SessionIssuer.maximumDuration) s, default 3600 s"),
             ("Catalog bearer tokens", "\(configuration.catalogTokenLifetime) s (FLOE_CATALOG_TOKEN_LIFETIME)"),
@@ -55,7 +58,7 @@ enum ConsoleListener {
         ]
         let responder = ConsoleResponder(
             configuration: console,
-            directory: directory, http: http, health: ServerHealth(metrics: metrics, store: store, audit: audit, samples: history))
+            directory: directory, http: http, transferHTTP: transferHTTP, health: ServerHealth(metrics: metrics, store: store, audit: audit, samples: history))
         let channel = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(connections)], idleTimeout: idleTimeout)
         return Application(
             responder: responder,

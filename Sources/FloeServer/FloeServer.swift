@@ -113,14 +113,18 @@ public enum FloeServer {
         let (configuration, logger, tls, store) = (parts.configuration, parts.logger, parts.tls, parts.store)
         let directory = Directory(root: parts.root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: parts.masterKey))
         let metrics = ServerMetrics()
+        // The console names its browsers' addresses to the APIs it calls on loopback.
+        let forwarded = ForwardedClient()
+        var s3Configuration = S3Configuration(
+            region: configuration.region, domains: configuration.domains,
+            secureTransport: configuration.tlsCertificate != nil, defaultObjectOwnership: configuration.defaultObjectOwnership,
+            accessLogRollSeconds: configuration.accessLogRollSeconds, defaultKMSKey: configuration.defaultKMSKey)
+        s3Configuration.forwardedClient = forwarded
         let responder = S3Responder(
             store: store,
             directory: directory,
             identityStore: identityStore,
-            configuration: S3Configuration(
-                region: configuration.region, domains: configuration.domains,
-                secureTransport: configuration.tlsCertificate != nil, defaultObjectOwnership: configuration.defaultObjectOwnership,
-                accessLogRollSeconds: configuration.accessLogRollSeconds, defaultKMSKey: configuration.defaultKMSKey),
+            configuration: s3Configuration,
             metrics: metrics,
             audit: parts.audit,
             logger: logger
@@ -164,6 +168,7 @@ public enum FloeServer {
                     region: configuration.region, lifetime: configuration.vendedCredentialLifetime)),
                 audit: parts.audit,
                 defaultWarehouse: Bootstrap.warehouse,
+                forwardedClient: forwarded,
                 logger: logger),
             server: tls?.http1(catalogChannel) ?? .http1(configuration: catalogChannel),
             configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),
@@ -185,13 +190,16 @@ public enum FloeServer {
                 cursorFile: parts.meta + "/lifecycle-cursor.json", metrics: metrics, audit: parts.audit, logger: logger)),
             .init(service: NotificationDelivery(store: store, metrics: metrics, maxAttempts: configuration.notificationMaxAttempts, logger: logger)),
         ]
-        let consoleHTTP = configuration.consoleAddress.map { _ in ConsoleListener.client(secure: configuration.tlsCertificate != nil) }
+        let secure = configuration.tlsCertificate != nil
+        let consoleHTTP = configuration.consoleAddress.map { _ in
+            (pages: ConsoleListener.client(secure: secure, connections: 32), transfers: ConsoleListener.client(secure: secure, connections: 256))
+        }
         if let consoleAddress = configuration.consoleAddress, let consoleHTTP {
             let history = MetricsHistory(metrics: metrics)
             services.append(.init(service: history))
             services.append(.init(service: ConsoleListener.application(
                 configuration, address: consoleAddress, directory: directory, store: store, metrics: metrics, audit: parts.audit, history: history,
-                http: consoleHTTP, tls: tls,
+                forwardedClient: forwarded, transferHTTP: consoleHTTP.transfers, http: consoleHTTP.pages, tls: tls,
                 connections: ConnectionLimiter.Count(limit: configuration.maxConnections), idleTimeout: idleTimeout, logger: logger)))
         }
         if refreshIdentity {
@@ -203,6 +211,7 @@ public enum FloeServer {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-        try? await consoleHTTP?.shutdown()
+        try? await consoleHTTP?.pages.shutdown()
+        try? await consoleHTTP?.transfers.shutdown()
     }
 }

@@ -28,6 +28,8 @@ public struct S3Configuration: Sendable {
     /// The key-store key SSE-KMS uses when a request or a bucket's default names none (AWS's
     /// `aws/s3` key); nil: such a request is refused.
     public var defaultKMSKey: String?
+    /// Verifies the console's statement of its browser's address (nil: requests are taken at their TCP peer).
+    public var forwardedClient: ForwardedClient?
 
     public init(
         region: String = "us-east-1", domains: [String] = [], maxHeaderBytes: Int = 8 * 1024, secureTransport: Bool = false,
@@ -122,6 +124,8 @@ public struct S3Responder: HTTPResponder {
     public static func channelHandlers() -> [any RemovableChannelHandler] { [HeaderOverflowHandler(), ExpectContinueHandler()] }
 
     public func respond(to request: Request, context: S3RequestContext) async throws -> Response {
+        let remoteAddress = configuration.forwardedClient?.address(
+            from: request.headers[HTTPField.Name(ForwardedClient.header)!], peer: context.remoteAddress) ?? context.remoteAddress
         let started = ContinuousClock.now
         let requestID = RequestIDs.make()
         var operationName = "Unknown"
@@ -139,7 +143,7 @@ public struct S3Responder: HTTPResponder {
                 operationName = "AssumeRole"
                 // STS signs its (small, bounded) form body: it must be read to authenticate.
                 if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
-                response = await sts(request, requestID: requestID, remoteAddress: context.remoteAddress)
+                response = await sts(request, requestID: requestID, remoteAddress: remoteAddress)
             } else {
                 let parsed = try RequestTarget.parse(
                     requestTarget: request.head.path ?? "/", host: request.head.authority, domains: configuration.domains)
@@ -152,11 +156,11 @@ public struct S3Responder: HTTPResponder {
                 if resolved == .preflight {
                     response = try await preflight(request, target: parsed)
                 } else if resolved == .postObject {
-                    response = try await postObject(request, target: parsed, requestID: requestID, remoteAddress: context.remoteAddress) {
+                    response = try await postObject(request, target: parsed, requestID: requestID, remoteAddress: remoteAddress) {
                         if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
                     }
                 } else {
-                    var call = try await authenticate(request, target: parsed, operation: resolved, requestID: requestID, remoteAddress: context.remoteAddress)
+                    var call = try await authenticate(request, target: parsed, operation: resolved, requestID: requestID, remoteAddress: remoteAddress)
                     caller = (call.principal, call.verified)
                     call.eventLoop = context.channel.eventLoop
                     if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
@@ -192,7 +196,7 @@ public struct S3Responder: HTTPResponder {
         if accessLog.active, let bucketName = target?.bucket, let operation {
             await recordAccess(
                 AccessLogEntry(
-                    bucketOwner: "", bucket: bucketName, time: ObjectStore.now(), remoteIP: context.remoteAddress,
+                    bucketOwner: "", bucket: bucketName, time: ObjectStore.now(), remoteIP: remoteAddress,
                     requester: caller.flatMap { $0.principal.kind == .anonymous ? nil : $0.principal.canonicalID }, requestID: requestID,
                     operation: Self.logOperation(operation, method: request.method), key: target?.key,
                     requestLine: "\(request.method.rawValue) \(AccessLogEntry.redacted(request.head.path ?? "/")) HTTP/1.1", status: Int(response.status.code),
@@ -217,7 +221,7 @@ public struct S3Responder: HTTPResponder {
                 "bytes_in": "\(stats.bytesIn)",
                 "bytes_out": "\(stats.bytesOut)",
                 "duration_ms": "\(Int(seconds * 1000))",
-                "remote": "\(context.remoteAddress ?? "")",
+                "remote": "\(remoteAddress ?? "")",
             ])
         return response
     }

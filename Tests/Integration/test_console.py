@@ -2,6 +2,7 @@
 selenium) against the running binary: sign-in, buckets, uploads through the file input,
 downloads, versions, share links, identity, the catalog, and the security cases. Screenshots
 of the main pages go to FLOE_CONSOLE_SCREENSHOTS (default: the test's temporary directory)."""
+import json
 import os
 import re
 import shutil
@@ -528,3 +529,53 @@ def test_downloads_through_the_console_stay_bounded_when_the_browser_reads_slowl
             sock.close()
     # Four relayed 48 MiB objects; unbounded relaying would hold most of the 192 MiB.
     assert growth_mib < 48, f"the console held {growth_mib:.0f} MiB for four stalled downloads"
+
+
+def test_source_ip_conditions_apply_to_what_the_console_does(server, tmp_path):
+    """Review finding: the console called the APIs from 127.0.0.1, so a Deny on the browser's
+    address did not apply. The console now states the browser's address, MACed, to the APIs."""
+    import http.client
+    from security_helpers import admin
+    bucket = "srcip-" + uuid.uuid4().hex[:8]
+    server.boto3().create_bucket(Bucket=bucket)
+    name = "fenced" + uuid.uuid4().hex[:6]
+    admin(server, "PUT", f"policies/{name}", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:*"], "Resource": ["*"]},
+        {"Effect": "Deny", "Action": ["s3:PutObject"], "Resource": ["*"], "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.2/32"}}}]})
+    admin(server, "PUT", f"users/{name}", {"policies": [name]})
+    key = admin(server, "POST", f"users/{name}/keys").json()
+
+    def request(source, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", server.console_port, timeout=30, source_address=(source, 0))
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        return response, data.decode("utf-8", "replace")
+
+    def upload_from(source):
+        _, page = request(source, "GET", "/signin")
+        token = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+        form = f"_csrf={token}&accessKey={key['accessKey']}&secretKey={requests.utils.quote(key['secretKey'], safe='')}"
+        response, _ = request(source, "POST", "/signin", form, {"Content-Type": "application/x-www-form-urlencoded"})
+        cookie = response.getheader("Set-Cookie").split(";")[0]
+        _, page = request(source, "GET", f"/buckets/{bucket}", headers={"Cookie": cookie})
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        boundary = "b0undary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"from-{source}.txt\"\r\n"
+                f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n")
+        response, _ = request(source, "POST", f"/buckets/{bucket}/upload", body,
+                              {"Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookie})
+        assert response.getheader("Location").startswith(f"/buckets/{bucket}")
+        _, page = request(source, "GET", f"/buckets/{bucket}", headers={"Cookie": cookie})
+        return page
+
+    assert "Uploaded from-127.0.0.3.txt" in upload_from("127.0.0.3")
+    assert "AccessDenied" in upload_from("127.0.0.2")
+    keys = [o["Key"] for o in server.boto3().list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys == ["from-127.0.0.3.txt"]
+    # The audit log names the browser's address, not the console's loopback one.
+    with open(server.env["FLOE_AUDIT_LOG"]) as f:
+        denied = [json.loads(line) for line in f if name in line and '"denied"' in line]
+    assert denied and all(e["source_ip"] == "127.0.0.2" for e in denied)

@@ -113,11 +113,31 @@ enum ObjectPages {
     static func download(_ call: ConsoleCall, bucket: String, inline: Bool) async throws -> ConsoleReply {
         guard let key = call.query["key"], !key.isEmpty else { throw ConsoleError("No object named.") }
         let version = call.query["version"].flatMap { $0.isEmpty ? nil : $0 }
-        let response = try await call.s3.get(bucket: bucket, key: key, versionID: version)
         var headers = HTTPFields()
+        if call.request.method == .head {
+            // A HEAD asks what a GET would send: the object's head, not its bytes.
+            let head = try await call.s3.head(bucket: bucket, key: key, versionID: version)
+            headers[.contentType] = inline ? head.contentType ?? "application/octet-stream" : "application/octet-stream"
+            headers[.contentLength] = String(head.size)
+            headers[.cacheControl] = "private, no-store"
+            return .response(Response(status: .ok, headers: headers))
+        }
+        let principal = call.session.principal
+        guard call.console.transfersPerPrincipal.take(principal) else {
+            throw ConsoleError("You have 8 transfers running already; wait for one to finish.")
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await call.transfers.get(bucket: bucket, key: key, versionID: version)
+        } catch {
+            call.console.transfersPerPrincipal.give(principal)
+            throw error
+        }
+        let slots = call.console.transfersPerPrincipal
         let type = response.headers.first(name: "content-type")?.lowercased() ?? ""
         if inline {
             guard let imageType = PreviewKind.inlineImageTypes.first(where: { type.hasPrefix($0) }) else {
+                slots.give(principal)
                 throw ConsoleError("Only PNG, JPEG, GIF and WebP images are shown inline.")
             }
             headers[.contentType] = imageType
@@ -136,6 +156,7 @@ enum ObjectPages {
             Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
+                    defer { slots.give(principal) }
                     for try await chunk in body { try await writer.write(chunk) }
                     try await writer.finish(nil)
                 }))

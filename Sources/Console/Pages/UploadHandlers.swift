@@ -117,8 +117,13 @@ enum UploadHandlers {
             guard let length = call.request.headers[.contentLength].flatMap({ Int($0) }), (0...maxScriptPart).contains(length) else {
                 throw ConsoleError("A part needs a Content-Length of at most 64 MiB.")
             }
+            let principal = call.session.principal
+            guard call.console.transfersPerPrincipal.take(principal) else {
+                throw ConsoleError("You have 8 transfers running already; wait for one to finish.")
+            }
+            defer { call.console.transfersPerPrincipal.give(principal) }
             let body = HTTPClientRequest.Body.stream(call.request.body, length: .known(Int64(length)))
-            let etag = try await call.s3.uploadPart(bucket: bucket, key: key, uploadID: id, number: number, body: .stream(body))
+            let etag = try await call.transfers.uploadPart(bucket: bucket, key: key, uploadID: id, number: number, body: .stream(body))
             return .response(ConsoleResponder.json(["etag": etag]))
         case .complete:
             guard let id = call.query["uploadId"] else { throw ConsoleError("No upload id given.") }
@@ -160,5 +165,30 @@ final class ConcurrencySlots: Sendable {
 
     func give() {
         used.withLock { $0 -= 1 }
+    }
+}
+
+/// Like `ConcurrencySlots`, counted per key (a principal's transfers).
+final class KeyedSlots: Sendable {
+    let limit: Int
+    private let used = Mutex<[String: Int]>([:])
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func take(_ key: String) -> Bool {
+        used.withLock { counts in
+            guard counts[key, default: 0] < limit else { return false }
+            counts[key, default: 0] += 1
+            return true
+        }
+    }
+
+    func give(_ key: String) {
+        used.withLock { counts in
+            let left = counts[key, default: 1] - 1
+            counts[key] = left > 0 ? left : nil
+        }
     }
 }

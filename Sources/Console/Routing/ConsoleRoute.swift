@@ -63,6 +63,17 @@ enum ConsoleRoute: Equatable, Sendable {
         }
     }
 
+    /// The page an action returns to when its form names none.
+    var page: String {
+        switch self {
+        case .createBucket: "/buckets"
+        case .bucketAction(let bucket, _), .upload(let bucket), .uploadStep(let bucket, _), .objectAction(let bucket, _): "/buckets/\(bucket)"
+        case .identityAction: "/identity"
+        case .catalogAction: "/catalog"
+        default: "/"
+        }
+    }
+
     /// Pages a visitor without a session may reach.
     var isPublic: Bool {
         switch self {
