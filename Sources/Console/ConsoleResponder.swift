@@ -344,7 +344,14 @@ public struct ConsoleResponder: HTTPResponder {
         // Some browsers send "null" for their own forms under a strict referrer policy; the fetch metadata still says where it came from.
         if origin == "null" { return request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() == "same-origin" }
         guard let host = request.head.authority else { return false }
-        return origin.lowercased() == ((secure ? "https://" : "http://") + host).lowercased()
+        return withoutDefaultPort(origin.lowercased()) == withoutDefaultPort(((secure ? "https://" : "http://") + host).lowercased())
+    }
+
+    /// `http://h:80` is `http://h`, `https://h:443` is `https://h`.
+    static func withoutDefaultPort(_ origin: String) -> String {
+        if origin.hasPrefix("http://"), origin.hasSuffix(":80") { return String(origin.dropLast(3)) }
+        if origin.hasPrefix("https://"), origin.hasSuffix(":443") { return String(origin.dropLast(4)) }
+        return origin
     }
 
     func isSecure(_ request: Request) -> Bool {

@@ -18,14 +18,18 @@ public struct S3TableFileIO: TableFileIO {
         throw ClientError(status: 400, code: "InvalidTablePath", message: "the table refers to \"\(path)\", which is not an s3:// object path")
     }
 
-    public init(client: S3Client) {
+    /// Largest file this reader reads whole (`wholeFileLimit` unless given).
+    public let maxWholeFile: Int
+
+    public init(client: S3Client, maxWholeFile: Int = S3TableFileIO.wholeFileLimit) {
         self.client = client
+        self.maxWholeFile = maxWholeFile
     }
 
     public func read(_ path: String) async throws -> [UInt8] {
         let (bucket, key) = try Self.split(path)
         let response = try await client.get(bucket: bucket, key: key)
-        let body = try await response.body.collect(upTo: Self.wholeFileLimit)
+        let body = try await response.body.collect(upTo: maxWholeFile)
         return Array(body.readableBytesView)
     }
 

@@ -58,6 +58,13 @@ import Testing
         #expect(FormFields(FormFields.encode("key with+plus")) .pairs.first?.name == "key with+plus")
     }
 
+    @Test func defaultPortsDoNotSeparateOrigins() {
+        #expect(ConsoleResponder.withoutDefaultPort("http://console.lan:80") == "http://console.lan")
+        #expect(ConsoleResponder.withoutDefaultPort("https://console.lan:443") == "https://console.lan")
+        #expect(ConsoleResponder.withoutDefaultPort("https://console.lan:80") == "https://console.lan:80")
+        #expect(ConsoleResponder.withoutDefaultPort("http://console.lan:9001") == "http://console.lan:9001")
+    }
+
     @Test func returnsStayOnTheConsole() {
         #expect(ConsoleResponder.safeReturn("/buckets/x?prefix=a") == "/buckets/x?prefix=a")
         #expect(ConsoleResponder.safeReturn("//evil.example/") == nil)

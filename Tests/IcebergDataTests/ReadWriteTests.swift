@@ -128,8 +128,11 @@ struct MemoryTable {
         let table = MemoryTable()
         let metadata = try table.metadata(formatVersion: 2, files: [("s3://b/t/data/eu.parquet", "eu", [1, 2]), ("s3://b/t/data/us.parquet", "us", [3])])
         let list = try ManifestList.read(table.io.files["s3://b/t/metadata/snap-7.avro"]!, formatVersion: 2)
+        var spelledAgain = list[0]
+        spelledAgain.path = "s3a://" + list[0].path.dropFirst("s3://".count)
+        table.io.files[spelledAgain.path] = table.io.files[list[0].path]
         table.io.files["s3://b/t/metadata/snap-7.avro"] = try ManifestList.write(
-            Array(repeating: list[0], count: 50), formatVersion: 2, snapshotID: 7, parentSnapshotID: nil, sequenceNumber: 1)
+            Array(repeating: list[0], count: 50) + [spelledAgain], formatVersion: 2, snapshotID: 7, parentSnapshotID: nil, sequenceNumber: 1)
         let tasks = try await TableScan(metadata: metadata).planFiles(io: table.io)
         #expect(tasks.count == 2)
         #expect(try await table.rows(metadata).count == 3)

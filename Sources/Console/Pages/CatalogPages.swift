@@ -74,7 +74,7 @@ enum CatalogPages {
         let sort = chosen(metadata, list: "sort-orders", id: "order-id", current: "default-sort-order-id", v1: nil).map {
             ["source": column($0["source-id"]), "transform": text($0["transform"]), "direction": text($0["direction"]), "nulls": text($0["null-order"])]
         }
-        let refs = (metadata["refs"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.map { ref -> [String: Any] in
+        let refs = (metadata["refs"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.prefix(maxListed).map { ref -> [String: Any] in
             let value = ref.value as? [String: Any] ?? [:]
             return ["name": ref.key, "type": text(value["type"]), "snapshot": text(value["snapshot-id"])]
         }
@@ -213,9 +213,17 @@ enum CatalogPages {
         }
     }
 
+    /// At most `maxListed` properties, each value cut at `maxValueCharacters`.
     static func pairs(_ value: Any?) -> [[String: Any]] {
-        (value as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.map { ["key": $0.key, "value": text($0.value)] }
+        (value as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.prefix(maxListed).map { entry in
+            let text = text(entry.value)
+            return ["key": String(entry.key.prefix(maxValueCharacters)), "value": text.count > maxValueCharacters ? String(text.prefix(maxValueCharacters)) + "…" : text]
+        }
     }
+
+    static let maxListed = 200
+    static let maxValueCharacters = 1000
+    static let maxFields = 1000
 
     static func int(_ value: Any?) -> Int64? {
         guard let value else { return nil }
@@ -254,7 +262,7 @@ enum CatalogPages {
 
     /// Schema rows depth first, each named by its full dotted path; `names` maps field ids to those paths.
     static func flatten(_ value: Any?, prefix: String, depth: Int, rows: inout [[String: Any]], names: inout [Int64: String]) {
-        for field in value as? [[String: Any]] ?? [] {
+        for field in value as? [[String: Any]] ?? [] where rows.count < maxFields {
             let name = text(field["name"])
             let path = prefix.isEmpty ? name : prefix + "." + name
             let id = int(field["id"])

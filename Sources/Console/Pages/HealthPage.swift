@@ -41,7 +41,9 @@ enum HealthPage {
             },
             "moreBuckets": max(0, buckets.count - maxBuckets), "hasMoreBuckets": buckets.count > maxBuckets,
         ]
-        if let events = call.console.health?.recentAuditEvents(limit: 50) {
+        if !call.permissions.admin("ListAuditEvents", "audit") {
+            data["auditHidden"] = true
+        } else if let events = call.console.health?.recentAuditEvents(limit: 50) {
             data["audit"] = ["events": events.map { e -> [String: Any] in
                 ["time": e.time, "api": e.api, "principal": e.principal, "action": e.action, "resource": e.resource, "outcome": e.outcome, "status": e.status]
             }, "none": events.isEmpty] as [String: Any]
@@ -208,6 +210,7 @@ extension Templates {
             {{#hasMoreBuckets}}<p class="hint" id="more-buckets">{{moreBuckets}} more buckets are not listed.</p>{{/hasMoreBuckets}}
             <p class="hint" id="bucket-use-note">Objects and sizes count the current version of each key; noncurrent versions are not included.</p>
             <h2 id="audit-heading">Recent audit events</h2>
+            {{#auditHidden}}<p class="hint" id="audit-hidden">Recent audit events are shown to principals allowed <code>admin:ListAuditEvents</code>.</p>{{/auditHidden}}
             {{#auditOff}}<p class="hint" id="audit-off">The audit log is off: start the server with <code>--audit-log</code> (a file or stdout) to record and show administrative changes and refusals.</p>{{/auditOff}}
             {{#audit}}
             {{#none}}<p class="hint">None since the server started.</p>{{/none}}

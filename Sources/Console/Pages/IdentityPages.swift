@@ -6,6 +6,10 @@ import NIOHTTP1
 /// Users, groups, policies and access keys, managed through the admin API as the signed-in principal.
 enum IdentityPages {
     static let maxRows = 500
+    /// Policies offered in each user's policy list (beyond these, the user's own are listed too).
+    static let maxChoices = 100
+    /// Policy documents fetched for one page.
+    static let maxDocuments = 50
 
     static func overview(_ call: ConsoleCall) async throws -> ConsoleReply {
         let p = call.permissions
@@ -29,7 +33,8 @@ enum IdentityPages {
             }
             let editsPolicies = p.admin("AttachPolicy", "users/\(name)/policies/*") || p.admin("DetachPolicy", "users/\(name)/policies/*")
             let canSetPolicies = !policyNames.isEmpty && p.admin("GetUser", "users/\(name)") && editsPolicies
-            let options: [[String: Any]] = policyNames.map { ["optionName": $0, "optionSelected": policies.contains($0)] }
+            let offered = Array(policyNames.prefix(maxChoices)) + policies.filter { !policyNames.prefix(maxChoices).contains($0) }
+            let options: [[String: Any]] = offered.map { ["optionName": $0, "optionSelected": policies.contains($0)] }
             var row: [String: Any] = ["userName": name, "status": enabled ? "Enabled" : "Disabled", "keys": keys, "options": options]
             row["policyList"] = policies.isEmpty ? "—" : policies.joined(separator: ", ")
             row["groupList"] = strings(user["groups"]).joined(separator: ", ")
@@ -52,9 +57,9 @@ enum IdentityPages {
         }
 
         var policies: [[String: Any]] = []
-        for name in policyNames.prefix(maxRows) {
+        for (index, name) in policyNames.prefix(maxRows).enumerated() {
             var document = ""
-            if p.admin("GetPolicy", "policies/\(name)") {
+            if index < maxDocuments, p.admin("GetPolicy", "policies/\(name)") {
                 document = pretty(try await call.s3.admin(.GET, "policies/\(name)"))
             }
             let builtin = BuiltinPolicies.documents[name] != nil
@@ -64,7 +69,7 @@ enum IdentityPages {
         }
 
         let canCreateKey = p.admin("CreateAccessKey", "users/*/keys") || p.admin("CreateServiceAccount", "users/*/service-accounts")
-        let policyChoices: [[String: Any]] = policyNames.map { ["choiceName": $0] }
+        let policyChoices: [[String: Any]] = policyNames.prefix(maxChoices).map { ["choiceName": $0] }
         let data: [String: Any] = [
             "maxRows": maxRows,
             "showUsers": showUsers, "users": users, "hasUsers": !users.isEmpty, "usersTruncated": allUsers.count > maxRows,

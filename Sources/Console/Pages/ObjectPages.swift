@@ -62,8 +62,10 @@ enum ObjectPages {
         let selfLink = here + "/object" + FormFields.query([("key", key), ("version", version)])
         // One page of versions (up to 1,000), of this key only.
         var versions: [[String: Any]] = []
+        var moreVersions = false
         if p.s3("ListBucketVersions", bucket: bucket) {
             let page = try await call.s3.listVersions(bucket: bucket, prefix: key)
+            moreVersions = page.next != nil
             for v in page.objects where v.key == key {
                 let id = v.versionID ?? "null"
                 versions.append([
@@ -94,7 +96,7 @@ enum ObjectPages {
             "contentType": head.contentType ?? "", "modified": Format.date(head.lastModified), "versionID": head.versionID.map { [$0] } ?? [],
             "metadata": head.metadata.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] },
             "tags": tags.map { "\($0.0)=\($0.1)" }.joined(separator: "\n"),
-            "versions": versions, "hasVersions": !versions.isEmpty,
+            "versions": versions, "hasVersions": !versions.isEmpty, "moreVersions": moreVersions,
             "download": here + "/download" + FormFields.query([("key", key), ("version", version)]),
             "folder": here + FormFields.query([("prefix", parent)]), "objectPage": selfLink,
             "preview": preview.isEmpty ? [] : [preview],

@@ -81,6 +81,7 @@ extension Templates {
             </td></tr>
             {{/versions}}
             </tbody></table>
+            {{#moreVersions}}<p class="hint" id="more-versions">The first 1,000 versions under this name; list the rest with <code>floe ls --versions</code> or any S3 client.</p>{{/moreVersions}}
             </section>
             {{/hasVersions}}
             {{#canShare}}

@@ -12,9 +12,11 @@ enum TableDataSection {
     static let maxPartitions = 100
     static let previewRows = 20
     static let maxColumns = 24
-    /// Live files held while planning: a manifest list naming many (or the same) manifests stops here.
+    /// Manifest entries decoded while planning: a manifest list naming many (or the same) manifests stops here.
     static let maxEntries = 100_000
     static let maxCellCharacters = 200
+    /// Manifest lists and manifests larger than this are not read for a preview.
+    static let maxManifestBytes = 16 << 20
     /// Pages larger than this are not read for a preview.
     static let limits = ParquetLimits(maxPageBytes: 32 << 20, maxRowGroupValues: 16 << 20)
 
@@ -27,7 +29,7 @@ enum TableDataSection {
             let json = try JSONDecoder().decode(JSONValue.self, from: JSONSerialization.data(withJSONObject: document))
             let metadata = try TableMetadata(json: json)
             guard let snapshot = metadata.currentSnapshotID else { return ["dataEmpty": true] }
-            let io = ConfinedFileIO(S3TableFileIO(client: call.s3), location: metadata.location)
+            let io = ConfinedFileIO(S3TableFileIO(client: call.s3, maxWholeFile: maxManifestBytes), location: metadata.location)
             var scan = try TableScan(metadata: metadata, snapshotID: snapshot)
             scan.maxEntries = maxEntries
             let tasks = try await scan.planFiles(io: io)

@@ -13,8 +13,8 @@ public struct TableScan: Sendable {
     public let schema: IcebergSchema
     public let specs: [Int: PartitionSpec]
     let bound: BoundExpression?
-    /// At most this many live entries (data and delete files) are held while planning; past it
-    /// planning fails instead of growing. nil: no bound (the CLI, reading tables one asks for).
+    /// At most this many manifest entries (live or not: each is decoded) are read while planning;
+    /// past it planning fails instead of growing. nil: no bound (the CLI, reading tables one asks for).
     public var maxEntries: Int?
 
     public init(metadata: TableMetadata, snapshotID: Int64? = nil, filter: Expression = .alwaysTrue, caseSensitive: Bool = true) throws(IcebergDataError) {
@@ -65,15 +65,23 @@ public struct TableScan: Sendable {
     public func manifests(io: some TableFileIO) async throws -> [ManifestFile] {
         guard let snapshotID, let snapshot = metadata.snapshot(snapshotID) else { return [] }
         if let listPath = snapshot["manifest-list"]?.stringValue {
-            // A manifest named twice holds the same files once: reading it again only costs memory.
+            // A manifest named twice (in any of the s3 schemes) holds the same files once: reading it again only costs memory.
             var seen = Set<String>()
-            return try ManifestList.read(try await io.read(listPath), formatVersion: metadata.formatVersion).filter { seen.insert($0.path).inserted }
+            return try ManifestList.read(try await io.read(listPath), formatVersion: metadata.formatVersion).filter {
+                seen.insert(Self.objectPath($0.path)).inserted
+            }
         }
         var out: [ManifestFile] = []
         for path in (snapshot["manifests"]?.arrayValue ?? []).compactMap(\.stringValue) {
             out.append(ManifestFile(path: path, length: try await io.size(path), partitionSpecID: -1, addedSnapshotID: snapshotID))
         }
         return out
+    }
+
+    /// `s3a://` and `s3n://` name the same objects as `s3://`.
+    static func objectPath(_ path: String) -> String {
+        for scheme in ["s3a://", "s3n://"] where path.hasPrefix(scheme) { return "s3://" + path.dropFirst(scheme.count) }
+        return path
     }
 
     /// Every live entry (data and delete files) of the snapshot, manifest by manifest, unpruned.
@@ -127,24 +135,24 @@ public struct TableScan: Sendable {
     func read(_ manifests: [ManifestFile], io: some TableFileIO) async throws -> [(manifest: ManifestFile, entries: [ManifestEntry])] {
         let specs = self.specs, schema = self.schema
         var results = [[ManifestEntry]?](repeating: nil, count: manifests.count)
-        try await withThrowingTaskGroup(of: (Int, [ManifestEntry]).self) { group in
+        try await withThrowingTaskGroup(of: (Int, [ManifestEntry], Int).self) { group in
             var next = 0
             func launch() {
                 let i = next, manifest = manifests[i]
                 next += 1
                 group.addTask {
                     let bytes = try await io.read(manifest.path)
-                    let entries = try Manifest.read(bytes, file: manifest, specs: specs, schema: schema).filter(\.isLive)
-                    return (i, entries)
+                    let all = try Manifest.read(bytes, file: manifest, specs: specs, schema: schema)
+                    return (i, all.filter(\.isLive), all.count)
                 }
             }
             for _ in 0..<min(8, manifests.count) { launch() }
             var held = 0
-            while let (i, entries) = try await group.next() {
-                held += entries.count
+            while let (i, entries, decoded) = try await group.next() {
+                held += decoded
                 if let maxEntries, held > maxEntries {
                     group.cancelAll()
-                    throw IcebergDataError.unsupported("the snapshot has more than \(maxEntries) live files; planning stopped")
+                    throw IcebergDataError.unsupported("the snapshot's manifests hold more than \(maxEntries) entries; planning stopped")
                 }
                 results[i] = entries
                 if next < manifests.count { launch() }
