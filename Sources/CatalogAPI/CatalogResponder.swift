@@ -72,8 +72,8 @@ public struct CatalogResponder: HTTPResponder {
         var request = request
         var caller: Principal?
         var routed: (route: CatalogRoute, warehouse: String)?
-        let remoteAddress = forwardedClient?.address(from: request.headers[HTTPField.Name(ForwardedClient.header)!], peer: context.remoteAddress)
-        let origin = RequestOrigin(requestID: RequestOrigin.makeID(), remoteAddress: remoteAddress ?? context.remoteAddress)
+        let remoteAddress = forwardedClient?.callerAddress(request.headers, peer: context.remoteAddress) ?? context.remoteAddress
+        let origin = RequestOrigin(requestID: RequestOrigin.makeID(), remoteAddress: remoteAddress)
         var reservation: BodyBudget.Reservation?
         var response: Response
         do {

@@ -66,7 +66,7 @@ public struct ConsoleResponder: HTTPResponder {
     let http: HTTPClient
     let transferHTTP: HTTPClient
     /// Downloads and uploads in flight per principal.
-    let transfersPerPrincipal = KeyedSlots(limit: 8)
+    let transfersPerPrincipal = ConcurrencySlots(limit: 8)
     let health: (any ConsoleHealthSource)?
     let throttle = SignInThrottle()
     /// Form uploads (no script) hold one 8 MiB part each: at most this many at once.
@@ -212,8 +212,9 @@ public struct ConsoleResponder: HTTPResponder {
         }
     }
 
-    func chrome(_ section: String?, session: ConsoleSession?, flash: Flash?) -> Chrome {
-        let permissions = session.map { Permissions(directory: directory, principal: directory.principal(for: $0.accessKey)) }
+    /// `permissions`: the request's, when it has them already (else they are looked up from the session).
+    func chrome(_ section: String?, session: ConsoleSession?, flash: Flash?, permissions known: Permissions? = nil) -> Chrome {
+        let permissions = known ?? session.map { Permissions(directory: directory, principal: directory.principal(for: $0.accessKey)) }
         return Chrome(
             section: section, principal: session?.principal, csrf: session?.csrfToken, flash: flash,
             showIdentity: permissions.map { $0.admin("ListUsers", "users") || $0.admin("ListPolicies", "policies") || $0.admin("ListGroups", "groups") } ?? false, showHealth: permissions?.admin("ServerInfo", "info") ?? false)
@@ -227,7 +228,7 @@ public struct ConsoleResponder: HTTPResponder {
             return Self.redirect(location)
         case .page(var page, let section):
             page.data["csrf"] = call.session.csrfToken
-            let html = renderer.page(page, chrome: chrome(section, session: call.session, flash: sessions.takeFlash(call.session.id)))
+            let html = renderer.page(page, chrome: chrome(section, session: call.session, flash: sessions.takeFlash(call.session.id), permissions: call.permissions))
             return Self.html(html)
         }
     }

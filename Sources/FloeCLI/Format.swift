@@ -1,3 +1,4 @@
+import FloeClient
 import Foundation
 import Identity
 import SigV4
@@ -9,17 +10,7 @@ import Glibc
 /// Human-readable values and aligned columns; colour only on a terminal (and never with NO_COLOR).
 public enum Format {
     /// `0 B`, `999 B`, `1.0 KiB`, `12 MiB`, `1.5 GiB` (IEC units, as mc prints them).
-    public static func bytes(_ value: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        var amount = Double(value)
-        var unit = 0
-        while amount >= 1024 && unit < units.count - 1 {
-            amount /= 1024
-            unit += 1
-        }
-        if unit == 0 { return "\(value) B" }
-        return amount < 10 ? String(format: "%.1f %@", amount, units[unit]) : String(format: "%.0f %@", amount, units[unit])
-    }
+    public static func bytes(_ value: Int64) -> String { ByteSize.text(value) }
 
     /// `1024`, `10KiB`, `5MB`, `1.5GiB`, `2g` → bytes (decimal units for KB/MB/GB, binary for KiB/K).
     public static func parseSize(_ text: String) -> Int64? {

@@ -124,8 +124,7 @@ public struct S3Responder: HTTPResponder {
     public static func channelHandlers() -> [any RemovableChannelHandler] { [HeaderOverflowHandler(), ExpectContinueHandler()] }
 
     public func respond(to request: Request, context: S3RequestContext) async throws -> Response {
-        let remoteAddress = configuration.forwardedClient?.address(
-            from: request.headers[HTTPField.Name(ForwardedClient.header)!], peer: context.remoteAddress) ?? context.remoteAddress
+        let remoteAddress = configuration.forwardedClient?.callerAddress(request.headers, peer: context.remoteAddress) ?? context.remoteAddress
         let started = ContinuousClock.now
         let requestID = RequestIDs.make()
         var operationName = "Unknown"

@@ -145,31 +145,9 @@ enum UploadHandlers {
     }
 }
 
-/// A count of heavy requests in flight (form uploads, table previews), refused past its limit, so
-/// their memory stays bounded by the limit times what one holds.
+/// Heavy requests in flight (form uploads, table previews, a principal's transfers), counted per
+/// key and refused past the limit, so their memory and connections stay bounded.
 final class ConcurrencySlots: Sendable {
-    let limit: Int
-    private let used = Mutex(0)
-
-    init(limit: Int) {
-        self.limit = limit
-    }
-
-    func take() -> Bool {
-        used.withLock { count in
-            guard count < limit else { return false }
-            count += 1
-            return true
-        }
-    }
-
-    func give() {
-        used.withLock { $0 -= 1 }
-    }
-}
-
-/// Like `ConcurrencySlots`, counted per key (a principal's transfers).
-final class KeyedSlots: Sendable {
     let limit: Int
     private let used = Mutex<[String: Int]>([:])
 
@@ -177,7 +155,7 @@ final class KeyedSlots: Sendable {
         self.limit = limit
     }
 
-    func take(_ key: String) -> Bool {
+    func take(_ key: String = "") -> Bool {
         used.withLock { counts in
             guard counts[key, default: 0] < limit else { return false }
             counts[key, default: 0] += 1
@@ -185,7 +163,7 @@ final class KeyedSlots: Sendable {
         }
     }
 
-    func give(_ key: String) {
+    func give(_ key: String = "") {
         used.withLock { counts in
             let left = counts[key, default: 1] - 1
             counts[key] = left > 0 ? left : nil

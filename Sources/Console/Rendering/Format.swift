@@ -1,16 +1,9 @@
+import FloeClient
 import Foundation
 
 /// How figures read on a page.
 enum Format {
-    static func bytes(_ n: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        var value = Double(max(0, n)), unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(n) B" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
-    }
+    static func bytes(_ n: Int64) -> String { ByteSize.text(n) }
 
     static func count(_ n: Int64) -> String {
         let digits = String(n.magnitude)

@@ -1,5 +1,7 @@
-/// `application/x-www-form-urlencoded` fields (a form body or a query string): `+` is a space,
-/// `%XX` a byte, the result UTF-8 (invalid sequences repaired). Repeated names keep every value.
+import SigV4
+
+/// `application/x-www-form-urlencoded` fields (a form body or a query string), decoded as SigV4
+/// decodes them with `+` as a space. Repeated names keep every value, in order.
 struct FormFields: Sendable, Equatable {
     private(set) var pairs: [(name: String, value: String)]
 
@@ -28,55 +30,18 @@ struct FormFields: Sendable, Equatable {
         return value
     }
 
+    /// SigV4's decoder, `+` as a space; a malformed escape or invalid UTF-8 leaves the text as sent.
     static func decode(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(0x20)
-            case UInt8(ascii: "%"):
-                guard let high = iterator.next() else { bytes.append(byte); break }
-                guard let low = iterator.next() else { bytes += [byte, high]; break }
-                if let h = hexValue(high), let l = hexValue(low) {
-                    bytes.append(h << 4 | l)
-                } else {
-                    bytes += [byte, high, low]
-                }
-            default: bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        URIEncoding.decode(text, plusAsSpace: true) ?? String(text)
     }
 
     /// Percent-encodes everything but the unreserved characters (for links and redirects).
-    static func encode(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
-            }
-        }
-        return out
-    }
+    static func encode(_ text: String) -> String { URIEncoding.encode(text) }
 
     /// A query string of `pairs` in order, nil values left out.
     static func query(_ pairs: [(String, String?)]) -> String {
         let present = pairs.compactMap { pair in pair.1.map { encode(pair.0) + "=" + encode($0) } }
         return present.isEmpty ? "" : "?" + present.joined(separator: "&")
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x41...0x46: c - 0x41 + 10
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
     }
 }
 
