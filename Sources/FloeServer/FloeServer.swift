@@ -6,6 +6,7 @@ import HummingbirdTLS
 import Identity
 import Logging
 import NIOCore
+import NIOPosix
 import IdentityStorePostgres
 import IdentityStoreSQLite
 import ObjectIndexSQLite
@@ -22,6 +23,10 @@ import UnixSignals
 /// listener until SIGTERM or SIGINT, then drains in-flight requests and returns.
 public enum FloeServer {
     public static func run(configuration: ServerConfiguration) async throws {
+        // Tasks run on the event loops that serve the connections, not on a second pool of
+        // threads: otherwise every request crosses between the two twice (docs/benchmarks.md).
+        // Work that blocks already goes to a thread pool (disk, SQLite writes and scans).
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         var logger = Logger(label: "floe")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
 

@@ -27,6 +27,15 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
+    /// A read of rows found by key, run on the caller's thread (`SQLiteDatabase.lookup`).
+    func lookup<T>(_ body: (SQLiteConnection) throws -> T) throws(StoreError) -> T {
+        do {
+            return try database.lookup(body)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
     static func storeError(_ error: any Error) -> StoreError {
         error as? StoreError ?? .internalFailure("index: \(error)")
     }
@@ -85,7 +94,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     public func bucket(named name: String) async throws(StoreError) -> BucketRecord? {
         if let cached = buckets.lookup(name) { return cached }
         let generation = buckets.generation
-        let record = try await run { db in
+        let record = try lookup { db in
             try db.query("SELECT \(Self.bucketColumns) FROM buckets WHERE name = ?", [.text(name)]).first.map(Self.bucket(from:))
         }
         if let record { buckets.store(record, readAt: generation) }
@@ -211,11 +220,11 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func latestVersion(bucketID: Int64, key: String, withData: Bool) async throws(StoreError) -> ObjectVersion? {
-        try await run { db in try VersionRows.latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: true, withData: withData) }
+        try lookup { db in try VersionRows.latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: true, withData: withData) }
     }
 
     public func version(bucketID: Int64, key: String, versionID: String, withData: Bool) async throws(StoreError) -> ObjectVersion? {
-        try await run { db in
+        try lookup { db in
             try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
                 [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true, withData: withData
@@ -478,7 +487,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func upload(bucketID: Int64, uploadID: String) async throws(StoreError) -> UploadRecord? {
-        try await run { db in
+        try lookup { db in
             try db.query("SELECT \(Self.uploadColumns) FROM uploads WHERE bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(uploadID)])
                 .first.map(Self.upload(from:))
         }
@@ -541,7 +550,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func completedVersion(bucketID: Int64, uploadID: String) async throws(StoreError) -> ObjectVersion? {
-        try await run { db in
+        try lookup { db in
             try VersionRows.load(db, where: "bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(uploadID)], withParts: true).first
         }
     }

@@ -107,6 +107,6 @@ enum ErrorMapping {
             x.element("RequestId", requestID)
         }
         headers[.contentType] = "application/xml"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: xml.output)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: xml.bytes)))
     }
 }

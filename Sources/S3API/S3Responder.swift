@@ -394,7 +394,7 @@ public struct S3Responder: HTTPResponder {
     }
 
     static func xmlResponse(_ xml: XMLWriter, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/xml"], body: .init(byteBuffer: ByteBuffer(string: xml.output)))
+        Response(status: status, headers: [.contentType: "application/xml"], body: .init(byteBuffer: ByteBuffer(bytes: xml.bytes)))
     }
 }
 

@@ -23,7 +23,14 @@ public enum HTTPDate {
     public static func rfc1123(_ epochSeconds: Int64) -> String {
         let t = split(epochSeconds)
         let weekday = weekdays[Int(((t.days % 7) + 7) % 7)]
-        return "\(weekday), \(pad(t.d)) \(months[Int(t.m - 1)]) \(pad(t.y, 4)) \(pad(t.h)):\(pad(t.min)):\(pad(t.s)) GMT"
+        guard (0...9999).contains(t.y) else {
+            return "\(weekday), \(pad(t.d)) \(months[Int(t.m - 1)]) \(pad(t.y, 4)) \(pad(t.h)):\(pad(t.min)):\(pad(t.s)) GMT"
+        }
+        return fixedWidth(29) { out in
+            out.text(weekday); out.byte(","); out.byte(" "); out.digits(t.d, 2); out.byte(" "); out.text(months[Int(t.m - 1)]); out.byte(" ")
+            out.digits(t.y, 4); out.byte(" "); out.digits(t.h, 2); out.byte(":"); out.digits(t.min, 2); out.byte(":"); out.digits(t.s, 2)
+            out.text(" GMT")
+        }
     }
 
     /// `2009-10-12T17:50:30.000Z`
@@ -31,7 +38,50 @@ public enum HTTPDate {
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let t = split(seconds)
         let ms = milliseconds - seconds * 1000
-        return "\(pad(t.y, 4))-\(pad(t.m))-\(pad(t.d))T\(pad(t.h)):\(pad(t.min)):\(pad(t.s)).\(pad(ms, 3))Z"
+        guard (0...9999).contains(t.y) else {
+            return "\(pad(t.y, 4))-\(pad(t.m))-\(pad(t.d))T\(pad(t.h)):\(pad(t.min)):\(pad(t.s)).\(pad(ms, 3))Z"
+        }
+        return fixedWidth(24) { out in
+            out.digits(t.y, 4); out.byte("-"); out.digits(t.m, 2); out.byte("-"); out.digits(t.d, 2); out.byte("T")
+            out.digits(t.h, 2); out.byte(":"); out.digits(t.min, 2); out.byte(":"); out.digits(t.s, 2); out.byte("."); out.digits(ms, 3)
+            out.byte("Z")
+        }
+    }
+
+    /// Writes ASCII into a string of a known length without intermediate strings (these dates
+    /// are on every GET, HEAD and listing entry).
+    struct FixedWriter {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        var index = 0
+
+        mutating func byte(_ ascii: Unicode.Scalar) {
+            buffer[index] = UInt8(ascii: ascii)
+            index += 1
+        }
+
+        mutating func text(_ ascii: String) {
+            for byte in ascii.utf8 { buffer[index] = byte; index += 1 }
+        }
+
+        /// `value` (0 ≤ value < 10^width) zero-padded to `width` digits.
+        mutating func digits(_ value: Int64, _ width: Int) {
+            var rest = value
+            var position = index + width
+            while position > index {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            index += width
+        }
+    }
+
+    static func fixedWidth(_ count: Int, _ body: (inout FixedWriter) -> Void) -> String {
+        String(unsafeUninitializedCapacity: count) { buffer in
+            var writer = FixedWriter(buffer: buffer)
+            body(&writer)
+            return writer.index
+        }
     }
 
     /// Parses ISO 8601 as S3, IAM and STS write it: `2009-10-12T17:50:30Z`, with optional fractional

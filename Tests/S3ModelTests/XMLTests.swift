@@ -54,8 +54,11 @@ import SigV4
             x.element("Key", "a<b>&\"c'\u{1}")
             x.element("N", 5)
             x.element("T", true)
+            for n: Int64 in [0, 9, 10, 1_000_000, -42, .max] { x.element("I", n) }
         }
-        #expect(xml.output.hasSuffix("<R xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Key>a&lt;b&gt;&amp;&quot;c&apos;&#x1;</Key><N>5</N><T>true</T></R>"))
+        #expect(xml.output.hasSuffix(
+            "<R xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Key>a&lt;b&gt;&amp;&quot;c&apos;&#x1;</Key><N>5</N><T>true</T>"
+                + "<I>0</I><I>9</I><I>10</I><I>1000000</I><I>-42</I><I>9223372036854775807</I></R>"))
         // What the writer escapes the reader restores.
         let parsed = try? XMLDocument.parse(xml.output)
         #expect(parsed?.value("Key") == "a<b>&\"c'\u{1}")
@@ -77,6 +80,18 @@ import SigV4
         #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == 784_111_777)
         #expect(HTTPDate.parse("yesterday") == nil)
         #expect(HTTPDate.iso8601(milliseconds: 1_255_369_830_007) == "2009-10-12T17:50:30.007Z")
+        #expect(HTTPDate.iso8601(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(HTTPDate.iso8601(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(HTTPDate.iso8601(milliseconds: 253_402_300_799_999) == "9999-12-31T23:59:59.999Z")
+        #expect(HTTPDate.rfc1123(253_402_300_799) == "Fri, 31 Dec 9999 23:59:59 GMT")
+        // Outside four-digit years the text is still whole (the fixed-width writer is not used).
+        #expect(HTTPDate.iso8601(milliseconds: 253_402_300_800_000) == "10000-01-01T00:00:00.000Z")
+        // The fixed-width writer agrees with parsing, day by day across leap years and centuries.
+        for day in stride(from: Int64(-719_000), through: 2_900_000, by: 997) {
+            let millis = day * 86_400_000 + (day % 86_400) * 1_001
+            #expect(HTTPDate.parseISO8601(HTTPDate.iso8601(milliseconds: millis)) == millis)
+            #expect(HTTPDate.parse(HTTPDate.rfc1123(millis / 1000)) == millis / 1000)
+        }
     }
 
     @Test func iso8601Parsing() {
