@@ -1,5 +1,6 @@
 import Foundation
 import IcebergModel
+import SigV4
 import Synchronization
 
 /// The metadata documents stores keep, parsed once per distinct text. A table's document changes
@@ -11,16 +12,16 @@ public enum StoredDocuments {
     static let maxEntries = 4096
     static let maxBytes = 32 << 20
     private struct State {
-        var documents: [[UInt8]: JSONValue] = [:]
+        var documents: [BytesKey: JSONValue] = [:]
         var bytes = 0
     }
     private static let state = Mutex(State())
 
     public static func parse(_ text: String) throws -> JSONValue {
-        let key = Array(text.utf8)
+        let key = BytesKey(utf8: text)
         if let known = state.withLock({ $0.documents[key] }) { return known }
-        let document = try JSONDecoder().decode(JSONValue.self, from: Data(key))
-        let size = key.count * 4
+        let document = try JSONDecoder().decode(JSONValue.self, from: Data(key.bytes))
+        let size = key.bytes.count * 4
         guard size <= maxBytes / 16 else { return document }
         state.withLock { state in
             if state.documents.count >= maxEntries || state.bytes + size > maxBytes { state = State() }

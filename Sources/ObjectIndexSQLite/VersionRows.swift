@@ -2,6 +2,7 @@ import SQLiteSupport
 import Foundation
 import NIOConcurrencyHelpers
 import ObjectStore
+import SigV4
 
 /// Reading and writing `versions` rows (and their `version_parts`) inside a transaction.
 enum VersionRows {
@@ -35,7 +36,7 @@ enum VersionRows {
     /// so short ones are decoded once and then looked up: JSON decoding was a tenth of a GET.
     /// Keyed by the bytes: String keys compare by canonical equivalence, so an NFD text would hit
     /// an NFC one's entry and another object's metadata would come back in the other form.
-    static let decodedAttributes = NIOLockedValueBox([[UInt8]: ObjectAttributes]())
+    static let decodedAttributes = NIOLockedValueBox([BytesKey: ObjectAttributes]())
     static let decodedAttributesCapacity = 1024
     static let decodedAttributesMaxText = 512
 
@@ -43,9 +44,9 @@ enum VersionRows {
         guard case .text(let text) = value, text.utf8.count <= decodedAttributesMaxText else {
             return try JSONDecoder().decode(ObjectAttributes.self, from: Data(value.bytes ?? []))
         }
-        let key = Array(text.utf8)
+        let key = BytesKey(utf8: text)
         if let known = decodedAttributes.withLockedValue({ $0[key] }) { return known }
-        let decoded = try JSONDecoder().decode(ObjectAttributes.self, from: Data(key))
+        let decoded = try JSONDecoder().decode(ObjectAttributes.self, from: Data(key.bytes))
         decodedAttributes.withLockedValue { cache in
             if cache.count >= decodedAttributesCapacity { cache.removeAll() }
             cache[key] = decoded
