@@ -198,11 +198,20 @@ public final class SQLiteObjectIndex: ObjectIndex {
     // MARK: versions
 
     public func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?, events: [OutboxEvent]) async throws(StoreError) -> [String] {
-        try await run(write: true) { db in
+        let attributes = try Self.attributesText(version)
+        return try await run(write: true) { db in
             try VersionRows.check(condition, db, bucketID: bucketID, key: version.key)
-            let obsolete = try VersionRows.insert(db, bucketID: bucketID, version)
+            let obsolete = try VersionRows.insert(db, bucketID: bucketID, version, attributes: attributes)
             try Self.enqueue(events, db)
             return obsolete
+        }
+    }
+
+    static func attributesText(_ version: ObjectVersion) throws(StoreError) -> String {
+        do {
+            return try VersionRows.encode(version.attributes)
+        } catch {
+            throw .internalFailure("encode attributes: \(error)")
         }
     }
 
@@ -523,7 +532,8 @@ public final class SQLiteObjectIndex: ObjectIndex {
     public func completeUpload(bucketID: Int64, uploadRowID: Int64, _ version: ObjectVersion, condition: WriteCondition?, events: [OutboxEvent]) async throws(StoreError)
         -> [String]
     {
-        try await run(write: true) { db in
+        let attributes = try Self.attributesText(version)
+        return try await run(write: true) { db in
             guard try !db.query("SELECT 1 FROM uploads WHERE id = ?", [.integer(uploadRowID)]).isEmpty else {
                 throw StoreError.noSuchUpload(version.uploadID ?? "")
             }
@@ -543,7 +553,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
                 .compactMap { $0[0].string }.filter { !used.contains($0) }
             try db.query("DELETE FROM upload_parts WHERE upload_row = ?", [.integer(uploadRowID)])
             try db.query("DELETE FROM uploads WHERE id = ?", [.integer(uploadRowID)])
-            let replaced = try VersionRows.insert(db, bucketID: bucketID, version)
+            let replaced = try VersionRows.insert(db, bucketID: bucketID, version, attributes: attributes)
             try Self.enqueue(events, db)
             return leftOver + replaced
         }

@@ -100,7 +100,9 @@ enum VersionRows {
 
     /// Inserts `version` as the latest; a `null` version id replaces the existing `null` version.
     /// Returns the blobs of whatever was replaced.
-    static func insert(_ db: SQLiteConnection, bucketID: Int64, _ version: ObjectVersion) throws -> [String] {
+    /// Inserts `version` as the key's latest. `attributes` is its encoded attribute document,
+    /// made by the caller before the write: the writer connection runs one write at a time.
+    static func insert(_ db: SQLiteConnection, bucketID: Int64, _ version: ObjectVersion, attributes: String) throws -> [String] {
         let key = SQLiteValue.blob(Array(version.key.utf8))
         let previous = try latest(db, bucketID: bucketID, key: Array(version.key.utf8), withParts: false)
         var obsolete: [String] = []
@@ -118,7 +120,7 @@ enum VersionRows {
             [
                 .integer(bucketID), key, .text(version.versionID), .integer(version.isDeleteMarker ? 1 : 0), .integer(version.size),
                 .text(version.etag), .integer(version.lastModified), version.blobID.map { .text($0) } ?? .null,
-                .text(try encode(version.attributes)), version.uploadID.map { .text($0) } ?? .null,
+                .text(attributes), version.uploadID.map { .text($0) } ?? .null,
                 version.inlineData.map { .blob($0) } ?? .null,
             ])
         let row = db.lastInsertRowID

@@ -267,7 +267,7 @@ def workload_seconds(args, size: int) -> int:
     return max(args.seconds, 5) if size >= 64 * MIB else args.seconds
 
 
-def time_listing(server: Server, prefixes: int, runs: int = 10, deadline_s: float = 120) -> dict:
+def time_listing(server: Server, prefixes: int, runs: int = 100, deadline_s: float = 60) -> dict:
     """One `?list-type=2&delimiter=/` over the listing bucket, `runs` times; checks the prefix count."""
     conn, times, errors = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120), [], 0
     deadline = time.monotonic() + deadline_s
