@@ -22,11 +22,14 @@ import UnixSignals
 /// The composition root: opens the stores, sweeps leftovers of a crash, and runs the S3
 /// listener until SIGTERM or SIGINT, then drains in-flight requests and returns.
 public enum FloeServer {
+    /// Tasks run on the event loops that serve the connections, not on a second pool of threads:
+    /// otherwise every request crosses between the two twice (docs/benchmarks.md). Work that
+    /// blocks goes to a thread pool (blob files, SQLite writes and scans, the orphan sweep).
+    /// A static constant, so a second `run` in one process does not install it again (NIO allows one).
+    static let tasksOnEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+
     public static func run(configuration: ServerConfiguration) async throws {
-        // Tasks run on the event loops that serve the connections, not on a second pool of
-        // threads: otherwise every request crosses between the two twice (docs/benchmarks.md).
-        // Work that blocks already goes to a thread pool (disk, SQLite writes and scans).
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        _ = tasksOnEventLoops
         var logger = Logger(label: "floe")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
 

@@ -229,16 +229,29 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func latestVersion(bucketID: Int64, key: String, withData: Bool) async throws(StoreError) -> ObjectVersion? {
-        try lookup { db in try VersionRows.latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: true, withData: withData) }
+        try await versionLookup { db, withParts in
+            try VersionRows.latest(db, bucketID: bucketID, key: Array(key.utf8), withParts: withParts, withData: withData)
+        }
     }
 
     public func version(bucketID: Int64, key: String, versionID: String, withData: Bool) async throws(StoreError) -> ObjectVersion? {
-        try lookup { db in
+        try await versionLookup { db, withParts in
             try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
-                [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true, withData: withData
+                [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: withParts, withData: withData
             ).first
         }
+    }
+
+    /// A version found by key, read on the caller's thread. A multipart object's version is read
+    /// again with its parts (up to 10,000 rows), in one transaction on the pool, so a long read
+    /// never runs on an event loop and the parts always belong to the version returned.
+    func versionLookup(
+        _ read: @escaping @Sendable (SQLiteConnection, _ withParts: Bool) throws -> ObjectVersion?
+    ) async throws(StoreError) -> ObjectVersion? {
+        let version = try lookup { db in try read(db, false) }
+        guard version?.uploadID != nil else { return version }
+        return try await run { db in try read(db, true) }
     }
 
     public func deleteVersion(
@@ -560,10 +573,11 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func completedVersion(bucketID: Int64, uploadID: String) async throws(StoreError) -> ObjectVersion? {
-        try lookup { db in
-            try VersionRows.load(db, where: "bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(uploadID)], withParts: true).first
+        try await versionLookup { db, withParts in
+            try VersionRows.load(db, where: "bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(uploadID)], withParts: withParts).first
         }
     }
+
 
     public func abortUpload(bucketID: Int64, uploadID: String) async throws(StoreError) -> [String]? {
         try await run(write: true) { db in

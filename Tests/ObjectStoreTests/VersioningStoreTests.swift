@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 
+import ObjectIndexSQLite
 @testable import ObjectStore
 
 @Suite struct VersioningStoreTests {
@@ -70,6 +71,17 @@ import Testing
         var read = ""
         try await body!.stream { read += String(buffer: $0) }
         #expect(read == "aata")
+        // Lookups by key read a multipart version's parts in the same transaction as the version
+        // (on the pool); a version written whole carries none.
+        let byKey = try await f.index.latestVersion(bucketID: bucket.id, key: "big", withData: false)
+        let byID = try await f.index.version(bucketID: bucket.id, key: "big", versionID: version.versionID, withData: false)
+        let byUpload = try await f.index.completedVersion(bucketID: bucket.id, uploadID: upload.uploadID)
+        for found in [byKey, byID, byUpload] {
+            #expect(found?.parts?.map(\.number) == [1, 2] && found?.parts?.map(\.blobID) == parts.map(\.blobID))
+        }
+        try await f.put(bucket, "whole", "bytes")
+        let whole = try await f.index.latestVersion(bucketID: bucket.id, key: "whole", withData: true)
+        #expect(whole?.parts == nil && whole?.inlineData == Array("bytes".utf8))
         await #expect(throws: StoreError.noSuchUpload(upload.uploadID)) { try await f.store.abort(bucket: bucket, key: "big", uploadID: upload.uploadID) }
         await f.cleanup()
     }

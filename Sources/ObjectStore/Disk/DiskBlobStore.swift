@@ -84,23 +84,38 @@ public final class DiskBlobStore: Sendable {
     public func sweepOrphans(
         writtenBefore: Int64, referenced: ([String]) async throws(StoreError) -> Set<String>
     ) async throws(StoreError) -> Int {
+        // Directory reads, stats and unlinks run on the blob thread pool, never on the caller's
+        // thread: tasks run on the event loops, and a cold tree of 65,536 directories is slow.
+        let pool = threadPool
+        func onPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws(StoreError) -> T {
+            do {
+                return try await pool.runIfActive(body)
+            } catch {
+                throw .internalFailure("orphan sweep: \(error)")
+            }
+        }
+        let root = objectsDirectory
         var orphans = 0
-        for a in Posix.listDirectory(objectsDirectory) {
-            for b in Posix.listDirectory("\(objectsDirectory)/\(a)") {
-                let directory = "\(objectsDirectory)/\(a)/\(b)"
-                let names = Posix.listDirectory(directory)
+        for a in try await onPool({ Posix.listDirectory(root) }) {
+            for b in try await onPool({ Posix.listDirectory("\(root)/\(a)") }) {
+                let directory = "\(root)/\(a)/\(b)"
+                let names = try await onPool { Posix.listDirectory(directory) }
                 var start = 0
                 while start < names.count {
                     let batch = Array(names[start..<min(start + 500, names.count)])
                     start += 500
                     let known = try await referenced(batch)
-                    for name in batch where !known.contains(name) {
-                        let path = "\(directory)/\(name)"
-                        guard let written = Posix.modificationTime(path), written < writtenBefore else { continue }
-                        try? Posix.unlinkIfPresent(path)
-                        orphans += 1
+                    let unknown = batch.filter { !known.contains($0) }
+                    orphans += try await onPool {
+                        var removed = 0
+                        for name in unknown {
+                            let path = "\(directory)/\(name)"
+                            guard let written = Posix.modificationTime(path), written < writtenBefore else { continue }
+                            try? Posix.unlinkIfPresent(path)
+                            removed += 1
+                        }
+                        return removed
                     }
-                    await Task.yield()
                 }
             }
         }
