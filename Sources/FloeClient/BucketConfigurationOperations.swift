@@ -62,6 +62,6 @@ extension S3Client {
         xml.group("NotificationConfiguration", namespace: XMLWriter.s3Namespace) { x in
             for rule in rules { x.write(rule) }
         }
-        _ = try await send(.PUT, bucket: bucket, query: [("notification", "")], body: .bytes(Array(xml.output.utf8))).body.collect(upTo: 1 << 20)
+        _ = try await send(.PUT, bucket: bucket, query: [("notification", "")], body: .bytes(xml.bytes)).body.collect(upTo: 1 << 20)
     }
 }

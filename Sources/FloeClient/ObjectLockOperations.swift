@@ -100,7 +100,7 @@ extension S3Client {
         _ method: HTTPMethod, bucket: String, key: String?, query: [(name: String, value: String)], _ xml: XMLWriter,
         headers: [(name: String, value: String)]
     ) async throws {
-        let body = Array(xml.output.utf8)
+        let body = xml.bytes
         let md5 = Data(Insecure.MD5.hash(data: body)).base64EncodedString()
         _ = try await send(method, bucket: bucket, key: key, query: query, headers: headers + [("content-md5", md5)], body: .bytes(body))
             .body.collect(upTo: 1 << 20)

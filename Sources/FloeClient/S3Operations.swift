@@ -164,7 +164,7 @@ extension S3Client {
                 }
             }
         }
-        let document = try await Self.xml(try await send(.POST, bucket: bucket, key: key, query: [("uploadId", uploadID)], body: .bytes(Array(xml.output.utf8))))
+        let document = try await Self.xml(try await send(.POST, bucket: bucket, key: key, query: [("uploadId", uploadID)], body: .bytes(xml.bytes)))
         // A 200 can still carry an error document (S3 reports late failures that way).
         if document.name == "Error" { throw ClientError(status: 200, code: document.value("Code") ?? "InternalError", message: document.value("Message") ?? "") }
         return document.value("ETag") ?? ""
@@ -196,7 +196,7 @@ extension S3Client {
     public func setVersioning(bucket: String, enabled: Bool) async throws {
         var xml = XMLWriter()
         xml.group("VersioningConfiguration", namespace: XMLWriter.s3Namespace) { $0.element("Status", enabled ? "Enabled" : "Suspended") }
-        _ = try await send(.PUT, bucket: bucket, query: [("versioning", "")], body: .bytes(Array(xml.output.utf8))).body.collect(upTo: 1 << 20)
+        _ = try await send(.PUT, bucket: bucket, query: [("versioning", "")], body: .bytes(xml.bytes)).body.collect(upTo: 1 << 20)
     }
 
     public func tags(bucket: String, key: String?) async throws -> [(String, String)] {

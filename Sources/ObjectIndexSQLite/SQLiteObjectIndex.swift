@@ -198,7 +198,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     // MARK: versions
 
     public func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?, events: [OutboxEvent]) async throws(StoreError) -> [String] {
-        let attributes = try Self.attributesText(version)
+        let attributes = try Self.attributesText(version.attributes)
         return try await run(write: true) { db in
             try VersionRows.check(condition, db, bucketID: bucketID, key: version.key)
             let obsolete = try VersionRows.insert(db, bucketID: bucketID, version, attributes: attributes)
@@ -207,9 +207,10 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    static func attributesText(_ version: ObjectVersion) throws(StoreError) -> String {
+    /// An attribute document's text, made before a write reaches the single writer connection.
+    static func attributesText(_ attributes: ObjectAttributes) throws(StoreError) -> String {
         do {
-            return try VersionRows.encode(version.attributes)
+            return try VersionRows.encode(attributes)
         } catch {
             throw .internalFailure("encode attributes: \(error)")
         }
@@ -486,8 +487,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     // MARK: uploads
 
     public func createUpload(bucketID: Int64, _ upload: UploadRecord) async throws(StoreError) -> Int64 {
-        let attributes: String
-        do { attributes = try VersionRows.encode(upload.attributes) } catch { throw .internalFailure("encode attributes: \(error)") }
+        let attributes = try Self.attributesText(upload.attributes)
         return try await run(write: true) { db in
             try db.query(
                 "INSERT INTO uploads (bucket_id, key, upload_id, initiated_ms, attributes, checksum_algorithm, checksum_type) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -545,7 +545,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     public func completeUpload(bucketID: Int64, uploadRowID: Int64, _ version: ObjectVersion, condition: WriteCondition?, events: [OutboxEvent]) async throws(StoreError)
         -> [String]
     {
-        let attributes = try Self.attributesText(version)
+        let attributes = try Self.attributesText(version.attributes)
         return try await run(write: true) { db in
             guard try !db.query("SELECT 1 FROM uploads WHERE id = ?", [.integer(uploadRowID)]).isEmpty else {
                 throw StoreError.noSuchUpload(version.uploadID ?? "")

@@ -22,7 +22,7 @@ final class HeaderOverflowHandler: ChannelInboundHandler, RemovableChannelHandle
             x.element("Code", s3Error.code)
             x.element("Message", s3Error.message)
         }
-        let body = ByteBuffer(string: xml.output)
+        let body = ByteBuffer(bytes: xml.bytes)
         var head = HTTPResponse(status: .init(code: s3Error.status))
         head.headerFields[.contentType] = "application/xml"
         head.headerFields[.contentLength] = String(body.readableBytes)

@@ -224,4 +224,16 @@ import Testing
         slots.give()
         #expect(slots.take())
     }
+
+    /// Review finding: a download's slot was given back only by its response body, so a body the
+    /// server dropped unwritten (the browser gone before the headers) kept the slot for good.
+    @Test func aLeaseGivesItsSlotBackWhenDroppedUnused() {
+        let slots = ConcurrencySlots(limit: 1)
+        #expect(slots.take("alice"))
+        var body: (() -> Void)? = { [lease = ConcurrencySlots.Lease(slots, key: "alice")] in withExtendedLifetime(lease) {} }
+        #expect(!slots.take("alice"))
+        body = nil  // dropped without ever running
+        _ = body
+        #expect(slots.take("alice"))
+    }
 }

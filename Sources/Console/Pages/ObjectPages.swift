@@ -128,18 +128,12 @@ enum ObjectPages {
         guard call.console.transfersPerPrincipal.take(principal) else {
             throw ConsoleError("You have 8 transfers running already; wait for one to finish.")
         }
-        let response: HTTPClientResponse
-        do {
-            response = try await call.transfers.get(bucket: bucket, key: key, versionID: version)
-        } catch {
-            call.console.transfersPerPrincipal.give(principal)
-            throw error
-        }
-        let slots = call.console.transfersPerPrincipal
+        // Given back when the last holder lets go: this function on an error, else the body.
+        let lease = ConcurrencySlots.Lease(call.console.transfersPerPrincipal, key: principal)
+        let response = try await call.transfers.get(bucket: bucket, key: key, versionID: version)
         let type = response.headers.first(name: "content-type")?.lowercased() ?? ""
         if inline {
             guard let imageType = PreviewKind.inlineImageTypes.first(where: { type.hasPrefix($0) }) else {
-                slots.give(principal)
                 throw ConsoleError("Only PNG, JPEG, GIF and WebP images are shown inline.")
             }
             headers[.contentType] = imageType
@@ -158,7 +152,7 @@ enum ObjectPages {
             Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
-                    defer { slots.give(principal) }
+                    withExtendedLifetime(lease) {}
                     for try await chunk in body { try await writer.write(chunk) }
                     try await writer.finish(nil)
                 }))

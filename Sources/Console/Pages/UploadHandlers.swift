@@ -169,4 +169,18 @@ final class ConcurrencySlots: Sendable {
             counts[key] = left > 0 ? left : nil
         }
     }
+
+    /// A taken slot that is given back when the lease is released, whether or not the work that
+    /// holds it ever ran (a response body the server drops unwritten when its client goes away).
+    final class Lease: Sendable {
+        let slots: ConcurrencySlots
+        let key: String
+
+        init(_ slots: ConcurrencySlots, key: String) {
+            self.slots = slots
+            self.key = key
+        }
+
+        deinit { slots.give(key) }
+    }
 }
