@@ -443,17 +443,45 @@ public final class SQLiteObjectIndex: ObjectIndex {
             throws(StoreError) -> [ObjectVersion]
         {
             try index { db in
-                var condition = "bucket_id = ? AND is_latest = 1 AND key \(inclusive ? ">=" : ">") ?"
-                var arguments: [SQLiteValue] = [.integer(bucketID), .blob(lowerBound)]
-                if let upperBound {
-                    condition += " AND key < ?"
-                    arguments.append(.blob(upperBound))
-                }
-                condition += " AND is_delete_marker = 0 ORDER BY key LIMIT ?"
+                var arguments = Self.latestRangeArguments(bucketID: bucketID, from: lowerBound, before: upperBound)
                 arguments.append(.integer(Int64(limit)))
-                return try VersionRows.load(db, where: condition, arguments, withParts: false)
+                return try VersionRows.load(db, sql: Self.latestScanSQL.pick(inclusive: inclusive, bounded: upperBound != nil), arguments)
             }
         }
+
+        public func firstLatestKey(bucketID: Int64, from lowerBound: [UInt8], inclusive: Bool, before upperBound: [UInt8]?)
+            throws(StoreError) -> [UInt8]?
+        {
+            try index { db in
+                let arguments = Self.latestRangeArguments(bucketID: bucketID, from: lowerBound, before: upperBound)
+                return try db.query(Self.latestKeySQL.pick(inclusive: inclusive, bounded: upperBound != nil), arguments).first?[0].bytes
+            }
+        }
+
+        static func latestRangeArguments(bucketID: Int64, from lowerBound: [UInt8], before upperBound: [UInt8]?) -> [SQLiteValue] {
+            var arguments: [SQLiteValue] = [.integer(bucketID), .blob(lowerBound)]
+            if let upperBound { arguments.append(.blob(upperBound)) }
+            return arguments
+        }
+
+        /// The SQL of a latest-version range scan in its four shapes, written once: a listing
+        /// runs one such query per common prefix, and each statement is found by its text.
+        struct RangeShapes {
+            let shapes: [String]
+
+            init(_ make: (_ condition: String) -> String) {
+                shapes = [false, true].flatMap { inclusive in
+                    [false, true].map { bounded in
+                        make("bucket_id = ? AND is_latest = 1 AND key \(inclusive ? ">=" : ">") ?\(bounded ? " AND key < ?" : "") AND is_delete_marker = 0")
+                    }
+                }
+            }
+
+            func pick(inclusive: Bool, bounded: Bool) -> String { shapes[(inclusive ? 2 : 0) + (bounded ? 1 : 0)] }
+        }
+
+        static let latestScanSQL = RangeShapes { "SELECT \(VersionRows.columns) FROM versions WHERE \($0) ORDER BY key LIMIT ?" }
+        static let latestKeySQL = RangeShapes { "SELECT key FROM versions WHERE \($0) ORDER BY key LIMIT 1" }
 
         public func scanVersions(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?, limit: Int)
             throws(StoreError) -> [ObjectVersion]
@@ -465,6 +493,17 @@ public final class SQLiteObjectIndex: ObjectIndex {
                 condition += " ORDER BY key, id DESC LIMIT ?"
                 arguments.append(.integer(Int64(limit)))
                 return try VersionRows.load(db, where: condition, arguments, withParts: false)
+            }
+        }
+
+        public func firstVersionKey(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?)
+            throws(StoreError) -> [UInt8]?
+        {
+            try index { db in
+                var (condition, arguments) = SQLiteObjectIndex.keyRange(
+                    bucketID: bucketID, from: key, inclusive: inclusive, resumeAfter: afterSequence.map { (id: $0, comparison: "<") }, before: upperBound)
+                condition += " ORDER BY key, id DESC LIMIT 1"
+                return try db.query("SELECT key FROM versions WHERE \(condition)", arguments).first?[0].bytes
             }
         }
 

@@ -64,7 +64,12 @@ enum VersionRows {
         _ db: SQLiteConnection, where condition: String, _ arguments: [SQLiteValue], withParts: Bool, withData: Bool = false
     ) throws -> [ObjectVersion] {
         let selected = withData ? columnsWithData : columns
-        var versions = try db.query("SELECT \(selected) FROM versions WHERE \(condition)", arguments).map(version(from:))
+        return try load(db, sql: "SELECT \(selected) FROM versions WHERE \(condition)", arguments, withParts: withParts)
+    }
+
+    /// Versions a whole `SELECT` of `columns` (or `columnsWithData`) finds.
+    static func load(_ db: SQLiteConnection, sql: String, _ arguments: [SQLiteValue], withParts: Bool = false) throws -> [ObjectVersion] {
+        var versions = try db.query(sql, arguments).map(version(from:))
         if withParts {
             for index in versions.indices where versions[index].uploadID != nil {
                 versions[index].parts = try db.query(

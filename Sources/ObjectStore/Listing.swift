@@ -5,9 +5,15 @@ extension ObjectStore {
     public func list(bucket: BucketRecord, _ request: ListRequest) async throws(StoreError) -> ListPage {
         let bucketID = bucket.id
         let (entries, truncated) = try await index.reading { snapshot throws(StoreError) in
-            try Self.rollUp(request, key: \ObjectVersion.key) { (cursor, inclusive, _: ObjectVersion?, limit) throws(StoreError) in
-                try snapshot.scanLatest(bucketID: bucketID, from: cursor, inclusive: inclusive, before: Self.successor(of: Array(request.prefix.utf8)), limit: limit)
-            }
+            let upper = Self.successor(of: Array(request.prefix.utf8))
+            return try Self.rollUp(
+                request, key: \ObjectVersion.key,
+                firstKey: { (cursor, inclusive) throws(StoreError) in
+                    try snapshot.firstLatestKey(bucketID: bucketID, from: cursor, inclusive: inclusive, before: upper)
+                },
+                fetch: { (cursor, inclusive, _: ObjectVersion?, limit) throws(StoreError) in
+                    try snapshot.scanLatest(bucketID: bucketID, from: cursor, inclusive: inclusive, before: upper, limit: limit)
+                })
         }
         return ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
     }
@@ -30,12 +36,18 @@ extension ObjectStore {
         let upper = Self.successor(of: Array(request.prefix.utf8))
         let (bucketID, resumeSequence) = (bucket.id, startSequence)
         let (entries, truncated) = try await index.reading { snapshot throws(StoreError) in
-            try Self.rollUp(request, key: \ObjectVersion.key) { (cursor, inclusive, last: ObjectVersion?, limit) throws(StoreError) in
-                // After a row, continue with that key's older versions; at the start, after the marker's version.
-                let afterSequence = last.map(\.sequence) ?? (inclusive ? nil : resumeSequence)
-                return try snapshot.scanVersions(
-                    bucketID: bucketID, from: cursor, inclusive: inclusive, afterSequence: afterSequence, before: upper, limit: limit)
-            }
+            try Self.rollUp(
+                request, key: \ObjectVersion.key,
+                firstKey: { (cursor, inclusive) throws(StoreError) in
+                    try snapshot.firstVersionKey(
+                        bucketID: bucketID, from: cursor, inclusive: inclusive, afterSequence: inclusive ? nil : resumeSequence, before: upper)
+                },
+                fetch: { (cursor, inclusive, last: ObjectVersion?, limit) throws(StoreError) in
+                    // After a row, continue with that key's older versions; at the start, after the marker's version.
+                    let afterSequence = last.map(\.sequence) ?? (inclusive ? nil : resumeSequence)
+                    return try snapshot.scanVersions(
+                        bucketID: bucketID, from: cursor, inclusive: inclusive, afterSequence: afterSequence, before: upper, limit: limit)
+                })
         }
         return ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
     }
@@ -78,9 +90,12 @@ extension ObjectStore {
 
     /// The paging and delimiter roll-up all three listings share. `fetch` scans rows in key order
     /// from a cursor (after `last`, the final row of the previous scan, when there is one); each
-    /// common prefix is then skipped with one seek to its byte-successor.
+    /// common prefix is then skipped with one seek to its byte-successor. Where a common prefix
+    /// is likely next (at the start, and after a seek) `firstKey`, if given, reads only the key
+    /// the scan would start with: a prefix it rolls up into costs no row.
     static func rollUp<Row>(
         _ request: ListRequest, key: KeyPath<Row, String>,
+        firstKey: ((_ cursor: [UInt8], _ inclusive: Bool) throws(StoreError) -> [UInt8]?)? = nil,
         fetch: (_ cursor: [UInt8], _ inclusive: Bool, _ last: Row?, _ limit: Int) throws(StoreError) -> [Row]
     ) throws(StoreError) -> ([RolledUp<Row>], Bool) {
         var cursor = Array(request.prefix.utf8)
@@ -92,13 +107,27 @@ extension ObjectStore {
         var entries: [RolledUp<Row>] = []
         let maxKeys = max(0, request.maxKeys)
         var batch = BatchSize(request)
+        let probe = request.delimiter == nil ? nil : firstKey
+        var atPrefixBoundary = true
         while true {
+            if atPrefixBoundary, let probe {
+                guard let first = try probe(cursor, inclusive) else { return (entries, false) }
+                if let commonPrefix = commonPrefix(of: first, request) {
+                    if !alreadyReturned(commonPrefix, marker: request.after) {
+                        if entries.count == maxKeys { return (entries, true) }
+                        entries.append(.prefix(commonPrefix))
+                    }
+                    guard let next = successor(of: Array(commonPrefix.utf8)) else { return (entries, false) }
+                    (cursor, inclusive, last) = (next, true, nil)
+                    continue
+                }
+            }
             // One more than still fits tells whether the page is truncated.
             let limit = min(maxKeys - entries.count + 1, batch.size)
             let rows = try fetch(cursor, inclusive, last, limit)
             var seeked = false
             for row in rows {
-                if let commonPrefix = commonPrefix(of: row[keyPath: key], request) {
+                if let commonPrefix = commonPrefix(of: Array(row[keyPath: key].utf8), request) {
                     if !alreadyReturned(commonPrefix, marker: request.after) {
                         if entries.count == maxKeys { return (entries, true) }
                         entries.append(.prefix(commonPrefix))
@@ -112,6 +141,7 @@ extension ObjectStore {
                 (cursor, inclusive, last) = (Array(row[keyPath: key].utf8), false, row)
             }
             if !seeked && rows.count < limit { return (entries, false) }
+            atPrefixBoundary = seeked
             batch.next(seeked: seeked)
         }
     }
@@ -134,17 +164,17 @@ extension ObjectStore {
     }
 
     /// The common prefix `key` rolls up into, if the delimiter occurs after the prefix.
-    static func commonPrefix(of key: String, _ request: ListRequest) -> String? {
+    static func commonPrefix(of key: [UInt8], _ request: ListRequest) -> String? {
         guard let delimiter = request.delimiter else { return nil }
         return commonPrefix(of: key, prefix: request.prefix, delimiter: delimiter)
     }
 
-    static func commonPrefix(of key: String, prefix: String, delimiter: String) -> String? {
-        let keyBytes = Array(key.utf8)
+    static func commonPrefix(of keyBytes: [UInt8], prefix: String, delimiter: String) -> String? {
         let delimiterBytes = Array(delimiter.utf8)
+        guard !delimiterBytes.isEmpty else { return nil }
         var i = prefix.utf8.count
         while i + delimiterBytes.count <= keyBytes.count {
-            if keyBytes[i..<(i + delimiterBytes.count)].elementsEqual(delimiterBytes) {
+            if keyBytes[i] == delimiterBytes[0] && keyBytes[i..<(i + delimiterBytes.count)].elementsEqual(delimiterBytes) {
                 return String(decoding: keyBytes[0..<(i + delimiterBytes.count)], as: UTF8.self)
             }
             i += 1

@@ -117,10 +117,16 @@ public protocol IndexSnapshot {
     /// `inclusive`) in byte order, at most `limit` of them. A nil upper bound means no bound.
     func scanLatest(bucketID: Int64, from lowerBound: [UInt8], inclusive: Bool, before upperBound: [UInt8]?, limit: Int) throws(StoreError)
         -> [ObjectVersion]
+    /// The key of the first row `scanLatest` would return, without the row: a delimiter listing
+    /// rolls most such keys up into a common prefix and needs nothing else of them.
+    func firstLatestKey(bucketID: Int64, from lowerBound: [UInt8], inclusive: Bool, before upperBound: [UInt8]?) throws(StoreError) -> [UInt8]?
     /// All versions in (key ascending, newest first) order, starting after `key`'s version with
     /// `sequence` (or at `key` itself, every version, when `afterSequence` is nil and `inclusive`).
     func scanVersions(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?, limit: Int)
         throws(StoreError) -> [ObjectVersion]
+    /// The key of the first row `scanVersions` would return, without the row.
+    func firstVersionKey(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterSequence: Int64?, before upperBound: [UInt8]?)
+        throws(StoreError) -> [UInt8]?
     /// Uploads in (key, initiated) order after the marker, within the prefix bounds.
     func scanUploads(bucketID: Int64, from key: [UInt8], inclusive: Bool, afterUploadID: String?, before upperBound: [UInt8]?, limit: Int)
         throws(StoreError) -> [UploadRecord]
