@@ -13,7 +13,7 @@ extension AvroSchema {
     public static func parse(_ json: String) throws(AvroError) -> AvroSchema {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
+            value = try JSONValue(parsing: json)
         } catch {
             throw .invalidSchema("schema is not JSON")
         }

@@ -181,7 +181,7 @@ extension CatalogService {
     /// `<location>/metadata/<NNNNN>-<uuid>.metadata.json`, numbered after the file it replaces.
     static func metadataFileLocation(_ metadata: TableMetadata, version: Int) -> String {
         let number = String(format: "%05d", version)
-        let folder = metadata.properties["write.metadata.path"] ?? (metadata.location + "/metadata")
+        let folder = metadata.property("write.metadata.path") ?? (metadata.location + "/metadata")
         return "\(folder)/\(number)-\(UUID().uuidString.lowercased()).metadata.json"
     }
 

@@ -197,11 +197,11 @@ extension CatalogService {
         -> StorageLocation?
     {
         let moved = previous.map { $0.location != metadata.location } ?? true
-        let changedPaths = TablePathProperties.names.contains { previous?.properties[$0] != metadata.properties[$0] }
+        let changedPaths = TablePathProperties.names.contains { previous?.property($0) != metadata.property($0) }
         guard moved || changedPaths else { return nil }
         var paths: [String: String] = [:]
         for name in TablePathProperties.names {
-            if let value = metadata.properties[name], moved || previous?.properties[name] != value { paths[name] = value }
+            if let value = metadata.property(name), moved || previous?.property(name) != value { paths[name] = value }
         }
         let location = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: paths)
         try Self.requireCanonical(metadata.location, location)

@@ -63,7 +63,7 @@ public struct MetadataFiles: Sendable {
         } catch {
             throw .badRequest("Cannot read metadata file \(location): \(error)")
         }
-        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
+        guard let document = try? JSONValue(parsing: bytes) else {
             throw .badRequest("Metadata file is not valid JSON: \(location)")
         }
         return document
@@ -104,12 +104,6 @@ extension JSONValue {
     /// The document as Floe writes it into metadata files and the catalog database alike (keys
     /// sorted, slashes unescaped): encoded once per change.
     public func text() throws(IcebergError) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do {
-            return String(decoding: try encoder.encode(self), as: UTF8.self)
-        } catch {
-            throw .internalError("Cannot encode metadata: \(error)")
-        }
+        String(decoding: sortedJSONBytes, as: UTF8.self)
     }
 }

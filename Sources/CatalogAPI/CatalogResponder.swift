@@ -170,7 +170,8 @@ public struct CatalogResponder: HTTPResponder {
         } catch {
             throw IcebergError.badRequest("Request body larger than \(BodyBudget.maxBodyBytes) bytes or unreadable")
         }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)), value.objectValue != nil else {
+        let parsed = buffer.readableBytesView.withUnsafeBytes { raw in try? JSONValue(parsing: raw.bindMemory(to: UInt8.self)) }
+        guard let value = parsed, value.objectValue != nil else {
             throw IcebergError.badRequest("Malformed request: body is not a JSON object")
         }
         return value

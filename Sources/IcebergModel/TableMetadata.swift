@@ -51,6 +51,9 @@ public struct TableMetadata: Sendable, Equatable {
     public var snapshots: [JSONValue] { json["snapshots"]?.arrayValue ?? [] }
     public var refs: [String: JSONValue] { json["refs"]?.objectValue ?? [:] }
     public var properties: [String: String] { json["properties"]?.stringMap ?? [:] }
+    /// One property, without building the whole map (a table can carry hundreds). A value that
+    /// is not a string counts as absent, whatever the other properties hold.
+    public func property(_ name: String) -> String? { json["properties"]?[name]?.stringValue }
     public var metadataLog: [JSONValue] { json["metadata-log"]?.arrayValue ?? [] }
 
     public func snapshot(_ id: Int64) -> JSONValue? { snapshots.first { $0["snapshot-id"]?.intValue == id } }

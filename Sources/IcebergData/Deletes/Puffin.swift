@@ -55,7 +55,7 @@ public enum Puffin {
 
     static func parsePayload(_ payload: [UInt8]) throws(IcebergDataError) -> PuffinFooter {
         let json: JSONValue
-        do { json = try JSONDecoder().decode(JSONValue.self, from: Data(payload)) } catch { throw .malformed("puffin: footer is not JSON") }
+        do { json = try JSONValue(parsing: payload) } catch { throw .malformed("puffin: footer is not JSON") }
         guard let blobs = json["blobs"]?.arrayValue else { throw .malformed("puffin: footer has no blobs") }
         var out: [PuffinBlobMetadata] = []
         for blob in blobs {

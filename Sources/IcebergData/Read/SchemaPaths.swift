@@ -43,6 +43,6 @@ extension IcebergSchema {
 /// JSON text → JSONValue (table properties hold JSON documents such as the name mapping).
 enum JSONText {
     static func parse(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try JSONValue(parsing: text)
     }
 }
