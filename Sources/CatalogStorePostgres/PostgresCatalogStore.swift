@@ -267,6 +267,18 @@ public final class PostgresCatalogStore: CatalogStore {
 
     public func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
         guard !swaps.isEmpty else { return }
+        // One pointer moved from a known file is one conditional UPDATE, atomic by itself: no
+        // BEGIN and COMMIT round trips for the commit engines make most.
+        if swaps.count == 1, let swap = swaps.first, let expected = swap.expectedLocation {
+            try await run { [self] in
+                try await client.withConnection { connection in
+                    try await Self.move(
+                        connection, logger: logger, kind: "table", warehouse: warehouse, identifier: swap.identifier,
+                        expected: expected, location: swap.record.metadataLocation, document: swap.document)
+                }
+            }
+            return
+        }
         try await run { [self] in
             try await client.withTransaction(logger: logger) { connection in
                 for swap in swaps {
