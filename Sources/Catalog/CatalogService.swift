@@ -302,7 +302,7 @@ extension CatalogService {
             throw .forbidden("The metadata file \(metadataLocation) must lie under the namespace's location \(base)")
         }
         let metadata = try await files.read(file.description)
-        let location = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: metadata.properties)
+        let location = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: TablePathProperties.of(metadata))
         try Self.requireCanonical(metadata.location, location)
         guard location.contains(file) else {
             throw .forbidden("The metadata file \(metadataLocation) lies outside the table's location \(location)")

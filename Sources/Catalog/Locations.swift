@@ -70,6 +70,14 @@ public enum CatalogNames {
 /// Table properties that name where an engine writes a table's files.
 public enum TablePathProperties {
     public static let names = ["write.metadata.path", "write.data.path", "write.folder-storage.path", "write.object-storage.path"]
+
+    /// The path properties `metadata` sets, each read as commits and metadata file placement
+    /// read it (not through the whole map, which is empty when any property is not a string).
+    public static func of(_ metadata: TableMetadata) -> [String: String] {
+        var paths: [String: String] = [:]
+        for name in names { paths[name] = metadata.property(name) }
+        return paths
+    }
 }
 
 extension CatalogService {

@@ -1,9 +1,12 @@
 /// JSON text to `JSONValue`, read byte by byte. The generic `JSONDecoder` path tries each kind of
 /// value in turn through `Decodable`: parsing a table's metadata that way was 38 % of a commit's
-/// CPU, since every commit leaves a document no cache has seen. This reads what that path reads
-/// and refuses what it refuses: RFC 8259 text in UTF-8, nesting no deeper than `maxDepth`, an
-/// integer as `.int` when it is one that fits in 64 bits, other numbers as finite doubles; of
-/// repeated object keys the last one counts.
+/// CPU, since every commit leaves a document no cache has seen. What this accepts, that path
+/// accepts and reads the same: RFC 8259 text in UTF-8 (after an optional byte order mark, with a
+/// trailing comma allowed in arrays and objects), nesting no deeper than `maxDepth`, a number
+/// that is a whole 64-bit integer as `.int`, any other as a finite double; of repeated object
+/// keys the first one counts. It is stricter in two ways: it reads UTF-8 only (not UTF-16 or
+/// UTF-32), and a repeated key's ignored value must be valid JSON too. And the integer literal
+/// -2^63 is read as the integer it is, not as a double.
 extension JSONValue {
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public let offset: Int

@@ -165,6 +165,25 @@ struct InterceptingStore: CatalogStore {
         await fixture.cleanup()
     }
 
+    /// Found in review: a registered document whose properties are not all strings hid its path
+    /// properties from the check (the whole map read as empty), while the next commit placed its
+    /// metadata file by `write.metadata.path`, in a bucket of someone else's.
+    @Test func registeredPathPropertiesAreConfinedWhateverTheOtherPropertiesHold() async throws {
+        let fixture = try await CatalogFixture()
+        let service = fixture.service()
+        try await service.createNamespace(warehouse: "whs", ["sandbox"], properties: [:])
+        let record = try await service.createTable(
+            warehouse: "whs", namespace: ["sandbox"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
+        var document = record.metadata.document
+        document["properties"] = .object(["write.metadata.path": "s3://other/meta", "x": 1])
+        let file = record.metadata.location + "/metadata/registered.metadata.json"
+        try await MetadataFiles(store: fixture.objects).writeDocument(try document.text(), to: file)
+        await #expect(throws: IcebergError.self) {
+            _ = try await service.registerTable(warehouse: "whs", namespace: ["sandbox"], name: "t", metadataLocation: file, overwrite: true)
+        }
+        await fixture.cleanup()
+    }
+
     /// Found by the third review: commits must not store a location the index cannot compare
     /// (s3a://), nor place two tables of one transaction over each other; names hold no '/'.
     @Test func commitsPlaceTablesCanonicallyAndApart() async throws {

@@ -84,6 +84,16 @@ import Testing
         #expect(String(decoding: value.sortedJSONBytes, as: UTF8.self) == #"{"a":{"Z":2,"e":4,"z":1,"é":3},"b":1,"k10":5,"k2":6}"#)
     }
 
+    /// Where the parser is stricter than JSONDecoder, as its documentation says: UTF-16 text, and
+    /// a repeated key whose ignored value is not valid.
+    @Test func theDocumentedStricterCasesAreRefused() {
+        let texts: [[UInt8]] = [[0x31, 0x00], [0xFF, 0xFE, 0x7B, 0x00, 0x7D, 0x00], Array("{\"a\":1,\"a\":\"\\q\"}".utf8), Array("{\"a\":1,\"a\":1e999}".utf8)]
+        for bytes in texts {
+            #expect(Self.parsed(bytes) == nil, "\(bytes)")
+            #expect(Self.decoded(bytes) != nil, "\(bytes)")
+        }
+    }
+
     /// JSONDecoder reads -2^63 as a double (a quirk of its integer path); it is an integer.
     @Test func theSmallestIntegerStaysAnInteger() throws {
         #expect(try JSONValue(parsing: Array("-9223372036854775808".utf8)) == .int(Int64.min))

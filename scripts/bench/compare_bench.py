@@ -130,6 +130,14 @@ def start_floe(root: str, binary: str, describe_tree: bool = True) -> Server:
     return Server("floe", port, proc, True, f"{binary} (source tree {rev})")
 
 
+def ensure_nginx():
+    """nginx is Debian's package; a fresh machine gets it before the run, not halfway through."""
+    if not os.path.exists(NGINX):
+        subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "nginx"], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
 def start_nginx(root: str) -> Server:
     port, conf, log = free_port(), os.path.join(root, "nginx.conf"), os.path.join(root, "nginx.log")
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must be able to write the served tree
@@ -467,6 +475,8 @@ def main():
     registry, results, memory, versions = [], {}, {}, {}
     try:
         subprocess.run(["cc", "-O2", "-pthread", "-o", os.path.join(work, "loadgen"), LOADGEN_SOURCE], check=True)
+        if "nginx" in args.only:
+            ensure_nginx()
         layout = object_layout(args.quick, args.list_shape)
         for name in args.only:
             print(f"== {name}", file=sys.stderr, flush=True)
