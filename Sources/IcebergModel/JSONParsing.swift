@@ -1,12 +1,18 @@
-/// JSON text to `JSONValue`, read byte by byte. The generic `JSONDecoder` path tries each kind of
-/// value in turn through `Decodable`: parsing a table's metadata that way was 38 % of a commit's
-/// CPU, since every commit leaves a document no cache has seen. What this accepts, that path
-/// accepts and reads the same: RFC 8259 text in UTF-8 (after an optional byte order mark, with a
-/// trailing comma allowed in arrays and objects), nesting no deeper than `maxDepth`, a number
-/// that is a whole 64-bit integer as `.int`, any other as a finite double; of repeated object
-/// keys the first one counts. It is stricter in two ways: it reads UTF-8 only (not UTF-16 or
-/// UTF-32), and a repeated key's ignored value must be valid JSON too. And the integer literal
-/// -2^63 is read as the integer it is, not as a double.
+/// JSON text to `JSONValue`, read byte by byte, under one of two sets of rules.
+///
+/// `.decoder` is what `JSONDecoder().decode(JSONValue.self, …)` reads, for catalog documents and
+/// request bodies: parsing a table's metadata through `Decodable` was 38 % of a commit's CPU,
+/// since every commit leaves a document no cache has seen. What it accepts, that path accepts
+/// and reads the same: UTF-8 after an optional byte order mark, a trailing comma allowed in
+/// arrays and objects, a number that is a whole 64-bit integer as `.int`, of repeated object keys
+/// the first. It is stricter in two ways: UTF-8 only (not UTF-16 or UTF-32), and a repeated
+/// key's ignored value must be valid too. And the literal -2^63 is the integer it is.
+///
+/// `.rfc8259` is the strict grammar, for data files (JSON Lines ingest): no trailing commas, an
+/// integer literal that fits as `.int` and any other number as a double, the last of repeated
+/// keys, and invalid UTF-8 or a lone surrogate escape read as U+FFFD.
+///
+/// Both bound nesting at `JSONValue.maxDepth` and refuse non-finite numbers.
 extension JSONValue {
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public let offset: Int
@@ -14,17 +20,30 @@ extension JSONValue {
         public var description: String { "Invalid JSON at byte \(offset): \(reason)" }
     }
 
-    public init(parsing text: String) throws(ParseError) {
-        try self.init(parsing: Array(text.utf8))
+    public struct ParseRules: Sendable {
+        let byteOrderMark: Bool
+        let trailingCommas: Bool
+        let firstKeyWins: Bool
+        let wholeNumbersAreIntegers: Bool
+        let repairsText: Bool
+
+        public static let decoder = ParseRules(
+            byteOrderMark: true, trailingCommas: true, firstKeyWins: true, wholeNumbersAreIntegers: true, repairsText: false)
+        public static let rfc8259 = ParseRules(
+            byteOrderMark: false, trailingCommas: false, firstKeyWins: false, wholeNumbersAreIntegers: false, repairsText: true)
     }
 
-    public init(parsing bytes: [UInt8]) throws(ParseError) {
-        self = try bytes.withUnsafeBufferPointer { buffer throws(ParseError) in try JSONValue(parsing: buffer) }
+    public init(parsing text: String, rules: ParseRules = .decoder) throws(ParseError) {
+        try self.init(parsing: Array(text.utf8), rules: rules)
     }
 
-    public init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) {
-        var parser = JSONParser(bytes: bytes)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.position = 3 }
+    public init(parsing bytes: [UInt8], rules: ParseRules = .decoder) throws(ParseError) {
+        self = try bytes.withUnsafeBufferPointer { buffer throws(ParseError) in try JSONValue(parsing: buffer, rules: rules) }
+    }
+
+    public init(parsing bytes: UnsafeBufferPointer<UInt8>, rules: ParseRules = .decoder) throws(ParseError) {
+        var parser = JSONParser(bytes: bytes, rules: rules)
+        if rules.byteOrderMark && bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.position = 3 }
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -35,10 +54,12 @@ extension JSONValue {
 
 struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
+    let rules: JSONValue.ParseRules
     var position = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, rules: JSONValue.ParseRules) {
         self.bytes = bytes
+        self.rules = rules
     }
 
     func error(_ reason: String) -> JSONValue.ParseError {
@@ -97,13 +118,13 @@ struct JSONParser {
             position += 1
             skipWhitespace()
             let member = try value(depth: depth + 1)
-            if members[key] == nil { members[key] = member }
+            if !rules.firstKeyWins || members[key] == nil { members[key] = member }
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","):
                 position += 1
                 skipWhitespace()
-                if current == UInt8(ascii: "}") {
+                if rules.trailingCommas && current == UInt8(ascii: "}") {
                     position += 1
                     return .object(members)
                 }
@@ -131,7 +152,7 @@ struct JSONParser {
             case UInt8(ascii: ","):
                 position += 1
                 skipWhitespace()
-                if current == UInt8(ascii: "]") {
+                if rules.trailingCommas && current == UInt8(ascii: "]") {
                     position += 1
                     return .array(elements)
                 }
@@ -190,11 +211,13 @@ struct JSONParser {
     }
 
     func validated(_ range: Range<Int>) throws(JSONValue.ParseError) -> String {
+        if rules.repairsText { return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else { throw error("invalid UTF-8") }
         return text
     }
 
     func validated(_ unescaped: [UInt8], from start: Int) throws(JSONValue.ParseError) -> String {
+        if rules.repairsText { return String(decoding: unescaped, as: UTF8.self) }
         guard let text = String(validating: unescaped, as: UTF8.self) else { throw JSONValue.ParseError(offset: start, reason: "invalid UTF-8") }
         return text
     }
@@ -217,19 +240,29 @@ struct JSONParser {
         return value
     }
 
-    /// After `\u`: one scalar, or a surrogate pair written as two escapes.
+    /// After `\u`: one scalar, or a surrogate pair written as two escapes. A lone surrogate is
+    /// refused, or read as U+FFFD where the rules repair text.
     mutating func appendEscapedScalar(to out: inout [UInt8]) throws(JSONValue.ParseError) {
         var code = try hex4()
         if (0xD800..<0xDC00).contains(code) {
-            guard bytes.count - position >= 2, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
-                throw error("unpaired surrogate")
+            let paired = bytes.count - position >= 6 && bytes[position] == UInt8(ascii: "\\") && bytes[position + 1] == UInt8(ascii: "u")
+            let resume = position
+            if paired {
+                position += 2
+                let low = try hex4()
+                if (0xDC00..<0xE000).contains(low) {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    position = resume
+                }
             }
-            position += 2
-            let low = try hex4()
-            guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate") }
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+            if code < 0x10000 {
+                guard rules.repairsText else { throw error("unpaired surrogate") }
+                code = 0xFFFD
+            }
         } else if (0xDC00..<0xE000).contains(code) {
-            throw error("unpaired surrogate")
+            guard rules.repairsText else { throw error("unpaired surrogate") }
+            code = 0xFFFD
         }
         guard let scalar = Unicode.Scalar(code) else { throw error("bad \\u escape") }
         out.append(contentsOf: UTF8.encode(scalar)!)
@@ -261,7 +294,7 @@ struct JSONParser {
         if integral, let exact = Int64(text) { return .int(exact) }
         guard let double = Double(text), double.isFinite else { throw JSONValue.ParseError(offset: start, reason: "number out of range") }
         // As the Decodable path reads it: a number that is a whole 64-bit integer is an integer.
-        if let exact = Int64(exactly: double), exact != .min { return .int(exact) }
+        if rules.wholeNumbersAreIntegers, let exact = Int64(exactly: double), exact != .min { return .int(exact) }
         return .double(double)
     }
 

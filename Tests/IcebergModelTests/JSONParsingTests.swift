@@ -94,6 +94,21 @@ import Testing
         }
     }
 
+    @Test func strictRulesForDataFiles() throws {
+        func strict(_ bytes: [UInt8]) -> JSONValue? { try? JSONValue(parsing: bytes, rules: .rfc8259) }
+        #expect(strict(Array("[1,]".utf8)) == nil)
+        #expect(strict(Array("{\"a\":1,}".utf8)) == nil)
+        #expect(strict([0xEF, 0xBB, 0xBF, 0x31]) == nil)
+        #expect(strict(Array("{\"a\":1,\"a\":2}".utf8)) == .object(["a": 2]))
+        #expect(strict(Array("-0.5e2".utf8)) == .double(-50))
+        #expect(strict(Array("1.0".utf8)) == .double(1))
+        #expect(strict(Array("9223372036854775807".utf8)) == .int(Int64.max))
+        #expect(strict(Array(#""\ud83d\ude00|\ud83d|\ude00|\ud83d\u0041""#.utf8)) == .string("😀|\u{FFFD}|\u{FFFD}|\u{FFFD}A"))
+        #expect(strict([0x22, 0xFF, 0x61, 0x22]) == .string("\u{FFFD}a"))
+        #expect(strict(Array("\"\\x\"".utf8)) == nil)
+        #expect(strict(Array("1e999".utf8)) == nil)
+    }
+
     /// JSONDecoder reads -2^63 as a double (a quirk of its integer path); it is an integer.
     @Test func theSmallestIntegerStaysAnInteger() throws {
         #expect(try JSONValue(parsing: Array("-9223372036854775808".utf8)) == .int(Int64.min))
