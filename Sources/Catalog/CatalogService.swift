@@ -272,6 +272,8 @@ extension CatalogService {
             }
             throw error
         }
+        // The next commit and loadTable read these texts back: they find them parsed.
+        for swap in swaps { StoredDocuments.remember(swap.document, as: swap.record.metadata.document) }
         return results
     }
 

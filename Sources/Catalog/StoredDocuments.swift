@@ -21,12 +21,40 @@ public enum StoredDocuments {
         let key = BytesKey(utf8: text)
         if let known = state.withLock({ $0.documents[key] }) { return known }
         let document = try JSONValue(parsing: key.bytes)
+        store(document, key)
+        return document
+    }
+
+    /// A document just written as `text` (by `JSONValue.text()`), so that reading the text back
+    /// costs no parse: every commit's document is read by the next commit. Only a document with
+    /// no double in it is kept, for then its parse is equal to it, value for value (a whole
+    /// double would come back as an integer).
+    public static func remember(_ text: String, as document: JSONValue) {
+        guard !document.containsDouble else { return }
+        store(document, BytesKey(utf8: text))
+    }
+
+    private static func store(_ document: JSONValue, _ key: BytesKey) {
         let size = key.bytes.count * 4
-        guard size <= maxBytes / 16 else { return document }
+        guard size <= maxBytes / 16 else { return }
         state.withLock { state in
             if state.documents.count >= maxEntries || state.bytes + size > maxBytes { state = State() }
             if state.documents.updateValue(document, forKey: key) == nil { state.bytes += size }
         }
-        return document
+    }
+
+    static func cached(_ text: String) -> JSONValue? {
+        state.withLock { $0.documents[BytesKey(utf8: text)] }
+    }
+}
+
+extension JSONValue {
+    var containsDouble: Bool {
+        switch self {
+        case .double: return true
+        case .array(let values): return values.contains { $0.containsDouble }
+        case .object(let members): return members.values.contains { $0.containsDouble }
+        default: return false
+        }
     }
 }

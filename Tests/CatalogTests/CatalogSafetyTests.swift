@@ -250,4 +250,26 @@ struct InterceptingStore: CatalogStore {
         #expect(Array(nfc["name"]!.stringValue!.utf8) == Array("caf\u{E9} \(id)".utf8))
         #expect(Array(nfd["name"]!.stringValue!.utf8) == Array("cafe\u{301} \(id)".utf8))
     }
+
+    /// A committed document is remembered under its text only when reading the text back would
+    /// give the same value: not when it holds a double (1.0 is written as 1 and read as an integer).
+    @Test func aCommittedDocumentIsRememberedOnlyWhenItsTextReadsBackAsIt() async throws {
+        let fixture = try await CatalogFixture()
+        let service = fixture.service()
+        try await service.createNamespace(warehouse: "whs", ["ns"], properties: [:])
+        _ = try await service.createTable(warehouse: "whs", namespace: ["ns"], request: ["name": "t", "schema": CatalogFixture.schema], stage: false)
+        let identifier = TableIdentifier(namespace: ["ns"], name: "t")
+        let committed = try await service.commit(
+            warehouse: "whs", [.init(identifier: identifier, requirements: [], updates: [.setProperties(["k": UUID().uuidString])])])
+        let text = try committed[0].metadata.document.text()
+        #expect(StoredDocuments.cached(text) == committed[0].metadata.document)
+        #expect(try JSONValue(parsing: text) == committed[0].metadata.document)
+
+        let withDouble: JSONValue = ["id": .string(UUID().uuidString), "ratio": .double(1.0)]
+        let doubleText = try withDouble.text()
+        StoredDocuments.remember(doubleText, as: withDouble)
+        #expect(StoredDocuments.cached(doubleText) == nil)
+        #expect(try StoredDocuments.parse(doubleText) == ["id": withDouble["id"]!, "ratio": .int(1)])
+        await fixture.cleanup()
+    }
 }
