@@ -103,7 +103,10 @@ public struct MetadataFiles: Sendable {
 extension JSONValue {
     /// The document as Floe writes it into metadata files and the catalog database alike (keys
     /// sorted, slashes unescaped): encoded once per change.
+    /// A document nested deeper than the parser reads is refused here, before it is written:
+    /// stored, it could be neither loaded nor dropped.
     public func text() throws(IcebergError) -> String {
-        String(decoding: sortedJSONBytes, as: UTF8.self)
+        guard !nests(deeperThan: JSONValue.maxDepth) else { throw .badRequest("Metadata nested deeper than \(JSONValue.maxDepth) levels") }
+        return String(decoding: sortedJSONBytes, as: UTF8.self)
     }
 }

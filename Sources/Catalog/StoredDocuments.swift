@@ -25,12 +25,12 @@ public enum StoredDocuments {
         return document
     }
 
-    /// A document just written as `text` (by `JSONValue.text()`), so that reading the text back
+    /// A document just written as `text`, which must be `document.text()`, so that reading the text back
     /// costs no parse: every commit's document is read by the next commit. Only a document with
     /// no double in it is kept, for then its parse is equal to it, value for value (a whole
     /// double would come back as an integer).
-    public static func remember(_ text: String, as document: JSONValue) {
-        guard !document.containsDouble else { return }
+    static func remember(_ text: String, as document: JSONValue) {
+        guard !document.containsDouble, !document.nests(deeperThan: JSONValue.maxDepth) else { return }
         store(document, BytesKey(utf8: text))
     }
 

@@ -52,6 +52,19 @@ extension JSONValue {
     }
 }
 
+extension JSONValue {
+    /// Whether some value inside lies more than `limit` containers deep: text of such a value
+    /// would not parse back.
+    public func nests(deeperThan limit: Int) -> Bool {
+        guard limit >= 0 else { return true }
+        switch self {
+        case .array(let values): return values.contains { $0.nests(deeperThan: limit - 1) }
+        case .object(let members): return members.values.contains { $0.nests(deeperThan: limit - 1) }
+        default: return false
+        }
+    }
+}
+
 struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     let rules: JSONValue.ParseRules
