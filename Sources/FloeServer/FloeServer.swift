@@ -117,6 +117,14 @@ public enum FloeServer {
         }
     }
 
+    /// A listener for child channels of one kind (the S3 API's own connection handling).
+    static func server(
+        _ channel: any ServerChildChannel, configuration: HummingbirdCore.ServerConfiguration, logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void
+    ) -> any Service {
+        channel.server(configuration: configuration, onServerRunning: onServerRunning, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    }
+
     static func serve(_ parts: Parts, identityStore: any IdentityPersistence, refreshIdentity: Bool, catalogStore: any CatalogStore) async throws {
         let (configuration, logger, tls, store) = (parts.configuration, parts.logger, parts.tls, parts.store)
         let directory = Directory(root: parts.root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: parts.masterKey))
@@ -148,22 +156,21 @@ public enum FloeServer {
             idleTimeout: idleTimeout,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
         )
-        let s3App = Application(
-            responder: responder,
-            server: tls?.http1(s3Channel) ?? .http1(configuration: s3Channel),
+        let s3Listener = S3HTTPChannel(responder: responder, configuration: s3Channel)
+        let s3Server = Self.server(
+            tls.map { ReloadableTLSChannel(base: s3Listener, source: $0) as any ServerChildChannel } ?? s3Listener,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
-            onServerRunning: { channel in
-                let bound = channel.localAddress?.port.map(String.init) ?? "?"
-                print("Floe S3 API listening on \(tls == nil ? "http" : "https")://\(address.host):\(bound) (region \(configuration.region), data \(configuration.dataDirectory))")
-                if parts.root.generated {
-                    print("Root credentials were generated and stored in \(parts.meta)/root-credentials (shown only this once):")
-                    print("  FLOE_ROOT_USER=\(parts.root.key.accessKeyID)")
-                    print("  FLOE_ROOT_PASSWORD=\(parts.root.key.secretKey)")
-                }
-                fflush(nil)
-            },
             logger: logger
-        )
+        ) { channel in
+            let bound = channel.localAddress?.port.map(String.init) ?? "?"
+            print("Floe S3 API listening on \(tls == nil ? "http" : "https")://\(address.host):\(bound) (region \(configuration.region), data \(configuration.dataDirectory))")
+            if parts.root.generated {
+                print("Root credentials were generated and stored in \(parts.meta)/root-credentials (shown only this once):")
+                print("  FLOE_ROOT_USER=\(parts.root.key.accessKeyID)")
+                print("  FLOE_ROOT_PASSWORD=\(parts.root.key.secretKey)")
+            }
+            fflush(nil)
+        }
         let catalogChannel = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(catalogConnections)], idleTimeout: idleTimeout)
         let catalog = CatalogService(store: catalogStore, objects: store)
         if configuration.bootstrap { try await Bootstrap.lakehouse(store: store, catalog: catalog, logger: logger) }
@@ -188,7 +195,7 @@ public enum FloeServer {
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: s3App), .init(service: catalogApp),
+            .init(service: s3Server), .init(service: catalogApp),
             .init(service: UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger)),
             .init(service: TLSReloader(source: tls, logger: logger)),
             .init(service: AccessLogFlusher(responder: responder, rollSeconds: configuration.accessLogRollSeconds)),

@@ -49,13 +49,11 @@ final class TLSContextSource: Sendable {
     }
 }
 
-/// A child channel that adds a TLS handler, with the source's context at accept time, in front of HTTP/1.1.
-struct ReloadableTLSChannel: ServerChildChannel, HTTPChannelHandler {
-    typealias Value = HTTP1Channel.Value
-    let base: HTTP1Channel
+/// A child channel that adds a TLS handler, with the source's context at accept time, in front of its base.
+struct ReloadableTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let base: Base
     let source: TLSContextSource
-
-    var responder: HTTPChannelHandler.Responder { base.responder }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let context = source.context

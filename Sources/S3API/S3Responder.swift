@@ -53,9 +53,13 @@ public struct S3RequestContext: InitializableFromSource {
     let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
-        remoteAddress = source.channel.remoteAddress?.ipAddress
-        logger = source.logger
-        channel = source.channel
+        self.init(channel: source.channel, logger: source.logger)
+    }
+
+    init(channel: any Channel, logger: Logger) {
+        remoteAddress = channel.remoteAddress?.ipAddress
+        self.logger = logger
+        self.channel = channel
     }
 }
 

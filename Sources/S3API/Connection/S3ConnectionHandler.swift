@@ -1,0 +1,298 @@
+import Hummingbird
+import HummingbirdCore
+import HTTPTypes
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import SigV4
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The last handler of an S3 connection: it turns each request head into a `Request` (its body a
+/// stream fed from this handler, with backpressure), starts one task that runs the responder and
+/// writes the response, and feeds the body parts as they arrive. Everything here runs on the
+/// channel's event loop; the task reaches the channel only through thread-safe channel writes.
+final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+    typealias BodyProducer = NIOThrowingAsyncSequenceProducer<
+        ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, BodyDemand
+    >
+
+    let responder: S3Responder
+    let logger: Logger
+    private var context: ChannelHandlerContext?
+    /// The body of the request being read, while the responder may still want it.
+    private var body: (source: BodyProducer.Source, request: Int)?
+    /// Requests started, which numbers them for the body stream's callbacks.
+    private var requests = 0
+    /// Requests whose response has not ended (pipelining assistance keeps it at 0 or 1).
+    private var unanswered = 0
+    /// The body stream is full: reads wait until its reader takes some.
+    private var bodyFull = false
+    private var readPending = false
+    /// The connection ends once the response in progress has ended (its request broke off).
+    private var closeAfterResponse = false
+
+    init(responder: S3Responder, logger: Logger) {
+        self.responder = responder
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            requests += 1
+            unanswered += 1
+            let requestBody: RequestBody
+            if Self.hasBody(head) {
+                let made = BodyProducer.makeSequence(
+                    backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8), finishOnDeinit: false,
+                    delegate: BodyDemand(loop: context.eventLoop, handler: NIOLoopBound(self, eventLoop: context.eventLoop), request: requests))
+                body = (made.source, requests)
+                requestBody = RequestBody(asyncSequence: made.sequence)
+            } else {
+                requestBody = RequestBody(buffer: ByteBuffer())
+            }
+            start(Request(head: head, body: requestBody), channel: context.channel)
+        case .body(let buffer):
+            guard let current = body else { return }  // the responder no longer reads it
+            switch current.source.yield(buffer) {
+            case .produceMore: break
+            case .stopProducing: bodyFull = true
+            case .dropped: bodyAbandoned(current.request)
+            }
+        case .end:
+            body?.source.finish()
+            body = nil
+            resumeReading()
+        }
+    }
+
+    /// Reads wait while the body stream is full (NIO asks for each read with this outbound event).
+    func read(context: ChannelHandlerContext) {
+        if bodyFull {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .end = unwrapOutboundIn(data) else {
+            context.write(data, promise: promise)
+            return
+        }
+        unanswered -= 1
+        guard closeAfterResponse, unanswered == 0 else {
+            context.write(data, promise: promise)
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(data, promise: written)
+        written.futureResult.whenComplete { _ in context.close(promise: nil) }
+        if let promise { written.futureResult.cascade(to: promise) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        body?.source.finish(ChannelError.eof)
+        body = nil
+        context.fireChannelInactive()
+    }
+
+    /// The client closed its side: a body still expected ends short (the responder answers
+    /// IncompleteBody), and the connection closes after that answer.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed = event as? ChannelEvent {
+            body?.source.finish()
+            body = nil
+            resumeReading()
+            if unanswered == 0 {
+                context.close(promise: nil)
+            } else {
+                closeAfterResponse = true
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A malformed request between requests gets 400 and the connection ends. In the middle of a
+    /// request's body, the body fails (IncompleteBody from the responder) and the connection ends
+    /// after that answer.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let current = body {
+            current.source.finish(error)
+            body = nil
+            resumeReading()
+        }
+        guard unanswered == 0 else {
+            closeAfterResponse = true
+            return
+        }
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        let head = HTTPResponse(status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// The body stream's reader wants more.
+    fileprivate func bodyWanted(_ request: Int) {
+        guard body?.request == request else { return }
+        resumeReading()
+    }
+
+    /// The responder dropped the body without reading it all: the rest is read and discarded.
+    fileprivate func bodyAbandoned(_ request: Int) {
+        guard body?.request == request else { return }
+        body = nil
+        resumeReading()
+    }
+
+    private func resumeReading() {
+        bodyFull = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    /// Whether the head announces a body (HTTP/1.1 framing: a length above 0 or any transfer coding).
+    static func hasBody(_ head: HTTPRequest) -> Bool {
+        if head.headerFields[.transferEncoding] != nil { return true }
+        guard let length = head.headerFields[.contentLength] else { return false }
+        return length != "0"
+    }
+
+    private func start(_ request: Request, channel: any Channel) {
+        let (responder, logger) = (responder, logger)
+        Task {
+            var response: Response
+            do {
+                response = try await responder.respond(to: request, context: S3RequestContext(channel: channel, logger: logger))
+            } catch {
+                logger.error("responder failed", metadata: ["error": "\(error)"])
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.date] = ResponseDate.current()
+            let closing = request.headers[.connection]?.lowercased() == "close"
+            if closing { response.headers[.connection] = "close" }
+            let writer = ChannelResponseWriter(channel: channel, head: response.head, closing: closing, expectedLength: response.body.contentLength)
+            do {
+                try await response.body.write(writer)
+            } catch {
+                // The head may be out: the connection cannot carry another response.
+                channel.close(promise: nil)
+            }
+        }
+    }
+}
+
+/// The body stream's demand, delivered to the handler on its event loop.
+struct BodyDemand: NIOAsyncSequenceProducerDelegate {
+    let loop: any EventLoop
+    let handler: NIOLoopBound<S3ConnectionHandler>
+    let request: Int
+
+    func produceMore() {
+        let (handler, request) = (handler, request)
+        loop.execute { handler.value.bodyWanted(request) }
+    }
+
+    func didTerminate() {
+        let (handler, request) = (handler, request)
+        loop.execute { handler.value.bodyAbandoned(request) }
+    }
+}
+
+/// Writes a response to the channel. A body of one buffer goes out with its head and end in one
+/// flush; a longer one keeps at most one write in flight beyond the one being issued, so a slow
+/// reader holds back the responder (and its disk reads) instead of queueing the object in memory.
+struct ChannelResponseWriter: ResponseBodyWriter {
+    let channel: any Channel
+    /// The head, until it is written.
+    var head: HTTPResponse?
+    let closing: Bool
+    let expectedLength: Int?
+    /// A whole body's single buffer, held to go out with the end.
+    var held: ByteBuffer?
+    var previousWrite: EventLoopFuture<Void>?
+
+    init(channel: any Channel, head: HTTPResponse, closing: Bool, expectedLength: Int?) {
+        self.channel = channel
+        self.head = head
+        self.closing = closing
+        self.expectedLength = expectedLength
+    }
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        if head != nil, held == nil, buffer.readableBytes == expectedLength {
+            held = buffer
+            return
+        }
+        var parts: [HTTPResponsePart] = []
+        if let head {
+            parts.append(.head(head))
+            self.head = nil
+        }
+        if let held {
+            parts.append(.body(held))
+            self.held = nil
+        }
+        parts.append(.body(buffer))
+        let written = send(parts)
+        let earlier = previousWrite
+        previousWrite = written
+        try await earlier?.get()
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        var parts: [HTTPResponsePart] = []
+        if let head { parts.append(.head(head)) }
+        if let held { parts.append(.body(held)) }
+        parts.append(.end(trailingHeaders))
+        let written = send(parts)
+        if closing {
+            let channel = channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
+        try await previousWrite?.get()
+    }
+
+    /// Writes the parts and flushes once, in one hop to the event loop when called from elsewhere.
+    private func send(_ parts: [HTTPResponsePart]) -> EventLoopFuture<Void> {
+        let channel = channel
+        if channel.eventLoop.inEventLoop { return Self.write(parts, to: channel) }
+        return channel.eventLoop.flatSubmit { Self.write(parts, to: channel) }
+    }
+
+    private static func write(_ parts: [HTTPResponsePart], to channel: any Channel) -> EventLoopFuture<Void> {
+        for part in parts.dropLast() { channel.write(part, promise: nil) }
+        return channel.writeAndFlush(parts[parts.count - 1])
+    }
+}
+
+/// The `Date` header, formatted once per second.
+enum ResponseDate {
+    private static let cache = NIOLockedValueBox<(second: Int, text: String)>((-1, ""))
+
+    static func current() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let second = now.tv_sec
+        return cache.withLockedValue { cached in
+            if cached.second != second { cached = (second, HTTPDate.rfc1123(Int64(second))) }
+            return cached.text
+        }
+    }
+}

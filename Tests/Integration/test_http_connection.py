@@ -1,0 +1,200 @@
+"""The S3 listener's HTTP/1.1 connection handling (Sources/S3API/Connection): pipelined requests,
+`Connection: close`, malformed requests, bodies the responder does not read, and clients that
+vanish mid-body. Requests are written by hand on raw sockets; every wait is bounded."""
+import socket
+import time
+import uuid
+
+import pytest
+
+from floe_harness import new_server
+from test_security_s3 import signed_headers
+
+
+@pytest.fixture(scope="module")
+def srv():
+    instance = new_server()
+    yield instance
+    instance.cleanup()
+
+
+@pytest.fixture(scope="module")
+def world(srv):
+    s3 = srv.boto3()
+    bucket = f"conn-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket)
+    objects = {"first": b"the first object", "second": b"2" * 70_000, "third": b""}
+    for key, data in objects.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+    return s3, bucket, objects
+
+
+def presigned_target(s3, srv, method, bucket, key) -> str:
+    url = s3.generate_presigned_url("get_object" if method == "GET" else "head_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=600)
+    return url[len(srv.endpoint):]
+
+
+def request_bytes(srv, method, target, extra: str = "") -> bytes:
+    return f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\n{extra}\r\n".encode()
+
+
+class Responses:
+    """Reads whole responses (Content-Length framed) from a socket, within a deadline."""
+
+    def __init__(self, sock, seconds=10.0):
+        self.sock, self.buffer, self.deadline = sock, b"", time.monotonic() + seconds
+
+    def _fill(self) -> bool:
+        self.sock.settimeout(max(0.05, self.deadline - time.monotonic()))
+        try:
+            chunk = self.sock.recv(65536)
+        except (socket.timeout, OSError):
+            return False
+        self.buffer += chunk
+        return bool(chunk)
+
+    def next(self, head_only=False):
+        """(status, headers, body) of the next response; None when the peer closed or time ran out."""
+        while b"\r\n\r\n" not in self.buffer:
+            if time.monotonic() > self.deadline or not self._fill():
+                return None
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = 0 if head_only or status == 100 else int(headers.get("content-length", "0"))
+        while len(self.buffer) < length:
+            if time.monotonic() > self.deadline or not self._fill():
+                return None
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return status, headers, body
+
+    def closed(self) -> bool:
+        """Whether the peer closes the connection before the deadline (with nothing more sent)."""
+        while time.monotonic() < self.deadline:
+            self.sock.settimeout(max(0.05, self.deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                return False
+            except OSError:
+                return True
+            if not chunk:
+                return True
+            self.buffer += chunk
+        return False
+
+
+def test_pipelined_requests_are_answered_in_order(srv, world):
+    s3, bucket, objects = world
+    batch = b"".join([
+        request_bytes(srv, "GET", presigned_target(s3, srv, "GET", bucket, "second")),
+        request_bytes(srv, "HEAD", presigned_target(s3, srv, "HEAD", bucket, "first")),
+        request_bytes(srv, "GET", "/floe/health/live"),
+        request_bytes(srv, "GET", presigned_target(s3, srv, "GET", bucket, "third")),
+        request_bytes(srv, "GET", presigned_target(s3, srv, "GET", bucket, "first")),
+    ])
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(batch)
+        replies = Responses(sock)
+        second = replies.next()
+        head = replies.next(head_only=True)
+        health = replies.next()
+        third = replies.next()
+        first = replies.next()
+    assert second[0] == 200 and second[2] == objects["second"]
+    assert head[0] == 200 and head[1]["content-length"] == str(len(objects["first"])), head
+    assert health[0] == 200 and health[2] == b"ok\n"
+    assert third[0] == 200 and third[2] == b"" and third[1]["content-length"] == "0"
+    assert first[0] == 200 and first[2] == objects["first"]
+    # Every response carries its own request id and a Date.
+    ids = {reply[1]["x-amz-request-id"] for reply in (second, head, third, first)}
+    assert len(ids) == 4
+    assert all("date" in reply[1] for reply in (second, head, health, third, first))
+
+
+def test_connection_close_is_answered_then_the_connection_ends(srv, world):
+    s3, bucket, objects = world
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(request_bytes(srv, "GET", presigned_target(s3, srv, "GET", bucket, "first"), "Connection: close\r\n"))
+        replies = Responses(sock)
+        status, headers, body = replies.next()
+        assert (status, body) == (200, objects["first"])
+        assert headers.get("connection") == "close"
+        assert replies.closed()
+
+
+def test_a_malformed_request_gets_400_and_the_connection_ends(srv):
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(b"GET /floe/health/live HTTP/1.1\r\nHost: x\r\nthis is no header\r\n\r\n")
+        replies = Responses(sock)
+        reply = replies.next()
+        assert reply is not None and reply[0] == 400
+        assert replies.closed()
+    # After a good request on the same connection, too.
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(request_bytes(srv, "GET", "/floe/health/live") + b"NOT-HTTP\x00\x01\r\n\r\n")
+        replies = Responses(sock)
+        assert replies.next()[0] == 200
+        reply = replies.next()
+        assert reply is not None and reply[0] == 400
+        assert replies.closed()
+
+
+def test_a_refused_body_is_skipped_and_the_connection_serves_the_next_request(srv, world):
+    """A PUT refused before its body is read (bad signature): the server answers, reads past the
+    2 MiB body it does not want, and answers the next request on the same connection."""
+    s3, bucket, objects = world
+    size = 2 * 1024 * 1024
+    target = f"/{bucket}/refused"
+    headers = signed_headers(srv, "PUT", target, secret="not-the-root-secret")
+    head = f"PUT {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + f"Content-Length: {size}\r\n\r\n"
+    body = bytes(range(256)) * (size // 256)
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(head.encode() + body + request_bytes(srv, "GET", presigned_target(s3, srv, "GET", bucket, "second")))
+        replies = Responses(sock)
+        refused = replies.next()
+        assert refused is not None and refused[0] == 403, refused
+        following = replies.next()
+        assert following is not None and following[0] == 200 and following[2] == objects["second"]
+    with pytest.raises(Exception):
+        s3.head_object(Bucket=bucket, Key="refused")
+
+
+def test_a_client_gone_mid_body_stores_nothing_and_the_server_carries_on(srv, world):
+    s3, bucket, _ = world
+    size = 4 * 1024 * 1024
+    target = f"/{bucket}/cut-short"
+    headers = signed_headers(srv, "PUT", target)
+    head = f"PUT {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + f"Content-Length: {size}\r\n\r\n"
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(head.encode() + b"x" * (size // 4))
+    time.sleep(0.5)
+    with pytest.raises(Exception):
+        s3.head_object(Bucket=bucket, Key="cut-short")
+    # A whole upload of the same key over a fresh connection still works.
+    data = b"y" * size
+    s3.put_object(Bucket=bucket, Key="cut-short", Body=data)
+    assert s3.get_object(Bucket=bucket, Key="cut-short")["Body"].read() == data
+
+
+def test_a_body_sent_slowly_in_small_pieces_arrives_whole(srv, world):
+    """The body stream's backpressure: a PUT written in 1,000 small pieces, some after pauses."""
+    s3, bucket, _ = world
+    data = bytes((i * 7) % 251 for i in range(1_000_000))
+    target = f"/{bucket}/slow"
+    headers = signed_headers(srv, "PUT", target)
+    head = f"PUT {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + f"Content-Length: {len(data)}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        for i in range(0, len(data), 1000):
+            sock.sendall(data[i:i + 1000])
+            if i % 100_000 == 0:
+                time.sleep(0.05)
+        reply = Responses(sock).next()
+    assert reply is not None and reply[0] == 200, reply
+    assert s3.get_object(Bucket=bucket, Key="slow")["Body"].read() == data
