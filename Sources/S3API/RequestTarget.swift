@@ -21,9 +21,9 @@ package struct RequestTarget {
     package static func parse(requestTarget: String, host: String?, domains: [String]) throws(S3Error) -> RequestTarget {
         let rawPath: Substring
         let rawQuery: Substring?
-        if let q = requestTarget.firstIndex(of: "?") {
+        if let q = requestTarget.utf8.firstIndex(of: UInt8(ascii: "?")) {
             rawPath = requestTarget[..<q]
-            rawQuery = requestTarget[requestTarget.index(after: q)...]
+            rawQuery = requestTarget[requestTarget.utf8.index(after: q)...]
         } else {
             rawPath = Substring(requestTarget)
             rawQuery = nil

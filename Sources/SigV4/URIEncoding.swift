@@ -17,45 +17,55 @@ public enum URIEncoding {
 
     /// Encodes `string`; with `keepSlash` the `/` separator is left as is (object key paths).
     public static func encode(_ string: some StringProtocol, keepSlash: Bool = false) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(string.utf8.count)
-        for c in string.utf8 {
-            if isUnreserved(c) || (keepSlash && c == UInt8(ascii: "/")) {
-                out.append(c)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(upperHex[Int(c >> 4)])
-                out.append(upperHex[Int(c & 0x0F)])
+        let utf8 = string.utf8
+        if !utf8.contains(where: { !(isUnreserved($0) || (keepSlash && $0 == UInt8(ascii: "/"))) }) { return String(string) }
+        return String(unsafeUninitializedCapacity: utf8.count * 3) { out in
+            var count = 0
+            for c in utf8 {
+                if isUnreserved(c) || (keepSlash && c == UInt8(ascii: "/")) {
+                    out[count] = c
+                    count += 1
+                } else {
+                    out[count] = UInt8(ascii: "%")
+                    out[count + 1] = upperHex[Int(c >> 4)]
+                    out[count + 2] = upperHex[Int(c & 0x0F)]
+                    count += 3
+                }
             }
+            return count
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes `%XX` escapes (and `+` as space when `plusAsSpace`). Returns nil for a
     /// malformed escape or when the bytes are not valid UTF-8.
     public static func decode(_ string: some StringProtocol, plusAsSpace: Bool = false) -> String? {
-        if !string.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) {
-            return String(string)
+        if let decoded = string.utf8.withContiguousStorageIfAvailable({ decode(bytes: $0, plusAsSpace: plusAsSpace) }) { return decoded }
+        var copy = String(string)
+        return copy.withUTF8 { decode(bytes: $0, plusAsSpace: plusAsSpace) }
+    }
+
+    /// `decode` over the bytes of valid UTF-8 text (a slice of a `String` at ASCII boundaries).
+    static func decode(bytes: UnsafeBufferPointer<UInt8>, plusAsSpace: Bool) -> String? {
+        guard bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(decoding: bytes, as: UTF8.self)
         }
-        let utf8 = Array(string.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count)
-        var index = 0
-        while index < utf8.count {
-            let c = utf8[index]
-            if c == UInt8(ascii: "%") {
-                guard index + 2 < utf8.count, let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) else { return nil }
-                out.append(high << 4 | low)
-                index += 3
-            } else if plusAsSpace && c == UInt8(ascii: "+") {
-                out.append(UInt8(ascii: " "))
-                index += 1
-            } else {
-                out.append(c)
-                index += 1
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count) { out -> String? in
+            var count = 0
+            var index = 0
+            while index < bytes.count {
+                let c = bytes[index]
+                if c == UInt8(ascii: "%") {
+                    guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else { return nil }
+                    out[count] = high << 4 | low
+                    index += 3
+                } else {
+                    out[count] = plusAsSpace && c == UInt8(ascii: "+") ? UInt8(ascii: " ") : c
+                    index += 1
+                }
+                count += 1
             }
+            return String(validating: UnsafeBufferPointer(rebasing: out[..<count]), as: UTF8.self)
         }
-        return String(validating: out, as: UTF8.self)
     }
 
     @inline(__always)
@@ -73,17 +83,31 @@ extension URIEncoding {
     /// A raw query string as name/value pairs in the order sent, each percent-decoded once;
     /// nil when an escape is malformed.
     public static func decodeQuery(_ rawQuery: some StringProtocol) -> [(name: String, value: String)]? {
+        if let query = rawQuery.utf8.withContiguousStorageIfAvailable({ decodeQuery(bytes: $0) }) { return query }
+        var copy = String(rawQuery)
+        return copy.withUTF8 { decodeQuery(bytes: $0) }
+    }
+
+    static func decodeQuery(bytes: UnsafeBufferPointer<UInt8>) -> [(name: String, value: String)]? {
         var query: [(name: String, value: String)] = []
-        for pair in Substring(rawQuery).splitASCII(UInt8(ascii: "&"), omittingEmpty: true) {
-            let name: Substring
-            let value: Substring
-            if let eq = pair.utf8.firstIndex(of: UInt8(ascii: "=")) {
-                (name, value) = (pair[..<eq], pair[pair.utf8.index(after: eq)...])
-            } else {
-                (name, value) = (pair, "")
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            var equals: Int?
+            while end < bytes.count, bytes[end] != UInt8(ascii: "&") {
+                if equals == nil, bytes[end] == UInt8(ascii: "=") { equals = end }
+                end += 1
             }
-            guard let name = decode(name), let value = decode(value) else { return nil }
-            query.append((name, value))
+            if end > start {
+                guard let name = decode(bytes: UnsafeBufferPointer(rebasing: bytes[start..<(equals ?? end)]), plusAsSpace: false) else { return nil }
+                var value = ""
+                if let equals {
+                    guard let decoded = decode(bytes: UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end]), plusAsSpace: false) else { return nil }
+                    value = decoded
+                }
+                query.append((name, value))
+            }
+            start = end + 1
         }
         return query
     }

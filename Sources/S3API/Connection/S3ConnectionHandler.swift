@@ -38,6 +38,8 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
     /// The connection ends once the response in progress has ended (its request broke off).
     private var closeAfterResponse = false
+    /// The last response end written, which a close waits for.
+    private var lastEnd: EventLoopFuture<Void>?
 
     init(responder: S3Responder, logger: Logger) {
         self.responder = responder
@@ -91,15 +93,24 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(data, promise: promise)
             return
         }
+        // Counted before the write: pipelining assistance delivers what it held back (the next
+        // request, or an error) from inside it.
+        let written = promise ?? context.eventLoop.makePromise()
         unanswered -= 1
-        guard closeAfterResponse, unanswered == 0 else {
-            context.write(data, promise: promise)
-            return
+        lastEnd = written.futureResult
+        context.write(data, promise: written)
+        if closeAfterResponse, unanswered == 0 { closeAfterWrites(context) }
+    }
+
+    /// Closes once the last response is on the wire. It waits for the loop's next turn: this may
+    /// run inside a write still on its way down the pipeline, before that write's flush.
+    private func closeAfterWrites(_ context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = loopBound.value
+            guard let last = handler.lastEnd else { return context.close(promise: nil) }
+            last.whenComplete { _ in context.close(promise: nil) }
         }
-        let written = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(data, promise: written)
-        written.futureResult.whenComplete { _ in context.close(promise: nil) }
-        if let promise { written.futureResult.cascade(to: promise) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -109,17 +120,14 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The client closed its side: a body still expected ends short (the responder answers
-    /// IncompleteBody), and the connection closes after that answer.
+    /// IncompleteBody), and the connection closes after the answers in progress.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .inputClosed = event as? ChannelEvent {
             body?.source.finish()
             body = nil
             resumeReading()
-            if unanswered == 0 {
-                context.close(promise: nil)
-            } else {
-                closeAfterResponse = true
-            }
+            closeAfterResponse = true
+            if unanswered == 0 { closeAfterWrites(context) }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -133,17 +141,24 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             body = nil
             resumeReading()
         }
-        guard unanswered == 0 else {
-            closeAfterResponse = true
-            return
-        }
-        guard error is HTTPParserError else {
-            context.close(promise: nil)
-            return
-        }
+        let answering = unanswered > 0
+        closeAfterResponse = true
+        guard !answering else { return }
+        guard error is HTTPParserError else { return closeAfterWrites(context) }
+        // Counted as unanswered until written, so an input close meanwhile waits for it; written
+        // on the loop's next turn, after any response end on its way down the pipeline now.
+        unanswered += 1
         let head = HTTPResponse(status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"])
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = loopBound.value
+            context.write(handler.wrapOutboundOut(.head(head)), promise: nil)
+            let written = context.eventLoop.makePromise(of: Void.self)
+            handler.unanswered -= 1
+            handler.lastEnd = written.futureResult
+            context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: written)
+            handler.closeAfterWrites(context)
+        }
     }
 
     /// The body stream's reader wants more.
