@@ -207,10 +207,7 @@ extension CatalogService {
         let moved = previous.map { $0.location != metadata.location } ?? true
         let changedPaths = TablePathProperties.names.contains { previous?.property($0) != metadata.property($0) }
         guard moved || changedPaths else { return nil }
-        var paths: [String: String] = [:]
-        for name in TablePathProperties.names {
-            if let value = metadata.property(name), moved || previous?.property(name) != value { paths[name] = value }
-        }
+        let paths = TablePathProperties.of(metadata).filter { moved || previous?.property($0.key) != $0.value }
         let location = try await confine(warehouse: warehouse, identifier, location: metadata.location, properties: paths)
         try Self.requireCanonical(metadata.location, location)
         // A table moved to a new place starts there empty (a table created by a commit, after a

@@ -30,7 +30,7 @@ public enum StoredDocuments {
     /// no double in it is kept, for then its parse is equal to it, value for value (a whole
     /// double would come back as an integer).
     static func remember(_ text: String, as document: JSONValue) {
-        guard !document.containsDouble, !document.nests(deeperThan: JSONValue.maxDepth) else { return }
+        guard document.readsBack() else { return }
         store(document, BytesKey(utf8: text))
     }
 
@@ -49,12 +49,15 @@ public enum StoredDocuments {
 }
 
 extension JSONValue {
-    var containsDouble: Bool {
+    /// Whether parsing this document's text gives it back, value for value, in one walk: no
+    /// double in it (a whole double comes back as an integer), nested no deeper than the parser reads.
+    func readsBack(depthLeft: Int = JSONValue.maxDepth) -> Bool {
+        guard depthLeft >= 0 else { return false }
         switch self {
-        case .double: return true
-        case .array(let values): return values.contains { $0.containsDouble }
-        case .object(let members): return members.values.contains { $0.containsDouble }
-        default: return false
+        case .double: return false
+        case .array(let values): return values.allSatisfy { $0.readsBack(depthLeft: depthLeft - 1) }
+        case .object(let members): return members.values.allSatisfy { $0.readsBack(depthLeft: depthLeft - 1) }
+        default: return true
         }
     }
 }

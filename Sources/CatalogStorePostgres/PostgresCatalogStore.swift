@@ -267,25 +267,23 @@ public final class PostgresCatalogStore: CatalogStore {
 
     public func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
         guard !swaps.isEmpty else { return }
+        let logger = logger
+        let move: @Sendable (PostgresConnection, TablePointerSwap) async throws -> Void = { connection, swap in
+            try await Self.move(
+                connection, logger: logger, kind: "table", warehouse: warehouse, identifier: swap.identifier,
+                expected: swap.expectedLocation, location: swap.record.metadataLocation, document: swap.document)
+        }
         // One pointer moved from a known file is one conditional UPDATE, atomic by itself: no
         // BEGIN and COMMIT round trips for the commit engines make most.
-        if swaps.count == 1, let swap = swaps.first, let expected = swap.expectedLocation {
+        if swaps.count == 1, let swap = swaps.first, swap.expectedLocation != nil {
             try await run { [self] in
-                try await client.withConnection { connection in
-                    try await Self.move(
-                        connection, logger: logger, kind: "table", warehouse: warehouse, identifier: swap.identifier,
-                        expected: expected, location: swap.record.metadataLocation, document: swap.document)
-                }
+                try await client.withConnection { try await move($0, swap) }
             }
             return
         }
         try await run { [self] in
             try await client.withTransaction(logger: logger) { connection in
-                for swap in swaps {
-                    try await Self.move(
-                        connection, logger: logger, kind: "table", warehouse: warehouse, identifier: swap.identifier,
-                        expected: swap.expectedLocation, location: swap.record.metadataLocation, document: swap.document)
-                }
+                for swap in swaps { try await move(connection, swap) }
             }
         }
     }

@@ -109,16 +109,22 @@ extension ObjectStore {
         var batch = BatchSize(request)
         let probe = request.delimiter == nil ? nil : firstKey
         var atPrefixBoundary = true
+        /// Lists a common prefix (unless the marker already did) and moves the cursor past its keys;
+        /// non-nil when the page ends there: whether it is truncated.
+        func rollUp(_ commonPrefix: String) -> Bool? {
+            if !alreadyReturned(commonPrefix, marker: request.after) {
+                if entries.count == maxKeys { return true }
+                entries.append(.prefix(commonPrefix))
+            }
+            guard let next = successor(of: Array(commonPrefix.utf8)) else { return false }
+            (cursor, inclusive, last) = (next, true, nil)
+            return nil
+        }
         while true {
             if atPrefixBoundary, let probe {
                 guard let first = try probe(cursor, inclusive) else { return (entries, false) }
                 if let commonPrefix = commonPrefix(of: first, request) {
-                    if !alreadyReturned(commonPrefix, marker: request.after) {
-                        if entries.count == maxKeys { return (entries, true) }
-                        entries.append(.prefix(commonPrefix))
-                    }
-                    guard let next = successor(of: Array(commonPrefix.utf8)) else { return (entries, false) }
-                    (cursor, inclusive, last) = (next, true, nil)
+                    if let truncated = rollUp(commonPrefix) { return (entries, truncated) }
                     continue
                 }
             }
@@ -128,12 +134,8 @@ extension ObjectStore {
             var seeked = false
             for row in rows {
                 if let commonPrefix = commonPrefix(of: Array(row[keyPath: key].utf8), request) {
-                    if !alreadyReturned(commonPrefix, marker: request.after) {
-                        if entries.count == maxKeys { return (entries, true) }
-                        entries.append(.prefix(commonPrefix))
-                    }
-                    guard let next = successor(of: Array(commonPrefix.utf8)) else { return (entries, false) }
-                    (cursor, inclusive, last, seeked) = (next, true, nil, true)
+                    if let truncated = rollUp(commonPrefix) { return (entries, truncated) }
+                    seeked = true
                     break
                 }
                 if entries.count == maxKeys { return (entries, true) }

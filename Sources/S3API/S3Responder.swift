@@ -56,8 +56,8 @@ public struct S3RequestContext: InitializableFromSource {
         self.init(channel: source.channel, logger: source.logger)
     }
 
-    init(channel: any Channel, logger: Logger) {
-        remoteAddress = channel.remoteAddress?.ipAddress
+    init(channel: any Channel, logger: Logger, remoteAddress: String? = nil) {
+        self.remoteAddress = remoteAddress ?? channel.remoteAddress?.ipAddress
         self.logger = logger
         self.channel = channel
     }
@@ -74,8 +74,6 @@ struct S3Call {
     let remoteAddress: String?
     /// The bucket as authorization read it (nil when it did not need to); handlers read it through `bucket(_:)`.
     var bucketRecord: BucketRecord? = nil
-    /// The connection's event loop, which streamed responses wait on (`ObjectHandlers`).
-    var eventLoop: (any EventLoop)? = nil
 
     var headers: HTTPFields { request.headers }
     /// Who made the request, for bucket notification records.
@@ -165,7 +163,6 @@ public struct S3Responder: HTTPResponder {
                 } else {
                     var call = try await authenticate(request, target: parsed, operation: resolved, requestID: requestID, remoteAddress: remoteAddress)
                     caller = (call.principal, call.verified)
-                    call.eventLoop = context.channel.eventLoop
                     if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
                     do {
                         response = try await dispatch(call, stats: &stats)

@@ -12,6 +12,18 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    public static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var count = 0
+            for byte in bytes {
+                out[count] = digits[Int(byte >> 4)]
+                out[count + 1] = digits[Int(byte & 0x0F)]
+                count += 2
+            }
+            return count
+        }
+    }
+
     /// Decodes hex (either case); nil when the input is not an even-length hex string.
     public static func decode(_ string: some StringProtocol) -> [UInt8]? {
         let utf8 = Array(string.utf8)

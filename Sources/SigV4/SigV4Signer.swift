@@ -94,12 +94,35 @@ public enum SigV4Signer {
         signedHeaders: [String],
         payloadHash: String
     ) -> String {
-        [method, canonicalURI, canonicalQuery, canonicalHeaders, signedHeaders.joined(separator: ";"), payloadHash]
-            .joined(separator: "\n")
+        var out = ""
+        out.reserveCapacity(
+            method.utf8.count + canonicalURI.utf8.count + canonicalQuery.utf8.count + canonicalHeaders.utf8.count
+                + signedHeaders.reduce(0) { $0 + $1.utf8.count + 1 } + payloadHash.utf8.count + 5)
+        for part in [method, canonicalURI, canonicalQuery, canonicalHeaders] {
+            out += part
+            out += "\n"
+        }
+        for (index, name) in signedHeaders.enumerated() {
+            if index > 0 { out += ";" }
+            out += name
+        }
+        out += "\n"
+        out += payloadHash
+        return out
     }
 
     public static func stringToSign(amzDate: String, scope: CredentialScope, canonicalRequest: String) -> String {
-        [algorithm, amzDate, scope.string, sha256Hex(canonicalRequest)].joined(separator: "\n")
+        let scopeText = scope.string
+        var out = ""
+        out.reserveCapacity(algorithm.utf8.count + amzDate.utf8.count + scopeText.utf8.count + 64 + 3)
+        out += algorithm
+        out += "\n"
+        out += amzDate
+        out += "\n"
+        out += scopeText
+        out += "\n"
+        out += sha256Hex(canonicalRequest)
+        return out
     }
 
     public static func signingKey(secret: String, scope: CredentialScope) -> SymmetricKey {

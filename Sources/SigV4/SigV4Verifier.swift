@@ -130,24 +130,36 @@ public struct SigV4Verifier: Sendable {
 
     static func parseAuthorizationHeader(_ value: String) throws(SigV4Error) -> AuthorizationHeader {
         let malformed = { (message: String) in SigV4Error(.authorizationHeaderMalformed, message) }
-        guard value.hasPrefix(SigV4Signer.algorithm + " ") else {
+        let prefix = SigV4Signer.algorithm + " "
+        guard value.utf8.starts(with: prefix.utf8) else {
             throw SigV4Error(.unsupportedAlgorithm, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
         }
-        var fields: [String: String] = [:]
-        for part in value.dropFirst(SigV4Signer.algorithm.count + 1).splitASCII(UInt8(ascii: ","), omittingEmpty: true) {
+        // The last of a repeated component counts; unknown components are ignored.
+        var credential: String?
+        var signedHeaders: String?
+        var signature: String?
+        let components = value[value.utf8.index(value.startIndex, offsetBy: prefix.utf8.count)...]
+        for part in components.splitASCII(UInt8(ascii: ","), omittingEmpty: true) {
             let trimmed = part.trimmingSpaces
-            guard let eq = trimmed.firstIndex(of: "=") else {
+            guard let eq = trimmed.utf8.firstIndex(of: UInt8(ascii: "=")) else {
                 throw malformed("The authorization header is malformed; the authorization component \"\(trimmed)\" is malformed.")
             }
-            fields[String(trimmed[..<eq])] = String(trimmed[trimmed.index(after: eq)...])
+            let name = trimmed[..<eq]
+            let text = String(trimmed[trimmed.utf8.index(after: eq)...])
+            switch name {
+            case "Credential": credential = text
+            case "SignedHeaders": signedHeaders = text
+            case "Signature": signature = text
+            default: break
+            }
         }
-        guard let credential = fields["Credential"] else {
+        guard let credential else {
             throw malformed("The authorization header is malformed; missing Credential.")
         }
-        guard let signedHeaders = fields["SignedHeaders"] else {
+        guard let signedHeaders else {
             throw malformed("The authorization header is malformed; missing SignedHeaders.")
         }
-        guard let signature = fields["Signature"] else {
+        guard let signature else {
             throw malformed("The authorization header is malformed; missing Signature.")
         }
         let (accessKey, scope) = try parseCredential(credential, error: .authorizationHeaderMalformed)

@@ -27,6 +27,8 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let responder: S3Responder
     let logger: Logger
     private var context: ChannelHandlerContext?
+    /// The peer's address, read once per connection.
+    private var remoteAddress: String?
     /// The body of the request being read, while the responder may still want it.
     private var body: (source: BodyProducer.Source, request: Int)?
     /// Requests started, which numbers them for the body stream's callbacks.
@@ -46,7 +48,10 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.logger = logger
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        remoteAddress = context.channel.remoteAddress?.ipAddress
+    }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -190,11 +195,11 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func start(_ request: Request, channel: any Channel) {
-        let (responder, logger) = (responder, logger)
+        let (responder, logger, remoteAddress) = (responder, logger, remoteAddress)
         Task {
             var response: Response
             do {
-                response = try await responder.respond(to: request, context: S3RequestContext(channel: channel, logger: logger))
+                response = try await responder.respond(to: request, context: S3RequestContext(channel: channel, logger: logger, remoteAddress: remoteAddress))
             } catch {
                 logger.error("responder failed", metadata: ["error": "\(error)"])
                 response = Response(status: .internalServerError)

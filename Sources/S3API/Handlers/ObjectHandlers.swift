@@ -121,7 +121,6 @@ extension S3Responder {
         try await authorizeDecrypt(call, version)
         guard let body = try await store.openBody(version, range: range ?? 0...(version.size - 1), customerKey: customerKey) else { return nil }
         if let bytes = body.inMemory { return Response(status: status, headers: headers, body: .init(byteBuffer: bytes)) }
-        let eventLoop = call.eventLoop
         let chunks = StreamedChunks(ObjectBodySequence(body).makeAsyncIterator())
         if version.attributes.encryption != nil {
             // Opened before answering: a damaged encrypted object is a 500, not a 200 cut short.
@@ -137,11 +136,9 @@ extension S3Responder {
             defer { body.close() }
             do {
                 while let chunk = try await chunks.next() {
+                    // The connection's writer returns once the chunk before this one is written
+                    // (`ChannelResponseWriter`): a response holds at most two chunks.
                     try await writer.write(chunk)
-                    // The writer queues chunks without bound until the connection's event loop takes
-                    // them (its writability only changes there), and disk reads outrun a busy loop:
-                    // waiting for the loop to take each chunk keeps a response's memory at two chunks.
-                    try await eventLoop?.submit {}.get()
                 }
             } catch {
                 // The status is sent; the connection ends short of Content-Length, and the log says why.
