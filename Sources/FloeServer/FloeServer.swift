@@ -156,7 +156,7 @@ public enum FloeServer {
             idleTimeout: idleTimeout,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
         )
-        let s3Listener = S3HTTPChannel(responder: responder, configuration: s3Channel)
+        let s3Listener = HTTPConnectionChannel(responder: responder, configuration: s3Channel)
         let s3Server = Self.server(
             tls.map { ReloadableTLSChannel(base: s3Listener, source: $0) as any ServerChildChannel } ?? s3Listener,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
@@ -175,27 +175,27 @@ public enum FloeServer {
         let catalog = CatalogService(store: catalogStore, objects: store)
         if configuration.bootstrap { try await Bootstrap.lakehouse(store: store, catalog: catalog, logger: logger) }
         let catalogAddress = configuration.catalogAddress
-        let catalogApp = Application(
-            responder: CatalogResponder(
-                service: catalog, tokens: TokenService(directory: directory, masterKey: parts.masterKey, lifetime: TimeInterval(configuration.catalogTokenLifetime)), directory: directory,
-                vendor: CredentialVendor(directory: directory, settings: .init(
-                    publicS3URL: configuration.publicS3URL, s3Port: configuration.s3Address.port, secure: configuration.tlsCertificate != nil,
-                    region: configuration.region, lifetime: configuration.vendedCredentialLifetime)),
-                audit: parts.audit,
-                defaultWarehouse: Bootstrap.warehouse,
-                forwardedClient: forwarded,
-                logger: logger),
-            server: tls?.http1(catalogChannel) ?? .http1(configuration: catalogChannel),
+        let catalogResponder = CatalogResponder(
+            service: catalog, tokens: TokenService(directory: directory, masterKey: parts.masterKey, lifetime: TimeInterval(configuration.catalogTokenLifetime)), directory: directory,
+            vendor: CredentialVendor(directory: directory, settings: .init(
+                publicS3URL: configuration.publicS3URL, s3Port: configuration.s3Address.port, secure: configuration.tlsCertificate != nil,
+                region: configuration.region, lifetime: configuration.vendedCredentialLifetime)),
+            audit: parts.audit,
+            defaultWarehouse: Bootstrap.warehouse,
+            forwardedClient: forwarded,
+            logger: logger)
+        let catalogListener = HTTPConnectionChannel(responder: catalogResponder, configuration: catalogChannel)
+        let catalogServer = Self.server(
+            tls.map { ReloadableTLSChannel(base: catalogListener, source: $0) as any ServerChildChannel } ?? catalogListener,
             configuration: .init(address: .hostname(catalogAddress.host, port: catalogAddress.port), serverName: nil),
-            onServerRunning: { channel in
-                let bound = channel.localAddress?.port.map(String.init) ?? "?"
-                print("Floe Iceberg REST catalog listening on \(catalogAddress.host):\(bound)")
-                fflush(nil)
-            },
             logger: logger
-        )
+        ) { channel in
+            let bound = channel.localAddress?.port.map(String.init) ?? "?"
+            print("Floe Iceberg REST catalog listening on \(catalogAddress.host):\(bound)")
+            fflush(nil)
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: s3Server), .init(service: catalogApp),
+            .init(service: s3Server), .init(service: catalogServer),
             .init(service: UploadJanitor(store: store, maxAge: configuration.multipartExpirySeconds * 1000, logger: logger)),
             .init(service: TLSReloader(source: tls, logger: logger)),
             .init(service: AccessLogFlusher(responder: responder, rollSeconds: configuration.accessLogRollSeconds)),

@@ -53,13 +53,9 @@ public struct S3RequestContext: InitializableFromSource {
     let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
-        self.init(channel: source.channel, logger: source.logger)
-    }
-
-    init(channel: any Channel, logger: Logger, remoteAddress: String? = nil) {
-        self.remoteAddress = remoteAddress ?? channel.remoteAddress?.ipAddress
-        self.logger = logger
-        self.channel = channel
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+        logger = source.logger
+        channel = source.channel
     }
 }
 

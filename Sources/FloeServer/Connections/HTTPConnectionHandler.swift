@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import HTTPTypes
@@ -8,15 +9,13 @@ import NIOHTTP1
 import NIOHTTPTypes
 import SigV4
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// The last handler of an S3 connection: it turns each request head into a `Request` (its body a
+/// The last handler of an S3 or catalog connection: it turns each request head into a `Request` (its body a
 /// stream fed from this handler, with backpressure), starts one task that runs the responder and
 /// writes the response, and feeds the body parts as they arrive. Everything here runs on the
 /// channel's event loop; the task reaches the channel only through thread-safe channel writes.
-final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelDuplexHandler, RemovableChannelHandler
+where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
     typealias InboundIn = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
@@ -24,11 +23,9 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, BodyDemand
     >
 
-    let responder: S3Responder
+    let responder: Responder
     let logger: Logger
     private var context: ChannelHandlerContext?
-    /// The peer's address, read once per connection.
-    private var remoteAddress: String?
     /// The body of the request being read, while the responder may still want it.
     private var body: (source: BodyProducer.Source, request: Int)?
     /// Requests started, which numbers them for the body stream's callbacks.
@@ -43,15 +40,12 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The last response end written, which a close waits for.
     private var lastEnd: EventLoopFuture<Void>?
 
-    init(responder: S3Responder, logger: Logger) {
+    init(responder: Responder, logger: Logger) {
         self.responder = responder
         self.logger = logger
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        remoteAddress = context.channel.remoteAddress?.ipAddress
-    }
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -61,9 +55,12 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             unanswered += 1
             let requestBody: RequestBody
             if Self.hasBody(head) {
+                let (handler, request, loop) = (NIOLoopBound(self, eventLoop: context.eventLoop), requests, context.eventLoop)
+                let demand = BodyDemand(
+                    wanted: { loop.execute { handler.value.bodyWanted(request) } },
+                    abandoned: { loop.execute { handler.value.bodyAbandoned(request) } })
                 let made = BodyProducer.makeSequence(
-                    backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8), finishOnDeinit: false,
-                    delegate: BodyDemand(loop: context.eventLoop, handler: NIOLoopBound(self, eventLoop: context.eventLoop), request: requests))
+                    backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8), finishOnDeinit: false, delegate: demand)
                 body = (made.source, requests)
                 requestBody = RequestBody(asyncSequence: made.sequence)
             } else {
@@ -167,13 +164,13 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The body stream's reader wants more.
-    fileprivate func bodyWanted(_ request: Int) {
+    func bodyWanted(_ request: Int) {
         guard body?.request == request else { return }
         resumeReading()
     }
 
     /// The responder dropped the body without reading it all: the rest is read and discarded.
-    fileprivate func bodyAbandoned(_ request: Int) {
+    func bodyAbandoned(_ request: Int) {
         guard body?.request == request else { return }
         body = nil
         resumeReading()
@@ -195,11 +192,11 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func start(_ request: Request, channel: any Channel) {
-        let (responder, logger, remoteAddress) = (responder, logger, remoteAddress)
+        let (responder, logger) = (responder, logger)
         Task {
             var response: Response
             do {
-                response = try await responder.respond(to: request, context: S3RequestContext(channel: channel, logger: logger, remoteAddress: remoteAddress))
+                response = try await responder.respond(to: request, context: Responder.Context(source: ApplicationRequestContextSource(channel: channel, logger: logger)))
             } catch {
                 logger.error("responder failed", metadata: ["error": "\(error)"])
                 response = Response(status: .internalServerError)
@@ -220,19 +217,11 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
 /// The body stream's demand, delivered to the handler on its event loop.
 struct BodyDemand: NIOAsyncSequenceProducerDelegate {
-    let loop: any EventLoop
-    let handler: NIOLoopBound<S3ConnectionHandler>
-    let request: Int
+    let wanted: @Sendable () -> Void
+    let abandoned: @Sendable () -> Void
 
-    func produceMore() {
-        let (handler, request) = (handler, request)
-        loop.execute { handler.value.bodyWanted(request) }
-    }
-
-    func didTerminate() {
-        let (handler, request) = (handler, request)
-        loop.execute { handler.value.bodyAbandoned(request) }
-    }
+    func produceMore() { wanted() }
+    func didTerminate() { abandoned() }
 }
 
 /// Writes a response to the channel. A body of one buffer goes out with its head and end in one
@@ -307,9 +296,7 @@ enum ResponseDate {
     private static let cache = NIOLockedValueBox<(second: Int, text: String)>((-1, ""))
 
     static func current() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let second = now.tv_sec
+        let second = Int(Date().timeIntervalSince1970)
         return cache.withLockedValue { cached in
             if cached.second != second { cached = (second, HTTPDate.rfc1123(Int64(second))) }
             return cached.text

@@ -7,24 +7,20 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
-/// The S3 listener's connections. Each request's parts go from the channel pipeline straight to
-/// the responder, one task per request, and the response goes back as channel writes.
+/// The S3 and catalog listeners' connections. Each request's parts go from the channel pipeline
+/// straight to the responder, one task per request, and the response goes back as channel writes.
 /// Hummingbird's `HTTP1Channel` carries every part through NIOAsyncChannel's inbound and outbound
 /// streams instead: for a small GET, those task hops cost about as much CPU as the S3 work.
-public struct S3HTTPChannel: ServerChildChannel {
-    public struct Value: ServerChildChannelValue {
-        public let channel: any Channel
+struct HTTPConnectionChannel<Responder: HTTPResponder>: ServerChildChannel
+where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
+    struct Value: ServerChildChannelValue {
+        let channel: any Channel
     }
 
-    let responder: S3Responder
+    let responder: Responder
     let configuration: HTTP1Channel.Configuration
 
-    public init(responder: S3Responder, configuration: HTTP1Channel.Configuration) {
-        self.responder = responder
-        self.configuration = configuration
-    }
-
-    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
@@ -39,12 +35,12 @@ public struct S3HTTPChannel: ServerChildChannel {
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandlers(configuration.additionalChannelHandlers())
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { Duration($0) }, logger: logger))
-            try pipeline.addHandler(S3ConnectionHandler(responder: responder, logger: logger))
+            try pipeline.addHandler(HTTPConnectionHandler(responder: responder, logger: logger))
             return Value(channel: channel)
         }
     }
 
-    public func handle(value: Value, logger: Logger) async {
+    func handle(value: Value, logger: Logger) async {
         let channel = value.channel
         await withTaskCancellationHandler {
             try? await channel.closeFuture.get()
