@@ -7,15 +7,12 @@ import uuid
 
 import pytest
 
-from floe_harness import new_server
 from test_security_s3 import signed_headers
 
 
 @pytest.fixture(scope="module")
-def srv():
-    instance = new_server()
-    yield instance
-    instance.cleanup()
+def srv(shared_server):
+    return shared_server
 
 
 @pytest.fixture(scope="module")
