@@ -18,8 +18,12 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private var awaitingContinue = false
     private var closeAfterResponse = false
+    /// Nothing the client sends after a refused request's answer is read: the connection closes
+    /// once that answer is written (a pipelined request must not run unanswered).
+    private var closing = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
         if case .head(let head) = unwrapInboundIn(data) {
             awaitingContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
         }
@@ -46,6 +50,7 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .head(var head) where head.status.code >= 200 && awaitingContinue:
             awaitingContinue = false
             closeAfterResponse = true
+            closing = true
             head.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end where closeAfterResponse:

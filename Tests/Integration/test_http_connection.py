@@ -113,10 +113,11 @@ def test_pipelined_requests_are_answered_in_order(srv, world):
     assert all("date" in reply[1] for reply in (second, head, health, third, first))
 
 
-def test_connection_close_is_answered_then_the_connection_ends(srv, world):
+@pytest.mark.parametrize("option", ["close", "Keep-Alive, Close"])
+def test_connection_close_is_answered_then_the_connection_ends(srv, world, option):
     s3, bucket, objects = world
     with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
-        sock.sendall(request_bytes(srv, "GET", presigned_target(s3, srv, "GET", bucket, "first"), "Connection: close\r\n"))
+        sock.sendall(request_bytes(srv, "GET", presigned_target(s3, srv, "GET", bucket, "first"), f"Connection: {option}\r\n"))
         replies = Responses(sock)
         status, headers, body = replies.next()
         assert (status, body) == (200, objects["first"])
@@ -195,3 +196,60 @@ def test_a_body_sent_slowly_in_small_pieces_arrives_whole(srv, world):
         reply = Responses(sock).next()
     assert reply is not None and reply[0] == 200, reply
     assert s3.get_object(Bucket=bucket, Key="slow")["Body"].read() == data
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def test_pipelined_requests_never_read_do_not_pile_up_answers(srv, world):
+    """A client that pipelines 200 GETs of a 1 MiB object and reads nothing: the server starts a
+    request only when the connection can take its answer, so its memory stays put (it grew by
+    about 200 MB when every answer was queued)."""
+    s3, bucket, _ = world
+    s3.put_object(Bucket=bucket, Key="onemib", Body=b"m" * (1 << 20))
+    target = presigned_target(s3, srv, "GET", bucket, "onemib")
+    pid = srv.process.pid
+    before = rss_kib(pid)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", srv.port))
+        sock.setblocking(False)
+        request = request_bytes(srv, "GET", target)
+        deadline = time.monotonic() + 10
+        pending = request * 200
+        while pending and time.monotonic() < deadline:
+            try:
+                sent = sock.send(pending)
+                pending = pending[sent:]
+            except BlockingIOError:
+                time.sleep(0.05)
+        time.sleep(2)
+        grown = rss_kib(pid) - before
+    assert grown < 48 * 1024, f"the server's RSS grew by {grown // 1024} MB for unread pipelined answers"
+    # The server carries on.
+    assert s3.get_object(Bucket=bucket, Key="first")["Body"].read() == world[2]["first"]
+
+
+def test_a_request_pipelined_after_a_refused_expect_is_not_run(srv, world):
+    """A PUT with `Expect: 100-continue` refused (bad signature) answers 403 and closes the
+    connection; a DELETE pipelined behind it must not run unanswered."""
+    s3, bucket, _ = world
+    s3.put_object(Bucket=bucket, Key="victim", Body=b"keep me")
+    put_target = f"/{bucket}/expected"
+    headers = signed_headers(srv, "PUT", put_target, secret="not-the-root-secret")
+    put = f"PUT {put_target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    put += "Content-Length: 10\r\nExpect: 100-continue\r\n\r\n0123456789"
+    delete_target = f"/{bucket}/victim"
+    delete_headers = signed_headers(srv, "DELETE", delete_target)
+    delete = f"DELETE {delete_target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in delete_headers.items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(put.encode() + delete.encode())
+        replies = Responses(sock)
+        refused = replies.next()
+        assert refused is not None and refused[0] == 403, refused
+        assert replies.closed()
+    time.sleep(0.5)
+    assert s3.get_object(Bucket=bucket, Key="victim")["Body"].read() == b"keep me"

@@ -39,6 +39,9 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     private var closeAfterResponse = false
     /// The last response end written, which a close waits for.
     private var lastEnd: EventLoopFuture<Void>?
+    /// A request that waits to start until the connection can take its response: a client that
+    /// sends pipelined requests and reads no answers must not make the server queue answers.
+    private var waiting: Request?
 
     init(responder: Responder, logger: Logger) {
         self.responder = responder
@@ -51,6 +54,10 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            // After a decided close (a broken-off request, `Connection: close`) no request runs:
+            // its head is dropped, and so are its parts, for no body stream takes them.
+            guard !closeAfterResponse else { return }
+            if Self.asksToClose(head) { closeAfterResponse = true }
             requests += 1
             unanswered += 1
             let requestBody: RequestBody
@@ -66,9 +73,14 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             } else {
                 requestBody = RequestBody(buffer: ByteBuffer())
             }
-            start(Request(head: head, body: requestBody), channel: context.channel)
+            let request = Request(head: head, body: requestBody)
+            if context.channel.isWritable {
+                start(request, channel: context.channel)
+            } else {
+                waiting = request
+            }
         case .body(let buffer):
-            guard let current = body else { return }  // the responder no longer reads it
+            guard let current = body else { return }  // the responder no longer reads it, or dropped
             switch current.source.yield(buffer) {
             case .produceMore: break
             case .stopProducing: bodyFull = true
@@ -79,6 +91,14 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             body = nil
             resumeReading()
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let request = waiting {
+            waiting = nil
+            start(request, channel: context.channel)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Reads wait while the body stream is full (NIO asks for each read with this outbound event).
@@ -191,8 +211,16 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
         return length != "0"
     }
 
+    /// `Connection: close` among the request's connection options.
+    static func asksToClose(_ head: HTTPRequest) -> Bool {
+        head.headerFields[values: .connection].contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
+        }
+    }
+
     private func start(_ request: Request, channel: any Channel) {
         let (responder, logger) = (responder, logger)
+        let closing = Self.asksToClose(request.head)
         Task {
             var response: Response
             do {
@@ -202,9 +230,9 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
                 response = Response(status: .internalServerError)
             }
             response.headers[.date] = ResponseDate.current()
-            let closing = request.headers[.connection]?.lowercased() == "close"
+            // The handler closes the connection after this answer.
             if closing { response.headers[.connection] = "close" }
-            let writer = ChannelResponseWriter(channel: channel, head: response.head, closing: closing, expectedLength: response.body.contentLength)
+            let writer = ChannelResponseWriter(channel: channel, head: response.head, expectedLength: response.body.contentLength)
             do {
                 try await response.body.write(writer)
             } catch {
@@ -231,16 +259,14 @@ struct ChannelResponseWriter: ResponseBodyWriter {
     let channel: any Channel
     /// The head, until it is written.
     var head: HTTPResponse?
-    let closing: Bool
     let expectedLength: Int?
     /// A whole body's single buffer, held to go out with the end.
     var held: ByteBuffer?
     var previousWrite: EventLoopFuture<Void>?
 
-    init(channel: any Channel, head: HTTPResponse, closing: Bool, expectedLength: Int?) {
+    init(channel: any Channel, head: HTTPResponse, expectedLength: Int?) {
         self.channel = channel
         self.head = head
-        self.closing = closing
         self.expectedLength = expectedLength
     }
 
@@ -270,11 +296,7 @@ struct ChannelResponseWriter: ResponseBodyWriter {
         if let head { parts.append(.head(head)) }
         if let held { parts.append(.body(held)) }
         parts.append(.end(trailingHeaders))
-        let written = send(parts)
-        if closing {
-            let channel = channel
-            written.whenComplete { _ in channel.close(promise: nil) }
-        }
+        _ = send(parts)
         try await previousWrite?.get()
     }
 
