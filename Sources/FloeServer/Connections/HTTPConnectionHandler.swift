@@ -9,10 +9,9 @@ import NIOHTTP1
 import NIOHTTPTypes
 import SigV4
 
-
-/// The last handler of an S3 or catalog connection: it turns each request head into a `Request` (its body a
-/// stream fed from this handler, with backpressure), starts one task that runs the responder and
-/// writes the response, and feeds the body parts as they arrive. Everything here runs on the
+/// The last handler of an S3 or catalog connection: it turns each request head into a `Request`
+/// (its body a stream fed from this handler, with backpressure), starts one task that runs the
+/// responder and writes the response, and feeds the body parts as they arrive. Everything here runs on the
 /// channel's event loop; the task reaches the channel only through thread-safe channel writes.
 final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelDuplexHandler, RemovableChannelHandler
 where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
