@@ -6,8 +6,9 @@ import Synchronization
 /// The metadata documents stores keep, parsed once per distinct text. A table's document changes
 /// only when it is committed, and loadTable, which reads it, runs far more often; JSON decoding
 /// was a third of a loadTable's CPU. Keyed by the text's bytes (String keys would equate
-/// canonically equivalent texts), so a hit is the same document byte for byte. Bounded by entries and by memory (a parsed tree is charged at four times its
-/// text, which it stays under for metadata documents); when full it starts over.
+/// canonically equivalent texts), so a hit is the same document byte for byte. Bounded by entries
+/// and by memory, each entry charged for its text and an estimate of its parsed tree (which for a
+/// text of many small containers is twenty and more times the text); when full it starts over.
 public enum StoredDocuments {
     static let maxEntries = 4096
     static let maxBytes = 32 << 20
@@ -35,7 +36,7 @@ public enum StoredDocuments {
     }
 
     private static func store(_ document: JSONValue, _ key: BytesKey) {
-        let size = key.bytes.count * 4
+        let size = key.bytes.count + document.retainedBytes
         guard size <= maxBytes / 16 else { return }
         state.withLock { state in
             if state.documents.count >= maxEntries || state.bytes + size > maxBytes { state = State() }
@@ -49,6 +50,24 @@ public enum StoredDocuments {
 }
 
 extension JSONValue {
+    /// About what the parsed tree holds in memory: a value's inline slot, plus the heap storage of
+    /// long strings, arrays and dictionaries (their headers, slots and keys).
+    var retainedBytes: Int {
+        switch self {
+        case .string(let text): return 16 + Self.heapBytes(of: text)
+        case .array(let values): return 16 + 32 + values.reduce(0) { $0 + $1.retainedBytes }
+        case .object(let members):
+            return 16 + 64 + members.reduce(0) { $0 + 48 + Self.heapBytes(of: $1.key) + $1.value.retainedBytes }
+        default: return 16
+        }
+    }
+
+    /// Strings of up to 15 UTF-8 bytes live inline.
+    private static func heapBytes(of text: String) -> Int {
+        let count = text.utf8.count
+        return count > 15 ? 32 + count : 0
+    }
+
     /// Whether parsing this document's text gives it back, value for value, in one walk: no
     /// double in it (a whole double comes back as an integer), nested no deeper than the parser reads.
     func readsBack(depthLeft: Int = JSONValue.maxDepth) -> Bool {

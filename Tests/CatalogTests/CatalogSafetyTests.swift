@@ -271,6 +271,23 @@ struct InterceptingStore: CatalogStore {
         #expect(Array(nfd["name"]!.stringValue!.utf8) == Array("cafe\u{301} \(id)".utf8))
     }
 
+    /// Review finding: a parsed document was charged at four times its text, and a text of many
+    /// tiny objects parses into twenty and more times its size: a registered table's document let
+    /// one user make the cache hold seven times its budget. Such a document is now charged for its tree.
+    @Test func aDocumentIsChargedForItsParsedTreeNotItsText() throws {
+        let elements = Array(repeating: "{\"\":0}", count: 20_000).joined(separator: ",")
+        let text = "{\"id\":\"\(UUID().uuidString)\",\"pad\":[\(elements)]}"
+        #expect(text.utf8.count * 4 < StoredDocuments.maxBytes / 16)
+        let document = try StoredDocuments.parse(text)
+        #expect(document.retainedBytes > text.utf8.count * 15)
+        let kept = StoredDocuments.cached(text) != nil
+        #expect(!kept)
+        // An ordinary document still is kept.
+        let small = "{\"id\":\"\(UUID().uuidString)\",\"properties\":{\"a\":\"b\"}}"
+        _ = try StoredDocuments.parse(small)
+        #expect(StoredDocuments.cached(small) != nil)
+    }
+
     /// A committed document is remembered under its text only when reading the text back would
     /// give the same value: not when it holds a double (1.0 is written as 1 and read as an integer).
     @Test func aCommittedDocumentIsRememberedOnlyWhenItsTextReadsBackAsIt() async throws {
