@@ -15,6 +15,8 @@ public final class SQLiteObjectIndex: ObjectIndex {
         database = try SQLiteDatabase(path: path, migrations: IndexSchema.migrations)
     }
 
+    public var writeGeneration: UInt64 { database.writeGeneration }
+
     public func close() async {
         await database.shutdown()
     }

@@ -4,6 +4,10 @@
 extension ObjectStore {
     public func list(bucket: BucketRecord, _ request: ListRequest) async throws(StoreError) -> ListPage {
         let bucketID = bucket.id
+        // Taken before the index is read: a write that lands meanwhile makes the page stale at once.
+        let generation = index.writeGeneration
+        let cacheKey = ListingCache.Key(bucketID: bucketID, request)
+        if let page = listings.page(for: cacheKey, generation: generation) { return page }
         let (entries, truncated) = try await index.reading { snapshot throws(StoreError) in
             let upper = Self.successor(of: Array(request.prefix.utf8))
             return try Self.rollUp(
@@ -15,7 +19,9 @@ extension ObjectStore {
                     try snapshot.scanLatest(bucketID: bucketID, from: cursor, inclusive: inclusive, before: upper, limit: limit)
                 })
         }
-        return ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
+        let page = ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
+        listings.keep(page, for: cacheKey, generation: generation)
+        return page
     }
 
     /// One page of ListObjectVersions: every version (and delete marker), newest first per key.

@@ -1,6 +1,10 @@
 /// The metadata index behind the store: buckets, object versions and multipart uploads.
 /// Implementations keep each call atomic (one transaction) and order keys byte-wise.
 public protocol ObjectIndex: Sendable {
+    /// Advances whenever a write may have changed the index, before that write's caller hears of
+    /// it; a reader that sees the same value before and after reading knows what it read is current.
+    var writeGeneration: UInt64 { get }
+
     // MARK: buckets
 
     /// `bucketAlreadyOwnedByYou` when `owner` has the name already, `bucketAlreadyExists` when another does.

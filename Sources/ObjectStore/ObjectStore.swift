@@ -17,6 +17,7 @@ public struct ObjectStore: Sendable {
     public let inlineLimit: Int
     /// Data keys of server-side encryption; nil: objects cannot be encrypted (tests of the rest).
     public let vault: KeyVault?
+    public let listings: ListingCache
 
     public static let maxSinglePutSize: Int64 = 5 * 1024 * 1024 * 1024
     /// As MinIO and Garage do for small objects: one durable commit covers data and metadata,
@@ -25,8 +26,9 @@ public struct ObjectStore: Sendable {
 
     public init(
         index: any ObjectIndex, blobs: DiskBlobStore, region: String, logger: Logger, inlineLimit: Int = ObjectStore.defaultInlineLimit,
-        vault: KeyVault? = nil
+        vault: KeyVault? = nil, listings: ListingCache = ListingCache()
     ) {
+        self.listings = listings
         self.vault = vault
         self.inlineLimit = inlineLimit
         self.index = index

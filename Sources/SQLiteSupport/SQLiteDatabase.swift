@@ -1,6 +1,7 @@
 import CSQLite
 import NIOConcurrencyHelpers
 import NIOPosix
+import Synchronization
 
 /// A SQLite database in WAL mode: one writer connection and a set of reader connections, all
 /// used from a dedicated thread pool so no event loop ever blocks on disk.
@@ -15,6 +16,7 @@ public final class SQLiteDatabase: Sendable {
     private let writer: NIOLockedValueBox<SQLiteConnection>
     private let readers: NIOLockedValueBox<[SQLiteConnection]>
     private let pending = NIOLockedValueBox(PendingWrites())
+    private let transactions = Atomic<UInt64>(0)
     /// Writes per transaction at most, so one commit's latency stays bounded.
     static let maxGroup = 256
 
@@ -38,6 +40,11 @@ public final class SQLiteDatabase: Sendable {
         threadPool = NIOThreadPool(numberOfThreads: threads)
         threadPool.start()
     }
+
+    /// Advances after each write transaction ends, before any of its writers is answered. What
+    /// was read from the database while this value stayed the same is still what it holds: a
+    /// cache keyed by it needs no other invalidation.
+    public var writeGeneration: UInt64 { transactions.load(ordering: .acquiring) }
 
     static func migrate(_ connection: SQLiteConnection, _ migrations: [String]) throws {
         let current = try connection.query("PRAGMA user_version").first?.first?.int ?? 0
@@ -94,6 +101,7 @@ public final class SQLiteDatabase: Sendable {
                 continue
             }
             let (ran, failure) = writer.withLockedValue { connection in Self.commit(group, on: connection) }
+            transactions.add(1, ordering: .releasing)
             for write in group[..<ran] { write.finish(committed: failure) }
             if ran < group.count {
                 // The transaction was lost before these ran: they go first into the next one.

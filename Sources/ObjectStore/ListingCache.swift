@@ -1,0 +1,120 @@
+import Synchronization
+
+/// Recent ListObjects pages, as MinIO's metacache and rclone's directory cache keep them: clients
+/// and engines list the same prefixes again and again (query planning, sync tools, dashboards),
+/// and a delimiter listing costs one index seek per common prefix.
+///
+/// A page is kept with the index's write generation read before the page was read, and only
+/// answers while that generation is current. The index advances it after every write and before
+/// the writer is answered, so no listing that starts after an acknowledged write can be answered
+/// from before it. Pages are held within a byte budget, oldest out first.
+public final class ListingCache: Sendable {
+    struct Key: Hashable {
+        let bucketID: Int64
+        let prefix: String
+        let delimiter: String?
+        let after: String?
+        let includesAfter: Bool
+        let maxKeys: Int
+
+        init(bucketID: Int64, _ request: ListRequest) {
+            self.bucketID = bucketID
+            prefix = request.prefix
+            delimiter = request.delimiter
+            after = request.after
+            includesAfter = request.includesAfter
+            maxKeys = request.maxKeys
+        }
+    }
+
+    private struct Held {
+        var generation: UInt64 = 0
+        var pages: [Key: (page: ListPage, bytes: Int)] = [:]
+        /// Keys in the order they were kept, for eviction.
+        var order: [Key] = []
+        var bytes = 0
+        var hits = 0
+    }
+
+    /// The most bytes (estimated) all held pages may keep alive, and the most pages.
+    public let budget: Int
+    public let maxPages: Int
+    private let held = Mutex(Held())
+
+    public init(budget: Int = 8 * 1024 * 1024, maxPages: Int = 1024) {
+        self.budget = budget
+        self.maxPages = maxPages
+    }
+
+    /// The page kept for `key` at `generation`, if it is still the current one.
+    func page(for key: Key, generation: UInt64) -> ListPage? {
+        held.withLock { held in
+            guard held.generation == generation, let page = held.pages[key]?.page else { return nil }
+            held.hits += 1
+            return page
+        }
+    }
+
+    /// Keeps `page`, read after `generation` was taken. A page from an older generation than the
+    /// cache already holds is dropped; a newer generation drops every page held.
+    func keep(_ page: ListPage, for key: Key, generation: UInt64) {
+        let bytes = Self.estimatedBytes(of: page, key: key)
+        guard bytes <= budget / 4 else { return }
+        held.withLock { held in
+            if generation < held.generation { return }
+            if generation > held.generation {
+                held = Held(generation: generation, hits: held.hits)
+            }
+            if let old = held.pages[key] {
+                held.bytes -= old.bytes
+                held.order.removeAll { $0 == key }
+            }
+            held.pages[key] = (page, bytes)
+            held.order.append(key)
+            held.bytes += bytes
+            var evicted = 0
+            while held.bytes > budget || held.order.count - evicted > maxPages, evicted < held.order.count {
+                let oldest = held.order[evicted]
+                held.bytes -= held.pages.removeValue(forKey: oldest)?.bytes ?? 0
+                evicted += 1
+            }
+            held.order.removeFirst(evicted)
+        }
+    }
+
+    /// How many listings were answered from the cache, and how many bytes it holds now.
+    public var statistics: (hits: Int, bytes: Int, pages: Int) {
+        held.withLock { ($0.hits, $0.bytes, $0.pages.count) }
+    }
+
+    static func estimatedBytes(of page: ListPage, key: Key) -> Int {
+        let keyBytes = 96 + key.prefix.utf8.count + (key.delimiter?.utf8.count ?? 0) + (key.after?.utf8.count ?? 0)
+        return page.entries.reduce(keyBytes + 64) { total, entry in
+            switch entry {
+            case .commonPrefix(let prefix): return total + 48 + prefix.utf8.count
+            case .object(let version): return total + version.estimatedBytes
+            }
+        }
+    }
+}
+
+extension ObjectVersion {
+    /// A generous estimate of the heap a copy keeps alive: its strings, arrays and dictionaries
+    /// with their allocation overhead.
+    var estimatedBytes: Int {
+        func text(_ s: String?) -> Int { s.map { $0.utf8.count > 15 ? 32 + $0.utf8.count : 0 } ?? 0 }
+        func entries(_ list: [MetadataEntry]) -> Int { list.reduce(32) { $0 + 32 + text($1.name) + text($1.value) } }
+        let a = attributes
+        var bytes = MemoryLayout<ObjectVersion>.stride + 64
+        bytes += text(key) + text(versionID) + text(etag) + text(blobID) + text(uploadID) + (inlineData.map { 32 + $0.count } ?? 0)
+        bytes += (parts?.count ?? 0) * (MemoryLayout<StoredPart>.stride + 128)
+        bytes += a.contentHeaders.reduce(64) { $0 + 48 + text($1.key) + text($1.value) }
+        bytes += entries(a.userMetadata) + entries(a.tags)
+        bytes += a.checksums.reduce(64) { $0 + 48 + text($1.value) }
+        bytes += text(a.storageClass) + text(a.checksumType) + text(a.owner)
+        bytes += a.acl.map { 64 + text($0.owner) + $0.grants.count * 256 } ?? 0
+        bytes += a.retention == nil ? 0 : 96
+        bytes += a.encryption == nil ? 0 : 512
+        return bytes
+    }
+}
