@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// JSON text of a `JSONValue`, written directly: the generic `JSONEncoder` path through
 /// `Encodable` cost a fifth of a loadTable's CPU. Slashes are not escaped; non-ASCII text is
 /// written as UTF-8; keys in dictionary order, as `JSONEncoder` writes them. A non-finite double,
@@ -49,7 +55,7 @@ extension JSONValue {
                 value.write(to: &out, sortedKeys: sortedKeys)
             }
             if sortedKeys {
-                for key in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { member(key, members[key]!) }
+                for (key, value) in members.sorted(by: { Self.precedesBytewise($0.key, $1.key) }) { member(key, value) }
             } else {
                 for (key, value) in members { member(key, value) }
             }
@@ -58,6 +64,19 @@ extension JSONValue {
     }
 
     static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// UTF-8 byte order, compared over contiguous bytes: the generic comparison of two `UTF8View`s
+    /// was most of the cost of writing a metadata file with many properties.
+    static func precedesBytewise(_ a: String, _ b: String) -> Bool {
+        var (a, b) = (a, b)
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+    }
 
     static func writeString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))

@@ -1,0 +1,66 @@
+"""The PostgreSQL catalog schema across versions: a database written before a migration keeps its
+tables, their locations and their confinement after it."""
+import os
+import subprocess
+import uuid
+
+import pytest
+import requests
+
+from floe_harness import ROOT_PASSWORD, ROOT_USER, new_server
+
+needs_postgres = pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"), reason="needs the PostgreSQL that scripts/test.sh starts")
+SCHEMA = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
+
+
+def psql(url: str, sql: str) -> str:
+    return subprocess.run(["psql", url, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def api(instance, method, path, body=None):
+    token = requests.post(f"{instance.catalog_endpoint}/v1/oauth/tokens", data={
+        "grant_type": "client_credentials", "client_id": ROOT_USER, "client_secret": ROOT_PASSWORD}).json()["access_token"]
+    return requests.request(method, f"{instance.catalog_endpoint}/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+@needs_postgres
+def test_tables_keep_their_locations_and_confinement_across_the_location_column_migration():
+    url = os.environ["TEST_POSTGRES_URL"]
+    database = "floe_" + uuid.uuid4().hex[:12]
+    psql(url, f"CREATE DATABASE {database}")
+    db = url.rsplit("/", 1)[0] + "/" + database
+    instance = new_server(FLOE_CATALOG_DB=db)
+    try:
+        base = "/lakehouse/namespaces/mig"
+        assert api(instance, "POST", "/lakehouse/namespaces", {"namespace": ["mig"]}).status_code == 200
+        created = api(instance, "POST", f"{base}/tables", {"name": "kept", "schema": SCHEMA})
+        assert created.status_code == 200, created.text
+        # The column follows the document through commits, including one that moves the table.
+        moved_to = created.json()["metadata"]["location"] + "-moved"
+        moved = api(instance, "POST", f"{base}/tables/kept", {"requirements": [], "updates": [{"action": "set-location", "location": moved_to}]})
+        assert moved.status_code == 200, moved.text
+        assert psql(db, "SELECT location FROM tables WHERE name = 'kept'") == moved_to
+        assert psql(db, "SELECT count(*) FROM tables WHERE location IS DISTINCT FROM metadata::jsonb ->> 'location'") == "0"
+        if int(psql(db, "SHOW server_version_num")) >= 140000:
+            assert psql(db, "SELECT attcompression FROM pg_attribute WHERE attrelid = 'tables'::regclass AND attname = 'metadata'") == "l"
+
+        # Back to the schema as migration 2 left it: the location computed from the document.
+        assert instance.stop() == 0
+        psql(db, "ALTER TABLE tables DROP COLUMN location")
+        psql(db, """ALTER TABLE tables ADD COLUMN location TEXT COLLATE "C" GENERATED ALWAYS AS ((metadata::jsonb) ->> 'location') STORED""")
+        psql(db, "CREATE INDEX tables_by_location ON tables(warehouse, location)")
+        psql(db, "DELETE FROM floe_catalog_migrations WHERE version > 2")
+        instance.start()
+
+        assert psql(db, "SELECT max(version) FROM floe_catalog_migrations") == "3"
+        assert psql(db, "SELECT location FROM tables WHERE name = 'kept'") == moved_to
+        for place in (moved_to, moved_to + "/inner"):
+            overlapping = api(instance, "POST", f"{base}/tables", {"name": "second", "schema": SCHEMA, "location": place})
+            assert overlapping.status_code == 403, (place, overlapping.text)
+        loaded = api(instance, "GET", f"{base}/tables/kept")
+        assert loaded.status_code == 200 and loaded.json()["metadata"]["location"] == moved_to
+        second = api(instance, "POST", f"{base}/tables", {"name": "second", "schema": SCHEMA})
+        assert second.status_code == 200, second.text
+        assert psql(db, "SELECT location FROM tables WHERE name = 'second'") == second.json()["metadata"]["location"]
+    finally:
+        instance.cleanup()
