@@ -120,5 +120,10 @@ enum IndexSchema {
         CREATE INDEX outbox_pending ON outbox(dead, id);
         CREATE INDEX outbox_by_target ON outbox(target, dead, id);
         """,
+        // 8: the keys a latest listing shows, with the flags it filters on: the probe for the next
+        // common prefix reads this index alone, not the version row behind each key.
+        """
+        CREATE INDEX versions_live ON versions(bucket_id, key, is_latest, is_delete_marker) WHERE is_latest = 1 AND is_delete_marker = 0;
+        """,
     ]
 }

@@ -253,3 +253,35 @@ def test_a_request_pipelined_after_a_refused_expect_is_not_run(srv, world):
         assert replies.closed()
     time.sleep(0.5)
     assert s3.get_object(Bucket=bucket, Key="victim")["Body"].read() == b"keep me"
+
+
+def test_an_http_1_0_request_is_answered_then_the_connection_ends(srv, world):
+    """HTTP/1.0 without keep-alive: one answer, `Connection: close`, then the connection closes
+    (RFC 9112 §9.3). A request pipelined behind it is not run."""
+    s3, bucket, objects = world
+    s3.put_object(Bucket=bucket, Key="spared", Body=b"still here")
+    target = presigned_target(s3, srv, "GET", bucket, "first")
+    delete_target = f"/{bucket}/spared"
+    delete = f"DELETE {delete_target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in signed_headers(srv, "DELETE", delete_target).items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(f"GET {target} HTTP/1.0\r\n\r\n".encode() + delete.encode())
+        replies = Responses(sock, seconds=5)
+        first = replies.next()
+        assert first is not None and first[0] == 200 and first[2] == objects["first"], first
+        assert first[1].get("connection") == "close"
+        assert replies.closed() and replies.buffer == b"", replies.buffer[:200]
+    time.sleep(0.5)
+    assert s3.get_object(Bucket=bucket, Key="spared")["Body"].read() == b"still here"
+
+
+def test_an_http_1_0_keep_alive_connection_serves_the_next_request(srv, world):
+    s3, bucket, objects = world
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        replies = Responses(sock)
+        for key in ("first", "second"):
+            target = presigned_target(s3, srv, "GET", bucket, key)
+            sock.sendall(f"GET {target} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".encode())
+            reply = replies.next()
+            assert reply is not None and reply[0] == 200 and reply[2] == objects[key], (key, reply)
+            assert reply[1].get("connection") == "keep-alive"
+            assert "transfer-encoding" not in reply[1]
