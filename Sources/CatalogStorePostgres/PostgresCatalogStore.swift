@@ -39,9 +39,26 @@ public final class PostgresCatalogStore: CatalogStore {
         CREATE INDEX tables_by_location ON tables(warehouse, location);
         """,
         // 3: the location written by the store beside the document it comes from: computing it
-        // cast the whole document to jsonb on every commit, a quarter of PostgreSQL's CPU.
+        // cast the whole document to jsonb on every commit, a quarter of PostgreSQL's CPU. A
+        // writer that sets it also moves `location_stamp`; for one that does not (a node still
+        // on the previous version, during a rolling upgrade; a rename) the trigger computes it,
+        // so the confinement of table locations never rests on a stale value.
         """
-        ALTER TABLE tables ALTER COLUMN location DROP EXPRESSION;
+        ALTER TABLE tables RENAME COLUMN location TO computed_location;
+        ALTER TABLE tables ADD COLUMN location TEXT COLLATE "C";
+        ALTER TABLE tables ADD COLUMN location_stamp BIGINT NOT NULL DEFAULT 0;
+        UPDATE tables SET location = computed_location;
+        ALTER TABLE tables DROP COLUMN computed_location;
+        CREATE INDEX tables_by_location ON tables(warehouse, location);
+        CREATE FUNCTION floe_tables_location() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF (TG_OP = 'INSERT' AND NEW.location_stamp = 0) OR (TG_OP = 'UPDATE' AND NEW.location_stamp = OLD.location_stamp) THEN
+                NEW.location := NEW.metadata::jsonb ->> 'location';
+            END IF;
+            RETURN NEW;
+        END
+        $$;
+        CREATE TRIGGER tables_location BEFORE INSERT OR UPDATE ON tables FOR EACH ROW EXECUTE FUNCTION floe_tables_location();
         """,
     ]
 
@@ -266,7 +283,7 @@ public final class PostgresCatalogStore: CatalogStore {
         if let expected {
             var moved = false
             for try await _ in try await connection.query(
-                "UPDATE tables SET metadata_location = \(location), metadata = \(document), location = \(tableLocation) WHERE warehouse = \(warehouse) AND namespace = \(ns) AND name = \(name) AND kind = \(kind) AND metadata_location = \(expected) RETURNING 1",
+                "UPDATE tables SET metadata_location = \(location), metadata = \(document), location = \(tableLocation), location_stamp = location_stamp + 1 WHERE warehouse = \(warehouse) AND namespace = \(ns) AND name = \(name) AND kind = \(kind) AND metadata_location = \(expected) RETURNING 1",
                 logger: logger)
             { moved = true }
             if !moved { throw IcebergError.commitFailed("Commit failed: \(identifier) was changed by another commit") }
@@ -277,7 +294,7 @@ public final class PostgresCatalogStore: CatalogStore {
         guard namespaceExists else { throw IcebergError.noSuchNamespace(identifier.namespace.joined(separator: ".")) }
         var inserted = false
         for try await _ in try await connection.query(
-            "INSERT INTO tables (warehouse, namespace, name, metadata_location, metadata, kind, location) VALUES (\(warehouse), \(ns), \(name), \(location), \(document), \(kind), \(tableLocation)) ON CONFLICT DO NOTHING RETURNING 1",
+            "INSERT INTO tables (warehouse, namespace, name, metadata_location, metadata, kind, location, location_stamp) VALUES (\(warehouse), \(ns), \(name), \(location), \(document), \(kind), \(tableLocation), 1) ON CONFLICT DO NOTHING RETURNING 1",
             logger: logger)
         { inserted = true }
         if !inserted {

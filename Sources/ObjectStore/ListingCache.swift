@@ -9,19 +9,22 @@ import Synchronization
 /// the writer is answered, so no listing that starts after an acknowledged write can be answered
 /// from before it. Pages are held within a byte budget, oldest out first.
 public final class ListingCache: Sendable {
+    /// A listing's parameters as bytes: keys, prefixes and markers compare byte-wise, as the index
+    /// and the policy engine compare them. `String` equality would make `café` written with one
+    /// code point and with a combining accent the same listing.
     struct Key: Hashable {
         let bucketID: Int64
-        let prefix: String
-        let delimiter: String?
-        let after: String?
+        let prefix: [UInt8]
+        let delimiter: [UInt8]?
+        let after: [UInt8]?
         let includesAfter: Bool
         let maxKeys: Int
 
         init(bucketID: Int64, _ request: ListRequest) {
             self.bucketID = bucketID
-            prefix = request.prefix
-            delimiter = request.delimiter
-            after = request.after
+            prefix = Array(request.prefix.utf8)
+            delimiter = request.delimiter.map { Array($0.utf8) }
+            after = request.after.map { Array($0.utf8) }
             includesAfter = request.includesAfter
             maxKeys = request.maxKeys
         }
@@ -60,9 +63,12 @@ public final class ListingCache: Sendable {
     func keep(_ page: ListPage, for key: Key, generation: UInt64) {
         let bytes = Self.estimatedBytes(of: page, key: key)
         guard bytes <= budget / 4 else { return }
-        held.withLock { held in
-            if generation < held.generation { return }
+        // Pages of an older generation are freed after the lock is let go.
+        let dropped: Held? = held.withLock { held in
+            if generation < held.generation { return nil }
+            var dropped: Held?
             if generation > held.generation {
+                dropped = held
                 held = Held(generation: generation, hits: held.hits)
             }
             if let old = held.pages[key] {
@@ -79,7 +85,9 @@ public final class ListingCache: Sendable {
                 evicted += 1
             }
             held.order.removeFirst(evicted)
+            return dropped
         }
+        _ = dropped
     }
 
     /// How many listings were answered from the cache, and how many bytes it holds now.
@@ -87,34 +95,39 @@ public final class ListingCache: Sendable {
         held.withLock { ($0.hits, $0.bytes, $0.pages.count) }
     }
 
+    /// Each entry takes the array slot of the largest case (an `ObjectVersion`) plus what it points to.
     static func estimatedBytes(of page: ListPage, key: Key) -> Int {
-        let keyBytes = 96 + key.prefix.utf8.count + (key.delimiter?.utf8.count ?? 0) + (key.after?.utf8.count ?? 0)
-        return page.entries.reduce(keyBytes + 64) { total, entry in
+        let keyBytes = 3 * 64 + key.prefix.count + (key.delimiter?.count ?? 0) + (key.after?.count ?? 0)
+        return page.entries.reduce(keyBytes + 128) { total, entry in
+            let slot = MemoryLayout<ListPage.Entry>.stride
             switch entry {
-            case .commonPrefix(let prefix): return total + 48 + prefix.utf8.count
-            case .object(let version): return total + version.estimatedBytes
+            case .commonPrefix(let prefix): return total + slot + ObjectVersion.heapBytes(of: prefix)
+            case .object(let version): return total + slot + version.heapBytes
             }
         }
     }
 }
 
 extension ObjectVersion {
-    /// A generous estimate of the heap a copy keeps alive: its strings, arrays and dictionaries
-    /// with their allocation overhead.
-    var estimatedBytes: Int {
-        func text(_ s: String?) -> Int { s.map { $0.utf8.count > 15 ? 32 + $0.utf8.count : 0 } ?? 0 }
+    /// Heap bytes of a string: none for one stored inline (up to 15 UTF-8 bytes).
+    static func heapBytes(of s: String?) -> Int { s.map { $0.utf8.count > 15 ? 32 + $0.utf8.count : 0 } ?? 0 }
+
+    /// A generous estimate of the heap a copy keeps alive beyond its own stride: its strings,
+    /// arrays and dictionaries with their allocation overhead.
+    var heapBytes: Int {
+        let text = Self.heapBytes(of:)
         func entries(_ list: [MetadataEntry]) -> Int { list.reduce(32) { $0 + 32 + text($1.name) + text($1.value) } }
         let a = attributes
-        var bytes = MemoryLayout<ObjectVersion>.stride + 64
+        var bytes = 64
         bytes += text(key) + text(versionID) + text(etag) + text(blobID) + text(uploadID) + (inlineData.map { 32 + $0.count } ?? 0)
         bytes += (parts?.count ?? 0) * (MemoryLayout<StoredPart>.stride + 128)
         bytes += a.contentHeaders.reduce(64) { $0 + 48 + text($1.key) + text($1.value) }
         bytes += entries(a.userMetadata) + entries(a.tags)
         bytes += a.checksums.reduce(64) { $0 + 48 + text($1.value) }
         bytes += text(a.storageClass) + text(a.checksumType) + text(a.owner)
-        bytes += a.acl.map { 64 + text($0.owner) + $0.grants.count * 256 } ?? 0
+        bytes += a.acl.map { 64 + text($0.owner) + $0.grants.count * 384 } ?? 0
         bytes += a.retention == nil ? 0 : 96
-        bytes += a.encryption == nil ? 0 : 512
+        bytes += a.encryption.map { 64 + text($0.wrappedKey) + text($0.kmsKeyID) + text($0.customerKeyMD5) + text($0.context) } ?? 0
         return bytes
     }
 }

@@ -46,6 +46,9 @@ def test_tables_keep_their_locations_and_confinement_across_the_location_column_
 
         # Back to the schema as migration 2 left it: the location computed from the document.
         assert instance.stop() == 0
+        psql(db, "DROP TRIGGER tables_location ON tables")
+        psql(db, "DROP FUNCTION floe_tables_location()")
+        psql(db, "ALTER TABLE tables DROP COLUMN location_stamp")
         psql(db, "ALTER TABLE tables DROP COLUMN location")
         psql(db, """ALTER TABLE tables ADD COLUMN location TEXT COLLATE "C" GENERATED ALWAYS AS ((metadata::jsonb) ->> 'location') STORED""")
         psql(db, "CREATE INDEX tables_by_location ON tables(warehouse, location)")
@@ -62,5 +65,20 @@ def test_tables_keep_their_locations_and_confinement_across_the_location_column_
         second = api(instance, "POST", f"{base}/tables", {"name": "second", "schema": SCHEMA})
         assert second.status_code == 200, second.text
         assert psql(db, "SELECT location FROM tables WHERE name = 'second'") == second.json()["metadata"]["location"]
+
+        # A node still on the previous version (a rolling upgrade) writes rows without the column:
+        # the database fills it from the document, so its tables stay confined.
+        old_place = moved_to + "-old-node"
+        psql(db, f"""INSERT INTO tables (warehouse, namespace, name, metadata_location, metadata, kind)
+                      SELECT warehouse, namespace, 'old_node', metadata_location || '.old',
+                             jsonb_set(metadata::jsonb, '{{location}}', to_jsonb('{old_place}'::text))::text, kind
+                      FROM tables WHERE name = 'kept'""")
+        assert psql(db, "SELECT location FROM tables WHERE name = 'old_node'") == old_place
+        inside = api(instance, "POST", f"{base}/tables", {"name": "third", "schema": SCHEMA, "location": old_place + "/inner"})
+        assert inside.status_code == 403, inside.text
+        psql(db, f"""UPDATE tables SET metadata = jsonb_set(metadata::jsonb, '{{location}}', to_jsonb('{old_place}-2'::text))::text
+                      WHERE name = 'old_node'""")
+        assert psql(db, "SELECT location FROM tables WHERE name = 'old_node'") == old_place + "-2"
+        assert psql(db, "SELECT count(*) FROM tables WHERE location IS DISTINCT FROM metadata::jsonb ->> 'location'") == "0"
     finally:
         instance.cleanup()

@@ -47,6 +47,43 @@ import Testing
         #expect(f.store.listings.statistics.hits == 2)
     }
 
+    /// Keys are bytes: `é` as one code point and as `e` with a combining accent are different
+    /// keys, so listings of either are different listings (review finding: `String` equality in
+    /// the cache key answered one with the other, and past an `s3:prefix` condition).
+    @Test func listingsThatDifferOnlyInUnicodeNormalizationAreNotConfused() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("normalization")
+        let (composed, decomposed) = ("caf\u{E9}", "cafe\u{301}")
+        try await f.put(bucket, composed + "/secret", "s")
+        try await f.put(bucket, decomposed + "/public", "p")
+        try await f.put(bucket, "zz", "z")
+        func keys(_ request: ListRequest) async throws -> [[UInt8]] {
+            try await f.store.list(bucket: bucket, request).entries.map { Array($0.marker.utf8) }
+        }
+        for _ in 0..<2 {
+            #expect(try await keys(ListRequest(prefix: composed + "/", maxKeys: 1000)) == [Array((composed + "/secret").utf8)])
+            #expect(try await keys(ListRequest(prefix: decomposed + "/", maxKeys: 1000)) == [Array((decomposed + "/public").utf8)])
+            #expect(try await keys(ListRequest(delimiter: "/", after: composed, maxKeys: 1000)) == [Array((composed + "/").utf8), Array("zz".utf8)])
+            #expect(
+                try await keys(ListRequest(delimiter: "/", after: decomposed, maxKeys: 1000))
+                    == [Array((decomposed + "/").utf8), Array((composed + "/").utf8), Array("zz".utf8)])
+        }
+    }
+
+    @Test func aPageIsChargedAtLeastTheSlotsOfItsEntries() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("charge")
+        for p in 0..<50 { try await f.put(bucket, "d\(p)/k", "x") }
+        let request = ListRequest(delimiter: "/", maxKeys: 1000)
+        let page = try await f.store.list(bucket: bucket, request)
+        #expect(page.entries.count == 50)
+        let charged = ListingCache.estimatedBytes(of: page, key: ListingCache.Key(bucketID: bucket.id, request))
+        #expect(charged >= 50 * MemoryLayout<ListPage.Entry>.stride)
+        #expect(MemoryLayout<ListPage.Entry>.stride >= MemoryLayout<ObjectVersion>.stride)
+    }
+
     @Test func everyWriteMakesTheNextListingCurrent() async throws {
         let f = try StoreFixture()
         defer { Task { await f.cleanup() } }
