@@ -254,7 +254,7 @@ extension CatalogService {
                 let document = try metadata.document.text()
                 try await files.writeDocument(document, to: location)
                 written.append(location)
-                let record = TableRecord(identifier: change.identifier, metadataLocation: location, metadata: metadata)
+                let record = TableRecord(identifier: change.identifier, metadataLocation: location, metadata: metadata, writtenAs: document)
                 swaps.append(TablePointerSwap(identifier: change.identifier, expectedLocation: current?.metadataLocation, record: record, document: document))
                 results.append(record)
             }

@@ -32,12 +32,34 @@ public struct TableIdentifier: Sendable, Hashable, CustomStringConvertible {
 public struct TableRecord: Sendable, Equatable {
     public var identifier: TableIdentifier
     public var metadataLocation: String
-    public var metadata: TableMetadata
+    public var metadata: TableMetadata {
+        didSet { storedText = nil }
+    }
+    /// The text the store holds for `metadata`, when it is that document exactly: a load answers
+    /// with it as it is instead of writing the document out again (most of a large table's
+    /// loadTable). Forgotten as soon as `metadata` changes.
+    public private(set) var storedText: String?
 
     public init(identifier: TableIdentifier, metadataLocation: String, metadata: TableMetadata) {
         self.identifier = identifier
         self.metadataLocation = metadataLocation
         self.metadata = metadata
+    }
+
+    /// A record whose document was just written as `text`, which must be `metadata.document.text()`.
+    public init(identifier: TableIdentifier, metadataLocation: String, metadata: TableMetadata, writtenAs text: String) {
+        self.init(identifier: identifier, metadataLocation: metadataLocation, metadata: metadata)
+        storedText = text
+    }
+
+    /// A record read from a store: `text` is kept when `parsed` (its parse) is the metadata as it is.
+    public init(identifier: TableIdentifier, metadataLocation: String, text: String, parsed: JSONValue) throws(IcebergError) {
+        self.init(identifier: identifier, metadataLocation: metadataLocation, metadata: try TableMetadata(json: parsed))
+        if TableMetadata.keepsAsIs(parsed) { storedText = text }
+    }
+
+    public static func == (a: TableRecord, b: TableRecord) -> Bool {
+        a.identifier == b.identifier && a.metadataLocation == b.metadataLocation && a.metadata == b.metadata
     }
 }
 

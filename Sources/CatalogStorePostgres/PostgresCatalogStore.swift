@@ -233,14 +233,14 @@ public final class PostgresCatalogStore: CatalogStore {
 
     // MARK: tables and views
 
-    func entry(kind: String, warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> (String, JSONValue)? {
+    func entry(kind: String, warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> (location: String, text: String, document: JSONValue)? {
         let ns = Self.key(identifier.namespace), name = identifier.name
         return try await run { [self] in
             for try await (location, text) in try await client.query(
                 "SELECT metadata_location, metadata FROM tables WHERE warehouse = \(warehouse) AND namespace = \(ns) AND name = \(name) AND kind = \(kind)",
                 logger: logger
             ).decode((String, String).self) {
-                return (location, try Self.json(text))
+                return (location, text, try Self.json(text))
             }
             return nil
         }
@@ -303,8 +303,8 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
-        guard let (location, document) = try await entry(kind: "table", warehouse: warehouse, identifier) else { return nil }
-        return TableRecord(identifier: identifier, metadataLocation: location, metadata: try TableMetadata(json: document))
+        guard let entry = try await entry(kind: "table", warehouse: warehouse, identifier) else { return nil }
+        return try TableRecord(identifier: identifier, metadataLocation: entry.location, text: entry.text, parsed: entry.document)
     }
 
     public func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
@@ -379,7 +379,7 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func view(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> ViewRecord? {
-        guard let (location, document) = try await entry(kind: "view", warehouse: warehouse, identifier) else { return nil }
+        guard let (location, _, document) = try await entry(kind: "view", warehouse: warehouse, identifier) else { return nil }
         return ViewRecord(identifier: identifier, metadataLocation: location, metadata: try ViewMetadata(json: document))
     }
 

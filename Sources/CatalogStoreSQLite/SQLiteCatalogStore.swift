@@ -129,8 +129,8 @@ public final class SQLiteCatalogStore: CatalogStore {
     }
 
     static func record(_ row: [SQLiteValue], _ identifier: TableIdentifier) throws -> TableRecord {
-        let metadata = try TableMetadata(json: try StoredDocuments.parse(row[1].string ?? ""))
-        return TableRecord(identifier: identifier, metadataLocation: row[0].string!, metadata: metadata)
+        let text = row[1].string ?? ""
+        return try TableRecord(identifier: identifier, metadataLocation: row[0].string!, text: text, parsed: try StoredDocuments.parse(text))
     }
 
     public func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// JSON text of a `JSONValue`, written directly: the generic `JSONEncoder` path through
 /// `Encodable` cost a fifth of a loadTable's CPU. Slashes are not escaped; non-ASCII text is
 /// written as UTF-8; keys in dictionary order, as `JSONEncoder` writes them. A non-finite double,
@@ -71,9 +65,8 @@ extension JSONValue {
         var (a, b) = (a, b)
         return a.withUTF8 { x in
             b.withUTF8 { y in
-                let common = min(x.count, y.count)
-                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                return order != 0 ? order < 0 : x.count < y.count
+                for i in 0..<min(x.count, y.count) where x[i] != y[i] { return x[i] < y[i] }
+                return x.count < y.count
             }
         }
     }

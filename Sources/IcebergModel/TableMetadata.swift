@@ -26,6 +26,12 @@ public struct TableMetadata: Sendable, Equatable {
 
     public var document: JSONValue { .object(json) }
 
+    /// Whether `init(json:)` keeps `json` as it is: it adds the list forms a version 1 document
+    /// may lack (`schemas`, `partition-specs`), and changes nothing else.
+    public static func keepsAsIs(_ json: JSONValue) -> Bool {
+        !(json["schemas"] == nil && json["schema"] != nil) && !(json["partition-specs"] == nil && json["partition-spec"] != nil)
+    }
+
     // MARK: scalar fields
 
     public var formatVersion: Int { Int(json["format-version"]?.intValue ?? 1) }
