@@ -40,9 +40,9 @@ public final class PostgresCatalogStore: CatalogStore {
         """,
         // 3: the location written by the store beside the document it comes from: computing it
         // cast the whole document to jsonb on every commit, a quarter of PostgreSQL's CPU. A
-        // writer that sets it also moves `location_stamp`; for one that does not (a node still
-        // on the previous version, during a rolling upgrade; a rename) the trigger computes it,
-        // so the confinement of table locations never rests on a stale value.
+        // writer that sets it also moves `location_stamp`; for one that changes the document
+        // without (a node still on the previous version, during a rolling upgrade) the trigger
+        // computes it, so the confinement of table locations never rests on a stale value.
         """
         ALTER TABLE tables RENAME COLUMN location TO computed_location;
         ALTER TABLE tables ADD COLUMN location TEXT COLLATE "C";
@@ -52,8 +52,14 @@ public final class PostgresCatalogStore: CatalogStore {
         CREATE INDEX tables_by_location ON tables(warehouse, location);
         CREATE FUNCTION floe_tables_location() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF (TG_OP = 'INSERT' AND NEW.location_stamp = 0) OR (TG_OP = 'UPDATE' AND NEW.location_stamp = OLD.location_stamp) THEN
-                NEW.location := NEW.metadata::jsonb ->> 'location';
+            IF TG_OP = 'INSERT' THEN
+                IF NEW.location_stamp = 0 THEN
+                    NEW.location := NEW.metadata::jsonb ->> 'location';
+                END IF;
+            ELSIF NEW.location_stamp = OLD.location_stamp THEN
+                IF NEW.metadata IS DISTINCT FROM OLD.metadata THEN
+                    NEW.location := NEW.metadata::jsonb ->> 'location';
+                END IF;
             END IF;
             RETURN NEW;
         END

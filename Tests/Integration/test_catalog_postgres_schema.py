@@ -80,5 +80,14 @@ def test_tables_keep_their_locations_and_confinement_across_the_location_column_
                       WHERE name = 'old_node'""")
         assert psql(db, "SELECT location FROM tables WHERE name = 'old_node'") == old_place + "-2"
         assert psql(db, "SELECT count(*) FROM tables WHERE location IS DISTINCT FROM metadata::jsonb ->> 'location'") == "0"
+
+        # A document jsonb cannot hold (a NUL escape) is stored as text; a rename does not touch
+        # the document, so nothing casts it (review finding: the trigger did, and the rename failed).
+        nul = api(instance, "POST", f"{base}/tables/second", {"requirements": [], "updates": [{"action": "set-properties", "updates": {"k": "a\u0000b"}}]})
+        assert nul.status_code == 200, nul.text
+        renamed = api(instance, "POST", "/lakehouse/tables/rename", {
+            "source": {"namespace": ["mig"], "name": "second"}, "destination": {"namespace": ["mig"], "name": "second_renamed"}})
+        assert renamed.status_code == 204, renamed.text
+        assert api(instance, "GET", f"{base}/tables/second_renamed").json()["metadata"]["properties"]["k"] == "a\u0000b"
     finally:
         instance.cleanup()

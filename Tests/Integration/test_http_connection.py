@@ -285,3 +285,46 @@ def test_an_http_1_0_keep_alive_connection_serves_the_next_request(srv, world):
             assert reply is not None and reply[0] == 200 and reply[2] == objects[key], (key, reply)
             assert reply[1].get("connection") == "keep-alive"
             assert "transfer-encoding" not in reply[1]
+
+
+def test_an_http_1_0_chunked_request_ends_its_connection_even_with_keep_alive(srv, world):
+    """A 1.0 message framed with a transfer coding is faulty (RFC 9112 §6.1): it is answered and
+    the connection closes, so nothing pipelined behind it runs (review finding)."""
+    s3, bucket, _ = world
+    s3.put_object(Bucket=bucket, Key="kept-1-0", Body=b"kept")
+    delete_target = f"/{bucket}/kept-1-0"
+    delete = f"DELETE {delete_target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in signed_headers(srv, "DELETE", delete_target).items()) + "\r\n"
+    chunked = (f"PUT /{bucket}/chunked-1-0 HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(chunked.encode() + delete.encode())
+        replies = Responses(sock, seconds=5)
+        answer = replies.next()
+        assert answer is not None and answer[1].get("connection") == "close", answer
+        assert replies.closed() and replies.buffer == b"", replies.buffer[:200]
+    time.sleep(0.5)
+    assert s3.get_object(Bucket=bucket, Key="kept-1-0")["Body"].read() == b"kept"
+
+
+def test_an_http_1_0_client_gets_no_interim_answer_and_a_true_connection_header(srv, world):
+    """No `100 Continue` to a 1.0 client (RFC 9110 §15.2), and an answer that closes says so even
+    when the request asked for keep-alive (review findings)."""
+    s3, bucket, _ = world
+    target = f"/{bucket}/expect-1-0"
+    headers = signed_headers(srv, "PUT", target)
+    put = f"PUT {target} HTTP/1.0\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    put += "Content-Length: 10\r\nExpect: 100-continue\r\nConnection: keep-alive\r\n\r\n0123456789"
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(put.encode())
+        replies = Responses(sock, seconds=5)
+        answer = replies.next()
+        assert answer is not None and answer[0] == 200, answer
+        assert answer[1].get("connection") == "keep-alive"
+    assert s3.get_object(Bucket=bucket, Key="expect-1-0")["Body"].read() == b"0123456789"
+    get = presigned_target(s3, srv, "GET", bucket, "first")
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(f"GET {get} HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n".encode())
+        replies = Responses(sock, seconds=5)
+        answer = replies.next()
+        assert answer is not None and answer[0] == 200 and answer[1].get("connection") == "close", answer
+        assert replies.closed()

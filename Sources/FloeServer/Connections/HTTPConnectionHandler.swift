@@ -211,11 +211,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     }
 
     /// `Connection: close` among the request's connection options.
-    static func asksToClose(_ head: HTTPRequest) -> Bool {
-        head.headerFields[values: .connection].contains { value in
-            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
-        }
-    }
+    static func asksToClose(_ head: HTTPRequest) -> Bool { head.headerFields.namesCloseOption }
 
     private func start(_ request: Request, channel: any Channel) {
         let (responder, logger) = (responder, logger)
@@ -321,6 +317,15 @@ enum ResponseDate {
         return cache.withLockedValue { cached in
             if cached.second != second { cached = (second, HTTPDate.rfc1123(Int64(second))) }
             return cached.text
+        }
+    }
+}
+
+extension HTTPFields {
+    /// `close` among the `Connection` options.
+    var namesCloseOption: Bool {
+        self[values: .connection].contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
         }
     }
 }

@@ -25,6 +25,9 @@ final class HTTPTypesServerCodec: ChannelDuplexHandler, RemovableChannelHandler 
     /// The connection ends after the answer in progress: later requests are not passed on.
     private var closing = false
     private var discarding = false
+    /// The closing answer has ended: nothing more is written (a 400 for bytes pipelined behind it
+    /// would run on into a body the close delimits).
+    private var finished = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -40,7 +43,9 @@ final class HTTPTypesServerCodec: ChannelDuplexHandler, RemovableChannelHandler 
                 context.fireErrorCaught(error)
                 return
             }
-            answering = (head.version, head.version != .http1_0 || head.isKeepAlive)
+            // A 1.0 message framed with a transfer coding is faulty (RFC 9112 §6.1): answered, then closed.
+            let keepAlive = head.version != .http1_0 || (head.isKeepAlive && !head.headers.contains(name: "transfer-encoding"))
+            answering = (head.version, keepAlive)
             context.fireChannelRead(wrapInboundOut(.head(request)))
         case .body(let buffer):
             guard !discarding else { return }
@@ -52,14 +57,25 @@ final class HTTPTypesServerCodec: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard !finished else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
         switch unwrapOutboundIn(data) {
         case .head(let response):
-            var head = HTTPResponseHead(response)
             let final = response.status.code >= 200
-            if answering.version == .http1_0, final {
+            if answering.version == .http1_0, !final {
+                // A 1.0 client knows no interim answers (RFC 9110 §15.2): none is sent.
+                promise?.succeed(())
+                return
+            }
+            var head = HTTPResponseHead(response)
+            if answering.version == .http1_0 {
                 head.version = .http1_0
-                // Without a length, the body ends where the connection does.
+                // Without a length, the body ends where the connection does; an answer that
+                // already says close (a refused Expect, a broken request) closes.
                 if response.headerFields[.contentLength] == nil, ![204, 304].contains(response.status.code) { answering.keepAlive = false }
+                if response.headerFields.namesCloseOption { answering.keepAlive = false }
                 head.headers.replaceOrAdd(name: "connection", value: answering.keepAlive ? "keep-alive" : "close")
             }
             if !answering.keepAlive, final { closing = true }
@@ -69,6 +85,7 @@ final class HTTPTypesServerCodec: ChannelDuplexHandler, RemovableChannelHandler 
         case .end(let trailers):
             // Read before the write: pipelining assistance may pass the next request up from inside it.
             let closes = closing
+            if closes { finished = true }
             let written = promise ?? context.eventLoop.makePromise()
             context.write(wrapOutboundOut(.end(trailers.map { HTTPHeaders($0) })), promise: written)
             if closes {
