@@ -147,12 +147,15 @@ extension CatalogResponder {
 
     static func loadResult(_ record: TableRecord, snapshots: String? = nil, vended: CredentialVendor.Vended? = nil) -> JSONValue {
         let metadata = snapshots == "refs" ? record.metadata.referencedSnapshotsOnly() : record.metadata
-        var result: JSONValue = ["metadata-location": .string(record.metadataLocation), "metadata": metadata.document, "config": [:]]
-        if let vended {
-            result["config"] = .object(vended.config)
-            result["storage-credentials"] = [vended.storageCredential]
-        }
+        var result: JSONValue = ["metadata-location": .string(record.metadataLocation), "metadata": metadata.document]
+        for (name, value) in loadMembers(vended) { result[name] = value }
         return result
+    }
+
+    /// What a load result holds beside the metadata: the table's config and any vended credentials.
+    static func loadMembers(_ vended: CredentialVendor.Vended?) -> [(String, JSONValue)] {
+        guard let vended else { return [("config", [:])] }
+        return [("config", .object(vended.config)), ("storage-credentials", [vended.storageCredential])]
     }
 
     /// Credentials for the table when the request asked for vended credentials.
@@ -177,9 +180,7 @@ extension CatalogResponder {
         guard snapshots != "refs", let text = record.storedText else {
             return Self.json(Self.loadResult(record, snapshots: snapshots, vended: vended), headers: [.eTag: etag])
         }
-        var members: [(String, JSONValue)] = [("config", .object(vended?.config ?? [:]))]
-        if let vended { members.append(("storage-credentials", [vended.storageCredential])) }
-        return Self.documentResponse(record, text: text, members: members, headers: [.eTag: etag])
+        return Self.documentResponse(record, text: text, members: Self.loadMembers(vended), headers: [.eTag: etag])
     }
 
     /// `{"metadata-location": …, "metadata": …, members…}` with the document's stored text spliced

@@ -2,7 +2,7 @@
 /// Implementations keep each call atomic (one transaction) and order keys byte-wise.
 public protocol ObjectIndex: Sendable {
     /// Advances whenever a write may have changed the index, before that write's caller hears of
-    /// it; a reader that sees the same value before and after reading knows what it read is current.
+    /// it: what was read after taking this value stays current for as long as the value stands.
     var writeGeneration: UInt64 { get }
 
     // MARK: buckets
