@@ -208,13 +208,28 @@ extension CatalogService {
     public func commit(warehouse: String, _ changes: [TableChange]) async throws(IcebergError) -> [TableRecord] {
         guard !changes.isEmpty else { throw .badRequest("No table changes") }
         guard Set(changes.map(\.identifier)).count == changes.count else { throw .badRequest("A table appears twice in one transaction") }
+        // A commit starts from the tables as this node last knew them, which spares a database
+        // read each. If one has been written since, its swap (or a requirement, or anything else
+        // short of an unknown outcome) refuses, and the commit starts again from the database.
+        let known = changes.map { store.knownTable(warehouse: warehouse, $0.identifier) }
+        if known.contains(where: { $0 != nil }) {
+            do {
+                return try await commit(warehouse: warehouse, changes, from: known)
+            } catch where error.isDefiniteRefusal {}
+        }
+        return try await commit(warehouse: warehouse, changes, from: nil)
+    }
+
+    /// - Parameter known: per change, the table as last known to start from (nil: read it).
+    func commit(warehouse: String, _ changes: [TableChange], from known: [TableRecord?]?) async throws(IcebergError) -> [TableRecord] {
         var swaps: [TablePointerSwap] = []
         var results: [TableRecord] = []
         var written: [String] = []
         var placedInCommit: [(identifier: TableIdentifier, location: StorageLocation)] = []
         do throws(IcebergError) {
-            for change in changes {
-                let current = try await store.table(warehouse: warehouse, change.identifier)
+            for (index, change) in changes.enumerated() {
+                let assumed = known?[index]
+                let current = if let assumed { assumed } else { try await store.table(warehouse: warehouse, change.identifier) }
                 let creating = change.requirements.contains(.assertCreate)
                 if current == nil && !creating {
                     _ = try await namespaceProperties(warehouse: warehouse, change.identifier.namespace)
@@ -247,6 +262,8 @@ extension CatalogService {
                     metadata.appendMetadataLog(previousFile: current.metadataLocation, timestamp: current.metadata.lastUpdatedMs)
                 }
                 guard current == nil || builder.changed else {
+                    // Nothing is swapped, so nothing would notice a table known out of date.
+                    if assumed != nil { throw IcebergError.commitFailed("\(change.identifier) is read again for a commit that changes nothing") }
                     results.append(current!)
                     continue
                 }
@@ -255,7 +272,10 @@ extension CatalogService {
                 try await files.writeDocument(document, to: location)
                 written.append(location)
                 let record = TableRecord(identifier: change.identifier, metadataLocation: location, metadata: metadata, writtenAs: document)
-                swaps.append(TablePointerSwap(identifier: change.identifier, expectedLocation: current?.metadataLocation, record: record, document: document))
+                swaps.append(
+                    TablePointerSwap(
+                        identifier: change.identifier, expectedLocation: current?.metadataLocation, expectedVersion: current?.rowVersion, record: record,
+                        document: document))
                 results.append(record)
             }
         } catch {

@@ -39,6 +39,9 @@ public struct TableRecord: Sendable, Equatable {
     /// with it as it is instead of writing the document out again (most of a large table's
     /// loadTable). Forgotten as soon as `metadata` changes.
     public private(set) var storedText: String?
+    /// The store's version of the row this record was read or written at, when the store keeps
+    /// versions: a swap from this record is refused if the row has been written since.
+    public var rowVersion: Int64?
 
     public init(identifier: TableIdentifier, metadataLocation: String, metadata: TableMetadata) {
         self.identifier = identifier
@@ -83,10 +86,13 @@ public struct TablePointerSwap: Sendable {
     public var record: TableRecord
     /// `record.metadata` as text, the same bytes as the metadata file (encoded once, by the caller).
     public var document: String
+    /// The row version the swap starts from (`TableRecord.rowVersion` of the base), when known.
+    public var expectedVersion: Int64?
 
-    public init(identifier: TableIdentifier, expectedLocation: String?, record: TableRecord, document: String) {
+    public init(identifier: TableIdentifier, expectedLocation: String?, expectedVersion: Int64? = nil, record: TableRecord, document: String) {
         self.identifier = identifier
         self.expectedLocation = expectedLocation
+        self.expectedVersion = expectedVersion
         self.record = record
         self.document = document
     }
@@ -106,6 +112,10 @@ public protocol CatalogStore: Sendable {
         async throws(IcebergError) -> (updated: [String], removed: [String], missing: [String])
 
     func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord?
+    /// The table as this node last read or wrote it, without asking the database, so possibly
+    /// out of date: a commit may start from it, for a swap from it is refused when the row has
+    /// been written since (its `rowVersion`).
+    func knownTable(warehouse: String, _ identifier: TableIdentifier) -> TableRecord?
     func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String]
     func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError)
     func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord?
@@ -124,4 +134,9 @@ public protocol CatalogStore: Sendable {
     /// `location`) is `location`, lies below it (`location/…`), or is one of `ancestors`: the
     /// files they own overlap a table placed at `location`.
     func tablesOverlapping(warehouse: String, location: String, ancestors: [String]) async throws(IcebergError) -> [TableIdentifier]
+}
+
+extension CatalogStore {
+    /// A store without row versions knows nothing without asking.
+    public func knownTable(warehouse: String, _ identifier: TableIdentifier) -> TableRecord? { nil }
 }

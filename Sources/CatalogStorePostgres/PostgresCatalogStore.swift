@@ -12,6 +12,8 @@ import PostgresSupport
 public final class PostgresCatalogStore: CatalogStore {
     public let client: PostgresClient
     let logger: Logger
+    /// Tables' records as last read or written here, each asked after by its row's version.
+    let records = TableRecordCache()
 
     static let migrations: [String] = [
         """
@@ -66,6 +68,20 @@ public final class PostgresCatalogStore: CatalogStore {
         $$;
         CREATE TRIGGER tables_location BEFORE INSERT OR UPDATE ON tables FOR EACH ROW EXECUTE FUNCTION floe_tables_location();
         """,
+        // 4: every write of a row stamps it with a new version from one sequence, whoever writes
+        // it, so a node that kept a table's record can ask whether the row still holds it.
+        """
+        CREATE SEQUENCE floe_table_versions;
+        ALTER TABLE tables ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+        UPDATE tables SET version = nextval('floe_table_versions');
+        CREATE FUNCTION floe_tables_version() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            NEW.version := nextval('floe_table_versions');
+            RETURN NEW;
+        END
+        $$;
+        CREATE TRIGGER tables_version BEFORE INSERT OR UPDATE ON tables FOR EACH ROW EXECUTE FUNCTION floe_tables_version();
+        """,
     ]
 
     /// - Parameter url: `postgres://user:password@host:port/database`
@@ -119,21 +135,10 @@ public final class PostgresCatalogStore: CatalogStore {
     /// How long a catalog call may wait for the database before answering 503.
     public static let timeout: Duration = .seconds(10)
 
-    struct DatabaseTimeout: Error {}
-
     /// Runs a database call with a deadline, mapping anything but our own errors to 503.
     func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(IcebergError) -> T {
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: Self.timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else { throw DatabaseTimeout() }
-                return value
-            }
+            return try await DatabaseDeadline.run(within: Self.timeout, body)
         } catch let error as IcebergError {
             throw error
         } catch let error as PostgresTransactionError where error.closureError is IcebergError {
@@ -282,35 +287,70 @@ public final class PostgresCatalogStore: CatalogStore {
     /// One pointer move inside a transaction: compare-and-swap, or insert when `expected` is nil.
     /// - Parameter tableLocation: the document's `location`, kept in its own indexed column.
     static func move(
-        _ connection: PostgresConnection, logger: Logger, kind: String, warehouse: String, identifier: TableIdentifier, expected: String?, location: String,
-        document: String, tableLocation: String?
-    ) async throws {
+        _ connection: PostgresConnection, logger: Logger, kind: String, warehouse: String, identifier: TableIdentifier, expected: String?,
+        expectedVersion: Int64? = nil, location: String, document: String, tableLocation: String?
+    ) async throws -> Int64 {
         let ns = key(identifier.namespace), name = identifier.name
         if let expected {
-            var moved = false
-            for try await _ in try await connection.query(
-                "UPDATE tables SET metadata_location = \(location), metadata = \(document), location = \(tableLocation), location_stamp = location_stamp + 1 WHERE warehouse = \(warehouse) AND namespace = \(ns) AND name = \(name) AND kind = \(kind) AND metadata_location = \(expected) RETURNING 1",
-                logger: logger)
-            { moved = true }
-            if !moved { throw IcebergError.commitFailed("Commit failed: \(identifier) was changed by another commit") }
-            return
+            var moved: Int64?
+            let statement = MoveStatement(
+                warehouse: warehouse, namespace: ns, name: name, kind: kind, expectedLocation: expected, expectedVersion: expectedVersion, location: location,
+                document: document, tableLocation: tableLocation)
+            for try await version in try await connection.execute(statement, logger: logger) { moved = version }
+            guard let moved else { throw IcebergError.commitFailed("Commit failed: \(identifier) was changed by another commit") }
+            return moved
         }
         var namespaceExists = false
         for try await _ in try await connection.query("SELECT 1 FROM namespaces WHERE warehouse = \(warehouse) AND name = \(ns)", logger: logger) { namespaceExists = true }
         guard namespaceExists else { throw IcebergError.noSuchNamespace(identifier.namespace.joined(separator: ".")) }
-        var inserted = false
-        for try await _ in try await connection.query(
-            "INSERT INTO tables (warehouse, namespace, name, metadata_location, metadata, kind, location, location_stamp) VALUES (\(warehouse), \(ns), \(name), \(location), \(document), \(kind), \(tableLocation), 1) ON CONFLICT DO NOTHING RETURNING 1",
-            logger: logger)
-        { inserted = true }
-        if !inserted {
+        var inserted: Int64?
+        for try await version in try await connection.query(
+            "INSERT INTO tables (warehouse, namespace, name, metadata_location, metadata, kind, location, location_stamp) VALUES (\(warehouse), \(ns), \(name), \(location), \(document), \(kind), \(tableLocation), 1) ON CONFLICT DO NOTHING RETURNING version",
+            logger: logger
+        ).decode(Int64.self) { inserted = version }
+        guard let inserted else {
             throw kind == "view" ? IcebergError.alreadyExists("Table or view already exists: \(identifier)") : IcebergError.commitFailed("Commit failed: table \(identifier) already exists")
+        }
+        return inserted
+    }
+
+    /// The table's row, with its document only when the row is not at `known`.
+    func tableRow(warehouse: String, _ identifier: TableIdentifier, known: TableRecordCache.Stamp?) async throws(IcebergError) -> (
+        stamp: TableRecordCache.Stamp, document: (text: String, parsed: JSONValue)?
+    )? {
+        let ns = Self.key(identifier.namespace), name = identifier.name
+        let knownVersion = known?.version ?? -1, knownLocation = known?.metadataLocation ?? ""
+        let statement = TableRowStatement(warehouse: warehouse, namespace: ns, name: name, knownVersion: knownVersion, knownLocation: knownLocation)
+        return try await run { [self] in
+            for try await (location, version, text) in try await client.execute(statement, logger: logger) {
+                return (TableRecordCache.Stamp(version: version, metadataLocation: location), try text.map { ($0, try Self.json($0)) })
+            }
+            return nil
         }
     }
 
     public func table(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
-        guard let entry = try await entry(kind: "table", warehouse: warehouse, identifier) else { return nil }
-        return try TableRecord(identifier: identifier, metadataLocation: entry.location, text: entry.text, parsed: entry.document)
+        var known = records.stamp(warehouse: warehouse, identifier)
+        // Twice at most: the kept record can be replaced between asking and taking it.
+        while true {
+            guard let row = try await tableRow(warehouse: warehouse, identifier, known: known) else {
+                records.forget(warehouse: warehouse, identifier)
+                return nil
+            }
+            guard let document = row.document else {
+                if let kept = records.record(warehouse: warehouse, identifier, at: row.stamp) { return kept }
+                known = nil
+                continue
+            }
+            var record = try TableRecord(identifier: identifier, metadataLocation: row.stamp.metadataLocation, text: document.text, parsed: document.parsed)
+            record.rowVersion = row.stamp.version
+            records.keep(read: record, warehouse: warehouse, version: row.stamp.version)
+            return record
+        }
+    }
+
+    public func knownTable(warehouse: String, _ identifier: TableIdentifier) -> TableRecord? {
+        records.latest(warehouse: warehouse, identifier)
     }
 
     public func listTables(warehouse: String, namespace: NamespacePath, after: String?, limit: Int) async throws(IcebergError) -> [String] {
@@ -320,25 +360,31 @@ public final class PostgresCatalogStore: CatalogStore {
     public func swap(warehouse: String, _ swaps: [TablePointerSwap]) async throws(IcebergError) {
         guard !swaps.isEmpty else { return }
         let logger = logger
-        let move: @Sendable (PostgresConnection, TablePointerSwap) async throws -> Void = { connection, swap in
+        let move: @Sendable (PostgresConnection, TablePointerSwap) async throws -> Int64 = { connection, swap in
             try await Self.move(
                 connection, logger: logger, kind: "table", warehouse: warehouse, identifier: swap.identifier,
-                expected: swap.expectedLocation, location: swap.record.metadataLocation, document: swap.document,
+                expected: swap.expectedLocation, expectedVersion: swap.expectedVersion, location: swap.record.metadataLocation, document: swap.document,
                 tableLocation: swap.record.metadata.json["location"]?.stringValue)
         }
         // One pointer moved from a known file is one conditional UPDATE, atomic by itself: no
         // BEGIN and COMMIT round trips for the commit engines make most.
+        let versions: [Int64]
         if swaps.count == 1, let swap = swaps.first, swap.expectedLocation != nil {
-            try await run { [self] in
-                try await client.withConnection { try await move($0, swap) }
+            versions = [
+                try await run { [self] in
+                    try await client.withConnection { try await move($0, swap) }
+                }
+            ]
+        } else {
+            versions = try await run { [self] in
+                try await client.withTransaction(logger: logger) { connection in
+                    var versions: [Int64] = []
+                    for swap in swaps { versions.append(try await move(connection, swap)) }
+                    return versions
+                }
             }
-            return
         }
-        try await run { [self] in
-            try await client.withTransaction(logger: logger) { connection in
-                for swap in swaps { try await move(connection, swap) }
-            }
-        }
+        for (swap, version) in zip(swaps, versions) { records.keep(written: swap.record, warehouse: warehouse, version: version) }
     }
 
     func remove(kind: String, warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> (String, JSONValue)? {
@@ -355,6 +401,7 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func dropTable(warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> TableRecord? {
+        records.forget(warehouse: warehouse, identifier)
         guard let (location, document) = try await remove(kind: "table", warehouse: warehouse, identifier) else { return nil }
         return TableRecord(identifier: identifier, metadataLocation: location, metadata: try TableMetadata(json: document))
     }
@@ -381,6 +428,7 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func renameTable(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
+        records.forget(warehouse: warehouse, from)
         try await rename(kind: "table", warehouse: warehouse, from: from, to: to)
     }
 
@@ -396,7 +444,7 @@ public final class PostgresCatalogStore: CatalogStore {
     public func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord, document: String) async throws(IcebergError) {
         try await run { [self] in
             try await client.withTransaction(logger: logger) { connection in
-                try await Self.move(
+                _ = try await Self.move(
                     connection, logger: logger, kind: "view", warehouse: warehouse, identifier: record.identifier,
                     expected: expectedLocation, location: record.metadataLocation, document: document,
                     tableLocation: record.metadata.json["location"]?.stringValue)
@@ -411,5 +459,77 @@ public final class PostgresCatalogStore: CatalogStore {
 
     public func renameView(warehouse: String, from: TableIdentifier, to: TableIdentifier) async throws(IcebergError) {
         try await rename(kind: "view", warehouse: warehouse, from: from, to: to)
+    }
+}
+
+/// The read of every loadTable and commit, prepared once per connection instead of parsed and
+/// planned on every call.
+struct TableRowStatement: PostgresPreparedStatement {
+    static let name = "floe_table_row"
+    static let sql = """
+        SELECT metadata_location, version, CASE WHEN version = $4 AND metadata_location = $5 THEN NULL ELSE metadata END
+        FROM tables WHERE warehouse = $1 AND namespace = $2 AND name = $3 AND kind = 'table'
+        """
+    typealias Row = (String, Int64, String?)
+
+    var warehouse: String
+    var namespace: String
+    var name: String
+    var knownVersion: Int64
+    var knownLocation: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 5)
+        bindings.append(warehouse)
+        bindings.append(namespace)
+        bindings.append(name)
+        bindings.append(knownVersion)
+        bindings.append(knownLocation)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+}
+
+/// The pointer move of every commit, prepared once per connection: compare-and-swap on the
+/// metadata location it starts from and, when known, the row version.
+struct MoveStatement: PostgresPreparedStatement {
+    static let name = "floe_move"
+    static let sql = """
+        UPDATE tables SET metadata_location = $1, metadata = $2, location = $3, location_stamp = location_stamp + 1
+        WHERE warehouse = $4 AND namespace = $5 AND name = $6 AND kind = $7 AND metadata_location = $8 AND version = coalesce($9, version)
+        RETURNING version
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .text, .text, .text, .text, .int8]
+    typealias Row = Int64
+
+    var warehouse: String
+    var namespace: String
+    var name: String
+    var kind: String
+    var expectedLocation: String
+    var expectedVersion: Int64?
+    var location: String
+    var document: String
+    var tableLocation: String?
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 9)
+        bindings.append(location)
+        bindings.append(document)
+        if let tableLocation { bindings.append(tableLocation) } else { bindings.appendNull() }
+        bindings.append(warehouse)
+        bindings.append(namespace)
+        bindings.append(name)
+        bindings.append(kind)
+        bindings.append(expectedLocation)
+        if let expectedVersion { bindings.append(expectedVersion) } else { bindings.appendNull() }
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Int64.self)
     }
 }

@@ -11,7 +11,29 @@ enum VersionRows {
     static let columnsWithData = columns + ", inline"
 
     static func encode(_ attributes: ObjectAttributes) throws -> String {
-        String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
+        guard Self.isShared(attributes) else { return String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self) }
+        if let known = encodedAttributes.withLockedValue({ $0.first { $0.attributes == attributes }?.text }) { return known }
+        let text = String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
+        encodedAttributes.withLockedValue { recent in
+            if recent.count >= encodedAttributesCapacity { recent.removeFirst() }
+            recent.append((attributes, text))
+        }
+        return text
+    }
+
+    /// Most writes carry one of a few attribute sets (a content type and nothing else), so the
+    /// last few encodings are kept: `JSONEncoder` was a twentieth of a catalog commit's CPU. Only
+    /// sets without per-object values, and only ASCII text, for which `==` is byte equality
+    /// (`String` equality would join canonically equivalent texts).
+    static let encodedAttributes = NIOLockedValueBox([(attributes: ObjectAttributes, text: String)]())
+    static let encodedAttributesCapacity = 16
+
+    static func isShared(_ attributes: ObjectAttributes) -> Bool {
+        func ascii(_ text: String?) -> Bool { text?.utf8.allSatisfy { $0 < 0x80 } ?? true }
+        return attributes.userMetadata.isEmpty && attributes.checksums.isEmpty && attributes.tags.isEmpty && attributes.acl == nil
+            && attributes.retention == nil && attributes.legalHold == nil && attributes.encryption == nil
+            && ascii(attributes.storageClass) && ascii(attributes.checksumType) && ascii(attributes.owner)
+            && attributes.contentHeaders.allSatisfy { ascii($0.key) && ascii($0.value) }
     }
 
     static func version(from row: [SQLiteValue]) throws -> ObjectVersion {

@@ -46,6 +46,10 @@ def test_tables_keep_their_locations_and_confinement_across_the_location_column_
 
         # Back to the schema as migration 2 left it: the location computed from the document.
         assert instance.stop() == 0
+        psql(db, "DROP TRIGGER tables_version ON tables")
+        psql(db, "DROP FUNCTION floe_tables_version()")
+        psql(db, "ALTER TABLE tables DROP COLUMN version")
+        psql(db, "DROP SEQUENCE floe_table_versions")
         psql(db, "DROP TRIGGER tables_location ON tables")
         psql(db, "DROP FUNCTION floe_tables_location()")
         psql(db, "ALTER TABLE tables DROP COLUMN location_stamp")
@@ -55,7 +59,8 @@ def test_tables_keep_their_locations_and_confinement_across_the_location_column_
         psql(db, "DELETE FROM floe_catalog_migrations WHERE version > 2")
         instance.start()
 
-        assert psql(db, "SELECT max(version) FROM floe_catalog_migrations") == "3"
+        assert psql(db, "SELECT max(version) FROM floe_catalog_migrations") == "4"
+        assert psql(db, "SELECT count(*) FROM tables WHERE version = 0") == "0"
         assert psql(db, "SELECT location FROM tables WHERE name = 'kept'") == moved_to
         for place in (moved_to, moved_to + "/inner"):
             overlapping = api(instance, "POST", f"{base}/tables", {"name": "second", "schema": SCHEMA, "location": place})
@@ -91,3 +96,65 @@ def test_tables_keep_their_locations_and_confinement_across_the_location_column_
         assert api(instance, "GET", f"{base}/tables/second_renamed").json()["metadata"]["properties"]["k"] == "a\u0000b"
     finally:
         instance.cleanup()
+
+
+@needs_postgres
+def test_a_row_changed_behind_a_node_is_what_it_loads_next():
+    """A node keeps the records it read or wrote and asks the database only whether the row is
+    still at the version it kept: every write of a row, by any writer, moves its version."""
+    url = os.environ["TEST_POSTGRES_URL"]
+    database = "floe_" + uuid.uuid4().hex[:12]
+    psql(url, f"CREATE DATABASE {database}")
+    db = url.rsplit("/", 1)[0] + "/" + database
+    first, second = new_server(FLOE_CATALOG_DB=db), new_server(FLOE_CATALOG_DB=db)
+    try:
+        base = "/lakehouse/namespaces/kept"
+        assert api(first, "POST", "/lakehouse/namespaces", {"namespace": ["kept"]}).status_code == 200
+        assert api(first, "POST", f"{base}/tables", {"name": "t", "schema": SCHEMA}).status_code == 200
+        for step in range(3):
+            for writer, reader in ((first, second), (second, first)):
+                # The writer starts from the table as it last knew it, which the other node has
+                # moved on from since: the commit must still land on what the database holds.
+                committed = api(writer, "POST", f"{base}/tables/t", {"requirements": [], "updates": [
+                    {"action": "set-properties", "updates": {"step": f"{step}-{writer.port}", f"k-{step}-{writer.port}": "1"}}]})
+                assert committed.status_code == 200, committed.text
+                for node in (reader, writer):
+                    loaded = api(node, "GET", f"{base}/tables/t")
+                    assert loaded.status_code == 200
+                    assert loaded.json()["metadata-location"] == committed.json()["metadata-location"]
+                    assert loaded.json()["metadata"]["properties"]["step"] == f"{step}-{writer.port}"
+        properties = api(first, "GET", f"{base}/tables/t").json()["metadata"]["properties"]
+        assert {f"k-{step}-{node.port}" for step in range(3) for node in (first, second)} <= set(properties)
+
+        # A writer that changes the document and keeps the pointer (a repair by hand) moves the
+        # row's version: a commit from the record known before it starts again from the database.
+        psql(db, """UPDATE tables SET metadata = jsonb_set(metadata::jsonb, '{properties,step}', '"by-hand"')::text WHERE name = 't'""")
+        committed = api(first, "POST", f"{base}/tables/t", {"requirements": [], "updates": [{"action": "set-properties", "updates": {"after": "hand"}}]})
+        assert committed.status_code == 200, committed.text
+        for node in (first, second):
+            loaded = api(node, "GET", f"{base}/tables/t").json()
+            assert loaded["metadata-location"] == committed.json()["metadata-location"]
+            assert loaded["metadata"]["properties"]["step"] == "by-hand"
+            assert loaded["metadata"]["properties"]["after"] == "hand"
+        # And a load after such a repair sees it.
+        before = api(second, "GET", f"{base}/tables/t").json()
+        psql(db, """UPDATE tables SET metadata = jsonb_set(metadata::jsonb, '{properties,step}', '"by-hand-2"')::text WHERE name = 't'""")
+        for node in (first, second):
+            loaded = api(node, "GET", f"{base}/tables/t").json()
+            assert loaded["metadata-location"] == before["metadata-location"]
+            assert loaded["metadata"]["properties"]["step"] == "by-hand-2"
+        # A commit that changes nothing swaps nothing, so it answers what the database holds.
+        psql(db, """UPDATE tables SET metadata = jsonb_set(metadata::jsonb, '{properties,step}', '"by-hand-3"')::text WHERE name = 't'""")
+        unchanged = api(first, "POST", f"{base}/tables/t", {"requirements": [], "updates": []})
+        assert unchanged.status_code == 200, unchanged.text
+        assert unchanged.json()["metadata"]["properties"]["step"] == "by-hand-3"
+        # A table dropped and made again under the same name is the new one, on both nodes.
+        assert api(first, "DELETE", f"{base}/tables/t").status_code == 204
+        again = api(second, "POST", f"{base}/tables", {"name": "t", "schema": SCHEMA, "properties": {"again": "yes"},
+                                                           "location": "s3://lakehouse/kept/t-again"})
+        assert again.status_code == 200, again.text
+        for node in (first, second):
+            assert api(node, "GET", f"{base}/tables/t").json()["metadata"]["properties"].get("again") == "yes"
+    finally:
+        first.cleanup()
+        second.cleanup()
