@@ -247,6 +247,29 @@ struct Chunks: AsyncSequence, Sendable {
         #expect(Array(second.tags[0].value.utf8) == Array("cafe\u{301} 7f3a".utf8))
     }
 
+    /// Encodings of shared attribute sets are kept, but never handed to a set that only
+    /// `String` equality (canonical equivalence) would take for the same.
+    @Test func attributeEncodingsAreSharedOnlyByteForByte() throws {
+        var plain = ObjectAttributes(contentHeaders: ["content-type": "application/json"])
+        #expect(VersionRows.isShared(plain))
+        let first = try VersionRows.encode(plain)
+        #expect(try VersionRows.encode(plain) == first)
+        plain.contentHeaders["content-type"] = "text/plain"
+        #expect(try VersionRows.encode(plain) != first)
+
+        let composed = ObjectAttributes(contentHeaders: ["content-disposition": "attachment; filename=caf\u{E9}"])
+        let decomposed = ObjectAttributes(contentHeaders: ["content-disposition": "attachment; filename=cafe\u{301}"])
+        #expect(composed == decomposed)  // Swift equates them
+        #expect(!VersionRows.isShared(composed) && !VersionRows.isShared(decomposed))
+        let texts = [try VersionRows.encode(composed), try VersionRows.encode(decomposed)]
+        #expect(try JSONDecoder().decode(ObjectAttributes.self, from: Data(texts[1].utf8)).contentHeaders["content-disposition"].map { Array($0.utf8) }
+            == Array("attachment; filename=cafe\u{301}".utf8))
+        // Per-object values are not kept.
+        var checksummed = ObjectAttributes()
+        checksummed.checksums[.crc32] = "AAAAAA=="
+        #expect(!VersionRows.isShared(checksummed))
+    }
+
     @Test func sweepRemovesOrphansAndTemporaries() async throws {
         let f = try StoreFixture(inlineLimit: 0)
         let bucket = try await f.store.createBucket("bkt")
