@@ -185,6 +185,12 @@ extension CatalogService {
         return "\(folder)/\(number)-\(UUID().uuidString.lowercased()).metadata.json"
     }
 
+    /// How many earlier metadata files the log names: `write.metadata.previous-versions-max`,
+    /// 100 when unset or not a number, at least 1 (as Iceberg's own catalogs keep it).
+    static func previousVersionsKept(_ metadata: TableMetadata) -> Int {
+        max(1, metadata.property("write.metadata.previous-versions-max").flatMap { Int($0) } ?? 100)
+    }
+
     static func fileVersion(_ location: String) -> Int {
         let name = location.split(separator: "/").last.map(String.init) ?? ""
         return Int(name.prefix { $0.isNumber }) ?? 0
@@ -259,7 +265,8 @@ extension CatalogService {
                     placedInCommit.append((change.identifier, placed))
                 }
                 if let current, builder.changed {
-                    metadata.appendMetadataLog(previousFile: current.metadataLocation, timestamp: current.metadata.lastUpdatedMs)
+                    metadata.appendMetadataLog(
+                        previousFile: current.metadataLocation, timestamp: current.metadata.lastUpdatedMs, keepLast: Self.previousVersionsKept(metadata))
                 }
                 guard current == nil || builder.changed else {
                     // Nothing is swapped, so nothing would notice a table known out of date.
