@@ -113,7 +113,9 @@ public final class TableRecordCache: Sendable {
         // What is dropped is freed after the lock is let go.
         let dropped = state.withLock { state -> [BytesKey: Entry] in
             var dropped: [BytesKey: Entry] = [:]
-            if state.entries[key] == nil && (state.entries.count >= maxEntries || state.bytes + bytes > maxBytes) {
+            let replaced = state.entries[key]?.bytes
+            let count = state.entries.count + (replaced == nil ? 1 : 0)
+            if count > maxEntries || state.bytes - (replaced ?? 0) + bytes > maxBytes {
                 dropped = state.entries
                 state = State()
             }
@@ -123,4 +125,8 @@ public final class TableRecordCache: Sendable {
         }
         _ = dropped
     }
+
+    /// The memory the kept records are estimated to hold.
+    var estimatedBytes: Int { state.withLock { $0.bytes } }
+    var count: Int { state.withLock { $0.entries.count } }
 }

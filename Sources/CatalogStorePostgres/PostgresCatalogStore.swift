@@ -69,14 +69,20 @@ public final class PostgresCatalogStore: CatalogStore {
         CREATE TRIGGER tables_location BEFORE INSERT OR UPDATE ON tables FOR EACH ROW EXECUTE FUNCTION floe_tables_location();
         """,
         // 4: every write of a row stamps it with a new version from one sequence, whoever writes
-        // it, so a node that kept a table's record can ask whether the row still holds it.
+        // it, so a node that kept a table's record can ask whether the row still holds it. A row's
+        // version only grows, even if the sequence were set back (a database moved by logical
+        // replication does not carry sequences; `migrate` also catches the sequence up).
         """
         CREATE SEQUENCE floe_table_versions;
         ALTER TABLE tables ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
         UPDATE tables SET version = nextval('floe_table_versions');
         CREATE FUNCTION floe_tables_version() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            NEW.version := nextval('floe_table_versions');
+            IF TG_OP = 'UPDATE' THEN
+                NEW.version := greatest(nextval('floe_table_versions'), OLD.version + 1);
+            ELSE
+                NEW.version := nextval('floe_table_versions');
+            END IF;
             RETURN NEW;
         END
         $$;
@@ -108,6 +114,15 @@ public final class PostgresCatalogStore: CatalogStore {
     public func migrate() async throws {
         try await PostgresMigrations.apply(Self.migrations, table: "floe_catalog_migrations", lock: 7_212_023, client: client, logger: logger)
         await preferLZ4ForDocuments()
+        try await catchUpVersions()
+    }
+
+    /// Sets the version sequence past every row's version, should it have been set back: a
+    /// version a node has kept must not be handed out again.
+    func catchUpVersions() async throws {
+        try await client.query(
+            "SELECT setval('floe_table_versions', (SELECT max(version) FROM tables)) WHERE (SELECT max(version) FROM tables) > (SELECT last_value FROM floe_table_versions)",
+            logger: logger)
     }
 
     /// Metadata documents are rewritten whole on every commit; PostgreSQL's default pglz took as
@@ -284,6 +299,23 @@ public final class PostgresCatalogStore: CatalogStore {
         }
     }
 
+    /// Runs a prepared statement and reads its rows. A statement whose preparation failed (a lock
+    /// or statement timeout, a cancel) stays failed on its connection, for postgres-nio keeps the
+    /// error: so any failure closes the connection, and the pool opens a fresh one.
+    static func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, on connection: PostgresConnection, logger: Logger) async throws
+        -> [Statement.Row]
+    {
+        do {
+            var rows: [Statement.Row] = []
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            logger.warning("closing a catalog database connection after a failed statement", metadata: ["statement": "\(Statement.name)"])
+            connection.close().whenComplete { _ in }
+            throw error
+        }
+    }
+
     /// One pointer move inside a transaction: compare-and-swap, or insert when `expected` is nil.
     /// - Parameter tableLocation: the document's `location`, kept in its own indexed column.
     static func move(
@@ -292,12 +324,10 @@ public final class PostgresCatalogStore: CatalogStore {
     ) async throws -> Int64 {
         let ns = key(identifier.namespace), name = identifier.name
         if let expected {
-            var moved: Int64?
             let statement = MoveStatement(
                 warehouse: warehouse, namespace: ns, name: name, kind: kind, expectedLocation: expected, expectedVersion: expectedVersion, location: location,
                 document: document, tableLocation: tableLocation)
-            for try await version in try await connection.execute(statement, logger: logger) { moved = version }
-            guard let moved else { throw IcebergError.commitFailed("Commit failed: \(identifier) was changed by another commit") }
+            guard let moved = try await execute(statement, on: connection, logger: logger).first else { throw IcebergError.commitFailed("Commit failed: \(identifier) was changed by another commit") }
             return moved
         }
         var namespaceExists = false
@@ -322,10 +352,9 @@ public final class PostgresCatalogStore: CatalogStore {
         let knownVersion = known?.version ?? -1, knownLocation = known?.metadataLocation ?? ""
         let statement = TableRowStatement(warehouse: warehouse, namespace: ns, name: name, knownVersion: knownVersion, knownLocation: knownLocation)
         return try await run { [self] in
-            for try await (location, version, text) in try await client.execute(statement, logger: logger) {
-                return (TableRecordCache.Stamp(version: version, metadataLocation: location), try text.map { ($0, try Self.json($0)) })
-            }
-            return nil
+            let rows = try await client.withConnection { try await Self.execute(statement, on: $0, logger: logger) }
+            guard let (location, version, text) = rows.first else { return nil }
+            return (TableRecordCache.Stamp(version: version, metadataLocation: location), try text.map { ($0, try Self.json($0)) })
         }
     }
 

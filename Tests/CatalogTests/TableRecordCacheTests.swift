@@ -70,9 +70,25 @@ import Testing
         }
         let kept = (0..<100).filter { cache.stamp(warehouse: "whs", TableIdentifier(namespace: ["ns"], name: "t\($0)")) != nil }
         #expect(kept.count <= 8 && kept.contains(99))
+        #expect(cache.count <= 8 && cache.estimatedBytes <= 1 << 20)
         // A record larger than a sixteenth of the budget is not kept.
         let large = try Self.record("large", properties: .object(Dictionary(uniqueKeysWithValues: (0..<2000).map { ("property-\($0)", JSONValue.string(String(repeating: "v", count: 40))) })))
         cache.keep(written: large, warehouse: "whs", version: 200)
         #expect(cache.stamp(warehouse: "whs", large.identifier) == nil)
+    }
+
+    /// Replacing a table's small record with a large one counts against the budget too (review
+    /// finding: only new tables were checked, so commits grew the cache past it without end).
+    @Test func replacingRecordsStaysWithinTheBudget() throws {
+        let budget = 1 << 20
+        let cache = TableRecordCache(maxEntries: 4096, maxBytes: budget)
+        let large: JSONValue = .object(Dictionary(uniqueKeysWithValues: (0..<100).map { ("property-\($0)", JSONValue.string(String(repeating: "v", count: 100))) }))
+        for index in 0..<200 { cache.keep(written: try Self.record("t\(index)"), warehouse: "whs", version: 1) }
+        for index in 0..<200 {
+            let record = try Self.record("t\(index)", properties: large)
+            cache.keep(written: record, warehouse: "whs", version: 2)
+            #expect(cache.estimatedBytes <= budget)
+        }
+        #expect(cache.stamp(warehouse: "whs", TableIdentifier(namespace: ["ns"], name: "t199"))?.version == 2)
     }
 }

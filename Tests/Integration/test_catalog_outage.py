@@ -45,3 +45,49 @@ def test_database_restart_gives_503_then_recovers():
         assert instance.process.poll() is None, "the server must survive a database outage"
     finally:
         instance.cleanup()
+
+
+@needs_postgres
+def test_statements_that_failed_under_a_lock_leave_no_connection_failing():
+    """A prepared statement whose preparation failed stays failed on its connection (postgres-nio
+    keeps the error): such a connection must be closed, not kept answering 503 (review finding)."""
+    import threading
+    url = os.environ["TEST_POSTGRES_URL"]
+    database = "floe_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", url, "-q", "-c", f"CREATE DATABASE {database}"], check=True, capture_output=True)
+    db = url.rsplit("/", 1)[0] + "/" + database
+    subprocess.run(["psql", db, "-q", "-c", f"ALTER DATABASE {database} SET lock_timeout = '1s'"], check=True, capture_output=True)
+    instance = new_server(FLOE_CATALOG_DB=db)
+    try:
+        def headers():
+            token = requests.post(f"{instance.catalog_endpoint}/v1/oauth/tokens", data={
+                "grant_type": "client_credentials", "client_id": ROOT_USER, "client_secret": ROOT_PASSWORD}).json()["access_token"]
+            return {"Authorization": f"Bearer {token}"}
+        base = f"{instance.catalog_endpoint}/v1/lakehouse/namespaces"
+        assert requests.post(base, json={"namespace": ["locked"]}, headers=headers()).status_code == 200
+        schema = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
+        assert requests.post(f"{base}/locked/tables", json={"name": "t", "schema": schema}, headers=headers()).status_code == 200
+        # Fresh connections, none of which has prepared anything yet.
+        assert instance.stop() == 0
+        instance.start()
+        auth = headers()
+        holder = subprocess.Popen(["psql", db, "-q", "-c", "BEGIN; LOCK TABLE tables IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.7)
+        statuses = []
+        def load():
+            statuses.append(requests.get(f"{base}/locked/tables/t", headers=auth, timeout=30).status_code)
+        threads = [threading.Thread(target=load) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        holder.wait(timeout=30)
+        assert 503 in statuses, statuses
+        # Once the lock is gone, every load and commit succeeds again.
+        after = [requests.get(f"{base}/locked/tables/t", headers=auth, timeout=30).status_code for _ in range(40)]
+        commits = [requests.post(f"{base}/locked/tables/t", json={"requirements": [], "updates": [
+            {"action": "set-properties", "updates": {"n": str(n)}}]}, headers=auth, timeout=30).status_code for n in range(20)]
+        assert after == [200] * 40 and commits == [200] * 20, (after, commits)
+    finally:
+        instance.cleanup()
