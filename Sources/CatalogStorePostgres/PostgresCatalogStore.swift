@@ -121,7 +121,10 @@ public final class PostgresCatalogStore: CatalogStore {
     /// version a node has kept must not be handed out again.
     func catchUpVersions() async throws {
         try await client.query(
-            "SELECT setval('floe_table_versions', (SELECT max(version) FROM tables)) WHERE (SELECT max(version) FROM tables) > (SELECT last_value FROM floe_table_versions)",
+            """
+            SELECT setval('floe_table_versions', highest) FROM (SELECT max(version) AS highest FROM tables) AS kept, floe_table_versions
+            WHERE highest > last_value OR (highest = last_value AND NOT is_called)
+            """,
             logger: logger)
     }
 
@@ -299,21 +302,38 @@ public final class PostgresCatalogStore: CatalogStore {
         }
     }
 
-    /// Runs a prepared statement and reads its rows. A statement whose preparation failed (a lock
-    /// or statement timeout, a cancel) stays failed on its connection, for postgres-nio keeps the
-    /// error: so any failure closes the connection, and the pool opens a fresh one.
+    /// Runs a prepared statement and reads its rows.
     static func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, on connection: PostgresConnection, logger: Logger) async throws
         -> [Statement.Row]
     {
-        do {
-            var rows: [Statement.Row] = []
-            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
-            return rows
-        } catch {
-            logger.warning("closing a catalog database connection after a failed statement", metadata: ["statement": "\(Statement.name)"])
-            connection.close().whenComplete { _ in }
-            throw error
+        var rows: [Statement.Row] = []
+        for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+        return rows
+    }
+
+    /// Leases a connection for `body`. When `body` fails other than by refusing (a lock or
+    /// statement timeout, a cancel), the connection is closed once `body` is done with it, and
+    /// the pool opens another: postgres-nio keeps a failed statement preparation per connection,
+    /// so it would fail that statement for the rest of its life. Not earlier: inside a
+    /// transaction the connection must stay open for the ROLLBACK.
+    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            do {
+                return try await body(connection)
+            } catch {
+                if !Self.isRefusal(error) {
+                    logger.warning("closing a catalog database connection after a failed statement", metadata: ["error": "\(String(reflecting: error))"])
+                    try? await connection.close()
+                }
+                throw error
+            }
         }
+    }
+
+    /// One of our own refusals (a lost compare-and-swap, a missing namespace), thrown by itself or
+    /// inside a transaction that was rolled back: the connection is sound.
+    static func isRefusal(_ error: any Error) -> Bool {
+        error is IcebergError || (error as? PostgresTransactionError)?.closureError is IcebergError
     }
 
     /// One pointer move inside a transaction: compare-and-swap, or insert when `expected` is nil.
@@ -352,7 +372,7 @@ public final class PostgresCatalogStore: CatalogStore {
         let knownVersion = known?.version ?? -1, knownLocation = known?.metadataLocation ?? ""
         let statement = TableRowStatement(warehouse: warehouse, namespace: ns, name: name, knownVersion: knownVersion, knownLocation: knownLocation)
         return try await run { [self] in
-            let rows = try await client.withConnection { try await Self.execute(statement, on: $0, logger: logger) }
+            let rows = try await withConnection { try await Self.execute(statement, on: $0, logger: logger) }
             guard let (location, version, text) = rows.first else { return nil }
             return (TableRecordCache.Stamp(version: version, metadataLocation: location), try text.map { ($0, try Self.json($0)) })
         }
@@ -398,22 +418,32 @@ public final class PostgresCatalogStore: CatalogStore {
         // One pointer moved from a known file is one conditional UPDATE, atomic by itself: no
         // BEGIN and COMMIT round trips for the commit engines make most.
         let versions: [Int64]
+        let swaps = swaps.sorted { Self.lockOrder($0.identifier, $1.identifier) }
         if swaps.count == 1, let swap = swaps.first, swap.expectedLocation != nil {
             versions = [
                 try await run { [self] in
-                    try await client.withConnection { try await move($0, swap) }
+                    try await withConnection { try await move($0, swap) }
                 }
             ]
         } else {
             versions = try await run { [self] in
-                try await client.withTransaction(logger: logger) { connection in
-                    var versions: [Int64] = []
-                    for swap in swaps { versions.append(try await move(connection, swap)) }
-                    return versions
+                try await withConnection { connection in
+                    try await connection.withTransaction(logger: logger) { connection in
+                        var versions: [Int64] = []
+                        for swap in swaps { versions.append(try await move(connection, swap)) }
+                        return versions
+                    }
                 }
             }
         }
         for (swap, version) in zip(swaps, versions) { records.keep(written: swap.record, warehouse: warehouse, version: version) }
+    }
+
+    /// Transactions lock the rows they move in one order, by the bytes of their keys, so two
+    /// of them over the same tables wait for each other instead of deadlocking.
+    static func lockOrder(_ a: TableIdentifier, _ b: TableIdentifier) -> Bool {
+        let (x, y) = (key(a.namespace), key(b.namespace))
+        return x == y ? a.name.utf8.lexicographicallyPrecedes(b.name.utf8) : x.utf8.lexicographicallyPrecedes(y.utf8)
     }
 
     func remove(kind: String, warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> (String, JSONValue)? {
@@ -472,11 +502,13 @@ public final class PostgresCatalogStore: CatalogStore {
 
     public func swapView(warehouse: String, expectedLocation: String?, _ record: ViewRecord, document: String) async throws(IcebergError) {
         try await run { [self] in
-            try await client.withTransaction(logger: logger) { connection in
-                _ = try await Self.move(
-                    connection, logger: logger, kind: "view", warehouse: warehouse, identifier: record.identifier,
-                    expected: expectedLocation, location: record.metadataLocation, document: document,
-                    tableLocation: record.metadata.json["location"]?.stringValue)
+            try await withConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    _ = try await Self.move(
+                        connection, logger: logger, kind: "view", warehouse: warehouse, identifier: record.identifier,
+                        expected: expectedLocation, location: record.metadataLocation, document: document,
+                        tableLocation: record.metadata.json["location"]?.stringValue)
+                }
             }
         }
     }

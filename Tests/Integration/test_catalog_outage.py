@@ -91,3 +91,46 @@ def test_statements_that_failed_under_a_lock_leave_no_connection_failing():
         assert after == [200] * 40 and commits == [200] * 20, (after, commits)
     finally:
         instance.cleanup()
+
+
+@needs_postgres
+def test_a_transaction_whose_statement_fails_is_answered_and_leaves_the_node_working():
+    """A statement failing inside a multi-table transaction gets 503 at once (review finding: the
+    connection was closed before the ROLLBACK, whose answer never came, so the request hung)."""
+    url = os.environ["TEST_POSTGRES_URL"]
+    database = "floe_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", url, "-q", "-c", f"CREATE DATABASE {database}"], check=True, capture_output=True)
+    db = url.rsplit("/", 1)[0] + "/" + database
+    instance = new_server(FLOE_CATALOG_DB=db)
+    try:
+        token = requests.post(f"{instance.catalog_endpoint}/v1/oauth/tokens", data={
+            "grant_type": "client_credentials", "client_id": ROOT_USER, "client_secret": ROOT_PASSWORD}).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        base = f"{instance.catalog_endpoint}/v1/lakehouse"
+        assert requests.post(f"{base}/namespaces", json={"namespace": ["tx"]}, headers=auth).status_code == 200
+        schema = {"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": False, "type": "long"}]}
+        for name in ("good", "bad"):
+            assert requests.post(f"{base}/namespaces/tx/tables", json={"name": name, "schema": schema}, headers=auth).status_code == 200
+        subprocess.run(["psql", db, "-q", "-v", "ON_ERROR_STOP=1", "-c", """
+            CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.name = 'bad' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER refuse_bad BEFORE UPDATE ON tables FOR EACH ROW EXECUTE FUNCTION refuse_bad();"""], check=True, capture_output=True)
+
+        def transaction(step):
+            return requests.post(f"{base}/transactions/commit", json={"table-changes": [
+                {"identifier": {"namespace": ["tx"], "name": name}, "requirements": [],
+                 "updates": [{"action": "set-properties", "updates": {"step": str(step)}}]} for name in ("good", "bad")]},
+                headers=auth, timeout=30)
+
+        for step in range(3):
+            started = time.time()
+            refused = transaction(step)
+            assert refused.status_code == 503, refused.text
+            assert time.time() - started < 10
+        assert "step" not in requests.get(f"{base}/namespaces/tx/tables/good", headers=auth).json()["metadata"]["properties"]
+        subprocess.run(["psql", db, "-q", "-c", "DROP TRIGGER refuse_bad ON tables"], check=True, capture_output=True)
+        assert transaction(9).status_code == 204
+        for name in ("good", "bad"):
+            assert requests.get(f"{base}/namespaces/tx/tables/{name}", headers=auth).json()["metadata"]["properties"]["step"] == "9"
+    finally:
+        instance.cleanup()
