@@ -23,9 +23,11 @@ public final class TableRecordCache: Sendable {
     }
 
     private struct Entry {
-        var stamp: Stamp
+        /// Always with its `rowVersion`.
         var record: TableRecord
         var bytes: Int
+
+        var stamp: Stamp { Stamp(version: record.rowVersion ?? -1, metadataLocation: record.metadataLocation) }
     }
 
     private struct State {
@@ -74,11 +76,10 @@ public final class TableRecordCache: Sendable {
         return state.withLock { $0.entries[key]?.record }
     }
 
-    /// A record as read from the database at `version`.
-    public func keep(read record: TableRecord, warehouse: String, version: Int64) {
-        var record = record
-        record.rowVersion = version
-        store(record, warehouse: warehouse, stamp: Stamp(version: version, metadataLocation: record.metadataLocation))
+    /// A record as read from the database, at its `rowVersion` (a record without one is not kept).
+    public func keep(read record: TableRecord, warehouse: String) {
+        guard record.rowVersion != nil else { return }
+        store(record, warehouse: warehouse)
     }
 
     /// A record just written at `version`. Kept only when reading its text back would give it
@@ -88,20 +89,23 @@ public final class TableRecordCache: Sendable {
             forget(warehouse: warehouse, record.identifier)
             return
         }
-        keep(read: record, warehouse: warehouse, version: version)
+        var record = record
+        record.rowVersion = version
+        store(record, warehouse: warehouse)
     }
 
     public func forget(warehouse: String, _ identifier: TableIdentifier) {
         let key = Self.key(warehouse: warehouse, identifier)
-        let removed = state.withLock { state -> Entry? in
+        // What is dropped is freed after the lock is let go.
+        let dropped = state.withLock { state -> Entry? in
             guard let entry = state.entries.removeValue(forKey: key) else { return nil }
             state.bytes -= entry.bytes
             return entry
         }
-        _ = removed
+        _ = dropped
     }
 
-    private func store(_ record: TableRecord, warehouse: String, stamp: Stamp) {
+    private func store(_ record: TableRecord, warehouse: String) {
         let key = Self.key(warehouse: warehouse, record.identifier)
         let bytes = key.bytes.count + 2 * record.metadataLocation.utf8.count + (record.storedText?.utf8.count ?? 0)
             + record.metadata.document.retainedBytes + 256
@@ -109,7 +113,7 @@ public final class TableRecordCache: Sendable {
             forget(warehouse: warehouse, record.identifier)
             return
         }
-        let entry = Entry(stamp: stamp, record: record, bytes: bytes)
+        let entry = Entry(record: record, bytes: bytes)
         // What is dropped is freed after the lock is let go.
         let dropped = state.withLock { state -> [BytesKey: Entry] in
             var dropped: [BytesKey: Entry] = [:]

@@ -188,20 +188,12 @@ public struct CatalogResponder: HTTPResponder {
         return bytes.count >= 7 && zip(bytes.prefix(6), "bearer".utf8).allSatisfy { $0 | 0x20 == $1 } && bytes.dropFirst(6).first == UInt8(ascii: " ")
     }
 
-    /// `text` without the spaces and tabs around it (HTTP's optional whitespace).
-    static func trimmingOptionalWhitespace(_ text: Substring) -> Substring {
-        var text = text
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return text
-    }
-
     /// Who is calling: the principal of a bearer token, or of a SigV4 signature over the request.
     func identify(_ request: inout Request) async throws -> Principal {
         guard let header = request.headers[.authorization] else { throw IcebergError.notAuthorized("Authorization required") }
         if header.hasPrefix(SigV4Signer.algorithm + " ") { return try await identifySigned(&request) }
         guard Self.isBearer(header) else { throw IcebergError.notAuthorized("Bearer token or SigV4 signature required") }
-        switch tokens.check(String(Self.trimmingOptionalWhitespace(header.dropFirst(7)))) {
+        switch tokens.check(String(header.dropFirst(7).trimmingSpaces)) {
         case .valid(let principal): return principal
         case .expired: throw IcebergError.authenticationTimeout("The access token has expired")
         case .unknown: throw IcebergError.notAuthorized("Invalid access token")

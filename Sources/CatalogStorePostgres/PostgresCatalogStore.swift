@@ -393,7 +393,7 @@ public final class PostgresCatalogStore: CatalogStore {
             }
             var record = try TableRecord(identifier: identifier, metadataLocation: row.stamp.metadataLocation, text: document.text, parsed: document.parsed)
             record.rowVersion = row.stamp.version
-            records.keep(read: record, warehouse: warehouse, version: row.stamp.version)
+            records.keep(read: record, warehouse: warehouse)
             return record
         }
     }

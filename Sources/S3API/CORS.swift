@@ -1,3 +1,4 @@
+import SigV4
 import HTTPTypes
 import ObjectStore
 import S3Model

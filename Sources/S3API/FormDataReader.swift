@@ -1,3 +1,4 @@
+import SigV4
 import Hummingbird
 import NIOCore
 import S3Model

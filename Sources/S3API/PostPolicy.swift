@@ -94,7 +94,7 @@ struct PostPolicy {
                 // An absent field is empty: `starts-with ""` allows it to be left out, as S3 forms use it.
                 let actual = fields[field] ?? ""
                 // Content-Type may list several values; each must start with the prefix.
-                let values = field == "content-type" ? actual.split(separator: ",").map { $0.trimmingSpaces } : [actual]
+                let values = field == "content-type" ? actual.split(separator: ",").map { String($0.trimmingSpaces) } : [actual]
                 guard values.allSatisfy({ $0.hasPrefix(prefix) }) else {
                     throw Self.denied("Policy Condition failed: [\"starts-with\", \"$\(field)\", \"\(prefix)\"]")
                 }

@@ -401,7 +401,8 @@ public struct SigV4Verifier: Sendable {
 }
 
 extension Substring {
-    var trimmingSpaces: Substring {
+    /// Without the spaces and tabs around it (HTTP's optional whitespace), over the UTF-8 bytes.
+    public var trimmingSpaces: Substring {
         let bytes = utf8
         var start = bytes.startIndex
         var end = bytes.endIndex

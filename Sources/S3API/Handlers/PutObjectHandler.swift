@@ -228,16 +228,7 @@ struct UploadIntegrity {
 }
 
 extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: String { String(self).trimmingSpaces }
+    var trimmingSpaces: String { String(Substring(self).trimmingSpaces) }
 }
 
 /// Tags from `x-amz-tagging` (URL query form) or a Tagging document: at most 10 per object,

@@ -93,7 +93,7 @@ extension S3Responder {
     /// GetObjectAttributes: the attributes named in x-amz-object-attributes, in one document.
     func getObjectAttributes(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
-        let wanted = Set((call.headers[values: .amzObjectAttributes]).flatMap { $0.split(separator: ",") }.map { $0.trimmingSpaces })
+        let wanted = Set((call.headers[values: .amzObjectAttributes]).flatMap { $0.split(separator: ",") }.map { String($0.trimmingSpaces) })
         let known: Set<String> = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
         guard !wanted.isEmpty else { throw S3Error.invalidArgument("x-amz-object-attributes header must be specified", name: "x-amz-object-attributes") }
         if let unknown = wanted.subtracting(known).first {
