@@ -25,6 +25,15 @@ public struct TableIdentifier: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { (namespace + [name]).joined(separator: ".") }
+
+    /// Namespace, then name, in the byte order of their UTF-8 (as the catalog database's
+    /// `COLLATE "C"` orders them). `String` comparison would take canonically equivalent names for
+    /// one, and an order that is not transitive can lock rows in two orders.
+    public static func precedesBytewise(_ a: TableIdentifier, _ b: TableIdentifier) -> Bool {
+        let (x, y) = (NamespaceKey.join(a.namespace), NamespaceKey.join(b.namespace))
+        guard x.utf8.elementsEqual(y.utf8) else { return x.utf8.lexicographicallyPrecedes(y.utf8) }
+        return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+    }
 }
 
 /// A table as the catalog database holds it: where its current metadata file is, and that

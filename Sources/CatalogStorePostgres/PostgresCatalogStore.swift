@@ -418,7 +418,9 @@ public final class PostgresCatalogStore: CatalogStore {
         // One pointer moved from a known file is one conditional UPDATE, atomic by itself: no
         // BEGIN and COMMIT round trips for the commit engines make most.
         let versions: [Int64]
-        let swaps = swaps.sorted { Self.lockOrder($0.identifier, $1.identifier) }
+        // Transactions lock the rows they move in one order, so two of them over the same tables
+        // wait for each other instead of deadlocking.
+        let swaps = swaps.sorted { TableIdentifier.precedesBytewise($0.identifier, $1.identifier) }
         if swaps.count == 1, let swap = swaps.first, swap.expectedLocation != nil {
             versions = [
                 try await run { [self] in
@@ -437,13 +439,6 @@ public final class PostgresCatalogStore: CatalogStore {
             }
         }
         for (swap, version) in zip(swaps, versions) { records.keep(written: swap.record, warehouse: warehouse, version: version) }
-    }
-
-    /// Transactions lock the rows they move in one order, by the bytes of their keys, so two
-    /// of them over the same tables wait for each other instead of deadlocking.
-    static func lockOrder(_ a: TableIdentifier, _ b: TableIdentifier) -> Bool {
-        let (x, y) = (key(a.namespace), key(b.namespace))
-        return x == y ? a.name.utf8.lexicographicallyPrecedes(b.name.utf8) : x.utf8.lexicographicallyPrecedes(y.utf8)
     }
 
     func remove(kind: String, warehouse: String, _ identifier: TableIdentifier) async throws(IcebergError) -> (String, JSONValue)? {
