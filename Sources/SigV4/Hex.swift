@@ -47,8 +47,12 @@ public enum Hex {
 /// Compares two strings in time that depends only on their lengths, so a signature
 /// cannot be guessed byte by byte from response timing.
 public func constantTimeEquals(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
-    let lhs = Array(a.utf8)
-    let rhs = Array(b.utf8)
+    constantTimeEquals(Array(a.utf8), Array(b.utf8))
+}
+
+/// `constantTimeEquals` over bytes.
+public func constantTimeEquals(_ lhs: [UInt8], _ b: some Sequence<UInt8>) -> Bool {
+    let rhs = Array(b)
     var difference: UInt8 = lhs.count == rhs.count ? 0 : 1
     let count = max(lhs.count, rhs.count)
     for index in 0..<count {

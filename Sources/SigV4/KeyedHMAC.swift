@@ -35,6 +35,16 @@ struct KeyedHMAC: Sendable {
         return outer.finalize().withUnsafeBytes { Array($0) }
     }
 
+    /// The inner hash with the key absorbed, to feed a message into piece by piece.
+    var innerState: SHA256 { inner }
+
+    /// The code of a message fed into a copy of `innerState`.
+    func authenticationCode(finishing inner: consuming SHA256) -> SHA256Digest {
+        var outer = self.outer
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize()
+    }
+
     func authenticationCode(_ message: String) -> [UInt8] {
         var message = message
         return message.withUTF8 { authenticationCode(UnsafeRawBufferPointer($0)) }

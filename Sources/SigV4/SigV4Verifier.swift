@@ -368,8 +368,6 @@ public struct SigV4Verifier: Sendable {
         mac: KeyedHMAC,
         claimed: String
     ) throws(SigV4Error) {
-        let canonicalHeaders = SigV4Signer.canonicalHeaders(signedHeaders: signedHeaders, values: request.headerValues)
-        let canonicalQuery = SigV4Signer.canonicalQuery(query)
         var candidates: [String] = []
         if let decoded = URIEncoding.decode(request.rawPath) {
             candidates.append(SigV4Signer.canonicalURI(decodedPath: decoded))
@@ -382,19 +380,30 @@ public struct SigV4Verifier: Sendable {
             let twice = SigV4Signer.canonicalURI(decodedPath: raw)
             if !candidates.contains(twice) { candidates.append(twice) }
         }
+        // The canonical request is method, URI, then a part the same for every URI tried; the
+        // string to sign is a prefix the same for every URI, then the canonical request's hash.
+        let afterURI = CanonicalBytes.afterURI(query: query, signedHeaders: signedHeaders, values: request.headerValues, payloadHash: payloadHash)
+        var methodLine = SHA256()
+        methodLine.update(utf8: request.method)
+        methodLine.update(bytes: [UInt8(ascii: "\n")])
+        var signing = mac.innerState
+        for part in [SigV4Signer.algorithm, amzDate, scope.string] {
+            signing.update(utf8: part)
+            signing.update(bytes: [UInt8(ascii: "\n")])
+        }
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
         for uri in candidates {
-            let canonical = SigV4Signer.canonicalRequest(
-                method: request.method,
-                canonicalURI: uri,
-                canonicalQuery: canonicalQuery,
-                canonicalHeaders: canonicalHeaders,
-                signedHeaders: signedHeaders,
-                payloadHash: payloadHash
-            )
-            let toSign = SigV4Signer.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonical)
-            if constantTimeEquals(SigV4Signer.signature(mac, stringToSign: toSign), claimed) {
-                return
-            }
+            var canonical = methodLine
+            canonical.update(utf8: uri)
+            canonical.update(bytes: afterURI)
+            hex.removeAll(keepingCapacity: true)
+            CanonicalBytes.hex(canonical.finalize(), into: &hex)
+            var toSign = signing
+            toSign.update(bytes: hex)
+            hex.removeAll(keepingCapacity: true)
+            CanonicalBytes.hex(mac.authenticationCode(finishing: toSign), into: &hex)
+            if constantTimeEquals(hex, claimed.utf8) { return }
         }
         throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
     }
