@@ -6,7 +6,6 @@ import Crypto
 /// cost 125,000 instructions through the `String` stages, most of it building text that is only
 /// ever hashed (docs/benchmarks.md).
 enum CanonicalBytes {
-    private static let lowerHex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends `text` percent-encoded as SigV4 encodes it.
     static func appendEncoded(_ text: String, keepSlash: Bool = false, to out: inout [UInt8]) {
@@ -96,14 +95,6 @@ enum CanonicalBytes {
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: payloadHash.utf8)
         return out
-    }
-
-    /// The lower-case hex of a digest, written into `out` (64 bytes for SHA-256).
-    static func hex(_ digest: some Sequence<UInt8>, into out: inout [UInt8]) {
-        for byte in digest {
-            out.append(lowerHex[Int(byte >> 4)])
-            out.append(lowerHex[Int(byte & 0x0F)])
-        }
     }
 }
 

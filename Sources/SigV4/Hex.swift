@@ -19,6 +19,14 @@ public enum Hex {
         }
     }
 
+    /// Appends the lower-case hex of `bytes` to `out`, without a `String` in between.
+    public static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+    }
+
     /// Decodes hex (either case); nil when the input is not an even-length hex string.
     public static func decode(_ string: some StringProtocol) -> [UInt8]? {
         let utf8 = Array(string.utf8)

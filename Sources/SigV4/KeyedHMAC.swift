@@ -30,9 +30,7 @@ struct KeyedHMAC: Sendable {
     func authenticationCode(_ message: UnsafeRawBufferPointer) -> [UInt8] {
         var inner = self.inner
         inner.update(bufferPointer: message)
-        var outer = self.outer
-        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return outer.finalize().withUnsafeBytes { Array($0) }
+        return authenticationCode(finishing: inner).withUnsafeBytes { Array($0) }
     }
 
     /// The inner hash with the key absorbed, to feed a message into piece by piece.

@@ -398,11 +398,11 @@ public struct SigV4Verifier: Sendable {
             canonical.update(utf8: uri)
             canonical.update(bytes: afterURI)
             hex.removeAll(keepingCapacity: true)
-            CanonicalBytes.hex(canonical.finalize(), into: &hex)
+            Hex.append(canonical.finalize(), to: &hex)
             var toSign = signing
             toSign.update(bytes: hex)
             hex.removeAll(keepingCapacity: true)
-            CanonicalBytes.hex(mac.authenticationCode(finishing: toSign), into: &hex)
+            Hex.append(mac.authenticationCode(finishing: toSign), to: &hex)
             if constantTimeEquals(hex, claimed.utf8) { return }
         }
         throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
