@@ -204,6 +204,7 @@ public enum FloeServer {
                 interval: .seconds(configuration.lifecycleIntervalSeconds ?? min(3600, max(1, configuration.lifecycleDaySeconds / 4))),
                 cursorFile: parts.meta + "/lifecycle-cursor.json", metrics: metrics, audit: parts.audit, logger: logger)),
             .init(service: NotificationDelivery(store: store, metrics: metrics, maxAttempts: configuration.notificationMaxAttempts, logger: logger)),
+            .init(service: StartupCodeRelease(delay: .milliseconds(500), logger: logger)),
         ]
         let secure = configuration.tlsCertificate != nil
         let consoleHTTP = configuration.consoleAddress.map { _ in

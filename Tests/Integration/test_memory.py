@@ -63,3 +63,39 @@ def test_concurrent_large_gets_keep_memory_bounded(encryption):
     finally:
         server.stop()
         server.cleanup()
+
+
+def code_resident_kib(pid: int) -> int:
+    """Resident KiB of the server executable's own code (its read-and-execute mappings)."""
+    exe = os.readlink(f"/proc/{pid}/exe")
+    total, in_code = 0, False
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if "-" in fields[0] and len(fields) >= 5 and all(c in "0123456789abcdef-" for c in fields[0]):
+                in_code = fields[1] == "r-xp" and len(fields) >= 6 and fields[5] == exe
+            elif in_code and fields[0] == "Rss:":
+                total += int(fields[1])
+    return total
+
+
+def test_idle_server_hands_back_start_up_code():
+    """Start-up runs code that serving never runs again, and the kernel maps code around every
+    page touched: a fresh server held most of its executable's code (24 MiB of a debug build, 15 of
+    a release build) while idle. Once its listeners are up it hands those pages back; requests
+    bring back what they run."""
+    server = new_server()
+    try:
+        pid = server.process.pid
+        deadline, resident = time.monotonic() + 20, code_resident_kib(pid)
+        while resident >= 8 << 10 and time.monotonic() < deadline:
+            time.sleep(0.25)
+            resident = code_resident_kib(pid)
+        assert resident < 8 << 10, f"{resident} KiB of the executable's code still resident 20 s after start"
+        s3 = server.boto3()
+        s3.create_bucket(Bucket="after-release")
+        s3.put_object(Bucket="after-release", Key="k", Body=b"still served")
+        assert s3.get_object(Bucket="after-release", Key="k")["Body"].read() == b"still served"
+    finally:
+        server.stop()
+        server.cleanup()

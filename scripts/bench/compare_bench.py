@@ -22,7 +22,8 @@ UNSIGNED-PAYLOAD, method-specific), computed here in advance, one per key and me
 serves plain files and takes PUTs with its built-in WebDAV module. Objects for nginx and rclone
 are written straight into the directories they serve (bucket = top-level directory); Floe's are
 PUT over HTTP. Also printed: hashing and fsync floors of this machine, and Floe's memory
-(/proc: RSS and threads when idle, VmHWM reset before and read after each workload, RSS after).
+(/proc: RSS, its anonymous part and threads when idle, VmHWM reset before and read after each
+workload, RSS after).
 Any non-2xx answer or workload with nothing completed is shown in the errors column; Floe's make
 the exit status 1 unless --allow-errors.
 
@@ -297,6 +298,7 @@ def proc_status(pid: int) -> dict:
     with open(f"/proc/{pid}/status") as f:
         fields = dict(line.split(":", 1) for line in f if ":" in line)
     return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024, "hwm_mb": int(fields["VmHWM"].split()[0]) / 1024,
+            "anon_mb": int(fields["RssAnon"].split()[0]) / 1024,
             "threads": int(fields["Threads"])}
 
 
@@ -435,8 +437,9 @@ def render(args, results: dict, memory: dict, versions: dict, floors: dict) -> s
         measured = memory.get(name, {})
         if measured.get("after"):
             peak = max((r.get("peak_mb", 0) for r in results[name].values() if r), default=0)
-            lines.append(f"{'Floe' if name == 'floe' else 'Baseline'} RSS: idle {measured['idle']['rss_mb']:.1f} MB "
-                         f"({measured['idle']['threads']} threads), peak during run {peak:.1f} MB, after {measured['after']['rss_mb']:.1f} MB")
+            idle, after = measured["idle"], measured["after"]
+            lines.append(f"{'Floe' if name == 'floe' else 'Baseline'} RSS: idle {idle['rss_mb']:.1f} MB (anonymous {idle['anon_mb']:.1f}; "
+                         f"{idle['threads']} threads), peak during run {peak:.1f} MB, after {after['rss_mb']:.1f} MB (anonymous {after['anon_mb']:.1f})")
     return "\n".join(lines + notes) + "\n"
 
 
