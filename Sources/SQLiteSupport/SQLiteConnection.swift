@@ -54,6 +54,16 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Runs one statement without rows or arguments, prepared once per connection: the
+    /// transaction and savepoint statements that wrap every read and write. `execute` hands its
+    /// SQL to `sqlite3_exec`, which parses it on every call.
+    public func run(_ sql: String) throws {
+        let statement = try prepared(sql)
+        let rc = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw error(rc) }
+    }
+
     /// Runs a statement (cached by its SQL) and returns every row.
     @discardableResult
     public func query(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
@@ -130,13 +140,13 @@ public final class SQLiteConnection {
 
     /// Runs `body` in a write transaction (BEGIN IMMEDIATE), committing on success.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        try run("BEGIN IMMEDIATE")
         do {
             let result = try body()
-            try execute("COMMIT")
+            try run("COMMIT")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            try? run("ROLLBACK")
             throw error
         }
     }

@@ -116,21 +116,21 @@ public final class SQLiteDatabase: Sendable {
     /// released or undone) ends the group there, so no later write runs outside a transaction.
     static func commit(_ group: [GroupedWrite], on connection: SQLiteConnection) -> (ran: Int, failure: (any Error)?) {
         do {
-            try connection.execute("BEGIN IMMEDIATE")
+            try connection.run("BEGIN IMMEDIATE")
         } catch {
             return (group.count, error)
         }
         for (index, write) in group.enumerated() {
             if let broken = write.run(connection) ?? (connection.inTransaction ? nil : SQLiteError(code: SQLITE_ABORT, message: "transaction rolled back")) {
-                if connection.inTransaction { try? connection.execute("ROLLBACK") }
+                if connection.inTransaction { try? connection.run("ROLLBACK") }
                 return (index + 1, broken)
             }
         }
         do {
-            try connection.execute("COMMIT")
+            try connection.run("COMMIT")
             return (group.count, nil)
         } catch {
-            if connection.inTransaction { try? connection.execute("ROLLBACK") }
+            if connection.inTransaction { try? connection.run("ROLLBACK") }
             return (group.count, error)
         }
     }
@@ -152,8 +152,8 @@ public final class SQLiteDatabase: Sendable {
     private func readInTransaction<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         let connection = try readers.withLockedValue { $0.popLast() } ?? SQLiteConnection(path: path, readOnly: true)
         defer { readers.withLockedValue { $0.append(connection) } }
-        try connection.execute("BEGIN")
-        defer { try? connection.execute("COMMIT") }
+        try connection.run("BEGIN")
+        defer { try? connection.run("COMMIT") }
         return try body(connection)
     }
 
@@ -174,7 +174,7 @@ final class GroupedWrite: @unchecked Sendable {
         var result: Result<T, any Error>?
         work = { connection in
             do {
-                try connection.execute("SAVEPOINT grouped_write")
+                try connection.run("SAVEPOINT grouped_write")
             } catch {
                 result = .failure(error)
                 return error
@@ -184,13 +184,13 @@ final class GroupedWrite: @unchecked Sendable {
             } catch {
                 result = .failure(error)
                 do {
-                    try connection.execute("ROLLBACK TO grouped_write")
+                    try connection.run("ROLLBACK TO grouped_write")
                 } catch {
                     return error
                 }
             }
             do {
-                try connection.execute("RELEASE grouped_write")
+                try connection.run("RELEASE grouped_write")
             } catch {
                 return error
             }
