@@ -7,6 +7,7 @@ import NIOCore
 import ObjectStore
 import S3Model
 import SigV4
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -396,18 +397,33 @@ public struct S3Responder: HTTPResponder {
 }
 
 enum RequestIDs {
-    static let hexDigits = Array("0123456789ABCDEF")
+    static let hexDigits = Array("0123456789ABCDEF".utf8)
     /// A host id that is stable for the life of the process, as `x-amz-id-2`.
     static let hostID: String = Base64.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
-
-    static func make() -> String {
+    /// Where this process's ids start: ids differ from one run to the next.
+    private static let start: UInt64 = {
         var generator = SystemRandomNumberGenerator()
-        var value = generator.next() as UInt64
-        var out = ""
-        for _ in 0..<16 {
-            out.append(hexDigits[Int(value & 0xF)])
-            value >>= 4
+        return generator.next()
+    }()
+    private static let issued = Atomic<UInt64>(0)
+
+    /// 16 hex digits, as S3's `x-amz-request-id`: a count of the requests taken through a
+    /// bijective mix, so no two requests of a process share an id. An id authorizes nothing, so it
+    /// need not be unpredictable; drawing each from the system's random source cost a `getrandom`
+    /// system call per request.
+    static func make() -> String {
+        let value = mix(start &+ issued.add(1, ordering: .relaxed).newValue)
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            for index in 0..<16 { buffer[index] = hexDigits[Int((value >> UInt64(60 - 4 * index)) & 0xF)] }
+            return 16
         }
-        return out
+    }
+
+    /// SplitMix64's finalizer: invertible, so distinct inputs give distinct ids.
+    static func mix(_ input: UInt64) -> UInt64 {
+        var z = input
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
