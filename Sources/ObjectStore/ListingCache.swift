@@ -1,13 +1,7 @@
-import Synchronization
-
 /// Recent ListObjects pages, as MinIO's metacache and rclone's directory cache keep them: clients
 /// and engines list the same prefixes again and again (query planning, sync tools, dashboards),
-/// and a delimiter listing costs one index seek per common prefix.
-///
-/// A page is kept with the index's write generation read before the page was read, and only
-/// answers while that generation is current. The index advances it after every write and before
-/// the writer is answered, so no listing that starts after an acknowledged write can be answered
-/// from before it. Pages are held within a byte budget, oldest out first.
+/// and a delimiter listing costs one index seek per common prefix. Pages are kept by the index's
+/// write generation (`GenerationCache`), within a byte budget, oldest out first.
 public final class ListingCache: Sendable {
     /// A listing's parameters as bytes: keys, prefixes and markers compare byte-wise, as the index
     /// and the policy engine compare them. `String` equality would make `café` written with one
@@ -30,69 +24,28 @@ public final class ListingCache: Sendable {
         }
     }
 
-    private struct Held {
-        var generation: UInt64 = 0
-        var pages: [Key: (page: ListPage, bytes: Int)] = [:]
-        /// Keys in the order they were kept, for eviction.
-        var order: [Key] = []
-        var bytes = 0
-        var hits = 0
-    }
-
-    /// The most bytes (estimated) all held pages may keep alive, and the most pages.
-    public let budget: Int
-    public let maxPages: Int
-    private let held = Mutex(Held())
+    private let pages: GenerationCache<Key, ListPage>
+    public var budget: Int { pages.budget }
+    public var maxPages: Int { pages.maxEntries }
 
     public init(budget: Int = 8 * 1024 * 1024, maxPages: Int = 1024) {
-        self.budget = budget
-        self.maxPages = maxPages
+        pages = GenerationCache(budget: budget, maxEntries: maxPages)
     }
 
     /// The page kept for `key` at `generation`, if it is still the current one.
     func page(for key: Key, generation: UInt64) -> ListPage? {
-        held.withLock { held in
-            guard held.generation == generation, let page = held.pages[key]?.page else { return nil }
-            held.hits += 1
-            return page
-        }
+        pages.value(for: key, generation: generation)
     }
 
-    /// Keeps `page`, read after `generation` was taken. A page from an older generation than the
-    /// cache already holds is dropped; a newer generation drops every page held.
+    /// Keeps `page`, read after `generation` was taken.
     func keep(_ page: ListPage, for key: Key, generation: UInt64) {
-        let bytes = Self.estimatedBytes(of: page, key: key)
-        guard bytes <= budget / 4 else { return }
-        // Pages of an older generation are freed after the lock is let go.
-        let dropped: Held? = held.withLock { held in
-            if generation < held.generation { return nil }
-            var dropped: Held?
-            if generation > held.generation {
-                dropped = held
-                held = Held(generation: generation, hits: held.hits)
-            }
-            if let old = held.pages[key] {
-                held.bytes -= old.bytes
-                held.order.removeAll { $0 == key }
-            }
-            held.pages[key] = (page, bytes)
-            held.order.append(key)
-            held.bytes += bytes
-            var evicted = 0
-            while held.bytes > budget || held.order.count - evicted > maxPages, evicted < held.order.count {
-                let oldest = held.order[evicted]
-                held.bytes -= held.pages.removeValue(forKey: oldest)?.bytes ?? 0
-                evicted += 1
-            }
-            held.order.removeFirst(evicted)
-            return dropped
-        }
-        _ = dropped
+        pages.keep(page, bytes: Self.estimatedBytes(of: page, key: key), for: key, generation: generation)
     }
 
     /// How many listings were answered from the cache, and how many bytes it holds now.
     public var statistics: (hits: Int, bytes: Int, pages: Int) {
-        held.withLock { ($0.hits, $0.bytes, $0.pages.count) }
+        let held = pages.statistics
+        return (held.hits, held.bytes, held.entries)
     }
 
     /// Each entry takes the array slot of the largest case (an `ObjectVersion`) plus what it points to.

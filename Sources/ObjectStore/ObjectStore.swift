@@ -18,6 +18,7 @@ public struct ObjectStore: Sendable {
     /// Data keys of server-side encryption; nil: objects cannot be encrypted (tests of the rest).
     public let vault: KeyVault?
     public let listings: ListingCache
+    public let versions: VersionCache
 
     public static let maxSinglePutSize: Int64 = 5 * 1024 * 1024 * 1024
     /// As MinIO and Garage do for small objects: one durable commit covers data and metadata,
@@ -26,9 +27,10 @@ public struct ObjectStore: Sendable {
 
     public init(
         index: any ObjectIndex, blobs: DiskBlobStore, region: String, logger: Logger, inlineLimit: Int = ObjectStore.defaultInlineLimit,
-        vault: KeyVault? = nil, listings: ListingCache = ListingCache()
+        vault: KeyVault? = nil, listings: ListingCache = ListingCache(), versions: VersionCache = VersionCache()
     ) {
         self.listings = listings
+        self.versions = versions
         self.vault = vault
         self.inlineLimit = inlineLimit
         self.index = index

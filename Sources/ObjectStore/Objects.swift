@@ -54,13 +54,21 @@ extension ObjectStore {
     /// - Parameter withData: whether an inline object's bytes are read too (to serve or copy them).
     public func version(bucket: BucketRecord, key: String, versionID: String?, withData: Bool = false) async throws(StoreError) -> ObjectVersion {
         try ObjectKeyRules.validate(key)
+        // Taken before the index is read: a write that lands meanwhile makes the answer stale at once.
+        let generation = index.writeGeneration
+        let cacheKey = VersionCache.Key(bucketID: bucket.id, key: Array(key.utf8), versionID: versionID.map { Array($0.utf8) }, withData: withData)
+        if let cached = versions.version(for: cacheKey, generation: generation) { return cached }
+        let version: ObjectVersion
         if let versionID {
-            guard let version = try await index.version(bucketID: bucket.id, key: key, versionID: versionID, withData: withData) else {
+            guard let found = try await index.version(bucketID: bucket.id, key: key, versionID: versionID, withData: withData) else {
                 throw .noSuchVersion(key: key, versionID: versionID)
             }
-            return version
+            version = found
+        } else {
+            guard let found = try await index.latestVersion(bucketID: bucket.id, key: key, withData: withData) else { throw .noSuchKey(key) }
+            version = found
         }
-        guard let version = try await index.latestVersion(bucketID: bucket.id, key: key, withData: withData) else { throw .noSuchKey(key) }
+        versions.keep(version, for: cacheKey, generation: generation)
         return version
     }
 

@@ -1,0 +1,73 @@
+import Synchronization
+
+/// Answers read from the index, each kept with the index's write generation read before it was
+/// read, and given out only while that generation is current. The index advances the generation
+/// after every write and before the writer is answered, so no read that starts after an
+/// acknowledged write is answered from before it. Entries are held within a byte budget and a
+/// count, oldest out first; a newer generation drops them all.
+public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct Held {
+        var generation: UInt64 = 0
+        var entries: [Key: (value: Value, bytes: Int)] = [:]
+        /// Keys in the order they were kept, for eviction.
+        var order: [Key] = []
+        var bytes = 0
+        var hits = 0
+    }
+
+    /// The most bytes (estimated by the caller) all held values may keep alive, and the most values.
+    public let budget: Int
+    public let maxEntries: Int
+    private let held = Mutex(Held())
+
+    public init(budget: Int, maxEntries: Int) {
+        self.budget = budget
+        self.maxEntries = maxEntries
+    }
+
+    /// The value kept for `key` at `generation`, if that is still the current generation.
+    func value(for key: Key, generation: UInt64) -> Value? {
+        held.withLock { held in
+            guard held.generation == generation, let value = held.entries[key]?.value else { return nil }
+            held.hits += 1
+            return value
+        }
+    }
+
+    /// Keeps `value`, read after `generation` was taken. A value from an older generation than the
+    /// cache already holds is dropped; a newer generation drops every value held. A value over a
+    /// quarter of the budget is not kept.
+    func keep(_ value: Value, bytes: Int, for key: Key, generation: UInt64) {
+        guard bytes <= budget / 4 else { return }
+        // Values of an older generation are freed after the lock is let go.
+        let dropped: Held? = held.withLock { held in
+            if generation < held.generation { return nil }
+            var dropped: Held?
+            if generation > held.generation {
+                dropped = held
+                held = Held(generation: generation, hits: held.hits)
+            }
+            if let old = held.entries[key] {
+                held.bytes -= old.bytes
+                held.order.removeAll { $0 == key }
+            }
+            held.entries[key] = (value, bytes)
+            held.order.append(key)
+            held.bytes += bytes
+            var evicted = 0
+            while held.bytes > budget || held.order.count - evicted > maxEntries, evicted < held.order.count {
+                let oldest = held.order[evicted]
+                held.bytes -= held.entries.removeValue(forKey: oldest)?.bytes ?? 0
+                evicted += 1
+            }
+            held.order.removeFirst(evicted)
+            return dropped
+        }
+        _ = dropped
+    }
+
+    /// How many reads were answered from the cache, and what it holds now.
+    public var statistics: (hits: Int, bytes: Int, entries: Int) {
+        held.withLock { ($0.hits, $0.bytes, $0.entries.count) }
+    }
+}

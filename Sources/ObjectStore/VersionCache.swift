@@ -1,0 +1,35 @@
+/// Recent answers to the question every GET and HEAD asks the index: which version a key (and
+/// version id) names. Readers ask for the same objects again and again (table metadata and
+/// manifests, hot files); on SQLite each answer is a read transaction with two file-lock system
+/// calls. Versions are kept by the index's write generation (`GenerationCache`), so any write
+/// makes every held version stale at once.
+public final class VersionCache: Sendable {
+    /// Keys and version ids as bytes, compared byte-wise as the index compares them.
+    struct Key: Hashable {
+        let bucketID: Int64
+        let key: [UInt8]
+        let versionID: [UInt8]?
+        /// A version read with its inline data (GET) is held apart from one read without (HEAD).
+        let withData: Bool
+    }
+
+    private let versions: GenerationCache<Key, ObjectVersion>
+
+    public init(budget: Int = 4 * 1024 * 1024, maxVersions: Int = 4096) {
+        versions = GenerationCache(budget: budget, maxEntries: maxVersions)
+    }
+
+    func version(for key: Key, generation: UInt64) -> ObjectVersion? {
+        versions.value(for: key, generation: generation)
+    }
+
+    func keep(_ version: ObjectVersion, for key: Key, generation: UInt64) {
+        versions.keep(version, bytes: 3 * 64 + key.key.count + (key.versionID?.count ?? 0) + version.heapBytes, for: key, generation: generation)
+    }
+
+    /// How many lookups were answered from the cache, and what it holds now.
+    public var statistics: (hits: Int, bytes: Int, versions: Int) {
+        let held = versions.statistics
+        return (held.hits, held.bytes, held.entries)
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import NIOCore
+import ObjectIndexSQLite
+@testable import ObjectStore
+import Testing
+
+/// The version cache answers a repeated GET or HEAD lookup without the index, and never answers
+/// a lookup that starts after an acknowledged write with a version from before it.
+@Suite struct VersionCacheTests {
+    /// The same index and blobs without a version cache: what a lookup must answer.
+    static func uncached(_ f: StoreFixture) -> ObjectStore {
+        ObjectStore(
+            index: f.index, blobs: f.store.blobs, region: "us-east-1", logger: Logger(label: "test"), versions: VersionCache(budget: 0))
+    }
+
+    static func shown(_ store: ObjectStore, _ bucket: BucketRecord, _ key: String, _ versionID: String? = nil, withData: Bool) async -> String {
+        do {
+            let v = try await store.version(bucket: bucket, key: key, versionID: versionID, withData: withData)
+            let data = v.inlineData.map { String(decoding: $0, as: UTF8.self) } ?? "-"
+            return "\(v.versionID) \(v.etag) \(v.size) marker:\(v.isDeleteMarker) tags:\(v.attributes.tags.map(\.value)) data:\(data)"
+        } catch {
+            return "error: \(error)"
+        }
+    }
+
+    @Test func aRepeatedLookupIsAnsweredFromTheCache() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("hits")
+        try await f.put(bucket, "k", "small")
+        let first = try await f.store.version(bucket: bucket, key: "k", versionID: nil)
+        #expect(f.store.versions.statistics.hits == 0)
+        let second = try await f.store.version(bucket: bucket, key: "k", versionID: nil)
+        #expect(f.store.versions.statistics.hits == 1)
+        #expect(second.etag == first.etag && second.versionID == first.versionID)
+        // With data (a GET) is another lookup from without (a HEAD), and holds the bytes.
+        let withData = try await f.store.version(bucket: bucket, key: "k", versionID: nil, withData: true)
+        #expect(first.inlineData == nil && withData.inlineData == Array("small".utf8))
+        #expect(f.store.versions.statistics.hits == 1)
+        #expect(try await f.store.version(bucket: bucket, key: "k", versionID: nil, withData: true).inlineData == Array("small".utf8))
+        #expect(f.store.versions.statistics.hits == 2)
+        // By version id is another lookup too.
+        _ = try await f.store.version(bucket: bucket, key: "k", versionID: first.versionID)
+        #expect(f.store.versions.statistics.hits == 2)
+    }
+
+    /// Keys are bytes: `é` as one code point and as `e` with a combining accent are two objects.
+    @Test func keysThatDifferOnlyInUnicodeNormalizationAreNotConfused() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("normalization")
+        try await f.put(bucket, "caf\u{E9}", "composed")
+        try await f.put(bucket, "cafe\u{301}", "decomposed")
+        for _ in 0..<2 {
+            #expect(try await f.store.version(bucket: bucket, key: "caf\u{E9}", versionID: nil, withData: true).inlineData == Array("composed".utf8))
+            #expect(try await f.store.version(bucket: bucket, key: "cafe\u{301}", versionID: nil, withData: true).inlineData == Array("decomposed".utf8))
+        }
+    }
+
+    @Test func everyWriteMakesTheNextLookupCurrent() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        var bucket = try await f.store.createBucket("writes")
+        let model = Self.uncached(f)
+        var named: String?
+        func check(_ step: String) async {
+            for withData in [false, true] {
+                for versionID in [nil, named] {
+                    // Twice: the first fills the cache, the second is answered from it.
+                    for _ in 0..<2 {
+                        let cached = await Self.shown(f.store, bucket, "k", versionID, withData: withData)
+                        let truth = await Self.shown(model, bucket, "k", versionID, withData: withData)
+                        #expect(cached == truth, "\(step) withData: \(withData) versionID: \(versionID ?? "latest")")
+                    }
+                }
+            }
+        }
+        await check("absent")
+        try await f.put(bucket, "k", "one")
+        await check("put")
+        try await f.put(bucket, "k", "one, longer")
+        await check("overwrite")
+        _ = try await f.store.setTags(bucket: bucket, key: "k", versionID: nil, tags: [MetadataEntry("t", "v")])
+        await check("tags")
+        try await f.store.setVersioning(bucket, .enabled)
+        bucket = try await f.store.bucket("writes")
+        named = try await f.put(bucket, "k", "versioned").versionID
+        await check("versioned put")
+        try await f.put(bucket, "k", "newer")
+        await check("put over a named version")
+        _ = try await f.store.delete(bucket: bucket, key: "k", versionID: nil)
+        await check("delete marker")
+        _ = try await f.store.delete(bucket: bucket, key: "k", versionID: named)
+        await check("named version deleted")
+        #expect(f.store.versions.statistics.hits >= 8)
+    }
+
+    /// Writers and readers at once: each writer reads its key right after the overwrite is
+    /// acknowledged and must get it, while readers keep refilling the cache mid-write.
+    @Test func aLookupAfterAnAcknowledgedWriteFindsIt() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("race")
+        let store = f.store
+        let stale = try await withThrowingTaskGroup(of: [String].self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    var stale: [String] = []
+                    for i in 0..<60 {
+                        let (key, body) = ("w\(writer)", "w\(writer) write \(i)")
+                        let staged = try await store.stage(Chunks([ByteBuffer(string: body)]), plan: HashingPlan(), maxSize: 1 << 20)
+                        _ = try await store.commit(staged, bucket: bucket, key: key, attributes: ObjectAttributes())
+                        let read = try await store.version(bucket: bucket, key: key, versionID: nil, withData: true).inlineData
+                        if read != Array(body.utf8) { stale.append(body) }
+                    }
+                    return stale
+                }
+            }
+            for reader in 0..<2 {
+                group.addTask {
+                    for _ in 0..<300 { _ = try? await store.version(bucket: bucket, key: "w\(reader)", versionID: nil, withData: true) }
+                    return []
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(stale.isEmpty)
+    }
+
+    @Test func heldVersionsStayWithinTheBudget() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("budget")
+        let body = String(repeating: "b", count: 8 * 1024)
+        for k in 0..<40 { try await f.put(bucket, "k\(k)", body) }
+        let cache = VersionCache(budget: 64 * 1024, maxVersions: 16)
+        let store = ObjectStore(index: f.index, blobs: f.store.blobs, region: "us-east-1", logger: Logger(label: "test"), versions: cache)
+        // With data, 8 KiB versions fill the bytes first; without, small ones fill the count.
+        for withData in [true, false] {
+            for k in 0..<40 {
+                _ = try await store.version(bucket: bucket, key: "k\(k)", versionID: nil, withData: withData)
+                let held = cache.statistics
+                #expect(held.bytes <= 64 * 1024 && held.versions <= 16)
+            }
+        }
+        // The newest are still there.
+        let hits = cache.statistics.hits
+        _ = try await store.version(bucket: bucket, key: "k39", versionID: nil)
+        #expect(cache.statistics.hits == hits + 1)
+        // A version larger than a quarter of the budget is never held.
+        try await f.put(bucket, "large", String(repeating: "l", count: 32 * 1024))
+        _ = try await store.version(bucket: bucket, key: "large", versionID: nil, withData: true)
+        _ = try await store.version(bucket: bucket, key: "large", versionID: nil, withData: true)
+        #expect(cache.statistics.hits == hits + 1)
+    }
+}
