@@ -156,6 +156,7 @@ public enum FloeServer {
             idleTimeout: idleTimeout,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 64 * 1024, maxHeaderListSize: 64 * 1024)
         )
+        let (listening, listenerBound) = AsyncStream.makeStream(of: Void.self)
         let s3Listener = HTTPConnectionChannel(responder: responder, configuration: s3Channel)
         let s3Server = Self.server(
             tls.map { ReloadableTLSChannel(base: s3Listener, source: $0) as any ServerChildChannel } ?? s3Listener,
@@ -170,6 +171,7 @@ public enum FloeServer {
                 print("  FLOE_ROOT_PASSWORD=\(parts.root.key.secretKey)")
             }
             fflush(nil)
+            listenerBound.yield()
         }
         let catalogChannel = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(catalogConnections)], idleTimeout: idleTimeout)
         let catalog = CatalogService(store: catalogStore, objects: store)
@@ -193,6 +195,7 @@ public enum FloeServer {
             let bound = channel.localAddress?.port.map(String.init) ?? "?"
             print("Floe Iceberg REST catalog listening on \(catalogAddress.host):\(bound)")
             fflush(nil)
+            listenerBound.yield()
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: s3Server), .init(service: catalogServer),
@@ -204,7 +207,7 @@ public enum FloeServer {
                 interval: .seconds(configuration.lifecycleIntervalSeconds ?? min(3600, max(1, configuration.lifecycleDaySeconds / 4))),
                 cursorFile: parts.meta + "/lifecycle-cursor.json", metrics: metrics, audit: parts.audit, logger: logger)),
             .init(service: NotificationDelivery(store: store, metrics: metrics, maxAttempts: configuration.notificationMaxAttempts, logger: logger)),
-            .init(service: StartupCodeRelease(delay: .milliseconds(500), logger: logger)),
+            .init(service: StartupCodeRelease(listening: listening, listeners: 2, delay: .seconds(1), logger: logger)),
         ]
         let secure = configuration.tlsCertificate != nil
         let consoleHTTP = configuration.consoleAddress.map { _ in

@@ -14,13 +14,23 @@ import Glibc
 /// (`MADV_PAGEOUT`). They are clean pages of files, and the kernel skips any page another process
 /// maps. Requests fault back in the pages they run. Anonymous memory is not touched.
 struct StartupCodeRelease: Service {
-    /// After the listeners are up: long enough for the rest of start-up on a small data directory.
+    /// One element from each listener once it is bound; the release waits for `listeners` of them.
+    let listening: AsyncStream<Void>
+    let listeners: Int
+    /// After the listeners are up: long enough for the rest of start-up and the first probes.
     let delay: Duration
     let logger: Logger
 
     func run() async throws {
         do {
-            try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            try await cancelWhenGracefulShutdown {
+                var bound = 0
+                for await _ in listening {
+                    bound += 1
+                    if bound == listeners { break }
+                }
+                try await Task.sleep(for: delay)
+            }
         } catch {
             return  // shutdown came first
         }
