@@ -400,26 +400,36 @@ enum RequestIDs {
     static let hexDigits = Array("0123456789ABCDEF".utf8)
     /// A host id that is stable for the life of the process, as `x-amz-id-2`.
     static let hostID: String = Base64.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
-    /// Where this process's ids start: ids differ from one run to the next.
-    private static let start: UInt64 = {
+    /// The keys of the permutation ids are made with, drawn once per process.
+    static let roundKeys: [UInt64] = {
         var generator = SystemRandomNumberGenerator()
-        return generator.next()
+        return (0..<4).map { _ in generator.next() }
     }()
     private static let issued = Atomic<UInt64>(0)
 
-    /// 16 hex digits, as S3's `x-amz-request-id`: a count of the requests taken through a
-    /// bijective mix, so no two requests of a process share an id. An id authorizes nothing, so it
-    /// need not be unpredictable; drawing each from the system's random source cost a `getrandom`
-    /// system call per request.
+    /// 16 hex digits, as S3's `x-amz-request-id`: the count of requests taken, through a keyed
+    /// permutation of 64-bit values. A permutation, so no two requests of a process share an id;
+    /// keyed, so an id does not tell how many requests came before it. Drawing each id from the
+    /// system's random source cost a `getrandom` system call per request.
     static func make() -> String {
-        let value = mix(start &+ issued.add(1, ordering: .relaxed).newValue)
+        let value = permute(issued.add(1, ordering: .relaxed).newValue, keys: roundKeys)
         return String(unsafeUninitializedCapacity: 16) { buffer in
             for index in 0..<16 { buffer[index] = hexDigits[Int((value >> UInt64(60 - 4 * index)) & 0xF)] }
             return 16
         }
     }
 
-    /// SplitMix64's finalizer: invertible, so distinct inputs give distinct ids.
+    /// A Feistel network over the two 32-bit halves, one round per key: invertible whatever the
+    /// round function, which is `mix` of the right half and the round's key.
+    static func permute(_ input: UInt64, keys: [UInt64]) -> UInt64 {
+        var (left, right) = (UInt32(truncatingIfNeeded: input >> 32), UInt32(truncatingIfNeeded: input))
+        for key in keys {
+            (left, right) = (right, left ^ UInt32(truncatingIfNeeded: mix(UInt64(right) ^ key)))
+        }
+        return UInt64(left) << 32 | UInt64(right)
+    }
+
+    /// SplitMix64's finalizer, the round function.
     static func mix(_ input: UInt64) -> UInt64 {
         var z = input
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -22,10 +22,23 @@ import Testing
         #expect(Set(ids).count == ids.count)
     }
 
-    /// The mix is a bijection, so the ids of consecutive counts differ; it also spreads them.
-    @Test func mixSpreadsConsecutiveCounts() {
-        let mixed = (0..<4096 as Range<UInt64>).map(RequestIDs.mix)
-        #expect(Set(mixed).count == mixed.count)
-        #expect(Set(mixed.map { $0 >> 60 }).count == 16, "the leading hex digit takes every value")
+    /// The permutation is undone by running its rounds backwards, so distinct counts always give
+    /// distinct ids; under other keys the same counts give other ids.
+    @Test func idsArePermutedCounts() {
+        let keys = RequestIDs.roundKeys
+        func unpermute(_ value: UInt64) -> UInt64 {
+            var (left, right) = (UInt32(truncatingIfNeeded: value >> 32), UInt32(truncatingIfNeeded: value))
+            for key in keys.reversed() {
+                (left, right) = (right ^ UInt32(truncatingIfNeeded: RequestIDs.mix(UInt64(left) ^ key)), left)
+            }
+            return UInt64(left) << 32 | UInt64(right)
+        }
+        for count in [0, 1, 2, 3, 1 << 20, UInt64.max - 1, UInt64.max] as [UInt64] {
+            #expect(unpermute(RequestIDs.permute(count, keys: keys)) == count)
+        }
+        let permuted = (0..<4096 as Range<UInt64>).map { RequestIDs.permute($0, keys: keys) }
+        #expect(Set(permuted.map { $0 >> 60 }).count == 16, "the leading hex digit takes every value")
+        let otherKeys = keys.map { $0 ^ 0x9E37_79B9_7F4A_7C15 }
+        #expect(zip(permuted, (0..<4096 as Range<UInt64>).map { RequestIDs.permute($0, keys: otherKeys) }).allSatisfy { $0 != $1 })
     }
 }
