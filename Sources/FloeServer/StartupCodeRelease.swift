@@ -35,7 +35,7 @@ struct StartupCodeRelease: Service {
             return  // shutdown came first
         }
         let released = CodeMappings.release()
-        logger.info("released start-up code pages", metadata: ["mappings": "\(released.mappings)", "bytes": "\(released.bytes)"])
+        logger.info("advised the kernel to reclaim start-up code pages", metadata: ["mappings": "\(released.mappings)", "bytes": "\(released.bytes)"])
         try? await gracefulShutdown()
     }
 }

@@ -1,10 +1,12 @@
 import Synchronization
 
-/// Answers read from the index, each kept with the index's write generation read before it was
-/// read, and given out only while that generation is current. The index advances the generation
-/// after every write and before the writer is answered, so no read that starts after an
-/// acknowledged write is answered from before it. Entries are held within a byte budget and a
-/// count, oldest out first; a newer generation drops them all.
+/// Answers read from the index, each kept with the index's write generation (`ObjectIndex`), and
+/// given out only while that generation is current. The generation is odd while a write may be
+/// committing and advances again before the writer is answered. An answer is kept only if its
+/// read began and ended within one even generation, so it is what the index held for as long as
+/// that generation stands: no read is answered from before a write that landed before it began.
+/// Entries are held within a byte budget and a count, oldest out first; a newer generation drops
+/// them all.
 public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Held {
         var generation: UInt64 = 0
@@ -27,18 +29,20 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
 
     /// The value kept for `key` at `generation`, if that is still the current generation.
     func value(for key: Key, generation: UInt64) -> Value? {
-        held.withLock { held in
+        guard generation.isMultiple(of: 2) else { return nil }
+        return held.withLock { held in
             guard held.generation == generation, let value = held.entries[key]?.value else { return nil }
             held.hits += 1
             return value
         }
     }
 
-    /// Keeps `value`, read after `generation` was taken. A value from an older generation than the
-    /// cache already holds is dropped; a newer generation drops every value held. A value over a
-    /// quarter of the budget is not kept.
-    func keep(_ value: Value, bytes: Int, for key: Key, generation: UInt64) {
-        guard bytes <= budget / 4 else { return }
+    /// Keeps `value`, read after `generation` was taken and before `current` was: only if both are
+    /// the same even value. A value from an older generation than the cache already holds is
+    /// dropped; a newer generation drops every value held. A value over a quarter of the budget
+    /// is not kept.
+    func keep(_ value: Value, bytes: Int, for key: Key, readAt generation: UInt64, current: UInt64) {
+        guard generation == current, generation.isMultiple(of: 2), bytes <= budget / 4 else { return }
         // Values of an older generation are freed after the lock is let go.
         let dropped: Held? = held.withLock { held in
             if generation < held.generation { return nil }

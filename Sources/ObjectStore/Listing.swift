@@ -20,7 +20,7 @@ extension ObjectStore {
                 })
         }
         let page = ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
-        listings.keep(page, for: cacheKey, generation: generation)
+        listings.keep(page, for: cacheKey, readAt: generation, current: index.writeGeneration)
         return page
     }
 

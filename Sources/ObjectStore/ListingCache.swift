@@ -37,9 +37,9 @@ public final class ListingCache: Sendable {
         pages.value(for: key, generation: generation)
     }
 
-    /// Keeps `page`, read after `generation` was taken.
-    func keep(_ page: ListPage, for key: Key, generation: UInt64) {
-        pages.keep(page, bytes: Self.estimatedBytes(of: page, key: key), for: key, generation: generation)
+    /// Keeps `page`, read after `generation` was taken and before `current` was.
+    func keep(_ page: ListPage, for key: Key, readAt generation: UInt64, current: UInt64) {
+        pages.keep(page, bytes: Self.estimatedBytes(of: page, key: key), for: key, readAt: generation, current: current)
     }
 
     /// How many listings were answered from the cache, and how many bytes it holds now.

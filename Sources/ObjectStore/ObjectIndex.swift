@@ -1,8 +1,9 @@
 /// The metadata index behind the store: buckets, object versions and multipart uploads.
 /// Implementations keep each call atomic (one transaction) and order keys byte-wise.
 public protocol ObjectIndex: Sendable {
-    /// Advances whenever a write may have changed the index, before that write's caller hears of
-    /// it: what was read after taking this value stays current for as long as the value stands.
+    /// Odd while a write may be changing the index; advances to the next even value when it has,
+    /// before that write's caller hears of it. What was read between two readings of the same
+    /// even value stays current for as long as that value stands.
     var writeGeneration: UInt64 { get }
 
     // MARK: buckets

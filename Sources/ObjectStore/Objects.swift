@@ -52,12 +52,14 @@ extension ObjectStore {
     /// A version of `key` (the latest when `versionID` is nil), delete markers included: the
     /// caller answers 404 or 405 for those as S3 does.
     /// - Parameter withData: whether an inline object's bytes are read too (to serve or copy them).
-    public func version(bucket: BucketRecord, key: String, versionID: String?, withData: Bool = false) async throws(StoreError) -> ObjectVersion {
+    /// - Parameter cached: whether the answer may come from, and go to, the version cache; a
+    ///   request refused anyway reads past it, so refused callers neither fill nor probe it.
+    public func version(bucket: BucketRecord, key: String, versionID: String?, withData: Bool = false, cached: Bool = true) async throws(StoreError) -> ObjectVersion {
         try ObjectKeyRules.validate(key)
         // Taken before the index is read: a write that lands meanwhile makes the answer stale at once.
         let generation = index.writeGeneration
         let cacheKey = VersionCache.Key(bucketID: bucket.id, key: Array(key.utf8), versionID: versionID.map { Array($0.utf8) }, withData: withData)
-        if let cached = versions.version(for: cacheKey, generation: generation) { return cached }
+        if cached, let held = versions.version(for: cacheKey, generation: generation) { return held }
         let version: ObjectVersion
         if let versionID {
             guard let found = try await index.version(bucketID: bucket.id, key: key, versionID: versionID, withData: withData) else {
@@ -68,7 +70,7 @@ extension ObjectStore {
             guard let found = try await index.latestVersion(bucketID: bucket.id, key: key, withData: withData) else { throw .noSuchKey(key) }
             version = found
         }
-        versions.keep(version, for: cacheKey, generation: generation)
+        if cached { versions.keep(version, for: cacheKey, readAt: generation, current: index.writeGeneration) }
         return version
     }
 

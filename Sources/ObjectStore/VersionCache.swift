@@ -23,8 +23,12 @@ public final class VersionCache: Sendable {
         versions.value(for: key, generation: generation)
     }
 
-    func keep(_ version: ObjectVersion, for key: Key, generation: UInt64) {
-        versions.keep(version, bytes: 3 * 64 + key.key.count + (key.versionID?.count ?? 0) + version.heapBytes, for: key, generation: generation)
+    /// Keeps `version`, read after `generation` was taken and before `current` was. Charged its
+    /// slot in the table and in the eviction order besides its heap.
+    func keep(_ version: ObjectVersion, for key: Key, readAt generation: UInt64, current: UInt64) {
+        let slots = 2 * MemoryLayout<(Key, (ObjectVersion, Int))>.stride + MemoryLayout<Key>.stride
+        let bytes = slots + 2 * 32 + key.key.count + (key.versionID?.count ?? 0) + version.heapBytes
+        versions.keep(version, bytes: bytes, for: key, readAt: generation, current: current)
     }
 
     /// How many lookups were answered from the cache, and what it holds now.

@@ -144,7 +144,7 @@ extension S3Responder {
         if scope.buckets[name] == nil { scope.buckets[name] = .some(try? await store.bucket(name)) }
         guard let bucket = scope.buckets[name] ?? nil else { throw S3Error.noSuchBucket(name) }
         guard let key = access.key, [.getObject, .headObject].contains(scope.call.operation) else { return }
-        if let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID), !version.isDeleteMarker { return }
+        if let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID, cached: false), !version.isDeleteMarker { return }
         // Listing is judged as a listing of the key itself would be (`s3:prefix` conditions apply).
         if await isAllowed(ResourceAccess(action: "s3:ListBucket", resource: .bucket(name)), in: &scope, audited: false, context: ["s3:prefix": [key]]) {
             throw access.versionID == nil ? S3Error.noSuchKey(key) : ErrorMapping.s3Error(StoreError.noSuchVersion(key: key, versionID: access.versionID!))

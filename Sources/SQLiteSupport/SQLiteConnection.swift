@@ -57,7 +57,7 @@ public final class SQLiteConnection {
     /// Runs one statement without rows or arguments, prepared once per connection: the
     /// transaction and savepoint statements that wrap every read and write. `execute` hands its
     /// SQL to `sqlite3_exec`, which parses it on every call.
-    public func run(_ sql: String) throws {
+    func run(_ sql: String) throws {
         let statement = try prepared(sql)
         let rc = sqlite3_step(statement)
         sqlite3_reset(statement)

@@ -41,9 +41,10 @@ public final class SQLiteDatabase: Sendable {
         threadPool.start()
     }
 
-    /// Advances after each write transaction ends, before any of its writers is answered. What
-    /// was read from the database while this value stayed the same is still what it holds: a
-    /// cache keyed by it needs no other invalidation.
+    /// Odd while a write transaction may be committing; advances to the next even value after
+    /// it ends, before any of its writers is answered. A read that began at an even value which
+    /// still stands when the read has ended saw no write land meanwhile: a cache keyed by that
+    /// value needs no other invalidation, and answers only the same value.
     public var writeGeneration: UInt64 { transactions.load(ordering: .acquiring) }
 
     static func migrate(_ connection: SQLiteConnection, _ migrations: [String]) throws {
@@ -100,6 +101,7 @@ public final class SQLiteDatabase: Sendable {
                 for write in group { write.finish(committed: SQLiteError(code: SQLITE_MISUSE, message: "database is shut down")) }
                 continue
             }
+            transactions.add(1, ordering: .releasing)
             let (ran, failure) = writer.withLockedValue { connection in Self.commit(group, on: connection) }
             transactions.add(1, ordering: .releasing)
             for write in group[..<ran] { write.finish(committed: failure) }

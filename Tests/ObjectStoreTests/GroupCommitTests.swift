@@ -15,6 +15,28 @@ import Testing
         return directory
     }
 
+    /// The write generation is odd while a write transaction may be committing and even again,
+    /// and higher, once its writer is answered (review finding: it advanced only after COMMIT, so
+    /// a read that began before a write landed and was kept late could be handed out under the
+    /// same generation as reads that saw the write).
+    @Test func theWriteGenerationIsOddWhileAWriteCommits() async throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase(path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (n INTEGER PRIMARY KEY) STRICT"])
+        var previous = database.writeGeneration
+        #expect(previous.isMultiple(of: 2))
+        for n in 0..<5 {
+            let during = try await database.write { connection in
+                try connection.query("INSERT INTO rows (n) VALUES (?)", [.integer(Int64(n))])
+                return database.writeGeneration
+            }
+            let after = database.writeGeneration
+            #expect(!during.isMultiple(of: 2) && during > previous, "during write \(n): \(during), before it \(previous)")
+            #expect(after.isMultiple(of: 2) && after > during, "after write \(n): \(after), during it \(during)")
+            previous = after
+        }
+    }
+
     @Test func concurrentWritesCommitTogetherAndFailAlone() async throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -128,6 +128,36 @@ import Testing
         #expect(stale.isEmpty)
     }
 
+    /// What a read saw is kept only if no write could have landed while it ran: the generation
+    /// it began at must be even and still current when it ended.
+    @Test func onlyReadsWithinOneEvenGenerationAreKept() {
+        let cache = GenerationCache<String, Int>(budget: 1 << 20, maxEntries: 16)
+        cache.keep(1, bytes: 8, for: "began before a write, kept after it", readAt: 4, current: 6)
+        cache.keep(2, bytes: 8, for: "began while a write was committing", readAt: 5, current: 5)
+        cache.keep(3, bytes: 8, for: "ran within one generation", readAt: 6, current: 6)
+        #expect(cache.value(for: "began before a write, kept after it", generation: 6) == nil)
+        #expect(cache.value(for: "began while a write was committing", generation: 6) == nil)
+        #expect(cache.value(for: "ran within one generation", generation: 6) == 3)
+        // Nothing is handed out while a write commits, nor after it.
+        #expect(cache.value(for: "ran within one generation", generation: 7) == nil)
+        #expect(cache.value(for: "ran within one generation", generation: 8) == nil)
+        #expect(cache.statistics.entries == 1 && cache.statistics.hits == 1)
+    }
+
+    /// A refused request's lookup (deciding between 404 and 403) reads past the cache.
+    @Test func uncachedLookupsNeitherFillNorProbeTheCache() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("uncached")
+        try await f.put(bucket, "k", "v")
+        _ = try await f.store.version(bucket: bucket, key: "k", versionID: nil, cached: false)
+        _ = try await f.store.version(bucket: bucket, key: "k", versionID: nil, cached: false)
+        #expect(f.store.versions.statistics.versions == 0 && f.store.versions.statistics.hits == 0)
+        _ = try await f.store.version(bucket: bucket, key: "k", versionID: nil)
+        _ = try await f.store.version(bucket: bucket, key: "k", versionID: nil, cached: false)
+        #expect(f.store.versions.statistics.hits == 0)
+    }
+
     @Test func heldVersionsStayWithinTheBudget() async throws {
         let f = try StoreFixture()
         defer { Task { await f.cleanup() } }
