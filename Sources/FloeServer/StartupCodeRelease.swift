@@ -10,9 +10,11 @@ import Glibc
 /// scans over every protocol conformance of every image), and the kernel maps code in 64 KiB
 /// blocks around each page touched. A fresh release server held 15 MB of its own executable's
 /// code and 20 MB of its libraries'; serving small requests afterwards uses about half as much
-/// (docs/benchmarks.md). Once the listeners are up, this hands the code pages back to the kernel
-/// (`MADV_PAGEOUT`). They are clean pages of files, and the kernel skips any page another process
-/// maps. Requests fault back in the pages they run. Anonymous memory is not touched.
+/// (docs/benchmarks.md). Once the listeners are up, this unmaps the code pages from the process
+/// (`MADV_DONTNEED` on its private read-and-execute file mappings): they stay in the page cache,
+/// where the kernel can reclaim them like any file it has read, and requests map back, without
+/// reading the disk, the ones they run. Only mappings whose pages are all the file's own are
+/// touched (none copied on write, as a debugger's breakpoint would be). Anonymous memory is not.
 struct StartupCodeRelease: Service {
     /// One element from each listener once it is bound; the release waits for `listeners` of them.
     let listening: AsyncStream<Void>
@@ -35,42 +37,53 @@ struct StartupCodeRelease: Service {
             return  // shutdown came first
         }
         let released = CodeMappings.release()
-        logger.info("advised the kernel to reclaim start-up code pages", metadata: ["mappings": "\(released.mappings)", "bytes": "\(released.bytes)"])
+        logger.info("unmapped start-up code pages", metadata: ["mappings": "\(released.mappings)", "bytes": "\(released.bytes)"])
         try? await gracefulShutdown()
     }
 }
 
-/// The process's code mappings, as `/proc/self/maps` lists them.
+/// The process's code mappings, as `/proc/self/smaps` lists them.
 enum CodeMappings {
-    /// Address ranges of the private, read-only, executable mappings of files in `maps` text (the
-    /// code of the executable and of its shared libraries); writable, anonymous and special
-    /// mappings (`[vdso]`) are left out.
-    static func executableFileRanges(_ maps: Substring) -> [Range<UInt>] {
+    /// Address ranges of the private, read-and-execute mappings of files in `smaps` text (the code
+    /// of the executable and of its shared libraries) none of whose pages is anonymous, that is,
+    /// copied on write and changed; writable, shared, anonymous and special mappings (`[vdso]`)
+    /// are left out, and so is a mapping whose `Anonymous:` line is missing.
+    static func unmodifiedCodeRanges(_ smaps: Substring) -> [Range<UInt>] {
         var ranges: [Range<UInt>] = []
-        for line in maps.split(separator: "\n") {
-            // address perms offset device inode path
+        var candidate: Range<UInt>?
+        for line in smaps.split(separator: "\n") {
+            // A mapping's header: address perms offset device inode [path]
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-            guard fields.count == 6, fields[1] == "r-xp", fields[4] != "0" else { continue }
-            let path = fields[5].drop { $0 == " " }
-            guard path.hasPrefix("/") else { continue }
-            let bounds = fields[0].split(separator: "-")
-            guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16), start < end else { continue }
-            ranges.append(start..<end)
+            if fields.count >= 5, fields[1].utf8.count == 4, let bounds = Self.bounds(fields[0]) {
+                candidate = nil
+                guard fields.count == 6, fields[1] == "r-xp", fields[4] != "0", fields[5].drop(while: { $0 == " " }).hasPrefix("/") else { continue }
+                candidate = bounds
+            } else if let range = candidate, fields.count >= 2, fields[0] == "Anonymous:" {
+                if fields[1] == "0" { ranges.append(range) }
+                candidate = nil
+            }
         }
         return ranges
     }
 
-    /// Asks the kernel to reclaim the pages of every code mapping of this process (Linux 5.4 and
-    /// later; on older kernels nothing happens). Returns how many mappings and bytes were named.
+    static func bounds(_ text: Substring) -> Range<UInt>? {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2, let start = UInt(parts[0], radix: 16), let end = UInt(parts[1], radix: 16), start < end else { return nil }
+        return start..<end
+    }
+
+    /// Unmaps the pages of every unmodified code mapping of this process; the next use of each
+    /// maps it again from the page cache (or reads it from the file if the kernel reclaimed it).
+    /// Returns how many mappings and bytes were named.
     @discardableResult
     static func release() -> (mappings: Int, bytes: UInt) {
         #if os(Linux)
-        guard let maps = readProcFile("/proc/self/maps") else { return (0, 0) }
-        let ranges = executableFileRanges(maps[...])
+        guard let smaps = readProcFile("/proc/self/smaps", limit: 16 << 20) else { return (0, 0) }
+        let ranges = unmodifiedCodeRanges(smaps[...])
         var bytes: UInt = 0
         for range in ranges {
             guard let start = UnsafeMutableRawPointer(bitPattern: range.lowerBound) else { continue }
-            if madvise(start, Int(range.upperBound - range.lowerBound), pageOutAdvice) == 0 { bytes += range.upperBound - range.lowerBound }
+            if madvise(start, Int(range.upperBound - range.lowerBound), MADV_DONTNEED) == 0 { bytes += range.upperBound - range.lowerBound }
         }
         return (ranges.count, bytes)
         #else
@@ -99,7 +112,4 @@ enum CodeMappings {
         return nil
         #endif
     }
-
-    /// `MADV_PAGEOUT` (linux/mman.h), which older C library headers do not name.
-    static let pageOutAdvice: Int32 = 21
 }

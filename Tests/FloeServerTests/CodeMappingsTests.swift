@@ -8,59 +8,109 @@ import Glibc
 @testable import FloeServer
 
 @Suite struct CodeMappingsTests {
-    @Test func onlyPrivateExecutableFileMappingsAreNamed() {
-        let maps = """
+    @Test func onlyUnmodifiedPrivateExecutableFileMappingsAreNamed() {
+        let smaps = """
             55f6fa566000-55f6fc34a000 r-xp 00000000 08:01 1234                       /usr/local/bin/floe
+            Size:              30608 kB
+            Rss:               15040 kB
+            Anonymous:             0 kB
             55f6fc34b000-55f6fc41f000 r--p 01de4000 08:01 1234                       /usr/local/bin/floe
+            Anonymous:           848 kB
             55f6fc41f000-55f6fc614000 rw-p 01eb8000 08:01 1234                       /usr/local/bin/floe
+            Anonymous:             0 kB
             55f6fe000000-55f6fe100000 rw-p 00000000 00:00 0                          [heap]
+            Anonymous:            12 kB
             7f0000000000-7f0000021000 r-xp 00000000 00:00 0 
+            Anonymous:             0 kB
             7f1000000000-7f1000200000 r-xp 00028000 08:01 99                         /opt/lib/with space/libswiftCore.so
+            Rss:                5396 kB
+            Anonymous:             0 kB
+            7f1100000000-7f1100200000 r-xp 00028000 08:01 98                         /opt/lib/patched.so
+            Anonymous:             4 kB
+            7f1200000000-7f1200200000 r-xp 00028000 08:01 97                         /opt/lib/no-anonymous-line.so
+            Rss:                  64 kB
             7f2000000000-7f2000001000 r-xs 00000000 08:01 77                         /dev/shm/shared-code
+            Anonymous:             0 kB
             7ffd1000000-7ffd1002000 r-xp 00000000 00:00 0                            [vdso]
-            garbage line
+            Anonymous:             0 kB
             7f3000000000-7f2000000000 r-xp 00000000 08:01 5                          /backwards
+            Anonymous:             0 kB
             """
-        let ranges = CodeMappings.executableFileRanges(maps[...])
-        #expect(ranges == [0x55f6_fa56_6000..<0x55f6_fc34_a000, 0x7f10_0000_0000..<0x7f10_0020_0000])
+        #expect(CodeMappings.unmodifiedCodeRanges(smaps[...]) == [0x55f6_fa56_6000..<0x55f6_fc34_a000, 0x7f10_0000_0000..<0x7f10_0020_0000])
     }
 
-    /// The release hands back the pages of a code mapping that nothing runs: a file mapped
-    /// read-and-execute here, every page touched, has none resident afterwards.
+    /// The release unmaps the pages of a code mapping that nothing runs: a file mapped
+    /// read-and-execute here, every page touched, has none resident afterwards, and reads the same.
     @Test func releaseEmptiesAnIdleCodeMapping() throws {
-        // On the package's own disk: pages of a tmpfs file have no file to go back to.
-        let path = FileManager.default.currentDirectoryPath + "/.build/code-mapping-test-\(UInt64.random(in: 0...UInt64.max))"
-        let size = 1 << 20
-        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL, 0o600)
-        try #require(descriptor >= 0)
-        defer { close(descriptor); unlink(path) }
-        let bytes = [UInt8](repeating: 0xC3, count: size)
-        #expect(bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, size) } == size)
-        #expect(fsync(descriptor) == 0)  // clean pages, which reclaim drops without writing
-        let mapping = try #require(mmap(nil, size, PROT_READ | PROT_EXEC, MAP_PRIVATE, descriptor, 0))
+        let file = try ScratchFile(size: 1 << 20, byte: 0xC3)
+        defer { file.remove() }
+        let mapping = try #require(mmap(nil, file.size, PROT_READ | PROT_EXEC, MAP_PRIVATE, file.descriptor, 0))
         try #require(mapping != MAP_FAILED)
-        defer { munmap(mapping, size) }
+        defer { munmap(mapping, file.size) }
         let address = UInt(bitPattern: mapping)
-        var sum = 0
-        for offset in stride(from: 0, to: size, by: 4096) { sum &+= Int(mapping.load(fromByteOffset: offset, as: UInt8.self)) }
-        #expect(sum == 0xC3 * (size / 4096))
-        #expect(try residentKiB(of: address) == size / 1024)
+        #expect(Self.sum(mapping, file.size) == 0xC3 * (file.size / 4096))
+        #expect(try residentKiB(of: address) == file.size / 1024)
 
         let released = CodeMappings.release()
-        #expect(released.bytes >= UInt(size))
+        #expect(released.bytes >= UInt(file.size))
         #expect(try residentKiB(of: address) == 0)
+        #expect(Self.sum(mapping, file.size) == 0xC3 * (file.size / 4096))
     }
 
-    /// /proc files come in pieces: the whole of the maps file is read, every code mapping named.
+    /// A code page changed in this process (copied on write, as a debugger's breakpoint is) is
+    /// not the file's: unmapping it would undo the change, so such a mapping is left whole.
+    @Test func aMappingWithAChangedPageIsLeftAlone() throws {
+        let file = try ScratchFile(size: 64 << 10, byte: 0x90)
+        defer { file.remove() }
+        let mapping = try #require(mmap(nil, file.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, file.descriptor, 0))
+        try #require(mapping != MAP_FAILED)
+        defer { munmap(mapping, file.size) }
+        _ = Self.sum(mapping, file.size)
+        mapping.storeBytes(of: 0xCC, toByteOffset: 8192, as: UInt8.self)
+        #expect(mprotect(mapping, file.size, PROT_READ | PROT_EXEC) == 0)
+        let address = UInt(bitPattern: mapping)
+        let before = try residentKiB(of: address)
+
+        CodeMappings.release()
+        #expect(mapping.load(fromByteOffset: 8192, as: UInt8.self) == 0xCC)
+        #expect(try residentKiB(of: address) == before)
+    }
+
+    /// /proc files come in pieces: the whole of the smaps file is read, every code mapping named.
     @Test func readsAllOfAProcFile() throws {
-        let maps = try #require(CodeMappings.readProcFile("/proc/self/maps"))
-        #expect(maps.utf8.count > 8192 && maps.split(separator: "\n").count > 100, "a Swift test process maps more than 100 regions")
-        #expect(CodeMappings.executableFileRanges(maps[...]).count > 10)
+        let smaps = try #require(CodeMappings.readProcFile("/proc/self/smaps", limit: 16 << 20))
+        #expect(smaps.utf8.count > 65536, "a Swift test process's smaps runs past one read")
+        #expect(CodeMappings.unmodifiedCodeRanges(smaps[...]).count > 10)
+    }
+
+    static func sum(_ mapping: UnsafeMutableRawPointer, _ size: Int) -> Int {
+        stride(from: 0, to: size, by: 4096).reduce(0) { $0 &+ Int(mapping.load(fromByteOffset: $1, as: UInt8.self)) }
+    }
+
+    /// A file of one repeated byte, on the package's own disk.
+    struct ScratchFile {
+        let path: String
+        let descriptor: Int32
+        let size: Int
+
+        init(size: Int, byte: UInt8) throws {
+            self.size = size
+            path = FileManager.default.currentDirectoryPath + "/.build/code-mapping-test-\(UInt64.random(in: 0...UInt64.max))"
+            descriptor = open(path, O_RDWR | O_CREAT | O_EXCL, 0o600)
+            try #require(descriptor >= 0)
+            let bytes = [UInt8](repeating: byte, count: size)
+            try #require(bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, size) } == size)
+        }
+
+        func remove() {
+            close(descriptor)
+            unlink(path)
+        }
     }
 
     /// The `Rss:` of the mapping that starts at `address`, from /proc/self/smaps.
     private func residentKiB(of address: UInt) throws -> Int {
-        let smaps = try #require(CodeMappings.readProcFile("/proc/self/smaps"))
+        let smaps = try #require(CodeMappings.readProcFile("/proc/self/smaps", limit: 16 << 20))
         let header = String(address, radix: 16) + "-"
         var inMapping = false
         for line in smaps.split(separator: "\n") {

@@ -6,7 +6,6 @@ GETs held hundreds of MiB. Each response now waits for its loop to take every ch
 """
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -80,23 +79,12 @@ def code_resident_kib(pid: int) -> int:
     return total
 
 
-def test_idle_server_hands_back_start_up_code(monkeypatch, tmp_path):
+def test_idle_server_hands_back_start_up_code():
     """Start-up runs code that serving never runs again, and the kernel maps code around every
     page touched: a fresh server held most of its executable's code (24 MiB of a debug build, 15 of
-    a release build) while idle. Once its listeners are up it hands those pages back; requests
-    bring back what they run.
-
-    The kernel keeps pages another process maps, and pages not yet written back: the server runs
-    from its own copy of the executable, written out first, so the servers of other tests running
-    at the same time do not share its pages."""
-    source = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
-    binary = tmp_path / "floe"
-    with open(source, "rb") as src, open(binary, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-        dst.flush()
-        os.fsync(dst.fileno())
-    binary.chmod(0o755)
-    monkeypatch.setenv("FLOE_BINARY", str(binary))
+    a release build) while idle. Once its listeners are up it unmaps those pages; requests map
+    back what they run. The servers of other tests may run the same executable meanwhile: the
+    pages go from this process's mappings only."""
     server = new_server()
     try:
         pid = server.process.pid
