@@ -229,7 +229,16 @@ public enum FloeServer {
                 services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        // The console's clients are shut down however the group ends: one dropped without a
+        // shutdown stops the process (AsyncHTTPClient's deinit check), so a listener that could
+        // not bind its address crashed the server instead of ending it with that error.
+        do {
+            try await group.run()
+        } catch {
+            try? await consoleHTTP?.pages.shutdown()
+            try? await consoleHTTP?.transfers.shutdown()
+            throw error
+        }
         try? await consoleHTTP?.pages.shutdown()
         try? await consoleHTTP?.transfers.shutdown()
     }

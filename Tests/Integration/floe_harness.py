@@ -61,11 +61,13 @@ class FloeServer:
 
     def start(self, timeout: float = 30.0) -> "FloeServer":
         binary = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
-        if not self.port:
+        # Three different ports: two calls can be handed the same free port, and a server whose
+        # console port is its S3 port answers the readiness probe and then ends.
+        while not self.port or self.port in (self.catalog_port, self.console_port):
             self.port = free_port()
-        if not self.catalog_port:
+        while not self.catalog_port or self.catalog_port in (self.port, self.console_port):
             self.catalog_port = free_port()
-        if not self.console_port:
+        while not self.console_port or self.console_port in (self.port, self.catalog_port):
             self.console_port = free_port()
         self.log_path = os.path.join(self.data_dir, f"server-{self.port}-{int(time.time() * 1000)}.log")
         env = dict(os.environ)
