@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// Answers read from the index, each kept with the index's write generation (`ObjectIndex`), and
@@ -11,8 +12,9 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
     private struct Held {
         var generation: UInt64 = 0
         var entries: [Key: (value: Value, bytes: Int)] = [:]
-        /// Keys in the order they were kept, for eviction.
-        var order: [Key] = []
+        /// Keys in the order they were kept, for eviction: the oldest leaves from the front
+        /// without moving the rest, as it does on every keep once the cache is full.
+        var order = CircularBuffer<Key>()
         var bytes = 0
         var hits = 0
     }
@@ -58,13 +60,9 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
             held.entries[key] = (value, bytes)
             held.order.append(key)
             held.bytes += bytes
-            var evicted = 0
-            while held.bytes > budget || held.order.count - evicted > maxEntries, evicted < held.order.count {
-                let oldest = held.order[evicted]
+            while held.bytes > budget || held.order.count > maxEntries, let oldest = held.order.popFirst() {
                 held.bytes -= held.entries.removeValue(forKey: oldest)?.bytes ?? 0
-                evicted += 1
             }
-            held.order.removeFirst(evicted)
             return dropped
         }
         _ = dropped

@@ -27,7 +27,8 @@ public final class VersionCache: Sendable {
     /// slot in the table and in the eviction order besides its heap.
     func keep(_ version: ObjectVersion, for key: Key, readAt generation: UInt64, current: UInt64) {
         let slots = 2 * MemoryLayout<(Key, (ObjectVersion, Int))>.stride + MemoryLayout<Key>.stride
-        let bytes = slots + 2 * 32 + key.key.count + (key.versionID?.count ?? 0) + version.heapBytes
+        let arrayHeaders = 2 * 32  // the key's and the version id's byte arrays
+        let bytes = slots + arrayHeaders + key.key.count + (key.versionID?.count ?? 0) + version.heapBytes
         versions.keep(version, bytes: bytes, for: key, readAt: generation, current: current)
     }
 
