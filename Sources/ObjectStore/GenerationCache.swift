@@ -53,10 +53,9 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
                 dropped = held
                 held = Held(generation: generation, hits: held.hits)
             }
-            if let old = held.entries[key] {
-                held.bytes -= old.bytes
-                held.order.removeAll { $0 == key }
-            }
+            // Held already at this generation (two readers missed it at once): just as current,
+            // and kept as it is, so no keep scans the eviction order.
+            if held.entries[key] != nil { return dropped }
             held.entries[key] = (value, bytes)
             held.order.append(key)
             held.bytes += bytes

@@ -112,7 +112,7 @@ extension S3Responder {
     /// Adds `s3:ExistingObjectTag/<key>` for an object access, read only when a policy asks for it.
     func addExistingTags(_ context: inout [String: [String]], _ access: ResourceAccess, bucket: BucketRecord?, policies: [PolicyDocument]) async {
         guard let bucket, let key = access.key, policies.contains(where: \.readsExistingObjectTags),
-            let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID), !version.isDeleteMarker
+            let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID, cached: false), !version.isDeleteMarker
         else { return }
         for tag in version.attributes.tags { context["s3:ExistingObjectTag/\(tag.name)", default: []].append(tag.value) }
     }
@@ -313,7 +313,7 @@ extension S3Responder {
         var acl: AccessControlList
         if onObject {
             guard let key = access.key else { return false }
-            guard let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID), !version.isDeleteMarker else {
+            guard let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID, cached: false), !version.isDeleteMarker else {
                 // A new object's writer sets its ACL and tags with it: allowed where the bucket's
                 // ACL lets the writer create it. An existing object's never come from the bucket's.
                 guard ["s3:PutObjectAcl", "s3:PutObjectTagging"].contains(access.action), access.versionID == nil else { return false }

@@ -144,6 +144,17 @@ import Testing
         #expect(cache.statistics.entries == 1 && cache.statistics.hits == 1)
     }
 
+    /// Two readers that missed the same key at once both keep it: the second is as current as
+    /// the first, which stays (review finding: replacing it scanned the whole eviction order
+    /// under the cache's lock, which a caller could repeat at will with long keys).
+    @Test func aSecondKeepOfAHeldKeyLeavesTheFirst() {
+        let cache = GenerationCache<String, Int>(budget: 1 << 20, maxEntries: 16)
+        cache.keep(1, bytes: 8, for: "k", readAt: 2, current: 2)
+        cache.keep(2, bytes: 8, for: "k", readAt: 2, current: 2)
+        #expect(cache.value(for: "k", generation: 2) == 1)
+        #expect(cache.statistics.entries == 1 && cache.statistics.bytes == 8)
+    }
+
     /// A refused request's lookup (deciding between 404 and 403) reads past the cache.
     @Test func uncachedLookupsNeitherFillNorProbeTheCache() async throws {
         let f = try StoreFixture()
