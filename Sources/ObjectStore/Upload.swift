@@ -89,26 +89,62 @@ extension ObjectStore {
     /// hashing in the same pass. Memory stays at one write chunk however large the body is.
     /// With `key`, what is stored is sealed (`SealedChunks`); the digests are of the plaintext.
     /// Any error discards the partial blob.
+    ///
+    /// The body is gathered into chunks of `DiskBlobStore.writeChunk`; each chunk's MD5 is taken on
+    /// `MD5Lanes` (with other uploads' chunks) and the chunk then goes to disk as it is. A body
+    /// smaller than `MD5Lanes.smallest` is hashed here instead.
     public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64, encryptingWith key: SymmetricKey? = nil) async throws
         -> StagedUpload
     where Body.Element == ByteBuffer {
         var sink = StagingSink(inlineLimit: inlineLimit, blobs: blobs)
         var sealer = key.map { ChunkSealer(key: $0) }
-        var md5 = Insecure.MD5()
+        var md5 = MD5Stream()
         var sha256 = plan.sha256 ? SHA256() : nil
         var hashers = plan.checksums.map { ChecksumHasher($0) }
         var size: Int64 = 0
+        var chunk = ByteBuffer()
+        /// Hashes the gathered chunk while the sink takes it.
+        func pass(_ chunk: inout ByteBuffer) async throws {
+            if chunk.readableBytes >= MD5Lanes.smallest {
+                let (before, whole) = (md5, chunk)
+                async let hashed = { () async -> MD5Stream in
+                    var stream = before
+                    await MD5Lanes.shared.update(&stream, with: whole)
+                    return stream
+                }()
+                try await sink.append(sealer != nil ? try sealer!.feed(chunk) : chunk)
+                md5 = await hashed
+            } else {
+                chunk.withUnsafeReadableBytes { md5.update($0) }
+                try await sink.append(sealer != nil ? try sealer!.feed(chunk) : chunk)
+            }
+            chunk.clear()  // the sink and the hasher are done with it: the same memory takes the next chunk
+        }
         do {
             for try await buffer in body {
                 size += Int64(buffer.readableBytes)
                 if size > maxSize { throw StoreError.entityTooLarge(limit: maxSize) }
-                buffer.withUnsafeReadableBytes { bytes in
-                    md5.update(bufferPointer: bytes)
-                    sha256?.update(bufferPointer: bytes)
-                    for i in hashers.indices { hashers[i].update(bytes) }
+                if sha256 != nil || !hashers.isEmpty {
+                    buffer.withUnsafeReadableBytes { bytes in
+                        sha256?.update(bufferPointer: bytes)
+                        for i in hashers.indices { hashers[i].update(bytes) }
+                    }
                 }
-                try await sink.append(sealer != nil ? try sealer!.feed(buffer) : buffer)
+                var buffer = buffer
+                while buffer.readableBytes > 0 {
+                    var part = buffer.readSlice(length: min(buffer.readableBytes, DiskBlobStore.writeChunk - chunk.readableBytes))!
+                    if chunk.readableBytes == 0 {
+                        chunk = part  // no copy while the body is one buffer
+                    } else {
+                        // Grown once to a whole chunk past the small sizes, not by doubling.
+                        let needed = chunk.readableBytes + part.readableBytes
+                        if needed > chunk.capacity, needed > MD5Lanes.smallest { chunk.reserveCapacity(DiskBlobStore.writeChunk) }
+                        chunk.writeBuffer(&part)
+                    }
+                    if chunk.readableBytes == DiskBlobStore.writeChunk { try await pass(&chunk) }
+                }
             }
+            if chunk.readableBytes > 0 { try await pass(&chunk) }
             if sealer != nil { try await sink.append(try sealer!.finish()) }
         } catch {
             await sink.writer?.discard()
@@ -122,7 +158,7 @@ extension ObjectStore {
         } else {
             storage = .inline(sink.inline.map { Array($0.readableBytesView) } ?? [])
         }
-        let digest = Array(md5.finalize())
+        let digest = md5.finalize()
         return StagedUpload(
             storage: storage,
             size: size,

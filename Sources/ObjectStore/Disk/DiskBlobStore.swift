@@ -137,11 +137,17 @@ public final class BlobWriter: @unchecked Sendable {
         self.blobID = blobID
         self.tempPath = tempPath
         self.fd = fd
-        self.pending = ByteBufferAllocator().buffer(capacity: DiskBlobStore.writeChunk)
+        self.pending = ByteBuffer()
     }
 
+    /// Writes `buffer` when it fills a chunk (as it is, when nothing is pending before it), else
+    /// keeps it until the pending bytes do. Returns once nothing still refers to `buffer`.
     public func append(_ buffer: ByteBuffer) async throws(StoreError) {
+        if pending.readableBytes == 0, buffer.readableBytes >= DiskBlobStore.writeChunk {
+            return try await write(buffer)
+        }
         var buffer = buffer
+        if pending.capacity == 0 { pending.reserveCapacity(DiskBlobStore.writeChunk) }
         pending.writeBuffer(&buffer)
         if pending.readableBytes >= DiskBlobStore.writeChunk {
             try await flush()
@@ -149,8 +155,13 @@ public final class BlobWriter: @unchecked Sendable {
     }
 
     private func flush() async throws(StoreError) {
-        guard pending.readableBytes > 0, let fd else { return }
-        let chunk = pending
+        guard pending.readableBytes > 0 else { return }
+        try await write(pending)
+        pending.clear()
+    }
+
+    private func write(_ chunk: ByteBuffer) async throws(StoreError) {
+        guard let fd else { return }
         let path = tempPath
         do {
             try await store.threadPool.runIfActive {
@@ -160,7 +171,6 @@ public final class BlobWriter: @unchecked Sendable {
             throw .internalFailure("write failed: \(error)")
         }
         bytesWritten += Int64(chunk.readableBytes)
-        pending.clear()
     }
 
     /// Makes the blob durable and moves it into place. After this returns the blob survives a crash.

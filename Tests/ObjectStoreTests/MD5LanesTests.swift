@@ -1,0 +1,94 @@
+import Crypto
+import NIOCore
+@testable import ObjectStore
+import Testing
+
+/// Floe's own MD5 (the ETag of every upload): one stream at a time, concurrent streams sharing
+/// vector lanes, and uploads cut into chunks, all against swift-crypto's MD5.
+@Suite struct MD5LanesTests {
+    /// Bytes that differ from stream to stream and from block to block.
+    static func bytes(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        return (0..<count).map { _ in
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return UInt8(truncatingIfNeeded: state)
+        }
+    }
+
+    static func reference(_ bytes: [UInt8]) -> [UInt8] { Array(Insecure.MD5.hash(data: bytes)) }
+
+    /// Cuts `bytes` into pieces whose lengths follow `seed` (from 1 byte to `largest`).
+    static func pieces(_ bytes: [UInt8], seed: UInt64, largest: Int) -> [ArraySlice<UInt8>] {
+        var cuts: [ArraySlice<UInt8>] = []
+        var at = 0
+        var state = seed | 1
+        while at < bytes.count {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let length = min(bytes.count - at, 1 + Int(state >> 33) % largest)
+            cuts.append(bytes[at..<at + length])
+            at += length
+        }
+        return cuts
+    }
+
+    @Test func aStreamFedInPiecesGivesTheDigestOfItsBytes() {
+        for length in Array(0...200) + [1023, 4096, 65_599, 300_001] {
+            let data = Self.bytes(length, seed: UInt64(length))
+            for largest in [1, 7, 64, 100, 5000] where largest < 100 || length > 200 || largest == 100 {
+                var stream = MD5Stream()
+                for piece in Self.pieces(data, seed: UInt64(largest), largest: largest) {
+                    piece.withUnsafeBytes { stream.update($0) }
+                }
+                #expect(stream.finalize() == Self.reference(data), "length \(length), pieces up to \(largest)")
+            }
+        }
+    }
+
+    /// Many streams at once, with lengths that are not whole blocks, so passes mix streams of
+    /// different lengths, streams that end early and streams joining later.
+    @Test func concurrentStreamsOnTheLanesGiveTheirOwnDigests() async {
+        let streams = 40
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for n in 0..<streams {
+                group.addTask {
+                    let data = Self.bytes(1000 + n * 37_129, seed: UInt64(n) + 99)
+                    var stream = MD5Stream()
+                    for piece in Self.pieces(data, seed: UInt64(n), largest: 70_000) {
+                        await MD5Lanes.shared.update(&stream, with: ByteBuffer(bytes: piece))
+                    }
+                    return (n, stream.finalize() == Self.reference(data))
+                }
+            }
+            var results: [Int: Bool] = [:]
+            for await (n, same) in group { results[n] = same }
+            return results
+        }
+        #expect(results.count == streams)
+        #expect(results.values.allSatisfy { $0 }, "streams with a wrong digest: \(results.filter { !$0.value }.keys.sorted())")
+    }
+
+    /// Bodies around the write chunk's size, in pieces of every kind, into blobs and inline:
+    /// the ETag is the MD5 of the bytes and the object reads back the same.
+    @Test func stagedBodiesAroundTheChunkSizeKeepTheirBytesAndDigest() async throws {
+        let chunk = DiskBlobStore.writeChunk
+        for inlineLimit in [0, ObjectStore.defaultInlineLimit] {
+            let f = try StoreFixture(inlineLimit: inlineLimit)
+            let bucket = try await f.store.createBucket("chunks")
+            for (i, length) in [0, 1, 63, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, chunk - 1, chunk, chunk + 1, 2 * chunk + 12_345].enumerated() {
+                let data = Self.bytes(length, seed: UInt64(i) + 7)
+                let body = Chunks(Self.pieces(data, seed: UInt64(i), largest: 200_000).map { ByteBuffer(bytes: $0) })
+                let staged = try await f.store.stage(body, plan: HashingPlan(), maxSize: 1 << 30)
+                #expect(staged.md5 == Self.reference(data), "length \(length)")
+                #expect(staged.size == Int64(length))
+                try await f.store.commit(staged, bucket: bucket, key: "k\(i)", attributes: ObjectAttributes())
+                let (_, stored) = try await f.store.open(bucket: bucket, key: "k\(i)", versionID: nil, range: nil)
+                var back: [UInt8] = []
+                try await stored?.stream { back += Array($0.readableBytesView) }
+                #expect(back == data, "length \(length), inline limit \(inlineLimit)")
+            }
+            await f.cleanup()
+        }
+    }
+}
