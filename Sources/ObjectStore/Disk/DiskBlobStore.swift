@@ -4,6 +4,12 @@ import NIOPosix
 /// Object bytes on local disk. A blob is written to `tmp/<id>`, made durable (fsync), then
 /// renamed to `objects/<aa>/<bb>/<id>` and the directory fsynced, so a crash leaves either no
 /// blob or a whole one. Blob files are named by random ids, never by keys.
+///
+/// New ids have `0` as their first and third digits, so new blobs fall into 256 directories
+/// (`objects/0x/0y`), made once when the store opens: a write never creates a directory, whose
+/// creation costs two more fsyncs (the directory's parent, and its parent's when that is new
+/// too), and a store does not grow 65,536 directories of 4 KiB each. Blobs of older ids stay
+/// where they are; their directories are made on demand as before.
 public final class DiskBlobStore: Sendable {
     public let root: String
     let threadPool: NIOThreadPool
@@ -19,9 +25,34 @@ public final class DiskBlobStore: Sendable {
         do {
             try Posix.makeDirectories(root + "/tmp")
             try Posix.makeDirectories(root + "/objects")
+            try Self.makeBlobDirectories(objects: root + "/objects")
         } catch {
             throw StoreError.internalFailure("cannot create data directories under \(root): \(error)")
         }
+    }
+
+    static let hexDigits = Array("0123456789abcdef")
+
+    /// `objects/0x/0y` for every hex x and y; what is new is made durable before a blob goes in.
+    static func makeBlobDirectories(objects: String) throws(Posix.Failure) {
+        var createdTop = false
+        for x in hexDigits {
+            let parent = "\(objects)/0\(x)"
+            let createdParent = try Posix.makeDirectory(parent)
+            createdTop = createdTop || createdParent
+            var createdLeaf = false
+            for y in hexDigits { createdLeaf = try Posix.makeDirectory("\(parent)/0\(y)") || createdLeaf }
+            if createdLeaf { try Posix.fsyncDirectory(parent) }
+        }
+        if createdTop { try Posix.fsyncDirectory(objects) }
+    }
+
+    /// A random id (120 random bits) whose blob goes into one of the directories made at start.
+    static func newBlobID() -> String {
+        var digits = Array(RandomID.make().utf8)
+        digits[0] = UInt8(ascii: "0")
+        digits[2] = UInt8(ascii: "0")
+        return String(decoding: digits, as: UTF8.self)
     }
 
     func finalPath(_ blobID: String) -> (directory: String, file: String) {
@@ -32,7 +63,7 @@ public final class DiskBlobStore: Sendable {
     }
 
     public func beginWrite() async throws(StoreError) -> BlobWriter {
-        let id = RandomID.make()
+        let id = Self.newBlobID()
         let path = "\(tempDirectory)/\(id)"
         do {
             let fd = try await threadPool.runIfActive { try Posix.openForWriting(path) }
