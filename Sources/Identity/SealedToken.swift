@@ -23,9 +23,13 @@ public struct SealedToken<Claims: Codable>: Sendable {
         return prefix + Data(combined).base64EncodedString()
     }
 
-    /// The claims of a token sealed with this key, or nil.
+    /// The claims of a token sealed with this key, or nil. Only the token's own spelling opens:
+    /// base64 leaves the low bits of a padded token's last character unused, and a decoder that
+    /// ignores them would open altered spellings of it as the same token.
     public func open(_ token: String) -> Claims? {
-        guard token.hasPrefix(prefix), let data = Data(base64Encoded: String(token.dropFirst(prefix.count))),
+        guard token.hasPrefix(prefix) else { return nil }
+        let body = String(token.dropFirst(prefix.count))
+        guard let data = Data(base64Encoded: body), data.base64EncodedString() == body,
             let box = try? AES.GCM.SealedBox(combined: data), let plain = try? AES.GCM.open(box, using: key)
         else { return nil }
         return try? JSONDecoder().decode(Claims.self, from: plain)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import CatalogAPI
@@ -26,10 +27,32 @@ import Testing
         #expect(tokens.check(token) == .unknown)
         // A token that does not open is never kept, nor is a tampered one.
         var tampered = Array(token.utf8)
-        tampered[tampered.count - 2] = tampered[tampered.count - 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let middle = tampered.count / 2  // the padding's neighbours carry unused bits; the middle does not
+        tampered[middle] = tampered[middle] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         #expect(tokens.check(String(decoding: tampered, as: UTF8.self)) == .unknown)
         #expect(tokens.check("FLOET1not-a-token") == .unknown)
         #expect(tokens.openedCount == 1)
+    }
+
+    /// A padded token's last character has low bits base64 does not use; setting them spells the
+    /// same bytes differently, and such a spelling is refused (the cache kept one entry per
+    /// spelling, and a tampering test failed whenever its change fell on those bits).
+    @Test func anotherSpellingOfATokenDoesNotOpen() throws {
+        let tokens = TokenService(directory: Self.directory(), masterKey: Array(repeating: 5, count: 32))
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var padded = 0
+        for id in ["A", "AB", "ABC", "ABCD", "ABCDE", "ABCDEF"] {
+            let token = try #require(tokens.issue(for: Principal(name: "ana", accessKeyID: id, isRoot: false)))
+            #expect(tokens.claims(of: token) != nil)
+            var bytes = Array(token.utf8)
+            guard let last = bytes.lastIndex(where: { $0 != UInt8(ascii: "=") }), last < bytes.count - 1 else { continue }
+            padded += 1
+            let digit = try #require(alphabet.firstIndex(of: bytes[last]))
+            bytes[last] = alphabet[digit + 1]  // canonical padding leaves the low bit 0: same bytes decoded
+            #expect(Data(base64Encoded: String(decoding: bytes.dropFirst(7), as: UTF8.self)) == Data(base64Encoded: String(token.dropFirst(7))))
+            #expect(tokens.claims(of: String(decoding: bytes, as: UTF8.self)) == nil, "token \(token)")
+        }
+        #expect(padded >= 2)
     }
 
     @Test func anExpiredKeptTokenIsExpired() throws {
