@@ -46,9 +46,7 @@ public final class MD5Lanes: @unchecked Sendable {
             queue.append(Job(state: state, blocks: blocks, done: done))
             if !started {
                 started = true
-                let thread = Thread { [self] in run() }
-                thread.name = "floe-md5"
-                thread.start()
+                Thread { [self] in run() }.start()
             }
             condition.signal()
             condition.unlock()
@@ -58,6 +56,7 @@ public final class MD5Lanes: @unchecked Sendable {
     /// Takes waiting jobs into free lanes before every pass, so a job that arrives while others
     /// are being hashed shares their passes from the next one on instead of waiting for them.
     private func run() {
+        Thread.current.name = "floe-md5"
         var lanes: [Lane] = []
         while true {
             condition.lock()
