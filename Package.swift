@@ -258,7 +258,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
-        .testTarget(name: "FloeServerTests", dependencies: ["FloeServer"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "FloeServerTests",
+            dependencies: ["FloeServer", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Identity", .product(name: "Mustache", package: "swift-mustache")], swiftSettings: strictSettings),
         .testTarget(
             name: "ObjectStoreTests",

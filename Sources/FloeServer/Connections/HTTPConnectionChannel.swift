@@ -27,11 +27,12 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
             limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
             let pipeline = channel.pipeline.syncOperations
-            // Pipelining assistance holds a pipelined request (and stops reading) until the
-            // response before it has ended, so requests are answered one at a time, in order.
+            // The sequencer holds a pipelined request until the answer before it has ended, so
+            // requests are answered one at a time, in order.
             try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            try pipeline.addHandler(RequestSequencer())
             try pipeline.addHandler(HTTPTypesServerCodec())
             try pipeline.addHandlers(configuration.additionalChannelHandlers())
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { Duration($0) }, logger: logger))
