@@ -40,6 +40,7 @@ public enum FloeServer {
     }()
 
     public static func run(configuration: ServerConfiguration) async throws {
+        IdleMemoryRelease.limitAllocatorArenas(cores: System.coreCount)
         _ = tasksOnEventLoops
         var logger = Logger(label: "floe")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
@@ -219,6 +220,7 @@ public enum FloeServer {
                 cursorFile: parts.meta + "/lifecycle-cursor.json", metrics: metrics, audit: parts.audit, logger: logger)),
             .init(service: NotificationDelivery(store: store, metrics: metrics, maxAttempts: configuration.notificationMaxAttempts, logger: logger)),
             .init(service: StartupCodeRelease(listening: listening, listeners: 2, delay: .seconds(1), logger: logger)),
+            .init(service: IdleMemoryRelease(interval: .seconds(5), logger: logger)),
         ]
         let secure = configuration.tlsCertificate != nil
         let consoleHTTP = configuration.consoleAddress.map { _ in

@@ -339,6 +339,10 @@ def bench_server(name: str, args, work: str, layout: dict, registry: list) -> tu
             print(f"  {name:6} {workload:7} {json.dumps(results[workload])}", file=sys.stderr, flush=True)
         if pid:
             memory["after"] = proc_status(server.proc.pid)
+            # Floe gives memory back after a quiet interval (IdleMemoryRelease): read it again then.
+            if args.settle_seconds > 0:
+                time.sleep(args.settle_seconds)
+                memory["settled"] = proc_status(server.proc.pid)
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -439,7 +443,9 @@ def render(args, results: dict, memory: dict, versions: dict, floors: dict) -> s
             peak = max((r.get("peak_mb", 0) for r in results[name].values() if r), default=0)
             idle, after = measured["idle"], measured["after"]
             lines.append(f"{'Floe' if name == 'floe' else 'Baseline'} RSS: idle {idle['rss_mb']:.1f} MB (anonymous {idle['anon_mb']:.1f}; "
-                         f"{idle['threads']} threads), peak during run {peak:.1f} MB, after {after['rss_mb']:.1f} MB (anonymous {after['anon_mb']:.1f})")
+                         f"{idle['threads']} threads), peak during run {peak:.1f} MB, after {after['rss_mb']:.1f} MB (anonymous {after['anon_mb']:.1f})"
+                         + (f", {measured['settled']['rss_mb']:.1f} MB (anonymous {measured['settled']['anon_mb']:.1f}) after "
+                            f"{args.settle_seconds} s quiet" if measured.get("settled") else ""))
     return "\n".join(lines + notes) + "\n"
 
 
@@ -453,6 +459,7 @@ def parse_args():
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--max-requests", type=int, default=2_000_000, help="a bound on requests per workload, besides --seconds")
     p.add_argument("--quick", action="store_true", help="2 s per workload and small key counts, to check the script")
+    p.add_argument("--settle-seconds", type=int, default=15, help="after the run, Floe's RSS is read again once it has been quiet this long")
     p.add_argument("--workdir", default="/tmp", help="a fresh directory is made (and removed) inside this one")
     p.add_argument("--allow-errors", action="store_true", help="exit 0 even if some response was not 2xx")
     p.add_argument("--markdown", help="append the report to this file")

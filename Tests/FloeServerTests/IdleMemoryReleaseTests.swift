@@ -1,0 +1,42 @@
+import Testing
+
+@testable import FloeServer
+
+@Suite struct IdleMemoryReleaseTests {
+    private func release(_ watch: inout QuietWatch, _ cpuSeconds: Double) -> Bool {
+        watch.shouldRelease(cpuSeconds: cpuSeconds, intervalSeconds: 10)
+    }
+
+    @Test func releasesOncePerQuietSpell() {
+        var watch = QuietWatch()
+        // Quiet from the start: the first quiet interval releases, the next ones do not.
+        #expect(release(&watch, 0.01))
+        #expect(!release(&watch, 0.0))
+        #expect(!release(&watch, 0.05))
+        // Busy (1 % of a core or more), then quiet again: one more release.
+        #expect(!release(&watch, 0.1))
+        #expect(!release(&watch, 3.5))
+        #expect(release(&watch, 0.02))
+        #expect(!release(&watch, 0.02))
+    }
+
+    @Test func processCPUTimeAdvancesWithWork() {
+        let before = IdleMemoryRelease.processCPUSeconds()
+        var x: UInt64 = 1
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < .milliseconds(50) {
+            for i in 0..<10_000 { x = x &* 6364136223846793005 &+ UInt64(i) }
+        }
+        #expect(x != 0)
+        #expect(IdleMemoryRelease.processCPUSeconds() - before >= 0.03)
+    }
+}
+
+@Suite struct ProcessStatTests {
+    @Test func cpuTicksAreTheUserAndSystemFields() {
+        let line = "4242 (floe (a) b) S 1 4242 4242 0 -1 4194560 1234 0 0 0 731 94 0 0 20 0 23 0 1000 0 0"
+        #expect(IdleMemoryRelease.cpuTicks(stat: line) == 825)
+        #expect(IdleMemoryRelease.cpuTicks(stat: "4242 (floe) S 1") == nil)
+        #expect(IdleMemoryRelease.cpuTicks(stat: "no parenthesis") == nil)
+    }
+}
