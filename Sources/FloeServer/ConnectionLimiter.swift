@@ -27,27 +27,18 @@ final class ConnectionLimiter: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let count: Count
-    private var admitted = false
 
     init(_ count: Count) { self.count = count }
 
+    /// Admits the connection or closes it. An admitted one is counted until it closes, and this
+    /// handler leaves the pipeline, so that no read passes through it.
     func handlerAdded(context: ChannelHandlerContext) {
-        admitted = count.admit()
-        if !admitted { context.close(promise: nil) }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if admitted {
-            admitted = false
-            count.leave()
+        guard count.admit() else {
+            context.close(promise: nil)
+            return
         }
-        context.fireChannelInactive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        if admitted {
-            admitted = false
-            count.leave()
-        }
+        let count = count
+        context.channel.closeFuture.whenComplete { _ in count.leave() }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }

@@ -87,7 +87,10 @@ package enum Operation: String, Sendable {
     ]
 
     package static func resolve(method: HTTPRequest.Method, target: RequestTarget, headers: HTTPFields) -> Operation {
-        let sub = Set(target.query.map(\.name)).intersection(subresources)
+        // Only subresource names go into the set: a presigned URL's six X-Amz-* names cost a
+        // lookup each and no set is built for them.
+        var sub: Set<String> = []
+        for item in target.query where subresources.contains(item.name) { sub.insert(item.name) }
         if target.bucket == "floe", target.key?.hasPrefix("admin/") == true { return .admin }
         guard target.bucket != nil else {
             return method == .get ? .listBuckets : .methodNotAllowed

@@ -178,7 +178,7 @@ public struct SigV4Verifier: Sendable {
         }
         // An access key never contains '/', but be exact about which parts are the scope.
         let n = parts.count
-        let accessKey = parts[0..<(n - 4)].joined(separator: "/")
+        let accessKey = n == 5 ? String(parts[0]) : parts[0..<(n - 4)].joined(separator: "/")
         let scope = CredentialScope(date: String(parts[n - 4]), region: String(parts[n - 3]), service: String(parts[n - 2]))
         // Region names are short ("us-east-1", "eu-central-2"); a long one is not a region.
         guard (1...Self.maxRegionBytes).contains(scope.region.utf8.count) else {

@@ -35,8 +35,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             try pipeline.addHandler(RequestSequencer())
             try pipeline.addHandler(HTTPTypesServerCodec())
             try pipeline.addHandlers(configuration.additionalChannelHandlers())
-            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { Duration($0) }, logger: logger))
-            try pipeline.addHandler(HTTPConnectionHandler(responder: responder, logger: logger))
+            try pipeline.addHandler(HTTPConnectionHandler(responder: responder, idleTimeout: configuration.idleTimeout, logger: logger))
             return Value(channel: channel)
         }
     }

@@ -13,6 +13,10 @@ import SigV4
 /// (its body a stream fed from this handler, with backpressure), starts one task that runs the
 /// responder and writes the response, and feeds the body parts as they arrive. Everything here runs on the
 /// channel's event loop; the task reaches the channel only through thread-safe channel writes.
+///
+/// It also ends connections: one idle for `idleTimeout` (between requests, or stalled while
+/// sending one; never while its answer is being written), and, when the server shuts down, each
+/// one once its answer in progress has ended.
 final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelDuplexHandler, RemovableChannelHandler
 where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
     typealias InboundIn = HTTPRequestPart
@@ -24,7 +28,13 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
 
     let responder: Responder
     let logger: Logger
+    let idleTimeout: TimeAmount?
     private var context: ChannelHandlerContext?
+    /// When the client last sent something or an answer last ended.
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
+    /// A request's head has arrived and its end has not.
+    private var readingRequest = false
     /// The body of the request being read, while the responder may still want it.
     private var body: (source: BodyProducer.Source, request: Int)?
     /// Requests started, which numbers them for the body stream's callbacks.
@@ -41,18 +51,36 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     /// A request that waits to start until the connection can take its response: a client that
     /// sends pipelined requests and reads no answers must not make the server queue answers.
     private var waiting: Request?
+    /// Where this connection's request tasks run: its event loop.
+    private var executor: EventLoopTaskExecutor?
 
-    init(responder: Responder, logger: Logger) {
+    init(responder: Responder, idleTimeout: TimeAmount?, logger: Logger) {
         self.responder = responder
+        self.idleTimeout = idleTimeout
         self.logger = logger
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { scheduleIdleCheck(context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        scheduleIdleCheck(context)
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = .now()
         switch unwrapInboundIn(data) {
         case .head(let head):
+            readingRequest = true
             // After a decided close (a broken-off request, `Connection: close`) no request runs:
             // its head is dropped, and so are its parts, for no body stream takes them.
             guard !closeAfterResponse else { return }
@@ -86,9 +114,29 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             case .dropped: bodyAbandoned(current.request)
             }
         case .end:
+            readingRequest = false
             body?.source.finish()
             body = nil
             resumeReading()
+        }
+    }
+
+    /// Closes the connection once it has been idle for `idleTimeout`; the check runs again at
+    /// the next moment that could be. While an answer is being written nothing is checked: its
+    /// end starts the wait again.
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext) {
+        guard let idleTimeout, idleCheck == nil else { return }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleTask(deadline: lastActivity + idleTimeout) {
+            let (handler, context) = loopBound.value
+            handler.idleCheck = nil
+            guard handler.context != nil else { return }
+            if !handler.readingRequest, handler.unanswered > 0 { return }
+            if NIODeadline.now() >= handler.lastActivity + idleTimeout {
+                context.close(promise: nil)
+            } else {
+                handler.scheduleIdleCheck(context)
+            }
         }
     }
 
@@ -120,7 +168,13 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
         unanswered -= 1
         lastEnd = written.futureResult
         context.write(data, promise: written)
-        if closeAfterResponse, unanswered == 0 { closeAfterWrites(context) }
+        guard unanswered == 0 else { return }
+        if closeAfterResponse {
+            closeAfterWrites(context)
+        } else {
+            lastActivity = .now()
+            scheduleIdleCheck(context)
+        }
     }
 
     /// Closes once the last response is on the wire. It waits for the loop's next turn: this may
@@ -143,6 +197,13 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     /// The client closed its side: a body still expected ends short (the responder answers
     /// IncompleteBody), and the connection closes after the answers in progress.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            // The server is shutting down: no new request starts here, and the connection closes
+            // now or once the answer in progress has ended.
+            closeAfterResponse = true
+            if unanswered == 0 { closeAfterWrites(context) }
+            return
+        }
         if case .inputClosed = event as? ChannelEvent {
             body?.source.finish()
             body = nil
@@ -216,7 +277,8 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     private func start(_ request: Request, channel: any Channel) {
         let (responder, logger) = (responder, logger)
         let closing = Self.asksToClose(request.head)
-        Task {
+        if executor == nil { executor = EventLoopTaskExecutor.on(channel.eventLoop) }
+        Task(executorPreference: executor) {
             var response: Response
             do {
                 response = try await responder.respond(to: request, context: Responder.Context(source: ApplicationRequestContextSource(channel: channel, logger: logger)))
