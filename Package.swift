@@ -260,7 +260,11 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "FloeServerTests",
-            dependencies: ["FloeServer", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: [
+                "FloeServer", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Identity", .product(name: "Mustache", package: "swift-mustache")], swiftSettings: strictSettings),

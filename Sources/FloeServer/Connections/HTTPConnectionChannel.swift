@@ -27,13 +27,12 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
             limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
             let pipeline = channel.pipeline.syncOperations
-            // The sequencer holds a pipelined request until the answer before it has ended, so
+            // The codec holds a pipelined request until the answer before it has ended, so
             // requests are answered one at a time, in order.
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-            try pipeline.addHandler(RequestSequencer())
-            try pipeline.addHandler(HTTPTypesServerCodec())
+            try pipeline.addHandler(HTTP1ServerCodec())
             try pipeline.addHandlers(configuration.additionalChannelHandlers())
             try pipeline.addHandler(HTTPConnectionHandler(responder: responder, idleTimeout: configuration.idleTimeout, logger: logger))
             return Value(channel: channel)

@@ -39,7 +39,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     private var body: (source: BodyProducer.Source, request: Int)?
     /// Requests started, which numbers them for the body stream's callbacks.
     private var requests = 0
-    /// Requests whose response has not ended (pipelining assistance keeps it at 0 or 1).
+    /// Requests whose response has not ended (`HTTP1ServerCodec` keeps it at 0 or 1).
     private var unanswered = 0
     /// The body stream is full: reads wait until its reader takes some.
     private var bodyFull = false
@@ -162,8 +162,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             context.write(data, promise: promise)
             return
         }
-        // Counted before the write: pipelining assistance delivers what it held back (the next
-        // request, or an error) from inside it.
+        // Counted before the write, so that whatever the write sets off sees this answer ended.
         let written = promise ?? context.eventLoop.makePromise()
         unanswered -= 1
         lastEnd = written.futureResult

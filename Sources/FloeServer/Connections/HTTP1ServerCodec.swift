@@ -1,0 +1,203 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Between NIO's HTTP/1 parser and encoder and the handlers above: requests go up one at a time,
+/// as HTTPTypes parts, and each answer goes down framed for its request's HTTP version. One
+/// handler, not two, because every part of every request passes through it.
+///
+/// Sequencing: a request pipelined behind one still being answered waits here, with everything
+/// after it, until that answer has ended, and no more is read meanwhile (what waits is bounded by
+/// what one read brought). A client that does not pipeline never waits and reading never pauses:
+/// NIO's pipelining assistance instead paused reading after every request's end until its answer
+/// ended, two `epoll_ctl` calls per request.
+///
+/// Conversion keeps what HTTPTypes has no place for, the request's HTTP version:
+/// - An HTTP/1.0 request without `Connection: keep-alive` ends its connection after its answer,
+///   which says `Connection: close` (RFC 9112 §9.3). Held open, a 1.0 client that reads to the
+///   end of the connection waited for the idle timeout.
+/// - A 1.0 request's answer carries its version, so a body of unknown length is delimited by the
+///   connection's close, as HTTP/1.0 frames it, and never chunked: chunked coding is HTTP/1.1.
+/// - An origin-form target (`/bucket/key?query`, what every client but a proxy sends) becomes the
+///   path as it is. NIOHTTPTypesHTTP1's converter parses every target as a URL to find an
+///   absolute form; that parse was 1.4 % of a HEAD request's CPU.
+final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum Held {
+        case part(HTTPServerRequestPart)
+        case error(any Error)
+        case event(Any)
+    }
+
+    // Sequencing.
+    /// A request was passed on and its answer has not ended. An answer may end before its request
+    /// does (refused early): the rest of that request's body still goes up, to be read and dropped.
+    private var answering = false
+    /// The request passed on has ended: what arrives now, a parse error or the client's close
+    /// included, is about what follows it and waits for its answer.
+    private var requestEnded = false
+    private var holding: Bool { !held.isEmpty || (answering && requestEnded) }
+    /// What arrived behind a request being answered, in order.
+    private var held = CircularBuffer<Held>()
+    private var readPending = false
+    private var replayScheduled = false
+
+    // Framing.
+    /// The version of the request being answered, and whether the connection may carry another.
+    private var answeringVersion = (version: HTTPVersion.http1_1, keepAlive: true)
+    /// The connection ends after the answer in progress: later requests are not passed on.
+    private var closing = false
+    private var discarding = false
+    /// The closing answer has ended: nothing more is written (a 400 for bytes pipelined behind it
+    /// would run on into a body the close delimits).
+    private var finished = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if !held.isEmpty {
+            held.append(.part(part))
+        } else if case .head = part, answering {
+            held.append(.part(part))
+        } else {
+            pass(part, context)
+        }
+    }
+
+    private func pass(_ part: HTTPServerRequestPart, _ context: ChannelHandlerContext) {
+        switch part {
+        case .head(let head):
+            (answering, requestEnded) = (true, false)
+            if closing {
+                discarding = true
+                return
+            }
+            let request: HTTPRequest
+            do {
+                request = try Self.request(head)
+            } catch {
+                context.fireErrorCaught(error)
+                return
+            }
+            // A 1.0 message framed with a transfer coding is faulty (RFC 9112 §6.1): answered, then closed.
+            let keepAlive = head.version != .http1_0 || (head.isKeepAlive && !head.headers.contains(name: "transfer-encoding"))
+            answeringVersion = (head.version, keepAlive)
+            context.fireChannelRead(wrapInboundOut(.head(request)))
+        case .body(let buffer):
+            guard !discarding else { return }
+            context.fireChannelRead(wrapInboundOut(.body(buffer)))
+        case .end(let trailers):
+            requestEnded = true
+            guard !discarding else { return }
+            context.fireChannelRead(wrapInboundOut(.end(trailers.map { HTTPFields($0, splitCookie: false) })))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if holding { held.append(.error(error)) } else { context.fireErrorCaught(error) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if holding { held.append(.event(event)) } else { context.fireUserInboundEventTriggered(event) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Nothing held has started: with no one to answer, it does not run.
+        held.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if held.isEmpty { context.read() } else { readPending = true }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard !finished else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        switch unwrapOutboundIn(data) {
+        case .head(let response):
+            let final = response.status.code >= 200
+            if answeringVersion.version == .http1_0, !final {
+                // A 1.0 client knows no interim answers (RFC 9110 §15.2): none is sent.
+                promise?.succeed(())
+                return
+            }
+            var head = HTTPResponseHead(response)
+            if answeringVersion.version == .http1_0 {
+                head.version = .http1_0
+                // Without a length, the body ends where the connection does; an answer that
+                // already says close (a refused Expect, a broken request) closes.
+                if response.headerFields[.contentLength] == nil, ![204, 304].contains(response.status.code) { answeringVersion.keepAlive = false }
+                if response.headerFields.namesCloseOption { answeringVersion.keepAlive = false }
+                head.headers.replaceOrAdd(name: "connection", value: answeringVersion.keepAlive ? "keep-alive" : "close")
+            }
+            if !answeringVersion.keepAlive, final { closing = true }
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .body(let buffer):
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: promise)
+        case .end(let trailers):
+            let closes = closing
+            if closes { finished = true }
+            answering = false
+            if !held.isEmpty { scheduleReplay(context) }
+            let written = promise ?? context.eventLoop.makePromise()
+            context.write(wrapOutboundOut(.end(trailers.map { HTTPHeaders($0) })), promise: written)
+            if closes {
+                written.futureResult.whenComplete { _ in context.close(promise: nil) }
+            }
+        }
+    }
+
+    /// On the loop's next turn, not inside the write that ended the answer, which is still on its
+    /// way down from the handlers the held parts go up to.
+    private func scheduleReplay(_ context: ChannelHandlerContext) {
+        guard !replayScheduled else { return }
+        replayScheduled = true
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (codec, context) = bound.value
+            codec.replayScheduled = false
+            codec.replay(context)
+        }
+    }
+
+    private func replay(_ context: ChannelHandlerContext) {
+        while let next = held.first {
+            switch next {
+            case .part(let part):
+                if case .head = part, answering { return }
+                held.removeFirst()
+                pass(part, context)
+            case .error(let error):
+                if answering && requestEnded { return }
+                held.removeFirst()
+                context.fireErrorCaught(error)
+            case .event(let event):
+                if answering && requestEnded { return }
+                held.removeFirst()
+                context.fireUserInboundEventTriggered(event)
+            }
+        }
+        context.fireChannelReadComplete()
+        if readPending {
+            readPending = false
+            context.read()
+        }
+    }
+
+    static func request(_ head: HTTPRequestHead) throws -> HTTPRequest {
+        guard head.uri.utf8.first == UInt8(ascii: "/") else {
+            return try HTTPRequest(head, secure: false, splitCookie: false)
+        }
+        return HTTPRequest(
+            method: try HTTPRequest.Method(head.method), scheme: "http", authority: head.headers.first(name: "host"), path: head.uri,
+            headerFields: HTTPFields(head.headers, splitCookie: false))
+    }
+}
