@@ -220,7 +220,8 @@ public enum FloeServer {
                 cursorFile: parts.meta + "/lifecycle-cursor.json", metrics: metrics, audit: parts.audit, logger: logger)),
             .init(service: NotificationDelivery(store: store, metrics: metrics, maxAttempts: configuration.notificationMaxAttempts, logger: logger)),
             .init(service: StartupCodeRelease(listening: listening, listeners: 2, delay: .seconds(1), logger: logger)),
-            .init(service: IdleMemoryRelease(interval: .seconds(5), logger: logger)),
+            .init(service: IdleMemoryRelease(
+                interval: .seconds(5), caches: [{ store.listings.removeAll() }, { store.versions.removeAll() }], logger: logger)),
         ]
         let secure = configuration.tlsCertificate != nil
         let consoleHTTP = configuration.consoleAddress.map { _ in

@@ -1,4 +1,5 @@
 import Logging
+import SQLiteSupport
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -7,12 +8,16 @@ import Glibc
 
 /// Gives memory back once the server has gone quiet. A burst of requests leaves the allocator
 /// holding freed pages in every arena a thread used, and maps back the code the requests ran;
-/// neither is handed back by itself. When a whole interval passes with the process using almost
-/// no CPU, this trims the allocator (`malloc_trim`) and unmaps the code pages again, as start-up
-/// does (`CodeMappings.release`). It runs once per quiet spell: nothing is done again until the
-/// server has been busy in between.
+/// neither is handed back by itself, nor are the caches kept for speed. When a whole interval
+/// passes with the process using almost no CPU, this empties the object store's listing and
+/// version caches and SQLite's page caches (closing reader connections past two per database),
+/// then trims the allocator (`malloc_trim`) and unmaps the code pages again, as start-up does
+/// (`CodeMappings.release`). It runs once per quiet spell: nothing is done again until the server
+/// has been busy in between. The first requests after a quiet spell read from disk again.
 struct IdleMemoryRelease: Service {
     let interval: Duration
+    /// Caches to empty, besides SQLite's.
+    let caches: [@Sendable () -> Void]
     let logger: Logger
 
     func run() async throws {
@@ -28,9 +33,13 @@ struct IdleMemoryRelease: Service {
             let quiet = watch.shouldRelease(cpuSeconds: cpu - lastCPU, intervalSeconds: Self.seconds(interval))
             lastCPU = cpu
             guard quiet else { continue }
+            for empty in caches { empty() }
+            let sqlite = await SQLiteDatabase.releaseIdleMemory()
             let trimmed = Self.trimAllocator()
             let code = CodeMappings.release()
-            logger.debug("returned idle memory", metadata: ["allocator_trimmed": "\(trimmed)", "code_bytes": "\(code.bytes)"])
+            logger.debug(
+                "returned idle memory",
+                metadata: ["sqlite_bytes": "\(sqlite)", "allocator_trimmed": "\(trimmed)", "code_bytes": "\(code.bytes)"])
             // The release's own CPU must not count as the next interval's activity.
             lastCPU = Self.processCPUSeconds()
         }

@@ -67,6 +67,15 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
         _ = dropped
     }
 
+    /// Drops every value held (they are read again when asked for).
+    func removeAll() {
+        let dropped: Held = held.withLock { held in
+            defer { held = Held(generation: held.generation, hits: held.hits) }
+            return held
+        }
+        _ = dropped  // freed after the lock is let go
+    }
+
     /// How many reads were answered from the cache, and what it holds now.
     public var statistics: (hits: Int, bytes: Int, entries: Int) {
         held.withLock { ($0.hits, $0.bytes, $0.entries.count) }

@@ -42,6 +42,8 @@ public final class ListingCache: Sendable {
         pages.keep(page, bytes: Self.estimatedBytes(of: page, key: key), for: key, readAt: generation, current: current)
     }
 
+    public func removeAll() { pages.removeAll() }
+
     /// How many listings were answered from the cache, and how many bytes it holds now.
     public var statistics: (hits: Int, bytes: Int, pages: Int) {
         let held = pages.statistics

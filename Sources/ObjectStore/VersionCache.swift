@@ -32,6 +32,8 @@ public final class VersionCache: Sendable {
         versions.keep(version, bytes: bytes, for: key, readAt: generation, current: current)
     }
 
+    public func removeAll() { versions.removeAll() }
+
     /// How many lookups were answered from the cache, and what it holds now.
     public var statistics: (hits: Int, bytes: Int, versions: Int) {
         let held = versions.statistics

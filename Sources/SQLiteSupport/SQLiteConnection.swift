@@ -40,6 +40,19 @@ public final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
+    /// Frees the pages this connection caches that no statement holds.
+    func releaseMemory() {
+        sqlite3_db_release_memory(handle)
+    }
+
+    /// Heap bytes of this connection's page cache.
+    var cacheBytes: Int {
+        var current: Int32 = 0
+        var highest: Int32 = 0
+        sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0)
+        return Int(current)
+    }
+
     func error(_ rc: Int32) -> SQLiteError {
         SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)))
     }

@@ -39,6 +39,47 @@ public final class SQLiteDatabase: Sendable {
         readers = NIOLockedValueBox([])
         threadPool = NIOThreadPool(numberOfThreads: threads)
         threadPool.start()
+        Self.open.withLockedValue { $0[ObjectIdentifier(self)] = WeakDatabase(database: self) }
+    }
+
+    deinit {
+        Self.open.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
+    }
+
+    private struct WeakDatabase { weak var database: SQLiteDatabase? }
+    /// Every database of the process, for `releaseIdleMemory`.
+    private static let open = NIOLockedValueBox<[ObjectIdentifier: WeakDatabase]>([:])
+
+    /// Reader connections an idle database keeps open; more are opened again when reads overlap.
+    static let idleReaders = 2
+
+    /// Gives back what every open database holds for speed once the server is quiet: each
+    /// connection's page cache (about 2 MB each when warm; several readers per database after
+    /// a burst of concurrent reads) and the reader connections past `idleReaders`. Runs on each
+    /// database's own threads, the writer's release behind any commit in progress. Returns the
+    /// bytes SQLite's allocations shrank by.
+    public static func releaseIdleMemory() async -> Int {
+        let before = sqlite3_memory_used()
+        let databases = open.withLockedValue { $0.values.compactMap(\.database) }
+        for database in databases { await database.releaseIdleMemory() }
+        return Int(max(0, before - sqlite3_memory_used()))
+    }
+
+    /// The reader connections waiting in the pool, and the bytes their page caches hold.
+    var idleReaderCacheBytes: [Int] { readers.withLockedValue { $0.map(\.cacheBytes) } }
+
+    private func releaseIdleMemory() async {
+        try? await threadPool.runIfActive { [self] in
+            // Taken out of the pool while they release: a read meanwhile opens a connection of its own.
+            let idle = readers.withLockedValue { readers in
+                defer { readers.removeAll() }
+                return readers
+            }
+            let kept = idle.suffix(Self.idleReaders)
+            for connection in kept { connection.releaseMemory() }
+            readers.withLockedValue { $0.insert(contentsOf: kept, at: 0) }
+            writer.withLockedValue { $0.releaseMemory() }
+        }
     }
 
     /// Odd while a write transaction may be committing; advances to the next even value after

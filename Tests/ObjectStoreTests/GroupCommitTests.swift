@@ -1,5 +1,5 @@
 import Foundation
-import SQLiteSupport
+@testable import SQLiteSupport
 import Testing
 
 @testable import ObjectStore
@@ -13,6 +13,34 @@ import Testing
         let directory = NSTemporaryDirectory() + "floe-group-commit-" + RandomID.make()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return directory
+    }
+
+    /// Once the server is quiet a database keeps two reader connections, their page caches
+    /// emptied, and reads go on as before.
+    @Test func releasingIdleMemoryKeepsTwoReadersWithEmptyCaches() async throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase(path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (n INTEGER PRIMARY KEY, pad BLOB) STRICT"])
+        try await database.write { connection in
+            for n in 0..<4000 { try connection.query("INSERT INTO rows (n, pad) VALUES (?, ?)", [.integer(Int64(n)), .blob([UInt8](repeating: 7, count: 300))]) }
+        }
+        let count: @Sendable (SQLiteConnection) throws -> Int64 = { connection in
+            try connection.query("SELECT count(*), sum(length(pad)) FROM rows").first?.first?.int ?? -1
+        }
+        // Four reads at once: four reader connections, each with the table in its cache.
+        let counts = try database.lookup { a in
+            try database.lookup { b in try database.lookup { c in try database.lookup { d in try [a, b, c, d].map(count) } } }
+        }
+        #expect(counts == [4000, 4000, 4000, 4000])
+        let warm = database.idleReaderCacheBytes
+        #expect(warm.count == 4)
+        #expect(warm.allSatisfy { $0 > 500_000 }, "\(warm)")
+        _ = await SQLiteDatabase.releaseIdleMemory()
+        let released = database.idleReaderCacheBytes
+        #expect(released.count == SQLiteDatabase.idleReaders)
+        #expect(released.allSatisfy { $0 < 50_000 }, "\(released)")
+        #expect(try database.lookup(count) == 4000)
+        #expect(try await database.read(count) == 4000)
     }
 
     /// The write generation is odd while a write transaction may be committing and even again,

@@ -47,6 +47,25 @@ import Testing
         #expect(f.store.listings.statistics.hits == 2)
     }
 
+    /// Emptied when the server is quiet, the cache holds nothing and the next listing is read
+    /// from the index again, the same as before.
+    @Test func anEmptiedCacheListsFromTheIndexAgain() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("emptied")
+        for k in 0..<4 { try await f.put(bucket, "p\(k)/k", "x") }
+        let request = ListRequest(prefix: "", delimiter: "/", maxKeys: 1000)
+        let first = try await f.store.list(bucket: bucket, request)
+        #expect(f.store.listings.statistics.pages == 1)
+        f.store.listings.removeAll()
+        #expect(f.store.listings.statistics.pages == 0)
+        #expect(f.store.listings.statistics.bytes == 0)
+        let again = try await f.store.list(bucket: bucket, request)
+        #expect(f.store.listings.statistics.hits == 0)
+        #expect(Self.shown(again) == Self.shown(first))
+        #expect(f.store.listings.statistics.pages == 1)
+    }
+
     /// Keys are bytes: `é` as one code point and as `e` with a combining accent are different
     /// keys, so listings of either are different listings (review finding: `String` equality in
     /// the cache key answered one with the other, and past an `s3:prefix` condition).
