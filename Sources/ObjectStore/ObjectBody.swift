@@ -98,6 +98,27 @@ public final class ObjectBody: Sendable {
         return output.getSlice(at: output.readerIndex + skip, length: Int(range.upperBound - range.lowerBound + 1))!
     }
 
+    /// A range of an open blob file, to be sent without reading it (`sendfile`).
+    public struct FileSlice: Sendable {
+        public let descriptor: Int32
+        public let offset: Int64
+        public let length: Int64
+    }
+
+    /// The body as ranges of its open blob files, in order; nil when its bytes must pass through
+    /// memory: held inline, or sealed (the plaintext is not in the file), or a blob shorter than
+    /// the range (read instead, which reports it: `sendfile` would find no end). Valid until
+    /// `close`.
+    public var fileSlices: [FileSlice]? {
+        guard inMemory == nil, key == nil else { return nil }
+        var slices: [FileSlice] = []
+        for segment in segments {
+            guard segment.sealedPlaintextSize == nil, segment.offset + segment.length <= segment.reader.size else { return nil }
+            slices.append(FileSlice(descriptor: segment.reader.fd, offset: segment.offset, length: segment.length))
+        }
+        return slices
+    }
+
     /// Calls `write` with consecutive chunks of at most 1 MiB, then closes the blobs.
     public func stream(_ write: (ByteBuffer) async throws -> Void) async throws {
         defer { close() }

@@ -226,3 +226,69 @@ def test_request_ids_on_every_response(server, bucket):
     error = server.signed("GET", f"/{bucket}/missing")
     assert f"<RequestId>{error.headers['x-amz-request-id']}</RequestId>".encode() in error.content
     assert f"<Resource>/{bucket}/missing</Resource>".encode() in error.content or b"<Key>missing</Key>" in error.content
+
+
+def blob_file_of(server, size: int) -> str:
+    """The one blob file in the server's data directory with exactly `size` bytes."""
+    found = []
+    for directory, _, files in os.walk(os.path.join(server.data_dir, "data")):
+        for name in files:
+            path = os.path.join(directory, name)
+            if "/objects/" in path and os.path.getsize(path) == size:
+                found.append(path)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_blob_bodies_and_ranges_are_the_stored_bytes(s3, bucket):
+    """Objects in blob files (one, and a multipart object's three) go to the socket straight from
+    their files: whole, and in ranges that cross read chunks and part boundaries."""
+    single = os.urandom(3 * 1024 * 1024 + 17)
+    s3.put_object(Bucket=bucket, Key="single", Body=single)
+    parts = [os.urandom(5 * 1024 * 1024), os.urandom(5 * 1024 * 1024 + 3), os.urandom(700_001)]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="multi")["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key="multi", UploadId=upload, PartNumber=n + 1, Body=p)["ETag"] for n, p in enumerate(parts)]
+    s3.complete_multipart_upload(Bucket=bucket, Key="multi", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": n + 1, "ETag": e} for n, e in enumerate(etags)]})
+    multi = b"".join(parts)
+    assert s3.get_object(Bucket=bucket, Key="single")["Body"].read() == single
+    assert s3.get_object(Bucket=bucket, Key="multi")["Body"].read() == multi
+    for key, body, ranges in [
+        ("single", single, [(0, 0), (1024 * 1024 - 5, 2 * 1024 * 1024 + 5), (len(single) - 1, len(single) - 1)]),
+        ("multi", multi, [(5 * 1024 * 1024 - 10, 5 * 1024 * 1024 + 10), (1, len(multi) - 2), (10 * 1024 * 1024 + 2, 10 * 1024 * 1024 + 4)]),
+    ]:
+        for first, last in ranges:
+            got = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes={first}-{last}")
+            assert got["ContentRange"] == f"bytes {first}-{last}/{len(body)}"
+            assert got["Body"].read() == body[first:last + 1], (key, first, last)
+
+
+def test_a_get_in_progress_keeps_its_bytes_when_the_object_is_replaced_and_deleted(s3, server, bucket):
+    body = os.urandom(12 * 1024 * 1024)  # sent from its file (up to 16 MiB), most of it after the delete
+    s3.put_object(Bucket=bucket, Key="moving", Body=body)
+    response = requests.get(server.presign("GET", bucket, "moving"), stream=True, timeout=60)
+    assert response.status_code == 200
+    first = response.raw.read(1024 * 1024)
+    s3.put_object(Bucket=bucket, Key="moving", Body=b"replaced")
+    s3.delete_object(Bucket=bucket, Key="moving")
+    rest = response.raw.read()
+    assert first + rest == body
+
+
+def test_a_blob_shorter_than_its_object_ends_the_answer_short_and_the_server_goes_on(s3, server, bucket):
+    """A damaged blob (cut short on disk) is read, not sent from its file: `sendfile` would find
+    no end. The answer stops short of its length, and the server answers the next request."""
+    size = 2 * 1024 * 1024 + 99
+    body = os.urandom(size)
+    s3.put_object(Bucket=bucket, Key="damaged", Body=body)
+    os.truncate(blob_file_of(server, size), size // 2)
+    response = requests.get(server.presign("GET", bucket, "damaged"), stream=True, timeout=30)
+    assert response.status_code == 200
+    received = b""
+    with pytest.raises(Exception):
+        for chunk in response.iter_content(64 * 1024):
+            received += chunk
+    assert len(received) < size and body.startswith(received)
+    started = time.monotonic()
+    assert s3.head_object(Bucket=bucket, Key="damaged")["ContentLength"] == size
+    assert time.monotonic() - started < 5

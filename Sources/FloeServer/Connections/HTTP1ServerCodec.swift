@@ -58,6 +58,29 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     /// would run on into a body the close delimits).
     private var finished = false
 
+    // Files.
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Writes part of a file as body bytes of the answer in progress, for `sendfile` by the
+    /// socket: below this handler, past the ones above that only ever see `HTTPResponsePart`s
+    /// (none of them looks at body bytes). Only where nothing below needs the bytes: not
+    /// through TLS.
+    func writeFile(_ region: FileRegion, promise: EventLoopPromise<Void>?) {
+        guard let context, !finished else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: promise)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         if !held.isEmpty {

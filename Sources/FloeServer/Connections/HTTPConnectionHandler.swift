@@ -7,6 +7,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
+import NIOSSL
+import S3API
 import SigV4
 
 /// The last handler of an S3 or catalog connection: it turns each request head into a `Request`
@@ -53,6 +55,8 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     private var waiting: Request?
     /// Where this connection's request tasks run: its event loop.
     private var executor: EventLoopTaskExecutor?
+    /// Where response bodies can send file ranges; nil when they cannot.
+    private var files: NIOLoopBound<HTTP1ServerCodec>?
 
     init(responder: Responder, idleTimeout: TimeAmount?, logger: Logger) {
         self.responder = responder
@@ -63,6 +67,11 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive { scheduleIdleCheck(context) }
+        // Files go to the socket as they are unless a handler below needs their bytes (TLS).
+        let pipeline = context.pipeline.syncOperations
+        if (try? pipeline.handler(type: NIOSSLServerHandler.self)) == nil, let codec = try? pipeline.handler(type: HTTP1ServerCodec.self) {
+            files = NIOLoopBound(codec, eventLoop: context.eventLoop)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -274,7 +283,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     static func asksToClose(_ head: HTTPRequest) -> Bool { head.headerFields.namesCloseOption }
 
     private func start(_ request: Request, channel: any Channel) {
-        let (responder, logger) = (responder, logger)
+        let (responder, logger, files) = (responder, logger, files)
         let closing = Self.asksToClose(request.head)
         if executor == nil { executor = EventLoopTaskExecutor.on(channel.eventLoop) }
         Task(executorPreference: executor) {
@@ -288,7 +297,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             response.headers[.date] = ResponseDate.current()
             // The handler closes the connection after this answer.
             if closing { response.headers[.connection] = "close" }
-            let writer = ChannelResponseWriter(channel: channel, head: response.head, expectedLength: response.body.contentLength)
+            let writer = ChannelResponseWriter(channel: channel, head: response.head, expectedLength: response.body.contentLength, files: files)
             do {
                 try await response.body.write(writer)
             } catch {
@@ -311,7 +320,7 @@ struct BodyDemand: NIOAsyncSequenceProducerDelegate {
 /// Writes a response to the channel. A body of one buffer goes out with its head and end in one
 /// flush; a longer one keeps at most one write in flight beyond the one being issued, so a slow
 /// reader holds back the responder (and its disk reads) instead of queueing the object in memory.
-struct ChannelResponseWriter: ResponseBodyWriter {
+struct ChannelResponseWriter: FileBodyWriter {
     let channel: any Channel
     /// The head, until it is written.
     var head: HTTPResponse?
@@ -319,11 +328,47 @@ struct ChannelResponseWriter: ResponseBodyWriter {
     /// A whole body's single buffer, held to go out with the end.
     var held: ByteBuffer?
     var previousWrite: EventLoopFuture<Void>?
+    let files: NIOLoopBound<HTTP1ServerCodec>?
 
-    init(channel: any Channel, head: HTTPResponse, expectedLength: Int?) {
+    init(channel: any Channel, head: HTTPResponse, expectedLength: Int?, files: NIOLoopBound<HTTP1ServerCodec>? = nil) {
         self.channel = channel
         self.head = head
         self.expectedLength = expectedLength
+        self.files = files
+    }
+
+    var sendsFiles: Bool { files != nil }
+
+    /// Sends the file range from a duplicate of `descriptor`, closed once the range is written or
+    /// the write has failed. Like `write`, returns once the write before this one is done.
+    mutating func writeFile(descriptor: Int32, offset: Int64, length: Int64) async throws {
+        guard let files else { throw ChannelError.operationUnsupported }
+        var parts: [HTTPResponsePart] = []
+        if let head {
+            parts.append(.head(head))
+            self.head = nil
+        }
+        if let held {
+            parts.append(.body(held))
+            self.held = nil
+        }
+        let duplicate = dup(descriptor)
+        guard duplicate >= 0 else { throw IOError(errnoCode: errno, reason: "dup") }
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: duplicate)
+        let region = FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(offset + length))
+        let channel = channel
+        let send = { () -> EventLoopFuture<Void> in
+            for part in parts { channel.write(part, promise: nil) }
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            files.value.writeFile(region, promise: written)
+            channel.flush()
+            return written.futureResult
+        }
+        let written = channel.eventLoop.inEventLoop ? send() : channel.eventLoop.flatSubmit(send)
+        written.whenComplete { _ in try? handle.close() }
+        let earlier = previousWrite
+        previousWrite = written
+        try await earlier?.get()
     }
 
     mutating func write(_ buffer: ByteBuffer) async throws {
