@@ -339,10 +339,8 @@ struct ChannelResponseWriter: FileBodyWriter {
 
     var sendsFiles: Bool { files != nil }
 
-    /// Sends the file range from a duplicate of `descriptor`, closed once the range is written or
-    /// the write has failed. Like `write`, returns once the write before this one is done.
-    mutating func writeFile(descriptor: Int32, offset: Int64, length: Int64) async throws {
-        guard let files else { throw ChannelError.operationUnsupported }
+    /// The head and the held buffer, if not yet written, as parts to write now.
+    private mutating func takeUnsent() -> [HTTPResponsePart] {
         var parts: [HTTPResponsePart] = []
         if let head {
             parts.append(.head(head))
@@ -352,6 +350,14 @@ struct ChannelResponseWriter: FileBodyWriter {
             parts.append(.body(held))
             self.held = nil
         }
+        return parts
+    }
+
+    /// Sends the file range from a duplicate of `descriptor`, closed once the range is written or
+    /// the write has failed. Like `write`, returns once the write before this one is done.
+    mutating func writeFile(descriptor: Int32, offset: Int64, length: Int64) async throws {
+        guard let files else { throw ChannelError.operationUnsupported }
+        let parts = takeUnsent()
         let duplicate = dup(descriptor)
         guard duplicate >= 0 else { throw IOError(errnoCode: errno, reason: "dup") }
         let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: duplicate)
@@ -376,15 +382,7 @@ struct ChannelResponseWriter: FileBodyWriter {
             held = buffer
             return
         }
-        var parts: [HTTPResponsePart] = []
-        if let head {
-            parts.append(.head(head))
-            self.head = nil
-        }
-        if let held {
-            parts.append(.body(held))
-            self.held = nil
-        }
+        var parts = takeUnsent()
         parts.append(.body(buffer))
         let written = send(parts)
         let earlier = previousWrite
