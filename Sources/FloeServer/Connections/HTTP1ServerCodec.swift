@@ -4,15 +4,22 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
-/// Between NIO's HTTP/1 parser and encoder and the handlers above: requests go up one at a time,
-/// as HTTPTypes parts, and each answer goes down framed for its request's HTTP version. One
-/// handler, not two, because every part of every request passes through it.
+/// Between NIO's HTTP/1 parser and the socket: requests go up one at a time, as HTTPTypes parts,
+/// and each answer goes down as bytes framed for its request's HTTP version and method
+/// (`HTTP1ResponseFraming`). One handler, not three (NIO's pipelining assistance, HTTPTypes'
+/// conversion and NIO's encoder), because every part of every request passes through it.
 ///
 /// Sequencing: a request pipelined behind one still being answered waits here, with everything
 /// after it, until that answer has ended, and no more is read meanwhile (what waits is bounded by
 /// what one read brought). A client that does not pipeline never waits and reading never pauses:
 /// NIO's pipelining assistance instead paused reading after every request's end until its answer
 /// ended, two `epoll_ctl` calls per request.
+///
+/// Sending: a write that the client leaves unread for `sendTimeout` ends the connection. Every
+/// write with a promise (each answer's end, a streamed body's chunks, the pieces of a file) is
+/// counted until the socket has taken it; while any is counted and none has completed for the
+/// timeout, the client is not reading. A responder still working on its answer has nothing in
+/// flight and is never cut off.
 ///
 /// Conversion keeps what HTTPTypes has no place for, the request's HTTP version:
 /// - An HTTP/1.0 request without `Connection: keep-alive` ends its connection after its answer,
@@ -27,7 +34,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = IOData
 
     private enum Held {
         case part(HTTPServerRequestPart)
@@ -51,6 +58,11 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     // Framing.
     /// The version of the request being answered, and whether the connection may carry another.
     private var answeringVersion = (version: HTTPVersion.http1_1, keepAlive: true)
+    /// The request passed on was a HEAD (or CONNECT): its final answer has no body bytes. Taken by
+    /// that answer's head, so an answer to a broken request that follows has its body.
+    private var bodylessRequest = false
+    /// How the body of the answer in progress goes.
+    private var bodyFraming = HTTP1ResponseFraming.Body.plain
     /// The connection ends after the answer in progress: later requests are not passed on.
     private var closing = false
     private var discarding = false
@@ -58,15 +70,59 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     /// would run on into a body the close delimits).
     private var finished = false
 
+    // Sending.
+    private let sendTimeout: TimeAmount?
+    /// Writes with a promise that the socket has not yet taken.
+    private var writesInFlight = 0
+    /// When a counted write last completed, or when one started the count from zero.
+    private(set) var lastProgress = NIODeadline.now()
+    /// Some answer's bytes are not all taken by the socket yet.
+    var isSending: Bool { writesInFlight > 0 }
+    private var stallCheck: Scheduled<Void>?
+
     // Files.
     private var context: ChannelHandlerContext?
+
+    init(sendTimeout: TimeAmount? = nil) {
+        self.sendTimeout = sendTimeout
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        stallCheck?.cancel()
+        stallCheck = nil
         self.context = nil
+    }
+
+    /// Counts `promise`'s write as in flight until it completes (made when the caller has none).
+    private func tracked(_ promise: EventLoopPromise<Void>?, _ context: ChannelHandlerContext) -> EventLoopPromise<Void>? {
+        guard let sendTimeout else { return promise }
+        let promise = promise ?? context.eventLoop.makePromise()
+        if writesInFlight == 0 { lastProgress = .now() }
+        writesInFlight += 1
+        promise.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+            self.writesInFlight -= 1
+            self.lastProgress = .now()
+        }
+        if stallCheck == nil { scheduleStallCheck(context, after: sendTimeout) }
+        return promise
+    }
+
+    private func scheduleStallCheck(_ context: ChannelHandlerContext, after timeout: TimeAmount) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        stallCheck = context.eventLoop.scheduleTask(deadline: lastProgress + timeout) {
+            let (codec, context) = loopBound.value
+            codec.stallCheck = nil
+            guard codec.context != nil, codec.writesInFlight > 0 else { return }
+            if NIODeadline.now() >= codec.lastProgress + timeout {
+                context.close(promise: nil)
+            } else {
+                codec.scheduleStallCheck(context, after: timeout)
+            }
+        }
     }
 
     /// Writes part of a file as body bytes of the answer in progress, for `sendfile` by the
@@ -78,7 +134,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: promise)
+        writeBody(.fileRegion(region), context: context, promise: tracked(promise, context))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -110,6 +166,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             // A 1.0 message framed with a transfer coding is faulty (RFC 9112 §6.1): answered, then closed.
             let keepAlive = head.version != .http1_0 || (head.isKeepAlive && !head.headers.contains(name: "transfer-encoding"))
             answeringVersion = (head.version, keepAlive)
+            bodylessRequest = head.method == .HEAD || head.method == .CONNECT
             context.fireChannelRead(wrapInboundOut(.head(request)))
         case .body(let buffer):
             guard !discarding else { return }
@@ -145,36 +202,69 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         switch unwrapOutboundIn(data) {
-        case .head(let response):
+        case .head(var response):
             let final = response.status.code >= 200
             if answeringVersion.version == .http1_0, !final {
                 // A 1.0 client knows no interim answers (RFC 9110 §15.2): none is sent.
                 promise?.succeed(())
                 return
             }
-            var head = HTTPResponseHead(response)
             if answeringVersion.version == .http1_0 {
-                head.version = .http1_0
                 // Without a length, the body ends where the connection does; an answer that
                 // already says close (a refused Expect, a broken request) closes.
                 if response.headerFields[.contentLength] == nil, ![204, 304].contains(response.status.code) { answeringVersion.keepAlive = false }
                 if response.headerFields.namesCloseOption { answeringVersion.keepAlive = false }
-                head.headers.replaceOrAdd(name: "connection", value: answeringVersion.keepAlive ? "keep-alive" : "close")
+                response.headerFields[.connection] = answeringVersion.keepAlive ? "keep-alive" : "close"
             }
             if !answeringVersion.keepAlive, final { closing = true }
-            context.write(wrapOutboundOut(.head(head)), promise: promise)
+            let framing = HTTP1ResponseFraming.frame(&response, version: answeringVersion.version, bodylessRequest: final && bodylessRequest)
+            if final {
+                bodyFraming = framing.body
+                bodylessRequest = false
+            }
+            var buffer = context.channel.allocator.buffer(capacity: 256)
+            HTTP1ResponseFraming.writeHead(response, version: answeringVersion.version, into: &buffer)
+            context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
         case .body(let buffer):
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: promise)
+            writeBody(.byteBuffer(buffer), context: context, promise: promise.flatMap { tracked($0, context) })
         case .end(let trailers):
             let closes = closing
             if closes { finished = true }
             answering = false
             if !held.isEmpty { scheduleReplay(context) }
-            let written = promise ?? context.eventLoop.makePromise()
-            context.write(wrapOutboundOut(.end(trailers.map { HTTPHeaders($0) })), promise: written)
+            let written = tracked(promise, context) ?? context.eventLoop.makePromise()
+            if bodyFraming == .chunked {
+                var buffer = context.channel.allocator.buffer(capacity: 16)
+                HTTP1ResponseFraming.writeLastChunk(trailers: trailers, into: &buffer)
+                context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: written)
+            } else {
+                // Nothing to send, but the promise completes in order with the writes before it.
+                context.write(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: written)
+            }
+            bodyFraming = .plain
             if closes {
                 written.futureResult.whenComplete { _ in context.close(promise: nil) }
             }
+        }
+    }
+
+    private func writeBody(_ body: IOData, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        switch bodyFraming {
+        case .none:
+            // An answer to HEAD has no body (RFC 9112 §6.3): the bytes are refused, not sent.
+            promise?.fail(NIOHTTPResponseEncoderError.responseBodyNotAllowed)
+        case .plain:
+            context.write(wrapOutboundOut(body), promise: promise)
+        case .chunked:
+            guard body.readableBytes > 0 else {  // an empty chunk would end the body
+                context.write(wrapOutboundOut(body), promise: promise)
+                return
+            }
+            var start = context.channel.allocator.buffer(capacity: 20)
+            HTTP1ResponseFraming.writeChunkStart(length: body.readableBytes, into: &start)
+            context.write(wrapOutboundOut(.byteBuffer(start)), promise: nil)
+            context.write(wrapOutboundOut(body), promise: nil)
+            context.write(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "\r\n"))), promise: promise)
         }
     }
 

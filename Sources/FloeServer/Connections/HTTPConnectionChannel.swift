@@ -28,11 +28,9 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
             let pipeline = channel.pipeline.syncOperations
             // The codec holds a pipelined request until the answer before it has ended, so
-            // requests are answered one at a time, in order.
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-            try pipeline.addHandler(HTTP1ServerCodec())
+            // requests are answered one at a time, in order; it also writes the answers.
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
+            try pipeline.addHandler(HTTP1ServerCodec(sendTimeout: configuration.idleTimeout))
             try pipeline.addHandlers(configuration.additionalChannelHandlers())
             try pipeline.addHandler(HTTPConnectionHandler(responder: responder, idleTimeout: configuration.idleTimeout, logger: logger))
             return Value(channel: channel)

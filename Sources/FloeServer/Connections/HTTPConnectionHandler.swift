@@ -17,8 +17,10 @@ import SigV4
 /// channel's event loop; the task reaches the channel only through thread-safe channel writes.
 ///
 /// It also ends connections: one idle for `idleTimeout` (between requests, or stalled while
-/// sending one; never while its answer is being written), and, when the server shuts down, each
-/// one once its answer in progress has ended.
+/// sending one; never while its answer is being worked on or written: a client that stops
+/// reading an answer is `HTTP1ServerCodec`'s to end), and, when the server shuts down, each
+/// one once its answer in progress has ended. Body bytes that no one reads any more (the rest of
+/// a refused upload) do not count as activity: a client trickling them is idle.
 final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelDuplexHandler, RemovableChannelHandler
 where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
     typealias InboundIn = HTTPRequestPart
@@ -43,6 +45,8 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     private var requests = 0
     /// Requests whose response has not ended (`HTTP1ServerCodec` keeps it at 0 or 1).
     private var unanswered = 0
+    /// The codec below, which knows what is still being sent.
+    private var codec: HTTP1ServerCodec?
     /// The body stream is full: reads wait until its reader takes some.
     private var bodyFull = false
     private var readPending = false
@@ -69,7 +73,8 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
         if context.channel.isActive { scheduleIdleCheck(context) }
         // Files go to the socket as they are unless a handler below needs their bytes (TLS).
         let pipeline = context.pipeline.syncOperations
-        if (try? pipeline.handler(type: NIOSSLServerHandler.self)) == nil, let codec = try? pipeline.handler(type: HTTP1ServerCodec.self) {
+        codec = try? pipeline.handler(type: HTTP1ServerCodec.self)
+        if (try? pipeline.handler(type: NIOSSLServerHandler.self)) == nil, let codec {
             files = NIOLoopBound(codec, eventLoop: context.eventLoop)
         }
     }
@@ -86,9 +91,9 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastActivity = .now()
         switch unwrapInboundIn(data) {
         case .head(let head):
+            lastActivity = .now()
             readingRequest = true
             // After a decided close (a broken-off request, `Connection: close`) no request runs:
             // its head is dropped, and so are its parts, for no body stream takes them.
@@ -117,12 +122,14 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             }
         case .body(let buffer):
             guard let current = body else { return }  // the responder no longer reads it, or dropped
+            lastActivity = .now()
             switch current.source.yield(buffer) {
             case .produceMore: break
             case .stopProducing: bodyFull = true
             case .dropped: bodyAbandoned(current.request)
             }
         case .end:
+            lastActivity = .now()
             readingRequest = false
             body?.source.finish()
             body = nil
@@ -130,18 +137,27 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
         }
     }
 
+    /// The later of the client's last activity and the socket's last taking of an answer.
+    private var idleSince: NIODeadline {
+        guard let sent = codec?.lastProgress else { return lastActivity }
+        return max(lastActivity, sent)
+    }
+
     /// Closes the connection once it has been idle for `idleTimeout`; the check runs again at
-    /// the next moment that could be. While an answer is being written nothing is checked: its
-    /// end starts the wait again.
-    private func scheduleIdleCheck(_ context: ChannelHandlerContext) {
+    /// the next moment that could be. While an answer is being worked on nothing is checked: its
+    /// end starts the wait again. While one is still being sent, the codec times it out, and the
+    /// wait counts from when the socket took its last bytes.
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at deadline: NIODeadline? = nil) {
         guard let idleTimeout, idleCheck == nil else { return }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        idleCheck = context.eventLoop.scheduleTask(deadline: lastActivity + idleTimeout) {
+        idleCheck = context.eventLoop.scheduleTask(deadline: deadline ?? idleSince + idleTimeout) {
             let (handler, context) = loopBound.value
             handler.idleCheck = nil
             guard handler.context != nil else { return }
             if !handler.readingRequest, handler.unanswered > 0 { return }
-            if NIODeadline.now() >= handler.lastActivity + idleTimeout {
+            // An answer still on its way is the codec's to time out; the wait starts after it.
+            if handler.codec?.isSending == true { return handler.scheduleIdleCheck(context, at: .now() + idleTimeout) }
+            if NIODeadline.now() >= handler.idleSince + idleTimeout {
                 context.close(promise: nil)
             } else {
                 handler.scheduleIdleCheck(context)
@@ -224,7 +240,8 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
 
     /// A malformed request between requests gets 400 and the connection ends. In the middle of a
     /// request's body, the body fails (IncompleteBody from the responder) and the connection ends
-    /// after that answer.
+    /// after that answer; when the request was answered already, it just ends: a 400 now would be
+    /// a second answer to it.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let current = body {
             current.source.finish(error)
@@ -234,7 +251,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
         let answering = unanswered > 0
         closeAfterResponse = true
         guard !answering else { return }
-        guard error is HTTPParserError else { return closeAfterWrites(context) }
+        guard error is HTTPParserError, !readingRequest else { return closeAfterWrites(context) }
         // Counted as unanswered until written, so an input close meanwhile waits for it; written
         // on the loop's next turn, after any response end on its way down the pipeline now.
         unanswered += 1
@@ -353,6 +370,10 @@ struct ChannelResponseWriter: FileBodyWriter {
         return parts
     }
 
+    /// A file range goes out in pieces of this size, each written on its own: the codec sees a
+    /// slow reader progress piece by piece instead of one write that takes the whole transfer.
+    static let filePiece = 1 << 20
+
     /// Sends the file range from a duplicate of `descriptor`, closed once the range is written or
     /// the write has failed. Like `write`, returns once the write before this one is done.
     mutating func writeFile(descriptor: Int32, offset: Int64, length: Int64) async throws {
@@ -361,12 +382,18 @@ struct ChannelResponseWriter: FileBodyWriter {
         let duplicate = dup(descriptor)
         guard duplicate >= 0 else { throw IOError(errnoCode: errno, reason: "dup") }
         let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: duplicate)
-        let region = FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(offset + length))
+        let pieces = stride(from: Int(offset), to: Int(offset + length), by: Self.filePiece).map { start in
+            FileRegion(fileHandle: handle, readerIndex: start, endIndex: min(start + Self.filePiece, Int(offset + length)))
+        }
         let channel = channel
         let send = { () -> EventLoopFuture<Void> in
             for part in parts { channel.write(part, promise: nil) }
             let written = channel.eventLoop.makePromise(of: Void.self)
-            files.value.writeFile(region, promise: written)
+            // A failed piece fails every write after it: the last one completes in any case.
+            for (index, piece) in pieces.enumerated() {
+                files.value.writeFile(piece, promise: index == pieces.count - 1 ? written : nil)
+            }
+            if pieces.isEmpty { written.succeed(()) }
             channel.flush()
             return written.futureResult
         }

@@ -146,8 +146,10 @@ extension S3Responder {
                     try await writer.write(chunk)
                 }
             } catch {
-                // The status is sent; the connection ends short of Content-Length, and the log says why.
-                logger.error("object body failed mid-response", metadata: ["request_id": "\(requestID)", "key": "\(key)", "error": "\(error)"])
+                // The status is sent; the connection ends short of Content-Length, and the log says
+                // why. A client that went away is routine, not worth an error line per download.
+                let level: Logger.Level = ClientDisconnect.explains(error) ? .debug : .error
+                logger.log(level: level, "object body failed mid-response", metadata: ["request_id": "\(requestID)", "key": "\(key)", "error": "\(error)"])
                 throw error
             }
             try await writer.finish(nil)

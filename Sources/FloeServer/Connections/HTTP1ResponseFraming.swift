@@ -1,0 +1,81 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// How an HTTP/1 answer's body is delimited on the wire, and the bytes of its head: what NIO's
+/// `HTTPResponseEncoder` decides and writes, taken straight from the `HTTPResponse`, without
+/// first converting it to NIO's header list (two copies of every field per answer).
+struct HTTP1ResponseFraming: Equatable {
+    enum Body: Equatable {
+        /// Each body part is sent as a chunk, and the end as the last chunk (HTTP/1.1 only).
+        case chunked
+        /// As they are: the length is in the head, or the connection's close ends the body.
+        case plain
+        /// No body bytes may follow: an answer to HEAD or CONNECT, or a status that has none.
+        case none
+    }
+
+    let body: Body
+
+    /// Fixes the framing fields of `response` as RFC 9112 §6 wants them and says how its body goes:
+    /// - a status without a body (1xx, 204, 304) carries neither `Content-Length` nor `Transfer-Encoding`;
+    /// - a `Content-Length` wins over any `Transfer-Encoding`, which is removed;
+    /// - without a length, an HTTP/1.1 answer is chunked, an HTTP/1.0 one ends with the connection.
+    /// An answer to HEAD keeps the fields a GET would have had but sends no body bytes.
+    static func frame(_ response: inout HTTPResponse, version: HTTPVersion, bodylessRequest: Bool) -> HTTP1ResponseFraming {
+        let code = response.status.code
+        if (100..<200).contains(code) || code == 204 || code == 304 {
+            response.headerFields[.contentLength] = nil
+            response.headerFields[.transferEncoding] = nil
+            return HTTP1ResponseFraming(body: .none)
+        }
+        let framing: Body
+        if response.headerFields[.contentLength] != nil {
+            response.headerFields[.transferEncoding] = nil
+            framing = .plain
+        } else if version.major == 1 && version.minor >= 1 {
+            response.headerFields[.transferEncoding] = "chunked"
+            framing = .chunked
+        } else {
+            framing = .plain
+        }
+        return HTTP1ResponseFraming(body: bodylessRequest ? .none : framing)
+    }
+
+    /// The status line and the fields, ending with the empty line.
+    static func writeHead(_ response: HTTPResponse, version: HTTPVersion, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        buffer.writeString(String(response.status.code))
+        buffer.writeStaticString(" ")
+        // A status made from its code alone has no phrase; botocore takes a status line without
+        // one, after an `Expect: 100-continue`, for no status line at all.
+        let phrase = response.status.reasonPhrase
+        buffer.writeString(phrase.isEmpty ? HTTPResponseStatus(statusCode: response.status.code).reasonPhrase : phrase)
+        buffer.writeStaticString("\r\n")
+        for field in response.headerFields {
+            buffer.writeString(field.name.rawName)
+            buffer.writeStaticString(": ")
+            buffer.writeString(field.value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// What goes before a chunk of `length` bytes.
+    static func writeChunkStart(length: Int, into buffer: inout ByteBuffer) {
+        buffer.writeString(String(length, radix: 16))
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The last chunk, with trailer fields if there are any.
+    static func writeLastChunk(trailers: HTTPFields?, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("0\r\n")
+        for field in trailers ?? [:] {
+            buffer.writeString(field.name.rawName)
+            buffer.writeStaticString(": ")
+            buffer.writeString(field.value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+    }
+}
