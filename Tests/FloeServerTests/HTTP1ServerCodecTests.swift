@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -191,6 +192,19 @@ private final class ReadCounter: ChannelOutboundHandler {
         #expect(try wire(channel) == "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
     }
 
+    /// Only a 2xx answer to CONNECT is bodyless (RFC 9112 §6.3); a refusal keeps its body.
+    @Test func aRefusedCONNECTIsAnsweredWithItsBody() throws {
+        let (channel, _) = try makeChannel()
+        try request(.CONNECT, channel)
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .badRequest, headerFields: [.contentLength: "3"])))
+        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "bad")))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        #expect(try wire(channel) == "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad")
+        var accepted = HTTPResponse(status: .ok, headerFields: [.contentLength: "3"])
+        #expect(HTTP1ResponseFraming.frame(&accepted, version: .http1_1, method: .CONNECT).body == .none)
+        #expect(accepted.headerFields[.contentLength] == nil)
+    }
+
     /// No body for 204 and 304, whatever the fields say; an interim 100 leaves the final answer's
     /// framing alone.
     @Test func statusesWithoutABodyLoseTheirFramingFields() throws {
@@ -223,6 +237,38 @@ private final class ReadCounter: ChannelOutboundHandler {
         #expect(EventLoopTaskExecutor.on(loop) === executor)
         let onLoop = await Task(executorPreference: executor) { await Self.stillOn(loop) }.value
         #expect(onLoop)
+        try await group.shutdownGracefully()
+    }
+}
+
+/// The socket's acknowledged-bytes count, read at the offset Linux gives it, grows with what the
+/// peer has taken.
+@Suite struct TCPProgressTests {
+    @Test func acknowledgedBytesCountWhatThePeerTook() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let received = NIOLockedValueBox(0)
+        final class Sink: ChannelInboundHandler, Sendable {
+            typealias InboundIn = ByteBuffer
+            let received: NIOLockedValueBox<Int>
+            init(_ received: NIOLockedValueBox<Int>) { self.received = received }
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                let count = unwrapInboundIn(data).readableBytes
+                received.withLockedValue { $0 += count }
+            }
+        }
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Sink(received)) } }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let client = try await ClientBootstrap(group: group).connect(to: server.localAddress!).get()
+        let size = 300_000
+        try await client.writeAndFlush(ByteBuffer(repeating: 7, count: size)).get()
+        for _ in 0..<200 where received.withLockedValue({ $0 }) < size { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(received.withLockedValue { $0 } == size)
+        let acknowledged = try await client.eventLoop.submit { TCPProgress.bytesAcknowledged(client) }.get()
+        #expect(acknowledged.map { $0 >= UInt64(size) && $0 < UInt64(size) + 1024 } == true, "\(String(describing: acknowledged))")
+        #expect(TCPProgress.bytesAcknowledged(EmbeddedChannel()) == nil)
+        try await client.close()
+        try await server.close()
         try await group.shutdownGracefully()
     }
 }

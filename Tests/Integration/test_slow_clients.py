@@ -96,14 +96,30 @@ def test_an_answer_read_slowly_but_steadily_arrives_whole(slow_world):
 
 
 @pytest.mark.parametrize("key", ["sent-from-file", "read-in-chunks"])
+def test_a_download_slower_than_the_send_buffer_drains_is_not_cut(slow_world, key):
+    """Read at 300 KB/s for four idle timeouts, then at full speed: the kernel's send buffer
+    (megabytes) frees room a third at a time, so no write completes for longer than the idle
+    timeout, yet the client is taking bytes all along (the socket's acknowledged-bytes count
+    says so) and the answer arrives whole."""
+    server, s3, bucket, objects = slow_world
+    with small_window_socket(server.port) as sock:
+        sock.sendall(f"GET {presigned_path(server, s3, bucket, key)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        slowly = read_until_closed(sock, limit_seconds=4 * IDLE, rate_bytes_per_s=300_000)
+        rest = read_until_closed(sock, limit_seconds=20)
+    status, _, body = split_answer(slowly + rest)
+    assert status == 200
+    assert len(body) == len(objects[key]) and body == objects[key]
+
+
+@pytest.mark.parametrize("key", ["sent-from-file", "read-in-chunks"])
 def test_a_client_that_stops_reading_is_disconnected(slow_world, key):
-    """Nothing read for three idle timeouts: the server gives the connection up (it used to hold
+    """Nothing read for four idle timeouts: the server gives the connection up (it used to hold
     it, with its buffers and descriptors, for as long as the client liked), so reading afterwards
     gets the start of the answer and then the close, not the whole object."""
     server, s3, bucket, objects = slow_world
     with small_window_socket(server.port) as sock:
         sock.sendall(f"GET {presigned_path(server, s3, bucket, key)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-        time.sleep(3 * IDLE)
+        time.sleep(4 * IDLE)
         raw = read_until_closed(sock, limit_seconds=15)
     status, _, body = split_answer(raw)
     assert status == 200

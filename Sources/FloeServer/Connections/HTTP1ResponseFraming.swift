@@ -21,10 +21,11 @@ struct HTTP1ResponseFraming: Equatable {
     /// - a status without a body (1xx, 204, 304) carries neither `Content-Length` nor `Transfer-Encoding`;
     /// - a `Content-Length` wins over any `Transfer-Encoding`, which is removed;
     /// - without a length, an HTTP/1.1 answer is chunked, an HTTP/1.0 one ends with the connection.
-    /// An answer to HEAD keeps the fields a GET would have had but sends no body bytes.
-    static func frame(_ response: inout HTTPResponse, version: HTTPVersion, bodylessRequest: Bool) -> HTTP1ResponseFraming {
+    /// An answer to HEAD keeps the fields a GET would have had but sends no body bytes; a 2xx
+    /// answer to CONNECT has neither (RFC 9110 §9.3.6). `method` is the request's, for a final answer.
+    static func frame(_ response: inout HTTPResponse, version: HTTPVersion, method: HTTPMethod?) -> HTTP1ResponseFraming {
         let code = response.status.code
-        if (100..<200).contains(code) || code == 204 || code == 304 {
+        if (100..<200).contains(code) || code == 204 || code == 304 || (method == .CONNECT && (200..<300).contains(code)) {
             response.headerFields[.contentLength] = nil
             response.headerFields[.transferEncoding] = nil
             return HTTP1ResponseFraming(body: .none)
@@ -39,7 +40,7 @@ struct HTTP1ResponseFraming: Equatable {
         } else {
             framing = .plain
         }
-        return HTTP1ResponseFraming(body: bodylessRequest ? .none : framing)
+        return HTTP1ResponseFraming(body: method == .HEAD ? .none : framing)
     }
 
     /// The status line and the fields, ending with the empty line.

@@ -58,9 +58,10 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     // Framing.
     /// The version of the request being answered, and whether the connection may carry another.
     private var answeringVersion = (version: HTTPVersion.http1_1, keepAlive: true)
-    /// The request passed on was a HEAD (or CONNECT): its final answer has no body bytes. Taken by
-    /// that answer's head, so an answer to a broken request that follows has its body.
-    private var bodylessRequest = false
+    /// The method of the request passed on, while its final answer has not started: a HEAD's
+    /// answer has no body bytes, nor has a 2xx answer to CONNECT. Taken by that answer's head, so
+    /// an answer to a broken request that follows has its body.
+    private var answeringMethod: HTTPMethod?
     /// How the body of the answer in progress goes.
     private var bodyFraming = HTTP1ResponseFraming.Body.plain
     /// The connection ends after the answer in progress: later requests are not passed on.
@@ -74,8 +75,11 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     private let sendTimeout: TimeAmount?
     /// Writes with a promise that the socket has not yet taken.
     private var writesInFlight = 0
-    /// When a counted write last completed, or when one started the count from zero.
+    /// When a counted write last completed, or when one started the count from zero, or when the
+    /// client was last seen taking bytes.
     private(set) var lastProgress = NIODeadline.now()
+    /// The socket's count of bytes the client has acknowledged, when the stall check last looked.
+    private var bytesAcknowledged: UInt64 = 0
     /// Some answer's bytes are not all taken by the socket yet.
     var isSending: Bool { writesInFlight > 0 }
     private var stallCheck: Scheduled<Void>?
@@ -107,21 +111,31 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             self.writesInFlight -= 1
             self.lastProgress = .now()
         }
-        if stallCheck == nil { scheduleStallCheck(context, after: sendTimeout) }
+        if stallCheck == nil {
+            bytesAcknowledged = TCPProgress.bytesAcknowledged(context.channel) ?? 0
+            scheduleStallCheck(context, after: sendTimeout)
+        }
         return promise
     }
 
+    /// A write completes only when the socket has room for all of it, and the kernel's send
+    /// buffer (up to 4 MiB) frees room a third at a time: a client reading slowly but steadily
+    /// may complete no write for a while. Before closing, the check asks the socket whether the
+    /// client acknowledged any bytes since it last looked.
     private func scheduleStallCheck(_ context: ChannelHandlerContext, after timeout: TimeAmount) {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         stallCheck = context.eventLoop.scheduleTask(deadline: lastProgress + timeout) {
             let (codec, context) = loopBound.value
             codec.stallCheck = nil
             guard codec.context != nil, codec.writesInFlight > 0 else { return }
-            if NIODeadline.now() >= codec.lastProgress + timeout {
-                context.close(promise: nil)
-            } else {
-                codec.scheduleStallCheck(context, after: timeout)
+            let now = NIODeadline.now()
+            if now >= codec.lastProgress + timeout {
+                let acknowledged = TCPProgress.bytesAcknowledged(context.channel) ?? 0
+                guard acknowledged > codec.bytesAcknowledged else { return context.close(promise: nil) }
+                codec.bytesAcknowledged = acknowledged
+                codec.lastProgress = now
             }
+            codec.scheduleStallCheck(context, after: timeout)
         }
     }
 
@@ -166,7 +180,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             // A 1.0 message framed with a transfer coding is faulty (RFC 9112 §6.1): answered, then closed.
             let keepAlive = head.version != .http1_0 || (head.isKeepAlive && !head.headers.contains(name: "transfer-encoding"))
             answeringVersion = (head.version, keepAlive)
-            bodylessRequest = head.method == .HEAD || head.method == .CONNECT
+            answeringMethod = head.method
             context.fireChannelRead(wrapInboundOut(.head(request)))
         case .body(let buffer):
             guard !discarding else { return }
@@ -217,10 +231,10 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
                 response.headerFields[.connection] = answeringVersion.keepAlive ? "keep-alive" : "close"
             }
             if !answeringVersion.keepAlive, final { closing = true }
-            let framing = HTTP1ResponseFraming.frame(&response, version: answeringVersion.version, bodylessRequest: final && bodylessRequest)
+            let framing = HTTP1ResponseFraming.frame(&response, version: answeringVersion.version, method: final ? answeringMethod : nil)
             if final {
                 bodyFraming = framing.body
-                bodylessRequest = false
+                answeringMethod = nil
             }
             var buffer = context.channel.allocator.buffer(capacity: 256)
             HTTP1ResponseFraming.writeHead(response, version: answeringVersion.version, into: &buffer)
