@@ -126,23 +126,24 @@ private final class ReadCounter: ChannelOutboundHandler {
         _ = try paths(channel)
     }
 
+    /// Writes an answer: its head, each body part, its end.
+    private func respond(_ channel: EmbeddedChannel, _ response: HTTPResponse, body: [String] = [], trailers: HTTPFields? = nil) throws {
+        try channel.writeOutbound(HTTPResponsePart.head(response))
+        for part in body { try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: part))) }
+        try channel.writeOutbound(HTTPResponsePart.end(trailers))
+    }
+
     @Test func anAnswerWithALengthGoesAsItIs() throws {
         let (channel, _) = try makeChannel()
         try request(.GET, channel)
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "5", .transferEncoding: "chunked", .eTag: "\"e\""])))
-        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "hello")))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        try respond(channel, HTTPResponse(status: .ok, headerFields: [.contentLength: "5", .transferEncoding: "chunked", .eTag: "\"e\""]), body: ["hello"])
         #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"e\"\r\n\r\nhello")
     }
 
     @Test func anAnswerWithoutALengthIsChunkedInHTTP11() throws {
         let (channel, _) = try makeChannel()
         try request(.GET, channel)
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
-        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "hello world, ")))
-        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer()))
-        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "again")))
-        try channel.writeOutbound(HTTPResponsePart.end([HTTPField.Name("x-trailer")!: "abc"]))
+        try respond(channel, HTTPResponse(status: .ok), body: ["hello world, ", "", "again"], trailers: [HTTPField.Name("x-trailer")!: "abc"])
         #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nd\r\nhello world, \r\n5\r\nagain\r\n0\r\nx-trailer: abc\r\n\r\n")
         #expect(channel.isActive)
     }
@@ -152,9 +153,7 @@ private final class ReadCounter: ChannelOutboundHandler {
         let (channel, _) = try makeChannel()
         try channel.writeInbound(HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_0, method: .GET, uri: "/x", headers: ["connection": "keep-alive"])))
         try channel.writeInbound(HTTPServerRequestPart.end(nil))
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
-        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "hello")))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        try respond(channel, HTTPResponse(status: .ok), body: ["hello"])
         channel.embeddedEventLoop.run()
         #expect(try wire(channel) == "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\nhello")
         #expect(!channel.isActive)
@@ -171,15 +170,12 @@ private final class ReadCounter: ChannelOutboundHandler {
         #expect(throws: NIOHTTPResponseEncoderError.self) { try refused.wait() }
         #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
         try request(.HEAD, channel)
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        try respond(channel, HTTPResponse(status: .ok))
         #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
         channel.embeddedEventLoop.run()
         // A parse error after it: its 400 is not an answer to the HEAD.
         channel.pipeline.fireErrorCaught(HTTPParserError.invalidHeaderToken)
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .badRequest, headerFields: [.contentLength: "3"])))
-        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "bad")))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        try respond(channel, HTTPResponse(status: .badRequest, headerFields: [.contentLength: "3"]), body: ["bad"])
         #expect(try wire(channel) == "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad")
     }
 
@@ -187,8 +183,7 @@ private final class ReadCounter: ChannelOutboundHandler {
     @Test func aStatusMadeFromItsCodeIsSentWithItsPhrase() throws {
         let (channel, _) = try makeChannel()
         try request(.PUT, channel)
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .init(code: 403), headerFields: [.contentLength: "0"])))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        try respond(channel, HTTPResponse(status: .init(code: 403), headerFields: [.contentLength: "0"]))
         #expect(try wire(channel) == "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
     }
 
@@ -196,12 +191,10 @@ private final class ReadCounter: ChannelOutboundHandler {
     @Test func aRefusedCONNECTIsAnsweredWithItsBody() throws {
         let (channel, _) = try makeChannel()
         try request(.CONNECT, channel)
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .badRequest, headerFields: [.contentLength: "3"])))
-        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "bad")))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        try respond(channel, HTTPResponse(status: .badRequest, headerFields: [.contentLength: "3"]), body: ["bad"])
         #expect(try wire(channel) == "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad")
         var accepted = HTTPResponse(status: .ok, headerFields: [.contentLength: "3"])
-        #expect(HTTP1ResponseFraming.frame(&accepted, version: .http1_1, method: .CONNECT).body == .none)
+        #expect(HTTP1ResponseFraming.frame(&accepted, version: .http1_1, method: .CONNECT) == .none)
         #expect(accepted.headerFields[.contentLength] == nil)
     }
 

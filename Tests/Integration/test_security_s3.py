@@ -145,9 +145,10 @@ def raw_signed(server, method, target, body=b"", headers=None, unsigned=None, ac
     return send(server, method, target, out, body)
 
 
-def read_http(sock, deadline: float) -> bytes:
-    """Reads from `sock` until the peer closes or `deadline`."""
-    data = b""
+def read_http(sock, deadline: float, rate_bytes_per_s: float | None = None) -> bytes:
+    """Reads from `sock` until the peer closes or `deadline`, at most at `rate` when given."""
+    data = bytearray()
+    start = time.monotonic()
     while time.monotonic() < deadline:
         sock.settimeout(max(0.05, deadline - time.monotonic()))
         try:
@@ -159,7 +160,11 @@ def read_http(sock, deadline: float) -> bytes:
         if not chunk:
             break
         data += chunk
-    return data
+        if rate_bytes_per_s:
+            ahead = len(data) / rate_bytes_per_s - (time.monotonic() - start)
+            if ahead > 0:
+                time.sleep(min(ahead, max(0.0, deadline - time.monotonic())))
+    return bytes(data)
 
 
 def status_of_raw(data: bytes) -> int:

@@ -5,7 +5,7 @@ import NIOHTTP1
 /// How an HTTP/1 answer's body is delimited on the wire, and the bytes of its head: what NIO's
 /// `HTTPResponseEncoder` decides and writes, taken straight from the `HTTPResponse`, without
 /// first converting it to NIO's header list (two copies of every field per answer).
-struct HTTP1ResponseFraming: Equatable {
+enum HTTP1ResponseFraming {
     enum Body: Equatable {
         /// Each body part is sent as a chunk, and the end as the last chunk (HTTP/1.1 only).
         case chunked
@@ -15,20 +15,18 @@ struct HTTP1ResponseFraming: Equatable {
         case none
     }
 
-    let body: Body
-
     /// Fixes the framing fields of `response` as RFC 9112 §6 wants them and says how its body goes:
     /// - a status without a body (1xx, 204, 304) carries neither `Content-Length` nor `Transfer-Encoding`;
     /// - a `Content-Length` wins over any `Transfer-Encoding`, which is removed;
     /// - without a length, an HTTP/1.1 answer is chunked, an HTTP/1.0 one ends with the connection.
     /// An answer to HEAD keeps the fields a GET would have had but sends no body bytes; a 2xx
     /// answer to CONNECT has neither (RFC 9110 §9.3.6). `method` is the request's, for a final answer.
-    static func frame(_ response: inout HTTPResponse, version: HTTPVersion, method: HTTPMethod?) -> HTTP1ResponseFraming {
+    static func frame(_ response: inout HTTPResponse, version: HTTPVersion, method: HTTPMethod?) -> Body {
         let code = response.status.code
         if (100..<200).contains(code) || code == 204 || code == 304 || (method == .CONNECT && (200..<300).contains(code)) {
             response.headerFields[.contentLength] = nil
             response.headerFields[.transferEncoding] = nil
-            return HTTP1ResponseFraming(body: .none)
+            return .none
         }
         let framing: Body
         if response.headerFields[.contentLength] != nil {
@@ -40,7 +38,7 @@ struct HTTP1ResponseFraming: Equatable {
         } else {
             framing = .plain
         }
-        return HTTP1ResponseFraming(body: method == .HEAD ? .none : framing)
+        return method == .HEAD ? .none : framing
     }
 
     /// The status line and the fields, ending with the empty line.
@@ -53,7 +51,12 @@ struct HTTP1ResponseFraming: Equatable {
         let phrase = response.status.reasonPhrase
         buffer.writeString(phrase.isEmpty ? HTTPResponseStatus(statusCode: response.status.code).reasonPhrase : phrase)
         buffer.writeStaticString("\r\n")
-        for field in response.headerFields {
+        writeFields(response.headerFields, into: &buffer)
+    }
+
+    /// Each field on its line, then the empty line that ends them.
+    private static func writeFields(_ fields: HTTPFields, into buffer: inout ByteBuffer) {
+        for field in fields {
             buffer.writeString(field.name.rawName)
             buffer.writeStaticString(": ")
             buffer.writeString(field.value)
@@ -71,12 +74,6 @@ struct HTTP1ResponseFraming: Equatable {
     /// The last chunk, with trailer fields if there are any.
     static func writeLastChunk(trailers: HTTPFields?, into buffer: inout ByteBuffer) {
         buffer.writeStaticString("0\r\n")
-        for field in trailers ?? [:] {
-            buffer.writeString(field.name.rawName)
-            buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
-            buffer.writeStaticString("\r\n")
-        }
-        buffer.writeStaticString("\r\n")
+        writeFields(trailers ?? [:], into: &buffer)
     }
 }

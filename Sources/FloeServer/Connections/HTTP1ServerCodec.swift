@@ -16,10 +16,10 @@ import NIOHTTPTypesHTTP1
 /// ended, two `epoll_ctl` calls per request.
 ///
 /// Sending: a write that the client leaves unread for `sendTimeout` ends the connection. Every
-/// write with a promise (each answer's end, a streamed body's chunks, the pieces of a file) is
-/// counted until the socket has taken it; while any is counted and none has completed for the
-/// timeout, the client is not reading. A responder still working on its answer has nothing in
-/// flight and is never cut off.
+/// write with a promise (each answer's end, a streamed body's chunks, a file) is counted until
+/// the socket has taken it; while any is counted, none has completed for the timeout and the
+/// client has acknowledged no bytes meanwhile, it is not reading. A responder still working on
+/// its answer has nothing in flight and is never cut off.
 ///
 /// Conversion keeps what HTTPTypes has no place for, the request's HTTP version:
 /// - An HTTP/1.0 request without `Connection: keep-alive` ends its connection after its answer,
@@ -233,7 +233,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             if !answeringVersion.keepAlive, final { closing = true }
             let framing = HTTP1ResponseFraming.frame(&response, version: answeringVersion.version, method: final ? answeringMethod : nil)
             if final {
-                bodyFraming = framing.body
+                bodyFraming = framing
                 answeringMethod = nil
             }
             var buffer = context.channel.allocator.buffer(capacity: 256)

@@ -370,10 +370,6 @@ struct ChannelResponseWriter: FileBodyWriter {
         return parts
     }
 
-    /// A file range goes out in pieces of this size, each written on its own: the codec sees a
-    /// slow reader progress piece by piece instead of one write that takes the whole transfer.
-    static let filePiece = 1 << 20
-
     /// Sends the file range from a duplicate of `descriptor`, closed once the range is written or
     /// the write has failed. Like `write`, returns once the write before this one is done.
     mutating func writeFile(descriptor: Int32, offset: Int64, length: Int64) async throws {
@@ -382,18 +378,12 @@ struct ChannelResponseWriter: FileBodyWriter {
         let duplicate = dup(descriptor)
         guard duplicate >= 0 else { throw IOError(errnoCode: errno, reason: "dup") }
         let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: duplicate)
-        let pieces = stride(from: Int(offset), to: Int(offset + length), by: Self.filePiece).map { start in
-            FileRegion(fileHandle: handle, readerIndex: start, endIndex: min(start + Self.filePiece, Int(offset + length)))
-        }
+        let region = FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(offset + length))
         let channel = channel
         let send = { () -> EventLoopFuture<Void> in
             for part in parts { channel.write(part, promise: nil) }
             let written = channel.eventLoop.makePromise(of: Void.self)
-            // A failed piece fails every write after it: the last one completes in any case.
-            for (index, piece) in pieces.enumerated() {
-                files.value.writeFile(piece, promise: index == pieces.count - 1 ? written : nil)
-            }
-            if pieces.isEmpty { written.succeed(()) }
+            files.value.writeFile(region, promise: written)
             channel.flush()
             return written.futureResult
         }
