@@ -59,7 +59,8 @@ func presignedTarget() -> String {
 /// Parses the target and verifies the signature, as the S3 listener does for every request.
 func verifyPresigned(_ target: String, verifier: SigV4Verifier) -> Bool {
     guard let parsed = try? RequestTarget.parse(requestTarget: target, host: host, domains: []) else { return false }
-    let request = IncomingRequest(method: "GET", rawPath: parsed.rawPath, query: parsed.query) { $0 == "host" ? [host] : [] }
+    var request = IncomingRequest(method: "GET", rawPath: parsed.rawPath, query: parsed.query) { $0 == "host" ? [host] : [] }
+    request.rawQuery = parsed.rawQuery
     guard case .verified = try? verifier.authenticate(request, now: now, secretForAccessKey: { $0 == accessKey ? secret : nil }) else { return false }
     return true
 }

@@ -249,18 +249,6 @@ extension S3Responder {
         }
         let bucketPolicy = bucket?.policy.flatMap { PolicyDocument.cached($0) }
         let anonymous = principal.kind == .anonymous
-        if scope.baseContext == nil {
-            scope.baseContext = conditionContext(call.target, headers: call.headers, remoteAddress: call.remoteAddress, principal: anonymous ? nil : principal)
-        }
-        var context = scope.baseContext!
-        context["s3:VersionId"] = access.versionID.map { [$0] }
-        context.merge(extra) { _, new in new }
-        if let bucket {
-            context["floe:IsBucketOwner"] = [Self.owns(principal, bucket) ? "true" : "false"]
-        } else if call.operation == .createBucket {
-            // Whoever creates the bucket owns it (another's existing bucket is refused at creation).
-            context["floe:IsBucketOwner"] = ["true"]
-        }
         let identity: [PolicyDocument]
         if anonymous {
             identity = []
@@ -270,7 +258,25 @@ extension S3Responder {
             identity = directory.policies(of: principal.name)
             scope.identity = identity
         }
-        await addExistingTags(&context, access, bucket: bucket, policies: identity + principal.restrictions + [bucketPolicy].compactMap { $0 })
+        let policies = identity + principal.restrictions + [bucketPolicy].compactMap { $0 }
+        // Condition keys are gathered only for policies that read them: building them (a dozen
+        // headers, the time, the address) was a fifth of a policy-checked GET's extra cost.
+        var context: [String: [String]] = [:]
+        if policies.contains(where: \.hasConditions) {
+            if scope.baseContext == nil {
+                scope.baseContext = conditionContext(call.target, headers: call.headers, remoteAddress: call.remoteAddress, principal: anonymous ? nil : principal)
+            }
+            context = scope.baseContext!
+            context["s3:VersionId"] = access.versionID.map { [$0] }
+            context.merge(extra) { _, new in new }
+            if let bucket {
+                context["floe:IsBucketOwner"] = [Self.owns(principal, bucket) ? "true" : "false"]
+            } else if call.operation == .createBucket {
+                // Whoever creates the bucket owns it (another's existing bucket is refused at creation).
+                context["floe:IsBucketOwner"] = ["true"]
+            }
+            await addExistingTags(&context, access, bucket: bucket, policies: policies)
+        }
         let request = AccessRequest(action: access.action, resource: access.arn, context: context, principal: anonymous ? nil : principal.name)
         var decision: PolicyDecision
         if anonymous {

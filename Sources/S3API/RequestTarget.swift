@@ -11,6 +11,8 @@ package struct RequestTarget {
     /// The path as sent (percent-encoded), for signature checks.
     package var rawPath: String
     package var query: [(name: String, value: String)]
+    /// The query as sent (after `?`), for signature checks.
+    package var rawQuery: Substring = ""
 
     func has(_ name: String) -> Bool { query.contains { $0.name == name } }
     func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
@@ -31,7 +33,7 @@ package struct RequestTarget {
         guard rawPath.hasPrefix("/") else { throw invalidURI() }
         guard let query = URIEncoding.decodeQuery(rawQuery ?? "") else { throw invalidURI() }
         guard let path = URIEncoding.decode(rawPath) else { throw invalidURI() }
-        var target = RequestTarget(bucket: nil, key: nil, rawPath: String(rawPath), query: query)
+        var target = RequestTarget(bucket: nil, key: nil, rawPath: String(rawPath), query: query, rawQuery: rawQuery ?? "")
 
         if let bucket = virtualHostBucket(host: host, domains: domains) {
             target.bucket = bucket

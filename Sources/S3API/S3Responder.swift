@@ -280,7 +280,8 @@ public struct S3Responder: HTTPResponder {
             }
         }
         return IncomingRequest(
-            method: request.method, rawPath: target.rawPath, query: target.query, fields: request.headers, authority: authority, v2ResourcePath: v2Path)
+            method: request.method, rawPath: target.rawPath, query: target.query, rawQuery: target.rawQuery, fields: request.headers, authority: authority,
+            v2ResourcePath: v2Path)
     }
 
     func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String, remoteAddress: String?) async throws -> S3Call {

@@ -1,4 +1,9 @@
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The canonical request and the string to sign written as bytes straight into SHA-256 and the
 /// keyed HMAC, for the verifier: the same text as `SigV4Signer`'s functions build (the tests hold
@@ -14,36 +19,94 @@ enum CanonicalBytes {
     }
 
     /// Appends the canonical query (`SigV4Signer.canonicalQuery`): every name and value encoded
-    /// into one buffer, the pairs sorted by their encoded bytes, then written out joined.
-    static func appendQuery(_ items: [(name: String, value: String)], to out: inout [UInt8]) {
+    /// into one buffer, the pairs sorted by their encoded bytes, then written out joined. Pairs
+    /// named `omitting` (a presigned URL's own signature) are left out.
+    static func appendQuery(_ items: [(name: String, value: String)], omitting: String? = nil, to out: inout [UInt8]) {
         guard !items.isEmpty else { return }
         var encoded: [UInt8] = []
         encoded.reserveCapacity(items.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count } + 16)
         // Where each pair's encoded name and value sit in `encoded`.
         var pairs: [(name: Range<Int>, value: Range<Int>)] = []
         pairs.reserveCapacity(items.count)
-        for item in items {
+        for item in items where item.name != omitting {
             let nameStart = encoded.count
             appendEncoded(item.name, to: &encoded)
             let valueStart = encoded.count
             appendEncoded(item.value, to: &encoded)
             pairs.append((nameStart..<valueStart, valueStart..<encoded.count))
         }
-        encoded.withUnsafeBufferPointer { bytes in
-            let base = bytes.baseAddress!
-            if pairs.count > 1 {
-                pairs.sort { a, b in
-                    let names = compare(base, a.name, b.name)
-                    return names != 0 ? names < 0 : compare(base, a.value, b.value) < 0
-                }
-            }
-            for (index, pair) in pairs.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: "&")) }
-                out.append(contentsOf: UnsafeBufferPointer(start: base + pair.name.lowerBound, count: pair.name.count))
-                out.append(UInt8(ascii: "="))
-                out.append(contentsOf: UnsafeBufferPointer(start: base + pair.value.lowerBound, count: pair.value.count))
+        encoded.withUnsafeBufferPointer { bytes in appendSorted(&pairs, of: bytes, to: &out) }
+    }
+
+    /// Sorts the pairs (ranges of `bytes`) by name, then value, and appends them joined.
+    private static func appendSorted(_ pairs: inout [(name: Range<Int>, value: Range<Int>)], of bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard let base = bytes.baseAddress else { return }
+        if pairs.count > 1 {
+            pairs.sort { a, b in
+                let names = compare(base, a.name, b.name)
+                return names != 0 ? names < 0 : compare(base, a.value, b.value) < 0
             }
         }
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "&")) }
+            out.append(contentsOf: UnsafeBufferPointer(start: base + pair.name.lowerBound, count: pair.name.count))
+            out.append(UInt8(ascii: "="))
+            out.append(contentsOf: UnsafeBufferPointer(start: base + pair.value.lowerBound, count: pair.value.count))
+        }
+    }
+
+    /// Appends the canonical query straight from the query as sent, when every name and value
+    /// in it is already as SigV4 encodes it (what AWS SDKs and presigners send): each byte
+    /// unreserved, or `%XX` in upper-case hex for a byte that must be escaped. Such text is its
+    /// own encoding of its decoding, so the result is `appendQuery`'s, without a string per name
+    /// and value. Returns false, having appended nothing, when any part is in another form.
+    static func appendRawQuery(_ raw: Substring, omitting: String? = nil, to out: inout [UInt8]) -> Bool {
+        var raw = raw
+        var omitted = omitting ?? ""
+        return omitted.withUTF8 { omitted in raw.withUTF8 { bytes in
+            var pairs: [(name: Range<Int>, value: Range<Int>)] = []
+            pairs.reserveCapacity(bytes.reduce(1) { $1 == UInt8(ascii: "&") ? $0 + 1 : $0 })
+            let complete = URIEncoding.forEachQueryPart(bytes) { name, value in
+                guard isEncoded(bytes, name), isEncoded(bytes, value) else { return false }
+                if omitting == nil || !equal(bytes, name, omitted) { pairs.append((name, value)) }
+                return true
+            }
+            guard complete else { return false }
+            appendSorted(&pairs, of: bytes, to: &out)
+            return true
+        } }
+    }
+
+    /// Whether `bytes[range]` is exactly what SigV4's encoding makes of its decoding.
+    private static func isEncoded(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let c = bytes[index]
+            if URIEncoding.isUnreserved(c) {
+                index += 1
+                continue
+            }
+            guard c == UInt8(ascii: "%"), index + 2 < range.upperBound,
+                let high = upperHexValue(bytes[index + 1]), let low = upperHexValue(bytes[index + 2]),
+                !URIEncoding.isUnreserved(high << 4 | low)
+            else { return false }
+            index += 3
+        }
+        return true
+    }
+
+    @inline(__always)
+    private static func upperHexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard range.count == other.count else { return false }
+        return other.isEmpty || memcmp(bytes.baseAddress! + range.lowerBound, other.baseAddress!, other.count) == 0
     }
 
     /// Byte order of two ranges of `base` (what SigV4 sorts by): negative, zero or positive.
@@ -78,13 +141,18 @@ enum CanonicalBytes {
 
     /// Everything of the canonical request after the URI: `\n` query `\n` headers `\n` signed
     /// header names `\n` payload hash. It is the same for every form of the URI tried.
+    /// `rawQuery`, the query as sent when the caller has it, is used as it is when it is in
+    /// canonical form (`appendRawQuery`); `query` is its decoding.
     static func afterURI(
-        query: [(name: String, value: String)], signedHeaders: [String], values: (String) -> [String], payloadHash: String
+        query: [(name: String, value: String)], rawQuery: Substring? = nil, omitting: String? = nil, signedHeaders: [String],
+        values: (String) -> [String], payloadHash: String
     ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + query.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 } * 3 / 2)
         out.append(UInt8(ascii: "\n"))
-        appendQuery(query, to: &out)
+        if !(rawQuery.map { appendRawQuery($0, omitting: omitting, to: &out) } ?? false) {
+            appendQuery(query, omitting: omitting, to: &out)
+        }
         out.append(UInt8(ascii: "\n"))
         appendHeaders(signedHeaders: signedHeaders, values: values, to: &out)
         out.append(UInt8(ascii: "\n"))

@@ -21,10 +21,17 @@ public enum Hex {
 
     /// Appends the lower-case hex of `bytes` to `out`, without a `String` in between.
     public static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.underestimatedCount * 2)
         for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+            out.append(digit(byte >> 4))
+            out.append(digit(byte & 0x0F))
         }
+    }
+
+    /// The lower-case hex digit of a nibble, computed rather than looked up in `digits`.
+    @inline(__always)
+    static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 
     /// Decodes hex (either case); nil when the input is not an even-length hex string.
@@ -60,13 +67,13 @@ public func constantTimeEquals(_ a: some StringProtocol, _ b: some StringProtoco
 
 /// `constantTimeEquals` over bytes.
 public func constantTimeEquals(_ lhs: [UInt8], _ b: some Sequence<UInt8>) -> Bool {
-    let rhs = Array(b)
-    var difference: UInt8 = lhs.count == rhs.count ? 0 : 1
-    let count = max(lhs.count, rhs.count)
-    for index in 0..<count {
-        let x = index < lhs.count ? lhs[index] : 0
-        let y = index < rhs.count ? rhs[index] : 0
-        difference |= x ^ y
+    // One pass over `b`, whatever its bytes: the time depends on the lengths alone.
+    var difference: UInt8 = 0
+    var count = 0
+    for y in b {
+        difference |= (count < lhs.count ? lhs[count] : 0) ^ y
+        count += 1
     }
+    if count != lhs.count { difference |= 1 }
     return difference == 0
 }

@@ -7,6 +7,9 @@ public struct IncomingRequest {
     public var rawPath: String
     /// Query parameters, decoded, in the order sent.
     public var query: [(name: String, value: String)]
+    /// The query as sent (after `?`, still percent-encoded), when the caller has it: the
+    /// canonical query is taken from it directly when it is already in canonical form.
+    public var rawQuery: Substring?
     /// Every value sent for a lower-case header name; `host` must be included.
     public var headerValues: (String) -> [String]
     /// Every header name sent, lower-case (SigV2 signs all `x-amz-*` headers); listed only when asked.
@@ -322,7 +325,8 @@ public struct SigV4Verifier: Sendable {
         let (key, remember) = signingKeys.key(secret: secret, scope: scope)
         try checkSignature(
             request: request,
-            query: request.query.filter { $0.name != "X-Amz-Signature" },
+            query: request.query,
+            omitting: "X-Amz-Signature",
             signedHeaders: signedHeaders,
             payloadHash: payloadHash,
             amzDate: amzDate,
@@ -361,6 +365,7 @@ public struct SigV4Verifier: Sendable {
     func checkSignature(
         request: IncomingRequest,
         query: [(name: String, value: String)],
+        omitting: String? = nil,
         signedHeaders: [String],
         payloadHash: String,
         amzDate: String,
@@ -382,7 +387,9 @@ public struct SigV4Verifier: Sendable {
         }
         // The canonical request is method, URI, then a part the same for every URI tried; the
         // string to sign is a prefix the same for every URI, then the canonical request's hash.
-        let afterURI = CanonicalBytes.afterURI(query: query, signedHeaders: signedHeaders, values: request.headerValues, payloadHash: payloadHash)
+        let afterURI = CanonicalBytes.afterURI(
+            query: query, rawQuery: request.rawQuery, omitting: omitting, signedHeaders: signedHeaders, values: request.headerValues,
+            payloadHash: payloadHash)
         var methodLine = SHA256()
         methodLine.update(utf8: request.method)
         methodLine.update(bytes: [UInt8(ascii: "\n")])
@@ -428,6 +435,7 @@ extension Substring {
     /// `split` on Characters pays for grapheme breaking on every request.
     func splitASCII(_ separator: UInt8, omittingEmpty: Bool = false) -> [Substring] {
         var parts: [Substring] = []
+        parts.reserveCapacity(8)
         let bytes = utf8
         var start = bytes.startIndex
         var index = start

@@ -90,6 +90,21 @@ extension URIEncoding {
 
     static func decodeQuery(bytes: UnsafeBufferPointer<UInt8>) -> [(name: String, value: String)]? {
         var query: [(name: String, value: String)] = []
+        let complete = forEachQueryPart(bytes) { name, value in
+            guard let name = decode(bytes: UnsafeBufferPointer(rebasing: bytes[name]), plusAsSpace: false),
+                let value = decode(bytes: UnsafeBufferPointer(rebasing: bytes[value]), plusAsSpace: false)
+            else { return false }
+            query.append((name, value))
+            return true
+        }
+        return complete ? query : nil
+    }
+
+    /// Calls `body` with the ranges of each non-empty `&`-separated part's name and value (the
+    /// value empty, at the part's end, when there is no `=`), in order, while it returns true;
+    /// returns whether every part was taken.
+    @inline(__always)
+    static func forEachQueryPart(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (_ name: Range<Int>, _ value: Range<Int>) -> Bool) -> Bool {
         var start = 0
         while start < bytes.count {
             var end = start
@@ -98,18 +113,10 @@ extension URIEncoding {
                 if equals == nil, bytes[end] == UInt8(ascii: "=") { equals = end }
                 end += 1
             }
-            if end > start {
-                guard let name = decode(bytes: UnsafeBufferPointer(rebasing: bytes[start..<(equals ?? end)]), plusAsSpace: false) else { return nil }
-                var value = ""
-                if let equals {
-                    guard let decoded = decode(bytes: UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end]), plusAsSpace: false) else { return nil }
-                    value = decoded
-                }
-                query.append((name, value))
-            }
+            if end > start, !body(start..<(equals ?? end), equals.map { ($0 + 1)..<end } ?? end..<end) { return false }
             start = end + 1
         }
-        return query
+        return true
     }
 }
 

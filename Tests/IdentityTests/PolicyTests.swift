@@ -72,6 +72,27 @@ import Testing
         #expect(!PolicyEvaluator.wildcard("arn:aws:s3:::B/*", "arn:aws:s3:::b/x", caseInsensitive: false))
     }
 
+    /// The byte-level matcher for ASCII text agrees with the scalar one, case folding included,
+    /// and stands aside for anything else.
+    @Test func asciiWildcardsAgreeWithTheScalarMatcher() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array("aAbB:/*?-_.".utf8)
+        func text(_ length: Int) -> String { String(decoding: (0..<length).map { _ in alphabet.randomElement(using: &generator)! }, as: UTF8.self) }
+        for _ in 0..<3000 {
+            let pattern = text(Int.random(in: 0...7, using: &generator))
+            let subject = text(Int.random(in: 0...9, using: &generator))
+            for caseInsensitive in [false, true] {
+                var (p, t) = (pattern, subject)
+                let fast = p.withUTF8 { p in t.withUTF8 { t in PolicyEvaluator.asciiWildcard(p, t, caseInsensitive: caseInsensitive) } }
+                #expect(fast == PolicyEvaluator.scalarWildcard(pattern, subject, caseInsensitive: caseInsensitive), "\(pattern) \(subject) \(caseInsensitive)")
+            }
+        }
+        var (p, t) = ("a*", "a\u{e9}")
+        #expect(p.withUTF8 { p in t.withUTF8 { t in PolicyEvaluator.asciiWildcard(p, t, caseInsensitive: true) } } == nil)
+        #expect(PolicyEvaluator.wildcard("S3:GET*", "s3:getobject", caseInsensitive: true))
+        #expect(!PolicyEvaluator.wildcard("S3:GET*", "s3:getobject", caseInsensitive: false))
+    }
+
     @Test func conditionOperators() throws {
         func allowed(_ condition: String, _ context: [String: [String]]) throws -> Bool {
             let p = try policy(#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": \#(condition)}]}"#)

@@ -65,3 +65,35 @@ def test_malformed_policies(server, bucket, document, reason):
     response = server.signed("PUT", f"/{bucket}", body=document.encode(), params={"policy": ""})
     assert (response.status_code, error_code(response)) == (400, "MalformedPolicy")
     assert reason.encode() in response.content
+
+
+def test_bucket_policy_conditions_bind_a_user_whose_own_policies_have_none(server, s3, bucket):
+    """Condition keys are gathered only when some policy of the decision has a condition: a
+    user whose `readonly` policy has none must still meet the bucket policy's conditioned Deny."""
+    import uuid
+    import boto3
+    from botocore.config import Config
+    from floe_harness import REGION
+    from security_helpers import admin
+    name = "cond-" + uuid.uuid4().hex[:8]
+    admin(server, "PUT", f"users/{name}", {"policies": ["readonly"]})
+    key = admin(server, "POST", f"users/{name}/keys").json()
+    reader = boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=key["accessKey"], aws_secret_access_key=key["secretKey"],
+                          region_name=REGION, config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    s3.put_object(Bucket=bucket, Key="open/a.txt", Body=b"a")
+    s3.put_object(Bucket=bucket, Key="closed/b.txt", Body=b"b")
+    assert reader.get_object(Bucket=bucket, Key="closed/b.txt")["Body"].read() == b"b"
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/closed/*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
+         "Condition": {"StringLike": {"s3:prefix": "closed/*"}}}]}))
+    with pytest.raises(ClientError) as e:
+        reader.get_object(Bucket=bucket, Key="closed/b.txt")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(ClientError) as e:
+        reader.list_objects_v2(Bucket=bucket, Prefix="closed/")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert reader.get_object(Bucket=bucket, Key="open/a.txt")["Body"].read() == b"a"
+    assert [o["Key"] for o in reader.list_objects_v2(Bucket=bucket, Prefix="open/")["Contents"]] == ["open/a.txt"]
+    s3.delete_bucket_policy(Bucket=bucket)

@@ -36,6 +36,35 @@ import Testing
         }
     }
 
+    /// The canonical query taken from the query as sent is the one built from its decoding,
+    /// whatever the query: taken directly when it is in canonical form, built otherwise.
+    @Test func rawQueriesGiveTheCanonicalQueryOfTheirDecoding() throws {
+        var generator = SystemRandomNumberGenerator()
+        let pieces: [String] = ["a", "Z", "0", "-", "_", ".", "~", "%2F", "%2f", "%41", "%20", "+", "=", "&", "%C3%A9", "%E6%97%A5", "/", "X-Amz-Signature"]
+        func text(_ length: Int) -> String { (0..<length).map { _ in pieces.randomElement(using: &generator)! }.joined() }
+        var direct = 0
+        for _ in 0..<2000 {
+            let raw = (0..<Int.random(in: 0...5, using: &generator)).map { _ in text(Int.random(in: 0...3, using: &generator)) }.joined(separator: "&")
+            guard let query = URIEncoding.decodeQuery(raw) else { continue }
+            for omitting in [nil, "X-Amz-Signature"] {
+                let built = CanonicalBytes.afterURI(query: query, omitting: omitting, signedHeaders: ["host"], values: { _ in ["h"] }, payloadHash: "UNSIGNED-PAYLOAD")
+                let fromRaw = CanonicalBytes.afterURI(
+                    query: query, rawQuery: raw[...], omitting: omitting, signedHeaders: ["host"], values: { _ in ["h"] }, payloadHash: "UNSIGNED-PAYLOAD")
+                #expect(fromRaw == built, "query \(raw) omitting \(omitting ?? "-")")
+                var probe: [UInt8] = []
+                if CanonicalBytes.appendRawQuery(raw[...], omitting: omitting, to: &probe) { direct += 1 } else { #expect(probe.isEmpty) }
+            }
+        }
+        #expect(direct > 0)
+        // What a presigner sends is used as it is; anything another encoding would change is not.
+        var out: [UInt8] = []
+        #expect(CanonicalBytes.appendRawQuery("X-Amz-Credential=AK%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z", to: &out))
+        for other in ["a=%2f", "a=%41", "a=b+c", "a=b=c", "a=%", "a=%2", "a=%G0", "a=\u{e9}"] {
+            var ignored: [UInt8] = []
+            #expect(!CanonicalBytes.appendRawQuery(other[...], to: &ignored), "\(other)")
+        }
+    }
+
     @Test func bytesComparisonNeedsEqualLengthAndBytes() {
         #expect(constantTimeEquals(Array("abc".utf8), "abc".utf8))
         #expect(!constantTimeEquals(Array("abc".utf8), "abd".utf8))

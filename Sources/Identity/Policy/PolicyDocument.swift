@@ -32,6 +32,8 @@ public struct PolicyDocument: Sendable, Equatable {
 
     public var version: String
     public var statements: [Statement]
+    /// Whether any statement has a condition: without one, no condition key is ever read.
+    public var hasConditions: Bool { statements.contains { !$0.conditions.isEmpty } }
     /// The JSON text the document was parsed from (kept to hand it on, e.g. into a session token).
     public var json: String = ""
 

@@ -59,26 +59,55 @@ public enum PolicyEvaluator {
     /// `*` matches any run of characters, `?` any one character. Characters are Unicode scalars,
     /// never grapheme clusters: a combining mark after `/` must not make `private/*` miss.
     public static func wildcard(_ pattern: String, _ text: String, caseInsensitive: Bool) -> Bool {
+        // ASCII on both sides (actions, and ARNs of ASCII names) is matched over the bytes as they
+        // are: lower-casing and copying both into scalar arrays was most of a policy's cost.
+        var pattern = pattern, text = text
+        if let matched = pattern.withUTF8({ p in text.withUTF8 { t in asciiWildcard(p, t, caseInsensitive: caseInsensitive) } }) {
+            return matched
+        }
+        return scalarWildcard(pattern, text, caseInsensitive: caseInsensitive)
+    }
+
+    /// `wildcard` over Unicode scalars, for any text.
+    static func scalarWildcard(_ pattern: String, _ text: String, caseInsensitive: Bool) -> Bool {
         let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
         let t = Array((caseInsensitive ? text.lowercased() : text).unicodeScalars)
-        var pi = 0, ti = 0, star = -1, mark = 0
+        return match(p, t, star: "*", one: "?", equal: ==)
+    }
+
+    /// `wildcard` over ASCII bytes (one byte is one scalar there); nil when either side is not ASCII.
+    static func asciiWildcard(_ p: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>, caseInsensitive: Bool) -> Bool? {
+        guard !p.contains(where: { $0 >= 0x80 }), !t.contains(where: { $0 >= 0x80 }) else { return nil }
+        guard caseInsensitive else { return match(p, t, star: UInt8(ascii: "*"), one: UInt8(ascii: "?"), equal: ==) }
+        return match(p, t, star: UInt8(ascii: "*"), one: UInt8(ascii: "?")) { a, b in
+            a == b || (a | 0x20 == b | 0x20 && a | 0x20 >= UInt8(ascii: "a") && a | 0x20 <= UInt8(ascii: "z"))
+        }
+    }
+
+    /// The matcher both forms run: `star` matches any run of elements, `one` any one element
+    /// (backtracking to the last star only).
+    @inline(__always)
+    static func match<Elements: RandomAccessCollection>(
+        _ p: Elements, _ t: Elements, star: Elements.Element, one: Elements.Element, equal: (Elements.Element, Elements.Element) -> Bool
+    ) -> Bool where Elements.Index == Int, Elements.Element: Equatable {
+        var pi = 0, ti = 0, starAt = -1, mark = 0
         while ti < t.count {
-            if pi < p.count && (p[pi] == "?" || p[pi] == t[ti]) {
+            if pi < p.count && (p[pi] == one || equal(p[pi], t[ti])) {
                 pi += 1
                 ti += 1
-            } else if pi < p.count && p[pi] == "*" {
-                star = pi
+            } else if pi < p.count && p[pi] == star {
+                starAt = pi
                 mark = ti
                 pi += 1
-            } else if star >= 0 {
-                pi = star + 1
+            } else if starAt >= 0 {
+                pi = starAt + 1
                 mark += 1
                 ti = mark
             } else {
                 return false
             }
         }
-        while pi < p.count && p[pi] == "*" { pi += 1 }
+        while pi < p.count && p[pi] == star { pi += 1 }
         return pi == p.count
     }
 
@@ -185,7 +214,7 @@ struct CIDR {
     }
 
     static func bytes(_ text: String) -> [UInt8]? {
-        if text.contains(":") {
+        if text.utf8.contains(UInt8(ascii: ":")) {  // Foundation's `contains` went through CFString
             var storage = in6_addr()
             guard inet_pton(AF_INET6, text, &storage) == 1 else { return nil }
             return withUnsafeBytes(of: &storage) { Array($0) }
