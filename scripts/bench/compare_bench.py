@@ -12,6 +12,8 @@ N threads each holding one keep-alive connection, closed loop, 8 by default):
     64 MiB workloads run at least 5 s so that several transfers finish (a transfer in flight
     when the time is up is not counted). The load generator reads every body, knows HEAD has
     none (wrk does not), and counts any non-2xx answer as an error.
+  * HEAD of the same 4 KiB objects presigned by a user holding the builtin `readonly` policy
+    (Floe only): root's requests skip policy evaluation, a real deployment's users do not.
   * One ListObjectsV2 `?list-type=2&delimiter=/` over a bucket of 100 prefixes × 300 keys,
     timed from Python: median of 10 (the p50 / p99 column shows median / slowest, and the first,
     cold listing is printed apart, since rclone answers later ones from its directory cache).
@@ -46,6 +48,8 @@ WORKLOADS = {
     "put4k": ("PUT 4 KiB", "PUT", 4 * KIB, "ops/s"), "get1m": ("GET 1 MiB", "GET", MIB, "MB/s"),
     "put1m": ("PUT 1 MiB", "PUT", MIB, "MB/s"), "get64m": ("GET 64 MiB", "GET", 64 * MIB, "MB/s"),
     "put64m": ("PUT 64 MiB", "PUT", 64 * MIB, "MB/s"), "list": ("ListObjectsV2 delimiter=/", "LIST", 0, "ms"),
+    # Floe only: the same HEADs signed by a user with the builtin `readonly` policy (root's skip policy evaluation).
+    "head4k-user": ("HEAD 4 KiB as a readonly user", "HEAD", 4 * KIB, "ops/s"),
 }
 GET_OBJECTS = {4 * KIB: 1000, MIB: 16, 64 * MIB: 4}
 PUT_KEYS = {MIB: 64, 64 * MIB: 4}  # rotating; 4 KiB PUTs get args.put4k_keys distinct keys
@@ -57,15 +61,15 @@ LOADGEN_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loadg
 class Presigner:
     """SigV4 query-string auth for one host (only `host` signed, UNSIGNED-PAYLOAD); key derived once."""
 
-    def __init__(self, host: str):
+    def __init__(self, host: str, access_key: str = USER, secret: str = SECRET):
         self.host, self.date = host, datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        self.scope = f"{self.date[:8]}/{REGION}/s3/aws4_request"
-        self.key = ("AWS4" + SECRET).encode()
+        self.access_key, self.scope = access_key, f"{self.date[:8]}/{REGION}/s3/aws4_request"
+        self.key = ("AWS4" + secret).encode()
         for part in (self.date[:8], REGION, "s3", "aws4_request"):
             self.key = hmac.new(self.key, part.encode(), hashlib.sha256).digest()
 
     def url(self, method: str, path: str, query: dict | None = None) -> str:
-        params = dict(query or {}, **{"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Credential": f"{USER}/{self.scope}",
+        params = dict(query or {}, **{"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Credential": f"{self.access_key}/{self.scope}",
                                       "X-Amz-Date": self.date, "X-Amz-Expires": "3600", "X-Amz-SignedHeaders": "host"})
         enc = lambda s: urllib.parse.quote(s, safe="-_.~")
         canonical_query = "&".join(f"{k}={v}" for k, v in sorted((enc(k), enc(v)) for k, v in params.items()))
@@ -237,8 +241,21 @@ def seed_http(server: Server, layout: dict, with_list: bool, deadline_s: float =
             stop.set()  # after an error or Ctrl-C the other threads end with their current PUT
 
 
+def policy_user_signer(server: Server, binary: str) -> Presigner:
+    """A user with the builtin `readonly` policy, made with Floe's own CLI, and a presigner for its key."""
+    env = dict(os.environ, FLOE_ALIAS_BENCH=f"http://127.0.0.1:{server.port},{USER},{SECRET}")
+    made = subprocess.run([os.path.abspath(binary), "admin", "user", "add", "bench", "bench-reader", "--policy", "readonly", "--json"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    if made.returncode:
+        sys.exit(f"{server.name}: creating the policy user failed:\n{made.stdout}{made.stderr}")
+    key = json.loads(made.stdout.strip().splitlines()[-1])
+    return Presigner(f"127.0.0.1:{server.port}", key["accessKey"], key["secretKey"])
+
+
 def workload_paths(server: Server, name: str, layout: dict, put4k_keys: int) -> list[str]:
     _, method, size, _ = WORKLOADS[name]
+    if name == "head4k-user":
+        return [server.user_signer.url(method, key) for key in layout["get"][size]]
     if method == "PUT":
         count = put4k_keys if size == 4 * KIB else PUT_KEYS[size]
         keys = [f"/bench/put-{size}/{i:06d}" for i in range(count)]
@@ -331,7 +348,11 @@ def bench_server(name: str, args, work: str, layout: dict, registry: list) -> tu
                 reset_peak(pid)
             if workload == "list":
                 results[workload] = time_listing(server, args.list_shape[0]) if wants_list else None
+            elif workload == "head4k-user" and not is_floe:
+                results[workload] = None  # nginx serves anyone; rclone has one key and no policies
             else:
+                if workload == "head4k-user" and not hasattr(server, "user_signer"):
+                    server.user_signer = policy_user_signer(server, args.binary if name == "floe" else args.baseline)
                 paths = workload_paths(server, workload, layout, args.put4k_keys)
                 results[workload] = run_load(server, workload, paths, args, work)
             if pid and results[workload]:
