@@ -1,9 +1,4 @@
 import Crypto
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The canonical request and the string to sign written as bytes straight into SHA-256 and the
 /// keyed HMAC, for the verifier: the same text as `SigV4Signer`'s functions build (the tests hold
@@ -62,19 +57,19 @@ enum CanonicalBytes {
     /// and value. Returns false, having appended nothing, when any part is in another form.
     static func appendRawQuery(_ raw: Substring, omitting: String? = nil, to out: inout [UInt8]) -> Bool {
         var raw = raw
-        var omitted = omitting ?? ""
-        return omitted.withUTF8 { omitted in raw.withUTF8 { bytes in
+        let omitted = omitting.map { Array($0.utf8) }
+        return raw.withUTF8 { bytes in
             var pairs: [(name: Range<Int>, value: Range<Int>)] = []
             pairs.reserveCapacity(bytes.reduce(1) { $1 == UInt8(ascii: "&") ? $0 + 1 : $0 })
             let complete = URIEncoding.forEachQueryPart(bytes) { name, value in
                 guard isEncoded(bytes, name), isEncoded(bytes, value) else { return false }
-                if omitting == nil || !equal(bytes, name, omitted) { pairs.append((name, value)) }
+                if omitted.map({ !UnsafeBufferPointer(rebasing: bytes[name]).elementsEqual($0) }) ?? true { pairs.append((name, value)) }
                 return true
             }
             guard complete else { return false }
             appendSorted(&pairs, of: bytes, to: &out)
             return true
-        } }
+        }
     }
 
     /// Whether `bytes[range]` is exactly what SigV4's encoding makes of its decoding.
@@ -102,11 +97,6 @@ enum CanonicalBytes {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
         default: return nil
         }
-    }
-
-    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard range.count == other.count else { return false }
-        return other.isEmpty || memcmp(bytes.baseAddress! + range.lowerBound, other.baseAddress!, other.count) == 0
     }
 
     /// Byte order of two ranges of `base` (what SigV4 sorts by): negative, zero or positive.

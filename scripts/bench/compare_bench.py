@@ -83,6 +83,7 @@ class Server:
     def __init__(self, name: str, port: int, proc: subprocess.Popen, signed: bool, version: str):
         self.name, self.port, self.proc, self.version = name, port, proc, version
         self.signer = Presigner(f"127.0.0.1:{port}") if signed else None
+        self.user_signer: Presigner | None = None  # Floe's `readonly` user, made for head4k-user
 
     def target(self, method: str, path: str, query: dict | None = None) -> str:
         if self.signer:
@@ -351,7 +352,7 @@ def bench_server(name: str, args, work: str, layout: dict, registry: list) -> tu
             elif workload == "head4k-user" and not is_floe:
                 results[workload] = None  # nginx serves anyone; rclone has one key and no policies
             else:
-                if workload == "head4k-user" and not hasattr(server, "user_signer"):
+                if workload == "head4k-user" and server.user_signer is None:
                     server.user_signer = policy_user_signer(server, args.binary if name == "floe" else args.baseline)
                 paths = workload_paths(server, workload, layout, args.put4k_keys)
                 results[workload] = run_load(server, workload, paths, args, work)
