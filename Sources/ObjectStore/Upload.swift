@@ -91,8 +91,9 @@ extension ObjectStore {
     /// Any error discards the partial blob.
     ///
     /// The body is gathered into chunks of `DiskBlobStore.writeChunk`; each chunk's MD5 is taken on
-    /// `MD5Lanes` (with other uploads' chunks) and the chunk then goes to disk as it is. A body
-    /// smaller than `MD5Lanes.smallest` is hashed here instead.
+    /// `MD5Lanes` (with other uploads' chunks) while the chunk goes to disk as it is; the last
+    /// chunk is written and the blob fsynced while its hash is taken, so a blob's commit is left
+    /// with the rename. A body smaller than `MD5Lanes.smallest` is hashed here instead.
     public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64, encryptingWith key: SymmetricKey? = nil) async throws
         -> StagedUpload
     where Body.Element == ByteBuffer {
@@ -103,8 +104,19 @@ extension ObjectStore {
         var hashers = plan.checksums.map { ChecksumHasher($0) }
         var size: Int64 = 0
         var chunk = ByteBuffer()
+        /// Stores a chunk; the last one also ends the sealing and makes a blob durable.
+        func store(_ chunk: ByteBuffer, last: Bool) async throws {
+            let bytes = sealer != nil && chunk.readableBytes > 0 ? try sealer!.feed(chunk) : chunk
+            guard last else { return try await sink.append(bytes) }
+            if sealer != nil {
+                try await sink.append(bytes)
+                try await sink.finish(with: try sealer!.finish())
+            } else {
+                try await sink.finish(with: bytes)
+            }
+        }
         /// Hashes the gathered chunk while the sink takes it.
-        func pass(_ chunk: inout ByteBuffer) async throws {
+        func pass(_ chunk: inout ByteBuffer, last: Bool) async throws {
             if chunk.readableBytes >= MD5Lanes.smallest {
                 let (before, whole) = (md5, chunk)
                 async let hashed = { () async -> MD5Stream in
@@ -112,11 +124,11 @@ extension ObjectStore {
                     await MD5Lanes.shared.update(&stream, with: whole)
                     return stream
                 }()
-                try await sink.append(sealer != nil ? try sealer!.feed(chunk) : chunk)
+                try await store(chunk, last: last)
                 md5 = await hashed
             } else {
                 chunk.withUnsafeReadableBytes { md5.update($0) }
-                try await sink.append(sealer != nil ? try sealer!.feed(chunk) : chunk)
+                try await store(chunk, last: last)
             }
             chunk.clear()  // the sink and the hasher are done with it: the same memory takes the next chunk
         }
@@ -132,6 +144,8 @@ extension ObjectStore {
                 }
                 var buffer = buffer
                 while buffer.readableBytes > 0 {
+                    // A full chunk waits for more bytes: if none come it is the last, synced as it is written.
+                    if chunk.readableBytes == DiskBlobStore.writeChunk { try await pass(&chunk, last: false) }
                     var part = buffer.readSlice(length: min(buffer.readableBytes, DiskBlobStore.writeChunk - chunk.readableBytes))!
                     if chunk.readableBytes == 0 {
                         chunk = part  // no copy while the body is one buffer
@@ -141,11 +155,9 @@ extension ObjectStore {
                         if needed > chunk.capacity, needed > MD5Lanes.smallest { chunk.reserveCapacity(DiskBlobStore.writeChunk) }
                         chunk.writeBuffer(&part)
                     }
-                    if chunk.readableBytes == DiskBlobStore.writeChunk { try await pass(&chunk) }
                 }
             }
-            if chunk.readableBytes > 0 { try await pass(&chunk) }
-            if sealer != nil { try await sink.append(try sealer!.finish()) }
+            try await pass(&chunk, last: true)
         } catch {
             await sink.writer?.discard()
             throw error
@@ -203,6 +215,13 @@ struct StagingSink {
     init(inlineLimit: Int, blobs: DiskBlobStore) {
         self.inlineLimit = inlineLimit
         self.blobs = blobs
+    }
+
+    /// Takes the last bytes; a blob is then durable (`BlobWriter.sync`), so its commit only renames.
+    mutating func finish(with last: ByteBuffer) async throws {
+        if let writer { return try await writer.sync(appending: last) }
+        try await append(last)
+        try await writer?.sync()
     }
 
     mutating func append(_ buffer: ByteBuffer) async throws {

@@ -91,4 +91,36 @@ import Testing
             await f.cleanup()
         }
     }
+
+    /// A blob's last bytes are written and fsynced while their MD5 is taken: staging hands over a
+    /// blob already durable, sealed or not, so its commit only renames it. Bytes written after a
+    /// sync make the blob not durable again, and its commit syncs them.
+    @Test func stagedBlobsAreDurableBeforeTheirCommit() async throws {
+        let chunk = DiskBlobStore.writeChunk
+        let f = try StoreFixture(inlineLimit: 0)
+        for key in [nil, SymmetricKey(size: .bits256)] {
+            for (i, length) in [1, 64 * 1024 + 1, chunk - 1, chunk, chunk + 1, 2 * chunk].enumerated() {
+                let data = Self.bytes(length, seed: UInt64(i) + 99)
+                let body = Chunks(Self.pieces(data, seed: UInt64(i), largest: 300_000).map { ByteBuffer(bytes: $0) })
+                let staged = try await f.store.stage(body, plan: HashingPlan(), maxSize: 1 << 30, encryptingWith: key)
+                guard case .blob(let writer) = staged.storage else {
+                    Issue.record("length \(length) was not staged in a blob")
+                    continue
+                }
+                #expect(writer.isDurable, "length \(length), sealed \(key != nil)")
+                #expect(staged.md5 == Self.reference(data))
+                await f.store.discard(staged)
+            }
+        }
+        let writer = try await f.store.blobs.beginWrite()
+        try await writer.sync(appending: ByteBuffer(bytes: [1, 2, 3]))
+        #expect(writer.isDurable)
+        try await writer.append(ByteBuffer(bytes: [4]))
+        #expect(!writer.isDurable)
+        try await writer.commit()
+        let reader = try #require(try await f.store.blobs.open(writer.blobID))
+        #expect(reader.size == 4)
+        reader.close()
+        await f.cleanup()
+    }
 }

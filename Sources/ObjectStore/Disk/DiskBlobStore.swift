@@ -162,6 +162,8 @@ public final class BlobWriter: @unchecked Sendable {
     private var fd: Int32?
     private var pending: ByteBuffer
     public private(set) var bytesWritten: Int64 = 0
+    /// Every byte appended so far is durable (`sync`): `commit` has only the rename left to do.
+    private(set) var isDurable = false
 
     init(store: DiskBlobStore, blobID: String, tempPath: String, fd: Int32) {
         self.store = store
@@ -174,6 +176,7 @@ public final class BlobWriter: @unchecked Sendable {
     /// Writes `buffer` when it fills a chunk (as it is, when nothing is pending before it), else
     /// keeps it until the pending bytes do. Returns once nothing still refers to `buffer`.
     public func append(_ buffer: ByteBuffer) async throws(StoreError) {
+        if buffer.readableBytes > 0 { isDurable = false }
         if pending.readableBytes == 0, buffer.readableBytes >= DiskBlobStore.writeChunk {
             return try await write(buffer)
         }
@@ -204,6 +207,28 @@ public final class BlobWriter: @unchecked Sendable {
         bytesWritten += Int64(chunk.readableBytes)
     }
 
+    /// Writes what is pending and then `last`, and makes every byte written durable, in one trip
+    /// to the thread pool. Given an upload's last bytes while their MD5 is still being taken, so
+    /// that the blob's fsync overlaps the hashing instead of following it.
+    public func sync(appending last: ByteBuffer? = nil) async throws(StoreError) {
+        guard let fd else { throw .internalFailure("blob already finished") }
+        let written = pending.readableBytes + (last?.readableBytes ?? 0)
+        let path = tempPath
+        do {
+            try await store.threadPool.runIfActive { [pending] in
+                for chunk in [pending, last ?? ByteBuffer()] where chunk.readableBytes > 0 {
+                    try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: path) }
+                }
+                try Posix.fsync(fd, path: path)
+            }
+        } catch {
+            throw .internalFailure("sync failed: \(error)")
+        }
+        bytesWritten += Int64(written)
+        pending.clear()
+        isDurable = true
+    }
+
     /// Makes the blob durable and moves it into place. After this returns the blob survives a crash.
     public func commit() async throws(StoreError) {
         try await flush()
@@ -212,10 +237,11 @@ public final class BlobWriter: @unchecked Sendable {
         let (directory, file) = store.finalPath(blobID)
         let temp = tempPath
         let objects = store.objectsDirectory
+        let synced = isDurable
         do {
             try await store.threadPool.runIfActive {
                 defer { Posix.close(fd) }
-                try Posix.fsync(fd, path: temp)
+                if !synced { try Posix.fsync(fd, path: temp) }
                 let parent = String(directory[..<directory.lastIndex(of: "/")!])
                 let createdParent = try Posix.makeDirectory(parent)
                 let created = try Posix.makeDirectory(directory)
