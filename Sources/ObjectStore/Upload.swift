@@ -92,8 +92,9 @@ extension ObjectStore {
     ///
     /// The body is gathered into chunks of `DiskBlobStore.writeChunk`; each chunk's MD5 is taken on
     /// `MD5Lanes` (with other uploads' chunks) while the chunk goes to disk as it is; the last
-    /// chunk is written and the blob fsynced while its hash is taken, so a blob's commit is left
-    /// with the rename. A body smaller than `MD5Lanes.smallest` is hashed here instead.
+    /// chunk is written and the blob made durable and put in place while its hash is taken, so
+    /// the blob's commit has nothing left to do. A body smaller than `MD5Lanes.smallest` is
+    /// hashed here instead.
     public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64, encryptingWith key: SymmetricKey? = nil) async throws
         -> StagedUpload
     where Body.Element == ByteBuffer {
@@ -217,11 +218,11 @@ struct StagingSink {
         self.blobs = blobs
     }
 
-    /// Takes the last bytes; a blob is then durable (`BlobWriter.sync`), so its commit only renames.
+    /// Takes the last bytes; a blob is then durable and in place (`BlobWriter.finish`).
     mutating func finish(with last: ByteBuffer) async throws {
-        if let writer { return try await writer.sync(appending: last) }
+        if let writer { return try await writer.finish(appending: last) }
         try await append(last)
-        try await writer?.sync()
+        try await writer?.finish()
     }
 
     mutating func append(_ buffer: ByteBuffer) async throws {

@@ -92,9 +92,9 @@ import Testing
         }
     }
 
-    /// A blob's last bytes are written and fsynced while their MD5 is taken: staging hands over a
-    /// blob already durable, sealed or not, so its commit only renames it. Bytes written after a
-    /// sync make the blob not durable again, and its commit syncs them.
+    /// A blob's last bytes are written, fsynced and put in place while their MD5 is taken:
+    /// staging hands over a blob already durable, sealed or not, so its commit has nothing left
+    /// to do; discarding it removes it from its place. A finished blob takes no more bytes.
     @Test func stagedBlobsAreDurableBeforeTheirCommit() async throws {
         let chunk = DiskBlobStore.writeChunk
         let f = try StoreFixture(inlineLimit: 0)
@@ -107,20 +107,23 @@ import Testing
                     Issue.record("length \(length) was not staged in a blob")
                     continue
                 }
-                #expect(writer.isDurable, "length \(length), sealed \(key != nil)")
+                #expect(writer.isPlaced, "length \(length), sealed \(key != nil)")
                 #expect(staged.md5 == Self.reference(data))
                 await f.store.discard(staged)
+                #expect(try await f.store.blobs.open(writer.blobID) == nil, "discarded, length \(length)")
             }
         }
         let writer = try await f.store.blobs.beginWrite()
-        try await writer.sync(appending: ByteBuffer(bytes: [1, 2, 3]))
-        #expect(writer.isDurable)
-        try await writer.append(ByteBuffer(bytes: [4]))
-        #expect(!writer.isDurable)
+        try await writer.append(ByteBuffer(bytes: [1, 2]))
+        try await writer.finish(appending: ByteBuffer(bytes: [3]))
+        #expect(writer.isPlaced)
+        await #expect(throws: StoreError.self) { try await writer.append(ByteBuffer(bytes: [4])) }
         try await writer.commit()
         let reader = try #require(try await f.store.blobs.open(writer.blobID))
-        #expect(reader.size == 4)
+        #expect(reader.size == 3)
         reader.close()
+        await writer.discard()
+        #expect(try await f.store.blobs.open(writer.blobID) == nil)
         await f.cleanup()
     }
 }

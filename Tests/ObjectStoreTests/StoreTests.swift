@@ -274,11 +274,12 @@ struct Chunks: AsyncSequence, Sendable {
         let f = try StoreFixture(inlineLimit: 0)
         let bucket = try await f.store.createBucket("bkt")
         try await f.put(bucket, "kept", "data")
-        // A crash after the blob was renamed but before the index commit leaves an orphan;
-        // a crash mid-upload leaves a temporary file.
+        // A crash after the blob was renamed but before the index commit (a staged upload is
+        // already in place) leaves an orphan; a crash before the body's end, a temporary file.
         let orphan = try await f.store.stage(Chunks([ByteBuffer(string: "orphan")]), plan: HashingPlan(), maxSize: 100)
         _ = try await f.store.commitBlob(orphan)
-        _ = try await f.store.stage(Chunks([ByteBuffer(string: "partial")]), plan: HashingPlan(), maxSize: 100)
+        let partial = try await f.store.blobs.beginWrite()
+        try await partial.append(ByteBuffer(string: "partial"))
         #expect(f.blobFiles().count == 2)
         #expect(f.store.blobs.sweepTemporary() == 1)
         let now = Int64(Date().timeIntervalSince1970) * 1_000_000_000

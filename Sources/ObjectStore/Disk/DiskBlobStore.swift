@@ -162,8 +162,8 @@ public final class BlobWriter: @unchecked Sendable {
     private var fd: Int32?
     private var pending: ByteBuffer
     public private(set) var bytesWritten: Int64 = 0
-    /// Every byte appended so far is durable (`sync`): `commit` has only the rename left to do.
-    private(set) var isDurable = false
+    /// The blob is durable and in place (`finish`): `commit` has nothing left to do.
+    private(set) var isPlaced = false
 
     init(store: DiskBlobStore, blobID: String, tempPath: String, fd: Int32) {
         self.store = store
@@ -176,7 +176,7 @@ public final class BlobWriter: @unchecked Sendable {
     /// Writes `buffer` when it fills a chunk (as it is, when nothing is pending before it), else
     /// keeps it until the pending bytes do. Returns once nothing still refers to `buffer`.
     public func append(_ buffer: ByteBuffer) async throws(StoreError) {
-        if buffer.readableBytes > 0 { isDurable = false }
+        guard fd != nil else { throw .internalFailure("blob already finished") }
         if pending.readableBytes == 0, buffer.readableBytes >= DiskBlobStore.writeChunk {
             return try await write(buffer)
         }
@@ -207,57 +207,54 @@ public final class BlobWriter: @unchecked Sendable {
         bytesWritten += Int64(chunk.readableBytes)
     }
 
-    /// Writes what is pending and then `last`, and makes every byte written durable, in one trip
-    /// to the thread pool. Given an upload's last bytes while their MD5 is still being taken, so
-    /// that the blob's fsync overlaps the hashing instead of following it.
-    public func sync(appending last: ByteBuffer? = nil) async throws(StoreError) {
+    /// Writes what is pending and then `last`, makes the blob durable and moves it into place, in
+    /// one trip to the thread pool. Given an upload's last bytes while their MD5 is still being
+    /// taken, so that the fsyncs and the rename overlap the hashing instead of following it. A
+    /// blob in place that the index never names is removed by `discard`, or after a crash by the
+    /// startup's orphan sweep.
+    public func finish(appending last: ByteBuffer = ByteBuffer()) async throws(StoreError) {
         guard let fd else { throw .internalFailure("blob already finished") }
-        let written = pending.readableBytes + (last?.readableBytes ?? 0)
-        let path = tempPath
+        self.fd = nil
+        let written = pending.readableBytes + last.readableBytes
         do {
-            try await store.threadPool.runIfActive { [pending] in
-                for chunk in [pending, last ?? ByteBuffer()] where chunk.readableBytes > 0 {
-                    try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: path) }
+            try await store.threadPool.runIfActive { [pending, self] in
+                for chunk in [pending, last] where chunk.readableBytes > 0 {
+                    try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: tempPath) }
                 }
-                try Posix.fsync(fd, path: path)
+                try place(fd)
             }
         } catch {
-            throw .internalFailure("sync failed: \(error)")
+            try? Posix.unlinkIfPresent(tempPath)
+            throw .internalFailure("cannot commit blob: \(error)")
         }
         bytesWritten += Int64(written)
         pending.clear()
-        isDurable = true
+        isPlaced = true
     }
 
     /// Makes the blob durable and moves it into place. After this returns the blob survives a crash.
     public func commit() async throws(StoreError) {
-        try await flush()
-        guard let fd else { throw .internalFailure("blob already finished") }
-        self.fd = nil
-        let (directory, file) = store.finalPath(blobID)
-        let temp = tempPath
-        let objects = store.objectsDirectory
-        let synced = isDurable
-        do {
-            try await store.threadPool.runIfActive {
-                defer { Posix.close(fd) }
-                if !synced { try Posix.fsync(fd, path: temp) }
-                let parent = String(directory[..<directory.lastIndex(of: "/")!])
-                let createdParent = try Posix.makeDirectory(parent)
-                let created = try Posix.makeDirectory(directory)
-                try Posix.rename(temp, file)
-                try Posix.fsyncDirectory(directory)
-                if created { try Posix.fsyncDirectory(parent) }
-                if createdParent { try Posix.fsyncDirectory(objects) }
-            }
-        } catch {
-            try? Posix.unlinkIfPresent(temp)
-            throw .internalFailure("cannot commit blob: \(error)")
-        }
+        if isPlaced { return }
+        try await finish()
     }
 
-    /// Throws the partial bytes away.
+    /// On a pool thread: fsync, close, rename into place, fsync the directory (and what was made).
+    private func place(_ fd: Int32) throws(Posix.Failure) {
+        defer { Posix.close(fd) }
+        let (directory, file) = store.finalPath(blobID)
+        try Posix.fsync(fd, path: tempPath)
+        let parent = String(directory[..<directory.lastIndex(of: "/")!])
+        let createdParent = try Posix.makeDirectory(parent)
+        let created = try Posix.makeDirectory(directory)
+        try Posix.rename(tempPath, file)
+        try Posix.fsyncDirectory(directory)
+        if created { try Posix.fsyncDirectory(parent) }
+        if createdParent { try Posix.fsyncDirectory(store.objectsDirectory) }
+    }
+
+    /// Throws the bytes away, in place or not.
     public func discard() async {
+        if isPlaced { return await store.delete([blobID]) }
         let fd = self.fd
         self.fd = nil
         let temp = tempPath
