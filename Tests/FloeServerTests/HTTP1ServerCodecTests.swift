@@ -13,9 +13,14 @@ import Testing
 private final class ReadCounter: ChannelOutboundHandler {
     typealias OutboundIn = Any
     var reads = 0
+    var flushes = 0
     func read(context: ChannelHandlerContext) {
         reads += 1
         context.read()
+    }
+    func flush(context: ChannelHandlerContext) {
+        flushes += 1
+        context.flush()
     }
 }
 
@@ -44,8 +49,8 @@ private final class ReadCounter: ChannelOutboundHandler {
 
     private func answer(_ channel: EmbeddedChannel, length: Bool = true) throws {
         let fields: HTTPFields = length ? [.contentLength: "0"] : [:]
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: fields)))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        send(channel, HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: fields)))
+        send(channel, HTTPResponsePart.end(nil))
         channel.embeddedEventLoop.run()
     }
 
@@ -110,8 +115,14 @@ private final class ReadCounter: ChannelOutboundHandler {
         #expect(!channel.isActive)
     }
 
-    /// Everything written to the socket so far, as text.
+    /// Writes and flushes a part without waiting: the codec flushes on the loop's next turn.
+    private func send(_ channel: EmbeddedChannel, _ part: HTTPResponsePart) {
+        channel.writeAndFlush(part, promise: nil)
+    }
+
+    /// Everything written to the socket so far, as text, once the loop has turned.
     private func wire(_ channel: EmbeddedChannel) throws -> String {
+        channel.embeddedEventLoop.run()
         var bytes = ""
         while let data = try channel.readOutbound(as: IOData.self) {
             guard case .byteBuffer(let buffer) = data else { continue }
@@ -128,9 +139,9 @@ private final class ReadCounter: ChannelOutboundHandler {
 
     /// Writes an answer: its head, each body part, its end.
     private func respond(_ channel: EmbeddedChannel, _ response: HTTPResponse, body: [String] = [], trailers: HTTPFields? = nil) throws {
-        try channel.writeOutbound(HTTPResponsePart.head(response))
-        for part in body { try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: part))) }
-        try channel.writeOutbound(HTTPResponsePart.end(trailers))
+        send(channel, HTTPResponsePart.head(response))
+        for part in body { send(channel, HTTPResponsePart.body(ByteBuffer(string: part))) }
+        send(channel, HTTPResponsePart.end(trailers))
     }
 
     @Test func anAnswerWithALengthGoesAsItIs() throws {
@@ -164,9 +175,9 @@ private final class ReadCounter: ChannelOutboundHandler {
     @Test func anAnswerToHEADHasNoBody() throws {
         let (channel, _) = try makeChannel()
         try request(.HEAD, channel)
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "5"])))
+        send(channel, HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "5"])))
         let refused = channel.write(HTTPResponsePart.body(ByteBuffer(string: "hello")))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        send(channel, HTTPResponsePart.end(nil))
         #expect(throws: NIOHTTPResponseEncoderError.self) { try refused.wait() }
         #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
         try request(.HEAD, channel)
@@ -180,6 +191,25 @@ private final class ReadCounter: ChannelOutboundHandler {
     }
 
     /// botocore reads the first line after an `Expect: 100-continue` itself and wants three parts.
+    /// Flushes wait for the loop's next turn and go down once: answers finished in the same turn
+    /// reach the socket together, and a write's promise completes after that flush.
+    @Test func flushesWaitForTheLoopsNextTurnAndGoDownOnce() throws {
+        let (channel, counter) = try makeChannel()
+        try request(.GET, channel)
+        let flushesBefore = counter.flushes
+        send(channel, HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "2"])))
+        let ended = channel.writeAndFlush(HTTPResponsePart.end(nil))
+        channel.flush()
+        #expect(try channel.readOutbound(as: IOData.self) == nil)
+        var completed = false
+        ended.whenComplete { _ in completed = true }
+        #expect(!completed)
+        channel.embeddedEventLoop.run()
+        #expect(completed)
+        #expect(counter.flushes == flushesBefore + 1)
+        #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+    }
+
     @Test func aStatusMadeFromItsCodeIsSentWithItsPhrase() throws {
         let (channel, _) = try makeChannel()
         try request(.PUT, channel)
@@ -203,12 +233,12 @@ private final class ReadCounter: ChannelOutboundHandler {
     @Test func statusesWithoutABodyLoseTheirFramingFields() throws {
         let (channel, _) = try makeChannel()
         try request(.GET, channel)
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .continue)))
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .noContent, headerFields: [.contentLength: "0", .transferEncoding: "chunked"])))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        send(channel, HTTPResponsePart.head(HTTPResponse(status: .continue)))
+        send(channel, HTTPResponsePart.head(HTTPResponse(status: .noContent, headerFields: [.contentLength: "0", .transferEncoding: "chunked"])))
+        send(channel, HTTPResponsePart.end(nil))
         try request(.GET, channel)
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .notModified, headerFields: [.eTag: "\"e\""])))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        send(channel, HTTPResponsePart.head(HTTPResponse(status: .notModified, headerFields: [.eTag: "\"e\""])))
+        send(channel, HTTPResponsePart.end(nil))
         #expect(try wire(channel) == "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\n\r\n")
     }
 }

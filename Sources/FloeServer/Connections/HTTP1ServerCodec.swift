@@ -54,6 +54,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     private var held = CircularBuffer<Held>()
     private var readPending = false
     private var replayScheduled = false
+    private var flushScheduled = false
 
     // Framing.
     /// The version of the request being answered, and whether the connection may carry another.
@@ -204,6 +205,20 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
         // Nothing held has started: with no one to answer, it does not run.
         held.removeAll()
         context.fireChannelInactive()
+    }
+
+    /// Flushes on the loop's next turn, once for however many flushes come before it: answers
+    /// that the same turn produced for several connections then go to their sockets back to back.
+    func flush(context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (codec, context) = bound.value
+            codec.flushScheduled = false
+            guard codec.context != nil else { return }
+            context.flush()
+        }
     }
 
     func read(context: ChannelHandlerContext) {
