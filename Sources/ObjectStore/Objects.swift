@@ -12,7 +12,12 @@ extension ObjectStore {
         _ staged: StagedUpload, bucket: BucketRecord, key: String, attributes: ObjectAttributes, condition: WriteCondition? = nil,
         eventName: String = "ObjectCreated:Put", context: EventContext = .internal
     ) async throws(StoreError) -> ObjectVersion {
-        try ObjectKeyRules.validate(key)
+        do {
+            try ObjectKeyRules.validate(key)
+        } catch {
+            await discard(staged)  // a staged blob is already in place: it is not left behind
+            throw error
+        }
         let now = Self.now()
         var version = ObjectVersion(
             key: key, versionID: Self.newVersionID(bucket), isLatest: true, isDeleteMarker: false, size: staged.size,

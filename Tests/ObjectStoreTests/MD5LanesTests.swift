@@ -113,6 +113,12 @@ import Testing
                 #expect(try await f.store.blobs.open(writer.blobID) == nil, "discarded, length \(length)")
             }
         }
+        // A commit refused before the index is written leaves no placed blob behind.
+        let bucket = try await f.store.createBucket("durable")
+        let refused = try await f.store.stage(Chunks([ByteBuffer(bytes: Self.bytes(chunk, seed: 5))]), plan: HashingPlan(), maxSize: 1 << 30)
+        guard case .blob(let placed) = refused.storage else { throw StoreError.internalFailure("not staged in a blob") }
+        await #expect(throws: StoreError.self) { try await f.store.commit(refused, bucket: bucket, key: "", attributes: ObjectAttributes()) }
+        #expect(try await f.store.blobs.open(placed.blobID) == nil)
         let writer = try await f.store.blobs.beginWrite()
         try await writer.append(ByteBuffer(bytes: [1, 2]))
         try await writer.finish(appending: ByteBuffer(bytes: [3]))
