@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Two Floe builds in turns: throughput of one workload at the benchmark's concurrency.
+
+`paired_bench.py` loads both builds at once and compares CPU per request, which is what judges a
+change that saves CPU. A change that shortens a request's waits (an fsync overlapped with
+hashing, answers flushed together) shows in throughput at the benchmark's own concurrency
+instead, one server loaded at a time. Here each build gets its own server (compare_bench's
+start_floe); every round loads A then B (B then A in odd rounds) for `--seconds` with
+scripts/bench/loadgen.c at `--clients`, and reads each server's CPU from /proc. Prints every
+turn and the median of the rounds' B ÷ A ratios, so that drift between rounds cancels out.
+
+    python3 scripts/bench/alternating_bench.py [--method PUT|GET|HEAD] [--size BYTES] [--rounds 6]
+        [--seconds 5] [--clients 8] BEFORE_BINARY AFTER_BINARY
+
+PUTs rotate over 400 keys (overwrites, as in compare_bench); GET and HEAD read 100 objects of
+`--size` bytes (4 objects above 1 MiB).
+"""
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare_bench as cb  # noqa: E402
+from paired_bench import cpu_ticks  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--method", default="PUT", choices=["PUT", "GET", "HEAD"])
+    p.add_argument("--size", type=int, default=cb.MIB)
+    p.add_argument("--rounds", type=int, default=6)
+    p.add_argument("--seconds", type=int, default=5)
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("binaries", nargs=2)
+    args = p.parse_args()
+    if args.rounds < 1 or not 1 <= args.seconds <= 60 or not 0 < args.size <= 256 * cb.MIB:
+        sys.exit("rounds ≥ 1; seconds 1–60; size up to 256 MiB")
+    work = tempfile.mkdtemp(prefix="alternating-")
+    servers, files = [], []
+    try:
+        subprocess.run(["gcc", "-O2", "-pthread", "-o", f"{work}/loadgen", cb.LOADGEN_SOURCE], check=True)
+        body = b"x" * args.size
+        for index, binary in enumerate(args.binaries):
+            root = os.path.join(work, f"s{index}")
+            os.makedirs(root)
+            server = cb.start_floe(root, binary, describe_tree=False)
+            servers.append(server)
+            cb.http_call(server, "PUT", server.target("PUT", "/bench"))
+            if args.method == "PUT":
+                keys = [f"/bench/put/{k:05d}" for k in range(400)]
+            else:
+                keys = [f"/bench/o{k:03d}" for k in range(100 if args.size <= cb.MIB else 4)]
+                for key in keys:
+                    status, text = cb.http_call(server, "PUT", server.target("PUT", key), body)
+                    if status != 200:
+                        sys.exit(f"seeding {key} on {binary}: HTTP {status} {text[:200]!r}")
+            files.append(os.path.join(work, f"s{index}.paths"))
+            with open(files[-1], "w") as f:
+                f.write("\n".join(server.target(args.method, key) for key in keys) + "\n")
+        hz = os.sysconf("SC_CLK_TCK")
+        rates = {0: [], 1: []}
+        ratios = []
+        unit, scale = ("MB/s", args.size / 1e6) if args.size >= cb.MIB else ("ops/s", 1)
+        for round_ in range(args.rounds):
+            for i in [0, 1] if round_ % 2 == 0 else [1, 0]:
+                server = servers[i]
+                before = cpu_ticks(server.proc.pid)
+                cmd = [f"{work}/loadgen", "-p", str(server.port), "-m", args.method, "-f", files[i], "-c", str(args.clients),
+                       "-d", str(args.seconds), "-n", "10000000"] + (["-b", str(args.size)] if args.method == "PUT" else [])
+                run = subprocess.run(cmd, capture_output=True, text=True, timeout=args.seconds + 300)
+                out = json.loads(run.stdout)
+                if out["errors"] or not out["requests"]:
+                    sys.exit(f"{args.binaries[i]}: {out}")
+                cpu_us = (cpu_ticks(server.proc.pid) - before) / hz * 1e6 / out["requests"]
+                rates[i].append(out["ops_per_s"] * scale)
+                print(f"round {round_} {'AB'[i]}: {rates[i][-1]:9.1f} {unit}  {cpu_us:8.1f} µs CPU per request  "
+                      f"p50 {out['p50_ms']} ms", flush=True)
+            ratios.append(rates[1][-1] / rates[0][-1])
+        print(f"\n{args.method} {args.size} bytes, {args.rounds} rounds of {args.seconds} s, {args.clients} clients")
+        print(f"A {statistics.median(rates[0]):.1f} {unit}; B {statistics.median(rates[1]):.1f} {unit}; "
+              f"B ÷ A (median of rounds) {statistics.median(ratios):.3f}")
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
