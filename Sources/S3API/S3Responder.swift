@@ -86,7 +86,7 @@ struct CallStats {
 
 /// The S3 API: one responder that routes by path, method and sub-resource, authenticates with
 /// SigV4, runs the operation and renders every failure as an S3 XML error.
-public struct S3Responder: HTTPResponder {
+public final class S3Responder: HTTPResponder, Sendable {
     public typealias Context = S3RequestContext
 
     let store: ObjectStore
@@ -119,8 +119,8 @@ public struct S3Responder: HTTPResponder {
         self.logger = logger
     }
 
-    /// Handlers for the connection pipeline (interim 100 Continue).
-    public static func channelHandlers() -> [any RemovableChannelHandler] { [HeaderOverflowHandler(), ExpectContinueHandler()] }
+    /// Handlers for the connection pipeline (interim 100 Continue, oversized heads).
+    public static func channelHandlers() -> [any RemovableChannelHandler] { [S3ConnectionHandler()] }
 
     public func respond(to request: Request, context: S3RequestContext) async throws -> Response {
         let remoteAddress = configuration.forwardedClient?.callerAddress(request.headers, peer: context.remoteAddress) ?? context.remoteAddress

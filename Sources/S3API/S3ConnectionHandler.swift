@@ -1,21 +1,31 @@
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
+import S3Model
 
 /// Asks a connection to answer the current request's `Expect: 100-continue` now: the request
 /// was authenticated and authorized, so its body is wanted.
 struct SendContinue: Sendable {}
 
-/// Answers `Expect: 100-continue` (HummingbirdCore never sends the interim response by itself),
-/// but only when the responder asks for it with `SendContinue` after authorization: a client
-/// whose request is refused gets the final answer and never sends the body. It sits right after
-/// the HTTP/1 codec in every connection's pipeline.
-final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// What S3 needs of a connection beside the HTTP/1 codec, in one handler right after it (every
+/// part of every request passes through each handler of the pipeline):
+/// - `Expect: 100-continue` is answered (HummingbirdCore never sends the interim response by
+///   itself), but only when the responder asks for it with `SendContinue` after authorization: a
+///   client whose request is refused gets the final answer and never sends the body.
+/// - A request head larger than the HTTP decoder takes (64 KiB) never reaches the responder: the
+///   decoder fails the connection. It is answered the S3 way, `RequestHeaderSectionTooLarge` in
+///   XML (as the responder does for heads above S3's 8 KiB), then the connection closes.
+///   Oversized trailers of a chunked body are that request's broken body instead: its answer may
+///   be on its way, and a second answer written into it would corrupt it.
+final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
+    /// A request's head has come up and its end has not.
+    private var inRequest = false
     private var awaitingContinue = false
     private var closeAfterResponse = false
     /// Nothing the client sends after a refused request's answer is read: the connection closes
@@ -23,11 +33,39 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var closing = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
-        if case .head(let head) = unwrapInboundIn(data) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            inRequest = true
+            guard !closing else { return }
             awaitingContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
+        case .body:
+            guard !closing else { return }
+        case .end:
+            inRequest = false
+            guard !closing else { return }
         }
         context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !inRequest, let parserError = error as? HTTPParserError, parserError == .headerOverflow else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let s3Error = S3Error.requestHeaderSectionTooLarge()
+        var xml = XMLWriter()
+        xml.group("Error") { x in
+            x.element("Code", s3Error.code)
+            x.element("Message", s3Error.message)
+        }
+        let body = ByteBuffer(bytes: xml.bytes)
+        var head = HTTPResponse(status: .init(code: s3Error.status))
+        head.headerFields[.contentType] = "application/xml"
+        head.headerFields[.contentLength] = String(body.readableBytes)
+        head.headerFields[.connection] = "close"
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
@@ -46,6 +84,7 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// wanted) closes the connection: the client never sends that body, so the connection
     /// cannot carry another request (as S3 does, with `Connection: close`).
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard awaitingContinue || closeAfterResponse else { return context.write(data, promise: promise) }
         switch unwrapOutboundIn(data) {
         case .head(var head) where head.status.code >= 200 && awaitingContinue:
             awaitingContinue = false
