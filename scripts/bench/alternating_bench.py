@@ -13,7 +13,8 @@ turn and the median of the rounds' B ÷ A ratios, so that drift between rounds c
         [--seconds 5] [--clients 8] BEFORE_BINARY AFTER_BINARY
 
 PUTs rotate over 400 keys (overwrites, as in compare_bench); GET and HEAD read 100 objects of
-`--size` bytes (4 objects above 1 MiB).
+`--size` bytes (4 objects above 1 MiB). AFTER_BINARY may be `nginx` (GET and HEAD only): the
+same files served by compare_bench's nginx, so that Floe ÷ nginx is a median of rounds too.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
 
@@ -38,16 +39,27 @@ def main():
     try:
         subprocess.run(["gcc", "-O2", "-pthread", "-o", f"{work}/loadgen", cb.LOADGEN_SOURCE], check=True)
         body = b"x" * args.size
+        if args.binaries[0] == "nginx" or (args.binaries[1] == "nginx" and args.method == "PUT"):
+            sys.exit("nginx only as AFTER_BINARY, for GET and HEAD")
         for index, binary in enumerate(args.binaries):
             root = os.path.join(work, f"s{index}")
             os.makedirs(root)
-            server = cb.start_floe(root, binary, describe_tree=False)
-            servers.append(server)
-            cb.http_call(server, "PUT", server.target("PUT", "/bench"))
             if args.method == "PUT":
                 keys = [f"/bench/put/{k:05d}" for k in range(400)]
             else:
                 keys = [f"/bench/o{k:03d}" for k in range(100 if args.size <= cb.MIB else 4)]
+            if binary == "nginx":
+                os.makedirs(os.path.join(root, "www", "bench"))
+                for key in keys:
+                    with open(os.path.join(root, "www") + key, "wb") as f:
+                        f.write(body)
+                server = cb.start_nginx(root)
+                servers.append(server)
+            else:
+                server = cb.start_floe(root, binary, describe_tree=False)
+                servers.append(server)
+                cb.http_call(server, "PUT", server.target("PUT", "/bench"))
+            if args.method != "PUT" and binary != "nginx":
                 for key in keys:
                     status, text = cb.http_call(server, "PUT", server.target("PUT", key), body)
                     if status != 200:
@@ -69,10 +81,11 @@ def main():
                 out = json.loads(run.stdout)
                 if out["errors"] or not out["requests"]:
                     sys.exit(f"{args.binaries[i]}: {out}")
-                cpu_us = (cpu_ticks(server.proc.pid) - before) / hz * 1e6 / out["requests"]
+                # nginx's master does none of the work: its workers' CPU is not read.
+                cpu = "" if args.binaries[i] == "nginx" else \
+                    f"{(cpu_ticks(server.proc.pid) - before) / hz * 1e6 / out['requests']:8.1f} µs CPU per request  "
                 rates[i].append(out["ops_per_s"] * scale)
-                print(f"round {round_} {'AB'[i]}: {rates[i][-1]:9.1f} {unit}  {cpu_us:8.1f} µs CPU per request  "
-                      f"p50 {out['p50_ms']} ms", flush=True)
+                print(f"round {round_} {'AB'[i]}: {rates[i][-1]:9.1f} {unit}  {cpu}p50 {out['p50_ms']} ms", flush=True)
             ratios.append(rates[1][-1] / rates[0][-1])
         print(f"\n{args.method} {args.size} bytes, {args.rounds} rounds of {args.seconds} s, {args.clients} clients")
         print(f"A {statistics.median(rates[0]):.1f} {unit}; B {statistics.median(rates[1]):.1f} {unit}; "
