@@ -107,14 +107,13 @@ extension ObjectStore {
         var chunk = ByteBuffer()
         /// Stores a chunk; the last one also ends the sealing and makes a blob durable.
         func store(_ chunk: ByteBuffer, last: Bool) async throws {
-            let bytes = sealer != nil && chunk.readableBytes > 0 ? try sealer!.feed(chunk) : chunk
+            var bytes = sealer != nil && chunk.readableBytes > 0 ? try sealer!.feed(chunk) : chunk
             guard last else { return try await sink.append(bytes) }
             if sealer != nil {
                 try await sink.append(bytes)
-                try await sink.finish(with: try sealer!.finish())
-            } else {
-                try await sink.finish(with: bytes)
+                bytes = try sealer!.finish()
             }
+            try await sink.finish(with: bytes)
         }
         /// Hashes the gathered chunk while the sink takes it.
         func pass(_ chunk: inout ByteBuffer, last: Bool) async throws {

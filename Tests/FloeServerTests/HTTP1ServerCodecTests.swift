@@ -202,7 +202,7 @@ private final class ReadCounter: ChannelOutboundHandler {
         channel.flush()
         #expect(try channel.readOutbound(as: IOData.self) == nil)
         var completed = false
-        ended.whenComplete { _ in completed = true }
+        ended.assumeIsolated().whenComplete { _ in completed = true }
         #expect(!completed)
         channel.embeddedEventLoop.run()
         #expect(completed)

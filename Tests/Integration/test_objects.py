@@ -240,6 +240,34 @@ def blob_file_of(server, size: int) -> str:
     return found[0]
 
 
+def blob_and_temporary_files(server) -> int:
+    blobs = os.path.join(server.data_dir, "data", "blobs")
+    return sum(len(files) for directory in ("objects", "tmp") for _, _, files in os.walk(os.path.join(blobs, directory)))
+
+
+def test_refused_blob_sized_writes_leave_no_file_behind(s3, server, bucket):
+    """An upload's blob is synced and put in place before its digest is checked: every refusal
+    after the body (a wrong Content-MD5 or checksum, a failed condition, a bad part) removes it."""
+    megabyte = os.urandom(1 << 20)
+    s3.put_object(Bucket=bucket, Key="refusals/existing", Body=megabyte)
+    before = blob_and_temporary_files(server)
+    wrong_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    for body in (megabyte, megabyte * 2, megabyte + b"x"):
+        response = server.signed("PUT", f"/{bucket}/refusals/md5", body=body, headers={"Content-MD5": wrong_md5})
+        assert (response.status_code, error_code(response)) == (400, "BadDigest")
+    response = server.signed("PUT", f"/{bucket}/refusals/crc", body=megabyte, headers={"x-amz-checksum-crc32": "AAAAAA=="})
+    assert (response.status_code, error_code(response)) == (400, "BadDigest")
+    response = server.signed("PUT", f"/{bucket}/refusals/existing", body=megabyte, headers={"If-None-Match": "*"})
+    assert response.status_code == 412
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="refusals/parts")["UploadId"]
+    with pytest.raises(ClientError) as refused:
+        s3.upload_part(Bucket=bucket, Key="refusals/parts", UploadId=upload, PartNumber=1, Body=megabyte, ContentMD5=wrong_md5)
+    assert refused.value.response["Error"]["Code"] == "BadDigest"
+    s3.abort_multipart_upload(Bucket=bucket, Key="refusals/parts", UploadId=upload)
+    assert blob_and_temporary_files(server) == before
+    assert s3.get_object(Bucket=bucket, Key="refusals/existing")["Body"].read() == megabyte
+
+
 def test_blob_bodies_and_ranges_are_the_stored_bytes(s3, bucket):
     """Objects in blob files (one, and a multipart object's three) go to the socket straight from
     their files: whole, and in ranges that cross read chunks and part boundaries."""

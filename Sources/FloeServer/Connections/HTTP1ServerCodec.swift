@@ -212,13 +212,15 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     func flush(context: ChannelHandlerContext) {
         guard !flushScheduled else { return }
         flushScheduled = true
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let (codec, context) = bound.value
+        onNextTurn(context) { codec, context in
             codec.flushScheduled = false
-            guard codec.context != nil else { return }
-            context.flush()
+            if codec.context != nil { context.flush() }
         }
+    }
+
+    private func onNextTurn(_ context: ChannelHandlerContext, _ body: @escaping @Sendable (HTTP1ServerCodec, ChannelHandlerContext) -> Void) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute { body(bound.value.0, bound.value.1) }
     }
 
     func read(context: ChannelHandlerContext) {
@@ -302,9 +304,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     private func scheduleReplay(_ context: ChannelHandlerContext) {
         guard !replayScheduled else { return }
         replayScheduled = true
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let (codec, context) = bound.value
+        onNextTurn(context) { codec, context in
             codec.replayScheduled = false
             codec.replay(context)
         }

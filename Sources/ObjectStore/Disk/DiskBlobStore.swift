@@ -161,7 +161,6 @@ public final class BlobWriter: @unchecked Sendable {
     let tempPath: String
     private var fd: Int32?
     private var pending: ByteBuffer
-    public private(set) var bytesWritten: Int64 = 0
     /// The blob is durable and in place (`finish`): `commit` has nothing left to do.
     private(set) var isPlaced = false
 
@@ -204,7 +203,6 @@ public final class BlobWriter: @unchecked Sendable {
         } catch {
             throw .internalFailure("write failed: \(error)")
         }
-        bytesWritten += Int64(chunk.readableBytes)
     }
 
     /// Writes what is pending and then `last`, makes the blob durable and moves it into place, in
@@ -215,7 +213,6 @@ public final class BlobWriter: @unchecked Sendable {
     public func finish(appending last: ByteBuffer = ByteBuffer()) async throws(StoreError) {
         guard let fd else { throw .internalFailure("blob already finished") }
         self.fd = nil
-        let written = pending.readableBytes + last.readableBytes
         do {
             try await store.threadPool.runIfActive { [pending, self] in
                 for chunk in [pending, last] where chunk.readableBytes > 0 {
@@ -224,10 +221,12 @@ public final class BlobWriter: @unchecked Sendable {
                 try place(fd)
             }
         } catch {
+            // A failure after the rename (a directory's fsync) leaves the file in place, where
+            // no one would look for it: neither name is kept.
             try? Posix.unlinkIfPresent(tempPath)
+            try? Posix.unlinkIfPresent(store.finalPath(blobID).file)
             throw .internalFailure("cannot commit blob: \(error)")
         }
-        bytesWritten += Int64(written)
         pending.clear()
         isPlaced = true
     }

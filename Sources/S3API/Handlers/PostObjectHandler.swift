@@ -118,7 +118,6 @@ extension S3Responder {
         } catch StoreError.entityTooLarge {
             throw S3Error(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size")
         }
-        let version: ObjectVersion
         do {
             if let range = policy?.lengthRange {
                 if staged.size > range.upperBound { throw S3Error(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size") }
@@ -127,11 +126,13 @@ extension S3Responder {
             try staged.verify(UploadExpectations(checksums: integrity.headerChecksums))
             attributes.checksums = staged.checksums
             if !attributes.checksums.isEmpty { attributes.checksumType = "FULL_OBJECT" }
-            version = try await store.commit(staged, bucket: bucket, key: key, attributes: attributes, condition: nil, eventName: "ObjectCreated:Post", context: call.eventContext)
         } catch {
             await store.discard(staged)
             throw error
         }
+        // A commit that fails discards the staged upload itself.
+        let version = try await store.commit(
+            staged, bucket: bucket, key: key, attributes: attributes, condition: nil, eventName: "ObjectCreated:Post", context: call.eventContext)
         return Self.postResponse(fields, bucket: bucket, version: version, host: request.head.authority)
     }
 
