@@ -14,13 +14,21 @@ private final class ReadCounter: ChannelOutboundHandler {
     typealias OutboundIn = Any
     var reads = 0
     var flushes = 0
+    /// Flushes and closes in the order they reached the socket: a socket's close fails the writes
+    /// not yet flushed, which `EmbeddedChannel` does not.
+    var events: [String] = []
     func read(context: ChannelHandlerContext) {
         reads += 1
         context.read()
     }
     func flush(context: ChannelHandlerContext) {
         flushes += 1
+        events.append("flush")
         context.flush()
+    }
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        events.append("close")
+        context.close(mode: mode, promise: promise)
     }
 }
 
@@ -208,6 +216,21 @@ private final class ReadCounter: ChannelOutboundHandler {
         #expect(completed)
         #expect(counter.flushes == flushesBefore + 1)
         #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+    }
+
+    /// An answer cut off by an error (a blob found short mid-body) is closed in the turn its
+    /// bytes were written: the close must not overtake their flush, or the client gets nothing.
+    @Test func aCloseInTheTurnOfAWriteSendsTheWriteFirst() throws {
+        let (channel, counter) = try makeChannel()
+        try request(.GET, channel)
+        send(channel, HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "9"])))
+        send(channel, HTTPResponsePart.body(ByteBuffer(string: "half")))
+        counter.events.removeAll()
+        channel.close(promise: nil)
+        channel.embeddedEventLoop.run()
+        #expect(counter.events.first == "flush")
+        #expect(counter.events.contains("close"))
+        #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhalf")
     }
 
     @Test func aStatusMadeFromItsCodeIsSentWithItsPhrase() throws {

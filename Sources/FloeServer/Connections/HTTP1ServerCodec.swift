@@ -218,6 +218,13 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// A socket's close fails the writes not yet flushed: one in the turn of a write (an answer
+    /// cut off by an error) flushes them first, so the bytes before it still go.
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if flushScheduled, mode != .input { context.flush() }
+        context.close(mode: mode, promise: promise)
+    }
+
     private func onNextTurn(_ context: ChannelHandlerContext, _ body: @escaping @Sendable (HTTP1ServerCodec, ChannelHandlerContext) -> Void) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.execute { body(bound.value.0, bound.value.1) }
