@@ -1,3 +1,5 @@
+import Crypto
+
 /// Lower-case hexadecimal encoding and constant-time comparison.
 public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -21,11 +23,30 @@ public enum Hex {
 
     /// Appends the lower-case hex of `bytes` to `out`, without a `String` in between.
     public static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        if bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0), to: &out) }) != nil { return }
         out.reserveCapacity(out.count + bytes.underestimatedCount * 2)
         for byte in bytes {
             out.append(digit(byte >> 4))
             out.append(digit(byte & 0x0F))
         }
+    }
+
+    /// Writes the digits straight into the array's grown storage, two per byte.
+    private static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+        out.withUnsafeMutableBufferPointer { digits in
+            for (index, byte) in bytes.enumerated() {
+                digits[start + 2 * index] = digit(byte >> 4)
+                digits[start + 2 * index + 1] = digit(byte & 0x0F)
+            }
+        }
+    }
+
+    /// Appends the lower-case hex of a digest's bytes, read in place: iterating a digest as a
+    /// sequence copies it into an array first.
+    public static func append(bytesOf digest: SHA256Digest, to out: inout [UInt8]) {
+        digest.withUnsafeBytes { bytes in append(bytes, to: &out) }
     }
 
     /// The lower-case hex digit of a nibble, computed rather than looked up in `digits`.
@@ -67,6 +88,11 @@ public func constantTimeEquals(_ a: some StringProtocol, _ b: some StringProtoco
 
 /// `constantTimeEquals` over bytes.
 public func constantTimeEquals(_ lhs: [UInt8], _ b: some Sequence<UInt8>) -> Bool {
+    if let equal = b.withContiguousStorageIfAvailable({ bytes in
+        lhs.withUnsafeBufferPointer { constantTimeEquals($0, bytes) }
+    }) {
+        return equal
+    }
     // One pass over `b`, whatever its bytes: the time depends on the lengths alone.
     var difference: UInt8 = 0
     var count = 0
@@ -75,5 +101,14 @@ public func constantTimeEquals(_ lhs: [UInt8], _ b: some Sequence<UInt8>) -> Boo
         count += 1
     }
     if count != lhs.count { difference |= 1 }
+    return difference == 0
+}
+
+/// `constantTimeEquals` over two buffers: one pass over `b`, whatever its bytes.
+private func constantTimeEquals(_ lhs: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    var difference: UInt8 = lhs.count == b.count ? 0 : 1
+    for index in 0..<b.count {
+        difference |= (index < lhs.count ? lhs[index] : 0) ^ b[index]
+    }
     return difference == 0
 }

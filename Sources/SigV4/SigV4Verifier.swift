@@ -141,20 +141,33 @@ public struct SigV4Verifier: Sendable {
         var credential: String?
         var signedHeaders: String?
         var signature: String?
-        let components = value[value.utf8.index(value.startIndex, offsetBy: prefix.utf8.count)...]
-        for part in components.splitASCII(UInt8(ascii: ","), omittingEmpty: true) {
-            let trimmed = part.trimmingSpaces
-            guard let eq = trimmed.utf8.firstIndex(of: UInt8(ascii: "=")) else {
-                throw malformed("The authorization header is malformed; the authorization component \"\(trimmed)\" is malformed.")
+        var malformedComponent: String?
+        var text = value
+        text.withUTF8 { bytes in
+            var start = prefix.utf8.count
+            while start < bytes.count, malformedComponent == nil {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
+                defer { start = end + 1 }
+                let component = trimmingSpaces(bytes, start..<end)
+                guard !component.isEmpty else { continue }
+                guard let eq = bytes[component].firstIndex(of: UInt8(ascii: "=")) else {
+                    malformedComponent = String(decoding: UnsafeBufferPointer(rebasing: bytes[component]), as: UTF8.self)
+                    continue
+                }
+                let name = UnsafeBufferPointer(rebasing: bytes[component.lowerBound..<eq])
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[(eq + 1)..<component.upperBound]), as: UTF8.self)
+                if name.elementsEqual("Credential".utf8) {
+                    credential = text
+                } else if name.elementsEqual("SignedHeaders".utf8) {
+                    signedHeaders = text
+                } else if name.elementsEqual("Signature".utf8) {
+                    signature = text
+                }
             }
-            let name = trimmed[..<eq]
-            let text = String(trimmed[trimmed.utf8.index(after: eq)...])
-            switch name {
-            case "Credential": credential = text
-            case "SignedHeaders": signedHeaders = text
-            case "Signature": signature = text
-            default: break
-            }
+        }
+        if let malformedComponent {
+            throw malformed("The authorization header is malformed; the authorization component \"\(malformedComponent)\" is malformed.")
         }
         guard let credential else {
             throw malformed("The authorization header is malformed; missing Credential.")
@@ -169,20 +182,20 @@ public struct SigV4Verifier: Sendable {
         return AuthorizationHeader(
             accessKey: accessKey,
             scope: scope,
-            signedHeaders: signedHeaders[...].splitASCII(UInt8(ascii: ";"), omittingEmpty: true).map { String($0) },
+            signedHeaders: signedHeaders.splitASCII(UInt8(ascii: ";"), omittingEmpty: true),
             signature: signature
         )
     }
 
     static func parseCredential(_ credential: String, error code: SigV4Error.Code) throws(SigV4Error) -> (String, CredentialScope) {
-        let parts = credential[...].splitASCII(UInt8(ascii: "/"))
+        let parts = credential.splitASCII(UInt8(ascii: "/"))
         guard parts.count >= 5, parts.last == "aws4_request" else {
             throw SigV4Error(code, "The authorization header is malformed; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
         }
         // An access key never contains '/', but be exact about which parts are the scope.
         let n = parts.count
-        let accessKey = n == 5 ? String(parts[0]) : parts[0..<(n - 4)].joined(separator: "/")
-        let scope = CredentialScope(date: String(parts[n - 4]), region: String(parts[n - 3]), service: String(parts[n - 2]))
+        let accessKey = n == 5 ? parts[0] : parts[0..<(n - 4)].joined(separator: "/")
+        let scope = CredentialScope(date: parts[n - 4], region: parts[n - 3], service: parts[n - 2])
         // Region names are short ("us-east-1", "eu-central-2"); a long one is not a region.
         guard (1...Self.maxRegionBytes).contains(scope.region.utf8.count) else {
             throw SigV4Error(code, "The authorization header is malformed; the region '\(scope.region.prefix(64))' is wrong.")
@@ -310,7 +323,7 @@ public struct SigV4Verifier: Sendable {
         guard expires <= Self.maxPresignedExpirySeconds else {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
         }
-        let signedHeaders = signedHeadersValue[...].splitASCII(UInt8(ascii: ";"), omittingEmpty: true).map { String($0) }
+        let signedHeaders = signedHeadersValue.splitASCII(UInt8(ascii: ";"), omittingEmpty: true)
         guard let secret = secretForAccessKey(accessKey) else {
             throw SigV4Error(.invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
         }
@@ -351,7 +364,8 @@ public struct SigV4Verifier: Sendable {
     static func requireSignedAmzHeaders(_ request: IncomingRequest, signed: [String]) throws(SigV4Error) {
         let names = request.headerNames
         guard names.contains(where: { $0.hasPrefix("x-amz-") }) else { return }
-        let signedNames = Set(signed.map { $0.lowercased() })
+        // A handful of names: a scan costs less than hashing them into a set.
+        let signedNames = signed.map { $0.lowercased() }
         for name in names where name.hasPrefix("x-amz-") && name != "x-amz-content-sha256" && !signedNames.contains(name) {
             throw SigV4Error(.accessDenied, "There were headers present in the request which were not signed")
         }
@@ -405,11 +419,11 @@ public struct SigV4Verifier: Sendable {
             canonical.update(utf8: uri)
             canonical.update(bytes: afterURI)
             hex.removeAll(keepingCapacity: true)
-            Hex.append(canonical.finalize(), to: &hex)
+            Hex.append(bytesOf: canonical.finalize(), to: &hex)
             var toSign = signing
             toSign.update(bytes: hex)
             hex.removeAll(keepingCapacity: true)
-            Hex.append(mac.authenticationCode(finishing: toSign), to: &hex)
+            Hex.append(bytesOf: mac.authenticationCode(finishing: toSign), to: &hex)
             if constantTimeEquals(hex, claimed.utf8) { return }
         }
         throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
@@ -430,25 +444,35 @@ extension Substring {
         }
         return self[start..<end]
     }
+}
 
+extension StringProtocol {
     /// Splits on an ASCII byte over the UTF-8 code units: header and query syntax is bytes, and
     /// `split` on Characters pays for grapheme breaking on every request.
-    func splitASCII(_ separator: UInt8, omittingEmpty: Bool = false) -> [Substring] {
-        var parts: [Substring] = []
-        parts.reserveCapacity(8)
-        let bytes = utf8
-        var start = bytes.startIndex
-        var index = start
-        while index < bytes.endIndex {
-            if bytes[index] == separator {
-                if !(omittingEmpty && start == index) { parts.append(self[start..<index]) }
-                start = bytes.index(after: index)
-            }
-            index = bytes.index(after: index)
-        }
-        if !(omittingEmpty && start == bytes.endIndex) { parts.append(self[start..<bytes.endIndex]) }
-        return parts
+    func splitASCII(_ separator: UInt8, omittingEmpty: Bool = false) -> [String] {
+        if let parts = utf8.withContiguousStorageIfAvailable({ asciiParts(of: $0, separator, omittingEmpty) }) { return parts }
+        return Array(utf8).withUnsafeBufferPointer { asciiParts(of: $0, separator, omittingEmpty) }
     }
+}
+
+private func asciiParts(of bytes: UnsafeBufferPointer<UInt8>, _ separator: UInt8, _ omittingEmpty: Bool) -> [String] {
+    var parts: [String] = []
+    var start = 0
+    for index in 0...bytes.count where index == bytes.count || bytes[index] == separator {
+        if !(omittingEmpty && start == index) {
+            parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        }
+        start = index + 1
+    }
+    return parts
+}
+
+/// `range` of `bytes` without the spaces and tabs around it (HTTP's optional whitespace).
+private func trimmingSpaces(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+    var (start, end) = (range.lowerBound, range.upperBound)
+    while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
+    while start < end, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+    return start..<end
 }
 
 extension Character {
