@@ -71,6 +71,10 @@ struct S3Call {
     let remoteAddress: String?
     /// The bucket as authorization read it (nil when it did not need to); handlers read it through `bucket(_:)`.
     var bucketRecord: BucketRecord? = nil
+    /// Answers an `Expect: 100-continue`: called where a handler starts reading the body, after
+    /// every check that can refuse the request without it (a missing bucket, a declared length
+    /// over the limit), so a refused client never sends its body.
+    var wantBody: @Sendable () -> Void = {}
 
     var headers: HTTPFields { request.headers }
     /// Who made the request, for bucket notification records.
@@ -160,7 +164,10 @@ public final class S3Responder: HTTPResponder, Sendable {
                 } else {
                     var call = try await authenticate(request, target: parsed, operation: resolved, requestID: requestID, remoteAddress: remoteAddress)
                     caller = (call.principal, call.verified)
-                    if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
+                    if request.headers[.expect] != nil {
+                        let channel = context.channel
+                        call.wantBody = { channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
+                    }
                     do {
                         response = try await dispatch(call, stats: &stats)
                     } catch {

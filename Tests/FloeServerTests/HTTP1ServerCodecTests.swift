@@ -32,6 +32,28 @@ private final class ReadCounter: ChannelOutboundHandler {
     }
 }
 
+/// A socket whose writes complete only when the test says: bytes handed down but not yet sent.
+private final class SlowSocket: ChannelOutboundHandler {
+    typealias OutboundIn = IOData
+    private var held: [(NIOAny, EventLoopPromise<Void>?)] = []
+    private var context: ChannelHandlerContext?
+    var closed = false
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) { held.append((data, promise)) }
+    func flush(context: ChannelHandlerContext) {}
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        closed = true
+        context.close(mode: mode, promise: promise)
+    }
+    /// The client takes everything written so far.
+    func drain() {
+        guard let context else { return }
+        for (data, promise) in held { context.write(data, promise: promise) }
+        held.removeAll()
+        context.flush()
+    }
+}
+
 @Suite struct HTTP1ServerCodecTests {
     private func head(_ uri: String, version: HTTPVersion = .http1_1) -> HTTPServerRequestPart {
         .head(HTTPRequestHead(version: version, method: .GET, uri: uri))
@@ -121,6 +143,46 @@ private final class ReadCounter: ChannelOutboundHandler {
         #expect(written.contains("\r\nConnection: close\r\n"))
         #expect(try paths(channel) == [])
         #expect(!channel.isActive)
+    }
+
+
+    /// HTTP/1.1 with `Connection: close` ends the connection as 1.0 does: nothing written after
+    /// that answer (the parser's error for bytes behind it once drew a 400 onto the wire), and
+    /// the request pipelined behind it never runs.
+    @Test func anHTTP11RequestAskingToCloseIsTheLastAnswered() throws {
+        let (channel, _) = try makeChannel()
+        try channel.writeInbound(HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a", headers: ["connection": "close"])))
+        try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        try channel.writeInbound(head("/b"))
+        try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        #expect(try paths(channel) == ["/a"])
+        try respond(channel, HTTPResponse(status: .ok, headerFields: [.contentLength: "5", .connection: "close"]), body: ["hello"])
+        let late = channel.write(HTTPResponsePart.head(HTTPResponse(status: .badRequest, headerFields: [.contentLength: "0"])))
+        channel.flush()
+        #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
+        #expect(throws: ChannelError.self) { try late.wait() }
+        #expect(try paths(channel) == [])
+        #expect(!channel.isActive)
+    }
+    /// A close from above after the closing answer has ended (a handler answering bytes that
+    /// arrived behind it) waits for that answer to be sent: it once cut its last bytes off.
+    @Test func theClosingAnswerIsSentWholeBeforeTheConnectionCloses() throws {
+        let socket = SlowSocket()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(socket)
+        try channel.pipeline.syncOperations.addHandler(HTTP1ServerCodec())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9000)).wait()
+        try channel.writeInbound(HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a", headers: ["connection": "close"])))
+        try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        try respond(channel, HTTPResponse(status: .ok, headerFields: [.contentLength: "5"]), body: ["hello"])
+        channel.embeddedEventLoop.run()
+        channel.close(promise: nil)
+        channel.embeddedEventLoop.run()
+        #expect(!socket.closed)
+        socket.drain()
+        channel.embeddedEventLoop.run()
+        #expect(socket.closed)
+        #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
     }
 
     /// Writes and flushes a part without waiting: the codec flushes on the loop's next turn.

@@ -125,6 +125,24 @@ def test_connection_close_is_answered_then_the_connection_ends(srv, world, optio
         assert replies.closed()
 
 
+def test_nothing_is_written_after_the_answer_to_connection_close(srv, world):
+    """A request pipelined behind a `Connection: close` one is neither run nor answered: the
+    parser's complaint about bytes after the close once drew a 400 written after a long answer."""
+    s3, bucket, _ = world
+    body = b"c" * (4 * 1024 * 1024)
+    s3.put_object(Bucket=bucket, Key="long", Body=body)
+    closing = request_bytes(srv, "GET", presigned_target(s3, srv, "GET", bucket, "long"), "Connection: close\r\n")
+    behind = request_bytes(srv, "HEAD", presigned_target(s3, srv, "HEAD", bucket, "first"))
+    for _ in range(20):
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(closing + behind)
+            replies = Responses(sock)
+            status, headers, received = replies.next()
+            assert (status, received == body, headers.get("connection")) == (200, True, "close")
+            assert replies.closed()
+            assert replies.buffer == b"", replies.buffer[:200]
+
+
 def test_a_malformed_request_gets_400_and_the_connection_ends(srv):
     with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
         sock.sendall(b"GET /floe/health/live HTTP/1.1\r\nHost: x\r\nthis is no header\r\n\r\n")

@@ -636,6 +636,23 @@ def test_expect_100_continue_is_not_sent_before_authentication(srv, root):
     assert root.get_object(Bucket=bucket, Key="accepted")["Body"].read() == b"z" * 1024
 
 
+def test_expect_100_continue_waits_for_the_checks_that_need_no_body(srv, root):
+    """An authorized PUT refused before its body is wanted (no such bucket, no such upload, a
+    declared length over the limit) gets its final answer without a 100 Continue: the client,
+    told to go on, would send a body only to have it thrown away (6 TiB here)."""
+    bucket = new_bucket(root, "expectcheck")
+    cases = {
+        "no such bucket": (f"/{bucket}-missing/k", 1024, b"HTTP/1.1 404"),
+        "too large": (f"/{bucket}/huge", 6 * 1024 ** 4, b"HTTP/1.1 400"),
+        "no such upload": (f"/{bucket}/part?partNumber=1&uploadId=nosuchupload", 1024, b"HTTP/1.1 404"),
+    }
+    for name, (target, size, status) in cases.items():
+        data = expect_exchange(srv, target, signed_headers(srv, "PUT", target), size)
+        assert data.startswith(status), (name, data[:300])
+        assert b"100 Continue" not in data, (name, data[:300])
+    assert "Contents" not in root.list_objects_v2(Bucket=bucket)
+
+
 # --- #13 a 10,000-part CompleteMultipartUpload with checksums ---------------------------------------------
 
 def test_complete_with_10000_checksummed_parts_is_not_refused_for_size(srv, root):

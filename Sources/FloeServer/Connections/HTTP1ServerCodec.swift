@@ -178,8 +178,10 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
                 context.fireErrorCaught(error)
                 return
             }
-            // A 1.0 message framed with a transfer coding is faulty (RFC 9112 §6.1): answered, then closed.
-            let keepAlive = head.version != .http1_0 || (head.isKeepAlive && !head.headers.contains(name: "transfer-encoding"))
+            // A request asking to close (1.1 with `Connection: close`, 1.0 without keep-alive) is the
+            // last answered: bytes behind it are not a request. A 1.0 message framed with a
+            // transfer coding is faulty (RFC 9112 §6.1): answered, then closed.
+            let keepAlive = head.isKeepAlive && !(head.version == .http1_0 && head.headers.contains(name: "transfer-encoding"))
             answeringVersion = (head.version, keepAlive)
             answeringMethod = head.method
             context.fireChannelRead(wrapInboundOut(.head(request)))
@@ -220,7 +222,13 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// A socket's close fails the writes not yet flushed: one in the turn of a write (an answer
     /// cut off by an error) flushes them first, so the bytes before it still go.
+    /// After the closing answer has ended, the codec closes once it is written: a close from above
+    /// meanwhile (a handler answering what arrived behind it) would cut its last bytes off.
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if finished, mode == .all {
+            if let promise { context.channel.closeFuture.cascade(to: promise) }
+            return
+        }
         if flushScheduled, mode != .input { context.flush() }
         context.close(mode: mode, promise: promise)
     }
@@ -251,10 +259,14 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
                 // Without a length, the body ends where the connection does; an answer that
                 // already says close (a refused Expect, a broken request) closes.
                 if response.headerFields[.contentLength] == nil, ![204, 304].contains(response.status.code) { answeringVersion.keepAlive = false }
-                if response.headerFields.namesCloseOption { answeringVersion.keepAlive = false }
-                response.headerFields[.connection] = answeringVersion.keepAlive ? "keep-alive" : "close"
+                response.headerFields[.connection] = answeringVersion.keepAlive && !response.headerFields.namesCloseOption ? "keep-alive" : "close"
             }
-            if !answeringVersion.keepAlive, final { closing = true }
+            // An answer that says close (a refused Expect, a broken request) is the last.
+            if final, response.headerFields.namesCloseOption { answeringVersion.keepAlive = false }
+            if !answeringVersion.keepAlive, final {
+                closing = true
+                if !response.headerFields.namesCloseOption { response.headerFields[.connection] = "close" }
+            }
             let framing = HTTP1ResponseFraming.frame(&response, version: answeringVersion.version, method: final ? answeringMethod : nil)
             if final {
                 bodyFraming = framing

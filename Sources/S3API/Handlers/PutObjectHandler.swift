@@ -93,6 +93,7 @@ extension S3Responder {
             chunked = nil
         }
         if let length = expectations.length, length > maxSize { throw S3Error.entityTooLarge() }
+        call.wantBody()
 
         var algorithms = integrity.checksumAlgorithms
         if let extraChecksum { algorithms.insert(extraChecksum) }

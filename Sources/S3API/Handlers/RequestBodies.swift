@@ -24,6 +24,7 @@ extension S3Responder {
             throw S3Error(code: "SlowDown", status: 503, message: "Please reduce your request rate.")
         }
         defer { smallBodies.release(share) }
+        call.wantBody()
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
