@@ -2,6 +2,7 @@ import ArgumentParser
 import FloeCLI
 import FloeServer
 import Foundation
+import Logging
 
 @main
 struct Floe: AsyncParsableCommand {
@@ -70,6 +71,7 @@ extension Floe {
         var publicS3URL: String?
 
         func run() async throws {
+            LoggingSystem.bootstrap { LineLogHandler(label: $0) }
             var configuration = ServerConfiguration()
             try configuration.apply(environment: ProcessInfo.processInfo.environment)
             if let data { configuration.dataDirectory = data }
