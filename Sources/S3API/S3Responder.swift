@@ -220,7 +220,7 @@ public final class S3Responder: HTTPResponder, Sendable {
                 "operation": "\(operationName)",
                 "method": "\(request.method.rawValue)",
                 "bucket": "\(target?.bucket ?? "")",
-                "key": "\(String(reflecting: target?.key ?? "").dropFirst().dropLast())",
+                "key": .string(Self.loggable(target?.key ?? "")),
                 "status": "\(response.status.code)",
                 "bytes_in": "\(stats.bytesIn)",
                 "bytes_out": "\(stats.bytesOut)",
@@ -228,6 +228,13 @@ public final class S3Responder: HTTPResponder, Sendable {
                 "remote": "\(remoteAddress ?? "")",
             ])
         return response
+    }
+
+    /// A key as it goes into the request log: escaped as Swift escapes a string literal, so a
+    /// key cannot start a line of its own or forge fields. Most keys have nothing to escape.
+    static func loggable(_ key: String) -> String {
+        let plain = key.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        return plain ? key : String(String(reflecting: key).dropFirst().dropLast())
     }
 
     /// Floe's own endpoints under `/floe/` (health, metrics). `floe` is a reserved bucket name.

@@ -42,3 +42,15 @@ import Testing
         #expect(zip(permuted, (0..<4096 as Range<UInt64>).map { RequestIDs.permute($0, keys: otherKeys) }).allSatisfy { $0 != $1 })
     }
 }
+
+@Suite struct RequestLogKeyTests {
+    /// A key goes into the request log as Swift's debug description writes it, quotes dropped:
+    /// the plain keys that skip it are the ones it would leave as they are.
+    @Test func keysAreEscapedAsTheDebugDescriptionEscapesThem() {
+        let keys = ["logs/2026/a.csv", "a b", "é", "line\nbreak", "tab\there", "quote\"d", "back\\slash", "nul\0", "\u{7F}del", "~!@#$%^&*()"]
+        for key in keys {
+            #expect(S3Responder.loggable(key) == String(String(reflecting: key).dropFirst().dropLast()), "\(key)")
+        }
+        #expect(!S3Responder.loggable("line\nbreak").contains("\n"))
+    }
+}
