@@ -185,6 +185,28 @@ private final class SlowSocket: ChannelOutboundHandler {
         #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
     }
 
+    /// A close during an answer (a GET whose blob failed midway) sends what was written of it
+    /// first: the bytes the socket had not yet taken were once dropped.
+    @Test func anAnswerCutOffSendsItsWrittenBytesBeforeTheClose() throws {
+        let socket = SlowSocket()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(socket)
+        try channel.pipeline.syncOperations.addHandler(HTTP1ServerCodec())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9000)).wait()
+        try request(.GET, channel)
+        send(channel, HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "9"])))
+        send(channel, HTTPResponsePart.body(ByteBuffer(string: "half")))
+        channel.embeddedEventLoop.run()
+        var closed = false
+        channel.close().assumeIsolated().whenComplete { _ in closed = true }
+        channel.embeddedEventLoop.run()
+        #expect(!socket.closed && !closed)
+        socket.drain()
+        channel.embeddedEventLoop.run()
+        #expect(socket.closed && closed)
+        #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhalf")
+    }
+
     /// Writes and flushes a part without waiting: the codec flushes on the loop's next turn.
     private func send(_ channel: EmbeddedChannel, _ part: HTTPResponsePart) {
         channel.writeAndFlush(part, promise: nil)

@@ -71,6 +71,8 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     /// The closing answer has ended: nothing more is written (a 400 for bytes pipelined behind it
     /// would run on into a body the close delimits).
     private var finished = false
+    /// A close from above came during an answer: the connection closes once its bytes are sent.
+    private var closeAfterSending = false
 
     // Sending.
     private let sendTimeout: TimeAmount?
@@ -224,13 +226,19 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     /// cut off by an error) flushes them first, so the bytes before it still go.
     /// After the closing answer has ended, the codec closes once it is written: a close from above
     /// meanwhile (a handler answering what arrived behind it) would cut its last bytes off.
+    /// A close during an answer (its body failed midway) lets what was written of it reach the
+    /// socket first, as the client may use a partial answer; the stall check bounds that wait.
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        if finished, mode == .all {
+        if finished || closeAfterSending, mode == .all {
             if let promise { context.channel.closeFuture.cascade(to: promise) }
             return
         }
         if flushScheduled, mode != .input { context.flush() }
-        context.close(mode: mode, promise: promise)
+        guard mode == .all, answering else { return context.close(mode: mode, promise: promise) }
+        closeAfterSending = true
+        let sent = tracked(context.eventLoop.makePromise(of: Void.self), context) ?? context.eventLoop.makePromise()
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: sent)
+        sent.futureResult.whenComplete { _ in context.close(mode: .all, promise: promise) }
     }
 
     private func onNextTurn(_ context: ChannelHandlerContext, _ body: @escaping @Sendable (HTTP1ServerCodec, ChannelHandlerContext) -> Void) {
