@@ -37,7 +37,8 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             inRequest = true
             guard !closing else { return }
-            awaitingContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
+            // Without a body there is nothing to wait for: the answer leaves the connection open.
+            awaitingContinue = head.headerFields[.expect]?.lowercased() == "100-continue" && Self.announcesBody(head)
         case .body:
             guard !closing else { return }
         case .end:
@@ -45,6 +46,13 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard !closing else { return }
         }
         context.fireChannelRead(data)
+    }
+
+    /// A length above 0 or a transfer coding (RFC 9112 §6.3).
+    static func announcesBody(_ head: HTTPRequest) -> Bool {
+        if head.headerFields[.transferEncoding] != nil { return true }
+        guard let length = head.headerFields[.contentLength] else { return false }
+        return length != "0"
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

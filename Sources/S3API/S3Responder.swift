@@ -219,22 +219,27 @@ public final class S3Responder: HTTPResponder, Sendable {
                 "request_id": "\(requestID)",
                 "operation": "\(operationName)",
                 "method": "\(request.method.rawValue)",
-                "bucket": "\(target?.bucket ?? "")",
+                "bucket": .string(Self.loggable(target?.bucket ?? "")),
                 "key": .string(Self.loggable(target?.key ?? "")),
                 "status": "\(response.status.code)",
                 "bytes_in": "\(stats.bytesIn)",
                 "bytes_out": "\(stats.bytesOut)",
                 "duration_ms": "\(Int(seconds * 1000))",
-                "remote": "\(remoteAddress ?? "")",
+                "remote": .string(Self.loggable(remoteAddress ?? "")),
             ])
         return response
     }
 
-    /// A key as it goes into the request log: escaped as Swift escapes a string literal, so a
-    /// key cannot start a line of its own or forge fields. Most keys have nothing to escape.
-    static func loggable(_ key: String) -> String {
-        let plain = key.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
-        return plain ? key : String(String(reflecting: key).dropFirst().dropLast())
+    /// A name from the request (bucket, key, forwarded address) as it goes into the request log:
+    /// as it is when it is printable ASCII without spaces, quotes, backslashes or `=`; otherwise
+    /// quoted and escaped as Swift writes a string literal. Either way it cannot start a line of
+    /// its own or pass for another field.
+    static func loggable(_ name: String) -> String {
+        let plain = name.utf8.allSatisfy { byte in
+            byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "'")
+                && byte != UInt8(ascii: "=")
+        }
+        return plain ? name : String(reflecting: name)
     }
 
     /// Floe's own endpoints under `/floe/` (health, metrics). `floe` is a reserved bucket name.

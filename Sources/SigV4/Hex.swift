@@ -31,15 +31,12 @@ public enum Hex {
         }
     }
 
-    /// Writes the digits straight into the array's grown storage, two per byte.
+    /// The digits of bytes read in place, two appended per byte.
     private static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
-        out.withUnsafeMutableBufferPointer { digits in
-            for (index, byte) in bytes.enumerated() {
-                digits[start + 2 * index] = digit(byte >> 4)
-                digits[start + 2 * index + 1] = digit(byte & 0x0F)
-            }
+        out.reserveCapacity(out.count + bytes.count * 2)
+        for byte in bytes {
+            out.append(digit(byte >> 4))
+            out.append(digit(byte & 0x0F))
         }
     }
 

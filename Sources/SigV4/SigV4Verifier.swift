@@ -149,8 +149,9 @@ public struct SigV4Verifier: Sendable {
                 var end = start
                 while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
                 defer { start = end + 1 }
+                // An empty component (",,") is skipped; one of spaces alone is malformed.
+                guard end > start else { continue }
                 let component = trimmingSpaces(bytes, start..<end)
-                guard !component.isEmpty else { continue }
                 guard let eq = bytes[component].firstIndex(of: UInt8(ascii: "=")) else {
                     malformedComponent = String(decoding: UnsafeBufferPointer(rebasing: bytes[component]), as: UTF8.self)
                     continue

@@ -653,6 +653,30 @@ def test_expect_100_continue_waits_for_the_checks_that_need_no_body(srv, root):
     assert "Contents" not in root.list_objects_v2(Bucket=bucket)
 
 
+def test_expect_100_continue_without_a_body_keeps_the_connection(srv, root):
+    """`Expect: 100-continue` on a request with no body (a CopyObject with Content-Length 0) has
+    nothing to wait for: it is answered and the connection carries the next request."""
+    bucket = new_bucket(root, "expectnobody")
+    root.put_object(Bucket=bucket, Key="source", Body=b"copied")
+    target = f"/{bucket}/copy"
+    headers = signed_headers(srv, "PUT", target, headers={"x-amz-copy-source": f"/{bucket}/source"})
+    head = f"PUT {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    head += "Content-Length: 0\r\nExpect: 100-continue\r\n\r\n"
+    health = f"GET /floe/health/live HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(head.encode() + health.encode())
+        data = b""
+        deadline = time.monotonic() + 10
+        while data.count(b"HTTP/1.1 ") < 2 and time.monotonic() < deadline:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 200"), data[:300]
+    assert b"Connection: close" not in data and data.count(b"HTTP/1.1 200") == 2, data[:600]
+    assert root.get_object(Bucket=bucket, Key="copy")["Body"].read() == b"copied"
+
+
 # --- #13 a 10,000-part CompleteMultipartUpload with checksums ---------------------------------------------
 
 def test_complete_with_10000_checksummed_parts_is_not_refused_for_size(srv, root):

@@ -28,6 +28,14 @@ def test_health_and_metrics(server, s3, bucket):
     log = server.log()
     assert re.search(rf"bucket={bucket} .*key=m .*operation=PutObject .*status=200", log)
     assert "floe-test-secret-1234" not in log
+    # A name from the request cannot forge a line or a field of the log, unauthenticated or not.
+    requests.get(server.endpoint + "/LOGB%0A2026-12-04T00:00:00+0000%20info%20floe:%20FORGEDLINE/k")
+    s3.put_object(Bucket=bucket, Key="a status=999 remote=6.6.6.6", Body=b"")
+    log = server.log()
+    assert not any(line.startswith("2026-12-04T00:00:00+0000") for line in log.splitlines())
+    assert 'bucket="LOGB\\n2026-12-04T00:00:00+0000 info floe: FORGEDLINE"' in log
+    assert 'key="a status=999 remote=6.6.6.6"' in log
+    assert "key=a " not in log
 
 
 def test_generated_root_credentials_are_printed_once():

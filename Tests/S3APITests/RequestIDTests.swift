@@ -44,13 +44,17 @@ import Testing
 }
 
 @Suite struct RequestLogKeyTests {
-    /// A key goes into the request log as Swift's debug description writes it, quotes dropped:
-    /// the plain keys that skip it are the ones it would leave as they are.
-    @Test func keysAreEscapedAsTheDebugDescriptionEscapesThem() {
-        let keys = ["logs/2026/a.csv", "a b", "é", "line\nbreak", "tab\there", "quote\"d", "back\\slash", "nul\0", "\u{7F}del", "~!@#$%^&*()"]
-        for key in keys {
-            #expect(S3Responder.loggable(key) == String(String(reflecting: key).dropFirst().dropLast()), "\(key)")
+    /// A name goes into the request log as it is when that is unambiguous, else quoted and escaped
+    /// as Swift's debug description writes it: no new line, no forged field.
+    @Test func namesAreLoggedPlainOrQuotedAndEscaped() {
+        for plain in ["logs/2026/a.csv", "~!@#$%^&*()", "bucket-1", "127.0.0.1", ""] {
+            #expect(S3Responder.loggable(plain) == plain)
+        }
+        let escaped = ["a b", "é", "line\nbreak", "tab\there", "quote\"d", "single'q", "back\\slash", "nul\0", "\u{7F}del", "a status=200", "\u{2028}"]
+        for name in escaped {
+            #expect(S3Responder.loggable(name) == String(reflecting: name), "\(name)")
         }
         #expect(!S3Responder.loggable("line\nbreak").contains("\n"))
+        #expect(S3Responder.loggable("a status=200 remote=1.2.3.4") == "\"a status=200 remote=1.2.3.4\"")
     }
 }

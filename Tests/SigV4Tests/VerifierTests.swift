@@ -109,6 +109,21 @@ import Testing
         }
     }
 
+    /// Components of the Authorization header: an empty one (",,") is skipped, one of spaces alone
+    /// is malformed, the last of a repeated one counts, and spaces and tabs around them are dropped.
+    @Test func authorizationComponentsAreSplitTrimmedAndTheLastRepeatedOneCounts() {
+        let signed = Self.signedRequest()
+        func with(_ edit: (String) -> String) -> [(String, String)] {
+            signed.map { $0.0 == "authorization" ? ($0.0, edit($0.1)) : $0 }
+        }
+        #expect(code { _ = try authenticate(Self.incoming(with { $0.replacingFirst(", SignedHeaders", with: ",, SignedHeaders") })) } == nil)
+        #expect(code { _ = try authenticate(Self.incoming(with { $0.replacingFirst(", SignedHeaders", with: ", , SignedHeaders") })) } == .authorizationHeaderMalformed)
+        #expect(code { _ = try authenticate(Self.incoming(with { $0.replacingFirst(", SignedHeaders", with: ",\t \tSignedHeaders") + " \t" })) } == nil)
+        #expect(code { _ = try authenticate(Self.incoming(with { $0 + ", Signature=" + String(repeating: "0", count: 64) })) } == .signatureDoesNotMatch)
+        #expect(code { _ = try authenticate(Self.incoming(with { $0.replacingFirst(", Signature=", with: ", Signature=\(String(repeating: "0", count: 64)), Signature=") })) } == nil)
+        #expect(code { _ = try authenticate(Self.incoming(with { $0.replacingFirst("Credential=", with: "Region=x, Credential=") })) } == nil)
+    }
+
     @Test func missingContentSHA256Header() {
         let headers = Self.signedRequest().filter { $0.0 != "x-amz-content-sha256" }
         #expect(code { _ = try authenticate(Self.incoming(headers)) } == .missingSecurityHeader)
