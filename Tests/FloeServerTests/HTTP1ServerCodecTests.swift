@@ -164,14 +164,21 @@ private final class SlowSocket: ChannelOutboundHandler {
         #expect(try paths(channel) == [])
         #expect(!channel.isActive)
     }
-    /// A close from above after the closing answer has ended (a handler answering bytes that
-    /// arrived behind it) waits for that answer to be sent: it once cut its last bytes off.
-    @Test func theClosingAnswerIsSentWholeBeforeTheConnectionCloses() throws {
+
+    /// A codec over a socket that takes bytes only when told (`SlowSocket.drain`).
+    private func makeSlowChannel() throws -> (EmbeddedChannel, SlowSocket) {
         let socket = SlowSocket()
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(socket)
         try channel.pipeline.syncOperations.addHandler(HTTP1ServerCodec())
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9000)).wait()
+        return (channel, socket)
+    }
+
+    /// A close from above after the closing answer has ended (a handler answering bytes that
+    /// arrived behind it) waits for that answer to be sent: it once cut its last bytes off.
+    @Test func theClosingAnswerIsSentWholeBeforeTheConnectionCloses() throws {
+        let (channel, socket) = try makeSlowChannel()
         try channel.writeInbound(HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a", headers: ["connection": "close"])))
         try channel.writeInbound(HTTPServerRequestPart.end(nil))
         try respond(channel, HTTPResponse(status: .ok, headerFields: [.contentLength: "5"]), body: ["hello"])
@@ -188,11 +195,7 @@ private final class SlowSocket: ChannelOutboundHandler {
     /// A close during an answer (a GET whose blob failed midway) sends what was written of it
     /// first: the bytes the socket had not yet taken were once dropped.
     @Test func anAnswerCutOffSendsItsWrittenBytesBeforeTheClose() throws {
-        let socket = SlowSocket()
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(socket)
-        try channel.pipeline.syncOperations.addHandler(HTTP1ServerCodec())
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9000)).wait()
+        let (channel, socket) = try makeSlowChannel()
         try request(.GET, channel)
         send(channel, HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "9"])))
         send(channel, HTTPResponsePart.body(ByteBuffer(string: "half")))
