@@ -27,6 +27,8 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A request's head has come up and its end has not.
     private var inRequest = false
     private var awaitingContinue = false
+    /// The request waiting for `100 Continue` announced a body.
+    private var expectedBody = false
     private var closeAfterResponse = false
     /// Nothing the client sends after a refused request's answer is read: the connection closes
     /// once that answer is written (a pipelined request must not run unanswered).
@@ -37,8 +39,8 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             inRequest = true
             guard !closing else { return }
-            // Without a body there is nothing to wait for: the answer leaves the connection open.
-            awaitingContinue = head.headerFields[.expect]?.lowercased() == "100-continue" && Self.announcesBody(head)
+            awaitingContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
+            expectedBody = Self.announcesBody(head)
         case .body:
             guard !closing else { return }
         case .end:
@@ -94,6 +96,13 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard awaitingContinue || closeAfterResponse else { return context.write(data, promise: promise) }
         switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status.code >= 200 && awaitingContinue && !expectedBody:
+            // Nothing to hold back: the interim answer goes first, as clients that sent `Expect`
+            // read one (botocore keeps a connection's final answer without it as the status of
+            // every later answer on that connection), and the connection stays open.
+            awaitingContinue = false
+            context.write(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            context.write(data, promise: promise)
         case .head(var head) where head.status.code >= 200 && awaitingContinue:
             awaitingContinue = false
             closeAfterResponse = true
