@@ -23,17 +23,7 @@ public enum Hex {
 
     /// Appends the lower-case hex of `bytes` to `out`, without a `String` in between.
     public static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
-        if bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0), to: &out) }) != nil { return }
         out.reserveCapacity(out.count + bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digit(byte >> 4))
-            out.append(digit(byte & 0x0F))
-        }
-    }
-
-    /// The digits of bytes read in place, two appended per byte.
-    private static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + bytes.count * 2)
         for byte in bytes {
             out.append(digit(byte >> 4))
             out.append(digit(byte & 0x0F))

@@ -236,8 +236,8 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
         if flushScheduled, mode != .input { context.flush() }
         guard mode == .all, answering else { return context.close(mode: mode, promise: promise) }
         closeAfterSending = true
-        let sent = tracked(context.eventLoop.makePromise(of: Void.self), context) ?? context.eventLoop.makePromise()
-        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: sent)
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: tracked(sent, context))
         sent.futureResult.whenComplete { _ in context.close(mode: .all, promise: promise) }
     }
 
