@@ -325,6 +325,10 @@ public struct SigV4Verifier: Sendable {
             throw SigV4Error(.authorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
         }
         let signedHeaders = signedHeadersValue.splitASCII(UInt8(ascii: ";"), omittingEmpty: true)
+        // As AWS: a URL whose signature leaves the host out would verify on any host that knows the key.
+        guard signedHeaders.contains(where: { $0.lowercased() == "host" }) else {
+            throw SigV4Error(.accessDenied, "There were headers present in the request which were not signed")
+        }
         guard let secret = secretForAccessKey(accessKey) else {
             throw SigV4Error(.invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
         }

@@ -229,6 +229,32 @@ import Testing
         #expect(code { _ = try authenticate(missing) } == .authorizationQueryParametersError)
     }
 
+    /// A presigned URL correctly signed over `signedHeaders`: the host must be among them, as AWS
+    /// requires (403, the host named as not signed), or the URL would verify on any host.
+    @Test func presignedURLsMustSignTheHost() throws {
+        func presigned(signedHeaders: [String]) -> IncomingRequest {
+            let headers = [("host", "127.0.0.1:9000"), ("x-meta", "v")]
+            var query: [(name: String, value: String)] = [
+                ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", "FLOEKEY/20261122/us-east-1/s3/aws4_request"),
+                ("X-Amz-Date", "20261122T120000Z"), ("X-Amz-Expires", "600"),
+                ("X-Amz-SignedHeaders", signedHeaders.joined(separator: ";")),
+            ]
+            let canonical = SigV4Signer.canonicalRequest(
+                method: "GET", canonicalURI: "/bucket/key", canonicalQuery: SigV4Signer.canonicalQuery(query),
+                canonicalHeaders: SigV4Signer.canonicalHeaders(signedHeaders: signedHeaders) { name in headers.filter { $0.0 == name }.map(\.1) },
+                signedHeaders: signedHeaders, payloadHash: "UNSIGNED-PAYLOAD")
+            let scope = CredentialScope(date: "20261122", region: "us-east-1", service: "s3")
+            let toSign = SigV4Signer.stringToSign(amzDate: "20261122T120000Z", scope: scope, canonicalRequest: canonical)
+            query.append(("X-Amz-Signature", SigV4Signer.signature(signingKey: SigV4Signer.signingKey(secret: Self.secret, scope: scope), stringToSign: toSign)))
+            return Self.incoming(headers, query: query.map { ($0.name, $0.value) })
+        }
+        guard case .verified(let v) = try authenticate(presigned(signedHeaders: ["host"])) else { Issue.record("anonymous"); return }
+        #expect(v.isPresigned)
+        #expect(code { _ = try authenticate(presigned(signedHeaders: [])) } == .accessDenied)
+        #expect(code { _ = try authenticate(presigned(signedHeaders: ["x-meta"])) } == .accessDenied)
+        _ = try authenticate(presigned(signedHeaders: ["host", "x-meta"]))
+    }
+
     @Test func constantTimeComparison() {
         #expect(constantTimeEquals("abc", "abc"))
         #expect(!constantTimeEquals("abc", "abd"))
