@@ -60,8 +60,10 @@ public struct S3RequestContext: InitializableFromSource {
     }
 }
 
-/// A request on its way through the S3 layer, after routing and authentication.
-struct S3Call {
+/// A request on its way through the S3 layer, after routing and authentication. A class: it is
+/// handed from the responder to authorization and the handlers many times per request, and as a
+/// struct each handing copied (retained) its dozen references.
+final class S3Call {
     let request: Request
     let target: RequestTarget
     let operation: Operation
@@ -75,6 +77,19 @@ struct S3Call {
     /// every check that can refuse the request without it (a missing bucket, a declared length
     /// over the limit), so a refused client never sends its body.
     var wantBody: @Sendable () -> Void = {}
+
+    init(
+        request: Request, target: RequestTarget, operation: Operation, requestID: String, principal: Principal,
+        verified: VerifiedRequest?, remoteAddress: String?
+    ) {
+        self.request = request
+        self.target = target
+        self.operation = operation
+        self.requestID = requestID
+        self.principal = principal
+        self.verified = verified
+        self.remoteAddress = remoteAddress
+    }
 
     var headers: HTTPFields { request.headers }
     /// Who made the request, for bucket notification records.
@@ -162,7 +177,7 @@ public final class S3Responder: HTTPResponder, Sendable {
                         if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
                     }
                 } else {
-                    var call = try await authenticate(request, target: parsed, operation: resolved, requestID: requestID, remoteAddress: remoteAddress)
+                    let call = try await authenticate(request, target: parsed, operation: resolved, requestID: requestID, remoteAddress: remoteAddress)
                     caller = (call.principal, call.verified)
                     if request.headers[.expect] != nil {
                         let channel = context.channel
@@ -319,7 +334,7 @@ public final class S3Responder: HTTPResponder, Sendable {
             principal = caller
             verified = verification
         }
-        var call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified, remoteAddress: remoteAddress)
+        let call = S3Call(request: request, target: target, operation: operation, requestID: requestID, principal: principal, verified: verified, remoteAddress: remoteAddress)
         call.bucketRecord = try await authorize(call, try operation.accesses(target, method: request.method, headers: request.headers))
         return call
     }

@@ -90,7 +90,7 @@ extension S3Responder {
         }
         var target = target
         target.key = key
-        var call = S3Call(
+        let call = S3Call(
             request: Request(head: head, body: .init(buffer: ByteBuffer())), target: target, operation: .postObject, requestID: requestID,
             principal: principal, verified: nil, remoteAddress: remoteAddress)
         var accesses = [ResourceAccess(action: "s3:PutObject", resource: .object(bucket: bucketName, key: key))]
