@@ -129,7 +129,7 @@ public struct CatalogResponder: HTTPResponder {
         response.headers[HTTPField.Name("X-Request-Id")!] = origin.requestID
         let elapsed = ContinuousClock.now - started
         logger.info("catalog request", metadata: [
-            "request_id": "\(origin.requestID)", "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+            "request_id": "\(origin.requestID)", "method": "\(request.method.rawValue)", "path": .string(LoggedName.text(request.uri.path)), "status": "\(response.status.code)",
             "duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])
         return response

@@ -245,17 +245,8 @@ public final class S3Responder: HTTPResponder, Sendable {
         return response
     }
 
-    /// A name from the request (bucket, key, forwarded address) as it goes into the request log:
-    /// as it is when it is printable ASCII without spaces, quotes, backslashes or `=`; otherwise
-    /// quoted and escaped as Swift writes a string literal. Either way it cannot start a line of
-    /// its own or pass for another field.
-    static func loggable(_ name: String) -> String {
-        let plain = name.utf8.allSatisfy { byte in
-            byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "'")
-                && byte != UInt8(ascii: "=")
-        }
-        return plain ? name : String(reflecting: name)
-    }
+    /// A name from the request (bucket, key, forwarded address) as it goes into the request log.
+    static func loggable(_ name: String) -> String { LoggedName.text(name) }
 
     /// Floe's own endpoints under `/floe/` (health, metrics). `floe` is a reserved bucket name.
     func serviceEndpoint(_ request: Request) async throws -> (String, Response)? {

@@ -36,6 +36,12 @@ def test_health_and_metrics(server, s3, bucket):
     assert 'bucket="LOGB\\n2026-12-04T00:00:00+0000 info floe: FORGEDLINE"' in log
     assert 'key="a status=999 remote=6.6.6.6"' in log
     assert "key=a status=999" not in log
+    # Nor can it end a line for a reader that splits on Unicode line ends, or reorder the line on
+    # a terminal: those characters are written as escapes.
+    requests.get(server.endpoint + "/LOGU%E2%80%A8x%C2%85y%E2%80%AEz/k")
+    log = server.log()
+    assert 'bucket="LOGU\\u{2028}x\\u{85}y\\u{202E}z"' in log
+    assert not any(c in log for c in "\u2028\u2029\u0085\u202e")
 
 
 def test_generated_root_credentials_are_printed_once():
