@@ -73,9 +73,7 @@ final class S3Call {
     let remoteAddress: String?
     /// The bucket as authorization read it (nil when it did not need to); handlers read it through `bucket(_:)`.
     var bucketRecord: BucketRecord? = nil
-    /// Answers an `Expect: 100-continue`: called where a handler starts reading the body, after
-    /// every check that can refuse the request without it (a missing bucket, a declared length
-    /// over the limit), so a refused client never sends its body.
+    /// Called where a handler starts reading the body (`S3Responder.continuation`).
     var wantBody: @Sendable () -> Void = {}
 
     init(
@@ -159,8 +157,7 @@ public final class S3Responder: HTTPResponder, Sendable {
             } else if Self.isSTS(request) {
                 operationName = "AssumeRole"
                 // STS signs its (small, bounded) form body: it must be read to authenticate.
-                if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
-                response = await sts(request, requestID: requestID, remoteAddress: remoteAddress)
+                response = await sts(request, requestID: requestID, remoteAddress: remoteAddress, wantBody: Self.continuation(request, context))
             } else {
                 let parsed = try RequestTarget.parse(
                     requestTarget: request.head.path ?? "/", host: request.head.authority, domains: configuration.domains)
@@ -173,16 +170,12 @@ public final class S3Responder: HTTPResponder, Sendable {
                 if resolved == .preflight {
                     response = try await preflight(request, target: parsed)
                 } else if resolved == .postObject {
-                    response = try await postObject(request, target: parsed, requestID: requestID, remoteAddress: remoteAddress) {
-                        if request.headers[.expect] != nil { context.channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
-                    }
+                    response = try await postObject(
+                        request, target: parsed, requestID: requestID, remoteAddress: remoteAddress, wantBody: Self.continuation(request, context))
                 } else {
                     let call = try await authenticate(request, target: parsed, operation: resolved, requestID: requestID, remoteAddress: remoteAddress)
                     caller = (call.principal, call.verified)
-                    if request.headers[.expect] != nil {
-                        let channel = context.channel
-                        call.wantBody = { channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
-                    }
+                    call.wantBody = Self.continuation(request, context)
                     do {
                         response = try await dispatch(call, stats: &stats)
                     } catch {
@@ -243,6 +236,15 @@ public final class S3Responder: HTTPResponder, Sendable {
                 "remote": .string(Self.loggable(remoteAddress ?? "")),
             ])
         return response
+    }
+
+    /// What answers the request's `Expect: 100-continue`, if it has one, when a handler starts
+    /// reading its body: after every check that can refuse the request without it, so a refused
+    /// client never sends the body.
+    static func continuation(_ request: Request, _ context: S3RequestContext) -> @Sendable () -> Void {
+        guard request.headers.contains(.expect) else { return {} }
+        let channel = context.channel
+        return { channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
     }
 
     /// A name from the request (bucket, key, forwarded address) as it goes into the request log.

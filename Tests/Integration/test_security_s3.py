@@ -651,6 +651,20 @@ def test_expect_100_continue_waits_for_the_checks_that_need_no_body(srv, root):
         assert data.startswith(status), (name, data[:300])
         assert b"100 Continue" not in data, (name, data[:300])
     assert "Contents" not in root.list_objects_v2(Bucket=bucket)
+    # STS reads its form to authenticate it, but not one declared over 64 KiB, nor any signed
+    # with SigV2 (which would leave the form unsigned).
+    for name, size, authorization, status in (
+            ("sts too large", 70_000, None, b"HTTP/1.1 400"),
+            ("sts sigv2", 300, f"AWS {ROOT_USER}:c2lnbmF0dXJl", b"HTTP/1.1 403")):
+        head = f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        if authorization:
+            head += f"Authorization: {authorization}\r\n"
+        head += f"Content-Length: {size}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(head.encode())
+            data = read_head(sock, time.monotonic() + 5)
+        assert data.startswith(status), (name, data[:300])
+        assert b"100 Continue" not in data, (name, data[:300])
 
 
 def test_expect_100_continue_without_a_body_keeps_the_connection(srv, root):

@@ -17,7 +17,7 @@ extension S3Responder {
     /// empty parts are not free, so no count of them grows memory.
     static let formPartOverhead = 256
 
-    func postObject(_ request: Request, target: RequestTarget, requestID: String, remoteAddress: String?, sendContinue: () -> Void) async throws -> Response {
+    func postObject(_ request: Request, target: RequestTarget, requestID: String, remoteAddress: String?, wantBody: () -> Void) async throws -> Response {
         guard let contentType = request.headers[.contentType], let boundary = FormDataReader.boundary(contentType: contentType) else {
             throw S3Error(code: "PreconditionFailed", status: 412, message: "Bucket POST must be of the enclosure-type multipart/form-data")
                 .with(detail: "Condition", "Bucket POST must be of the enclosure-type multipart/form-data")
@@ -25,7 +25,7 @@ extension S3Responder {
         let bucketName = target.bucket!
         // Nothing is read from a bucket that does not exist.
         let bucket = try await store.bucket(bucketName)
-        sendContinue()
+        wantBody()
         let reader = FormDataReader(body: ClientBody(request.body), boundary: boundary)
         var fields: [String: String] = [:]
         var fieldOrder: [(String, String)] = []

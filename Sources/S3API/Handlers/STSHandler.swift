@@ -21,15 +21,19 @@ extension S3Responder {
         return request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
     }
 
+    /// An AssumeRole form is a few hundred bytes; 64 KiB leaves room for a session policy.
+    static let maxSTSBodyBytes = 64 * 1024
+    static var stsBodyTooLarge: STSError { STSError(code: "ValidationError", status: 400, message: "The request body is larger than 64 KiB") }
+
     struct STSError: Error {
         var code: String
         var status: Int
         var message: String
     }
 
-    func sts(_ request: Request, requestID: String, remoteAddress: String?) async -> Response {
+    func sts(_ request: Request, requestID: String, remoteAddress: String?, wantBody: () -> Void) async -> Response {
         do {
-            return try await assumeRole(request, requestID: requestID, remoteAddress: remoteAddress)
+            return try await assumeRole(request, requestID: requestID, remoteAddress: remoteAddress, wantBody: wantBody)
         } catch let error as STSError {
             return Self.stsError(error, requestID: requestID)
         } catch {
@@ -38,17 +42,21 @@ extension S3Responder {
         }
     }
 
-    func assumeRole(_ request: Request, requestID: String, remoteAddress: String?) async throws -> Response {
+    func assumeRole(_ request: Request, requestID: String, remoteAddress: String?, wantBody: () -> Void) async throws -> Response {
         // SigV2 signs no body: a captured AssumeRole could be replayed with another Policy.
         if request.headers[.authorization]?.hasPrefix("AWS ") == true {
             throw STSError(code: "InvalidClientTokenId", status: 403, message: "STS requests must be signed with Signature Version 4.")
         }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maxSTSBodyBytes {
+            throw Self.stsBodyTooLarge
+        }
+        wantBody()
         var request = request
         let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: 64 * 1024)
+            body = try await request.collectBody(upTo: Self.maxSTSBodyBytes)
         } catch {
-            throw STSError(code: "ValidationError", status: 400, message: "The request body is larger than 64 KiB")
+            throw Self.stsBodyTooLarge
         }
         let bodyHash = Hex.encode(Array(SHA256.hash(data: body.readableBytesView)))
         let form = FormEncoding.decode(String(buffer: body))
