@@ -56,7 +56,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     private var lastEnd: EventLoopFuture<Void>?
     /// A request that waits to start until the connection can take its response: a client that
     /// sends pipelined requests and reads no answers must not make the server queue answers.
-    private var waiting: Request?
+    private var waiting: (request: Request, closing: Bool)?
     /// Where this connection's request tasks run: its event loop.
     private var executor: EventLoopTaskExecutor?
     /// Where response bodies can send file ranges; nil when they cannot.
@@ -98,7 +98,8 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             // After a decided close (a broken-off request, `Connection: close`) no request runs:
             // its head is dropped, and so are its parts, for no body stream takes them.
             guard !closeAfterResponse else { return }
-            if Self.asksToClose(head) { closeAfterResponse = true }
+            let closing = Self.asksToClose(head)
+            if closing { closeAfterResponse = true }
             requests += 1
             unanswered += 1
             let requestBody: RequestBody
@@ -116,9 +117,9 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             }
             let request = Request(head: head, body: requestBody)
             if context.channel.isWritable {
-                start(request, channel: context.channel)
+                start(request, closing: closing, channel: context.channel)
             } else {
-                waiting = request
+                waiting = (request, closing)
             }
         case .body(let buffer):
             guard let current = body else { return }  // the responder no longer reads it, or dropped
@@ -166,9 +167,9 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let request = waiting {
+        if context.channel.isWritable, let (request, closing) = waiting {
             waiting = nil
-            start(request, channel: context.channel)
+            start(request, closing: closing, channel: context.channel)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -299,9 +300,9 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     /// `Connection: close` among the request's connection options.
     static func asksToClose(_ head: HTTPRequest) -> Bool { head.headerFields.namesCloseOption }
 
-    private func start(_ request: Request, channel: any Channel) {
+    /// `closing`: the request asked to close the connection after its answer.
+    private func start(_ request: Request, closing: Bool, channel: any Channel) {
         let (responder, logger, files) = (responder, logger, files)
-        let closing = Self.asksToClose(request.head)
         if executor == nil { executor = EventLoopTaskExecutor.on(channel.eventLoop) }
         Task(executorPreference: executor) {
             var response: Response

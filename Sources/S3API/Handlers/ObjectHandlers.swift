@@ -99,8 +99,11 @@ extension S3Responder {
             range = resolved
         }
 
-        for (parameter, header) in Self.responseOverrides {
-            if let value = call.target.value(parameter) { headers[header] = value }
+        // Looked up name by name only when the query has any (a presigned query has seven other names).
+        if call.target.query.contains(where: { $0.name.hasPrefix("response-") }) {
+            for (parameter, header) in Self.responseOverrides {
+                if let value = call.target.value(parameter) { headers[header] = value }
+            }
         }
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? version.size
         headers[.contentLength] = String(length)
