@@ -63,13 +63,24 @@ enum CanonicalBytes {
             pairs.reserveCapacity(bytes.reduce(1) { $1 == UInt8(ascii: "&") ? $0 + 1 : $0 })
             let complete = URIEncoding.forEachQueryPart(bytes) { name, value in
                 guard isEncoded(bytes, name), isEncoded(bytes, value) else { return false }
-                if omitted.map({ !UnsafeBufferPointer(rebasing: bytes[name]).elementsEqual($0) }) ?? true { pairs.append((name, value)) }
+                if omitted.map({ !equal(bytes, name, $0) }) ?? true { pairs.append((name, value)) }
                 return true
             }
             guard complete else { return false }
             appendSorted(&pairs, of: bytes, to: &out)
             return true
         }
+    }
+
+    /// Whether `bytes[range]` holds exactly `other`.
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ other: [UInt8]) -> Bool {
+        guard range.count == other.count else { return false }
+        var index = 0
+        while index < other.count {
+            if bytes[range.lowerBound + index] != other[index] { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Whether `bytes[range]` is exactly what SigV4's encoding makes of its decoding.

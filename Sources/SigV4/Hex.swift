@@ -30,10 +30,21 @@ public enum Hex {
         }
     }
 
-    /// Appends the lower-case hex of a digest's bytes, read in place: iterating a digest as a
-    /// sequence copies it into an array first.
+    /// Appends the lower-case hex of a digest's bytes, read in place (iterating a digest as a
+    /// sequence copies it into an array first) and appended at once (two appends per byte, each
+    /// checking the capacity, cost four times the encoding).
     public static func append(bytesOf digest: SHA256Digest, to out: inout [UInt8]) {
-        digest.withUnsafeBytes { bytes in append(bytes, to: &out) }
+        digest.withUnsafeBytes { bytes in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count * 2) { hex in
+                var index = 0
+                while index < bytes.count {
+                    hex[2 * index] = digit(bytes[index] >> 4)
+                    hex[2 * index + 1] = digit(bytes[index] & 0x0F)
+                    index += 1
+                }
+                out.append(contentsOf: UnsafeBufferPointer(hex))
+            }
+        }
     }
 
     /// The lower-case hex digit of a nibble, computed rather than looked up in `digits`.
