@@ -9,6 +9,12 @@ public final class ServerMetrics: Sendable {
         var counts = [UInt64](repeating: 0, count: ServerMetrics.latencyBuckets.count)
         var count: UInt64 = 0
         var sum: Double = 0
+
+        mutating func record(_ seconds: Double) {
+            count += 1
+            sum += seconds
+            for (i, bound) in ServerMetrics.latencyBuckets.enumerated() where seconds <= bound { counts[i] += 1 }
+        }
     }
 
     struct State {
@@ -31,11 +37,8 @@ public final class ServerMetrics: Sendable {
     public func record(operation: String, status: Int, seconds: Double, bytesIn: Int64, bytesOut: Int64) {
         state.withLockedValue { s in
             s.requests[operation, default: [:]][status, default: 0] += 1
-            var h = s.latency[operation] ?? Histogram()
-            h.count += 1
-            h.sum += seconds
-            for (i, bound) in Self.latencyBuckets.enumerated() where seconds <= bound { h.counts[i] += 1 }
-            s.latency[operation] = h
+            // In place: a histogram copied out of the dictionary and back copied its counts too.
+            s.latency[operation, default: Histogram()].record(seconds)
             s.bytesReceived += UInt64(max(0, bytesIn))
             s.bytesSent += UInt64(max(0, bytesOut))
         }
