@@ -189,15 +189,36 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data) else {
-            context.write(data, promise: promise)
+        pass(unwrapOutboundIn(data), promise: promise, context: context)
+    }
+
+    /// Writes the parts of the answer in progress from this handler's place in the pipeline, and
+    /// flushes: what `ChannelResponseWriter` does on the loop. A write through the channel went
+    /// through NIO's generic write, which boxed each part, and back up the pipeline to this handler.
+    /// Returns the last part's write.
+    func send(_ parts: [HTTPResponsePart], channel: any Channel) -> EventLoopFuture<Void> {
+        guard let context else {  // removed: the channel has closed, and these writes fail there
+            for part in parts.dropLast() { channel.write(part, promise: nil) }
+            return channel.writeAndFlush(parts[parts.count - 1])
+        }
+        let last = context.eventLoop.makePromise(of: Void.self)
+        for (index, part) in parts.enumerated() {
+            pass(part, promise: index == parts.count - 1 ? last : nil, context: context)
+        }
+        context.flush()
+        return last.futureResult
+    }
+
+    private func pass(_ part: HTTPResponsePart, promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) {
+        guard case .end = part else {
+            context.write(wrapOutboundOut(part), promise: promise)
             return
         }
         // Counted before the write, so that whatever the write sets off sees this answer ended.
         let written = promise ?? context.eventLoop.makePromise()
         unanswered -= 1
         lastEnd = written.futureResult
-        context.write(data, promise: written)
+        context.write(wrapOutboundOut(part), promise: written)
         guard unanswered == 0 else { return }
         if closeAfterResponse {
             closeAfterWrites(context)
@@ -308,6 +329,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// `closing`: the request asked to close the connection after its answer.
     private func start(_ request: Request, closing: Bool, channel: any Channel) {
         let (respond, logger, files) = (respond, logger, files)
+        let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
         if executor == nil { executor = EventLoopTaskExecutor.on(channel.eventLoop) }
         Task(executorPreference: executor) {
             var response: Response
@@ -320,7 +342,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             response.headers[.date] = ResponseDate.current()
             // The handler closes the connection after this answer.
             if closing { response.headers[.connection] = "close" }
-            let writer = ChannelResponseWriter(channel: channel, head: response.head, expectedLength: response.body.contentLength, files: files)
+            let writer = ChannelResponseWriter(
+                channel: channel, head: response.head, expectedLength: response.body.contentLength, files: files, handler: handler)
             do {
                 try await response.body.write(writer)
             } catch {
@@ -352,12 +375,18 @@ struct ChannelResponseWriter: FileBodyWriter {
     var held: ByteBuffer?
     var previousWrite: EventLoopFuture<Void>?
     let files: NIOLoopBound<HTTP1ServerCodec>?
+    /// The connection's handler, which writes the parts on the loop (`HTTPConnectionHandler.send`).
+    let handler: NIOLoopBound<HTTPConnectionHandler>?
 
-    init(channel: any Channel, head: HTTPResponse, expectedLength: Int?, files: NIOLoopBound<HTTP1ServerCodec>? = nil) {
+    init(
+        channel: any Channel, head: HTTPResponse, expectedLength: Int?, files: NIOLoopBound<HTTP1ServerCodec>? = nil,
+        handler: NIOLoopBound<HTTPConnectionHandler>? = nil
+    ) {
         self.channel = channel
         self.head = head
         self.expectedLength = expectedLength
         self.files = files
+        self.handler = handler
     }
 
     var sendsFiles: Bool { files != nil }
@@ -424,12 +453,13 @@ struct ChannelResponseWriter: FileBodyWriter {
 
     /// Writes the parts and flushes once, in one hop to the event loop when called from elsewhere.
     private func send(_ parts: [HTTPResponsePart]) -> EventLoopFuture<Void> {
-        let channel = channel
-        if channel.eventLoop.inEventLoop { return Self.write(parts, to: channel) }
-        return channel.eventLoop.flatSubmit { Self.write(parts, to: channel) }
+        let (channel, handler) = (channel, handler)
+        if channel.eventLoop.inEventLoop { return Self.write(parts, to: channel, via: handler) }
+        return channel.eventLoop.flatSubmit { Self.write(parts, to: channel, via: handler) }
     }
 
-    private static func write(_ parts: [HTTPResponsePart], to channel: any Channel) -> EventLoopFuture<Void> {
+    private static func write(_ parts: [HTTPResponsePart], to channel: any Channel, via handler: NIOLoopBound<HTTPConnectionHandler>?) -> EventLoopFuture<Void> {
+        if let handler { return handler.value.send(parts, channel: channel) }
         for part in parts.dropLast() { channel.write(part, promise: nil) }
         return channel.writeAndFlush(parts[parts.count - 1])
     }
