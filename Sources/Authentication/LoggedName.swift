@@ -33,11 +33,15 @@ public enum LoggedName {
     }
 
     /// Controls (C0, DEL, C1 with NEL), format characters (bidirectional overrides, zero-width
-    /// ones), the line and paragraph separators, and code points with no character to show.
+    /// ones), the line and paragraph separators, code points with no character to show, what is
+    /// invisible by default though of another category (variation selectors, the combining
+    /// grapheme joiner, Hangul fillers), and every space but the ASCII one.
     static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII { return scalar.value < 0x20 || scalar.value == 0x7F }
-        switch scalar.properties.generalCategory {
-        case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: return true
+        let properties = scalar.properties
+        if properties.isDefaultIgnorableCodePoint || properties.isWhitespace { return true }
+        switch properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .surrogate, .privateUse, .unassigned: return true
         default: return false
         }
     }

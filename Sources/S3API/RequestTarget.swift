@@ -37,15 +37,17 @@ package struct RequestTarget {
 
         if let bucket = virtualHostBucket(host: host, domains: domains) {
             target.bucket = bucket
-            let key = String(path.dropFirst())
+            let key = String(Substring(path.utf8.dropFirst()))
             target.key = key.isEmpty ? nil : key
             return target
         }
-        let rest = path.dropFirst()
+        let rest = Substring(path.utf8.dropFirst())
         if rest.isEmpty { return target }
-        if let slash = rest.firstIndex(of: "/") {
+        // Among the bytes: as characters, a slash before a combining mark (the key's first) would
+        // be one character with it.
+        if let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) {
             target.bucket = String(rest[..<slash])
-            let key = String(rest[rest.index(after: slash)...])
+            let key = String(rest[rest.utf8.index(after: slash)...])
             target.key = key.isEmpty ? nil : key
         } else {
             target.bucket = String(rest)

@@ -67,11 +67,13 @@ struct CopySource: Equatable, Sendable {
             }
         }
         guard let decoded = URIEncoding.decode(path) else { throw malformed }
-        let trimmed = decoded.hasPrefix("/") ? String(decoded.dropFirst()) : decoded
-        guard let slash = trimmed.firstIndex(of: "/"), slash != trimmed.startIndex, trimmed.index(after: slash) != trimmed.endIndex else {
-            throw malformed
-        }
-        let source = CopySource(bucket: String(trimmed[..<slash]), key: String(trimmed[trimmed.index(after: slash)...]), versionID: versionID)
+        // The slash is found among the bytes: as characters, a slash before a combining mark (the
+        // key's first) would be one character with it.
+        let trimmed = decoded.utf8.first == UInt8(ascii: "/") ? Substring(decoded.utf8.dropFirst()) : Substring(decoded)
+        guard let slash = trimmed.utf8.firstIndex(of: UInt8(ascii: "/")), slash != trimmed.startIndex else { throw malformed }
+        let keyStart = trimmed.utf8.index(after: slash)
+        guard keyStart != trimmed.endIndex else { throw malformed }
+        let source = CopySource(bucket: String(trimmed[..<slash]), key: String(trimmed[keyStart...]), versionID: versionID)
         try RequestNames.checkBucket(source.bucket)
         if let versionID { try RequestNames.checkVersionID(versionID) }
         return source

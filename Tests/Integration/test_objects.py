@@ -45,6 +45,19 @@ def test_put_get_head_delete_roundtrip(s3, bucket):
     assert s3.delete_object(Bucket=bucket, Key="data/blob.bin")["ResponseMetadata"]["HTTPStatusCode"] == 204
 
 
+def test_keys_starting_with_a_combining_mark(s3, bucket):
+    """A key may start with a combining mark or a variation selector: the slash before it still
+    ends the bucket name, in the path and in a copy source (found as characters, it was one
+    character with the mark, and the request named the bucket with the key's first character)."""
+    for key in ("\u0301abc", "\ufe0fx", "dir/\u0301x"):
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == key.encode()
+        s3.copy_object(Bucket=bucket, Key=key + "-copy", CopySource={"Bucket": bucket, "Key": key})
+        assert s3.get_object(Bucket=bucket, Key=key + "-copy")["Body"].read() == key.encode()
+    listed = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert {"\u0301abc", "\u0301abc-copy", "\ufe0fx", "dir/\u0301x"} <= listed
+
+
 def test_default_content_type_and_empty_object(s3, bucket):
     s3.put_object(Bucket=bucket, Key="empty", Body=b"")
     got = s3.get_object(Bucket=bucket, Key="empty")

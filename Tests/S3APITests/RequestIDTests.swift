@@ -61,6 +61,11 @@ import Testing
             ("a\u{2028}b", #""a\u{2028}b""#), ("a\u{2029}b", #""a\u{2029}b""#), ("a\u{85}b", #""a\u{85}b""#),
             ("a\u{202E}b", #""a\u{202E}b""#), ("a\u{200B}b", #""a\u{200B}b""#), ("a\u{9B}b", #""a\u{9B}b""#),
             ("a\u{E000}b", #""a\u{E000}b""#), ("caf\u{E9} \u{1F600}", "\"caf\u{E9} \u{1F600}\""),
+            // Invisible but not format characters (ignorable by default): variation selectors, the
+            // combining grapheme joiner, the Hangul fillers; and spaces other than the ASCII one.
+            ("a\u{FE0F}b", #""a\u{FE0F}b""#), ("a\u{E0100}b", #""a\u{E0100}b""#), ("a\u{34F}b", #""a\u{34F}b""#),
+            ("a\u{3164}b", #""a\u{3164}b""#), ("a\u{115F}b", #""a\u{115F}b""#), ("a\u{A0}b", #""a\u{A0}b""#),
+            ("a\u{3000}b", #""a\u{3000}b""#), ("a\u{2001}b", #""a\u{2001}b""#),
         ]
         for (name, logged) in unicode {
             #expect(S3Responder.loggable(name) == logged, "\(String(reflecting: name))")

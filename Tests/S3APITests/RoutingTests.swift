@@ -24,6 +24,12 @@ import Testing
         #expect(key.key == "a b/../..//c+d%")
         #expect(key.rawPath == "/photos/a%20b/..%2F..//c%2Bd%25")
         #expect(try target("/b/dir/").key == "dir/")
+        // A key may start with a combining mark: the slash before it still ends the bucket name
+        // (a search by characters saw the slash and the mark as one character).
+        let combining = try target("/b/%CC%81abc")
+        #expect(combining.bucket == "b" && combining.key == "\u{301}abc")
+        let selector = try target("/b/%EF%B8%8Fx")
+        #expect(selector.bucket == "b" && selector.key == "\u{FE0F}x")
     }
 
     @Test func virtualHostStyle() throws {
@@ -33,6 +39,8 @@ import Testing
         #expect(bare.bucket == "photos" && bare.key == "x")
         let ip = try target("/photos/x", host: "127.0.0.1:9000", domains: ["s3.floe.test"])
         #expect(ip.bucket == "photos")
+        let combining = try target("/%CC%81x", host: "photos.s3.floe.test", domains: ["s3.floe.test"])
+        #expect(combining.bucket == "photos" && combining.key == "\u{301}x")
     }
 
     @Test func malformedTargetsAreInvalidURI() {
@@ -127,6 +135,8 @@ import Testing
         #expect(copy.map(\.action) == ["s3:PutObject", "s3:GetObjectVersion"])
         #expect(copy.map(\.arn) == ["arn:aws:s3:::dst/k", "arn:aws:s3:::src/secret doc"])
         #expect(copy[1].versionID == "v1")
+        let combining = try accesses(.put, "/dst/k", [.amzCopySource: "/src/%CC%81k"])
+        #expect(combining.map(\.arn) == ["arn:aws:s3:::dst/k", "arn:aws:s3:::src/\u{301}k"])
         let part = try accesses(.put, "/dst/k?uploadId=u&partNumber=1", [.amzCopySource: "src/a"])
         #expect(part.map(\.arn) == ["arn:aws:s3:::dst/k", "arn:aws:s3:::src/a"])
         #expect(throws: S3Error.self) { try accesses(.put, "/dst/k", [.amzCopySource: "src%00x/a"]) }
