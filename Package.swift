@@ -87,7 +87,10 @@ let package = Package(
         ),
         // The embedded SQLite implementation of ObjectIndex.
         .target(
-            name: "ObjectIndexSQLite", dependencies: ["ObjectStore", "SQLiteSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            name: "ObjectIndexSQLite",
+            dependencies: [
+                "ObjectStore", "SQLiteSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings),
         // The Iceberg catalog's domain: namespaces, tables, the commit protocol; protocol CatalogStore.
         .target(name: "Catalog", dependencies: ["IcebergModel", "IcebergData", "ObjectStore", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),

@@ -1,6 +1,7 @@
 import SQLiteSupport
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 import ObjectStore
 import SigV4
 
@@ -50,7 +51,7 @@ enum VersionRows {
             attributes: try decodeAttributes(row[9]),
             uploadID: row[10].string
         )
-        if row.count > 11, case .blob(let bytes) = row[11] { version.inlineData = bytes }
+        if row.count > 11, case .blob(let bytes) = row[11] { version.inlineData = ByteBuffer(bytes: bytes) }
         version.sequence = row[0].int!
         return version
     }
@@ -149,7 +150,7 @@ enum VersionRows {
                 .integer(bucketID), key, .text(version.versionID), .integer(version.isDeleteMarker ? 1 : 0), .integer(version.size),
                 .text(version.etag), .integer(version.lastModified), version.blobID.map { .text($0) } ?? .null,
                 .text(attributes), version.uploadID.map { .text($0) } ?? .null,
-                version.inlineData.map { .blob($0) } ?? .null,
+                version.inlineData.map { .blob(Array($0.readableBytesView)) } ?? .null,
             ])
         let row = db.lastInsertRowID
         for part in version.parts ?? [] {

@@ -1,3 +1,4 @@
+import NIOCore
 /// Recent ListObjects pages, as MinIO's metacache and rclone's directory cache keep them: clients
 /// and engines list the same prefixes again and again (query planning, sync tools, dashboards),
 /// and a delimiter listing costs one index seek per common prefix. Pages are kept by the index's
@@ -74,7 +75,7 @@ extension ObjectVersion {
         func entries(_ list: [MetadataEntry]) -> Int { list.reduce(32) { $0 + 32 + text($1.name) + text($1.value) } }
         let a = attributes
         var bytes = 64
-        bytes += text(key) + text(versionID) + text(etag) + text(blobID) + text(uploadID) + (inlineData.map { 32 + $0.count } ?? 0)
+        bytes += text(key) + text(versionID) + text(etag) + text(blobID) + text(uploadID) + (inlineData.map { 32 + $0.capacity } ?? 0)
         bytes += (parts?.count ?? 0) * (MemoryLayout<StoredPart>.stride + 128)
         bytes += a.contentHeaders.reduce(64) { $0 + 48 + text($1.key) + text($1.value) }
         bytes += entries(a.userMetadata) + entries(a.tags)

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Milliseconds since 1970, the resolution the index stores.
 public typealias Milliseconds = Int64
 
@@ -185,8 +187,9 @@ public struct ObjectVersion: Sendable, Equatable {
     /// The blob holding the bytes; nil for delete markers, multipart objects and inline objects.
     public var blobID: String?
     /// The bytes of a small object, kept in its index row (one durable commit covers data and
-    /// metadata); nil for every other version.
-    public var inlineData: [UInt8]?
+    /// metadata); nil for every other version. A buffer, so that a GET answers with a slice of
+    /// the cached version's bytes instead of a copy.
+    public var inlineData: ByteBuffer?
     public var attributes: ObjectAttributes
     /// The parts, in order, of an object completed from a multipart upload.
     public var parts: [StoredPart]?
@@ -198,7 +201,7 @@ public struct ObjectVersion: Sendable, Equatable {
     public init(
         key: String, versionID: String, isLatest: Bool, isDeleteMarker: Bool, size: Int64, etag: String,
         lastModified: Milliseconds, blobID: String?, attributes: ObjectAttributes, parts: [StoredPart]? = nil,
-        uploadID: String? = nil, inlineData: [UInt8]? = nil
+        uploadID: String? = nil, inlineData: ByteBuffer? = nil
     ) {
         self.inlineData = inlineData
         self.parts = parts

@@ -48,10 +48,13 @@ public final class ObjectBody: Sendable {
                 throw .internalFailure("range \(range) outside an inline object of \(version.size) bytes")
             }
             if let key, sealed {
-                let plaintext = try Self.openChunks(of: ByteBuffer(bytes: inline), plaintextSize: version.size, range: range, key: key)
+                let plaintext = try Self.openChunks(of: inline, plaintextSize: version.size, range: range, key: key)
                 return ObjectBody(bytes: plaintext)
             }
-            return ObjectBody(bytes: ByteBuffer(bytes: inline[Int(range.lowerBound)...Int(range.upperBound)]))
+            guard let slice = inline.getSlice(at: inline.readerIndex + Int(range.lowerBound), length: range.count) else {
+                throw .internalFailure("an inline object shorter than its size")
+            }
+            return ObjectBody(bytes: slice)
         }
         let layout: [(blobID: String, size: Int64)]
         if let parts = version.parts {

@@ -37,7 +37,7 @@ public struct UploadExpectations: Sendable {
 public final class StagedUpload: Sendable {
     enum Storage {
         case blob(BlobWriter)
-        case inline([UInt8])
+        case inline(ByteBuffer)
     }
     let storage: Storage
     public let size: Int64
@@ -168,7 +168,7 @@ extension ObjectStore {
         if let writer = sink.writer {
             storage = .blob(writer)
         } else {
-            storage = .inline(sink.inline.map { Array($0.readableBytesView) } ?? [])
+            storage = .inline(sink.inline ?? ByteBuffer())
         }
         let digest = md5.finalize()
         return StagedUpload(
@@ -194,7 +194,7 @@ extension ObjectStore {
         case .inline(let bytes):
             let writer = try await blobs.beginWrite()
             do {
-                try await writer.append(ByteBuffer(bytes: bytes))
+                try await writer.append(bytes)
                 try await writer.commit()
             } catch {
                 await writer.discard()
