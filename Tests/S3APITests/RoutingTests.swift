@@ -30,6 +30,11 @@ import Testing
         #expect(combining.bucket == "b" && combining.key == "\u{301}abc")
         let selector = try target("/b/%EF%B8%8Fx")
         #expect(selector.bucket == "b" && selector.key == "\u{FE0F}x")
+        // A mark right after the first slash belongs to the bucket name (refused there), not
+        // dropped with the slash: `/\u{301}bkt/x` named bucket `bkt`.
+        let leading = try target("/%CC%81bkt/x")
+        #expect(leading.bucket == "\u{301}bkt" && leading.key == "x")
+        #expect(throws: S3Error.self) { try RequestNames.check(leading) }
     }
 
     @Test func virtualHostStyle() throws {
