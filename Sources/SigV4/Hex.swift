@@ -21,15 +21,6 @@ public enum Hex {
         }
     }
 
-    /// Appends the lower-case hex of `bytes` to `out`, without a `String` in between.
-    public static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digit(byte >> 4))
-            out.append(digit(byte & 0x0F))
-        }
-    }
-
     /// Appends the lower-case hex of a digest's bytes, read in place (iterating a digest as a
     /// sequence copies it into an array first) and appended at once (two appends per byte, each
     /// checking the capacity, cost four times the encoding).

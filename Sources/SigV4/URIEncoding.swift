@@ -36,8 +36,6 @@ public enum URIEncoding {
         }
     }
 
-    /// Decodes `%XX` escapes (and `+` as space when `plusAsSpace`). Returns nil for a
-    /// malformed escape or when the bytes are not valid UTF-8.
     /// `decode` for a slice of a string (a request target's path): not generic, so a caller in
     /// another module does not reach its bytes through the generic protocol witnesses.
     public static func decode(_ string: Substring, plusAsSpace: Bool = false) -> String? {
@@ -45,6 +43,8 @@ public enum URIEncoding {
         return string.withUTF8 { decode(bytes: $0, plusAsSpace: plusAsSpace) }
     }
 
+    /// Decodes `%XX` escapes (and `+` as space when `plusAsSpace`). Returns nil for a
+    /// malformed escape or when the bytes are not valid UTF-8.
     public static func decode(_ string: some StringProtocol, plusAsSpace: Bool = false) -> String? {
         if let decoded = string.utf8.withContiguousStorageIfAvailable({ decode(bytes: $0, plusAsSpace: plusAsSpace) }) { return decoded }
         var copy = String(string)
@@ -101,14 +101,14 @@ public enum URIEncoding {
 }
 
 extension URIEncoding {
-    /// A raw query string as name/value pairs in the order sent, each percent-decoded once;
-    /// nil when an escape is malformed.
     /// `decodeQuery` for a slice of a string (a request target's query), not generic (as `decode`).
     public static func decodeQuery(_ rawQuery: Substring) -> [(name: String, value: String)]? {
         var rawQuery = rawQuery
         return rawQuery.withUTF8 { decodeQuery(bytes: $0) }
     }
 
+    /// A raw query string as name/value pairs in the order sent, each percent-decoded once;
+    /// nil when an escape is malformed.
     public static func decodeQuery(_ rawQuery: some StringProtocol) -> [(name: String, value: String)]? {
         if let query = rawQuery.utf8.withContiguousStorageIfAvailable({ decodeQuery(bytes: $0) }) { return query }
         var copy = String(rawQuery)
