@@ -65,6 +65,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var executor: EventLoopTaskExecutor?
     /// Where response bodies can send file ranges; nil when they cannot.
     private var files: NIOLoopBound<HTTP1ServerCodec>?
+    /// This handler, for its requests' tasks to write their answers through on the loop.
+    private var bound: NIOLoopBound<HTTPConnectionHandler>?
 
     init<Responder: HTTPResponder>(responder: Responder, idleTimeout: TimeAmount?, logger: Logger)
     where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
@@ -75,6 +77,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         if context.channel.isActive { scheduleIdleCheck(context) }
         // Files go to the socket as they are unless a handler below needs their bytes (TLS).
         let pipeline = context.pipeline.syncOperations
@@ -192,20 +195,24 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         pass(unwrapOutboundIn(data), promise: promise, context: context)
     }
 
-    /// Writes the parts of the answer in progress from this handler's place in the pipeline, and
-    /// flushes: what `ChannelResponseWriter` does on the loop. A write through the channel went
-    /// through NIO's generic write, which boxed each part, and back up the pipeline to this handler.
-    /// Returns the last part's write.
-    func send(_ parts: [HTTPResponsePart], channel: any Channel) -> EventLoopFuture<Void> {
-        guard let context else {  // removed: the channel has closed, and these writes fail there
-            for part in parts.dropLast() { channel.write(part, promise: nil) }
-            return channel.writeAndFlush(parts[parts.count - 1])
-        }
-        let last = context.eventLoop.makePromise(of: Void.self)
+    /// Writes the parts of the answer in progress from this handler's place in the pipeline, then
+    /// `file` (a body range for `sendfile`, by the codec) if there is one, and flushes: what
+    /// `ChannelResponseWriter` does on the loop. A write through the channel went through NIO's
+    /// generic write, which boxed each part, and back up the pipeline to this handler. Returns the
+    /// last write's completion.
+    func send(_ parts: [HTTPResponsePart], file: (region: FileRegion, codec: HTTP1ServerCodec)? = nil, channel: any Channel) -> EventLoopFuture<Void> {
+        if parts.isEmpty && file == nil { return channel.eventLoop.makeSucceededVoidFuture() }
+        let last = channel.eventLoop.makePromise(of: Void.self)
         for (index, part) in parts.enumerated() {
-            pass(part, promise: index == parts.count - 1 ? last : nil, context: context)
+            let promise = file == nil && index == parts.count - 1 ? last : nil
+            if let context {
+                pass(part, promise: promise, context: context)
+            } else {
+                channel.write(part, promise: promise)  // removed: the channel has closed, and the write fails there
+            }
         }
-        context.flush()
+        if let file { file.codec.writeFile(file.region, promise: last) }
+        if let context { context.flush() } else { channel.flush() }
         return last.futureResult
     }
 
@@ -329,7 +336,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// `closing`: the request asked to close the connection after its answer.
     private func start(_ request: Request, closing: Bool, channel: any Channel) {
         let (respond, logger, files) = (respond, logger, files)
-        let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        let handler = bound ?? NIOLoopBound(self, eventLoop: channel.eventLoop)
         if executor == nil { executor = EventLoopTaskExecutor.on(channel.eventLoop) }
         Task(executorPreference: executor) {
             var response: Response
@@ -376,11 +383,11 @@ struct ChannelResponseWriter: FileBodyWriter {
     var previousWrite: EventLoopFuture<Void>?
     let files: NIOLoopBound<HTTP1ServerCodec>?
     /// The connection's handler, which writes the parts on the loop (`HTTPConnectionHandler.send`).
-    let handler: NIOLoopBound<HTTPConnectionHandler>?
+    let handler: NIOLoopBound<HTTPConnectionHandler>
 
     init(
-        channel: any Channel, head: HTTPResponse, expectedLength: Int?, files: NIOLoopBound<HTTP1ServerCodec>? = nil,
-        handler: NIOLoopBound<HTTPConnectionHandler>? = nil
+        channel: any Channel, head: HTTPResponse, expectedLength: Int?, files: NIOLoopBound<HTTP1ServerCodec>?,
+        handler: NIOLoopBound<HTTPConnectionHandler>
     ) {
         self.channel = channel
         self.head = head
@@ -414,14 +421,8 @@ struct ChannelResponseWriter: FileBodyWriter {
         guard duplicate >= 0 else { throw IOError(errnoCode: errno, reason: "dup") }
         let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: duplicate)
         let region = FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(offset + length))
-        let channel = channel
-        let send = { () -> EventLoopFuture<Void> in
-            for part in parts { channel.write(part, promise: nil) }
-            let written = channel.eventLoop.makePromise(of: Void.self)
-            files.value.writeFile(region, promise: written)
-            channel.flush()
-            return written.futureResult
-        }
+        let (channel, handler) = (channel, handler)
+        let send = { handler.value.send(parts, file: (region, files.value), channel: channel) }
         let written = channel.eventLoop.inEventLoop ? send() : channel.eventLoop.flatSubmit(send)
         written.whenComplete { _ in try? handle.close() }
         let earlier = previousWrite
@@ -454,14 +455,8 @@ struct ChannelResponseWriter: FileBodyWriter {
     /// Writes the parts and flushes once, in one hop to the event loop when called from elsewhere.
     private func send(_ parts: [HTTPResponsePart]) -> EventLoopFuture<Void> {
         let (channel, handler) = (channel, handler)
-        if channel.eventLoop.inEventLoop { return Self.write(parts, to: channel, via: handler) }
-        return channel.eventLoop.flatSubmit { Self.write(parts, to: channel, via: handler) }
-    }
-
-    private static func write(_ parts: [HTTPResponsePart], to channel: any Channel, via handler: NIOLoopBound<HTTPConnectionHandler>?) -> EventLoopFuture<Void> {
-        if let handler { return handler.value.send(parts, channel: channel) }
-        for part in parts.dropLast() { channel.write(part, promise: nil) }
-        return channel.writeAndFlush(parts[parts.count - 1])
+        if channel.eventLoop.inEventLoop { return handler.value.send(parts, channel: channel) }
+        return channel.eventLoop.flatSubmit { handler.value.send(parts, channel: channel) }
     }
 }
 
