@@ -59,6 +59,16 @@ import Testing
         #expect(throws: IcebergDataError.self) { try ExpressionParser.parse(String(repeating: "(", count: 5000) + "a = 1" + String(repeating: ")", count: 5000)) }
     }
 
+    @Test func deepestNestingDoesNotDependOnTheCallersStack() {
+        func r(_ s: String, _ n: Int) -> String { String(repeating: s, count: n) }
+        // A caller with 512 KiB of stack, as in ParserTests of Query.
+        DeepRecursion.run(stackBytes: 512 << 10) {
+            #expect(throws: Never.self) { _ = try ExpressionParser.parse(r("(", ExpressionParser.maxDepth) + "a = 1" + r(")", ExpressionParser.maxDepth)) }
+            #expect(throws: Never.self) { _ = try ExpressionParser.parse(r("NOT ", ExpressionParser.maxDepth) + "a = 1") }
+            #expect(throws: IcebergDataError.self) { _ = try ExpressionParser.parse(r("NOT ", 5000) + "a = 1") }
+        }
+    }
+
     @Test func bindingErrors() {
         for text in ["nope = 1", "ts > 'garbage'", "id IS NAN", "name = 5", "s.nope = 1", "tags.element = 'a'", "price = 1.234", "id = 1.5", "d = '2024-02-30'"] {
             #expect(throws: IcebergDataError.self, "\(text)") { try Self.bind(text) }

@@ -10,9 +10,13 @@ public enum ExpressionParser {
     public static func parse(_ text: String) throws(IcebergDataError) -> Expression {
         guard text.utf8.count <= maxLength else { throw .invalid("filter longer than \(maxLength) bytes") }
         var parser = Parser(tokens: try Lexer.tokens(text), end: text.unicodeScalars.count)
-        let e = try parser.orExpression(depth: 0)
-        guard parser.peek.kind == .end else { throw parser.error("AND, OR or the end of the filter") }
-        return e
+        return try DeepRecursion.run {
+            Result { () throws(IcebergDataError) in
+                let e = try parser.orExpression(depth: 0)
+                guard parser.peek.kind == .end else { throw parser.error("AND, OR or the end of the filter") }
+                return e
+            }
+        }.get()
     }
 }
 

@@ -5,7 +5,8 @@ import IcebergData
 public enum SQLParser {
     /// Longest accepted SQL text, in UTF-8 bytes.
     public static let maxInputBytes = 1 << 20
-    /// Deepest accepted nesting of expressions (parentheses, NOT, unary minus, function arguments, CASE).
+    /// Deepest accepted nesting of expressions (parentheses, NOT, unary minus, function arguments, CASE); the parse runs
+    /// on a stack of `DeepRecursion.stackBytes`, whatever thread calls it.
     public static let maxDepth = 200
 
     public static func parse(_ sql: String) throws(QueryError) -> Statement {
@@ -15,7 +16,7 @@ public enum SQLParser {
         do {
             let scalars = Array(sql.unicodeScalars)
             var parser = SQLSyntaxParser(tokens: try SQLLexer.tokenize(scalars), scalars: scalars)
-            return try parser.statement()
+            return try DeepRecursion.run { Result { () throws(QueryError) in try parser.statement() } }.get()
         } catch {
             throw error.withSQL(sql)
         }
@@ -29,9 +30,13 @@ public enum SQLParser {
         do {
             let scalars = Array(sql.unicodeScalars)
             var parser = SQLSyntaxParser(tokens: try SQLLexer.tokenize(scalars), scalars: scalars)
-            let e = try parser.expression()
-            try parser.expectEnd("end of expression")
-            return e
+            return try DeepRecursion.run {
+                Result { () throws(QueryError) in
+                    let e = try parser.expression()
+                    try parser.expectEnd("end of expression")
+                    return e
+                }
+            }.get()
         } catch {
             throw error.withSQL(sql)
         }
