@@ -47,10 +47,10 @@ package enum DeepRecursion {
         guard pthread_attr_init(attributes) == 0 else { return nil }
         defer { pthread_attr_destroy(attributes) }
         guard pthread_attr_setstacksize(attributes, stackBytes) == 0 else { return nil }
-        #if canImport(Darwin)
-        var thread: pthread_t?
-        #else
+        #if canImport(Glibc)
         var thread: pthread_t = 0
+        #else
+        var thread: pthread_t?  // a pointer type elsewhere
         #endif
         let created = pthread_create(&thread, attributes, { job in
             Unmanaged<Job>.fromOpaque(job!).takeUnretainedValue().work()
