@@ -21,11 +21,11 @@ enum HTTP1ResponseFraming {
     /// - without a length, an HTTP/1.1 answer is chunked, an HTTP/1.0 one ends with the connection.
     /// An answer to HEAD keeps the fields a GET would have had but sends no body bytes; a 2xx
     /// answer to CONNECT has neither (RFC 9110 §9.3.6). `method` is the request's, for a final answer.
-    static func frame(_ response: inout HTTPResponse, version: HTTPVersion, method: HTTPMethod?) -> Body {
+    static func frame(_ response: inout HTTPResponse, version: HTTPVersion, method: HTTPRequest.Method?) -> Body {
         let code = response.status.code
         // Presence is asked with `contains`: the subscript joins every value of the name into a
         // new string, which cost more than the rest of the answer's framing.
-        if (100..<200).contains(code) || code == 204 || code == 304 || (method == .CONNECT && (200..<300).contains(code)) {
+        if (100..<200).contains(code) || code == 204 || code == 304 || (method == .connect && (200..<300).contains(code)) {
             if response.headerFields.contains(.contentLength) { response.headerFields[.contentLength] = nil }
             if response.headerFields.contains(.transferEncoding) { response.headerFields[.transferEncoding] = nil }
             return .none
@@ -40,7 +40,7 @@ enum HTTP1ResponseFraming {
         } else {
             framing = .plain
         }
-        return method == .HEAD ? .none : framing
+        return method == .head ? .none : framing
     }
 
     /// The status line and the fields, ending with the empty line.

@@ -2,9 +2,8 @@ import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
-import NIOHTTPTypesHTTP1
 
-/// Between NIO's HTTP/1 parser and the socket: requests go up one at a time, as HTTPTypes parts,
+/// Between the HTTP/1 request decoder and the socket: requests go up one at a time, as HTTPTypes parts,
 /// and each answer goes down as bytes framed for its request's HTTP version and method
 /// (`HTTP1ResponseFraming`). One handler, not three (NIO's pipelining assistance, HTTPTypes'
 /// conversion and NIO's encoder), because every part of every request passes through it.
@@ -21,23 +20,20 @@ import NIOHTTPTypesHTTP1
 /// client has acknowledged no bytes meanwhile, it is not reading. A responder still working on
 /// its answer has nothing in flight and is never cut off.
 ///
-/// Conversion keeps what HTTPTypes has no place for, the request's HTTP version:
+/// The decoder's heads keep what HTTPTypes has no place for, the request's HTTP version:
 /// - An HTTP/1.0 request without `Connection: keep-alive` ends its connection after its answer,
 ///   which says `Connection: close` (RFC 9112 §9.3). Held open, a 1.0 client that reads to the
 ///   end of the connection waited for the idle timeout.
 /// - A 1.0 request's answer carries its version, so a body of unknown length is delimited by the
 ///   connection's close, as HTTP/1.0 frames it, and never chunked: chunked coding is HTTP/1.1.
-/// - An origin-form target (`/bucket/key?query`, what every client but a proxy sends) becomes the
-///   path as it is. NIOHTTPTypesHTTP1's converter parses every target as a URL to find an
-///   absolute form; that parse was 1.4 % of a HEAD request's CPU.
 final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = HTTP1RequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = IOData
 
     private enum Held {
-        case part(HTTPServerRequestPart)
+        case part(HTTP1RequestPart)
         case error(any Error)
         case event(Any)
     }
@@ -62,7 +58,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     /// The method of the request passed on, while its final answer has not started: a HEAD's
     /// answer has no body bytes, nor has a 2xx answer to CONNECT. Taken by that answer's head, so
     /// an answer to a broken request that follows has its body.
-    private var answeringMethod: HTTPMethod?
+    private var answeringMethod: HTTPRequest.Method?
     /// How the body of the answer in progress goes.
     private var bodyFraming = HTTP1ResponseFraming.Body.plain
     /// The connection ends after the answer in progress: later requests are not passed on.
@@ -165,7 +161,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func pass(_ part: HTTPServerRequestPart, _ context: ChannelHandlerContext) {
+    private func pass(_ part: HTTP1RequestPart, _ context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
             (answering, requestEnded) = (true, false)
@@ -173,19 +169,13 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
                 discarding = true
                 return
             }
-            let request: HTTPRequest
-            do {
-                request = try Self.request(head)
-            } catch {
-                context.fireErrorCaught(error)
-                return
-            }
             // A request asking to close (1.1 with `Connection: close`, 1.0 without keep-alive) is the
             // last answered: bytes behind it are not a request. A 1.0 message framed with a
             // transfer coding is faulty (RFC 9112 §6.1): answered, then closed.
-            let keepAlive = head.isKeepAlive && !(head.version == .http1_0 && head.headers.contains(name: "transfer-encoding"))
+            let request = head.request
+            let keepAlive = head.keepAlive && !(head.version == .http1_0 && request.headerFields[.transferEncoding] != nil)
             answeringVersion = (head.version, keepAlive)
-            answeringMethod = head.method
+            answeringMethod = request.method
             context.fireChannelRead(wrapInboundOut(.head(request)))
         case .body(let buffer):
             guard !discarding else { return }
@@ -193,7 +183,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
         case .end(let trailers):
             requestEnded = true
             guard !discarding else { return }
-            context.fireChannelRead(wrapInboundOut(.end(trailers.map { HTTPFields($0, splitCookie: false) })))
+            context.fireChannelRead(wrapInboundOut(.end(trailers)))
         }
     }
 
@@ -359,14 +349,5 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             readPending = false
             context.read()
         }
-    }
-
-    static func request(_ head: HTTPRequestHead) throws -> HTTPRequest {
-        guard head.uri.utf8.first == UInt8(ascii: "/") else {
-            return try HTTPRequest(head, secure: false, splitCookie: false)
-        }
-        return HTTPRequest(
-            method: try HTTPRequest.Method(head.method), scheme: "http", authority: head.headers.first(name: "host"), path: head.uri,
-            headerFields: HTTPFields(head.headers, splitCookie: false))
     }
 }

@@ -5,7 +5,6 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
-import NIOHTTPTypesHTTP1
 
 /// The S3 and catalog listeners' connections. Each request's parts go from the channel pipeline
 /// straight to the responder, one task per request, and the response goes back as channel writes.
@@ -22,14 +21,12 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
-            limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
-            limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
             let pipeline = channel.pipeline.syncOperations
             // The codec holds a pipelined request until the answer before it has ended, so
             // requests are answered one at a time, in order; it also writes the answers.
-            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
+            let limits = configuration.httpDecoder
+            try pipeline.addHandler(HTTP1RequestDecoder(
+                maxHeadBytes: max(limits.maxHeaderListSize, limits.maxHeaderFieldSize), maxFieldCount: limits.maxHeaderFieldCount))
             try pipeline.addHandler(HTTP1ServerCodec(sendTimeout: configuration.idleTimeout))
             try pipeline.addHandlers(configuration.additionalChannelHandlers())
             try pipeline.addHandler(HTTPConnectionHandler(responder: responder, idleTimeout: configuration.idleTimeout, logger: logger))
