@@ -85,7 +85,7 @@ struct RequestOrigin: Sendable {
 /// handed from the responder to authorization and the handlers many times per request, and as a
 /// struct each handing copied (retained) its dozen references.
 final class S3Call {
-    let request: Request
+    let request: S3Request
     let target: RequestTarget
     let operation: Operation
     let requestID: String
@@ -98,7 +98,7 @@ final class S3Call {
     var wantBody: @Sendable () -> Void = {}
 
     init(
-        request: Request, target: RequestTarget, operation: Operation, requestID: String, principal: Principal,
+        request: S3Request, target: RequestTarget, operation: Operation, requestID: String, principal: Principal,
         verified: VerifiedRequest?, origin: RequestOrigin
     ) {
         self.request = request
@@ -163,6 +163,11 @@ public final class S3Responder: HTTPResponder, Sendable {
     public static func channelHandlers() -> [any RemovableChannelHandler] { [S3ConnectionHandler()] }
 
     public func respond(to request: Request, context: S3RequestContext) async throws -> Response {
+        try await respond(to: S3Request(head: request.head, body: request.body), context: context)
+    }
+
+    /// The responder itself, for a connection that makes no Hummingbird `Request` (`S3Request`).
+    public func respond(to request: S3Request, context: S3RequestContext) async throws -> Response {
         let origin = RequestOrigin(request.headers, peer: context.peer, forwardedClient: configuration.forwardedClient)
         let started = ContinuousClock.now
         let requestID = RequestIDs.make()
@@ -264,7 +269,7 @@ public final class S3Responder: HTTPResponder, Sendable {
     /// What answers the request's `Expect: 100-continue`, if it has one, when a handler starts
     /// reading its body: after every check that can refuse the request without it, so a refused
     /// client never sends the body.
-    static func continuation(_ request: Request, _ context: S3RequestContext) -> @Sendable () -> Void {
+    static func continuation(_ request: S3Request, _ context: S3RequestContext) -> @Sendable () -> Void {
         guard request.headers.contains(.expect) else { return {} }
         let channel = context.channel
         return { channel.triggerUserOutboundEvent(SendContinue(), promise: nil) }
@@ -274,7 +279,7 @@ public final class S3Responder: HTTPResponder, Sendable {
     static func loggable(_ name: String) -> String { LoggedName.text(name) }
 
     /// Floe's own endpoints under `/floe/` (health, metrics). `floe` is a reserved bucket name.
-    func serviceEndpoint(_ request: Request) async throws -> (String, Response)? {
+    func serviceEndpoint(_ request: S3Request) async throws -> (String, Response)? {
         guard let path = request.head.path, path.hasPrefix("/floe/") else { return nil }
         let bare = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
         switch bare {
@@ -316,7 +321,7 @@ public final class S3Responder: HTTPResponder, Sendable {
     }
 
     /// What signature verification needs of a request (headers are looked up lazily).
-    func signedRequest(_ request: Request, target: RequestTarget) -> IncomingRequest {
+    func signedRequest(_ request: S3Request, target: RequestTarget) -> IncomingRequest {
         let authority = request.head.authority
         // SigV2's canonical resource names the bucket even for virtual-host requests, and a
         // bucket-level request as `/bucket/`.
@@ -334,7 +339,7 @@ public final class S3Responder: HTTPResponder, Sendable {
             v2ResourcePath: v2Path)
     }
 
-    func authenticate(_ request: Request, target: RequestTarget, operation: Operation, requestID: String, origin: RequestOrigin) async throws -> S3Call {
+    func authenticate(_ request: S3Request, target: RequestTarget, operation: Operation, requestID: String, origin: RequestOrigin) async throws -> S3Call {
         let incoming = signedRequest(request, target: target)
         let outcome: RequestAuthenticator.Outcome
         do {

@@ -33,7 +33,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, BodyDemand
     >
 
-    typealias Respond = @Sendable (Request, ApplicationRequestContextSource) async throws -> Response
+    typealias Respond = @Sendable (HTTPRequest, RequestBody, ApplicationRequestContextSource) async throws -> Response
     let respond: Respond
     let logger: Logger
     let idleTimeout: TimeAmount?
@@ -60,7 +60,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var lastEnd: EventLoopFuture<Void>?
     /// A request that waits to start until the connection can take its response: a client that
     /// sends pipelined requests and reads no answers must not make the server queue answers.
-    private var waiting: (request: Request, closing: Bool)?
+    private var waiting: (request: (head: HTTPRequest, body: RequestBody), closing: Bool)?
     /// Where this connection's request tasks run: its event loop.
     private var executor: EventLoopTaskExecutor?
     /// Where response bodies can send file ranges; nil when they cannot.
@@ -70,7 +70,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     init<Responder: HTTPResponder>(responder: Responder, idleTimeout: TimeAmount?, logger: Logger)
     where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
-        self.respond = { request, source in try await responder.respond(to: request, context: Responder.Context(source: source)) }
+        if let s3 = responder as? S3Responder {
+            // S3 reads the request as it is, without the URI that making a `Request` parses.
+            self.respond = { head, body, source in try await s3.respond(to: S3Request(head: head, body: body), context: S3RequestContext(source: source)) }
+        } else {
+            self.respond = { head, body, source in
+                try await responder.respond(to: Request(head: head, body: body), context: Responder.Context(source: source))
+            }
+        }
         self.idleTimeout = idleTimeout
         self.logger = logger
     }
@@ -123,7 +130,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             } else {
                 requestBody = RequestBody(buffer: ByteBuffer())
             }
-            let request = Request(head: head, body: requestBody)
+            let request = (head: head, body: requestBody)
             if context.channel.isWritable {
                 start(request, closing: closing, channel: context.channel)
             } else {
@@ -334,14 +341,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     static func asksToClose(_ head: HTTPRequest) -> Bool { head.headerFields.namesCloseOption }
 
     /// `closing`: the request asked to close the connection after its answer.
-    private func start(_ request: Request, closing: Bool, channel: any Channel) {
+    private func start(_ request: (head: HTTPRequest, body: RequestBody), closing: Bool, channel: any Channel) {
         let (respond, logger, files) = (respond, logger, files)
         let handler = bound ?? NIOLoopBound(self, eventLoop: channel.eventLoop)
         if executor == nil { executor = EventLoopTaskExecutor.on(channel.eventLoop) }
         Task(executorPreference: executor) {
             var response: Response
             do {
-                response = try await respond(request, ApplicationRequestContextSource(channel: channel, logger: logger))
+                response = try await respond(request.head, request.body, ApplicationRequestContextSource(channel: channel, logger: logger))
             } catch {
                 logger.error("responder failed", metadata: ["error": "\(error)"])
                 response = Response(status: .internalServerError)

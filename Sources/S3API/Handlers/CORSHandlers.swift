@@ -28,7 +28,7 @@ extension S3Responder {
     }
 
     /// A browser's preflight: answered from the bucket's rules alone, without credentials.
-    func preflight(_ request: Request, target: RequestTarget) async throws -> Response {
+    func preflight(_ request: S3Request, target: RequestTarget) async throws -> Response {
         guard let origin = request.headers[CORS.origin], let method = request.headers[CORS.requestMethod] else {
             throw S3Error(code: "BadRequest", status: 400, message: "Insufficient information. Origin request header needed.")
         }
@@ -44,7 +44,7 @@ extension S3Responder {
     }
 
     /// Adds the `Access-Control-*` headers a request from a browser origin gets, success or error.
-    func addCORSHeaders(_ response: inout Response, request: Request, bucket name: String?) async {
+    func addCORSHeaders(_ response: inout Response, request: S3Request, bucket name: String?) async {
         guard let name, let origin = request.headers[CORS.origin],
             let rules = (try? await store.bucket(name))?.settings.cors
         else { return }

@@ -17,7 +17,7 @@ extension S3Responder {
     /// empty parts are not free, so no count of them grows memory.
     static let formPartOverhead = 256
 
-    func postObject(_ request: Request, target: RequestTarget, requestID: String, origin: RequestOrigin, wantBody: () -> Void) async throws -> Response {
+    func postObject(_ request: S3Request, target: RequestTarget, requestID: String, origin: RequestOrigin, wantBody: () -> Void) async throws -> Response {
         guard let contentType = request.headers[.contentType], let boundary = FormDataReader.boundary(contentType: contentType) else {
             throw S3Error(code: "PreconditionFailed", status: 412, message: "Bucket POST must be of the enclosure-type multipart/form-data")
                 .with(detail: "Condition", "Bucket POST must be of the enclosure-type multipart/form-data")
@@ -91,7 +91,7 @@ extension S3Responder {
         var target = target
         target.key = key
         let call = S3Call(
-            request: Request(head: head, body: .init(buffer: ByteBuffer())), target: target, operation: .postObject, requestID: requestID,
+            request: S3Request(head: head, body: .init(buffer: ByteBuffer())), target: target, operation: .postObject, requestID: requestID,
             principal: principal, verified: nil, origin: origin)
         var accesses = [ResourceAccess(action: "s3:PutObject", resource: .object(bucket: bucketName, key: key))]
         if tags != nil { accesses.append(ResourceAccess(action: "s3:PutObjectTagging", resource: .object(bucket: bucketName, key: key))) }

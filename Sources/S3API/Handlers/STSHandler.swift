@@ -16,7 +16,7 @@ extension S3Responder {
     static let maxSessionPolicyBytes = 2048
 
     /// A form POST to the service root: STS rather than an S3 operation (S3 has no `POST /`).
-    static func isSTS(_ request: Request) -> Bool {
+    static func isSTS(_ request: S3Request) -> Bool {
         guard request.method == .post, let path = request.head.path, path == "/" || path.hasPrefix("/?") else { return false }
         return request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
     }
@@ -31,7 +31,7 @@ extension S3Responder {
         var message: String
     }
 
-    func sts(_ request: Request, requestID: String, remoteAddress: String?, wantBody: () -> Void) async -> Response {
+    func sts(_ request: S3Request, requestID: String, remoteAddress: String?, wantBody: () -> Void) async -> Response {
         do {
             return try await assumeRole(request, requestID: requestID, remoteAddress: remoteAddress, wantBody: wantBody)
         } catch let error as STSError {
@@ -42,7 +42,7 @@ extension S3Responder {
         }
     }
 
-    func assumeRole(_ request: Request, requestID: String, remoteAddress: String?, wantBody: () -> Void) async throws -> Response {
+    func assumeRole(_ request: S3Request, requestID: String, remoteAddress: String?, wantBody: () -> Void) async throws -> Response {
         // SigV2 signs no body: a captured AssumeRole could be replayed with another Policy.
         if request.headers[.authorization]?.hasPrefix("AWS ") == true {
             throw STSError(code: "InvalidClientTokenId", status: 403, message: "STS requests must be signed with Signature Version 4.")
