@@ -182,10 +182,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Composition root: configuration, stores, listeners, lifecycle.
+        // HTTP/1 requests read from bytes: pure, apart from the connection handlers that feed it.
+        .target(
+            name: "HTTP1",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "FloeServer",
             dependencies: [
-                "S3API", "SigV4", "Console", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI", "IdentityStoreSQLite", "IdentityStorePostgres", "SQLiteSupport",
+                "HTTP1", "S3API", "SigV4", "Console", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI", "IdentityStoreSQLite", "IdentityStorePostgres", "SQLiteSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -193,7 +203,6 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -227,11 +236,20 @@ let package = Package(
         // The hot pure paths under instruction counting (scripts/bench/instructions.sh).
         .executableTarget(
             name: "FloeHotPaths",
-            dependencies: ["SigV4", "S3API", "S3Model", "Identity", "ObjectStore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: [
+                "HTTP1", "SigV4", "S3API", "S3Model", "Identity", "ObjectStore", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Benchmarks/HotPaths",
             exclude: ["thresholds.txt"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "HTTP1Tests",
+            dependencies: [
+                "HTTP1", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "S3ModelTests", dependencies: ["S3Model", "SigV4"], swiftSettings: strictSettings),
         .testTarget(name: "IcebergModelTests", dependencies: ["IcebergModel"], swiftSettings: strictSettings),
@@ -289,7 +307,8 @@ if Context.environment["FLOE_FUZZ"] == "1" {
         .executableTarget(
             name: "FloeFuzz",
             dependencies: [
-                "SigV4", "S3Model", "Identity", "IcebergModel", "Codecs", "Avro", "Parquet", "IcebergData", .product(name: "NIOCore", package: "swift-nio"),
+                "HTTP1", "SigV4", "S3Model", "Identity", "IcebergModel", "Codecs", "Avro", "Parquet", "IcebergData",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/FloeFuzz",
             swiftSettings: strictSettings + [.unsafeFlags(["-parse-as-library"])]))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing (libFuzzer) of the pure parsers that read client input: SigV4/SigV2
-# header and query parsing with canonicalisation, the aws-chunked decoder, XML bodies, policy
-# JSON, Iceberg table/view metadata and updates, range and conditional headers; and the data-plane
-# decoders that read files anyone can write into a bucket: codecs, Avro, Parquet, manifests and Puffin.
+# Coverage-guided fuzzing (libFuzzer) of the pure parsers that read client input: HTTP/1
+# request heads and bodies, SigV4/SigV2 header and query parsing with canonicalisation, the
+# aws-chunked decoder, XML bodies, policy JSON, Iceberg table/view metadata and updates, range
+# and conditional headers; and the data-plane decoders that read files anyone can write into a
+# bucket: codecs, Avro, Parquet, manifests and Puffin.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]     (default: 60 s for each of all targets)
 #
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 PER_TARGET="${1:-60}"
 shift || true
 TARGETS=("$@")
-[ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(sigv4 chunked xml policy iceberg ranges codecs avro parquet manifests)
+[ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(sigv4 http1 chunked xml policy iceberg ranges codecs avro parquet manifests)
 
 FLOE_FUZZ=1 swift build --scratch-path .build-fuzz --sanitize=fuzzer --product floe-fuzz 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
 BIN=".build-fuzz/debug/floe-fuzz"

@@ -4,8 +4,10 @@
 //
 //   floe-hotpaths PATH ITERATIONS
 import Foundation
+import HTTP1
 import HTTPTypes
 import Identity
+import NIOCore
 import ObjectStore
 import S3API
 import S3Model
@@ -118,6 +120,28 @@ func run(_ path: String, iterations: Int) -> Int {
                 sink &+= Operation.resolve(method: method, target: target, headers: headers).rawValue.utf8.count
             }
         }
+    case "http1-head":
+        // The head of a header-signed GET as boto3 sends it, read from its bytes.
+        let head = ByteBuffer(string: """
+            GET /bench/dir%2Fsub/object-0001.parquet?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY HTTP/1.1\r
+            Host: 127.0.0.1:9000\r
+            Accept-Encoding: identity\r
+            User-Agent: Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux#6.18 md/arch#x86_64 lang/python#3.11.7\r
+            X-Amz-Date: 20260528T201320Z\r
+            X-Amz-Content-SHA256: UNSIGNED-PAYLOAD\r
+            Authorization: AWS4-HMAC-SHA256 Credential=AKIAHOTPATHS0000/20260528/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=3c5ab2e9b4a0f8d1c3e5b7a9d1f3e5c7b9a1d3f5e7c9b1a3d5f7e9c1b3a5d7f9\r
+            amz-sdk-invocation-id: 4f1c1e8a-2b7d-4c3e-9a8b-1d2e3f4a5b6c\r
+            amz-sdk-request: attempt=1\r
+            \r
+
+            """)
+        var parser = HTTP1RequestParser()
+        for _ in 0..<iterations {
+            parser.feed(head)
+            while let part = try? parser.next() {
+                if case .head(let parsed) = part { sink &+= parsed.request.headerFields.count }
+            }
+        }
     case "list-xml":
         let page = listingPage()
         let target = try! RequestTarget.parse(requestTarget: "/bench?list-type=2&prefix=logs%2F", host: host, domains: [])
@@ -141,7 +165,7 @@ func run(_ path: String, iterations: Int) -> Int {
             for request in requests where PolicyEvaluator.evaluate([policy], request) == .allow { sink += 1 }
         }
     default:
-        FileHandle.standardError.write(Data("unknown path \(path); one of sigv4-header, sigv4-presigned, routing, list-xml, policy\n".utf8))
+        FileHandle.standardError.write(Data("unknown path \(path); one of sigv4-header, sigv4-presigned, http1-head, routing, list-xml, policy\n".utf8))
         exit(64)
     }
     return sink

@@ -1,6 +1,7 @@
 import Avro
 import Codecs
 import Foundation
+import HTTP1
 import IcebergData
 import IcebergModel
 import Identity
@@ -14,7 +15,7 @@ import SigV4
 /// `FLOE_FUZZ_TARGET`. A harness must never crash or hang: every parser answers with a value
 /// or a typed error, whatever the bytes.
 enum FuzzTarget: String, CaseIterable {
-    case sigv4, chunked, xml, policy, iceberg, ranges, codecs, avro, parquet, manifests
+    case sigv4, http1, chunked, xml, policy, iceberg, ranges, codecs, avro, parquet, manifests
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["FLOE_FUZZ_TARGET"] ?? ""
@@ -27,6 +28,7 @@ enum FuzzTarget: String, CaseIterable {
     func run(_ bytes: [UInt8]) {
         switch self {
         case .sigv4: Self.sigv4(bytes)
+        case .http1: Self.http1(bytes)
         case .chunked: Self.chunked(bytes)
         case .xml: _ = try? XMLDocument.parse(bytes)
         case .policy: Self.policy(bytes)
@@ -36,6 +38,30 @@ enum FuzzTarget: String, CaseIterable {
         case .avro: AvroFuzzing.exercise(bytes)
         case .parquet: ParquetFuzzing.exercise(bytes)
         case .manifests: IcebergDataFuzzing.exercise(bytes)
+        }
+    }
+
+    /// The bytes of a connection, fed to the HTTP/1 request parser in pieces whose sizes the
+    /// first byte chooses. Whatever it reads, its body bytes are never more than were fed, and it
+    /// never holds more than its limits allow.
+    static func http1(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let step = Int(first % 64) + 1
+        var parser = HTTP1RequestParser(maxHeadBytes: 4096, maxFieldCount: 32)
+        var offset = 1
+        var bodyBytes = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + step)
+            parser.feed(ByteBuffer(bytes: bytes[offset..<end]))
+            offset = end
+            do {
+                while let part = try parser.next() {
+                    if case .body(let buffer) = part { bodyBytes += buffer.readableBytes }
+                }
+            } catch {
+                return
+            }
+            precondition(bodyBytes <= offset, "more body bytes than were fed")
         }
     }
 

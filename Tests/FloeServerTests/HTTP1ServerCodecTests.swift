@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOConcurrencyHelpers
+import HTTP1
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Instruction counts of the hot pure paths (SigV4 verification, request routing, listing XML,
-# policy evaluation), measured with valgrind's callgrind, which counts instructions rather than
-# time: the same binary gives the same count on a busy or an idle machine. Each path runs N and
-# 2N iterations; the difference over N is its steady cost per iteration (start-up and the one-time
-# work of a first call, such as generic metadata instantiation, cancel out). The counts are
-# checked against Benchmarks/HotPaths/thresholds.txt (one line per build configuration and path),
-# so a change that makes a hot path more expensive fails here, without timing noise.
+# Instruction counts of the hot pure paths (SigV4 verification, HTTP/1 request heads, request
+# routing, listing XML, policy evaluation), measured with valgrind's callgrind, which counts
+# instructions rather than time: the same binary gives the same count on a busy or an idle
+# machine. Each path runs N and 2N iterations; the difference over N is its steady cost per
+# iteration (start-up and the one-time work of a first call, such as generic metadata
+# instantiation, cancel out). The counts are checked against Benchmarks/HotPaths/thresholds.txt
+# (one line per build configuration and path), so a change that makes a hot path more expensive
+# fails here, without timing noise.
 #
 #   scripts/bench/instructions.sh [--config debug|release] [--update] [--skip-build]
 #
@@ -31,7 +32,7 @@ THRESHOLDS=Benchmarks/HotPaths/thresholds.txt
 
 # path and iterations: enough that per-iteration work dominates the fixed setup, few enough
 # that a debug build under callgrind finishes in seconds.
-PATHS=("sigv4-header 40" "sigv4-presigned 40" "routing 20" "list-xml 3" "policy 100")
+PATHS=("sigv4-header 40" "sigv4-presigned 40" "http1-head 40" "routing 20" "list-xml 3" "policy 100")
 
 count() {  # instructions of one run
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$1" "$2" 2>&1 >/dev/null |

@@ -1,4 +1,5 @@
 import HTTPTypes
+import HTTP1
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes

@@ -1,17 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
 
 /// A request as HTTP/1 carries it: HTTPTypes' request, and what HTTPTypes has no place for.
-struct HTTP1RequestHead: Sendable {
-    var request: HTTPRequest
-    var version: HTTPVersion
+public struct HTTP1RequestHead: Sendable {
+    public var request: HTTPRequest
+    public var version: HTTPVersion
     /// The connection may carry another request after this one's answer (RFC 9112 §9.3): 1.1
     /// without `Connection: close`, 1.0 with `Connection: keep-alive`.
-    var keepAlive: Bool
+    public var keepAlive: Bool
+
+    public init(request: HTTPRequest, version: HTTPVersion, keepAlive: Bool) {
+        self.request = request
+        self.version = version
+        self.keepAlive = keepAlive
+    }
 }
 
-enum HTTP1RequestPart: Sendable {
+public enum HTTP1RequestPart: Sendable {
     case head(HTTP1RequestHead)
     case body(ByteBuffer)
     case end(HTTPFields?)
@@ -30,11 +43,11 @@ enum HTTP1RequestPart: Sendable {
 /// pass through undecoded), a malformed chunk size or a chunk not ended by CRLF. A head or
 /// trailer section above `maxHeadBytes`, or with more than `maxFieldCount` fields, is
 /// `headerOverflow`.
-struct HTTP1RequestParser {
-    let maxHeadBytes: Int
-    let maxFieldCount: Int
+public struct HTTP1RequestParser: Sendable {
+    public let maxHeadBytes: Int
+    public let maxFieldCount: Int
     /// A chunk's size line, extensions included.
-    static let maxChunkLineBytes = 4096
+    public static let maxChunkLineBytes = 4096
 
     private enum State {
         case head
@@ -55,13 +68,13 @@ struct HTTP1RequestParser {
     /// in pieces are not scanned again from their start).
     private var scanned = 0
 
-    init(maxHeadBytes: Int = 64 * 1024, maxFieldCount: Int = 1000) {
+    public init(maxHeadBytes: Int = 64 * 1024, maxFieldCount: Int = 1000) {
         self.maxHeadBytes = maxHeadBytes
         self.maxFieldCount = maxFieldCount
     }
 
     /// A request has begun and not ended: a connection closing now cuts it off.
-    var isInMessage: Bool {
+    public var isInMessage: Bool {
         switch state {
         case .head: pending.readableBytes > 0
         case .failed: false
@@ -69,7 +82,7 @@ struct HTTP1RequestParser {
         }
     }
 
-    mutating func feed(_ buffer: ByteBuffer) {
+    public mutating func feed(_ buffer: ByteBuffer) {
         if case .failed = state { return }  // after an error nothing is HTTP any more
         if pending.readableBytes == 0 {
             pending = buffer
@@ -81,7 +94,7 @@ struct HTTP1RequestParser {
         }
     }
 
-    mutating func next() throws -> HTTP1RequestPart? {
+    public mutating func next() throws -> HTTP1RequestPart? {
         do {
             return try parseNext()
         } catch {
@@ -194,19 +207,19 @@ struct HTTP1RequestParser {
     /// empty line; nil until it has all arrived. Every LF must follow a CR.
     private mutating func sectionLength() throws -> Int? {
         try pending.withUnsafeReadableBytes { bytes -> Int? in
+            guard let base = bytes.baseAddress else { return nil }
             var index = max(scanned, 1)
             let limit = min(bytes.count, maxHeadBytes)
-            while index < limit {
-                if bytes[index] == UInt8(ascii: "\n") {
-                    guard bytes[index - 1] == UInt8(ascii: "\r") else { throw HTTPParserError.lfExpected }
-                    if index >= 3, bytes[index - 2] == UInt8(ascii: "\n"), bytes[index - 3] == UInt8(ascii: "\r") {
-                        return index + 1
-                    }
+            while index < limit, let found = memchr(base + index, Int32(UInt8(ascii: "\n")), limit - index) {
+                let lf = base.distance(to: UnsafeRawPointer(found))
+                guard bytes[lf - 1] == UInt8(ascii: "\r") else { throw HTTPParserError.lfExpected }
+                if lf >= 3, bytes[lf - 2] == UInt8(ascii: "\n"), bytes[lf - 3] == UInt8(ascii: "\r") {
+                    return lf + 1
                 }
-                index += 1
+                index = lf + 1
             }
             guard bytes.count < maxHeadBytes else { throw HTTPParserError.headerOverflow }
-            scanned = index
+            scanned = limit
             return nil
         }
     }
@@ -315,20 +328,18 @@ struct HTTP1RequestParser {
             index += 1
             while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
             let valueStart = index
-            var valueEnd = index
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "\r") { break }
-                guard isValueByte(byte) else { throw HTTPParserError.invalidCharactersUsed }
-                index += 1
-                if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") { valueEnd = index }
+            guard let found = memchr(bytes.baseAddress! + index, Int32(UInt8(ascii: "\r")), bytes.count - index) else {
+                throw HTTPParserError.lfExpected
             }
+            index = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
+            guard areValueBytes(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<index])) else { throw HTTPParserError.invalidCharactersUsed }
+            var valueEnd = index
+            while valueEnd > valueStart, bytes[valueEnd - 1] == UInt8(ascii: " ") || bytes[valueEnd - 1] == UInt8(ascii: "\t") { valueEnd -= 1 }
             guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") else { throw HTTPParserError.lfExpected }
             index += 2
             count += 1
             guard count <= maxFieldCount else { throw HTTPParserError.headerOverflow }
             let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])
-            let text = String(decoding: value, as: UTF8.self)
             let fieldName: HTTPField.Name
             if let known = knownName(name) {
                 fieldName = known
@@ -350,7 +361,7 @@ struct HTTP1RequestParser {
                 } else if fieldName == Names.host {
                     // More than one Host line is refused (RFC 9112 §3.2): two readers could take different ones.
                     guard declared.host == nil else { throw HTTPParserError.invalidHost }
-                    declared.host = text
+                    declared.host = String(decoding: value, as: UTF8.self)
                 } else if fieldName == .connection {
                     for option in value.split(separator: UInt8(ascii: ",")) {
                         let token = trimmingWhitespace(option)
@@ -361,7 +372,9 @@ struct HTTP1RequestParser {
             } else {
                 fieldName = HTTPField.Name(String(decoding: name, as: UTF8.self))!
             }
-            fields.append(HTTPField(name: fieldName, value: text))
+            // The value's bytes were checked above: HTTPTypes' lenient form only looks for NUL, CR
+            // and LF again, where its strict one checks every byte against the grammar.
+            fields.append(HTTPField(name: fieldName, lenientValue: value))
         }
         if chunked {
             guard contentLength == nil else { throw HTTPParserError.unexpectedContentLength }
@@ -373,9 +386,18 @@ struct HTTP1RequestParser {
     }
 
     private static func equalsIgnoringCase(_ bytes: Slice<UnsafeRawBufferPointer>, _ lowercased: StaticString) -> Bool {
+        equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes), lowercased)
+    }
+
+    private static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercased: StaticString) -> Bool {
         guard bytes.count == lowercased.utf8CodeUnitCount else { return false }
-        let expected = UnsafeRawBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
-        return zip(bytes, expected).allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 == $1 : $0 == $1 }
+        let expected = lowercased.utf8Start
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            if lowered != expected[index] { return false }
+        }
+        return true
     }
 
     private static func trimmingWhitespace(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
@@ -474,16 +496,12 @@ struct HTTP1RequestParser {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? Int(byte - UInt8(ascii: "0")) : nil
     }
 
-    /// tchar (RFC 9110 §5.6.2).
+    /// tchar (RFC 9110 §5.6.2): a bit per ASCII byte, below 64 and from 64.
+    @inline(__always)
     private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default: false
-        }
+        if byte < 64 { return (0x03FF_6CFA_0000_0000 as UInt64) >> byte & 1 == 1 }
+        if byte < 128 { return (0x57FF_FFFF_C7FF_FFFE as UInt64) >> (byte - 64) & 1 == 1 }
+        return false
     }
 
     private static func isSchemeByte(_ byte: UInt8) -> Bool {
@@ -502,9 +520,30 @@ struct HTTP1RequestParser {
     /// field-vchar, SP and HTAB (RFC 9110 §5.5): no control character, NUL, CR or LF.
     private static func isValueByte(_ byte: UInt8) -> Bool { byte >= 0x20 ? byte != 0x7F : byte == UInt8(ascii: "\t") }
 
+    /// Whether every byte is a value byte, eight at a time: a word with no byte below 0x20 and
+    /// none equal to 0x7F needs no look at its bytes (a byte from 0x80 never flags either test).
+    private static func areValueBytes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let below20 = (word &- ones &* 0x20) & ~word & highs
+            let del = word ^ (ones &* 0x7F)
+            let is7F = (del &- ones) & ~del & highs
+            if below20 | is7F != 0 { break }
+            index += 8
+        }
+        while index < bytes.count {
+            guard isValueByte(bytes[index]) else { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// The names S3 and catalog clients send most, without building and lowercasing a string.
     private static func knownName(_ bytes: UnsafeRawBufferPointer) -> HTTPField.Name? {
-        func matches(_ lowercased: StaticString) -> Bool { equalsIgnoringCase(bytes[...], lowercased) }
+        func matches(_ lowercased: StaticString) -> Bool { equalsIgnoringCase(bytes, lowercased) }
         switch bytes.count {
         case 4:
             if matches("host") { return Names.host }

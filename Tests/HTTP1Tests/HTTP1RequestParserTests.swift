@@ -4,7 +4,7 @@ import NIOEmbedded
 import NIOHTTP1
 import Testing
 
-@testable import FloeServer
+import HTTP1
 
 /// A request as read: its head's parts, its body's bytes and its trailers.
 private struct ReadRequest: Equatable {
