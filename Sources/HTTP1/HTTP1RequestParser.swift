@@ -40,7 +40,8 @@ public enum HTTP1RequestPart: Sendable {
 /// included) in the target or a field value, whitespace before a field's colon, folded lines,
 /// `Content-Length` that is not digits or comes twice, `Content-Length` beside
 /// `Transfer-Encoding`, a transfer coding that is not a final `chunked` (any other coding would
-/// pass through undecoded), a malformed chunk size or a chunk not ended by CRLF. A head or
+/// pass through undecoded), a malformed chunk size or a chunk not ended by CRLF, a method
+/// llhttp does not know. A head or
 /// trailer section above `maxHeadBytes`, or with more than `maxFieldCount` fields, is
 /// `headerOverflow`.
 public struct HTTP1RequestParser: Sendable {
@@ -72,6 +73,10 @@ public struct HTTP1RequestParser: Sendable {
         self.maxHeadBytes = maxHeadBytes
         self.maxFieldCount = maxFieldCount
     }
+
+    /// The bytes of storage the parser keeps between reads: none once all it was fed is parsed, so
+    /// that a channel's receive buffer can be reused for the next read.
+    var heldCapacity: Int { pending.capacity }
 
     /// A request has begun and not ended: a connection closing now cuts it off.
     public var isInMessage: Bool {
@@ -128,6 +133,7 @@ public struct HTTP1RequestParser: Sendable {
             let head = try pending.withUnsafeReadableBytes { try Self.parseHead(UnsafeRawBufferPointer(rebasing: $0[..<length]), maxFieldCount: maxFieldCount) }
             pending.moveReaderIndex(forwardBy: length)
             scanned = 0
+            releaseIfEmpty()
             switch head.framing {
             case .none, .length(0):
                 // Without a body the request ends with its head: the end is the next part.
@@ -479,10 +485,22 @@ public struct HTTP1RequestParser: Sendable {
         case 6 where bytes.elementsEqual("DELETE".utf8): return .delete
         case 7 where bytes.elementsEqual("OPTIONS".utf8): return .options
         default:
-            guard let method = HTTPRequest.Method(String(decoding: bytes, as: UTF8.self)) else { throw HTTPParserError.invalidMethod }
+            let name = String(decoding: bytes, as: UTF8.self)
+            guard knownMethods.contains(name), let method = HTTPRequest.Method(name) else { throw HTTPParserError.invalidMethod }
             return method
         }
     }
+
+    /// The methods llhttp knows. Any other token is refused rather than answered: after a client
+    /// miscounts a body, its leftover bytes ("loGET /b …") must end the connection, not run as a
+    /// request of an unheard-of method.
+    private static let knownMethods: Set<String> = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+        "COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK",
+        "BIND", "REBIND", "UNBIND", "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE",
+        "M-SEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PURGE", "MKCALENDAR", "LINK", "UNLINK",
+        "SOURCE", "QUERY",
+    ]
 
     private static func version(_ bytes: UnsafeRawBufferPointer) throws -> HTTPVersion {
         guard bytes.starts(with: "HTTP/".utf8), bytes[6] == UInt8(ascii: "."),
