@@ -41,6 +41,8 @@ def main():
         body = b"x" * args.size
         if args.binaries[0] == "nginx" or (args.binaries[1] == "nginx" and args.method == "PUT"):
             sys.exit("nginx only as AFTER_BINARY, for GET and HEAD")
+        if args.binaries[1] == "nginx":
+            cb.ensure_nginx()  # a fresh machine has none
         for index, binary in enumerate(args.binaries):
             root = os.path.join(work, f"s{index}")
             os.makedirs(root)
