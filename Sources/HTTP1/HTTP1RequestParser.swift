@@ -41,9 +41,8 @@ public enum HTTP1RequestPart: Sendable {
 /// `Content-Length` that is not digits or comes twice, `Content-Length` beside
 /// `Transfer-Encoding`, a transfer coding that is not a final `chunked` (any other coding would
 /// pass through undecoded), a malformed chunk size or a chunk not ended by CRLF, a method
-/// llhttp does not know. A head or
-/// trailer section above `maxHeadBytes`, or with more than `maxFieldCount` fields, is
-/// `headerOverflow`.
+/// llhttp does not know. A head or trailer section above `maxHeadBytes`, or with more than
+/// `maxFieldCount` fields, is `headerOverflow`.
 public struct HTTP1RequestParser: Sendable {
     public let maxHeadBytes: Int
     public let maxFieldCount: Int
@@ -491,10 +490,11 @@ public struct HTTP1RequestParser: Sendable {
         }
     }
 
-    /// The methods llhttp knows. Any other token is refused rather than answered: after a client
+    /// The methods llhttp knows (its HTTP method map; NIO's `HTTPMethod` spells one differently
+    /// and lacks another). Any other token is refused rather than answered: after a client
     /// miscounts a body, its leftover bytes ("loGET /b …") must end the connection, not run as a
     /// request of an unheard-of method.
-    private static let knownMethods: Set<String> = [
+    static let knownMethods: Set<String> = [
         "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
         "COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK",
         "BIND", "REBIND", "UNBIND", "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE",

@@ -250,6 +250,31 @@ private let wellFormed: [String] = [
         #expect(read.map(\.method) == ["PROPFIND", "PATCH"])
     }
 
+    /// The methods read are exactly llhttp's: each known one both parsers read, and tokens next
+    /// to them (other case, a byte more or less, an unregistered name) both refuse.
+    @Test func theMethodsReadAreLlhttps() throws {
+        for method in HTTP1RequestParser.knownMethods.sorted() {
+            let input = bytes("\(method) \(method == "CONNECT" ? "h:1" : "/a") HTTP/1.1\r\nHost: h\r\n\r\n")
+            guard case .requests(let read) = parse(input) else {
+                Issue.record("refused \(method)")
+                continue
+            }
+            #expect(read.map(\.method) == [method])
+            guard case .requests = parseWithNIO(input) else {
+                Issue.record("llhttp refused \(method)")
+                continue
+            }
+        }
+        for method in ["get", "Put", "GETS", "DELET", "MSEARCH", "FOO", "BREW"] {
+            let input = bytes("\(method) /a HTTP/1.1\r\nHost: h\r\n\r\n")
+            #expect(parse(input) == .refused([], .invalidMethod), "\(method)")
+            guard case .refused([], _) = parseWithNIO(input) else {
+                Issue.record("llhttp read \(method)")
+                continue
+            }
+        }
+    }
+
     /// A head without a body keeps none of the buffer it came in once it is read, so the channel
     /// can reuse that buffer for its next read.
     @Test func aBodilessHeadLeavesNoBufferHeld() throws {

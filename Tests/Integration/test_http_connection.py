@@ -160,6 +160,28 @@ def test_a_malformed_request_gets_400_and_the_connection_ends(srv):
         assert replies.closed()
 
 
+def test_bytes_past_a_declared_body_are_not_run_as_a_request(srv, world):
+    """A body longer than its Content-Length: the bytes past it ("lo" and a signed DELETE) are no
+    request. The server answers the PUT, then 400, closes, and the DELETE never runs."""
+    s3, bucket, _ = world
+    s3.put_object(Bucket=bucket, Key="victim", Body=b"kept")
+    target = f"/{bucket}/miscounted"
+    headers = signed_headers(srv, "PUT", target)
+    put = f"PUT {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "Content-Length: 3\r\n\r\n"
+    victim = f"/{bucket}/victim"
+    delete = f"DELETE {victim} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in signed_headers(srv, "DELETE", victim).items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(put.encode() + b"hello" + delete.encode())
+        replies = Responses(sock)
+        stored = replies.next()
+        assert stored is not None and stored[0] == 200, stored
+        refused = replies.next()
+        assert refused is not None and refused[0] == 400, refused
+        assert replies.closed()
+    assert s3.get_object(Bucket=bucket, Key="miscounted")["Body"].read() == b"hel"
+    assert s3.get_object(Bucket=bucket, Key="victim")["Body"].read() == b"kept"
+
+
 def test_a_refused_body_is_skipped_and_the_connection_serves_the_next_request(srv, world):
     """A PUT refused before its body is read (bad signature): the server answers, reads past the
     2 MiB body it does not want, and answers the next request on the same connection."""
