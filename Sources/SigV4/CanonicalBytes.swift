@@ -57,13 +57,12 @@ enum CanonicalBytes {
     /// and value. Returns false, having appended nothing, when any part is in another form.
     static func appendRawQuery(_ raw: Substring, omitting: String? = nil, to out: inout [UInt8]) -> Bool {
         var raw = raw
-        let omitted = omitting.map { Array($0.utf8) }
         return raw.withUTF8 { bytes in
             var pairs: [(name: Range<Int>, value: Range<Int>)] = []
-            pairs.reserveCapacity(bytes.reduce(1) { $1 == UInt8(ascii: "&") ? $0 + 1 : $0 })
+            pairs.reserveCapacity(8)
             let complete = URIEncoding.forEachQueryPart(bytes) { name, value in
                 guard isEncoded(bytes, name), isEncoded(bytes, value) else { return false }
-                if omitted.map({ !equal(bytes, name, $0) }) ?? true { pairs.append((name, value)) }
+                if omitting.map({ !equal(bytes, name, $0) }) ?? true { pairs.append((name, value)) }
                 return true
             }
             guard complete else { return false }
@@ -72,15 +71,11 @@ enum CanonicalBytes {
         }
     }
 
-    /// Whether `bytes[range]` holds exactly `other`.
-    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ other: [UInt8]) -> Bool {
-        guard range.count == other.count else { return false }
-        var index = 0
-        while index < other.count {
-            if bytes[range.lowerBound + index] != other[index] { return false }
-            index += 1
-        }
-        return true
+    /// Whether `bytes[range]` holds exactly the bytes of `other`.
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ other: String) -> Bool {
+        guard range.count == other.utf8.count else { return false }
+        var other = other
+        return other.withUTF8 { sameBytesOf(UnsafeBufferPointer(rebasing: bytes[range]), $0) }
     }
 
     /// Whether `bytes[range]` is exactly what SigV4's encoding makes of its decoding.
@@ -168,6 +163,13 @@ enum CanonicalBytes {
 }
 
 extension SHA256 {
+    /// The digest of `bytes`, in one state that is never copied.
+    static func digest(of bytes: [UInt8]) -> SHA256Digest {
+        var hasher = SHA256()
+        hasher.update(bytes: bytes)
+        return hasher.finalize()
+    }
+
     mutating func update(bytes: [UInt8]) {
         bytes.withUnsafeBytes { update(bufferPointer: $0) }
     }

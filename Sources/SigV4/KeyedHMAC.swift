@@ -27,6 +27,13 @@ struct KeyedHMAC: Sendable {
         self.outer = outer
     }
 
+    /// The code of a whole message: one copy of each state.
+    func code(_ message: UnsafeRawBufferPointer) -> SHA256Digest {
+        var inner = self.inner
+        inner.update(bufferPointer: message)
+        return authenticationCode(finishing: inner)
+    }
+
     func authenticationCode(_ message: UnsafeRawBufferPointer) -> [UInt8] {
         var inner = self.inner
         inner.update(bufferPointer: message)

@@ -13,6 +13,16 @@ public struct CredentialScope: Sendable, Hashable {
     }
 
     public var string: String { "\(date)/\(region)/\(service)/aws4_request" }
+
+    /// The bytes of `string`, appended without making it.
+    func append(to out: inout [UInt8]) {
+        out.append(contentsOf: date.utf8)
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: region.utf8)
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: service.utf8)
+        out.append(contentsOf: "/aws4_request".utf8)
+    }
 }
 
 /// The stages of Signature Version 4, one function per stage of the AWS documentation

@@ -47,7 +47,8 @@ public struct IncomingRequest {
     public var securityToken: String? {
         header("x-amz-security-token") ?? queryValue("X-Amz-Security-Token") ?? queryValue("x-amz-security-token")
     }
-    func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
+    /// The first value of a query parameter, its name compared as bytes (as AWS does).
+    func queryValue(_ name: String) -> String? { query.first { $0.name.sameBytes(name) }?.value }
 }
 
 /// How the body of a verified request is protected.
@@ -189,14 +190,32 @@ public struct SigV4Verifier: Sendable {
     }
 
     static func parseCredential(_ credential: String, error code: SigV4Error.Code) throws(SigV4Error) -> (String, CredentialScope) {
-        let parts = credential.splitASCII(UInt8(ascii: "/"))
-        guard parts.count >= 5, parts.last == "aws4_request" else {
+        // `<key>/<date>/<region>/<service>/aws4_request`: the scope is the last four parts, and
+        // the key all before them (an access key never holds `/`, but be exact about the scope).
+        var text = credential
+        let parts: (key: String, date: String, region: String, service: String)? = text.withUTF8 { bytes in
+            var slashes = (0, 0, 0, 0)
+            var found = 0
+            var index = bytes.count
+            while found < 4, index > 0 {
+                index -= 1
+                guard bytes[index] == UInt8(ascii: "/") else { continue }
+                switch found {
+                case 0: slashes.0 = index
+                case 1: slashes.1 = index
+                case 2: slashes.2 = index
+                default: slashes.3 = index
+                }
+                found += 1
+            }
+            guard found == 4, sameBytesOf(UnsafeBufferPointer(rebasing: bytes[(slashes.0 + 1)...]), UnsafeBufferPointer(start: ("aws4_request" as StaticString).utf8Start, count: 12)) else { return nil }
+            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            return (text(0..<slashes.3), text((slashes.3 + 1)..<slashes.2), text((slashes.2 + 1)..<slashes.1), text((slashes.1 + 1)..<slashes.0))
+        }
+        guard let parts else {
             throw SigV4Error(code, "The authorization header is malformed; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
         }
-        // An access key never contains '/', but be exact about which parts are the scope.
-        let n = parts.count
-        let accessKey = n == 5 ? parts[0] : parts[0..<(n - 4)].joined(separator: "/")
-        let scope = CredentialScope(date: parts[n - 4], region: parts[n - 3], service: parts[n - 2])
+        let scope = CredentialScope(date: parts.date, region: parts.region, service: parts.service)
         // Region names are short ("us-east-1", "eu-central-2"); a long one is not a region.
         guard (1...Self.maxRegionBytes).contains(scope.region.utf8.count) else {
             throw SigV4Error(code, "The authorization header is malformed; the region '\(scope.region.prefix(64))' is wrong.")
@@ -204,7 +223,7 @@ public struct SigV4Verifier: Sendable {
         guard scope.date.utf8.count == 8, scope.date.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             throw SigV4Error(code, "The authorization header is malformed; Invalid credential date \"\(scope.date)\". This date is not the same as X-Amz-Date.")
         }
-        return (accessKey, scope)
+        return (parts.key, scope)
     }
 
     func verifyHeader(
@@ -296,12 +315,13 @@ public struct SigV4Verifier: Sendable {
         now: Int64,
         secretForAccessKey: (String) -> String?
     ) throws(SigV4Error) -> VerifiedRequest {
-        guard let algorithm = request.queryValue("X-Amz-Algorithm"),
-            let credential = request.queryValue("X-Amz-Credential"),
-            let signature = request.queryValue("X-Amz-Signature"),
-            let amzDate = request.queryValue("X-Amz-Date"),
-            let signedHeadersValue = request.queryValue("X-Amz-SignedHeaders"),
-            let expiresValue = request.queryValue("X-Amz-Expires")
+        let parameters = PresignedParameters(request.query)
+        guard let algorithm = parameters.algorithm,
+            let credential = parameters.credential,
+            let signature = parameters.signature,
+            let amzDate = parameters.date,
+            let signedHeadersValue = parameters.signedHeaders,
+            let expiresValue = parameters.expires
         else {
             throw SigV4Error(.authorizationQueryParametersError, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
         }
@@ -363,6 +383,30 @@ public struct SigV4Verifier: Sendable {
         )
     }
 
+    /// A presigned URL's `X-Amz-*` parameters, each the first sent, read in one pass over the query.
+    struct PresignedParameters {
+        var algorithm: String?
+        var credential: String?
+        var signature: String?
+        var date: String?
+        var signedHeaders: String?
+        var expires: String?
+
+        init(_ query: [(name: String, value: String)]) {
+            for (name, value) in query where name.utf8.count >= 10 {
+                switch name.utf8.count {
+                case 10 where name.sameBytes("X-Amz-Date"): date = date ?? value
+                case 13 where name.sameBytes("X-Amz-Expires"): expires = expires ?? value
+                case 15 where name.sameBytes("X-Amz-Algorithm"): algorithm = algorithm ?? value
+                case 15 where name.sameBytes("X-Amz-Signature"): signature = signature ?? value
+                case 16 where name.sameBytes("X-Amz-Credential"): credential = credential ?? value
+                case 19 where name.sameBytes("X-Amz-SignedHeaders"): signedHeaders = signedHeaders ?? value
+                default: break
+                }
+            }
+        }
+    }
+
     /// Every `x-amz-*` header must be signed, as AWS requires: otherwise anyone holding a signed
     /// request (a presigned URL above all) could add a copy source, tags or an ACL to it.
     /// `x-amz-content-sha256` is covered anyway: it is the canonical request's payload hash.
@@ -406,29 +450,34 @@ public struct SigV4Verifier: Sendable {
         }
         // The canonical request is method, URI, then a part the same for every URI tried; the
         // string to sign is a prefix the same for every URI, then the canonical request's hash.
+        // Each is written into one buffer and hashed at once: a SHA-256 value copied before an
+        // update allocates a copy of its state.
         let afterURI = CanonicalBytes.afterURI(
             query: query, rawQuery: request.rawQuery, omitting: omitting, signedHeaders: signedHeaders, values: request.headerValues,
             payloadHash: payloadHash)
-        var methodLine = SHA256()
-        methodLine.update(utf8: request.method)
-        methodLine.update(bytes: [UInt8(ascii: "\n")])
-        var signing = mac.innerState
-        for part in [SigV4Signer.algorithm, amzDate, scope.string] {
-            signing.update(utf8: part)
-            signing.update(bytes: [UInt8(ascii: "\n")])
-        }
+        var stringToSign: [UInt8] = []
+        stringToSign.reserveCapacity(160)
+        stringToSign.append(contentsOf: SigV4Signer.algorithm.utf8)
+        stringToSign.append(UInt8(ascii: "\n"))
+        stringToSign.append(contentsOf: amzDate.utf8)
+        stringToSign.append(UInt8(ascii: "\n"))
+        scope.append(to: &stringToSign)
+        stringToSign.append(UInt8(ascii: "\n"))
+        let prefixCount = stringToSign.count
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(request.method.utf8.count + 1 + request.rawPath.utf8.count * 2 + afterURI.count)
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
         for uri in candidates {
-            var canonical = methodLine
-            canonical.update(utf8: uri)
-            canonical.update(bytes: afterURI)
+            canonical.removeAll(keepingCapacity: true)
+            canonical.append(contentsOf: request.method.utf8)
+            canonical.append(UInt8(ascii: "\n"))
+            canonical.append(contentsOf: uri.utf8)
+            canonical.append(contentsOf: afterURI)
+            stringToSign.removeSubrange(prefixCount...)
+            Hex.append(bytesOf: SHA256.digest(of: canonical), to: &stringToSign)
             hex.removeAll(keepingCapacity: true)
-            Hex.append(bytesOf: canonical.finalize(), to: &hex)
-            var toSign = signing
-            toSign.update(bytes: hex)
-            hex.removeAll(keepingCapacity: true)
-            Hex.append(bytesOf: mac.authenticationCode(finishing: toSign), to: &hex)
+            Hex.append(bytesOf: stringToSign.withUnsafeBytes { mac.code($0) }, to: &hex)
             if constantTimeEquals(hex, claimed.utf8) { return }
         }
         throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
@@ -478,6 +527,27 @@ private func trimmingSpaces(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<
     while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
     while start < end, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
     return start..<end
+}
+
+extension String {
+    /// Equal as bytes: names on the wire compare so (the byte counts first, which settles most).
+    @inline(__always)
+    func sameBytes(_ other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        var (a, b) = (self, other)
+        return a.withUTF8 { a in b.withUTF8 { b in sameBytesOf(a, b) } }
+    }
+}
+
+/// Whether two buffers of the same length hold the same bytes.
+func sameBytesOf(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    var index = 0
+    while index < a.count {
+        if a[index] != b[index] { return false }
+        index += 1
+    }
+    return true
 }
 
 extension Character {

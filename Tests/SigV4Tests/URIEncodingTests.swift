@@ -18,3 +18,13 @@ import Testing
         #expect(URIEncoding.decodeQuery("")?.isEmpty == true)
     }
 }
+
+@Suite struct UnreservedSetTests {
+    /// The bit sets hold exactly SigV4's unreserved bytes, `A-Z a-z 0-9 - _ . ~`.
+    @Test func everyByteIsClassedAsSigV4Defines() {
+        let unreserved = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8))
+        for byte in UInt8.min...UInt8.max {
+            #expect(URIEncoding.isUnreserved(byte) == unreserved.contains(byte), "byte \(byte)")
+        }
+    }
+}

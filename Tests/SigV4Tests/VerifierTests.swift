@@ -286,3 +286,50 @@ extension String {
         return self.replacingCharacters(in: range, with: replacement)
     }
 }
+
+/// The credential and a presigned URL's parameters, read over bytes: each shape the verifier
+/// takes or refuses, pinned part by part.
+@Suite struct CredentialParsingTests {
+    func parsed(_ credential: String) -> (key: String, scope: CredentialScope)? {
+        guard let (key, scope) = try? SigV4Verifier.parseCredential(credential, error: .authorizationHeaderMalformed) else { return nil }
+        return (key, scope)
+    }
+
+    @Test func theScopeIsTheLastFourParts() throws {
+        let plain = try #require(parsed("FLOEKEY/20261122/us-east-1/s3/aws4_request"))
+        #expect(plain.key == "FLOEKEY")
+        #expect(plain.scope == CredentialScope(date: "20261122", region: "us-east-1", service: "s3"))
+        // Everything before the scope is the key, slashes included.
+        let slashed = try #require(parsed("team/key/20261122/eu-central-2/sts/aws4_request"))
+        #expect(slashed.key == "team/key")
+        #expect(slashed.scope == CredentialScope(date: "20261122", region: "eu-central-2", service: "sts"))
+        // An empty key is the key's business (unknown to the directory), not the parser's.
+        #expect(parsed("/20261122/us-east-1/s3/aws4_request")?.key == "")
+    }
+
+    @Test func malformedCredentialsAreRefused() {
+        for credential in [
+            "", "aws4_request", "20261122/us-east-1/s3/aws4_request", "FLOEKEY/20261122/us-east-1/s3/aws4_requests",
+            "FLOEKEY/20261122/us-east-1/s3/AWS4_REQUEST", "FLOEKEY/20261122/us-east-1/s3/aws4_request/",
+            "FLOEKEY/20261122//s3/aws4_request", "FLOEKEY/2026112/us-east-1/s3/aws4_request",
+            "FLOEKEY/2026112x/us-east-1/s3/aws4_request", "FLOEKEY/20261122/\(String(repeating: "r", count: 65))/s3/aws4_request",
+        ] {
+            #expect(parsed(credential) == nil, "\(credential)")
+        }
+        #expect(parsed("FLOEKEY/20261122/\(String(repeating: "r", count: 64))/s3/aws4_request") != nil)
+    }
+
+    @Test func presignedParametersAreTheFirstOfEachNameAsSent() {
+        let parameters = SigV4Verifier.PresignedParameters([
+            (name: "X-Amz-Signature", value: "first"), (name: "x-amz-date", value: "lower-case"), (name: "X-Amz-Signature", value: "second"),
+            (name: "X-Amz-Algorithm", value: "AWS4-HMAC-SHA256"), (name: "X-Amz-Date", value: "20261122T120000Z"),
+            (name: "X-Amz-SignedHeaders", value: "host"), (name: "X-Amz-Expires", value: "60"), (name: "X-Amz-Credentials", value: "plural"),
+        ])
+        #expect(parameters.signature == "first")
+        #expect(parameters.date == "20261122T120000Z")
+        #expect(parameters.algorithm == "AWS4-HMAC-SHA256")
+        #expect(parameters.signedHeaders == "host")
+        #expect(parameters.expires == "60")
+        #expect(parameters.credential == nil)
+    }
+}
