@@ -250,6 +250,22 @@ private final class SlowSocket: ChannelOutboundHandler {
         #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"e\"\r\n\r\nhello")
     }
 
+    /// The status line's code and phrase, and fields written in one copy: names as given, values
+    /// byte for byte (UTF-8 included), every line ended, many fields at once.
+    @Test func theHeadIsWrittenByteForByte() throws {
+        let (channel, _) = try makeChannel()
+        try request("GET", channel)
+        var fields: HTTPFields = [.contentLength: "0", HTTPField.Name("x-amz-meta-note")!: "caf\u{e9} \u{2603}"]
+        for index in 0..<40 { fields.append(HTTPField(name: HTTPField.Name("x-f\(index)")!, value: String(repeating: "v", count: index))) }
+        try respond(channel, HTTPResponse(status: .init(code: 599, reasonPhrase: "Odd Phrase"), headerFields: fields))
+        var expected = "HTTP/1.1 599 Odd Phrase\r\nContent-Length: 0\r\nx-amz-meta-note: caf\u{e9} \u{2603}\r\n"
+        for index in 0..<40 { expected += "x-f\(index): \(String(repeating: "v", count: index))\r\n" }
+        #expect(try wire(channel) == expected + "\r\n")
+        try request("GET", channel)
+        try respond(channel, HTTPResponse(status: .notFound, headerFields: [.contentLength: "0"]))
+        #expect(try wire(channel) == "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    }
+
     @Test func anAnswerWithoutALengthIsChunkedInHTTP11() throws {
         let (channel, _) = try makeChannel()
         try request("GET", channel)
