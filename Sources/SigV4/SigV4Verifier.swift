@@ -530,12 +530,12 @@ private func trimmingSpaces(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<
 }
 
 extension String {
-    /// Equal as bytes: names on the wire compare so (the byte counts first, which settles most).
+    /// Equal as bytes, for names on the wire against ASCII names: the byte counts first, which
+    /// settles most. With the counts equal, `==` (canonical equivalence) is byte equality when
+    /// one side is ASCII: text that normalizes to ASCII but holds other characters is longer.
     @inline(__always)
     func sameBytes(_ other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        var (a, b) = (self, other)
-        return a.withUTF8 { a in b.withUTF8 { b in sameBytesOf(a, b) } }
+        utf8.count == other.utf8.count && self == other
     }
 }
 

@@ -64,27 +64,24 @@ enum HTTP1ResponseFraming {
         writeFields(response.headerFields, into: &buffer)
     }
 
-    /// Each field on its line, then the empty line that ends them: their length summed first, then
-    /// copied in one write (four buffer writes per field, each checking the buffer's uniqueness
-    /// and room, were 1.7 % of a small request's CPU).
+    /// Each field on its line, then the empty line that ends them: one write per field (four
+    /// buffer writes per field, each checking the buffer's uniqueness and room, were 1.7 % of a
+    /// small request's CPU), over one pass of the fields (each field taken out of them is retained).
     private static func writeFields(_ fields: HTTPFields, into buffer: inout ByteBuffer) {
-        var length = 2
-        for field in fields { length += field.name.rawName.utf8.count + field.value.utf8.count + 4 }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
-            var at = 0
-            for field in fields {
-                at = copy(field.name.rawName, into: out, at: at)
+        for field in fields {
+            let (name, value) = (field.name.rawName, field.value)
+            let length = name.utf8.count + value.utf8.count + 4
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
+                var at = copy(name, into: out, at: 0)
                 out[at] = UInt8(ascii: ":")
                 out[at + 1] = UInt8(ascii: " ")
-                at = copy(field.value, into: out, at: at + 2)
+                at = copy(value, into: out, at: at + 2)
                 out[at] = UInt8(ascii: "\r")
                 out[at + 1] = UInt8(ascii: "\n")
-                at += 2
+                return length
             }
-            out[at] = UInt8(ascii: "\r")
-            out[at + 1] = UInt8(ascii: "\n")
-            return at + 2
         }
+        buffer.writeStaticString("\r\n")
     }
 
     /// Copies the UTF-8 bytes of `text` to `out` at `at`; returns where they end.
