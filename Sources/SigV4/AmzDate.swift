@@ -2,7 +2,11 @@
 public enum AmzDate {
     /// Parses `20150830T123600Z`; nil if malformed.
     public static func parse(_ text: some StringProtocol) -> Int64? {
-        let bytes = Array(text.utf8)
+        if let parsed = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0) }) { return parsed }
+        return Array(text.utf8).withUnsafeBufferPointer { parse(bytes: $0) }
+    }
+
+    static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z") else { return nil }
         func number(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0

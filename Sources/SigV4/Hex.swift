@@ -38,6 +38,21 @@ public enum Hex {
         }
     }
 
+    /// Whether `claimed` is the lower-case hex of `digest`, compared in constant time; the hex is
+    /// made on the stack.
+    public static func matches(_ digest: SHA256Digest, _ claimed: String) -> Bool {
+        var claimed = claimed
+        return digest.withUnsafeBytes { bytes in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count * 2) { hex in
+                for index in 0..<bytes.count {
+                    hex[2 * index] = digit(bytes[index] >> 4)
+                    hex[2 * index + 1] = digit(bytes[index] & 0x0F)
+                }
+                return claimed.withUTF8 { constantTimeEquals(UnsafeBufferPointer(hex), $0) }
+            }
+        }
+    }
+
     /// The lower-case hex digit of a nibble, computed rather than looked up in `digits`.
     @inline(__always)
     static func digit(_ nibble: UInt8) -> UInt8 {
@@ -94,7 +109,7 @@ public func constantTimeEquals(_ lhs: [UInt8], _ b: some Sequence<UInt8>) -> Boo
 }
 
 /// `constantTimeEquals` over two buffers: one pass over `b`, whatever its bytes.
-private func constantTimeEquals(_ lhs: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+func constantTimeEquals(_ lhs: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
     var difference: UInt8 = lhs.count == b.count ? 0 : 1
     for index in 0..<b.count {
         difference |= (index < lhs.count ? lhs[index] : 0) ^ b[index]

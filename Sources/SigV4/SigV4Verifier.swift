@@ -436,18 +436,6 @@ public struct SigV4Verifier: Sendable {
         mac: KeyedHMAC,
         claimed: String
     ) throws(SigV4Error) {
-        var candidates: [String] = []
-        if let decoded = URIEncoding.decode(request.rawPath) {
-            candidates.append(SigV4Signer.canonicalURI(decodedPath: decoded))
-        }
-        let raw = request.rawPath.isEmpty ? "/" : request.rawPath
-        if !candidates.contains(raw) { candidates.append(raw) }
-        // Services other than S3 (the catalog's s3tables, execute-api) sign the path encoded
-        // twice, as botocore's signer does for them: a nested namespace's %1F is %251F there.
-        if scope.service != "s3" {
-            let twice = SigV4Signer.canonicalURI(decodedPath: raw)
-            if !candidates.contains(twice) { candidates.append(twice) }
-        }
         // The canonical request is method, URI, then a part the same for every URI tried; the
         // string to sign is a prefix the same for every URI, then the canonical request's hash.
         // Each is written into one buffer and hashed at once: a SHA-256 value copied before an
@@ -466,9 +454,7 @@ public struct SigV4Verifier: Sendable {
         let prefixCount = stringToSign.count
         var canonical: [UInt8] = []
         canonical.reserveCapacity(request.method.utf8.count + 1 + request.rawPath.utf8.count * 2 + afterURI.count)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for uri in candidates {
+        func signs(_ uri: String) -> Bool {
             canonical.removeAll(keepingCapacity: true)
             canonical.append(contentsOf: request.method.utf8)
             canonical.append(UInt8(ascii: "\n"))
@@ -476,9 +462,19 @@ public struct SigV4Verifier: Sendable {
             canonical.append(contentsOf: afterURI)
             stringToSign.removeSubrange(prefixCount...)
             Hex.append(bytesOf: SHA256.digest(of: canonical), to: &stringToSign)
-            hex.removeAll(keepingCapacity: true)
-            Hex.append(bytesOf: stringToSign.withUnsafeBytes { mac.code($0) }, to: &hex)
-            if constantTimeEquals(hex, claimed.utf8) { return }
+            return Hex.matches(stringToSign.withUnsafeBytes { mac.code($0) }, claimed)
+        }
+        // Tried in turn, each only when the ones before it did not sign the request: the path as
+        // S3 canonicalises it, the path as sent, and for other services the path encoded twice.
+        let canonicalURI = URIEncoding.decode(request.rawPath).map { SigV4Signer.canonicalURI(decodedPath: $0) }
+        if let canonicalURI, signs(canonicalURI) { return }
+        let raw = request.rawPath.isEmpty ? "/" : request.rawPath
+        if raw != canonicalURI, signs(raw) { return }
+        // Services other than S3 (the catalog's s3tables, execute-api) sign the path encoded
+        // twice, as botocore's signer does for them: a nested namespace's %1F is %251F there.
+        if scope.service != "s3" {
+            let twice = SigV4Signer.canonicalURI(decodedPath: raw)
+            if twice != canonicalURI, twice != raw, signs(twice) { return }
         }
         throw SigV4Error(.signatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
     }

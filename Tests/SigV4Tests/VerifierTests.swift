@@ -333,3 +333,48 @@ extension String {
         #expect(parameters.credential == nil)
     }
 }
+
+/// Which forms of the path a signature may cover, each tried only when the ones before it did not
+/// match: the path as S3 canonicalises it, the path exactly as sent, and, for services other than
+/// S3, the path encoded twice.
+@Suite struct SignedPathFormTests {
+    static let amzDate = "20261122T120000Z"
+
+    /// Headers signed over `canonicalURI` as given, for `service`.
+    func headers(canonicalURI: String, service: String) -> [(String, String)] {
+        let scope = CredentialScope(date: "20261122", region: "us-east-1", service: service)
+        let headers = [("host", "127.0.0.1:9000"), ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), ("x-amz-date", Self.amzDate)]
+        let canonical = SigV4Signer.canonicalRequest(
+            method: "GET", canonicalURI: canonicalURI, canonicalQuery: "",
+            canonicalHeaders: SigV4Signer.canonicalHeaders(signedHeaders: headers.map(\.0)) { name in headers.filter { $0.0 == name }.map(\.1) },
+            signedHeaders: headers.map(\.0), payloadHash: "UNSIGNED-PAYLOAD")
+        let signature = SigV4Signer.signature(
+            signingKey: SigV4Signer.signingKey(secret: VerifierTests.secret, scope: scope),
+            stringToSign: SigV4Signer.stringToSign(amzDate: Self.amzDate, scope: scope, canonicalRequest: canonical))
+        let authorization = "AWS4-HMAC-SHA256 Credential=\(VerifierTests.key)/\(scope.string), SignedHeaders=\(headers.map(\.0).joined(separator: ";")), Signature=\(signature)"
+        return headers + [("authorization", authorization)]
+    }
+
+    func verifies(_ headers: [(String, String)], path: String, service: String) -> Bool {
+        let request = VerifierTests.incoming(headers, path: path)
+        guard case .verified = try? SigV4Verifier(services: [service]).authenticate(request, now: VerifierTests.now, secretForAccessKey: { _ in VerifierTests.secret }) else { return false }
+        return true
+    }
+
+    @Test func aSignatureOverThePathAsSentVerifies() {
+        // `!` escaped on the wire: its canonical form leaves it as `%21`; a client that signed
+        // the path as it sent it signed `/bucket/a%21b` too, and one that sent `!` bare signed `!`.
+        #expect(verifies(headers(canonicalURI: "/bucket/a!b", service: "s3"), path: "/bucket/a!b", service: "s3"))
+        #expect(verifies(headers(canonicalURI: "/bucket/a%21b", service: "s3"), path: "/bucket/a!b", service: "s3"))
+        #expect(!verifies(headers(canonicalURI: "/bucket/a!c", service: "s3"), path: "/bucket/a!b", service: "s3"))
+    }
+
+    @Test func otherServicesMaySignThePathEncodedTwice() {
+        let twice = SigV4Signer.canonicalURI(decodedPath: "/v1/namespaces/a%1Fb")
+        #expect(twice == "/v1/namespaces/a%251Fb")
+        #expect(verifies(headers(canonicalURI: twice, service: "s3tables"), path: "/v1/namespaces/a%1Fb", service: "s3tables"))
+        // S3 takes no path encoded twice.
+        #expect(!verifies(headers(canonicalURI: twice, service: "s3"), path: "/v1/namespaces/a%1Fb", service: "s3"))
+        #expect(verifies(headers(canonicalURI: "/v1/namespaces/a%1Fb", service: "s3"), path: "/v1/namespaces/a%1Fb", service: "s3"))
+    }
+}

@@ -271,7 +271,9 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
                 bodyFraming = framing
                 answeringMethod = nil
             }
-            var buffer = context.channel.allocator.buffer(capacity: 256)
+            // Room for the head of an object's answer (about 400 bytes): a buffer that grows
+            // while the head is written is allocated twice and copied.
+            var buffer = context.channel.allocator.buffer(capacity: 1024)
             HTTP1ResponseFraming.writeHead(response, version: answeringVersion.version, into: &buffer)
             context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
         case .body(let buffer):

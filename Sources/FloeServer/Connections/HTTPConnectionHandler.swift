@@ -408,6 +408,7 @@ struct ChannelResponseWriter: FileBodyWriter {
     /// The head and the held buffer, if not yet written, as parts to write now.
     private mutating func takeUnsent() -> [HTTPResponsePart] {
         var parts: [HTTPResponsePart] = []
+        parts.reserveCapacity(3)
         if let head {
             parts.append(.head(head))
             self.head = nil
@@ -452,6 +453,7 @@ struct ChannelResponseWriter: FileBodyWriter {
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         var parts: [HTTPResponsePart] = []
+        parts.reserveCapacity(3)  // one allocation, where appending grew it twice
         if let head { parts.append(.head(head)) }
         if let held { parts.append(.body(held)) }
         parts.append(.end(trailingHeaders))

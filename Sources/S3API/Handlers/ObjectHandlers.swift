@@ -189,8 +189,15 @@ extension S3Responder {
             .lastModified: HTTPDate.rfc1123(version.lastModified / 1000),
             .acceptRanges: "bytes",
         ]
-        for (name, value) in version.attributes.contentHeaders.sorted(by: { $0.key < $1.key }) {
+        // In name order, so answers are the same whatever the dictionary's; one needs no sorting
+        // (sorting copies the dictionary into an array).
+        let contentHeaders = version.attributes.contentHeaders
+        if contentHeaders.count == 1, let (name, value) = contentHeaders.first {
             if let field = HTTPField.Name(name) { headers[field] = value }
+        } else {
+            for (name, value) in contentHeaders.sorted(by: { $0.key < $1.key }) {
+                if let field = HTTPField.Name(name) { headers[field] = value }
+            }
         }
         for entry in version.attributes.userMetadata {
             if let field = HTTPField.Name("x-amz-meta-" + entry.name) { headers[field] = entry.value }
