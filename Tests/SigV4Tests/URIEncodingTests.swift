@@ -17,6 +17,13 @@ import Testing
         #expect(URIEncoding.decodeQuery("a=%zz") == nil)
         #expect(URIEncoding.decodeQuery("")?.isEmpty == true)
     }
+
+    /// Empty parts are no parameters, and reserve no room: a head's worth of `&` is not 2 MB.
+    @Test func emptyPartsReserveNothing() throws {
+        let query = try #require(URIEncoding.decodeQuery(String(repeating: "&", count: 60_000)))
+        #expect(query.isEmpty)
+        #expect(query.capacity <= 16)
+    }
 }
 
 @Suite struct UnreservedSetTests {

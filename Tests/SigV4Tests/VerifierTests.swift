@@ -319,6 +319,15 @@ extension String {
         #expect(parsed("FLOEKEY/20261122/\(String(repeating: "r", count: 64))/s3/aws4_request") != nil)
     }
 
+    /// Parameter names are the bytes sent: a name canonically equivalent to another (KELVIN SIGN
+    /// U+212A normalizes to `K`) is a different name, as AWS compares them.
+    @Test func parameterNamesCompareAsBytes() {
+        let request = IncomingRequest(method: "GET", rawPath: "/b/k", query: [(name: "AWSAccess\u{212A}eyId", value: "key")]) { _ in [] }
+        #expect("AWSAccess\u{212A}eyId" == "AWSAccessKeyId")  // what `==` alone would have taken
+        #expect(request.queryValue("AWSAccessKeyId") == nil)
+        #expect(SigV4Verifier.PresignedParameters([(name: "X-Amz-\u{212A}", value: "v")]).date == nil)
+    }
+
     @Test func presignedParametersAreTheFirstOfEachNameAsSent() {
         let parameters = SigV4Verifier.PresignedParameters([
             (name: "X-Amz-Signature", value: "first"), (name: "x-amz-date", value: "lower-case"), (name: "X-Amz-Signature", value: "second"),
