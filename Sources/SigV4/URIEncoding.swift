@@ -74,18 +74,31 @@ public enum URIEncoding {
         }
     }
 
-    /// Whether `bytes` hold a `%` (or a `+` read as a space): a plain loop, which costs a third of
-    /// `contains(where:)` with its closure on the short names and values of a query.
+    /// Whether `bytes` hold a `%` (or a `+` read as a space).
     @inline(__always)
     static func hasEscape(_ bytes: UnsafeBufferPointer<UInt8>, plusAsSpace: Bool) -> Bool {
-        guard let base = bytes.baseAddress else { return false }
-        var index = 0
-        while index < bytes.count {
-            let c = base[index]
-            if c == UInt8(ascii: "%") || (plusAsSpace && c == UInt8(ascii: "+")) { return true }
-            index += 1
+        if firstIndex(of: UInt8(ascii: "%"), in: bytes, from: 0, to: bytes.count) < bytes.count { return true }
+        return plusAsSpace && firstIndex(of: UInt8(ascii: "+"), in: bytes, from: 0, to: bytes.count) < bytes.count
+    }
+
+    /// Where `byte` first is in `bytes[start..<end]`, or `end`: eight bytes at a time (a byte-wise
+    /// loop took about five instructions a byte over a presigned URL's 300-byte query, read
+    /// three times per request).
+    static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+        guard let base = bytes.baseAddress else { return end }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let pattern = UInt64(byte) &* ones
+        var index = start
+        while index + 8 <= end {
+            // Bytes equal to `byte` are zero in `word`; the lowest flagged byte is the first zero
+            // (a borrow only ever flags bytes above a zero one).
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) ^ pattern
+            let zeros = (word &- ones) & ~word & 0x8080_8080_8080_8080
+            if zeros != 0 { return index + zeros.trailingZeroBitCount / 8 }
+            index += 8
         }
-        return false
+        while index < end, base[index] != byte { index += 1 }
+        return index
     }
 
     @inline(__always)
@@ -118,9 +131,7 @@ extension URIEncoding {
         var query: [(name: String, value: String)] = []
         // Room for the parameters a request carries (a presigned URL's seven), not one per `&`:
         // a target of 60,000 empty parts reserved 2 MB that nothing used.
-        var parts = 1
-        for byte in bytes where byte == UInt8(ascii: "&") { parts += 1 }
-        query.reserveCapacity(min(parts, 16))
+        query.reserveCapacity(8)
         let complete = forEachQueryPart(bytes) { name, value in
             guard let name = decode(bytes: UnsafeBufferPointer(rebasing: bytes[name]), plusAsSpace: false),
                 let value = decode(bytes: UnsafeBufferPointer(rebasing: bytes[value]), plusAsSpace: false)
@@ -138,13 +149,11 @@ extension URIEncoding {
     static func forEachQueryPart(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (_ name: Range<Int>, _ value: Range<Int>) -> Bool) -> Bool {
         var start = 0
         while start < bytes.count {
-            var end = start
-            var equals: Int?
-            while end < bytes.count, bytes[end] != UInt8(ascii: "&") {
-                if equals == nil, bytes[end] == UInt8(ascii: "=") { equals = end }
-                end += 1
+            let end = firstIndex(of: UInt8(ascii: "&"), in: bytes, from: start, to: bytes.count)
+            if end > start {
+                let equals = firstIndex(of: UInt8(ascii: "="), in: bytes, from: start, to: end)
+                if !body(start..<equals, equals < end ? (equals + 1)..<end : end..<end) { return false }
             }
-            if end > start, !body(start..<(equals ?? end), equals.map { ($0 + 1)..<end } ?? end..<end) { return false }
             start = end + 1
         }
         return true

@@ -184,11 +184,13 @@ extension S3Responder {
     }
 
     static func objectHeaders(_ version: ObjectVersion, checksums: Bool) -> HTTPFields {
-        var headers: HTTPFields = [
-            .eTag: version.etag,
-            .lastModified: HTTPDate.rfc1123(version.lastModified / 1000),
-            .acceptRanges: "bytes",
-        ]
+        // Room for the fields an object's answer ends up with (these, its length, version, the
+        // request's ids, the date), so that adding them does not grow the storage twice.
+        var headers = HTTPFields()
+        headers.reserveCapacity(16)
+        headers.append(HTTPField(name: .eTag, value: version.etag))
+        headers.append(HTTPField(name: .lastModified, value: HTTPDate.rfc1123(version.lastModified / 1000)))
+        headers.append(HTTPField(name: .acceptRanges, value: "bytes"))
         // In name order, so answers are the same whatever the dictionary's; one needs no sorting
         // (sorting copies the dictionary into an array).
         let contentHeaders = version.attributes.contentHeaders
