@@ -380,7 +380,9 @@ struct BodyDemand: NIOAsyncSequenceProducerDelegate {
 /// Writes a response to the channel. A body of one buffer goes out with its head and end in one
 /// flush; a longer one keeps at most one write in flight beyond the one being issued, so a slow
 /// reader holds back the responder (and its disk reads) instead of queueing the object in memory.
-struct ChannelResponseWriter: FileBodyWriter {
+/// A class: Hummingbird takes the writer as `any ResponseBodyWriter`, and a struct this size was
+/// boxed into a new allocation, each of its references retained, for every answer.
+final class ChannelResponseWriter: FileBodyWriter {
     let channel: any Channel
     /// The head, until it is written.
     var head: HTTPResponse?
@@ -406,7 +408,7 @@ struct ChannelResponseWriter: FileBodyWriter {
     var sendsFiles: Bool { files != nil }
 
     /// The head and the held buffer, if not yet written, as parts to write now.
-    private mutating func takeUnsent() -> [HTTPResponsePart] {
+    private func takeUnsent() -> [HTTPResponsePart] {
         var parts: [HTTPResponsePart] = []
         parts.reserveCapacity(3)
         if let head {
@@ -422,7 +424,7 @@ struct ChannelResponseWriter: FileBodyWriter {
 
     /// Sends the file range from a duplicate of `descriptor`, closed once the range is written or
     /// the write has failed. Like `write`, returns once the write before this one is done.
-    mutating func writeFile(descriptor: Int32, offset: Int64, length: Int64) async throws {
+    func writeFile(descriptor: Int32, offset: Int64, length: Int64) async throws {
         guard let files else { throw ChannelError.operationUnsupported }
         let parts = takeUnsent()
         let duplicate = dup(descriptor)
@@ -438,7 +440,7 @@ struct ChannelResponseWriter: FileBodyWriter {
         try await earlier?.get()
     }
 
-    mutating func write(_ buffer: ByteBuffer) async throws {
+    func write(_ buffer: ByteBuffer) async throws {
         if head != nil, held == nil, buffer.readableBytes == expectedLength {
             held = buffer
             return
@@ -451,7 +453,7 @@ struct ChannelResponseWriter: FileBodyWriter {
         try await earlier?.get()
     }
 
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+    func finish(_ trailingHeaders: HTTPFields?) async throws {
         var parts: [HTTPResponsePart] = []
         parts.reserveCapacity(3)  // one allocation, where appending grew it twice
         if let head { parts.append(.head(head)) }
