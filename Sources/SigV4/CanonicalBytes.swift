@@ -173,9 +173,4 @@ extension SHA256 {
     mutating func update(bytes: [UInt8]) {
         bytes.withUnsafeBytes { update(bufferPointer: $0) }
     }
-
-    mutating func update(utf8 text: String) {
-        var text = text
-        text.withUTF8 { update(bufferPointer: UnsafeRawBufferPointer($0)) }
-    }
 }

@@ -25,30 +25,24 @@ public enum Hex {
     /// sequence copies it into an array first) and appended at once (two appends per byte, each
     /// checking the capacity, cost four times the encoding).
     public static func append(bytesOf digest: SHA256Digest, to out: inout [UInt8]) {
-        digest.withUnsafeBytes { bytes in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count * 2) { hex in
-                var index = 0
-                while index < bytes.count {
-                    hex[2 * index] = digit(bytes[index] >> 4)
-                    hex[2 * index + 1] = digit(bytes[index] & 0x0F)
-                    index += 1
-                }
-                out.append(contentsOf: UnsafeBufferPointer(hex))
-            }
-        }
+        withHex(of: digest) { out.append(contentsOf: $0) }
     }
 
-    /// Whether `claimed` is the lower-case hex of `digest`, compared in constant time; the hex is
-    /// made on the stack.
+    /// Whether `claimed` is the lower-case hex of `digest`, compared in constant time.
     public static func matches(_ digest: SHA256Digest, _ claimed: String) -> Bool {
         var claimed = claimed
-        return digest.withUnsafeBytes { bytes in
+        return withHex(of: digest) { hex in claimed.withUTF8 { constantTimeEquals(hex, $0) } }
+    }
+
+    /// Calls `body` with the lower-case hex of a digest, made on the stack.
+    private static func withHex<T>(of digest: SHA256Digest, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        digest.withUnsafeBytes { bytes in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count * 2) { hex in
                 for index in 0..<bytes.count {
                     hex[2 * index] = digit(bytes[index] >> 4)
                     hex[2 * index + 1] = digit(bytes[index] & 0x0F)
                 }
-                return claimed.withUTF8 { constantTimeEquals(UnsafeBufferPointer(hex), $0) }
+                return body(UnsafeBufferPointer(hex))
             }
         }
     }

@@ -31,23 +31,13 @@ struct KeyedHMAC: Sendable {
     func code(_ message: UnsafeRawBufferPointer) -> SHA256Digest {
         var inner = self.inner
         inner.update(bufferPointer: message)
-        return authenticationCode(finishing: inner)
-    }
-
-    func authenticationCode(_ message: UnsafeRawBufferPointer) -> [UInt8] {
-        var inner = self.inner
-        inner.update(bufferPointer: message)
-        return authenticationCode(finishing: inner).withUnsafeBytes { Array($0) }
-    }
-
-    /// The inner hash with the key absorbed, to feed a message into piece by piece.
-    var innerState: SHA256 { inner }
-
-    /// The code of a message fed into a copy of `innerState`.
-    func authenticationCode(finishing inner: consuming SHA256) -> SHA256Digest {
         var outer = self.outer
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
         return outer.finalize()
+    }
+
+    func authenticationCode(_ message: UnsafeRawBufferPointer) -> [UInt8] {
+        code(message).withUnsafeBytes { Array($0) }
     }
 
     func authenticationCode(_ message: String) -> [UInt8] {
