@@ -4,6 +4,10 @@ import PackageDescription
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // A nonisolated async function runs on its caller's executor. Without it, each call into one
+    // and each return from one was a switch to the generic executor and back: 30 per small
+    // request, each asking the task for its preferred executor. Floe has no actors of its own.
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
 let package = Package(

@@ -167,6 +167,9 @@ public final class S3Responder: HTTPResponder, Sendable {
     }
 
     /// The responder itself, for a connection that makes no Hummingbird `Request` (`S3Request`).
+    private static let hostIDField = HTTPField(name: .amzID2, value: RequestIDs.hostID)
+    private static let serverField = HTTPField(name: .server, value: "Floe")
+
     public func respond(to request: S3Request, context: S3RequestContext) async throws -> Response {
         let origin = RequestOrigin(request.headers, peer: context.peer, forwardedClient: configuration.forwardedClient)
         let started = ContinuousClock.now
@@ -225,9 +228,10 @@ public final class S3Responder: HTTPResponder, Sendable {
         }
         // A preflight's answer carries its own CORS headers, or none when refused.
         if request.headers[CORS.origin] != nil, request.method != .options { await addCORSHeaders(&response, request: request, bucket: target?.bucket) }
-        response.headers[.amzRequestID] = requestID
-        response.headers[.amzID2] = RequestIDs.hostID
-        response.headers[.server] = "Floe"
+        // Appended: no handler sets these, and setting a field first looks for it among the others.
+        response.headers.append(HTTPField(name: .amzRequestID, value: requestID))
+        response.headers.append(Self.hostIDField)
+        response.headers.append(Self.serverField)
         if stats.bytesOut == 0, let length = response.body.contentLength, request.method != .head {
             stats.bytesOut = Int64(length)
         }

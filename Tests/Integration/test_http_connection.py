@@ -368,3 +368,34 @@ def test_an_http_1_0_client_gets_no_interim_answer_and_a_true_connection_header(
         answer = replies.next()
         assert answer is not None and answer[0] == 200 and answer[1].get("connection") == "close", answer
         assert replies.closed()
+
+
+def test_each_answer_field_is_sent_once(srv, world):
+    """The fields every answer gets (its ids, Date, Server) and an object's own (length, type,
+    stored content headers) are appended, not set: none may appear twice, whatever the object
+    keeps or the answer is."""
+    s3, bucket, _ = world
+    s3.put_object(Bucket=bucket, Key="described", Body=b"described", ContentType="text/plain",
+                  CacheControl="no-cache", ContentDisposition="inline", Metadata={"colour": "blue"})
+    targets = [("HEAD", presigned_target(s3, srv, "HEAD", bucket, "described")),
+               ("GET", presigned_target(s3, srv, "GET", bucket, "described")),
+               ("GET", presigned_target(s3, srv, "GET", bucket, "missing")),
+               ("GET", f"/{bucket}?list-type=2")]
+    once = ["date", "server", "x-amz-request-id", "x-amz-id-2", "content-length"]
+    for method, target in targets:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(request_bytes(srv, method, target, "Connection: close\r\n"))
+            raw, deadline = b"", time.monotonic() + 10
+            while b"\r\n\r\n" not in raw and time.monotonic() < deadline:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                raw += chunk
+        lines = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]
+        names = [line.partition(":")[0].strip().lower() for line in lines]
+        duplicated = sorted({name for name in names if names.count(name) > 1})
+        assert duplicated == [], (method, target, lines)
+        assert all(name in names for name in once), (method, target, lines)
+        if "described" in target:
+            for name in ("content-type", "cache-control", "content-disposition", "x-amz-meta-colour", "etag", "last-modified"):
+                assert name in names, (name, lines)

@@ -353,7 +353,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 logger.error("responder failed", metadata: ["error": "\(error)"])
                 response = Response(status: .internalServerError)
             }
-            response.headers[.date] = ResponseDate.current()
+            // Appended when absent (as from every S3 answer): setting it looks for it twice.
+            if response.headers[.date] == nil {
+                response.headers.append(ResponseDate.current())
+            } else {
+                response.headers[.date] = ResponseDate.current().value
+            }
             // The handler closes the connection after this answer.
             if closing { response.headers[.connection] = "close" }
             let writer = ChannelResponseWriter(
@@ -471,15 +476,15 @@ final class ChannelResponseWriter: FileBodyWriter {
     }
 }
 
-/// The `Date` header, formatted once per second.
+/// The `Date` field, made once per second.
 enum ResponseDate {
-    private static let cache = NIOLockedValueBox<(second: Int, text: String)>((-1, ""))
+    private static let cache = NIOLockedValueBox<(second: Int, field: HTTPField)>((-1, HTTPField(name: .date, value: "")))
 
-    static func current() -> String {
+    static func current() -> HTTPField {
         let second = Int(Date().timeIntervalSince1970)
         return cache.withLockedValue { cached in
-            if cached.second != second { cached = (second, HTTPDate.rfc1123(Int64(second))) }
-            return cached.text
+            if cached.second != second { cached = (second, HTTPField(name: .date, value: HTTPDate.rfc1123(Int64(second)))) }
+            return cached.field
         }
     }
 }

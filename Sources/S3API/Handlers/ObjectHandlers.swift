@@ -106,7 +106,7 @@ extension S3Responder {
             }
         }
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? version.size
-        headers[.contentLength] = String(length)
+        headers.append(HTTPField(name: .contentLength, value: String(length)))  // no field above is a length
         var status = HTTPResponse.Status.ok
         if let range {
             status = .partialContent
@@ -194,11 +194,12 @@ extension S3Responder {
         // In name order, so answers are the same whatever the dictionary's; one needs no sorting
         // (sorting copies the dictionary into an array).
         let contentHeaders = version.attributes.contentHeaders
+        // Appended: a dictionary's names are distinct, and none is one of the fields above.
         if contentHeaders.count == 1, let (name, value) = contentHeaders.first {
-            if let field = HTTPField.Name(name) { headers[field] = value }
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         } else {
             for (name, value) in contentHeaders.sorted(by: { $0.key < $1.key }) {
-                if let field = HTTPField.Name(name) { headers[field] = value }
+                if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
             }
         }
         for entry in version.attributes.userMetadata {

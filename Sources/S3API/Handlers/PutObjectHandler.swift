@@ -308,7 +308,7 @@ struct ClientBody: AsyncSequence, Sendable {
 
         mutating func next() async throws -> ByteBuffer? {
             do {
-                return try await base.next()
+                return try await base.next(isolation: #isolation)
             } catch {
                 throw BodyStreamError(underlying: "\(error)")
             }
