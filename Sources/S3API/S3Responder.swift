@@ -166,10 +166,10 @@ public final class S3Responder: HTTPResponder, Sendable {
         try await respond(to: S3Request(head: request.head, body: request.body), context: context)
     }
 
-    /// The responder itself, for a connection that makes no Hummingbird `Request` (`S3Request`).
     private static let hostIDField = HTTPField(name: .amzID2, value: RequestIDs.hostID)
     private static let serverField = HTTPField(name: .server, value: "Floe")
 
+    /// The responder itself, for a connection that makes no Hummingbird `Request` (`S3Request`).
     public func respond(to request: S3Request, context: S3RequestContext) async throws -> Response {
         let origin = RequestOrigin(request.headers, peer: context.peer, forwardedClient: configuration.forwardedClient)
         let started = ContinuousClock.now
