@@ -60,12 +60,7 @@ def main():
             else:
                 server = cb.start_floe(root, binary, describe_tree=False)
                 servers.append(server)
-                cb.http_call(server, "PUT", server.target("PUT", "/bench"))
-            if args.method != "PUT" and binary != "nginx":
-                for key in keys:
-                    status, text = cb.http_call(server, "PUT", server.target("PUT", key), body)
-                    if status != 200:
-                        sys.exit(f"seeding {key} on {binary}: HTTP {status} {text[:200]!r}")
+                cb.seed_objects(server, [] if args.method == "PUT" else keys, body)  # PUTs write their own
             files.append(os.path.join(work, f"s{index}.paths"))
             with open(files[-1], "w") as f:
                 f.write("\n".join(server.target(args.method, key) for key in keys) + "\n")

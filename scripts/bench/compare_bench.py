@@ -215,6 +215,18 @@ def http_call(server: Server, method: str, target: str, body: bytes | None = Non
             conn.close()
 
 
+def seed_objects(server: Server, keys: list[str], body: bytes, bucket: str = "/bench"):
+    """Creates `bucket` and PUTs `body` at each key, one request at a time (the small sets of the
+    paired, alternating and counting runs); exits on any refusal."""
+    status, text = http_call(server, "PUT", server.target("PUT", bucket), b"")
+    if status >= 300:
+        sys.exit(f"{server.version}: creating bucket {bucket} failed: HTTP {status} {text[:300]!r}")
+    for key in keys:
+        status, text = http_call(server, "PUT", server.target("PUT", key), body)
+        if status != 200:
+            sys.exit(f"seeding {key} on {server.version}: HTTP {status} {text[:200]!r}")
+
+
 def seed_http(server: Server, layout: dict, with_list: bool, deadline_s: float = 900):
     """PUTs the objects through Floe's S3 API: 8 threads, one keep-alive connection each, bounded in time."""
     for bucket in ("/bench", "/list"):

@@ -45,12 +45,8 @@ def main():
             os.makedirs(root)
             server = cb.start_floe(root, binary, describe_tree=False)
             servers.append(server)
-            cb.http_call(server, "PUT", server.target("PUT", "/bench"))
             keys = [f"/bench/o{k:03d}" for k in range(100)]
-            for key in keys:
-                status, text = cb.http_call(server, "PUT", server.target("PUT", key), b"x" * 4096)
-                if status != 200:
-                    sys.exit(f"seeding {key} on {binary}: HTTP {status} {text[:200]!r}")
+            cb.seed_objects(server, keys, b"x" * 4096)
             signers = {"root": server.signer}
             if "user" in principals:
                 signers["user"] = cb.policy_user_signer(server, binary)

@@ -58,10 +58,8 @@ def count(binary: str, args, work: str) -> dict:
     server = cb.start_floe(root, binary, describe_tree=False)
     loadgen = os.path.join(work, "loadgen")
     try:
-        cb.http_call(server, "PUT", server.target("PUT", "/bench"))
         keys = [f"/bench/o{k:03d}" for k in range(100)]
-        for key in keys:
-            cb.http_call(server, "PUT", server.target("PUT", key), b"x" * 4096)
+        cb.seed_objects(server, keys, b"x" * 4096)
         paths = os.path.join(root, "paths")
         with open(paths, "w") as f:
             for key in keys:

@@ -415,7 +415,7 @@ final class ChannelResponseWriter: FileBodyWriter {
     /// The head and the held buffer, if not yet written, as parts to write now.
     private func takeUnsent() -> [HTTPResponsePart] {
         var parts: [HTTPResponsePart] = []
-        parts.reserveCapacity(3)
+        parts.reserveCapacity(3)  // with the end `finish` adds: one allocation, where appending grew it twice
         if let head {
             parts.append(.head(head))
             self.head = nil
@@ -459,10 +459,7 @@ final class ChannelResponseWriter: FileBodyWriter {
     }
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {
-        var parts: [HTTPResponsePart] = []
-        parts.reserveCapacity(3)  // one allocation, where appending grew it twice
-        if let head { parts.append(.head(head)) }
-        if let held { parts.append(.body(held)) }
+        var parts = takeUnsent()
         parts.append(.end(trailingHeaders))
         _ = send(parts)
         try await previousWrite?.get()

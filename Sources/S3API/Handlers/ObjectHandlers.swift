@@ -192,9 +192,9 @@ extension S3Responder {
         headers.append(HTTPField(name: .lastModified, value: HTTPDate.rfc1123(version.lastModified / 1000)))
         headers.append(HTTPField(name: .acceptRanges, value: "bytes"))
         // In name order, so answers are the same whatever the dictionary's; one needs no sorting
-        // (sorting copies the dictionary into an array).
+        // (sorting copies the dictionary into an array). Appended: a dictionary's names are
+        // distinct, and none is one of the fields above.
         let contentHeaders = version.attributes.contentHeaders
-        // Appended: a dictionary's names are distinct, and none is one of the fields above.
         if contentHeaders.count == 1, let (name, value) = contentHeaders.first {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         } else {
