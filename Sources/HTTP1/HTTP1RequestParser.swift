@@ -337,7 +337,7 @@ public struct HTTP1RequestParser: Sendable {
                 throw HTTPParserError.lfExpected
             }
             index = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
-            guard areValueBytes(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<index])) else { throw HTTPParserError.invalidCharactersUsed }
+            guard let kind = valueBytes(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<index])) else { throw HTTPParserError.invalidCharactersUsed }
             var valueEnd = index
             while valueEnd > valueStart, bytes[valueEnd - 1] == UInt8(ascii: " ") || bytes[valueEnd - 1] == UInt8(ascii: "\t") { valueEnd -= 1 }
             guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") else { throw HTTPParserError.lfExpected }
@@ -377,9 +377,7 @@ public struct HTTP1RequestParser: Sendable {
             } else {
                 fieldName = HTTPField.Name(String(decoding: name, as: UTF8.self))!
             }
-            // The value's bytes were checked above: HTTPTypes' lenient form only looks for NUL, CR
-            // and LF again, where its strict one checks every byte against the grammar.
-            fields.append(HTTPField(name: fieldName, lenientValue: value))
+            fields.append(field(fieldName, value, ascii: kind == .ascii))
         }
         if chunked {
             guard contentLength == nil else { throw HTTPParserError.unexpectedContentLength }
@@ -540,9 +538,25 @@ public struct HTTP1RequestParser: Sendable {
 
     /// Whether every byte is a value byte, eight at a time: a word with no byte below 0x20 and
     /// none equal to 0x7F needs no look at its bytes (a byte from 0x80 never flags either test).
-    private static func areValueBytes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// A field of checked value bytes. An ASCII value (nearly every one) becomes a string here:
+    /// HTTPTypes' lenient initializer makes it through the standard library's generic UTF-8
+    /// validation, which looks up two generic types' metadata at run time for every value, about
+    /// 650 instructions. Any other value keeps the lenient form, which stores bytes that are not
+    /// UTF-8 as they came.
+    @inline(__always)
+    private static func field(_ name: HTTPField.Name, _ value: UnsafeRawBufferPointer, ascii: Bool) -> HTTPField {
+        guard ascii else { return HTTPField(name: name, lenientValue: value) }
+        return HTTPField(name: name, value: String(decoding: value, as: UTF8.self))
+    }
+
+    enum ValueBytes { case ascii, other }
+
+    /// Whether every byte may be in a field value (visible, space, tab or obs-text), and whether
+    /// all are ASCII; nil when one may not.
+    private static func valueBytes(_ bytes: UnsafeRawBufferPointer) -> ValueBytes? {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
+        var seen: UInt64 = 0
         var index = 0
         while index + 8 <= bytes.count {
             let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
@@ -550,13 +564,15 @@ public struct HTTP1RequestParser: Sendable {
             let del = word ^ (ones &* 0x7F)
             let is7F = (del &- ones) & ~del & highs
             if below20 | is7F != 0 { break }
+            seen |= word
             index += 8
         }
         while index < bytes.count {
-            guard isValueByte(bytes[index]) else { return false }
+            guard isValueByte(bytes[index]) else { return nil }
+            seen |= UInt64(bytes[index])
             index += 1
         }
-        return true
+        return seen & highs == 0 ? .ascii : .other
     }
 
     /// The names S3 and catalog clients send most, without building and lowercasing a string.

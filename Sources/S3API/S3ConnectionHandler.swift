@@ -40,7 +40,7 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             inRequest = true
             guard !closing else { return }
             awaitingContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
-            expectedBody = Self.announcesBody(head)
+            expectedBody = awaitingContinue && Self.announcesBody(head)
         case .body:
             guard !closing else { return }
         case .end:

@@ -51,7 +51,7 @@ public enum URIEncoding {
     }
 
     /// `decode` over the bytes of valid UTF-8 text (a slice of a `String` at ASCII boundaries).
-    static func decode(bytes: UnsafeBufferPointer<UInt8>, plusAsSpace: Bool) -> String? {
+    package static func decode(bytes: UnsafeBufferPointer<UInt8>, plusAsSpace: Bool) -> String? {
         guard hasEscape(bytes, plusAsSpace: plusAsSpace) else {
             return String(decoding: bytes, as: UTF8.self)
         }
@@ -70,8 +70,28 @@ public enum URIEncoding {
                 }
                 count += 1
             }
-            return String(validating: UnsafeBufferPointer(rebasing: out[..<count]), as: UTF8.self)
+            let decoded = UnsafeBufferPointer(rebasing: out[..<count])
+            // The standard library's validation is generic and looks up two types' metadata at
+            // run time on each call; ASCII needs none of it.
+            if isASCII(decoded) { return String(decoding: decoded, as: UTF8.self) }
+            return String(validating: decoded, as: UTF8.self)
         }
+    }
+
+    /// No byte above 0x7F, eight at a time.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var high: UInt64 = 0
+        var index = 0
+        while index + 8 <= bytes.count {
+            high |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            high |= UInt64(base[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 
     /// Whether `bytes` hold a `%` (or a `+` read as a space).
@@ -84,7 +104,7 @@ public enum URIEncoding {
     /// Where `byte` first is in `bytes[start..<end]`, or `end`: eight bytes at a time (a byte-wise
     /// loop took about five instructions a byte over a presigned URL's 300-byte query, read
     /// three times per request).
-    static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+    package static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
         guard let base = bytes.baseAddress else { return end }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let pattern = UInt64(byte) &* ones
@@ -127,7 +147,7 @@ extension URIEncoding {
         return copy.withUTF8 { decodeQuery(bytes: $0) }
     }
 
-    static func decodeQuery(bytes: UnsafeBufferPointer<UInt8>) -> [(name: String, value: String)]? {
+    package static func decodeQuery(bytes: UnsafeBufferPointer<UInt8>) -> [(name: String, value: String)]? {
         var query: [(name: String, value: String)] = []
         // Room for the parameters a request carries (a presigned URL's seven), not one per `&`:
         // a target of 60,000 empty parts reserved 2 MB that nothing used.

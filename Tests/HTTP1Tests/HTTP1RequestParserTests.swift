@@ -202,6 +202,26 @@ private let wellFormed: [String] = [
         #expect(parse(bytes("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")) == .refused([], .invalidHost))
     }
 
+    /// ASCII values are made into strings by the parser, others by HTTPTypes' lenient form: both
+    /// keep the bytes as sent, whatever the word boundaries (values of 1 to 20 bytes).
+    @Test func fieldValuesKeepTheirBytes() throws {
+        let samples: [[UInt8]] = [
+            Array("a\tb c".utf8), Array("caf\u{E9}".utf8), [0x61, 0xE9, 0x62], [0xFF], Array("x-\u{1F600}-y".utf8),
+        ]
+        for sample in samples {
+            for pad in 0..<16 {
+                let value = Array(repeating: UInt8(ascii: "v"), count: pad) + sample
+                var parser = HTTP1RequestParser()
+                parser.feed(ByteBuffer(bytes: Array("GET / HTTP/1.1\r\nX-A: ".utf8) + value + Array(" \r\n\r\n".utf8)))
+                guard case .head(let head) = try parser.next(), let field = head.request.headerFields.first(where: { $0.name.canonicalName == "x-a" }) else {
+                    Issue.record("no head for \(value)")
+                    continue
+                }
+                #expect(field.withUnsafeBytesOfValue { Array($0) } == value, "\(value)")
+            }
+        }
+    }
+
     @Test func aHeadPastItsLimitIsHeaderOverflowWhateverThePieces() throws {
         let long = "GET / HTTP/1.1\r\nX-A: " + String(repeating: "a", count: 2000) + "\r\n\r\n"
         for step in [1, 100, Int.max] {

@@ -11,6 +11,24 @@ import Testing
         try RequestTarget.parse(requestTarget: path, host: host, domains: domains)
     }
 
+    /// The target is read as bytes: its parts are cut at ASCII bytes, whatever characters
+    /// surround them.
+    @Test func partsOfTargetsAsSent() throws {
+        let escaped = try target("/b%C3%BCcket/%CC%81k%2Fey/?x=%E2%82%AC&y")
+        #expect(escaped.bucket == "b\u{FC}cket" && escaped.key == "\u{301}k/ey/")
+        #expect(escaped.rawPath == "/b%C3%BCcket/%CC%81k%2Fey/" && escaped.rawQuery == "x=%E2%82%AC&y")
+        #expect(escaped.query.map(\.name) == ["x", "y"] && escaped.value("x") == "\u{20AC}" && escaped.value("y") == "")
+        let plain = try target("/b/\u{301}k?")
+        #expect(plain.bucket == "b" && plain.key == "\u{301}k" && plain.query.isEmpty && plain.rawQuery == "")
+        #expect(try target("//k").bucket == "" && target("//k").key == "k")
+        #expect(try target("/?list-type=2").bucket == nil)
+        for bad in ["", "b/k", "?x", "/b/%zz", "/b/k?%", "/b/%C3"] {
+            #expect(throws: S3Error.self, "\(bad)") { try target(bad) }
+        }
+        let virtual = try target("/\u{301}k%20x?acl", host: "Photos.s3.example.com:9000", domains: ["s3.example.com"])
+        #expect(virtual.bucket == "photos" && virtual.key == "\u{301}k x" && virtual.has("acl"))
+    }
+
     @Test func pathStyle() throws {
         let root = try target("/")
         #expect(root.bucket == nil && root.key == nil)
