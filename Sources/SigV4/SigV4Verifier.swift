@@ -466,7 +466,8 @@ public struct SigV4Verifier: Sendable {
         }
         // Tried in turn, each only when the ones before it did not sign the request: the path as
         // S3 canonicalises it, the path as sent, and for other services the path encoded twice.
-        let canonicalURI = URIEncoding.decode(request.rawPath).map { SigV4Signer.canonicalURI(decodedPath: $0) }
+        let canonicalURI = URIEncoding.isPlainPath(request.rawPath)
+            ? request.rawPath : URIEncoding.decode(request.rawPath).map { SigV4Signer.canonicalURI(decodedPath: $0) }
         if let canonicalURI, signs(canonicalURI) { return }
         let raw = request.rawPath.isEmpty ? "/" : request.rawPath
         if raw != canonicalURI, signs(raw) { return }

@@ -35,6 +35,15 @@ public enum URIEncoding {
         }
     }
 
+    /// A non-empty path of unreserved bytes and `/` only: its own decoding, and the canonical URI
+    /// S3 signs (`SigV4Signer.canonicalURI`) as it is, without making either as a new string.
+    public static func isPlainPath(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { bytes in
+            !bytes.isEmpty && bytes.allSatisfy { isUnreserved($0) || $0 == UInt8(ascii: "/") }
+        }
+    }
+
     /// `decode` for a slice of a string (a request target's path): not generic, so a caller in
     /// another module does not reach its bytes through the generic protocol witnesses.
     public static func decode(_ string: Substring, plusAsSpace: Bool = false) -> String? {
@@ -153,13 +162,34 @@ extension URIEncoding {
         // a target of 60,000 empty parts reserved 2 MB that nothing used.
         query.reserveCapacity(8)
         let complete = forEachQueryPart(bytes) { name, value in
-            guard let name = decode(bytes: UnsafeBufferPointer(rebasing: bytes[name]), plusAsSpace: false),
-                let value = decode(bytes: UnsafeBufferPointer(rebasing: bytes[value]), plusAsSpace: false)
+            let (name, value) = (UnsafeBufferPointer(rebasing: bytes[name]), UnsafeBufferPointer(rebasing: bytes[value]))
+            guard let name = constant(name) ?? decode(bytes: name, plusAsSpace: false),
+                let value = constant(value) ?? decode(bytes: value, plusAsSpace: false)
             else { return false }
             query.append((name, value))
             return true
         }
         return complete ? query : nil
+    }
+
+    /// The names and values every presigned URL carries that are longer than a string holds
+    /// without an allocation (15 bytes), as the constants they are.
+    @inline(__always)
+    static func constant(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        func matches(_ text: StaticString) -> Bool { bytes.elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
+        switch bytes.count {
+        case 16:
+            if matches("X-Amz-Credential") { return "X-Amz-Credential" }
+            if matches("AWS4-HMAC-SHA256") { return "AWS4-HMAC-SHA256" }
+            if matches("UNSIGNED-PAYLOAD") { return "UNSIGNED-PAYLOAD" }
+        case 19:
+            if matches("X-Amz-SignedHeaders") { return "X-Amz-SignedHeaders" }
+        case 20:
+            if matches("X-Amz-Security-Token") { return "X-Amz-Security-Token" }
+        default:
+            break
+        }
+        return nil
     }
 
     /// Calls `body` with the ranges of each non-empty `&`-separated part's name and value (the

@@ -18,6 +18,39 @@ import Testing
         #expect(URIEncoding.decodeQuery("")?.isEmpty == true)
     }
 
+    /// The constants a presigned URL's names and values are taken as decode to themselves, and
+    /// only text of their exact bytes is taken as one: escaped forms and near misses are decoded.
+    @Test func presignedConstantsAreTheirOwnDecoding() throws {
+        let raw = "X-Amz-Credential=a&X%2DAmz-Credential=b&X-Amz-Algorithm=AWS4-HMAC-SHA256&x-amz-signedheaders=host"
+            + "&X-Amz-SignedHeaders=UNSIGNED-PAYLOAD&X-Amz-Security-Token=AWS4-HMAC-SHA257&X-Amz-Security-Tokens=%41"
+        let query = try #require(URIEncoding.decodeQuery(raw))
+        #expect(query.map(\.name) == [
+            "X-Amz-Credential", "X-Amz-Credential", "X-Amz-Algorithm", "x-amz-signedheaders", "X-Amz-SignedHeaders",
+            "X-Amz-Security-Token", "X-Amz-Security-Tokens",
+        ])
+        #expect(query.map(\.value) == ["a", "b", "AWS4-HMAC-SHA256", "host", "UNSIGNED-PAYLOAD", "AWS4-HMAC-SHA257", "A"])
+        for text in ["X-Amz-Credential", "AWS4-HMAC-SHA256", "UNSIGNED-PAYLOAD", "X-Amz-SignedHeaders", "X-Amz-Security-Token"] {
+            var bytes = text
+            #expect(bytes.withUTF8 { URIEncoding.constant($0) } == text)
+            var other = text.lowercased()
+            #expect(other.withUTF8 { URIEncoding.constant($0) } == nil)
+        }
+    }
+
+    /// A plain path is what decoding it and encoding it as S3's canonical URI makes of it.
+    @Test func plainPathsAreTheirCanonicalURI() throws {
+        let bytes = Array("Az09-_.~/%+ é".utf8)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let path = String(decoding: (0..<Int.random(in: 0...12, using: &generator)).map { _ in bytes.randomElement(using: &generator)! }, as: UTF8.self)
+            let canonical = URIEncoding.decode(path).map { SigV4Signer.canonicalURI(decodedPath: $0) }
+            if URIEncoding.isPlainPath(path) { #expect(canonical == path, "\(path)") }
+            let plain = !path.isEmpty && path.utf8.allSatisfy { URIEncoding.isUnreserved($0) || $0 == UInt8(ascii: "/") }
+            #expect(URIEncoding.isPlainPath(path) == plain, "\(path)")
+        }
+        #expect(URIEncoding.isPlainPath("/bucket/a/b.txt") && !URIEncoding.isPlainPath("") && !URIEncoding.isPlainPath("/a%2Fb"))
+    }
+
     /// Empty parts are no parameters, and reserve no room: a head's worth of `&` is not 2 MB.
     @Test func emptyPartsReserveNothing() throws {
         let query = try #require(URIEncoding.decodeQuery(String(repeating: "&", count: 60_000)))
