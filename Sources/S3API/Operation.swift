@@ -78,6 +78,7 @@ package enum Operation: String, Sendable {
 
     /// Sub-resources that select a different bucket or object operation than the plain one.
     /// Other query parameters are ignored, as S3 ignores them.
+    /// Each starts with a lower-case letter (`resolve` looks up no other name).
     static let subresources: Set<String> = [
         "accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption", "intelligent-tiering",
         "inventory", "legal-hold", "lifecycle", "location", "logging", "metadataTable", "metrics", "notification",
@@ -87,10 +88,15 @@ package enum Operation: String, Sendable {
     ]
 
     package static func resolve(method: HTTPRequest.Method, target: RequestTarget, headers: HTTPFields) -> Operation {
-        // Only subresource names go into the set: a presigned URL's six X-Amz-* names cost a
-        // lookup each and no set is built for them.
+        // Only subresource names go into the set, and only a name that starts as they all do,
+        // with a lower-case letter, is looked up: a presigned URL's seven X-Amz-* names were a
+        // hash each.
         var sub: Set<String> = []
-        for item in target.query where subresources.contains(item.name) { sub.insert(item.name) }
+        let names = subresources
+        for item in target.query {
+            guard let first = item.name.utf8.first, first &- UInt8(ascii: "a") < 26, names.contains(item.name) else { continue }
+            sub.insert(item.name)
+        }
         if target.bucket == "floe", target.key?.hasPrefix("admin/") == true { return .admin }
         guard target.bucket != nil else {
             return method == .get ? .listBuckets : .methodNotAllowed

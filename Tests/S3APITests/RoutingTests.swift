@@ -11,6 +11,14 @@ import Testing
         try RequestTarget.parse(requestTarget: path, host: host, domains: domains)
     }
 
+    /// `resolve` looks up only names that start with a lower-case letter, as every subresource
+    /// does; a presigned URL's own parameters are none.
+    @Test func subresourcesStartLowerCase() throws {
+        #expect(Operation.subresources.allSatisfy { $0.first.map { ("a"..."z").contains($0) } == true })
+        #expect(try Operation.resolve(method: .get, target: target("/b/k?X-Amz-Date=1&tagging"), headers: [:]) == .getObjectTagging)
+        #expect(try Operation.resolve(method: .get, target: target("/b/k?Tagging"), headers: [:]) == .getObject)
+    }
+
     /// The target is read as bytes: its parts are cut at ASCII bytes, whatever characters
     /// surround them.
     @Test func partsOfTargetsAsSent() throws {

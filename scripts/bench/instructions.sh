@@ -34,6 +34,10 @@ THRESHOLDS=Benchmarks/HotPaths/thresholds.txt
 # that a debug build under callgrind finishes in seconds.
 PATHS=("sigv4-header 40" "sigv4-presigned 40" "http1-head 40" "routing 20" "list-xml 3" "policy 100")
 
+# Hashing seeded per process moves a path's count by up to 2,000 instructions from run to run
+# (set and dictionary probes); a fixed seed makes two runs of one binary count the same.
+export SWIFT_DETERMINISTIC_HASHING=1
+
 count() {  # instructions of one run
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$1" "$2" 2>&1 >/dev/null |
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
