@@ -99,6 +99,12 @@ enum SSEHeaders {
         return request
     }
 
+    /// Whether any field is an SSE header (a copy source's, with `copySource`).
+    static func anySent(_ headers: HTTPFields, copySource: Bool) -> Bool {
+        let prefix = copySource ? "x-amz-copy-source-server-side-encryption" : "x-amz-server-side-encryption"
+        return headers.contains { $0.name.canonicalName.hasPrefix(prefix) }
+    }
+
     /// Reads never take the write-side SSE headers (S3 answers them 400).
     static func refuseOnRead(_ headers: HTTPFields) throws {
         for name in [algorithm, kmsKeyID] where headers[name] != nil {
@@ -162,8 +168,11 @@ extension S3Responder {
     /// The SSE-C key a read of `version` must carry (nil for other versions), checked against it:
     /// missing → 400, not the object's key → 400, sent for an object without SSE-C → 400.
     func customerKeyForRead(_ call: S3Call, _ version: ObjectVersion, copySource: Bool = false) throws -> [UInt8]? {
-        if !copySource { try SSEHeaders.refuseOnRead(call.headers) }
-        let given = try SSEHeaders.customerKey(call.headers, copySource: copySource)
+        // Nearly every read sends no SSE header at all: one pass over the fields tells, where
+        // each of the five looked up by name was a pass.
+        let sent = SSEHeaders.anySent(call.headers, copySource: copySource)
+        if sent, !copySource { try SSEHeaders.refuseOnRead(call.headers) }
+        let given = sent ? try SSEHeaders.customerKey(call.headers, copySource: copySource) : nil
         guard version.attributes.encryption?.mode == .customer else {
             if given != nil { throw S3Error.invalidRequest("The encryption parameters are not applicable to this object.") }
             return nil
