@@ -20,7 +20,8 @@ import Testing
     }
 
     /// The target is read as bytes: its parts are cut at ASCII bytes, whatever characters
-    /// surround them.
+    /// surround them. (A target off the wire is ASCII; one given here may not be, and its first
+    /// byte, not its first character, is the slash: `/` and a combining mark are one character.)
     @Test func partsOfTargetsAsSent() throws {
         let escaped = try target("/b%C3%BCcket/%CC%81k%2Fey/?x=%E2%82%AC&y")
         #expect(escaped.bucket == "b\u{FC}cket" && escaped.key == "\u{301}k/ey/")
