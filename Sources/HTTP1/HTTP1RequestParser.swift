@@ -536,8 +536,6 @@ public struct HTTP1RequestParser: Sendable {
     /// field-vchar, SP and HTAB (RFC 9110 §5.5): no control character, NUL, CR or LF.
     private static func isValueByte(_ byte: UInt8) -> Bool { byte >= 0x20 ? byte != 0x7F : byte == UInt8(ascii: "\t") }
 
-    /// Whether every byte is a value byte, eight at a time: a word with no byte below 0x20 and
-    /// none equal to 0x7F needs no look at its bytes (a byte from 0x80 never flags either test).
     /// A field of checked value bytes. An ASCII value (nearly every one) becomes a string here:
     /// HTTPTypes' lenient initializer makes it through the standard library's generic UTF-8
     /// validation, which looks up two generic types' metadata at run time for every value, about
@@ -552,7 +550,8 @@ public struct HTTP1RequestParser: Sendable {
     enum ValueBytes { case ascii, other }
 
     /// Whether every byte may be in a field value (visible, space, tab or obs-text), and whether
-    /// all are ASCII; nil when one may not.
+    /// all are ASCII; nil when one may not. Eight at a time: a word with no byte below 0x20 and
+    /// none equal to 0x7F needs no look at its bytes (a byte from 0x80 never flags either test).
     private static func valueBytes(_ bytes: UnsafeRawBufferPointer) -> ValueBytes? {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
