@@ -25,15 +25,14 @@ package struct RequestTarget {
         var text = requestTarget
         guard let parts = text.withUTF8({ parts(of: $0, requestTarget: requestTarget) }) else { throw invalidURI() }
         var target = RequestTarget(bucket: nil, key: nil, rawPath: parts.rawPath, query: parts.query, rawQuery: parts.rawQuery)
+        var path = parts.path
         if let bucket = virtualHostBucket(host: host, domains: domains) {
             target.bucket = bucket
-            var path = parts.path
             let key = path.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0.dropFirst()), as: UTF8.self) }
             target.key = key.isEmpty ? nil : key
-            return target
+        } else {
+            (target.bucket, target.key) = path.withUTF8 { bucketAndKey($0) }
         }
-        var path = parts.path
-        (target.bucket, target.key) = path.withUTF8 { bucketAndKey($0) }
         return target
     }
 

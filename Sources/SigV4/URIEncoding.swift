@@ -67,6 +67,7 @@ public enum URIEncoding {
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count) { out -> String? in
             var count = 0
             var index = 0
+            var seen: UInt8 = 0  // every decoded byte or'd: below 0x80 when all are ASCII
             while index < bytes.count {
                 let c = bytes[index]
                 if c == UInt8(ascii: "%") {
@@ -77,30 +78,15 @@ public enum URIEncoding {
                     out[count] = plusAsSpace && c == UInt8(ascii: "+") ? UInt8(ascii: " ") : c
                     index += 1
                 }
+                seen |= out[count]
                 count += 1
             }
             let decoded = UnsafeBufferPointer(rebasing: out[..<count])
             // The standard library's validation is generic and looks up two types' metadata at
             // run time on each call; ASCII needs none of it.
-            if isASCII(decoded) { return String(decoding: decoded, as: UTF8.self) }
+            if seen < 0x80 { return String(decoding: decoded, as: UTF8.self) }
             return String(validating: decoded, as: UTF8.self)
         }
-    }
-
-    /// No byte above 0x7F, eight at a time.
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        var high: UInt64 = 0
-        var index = 0
-        while index + 8 <= bytes.count {
-            high |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            index += 8
-        }
-        while index < bytes.count {
-            high |= UInt64(base[index])
-            index += 1
-        }
-        return high & 0x8080_8080_8080_8080 == 0
     }
 
     /// Whether `bytes` hold a `%` (or a `+` read as a space).
@@ -176,7 +162,7 @@ extension URIEncoding {
     /// without an allocation (15 bytes), as the constants they are.
     @inline(__always)
     static func constant(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        func matches(_ text: StaticString) -> Bool { bytes.elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
+        func matches(_ text: StaticString) -> Bool { sameBytesOf(bytes, UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
         switch bytes.count {
         case 16:
             if matches("X-Amz-Credential") { return "X-Amz-Credential" }

@@ -6,7 +6,8 @@ Time per request moves by 10 % between runs on this shared machine; the number o
 (a few tenths either way). Each build given gets its own server (compare_bench's start_floe)
 with 100 objects of 4 KiB and a warm-up after start-up's one-time work; `perf probe` puts a counter on each function (in the libraries the
 binary loads) and `perf stat` counts the calls the server makes while scripts/bench/loadgen.c
-sends `--requests` presigned requests at `--clients`. Prints calls per request for each build.
+sends `--requests` presigned requests at `--clients`. Prints calls per request for each build,
+and the system calls and context switches of the server's threads per request.
 Needs root (uprobes) and perf.
 
     python3 scripts/bench/request_counts.py [--method HEAD] [--requests 10000] [--clients 8] BINARY...
@@ -24,6 +25,8 @@ COUNTED = [
     ("libswiftCore.so", "swift_release"),
     ("libswift_Concurrency.so", "swift_task_switch"),
 ]
+# (column, perf event): the kernel's side of a request, counted over the server's threads.
+KERNEL_EVENTS = [("syscalls", "raw_syscalls:sys_enter"), ("switches", "context-switches")]
 
 
 def libraries(binary: str) -> dict:
@@ -69,7 +72,7 @@ def count(binary: str, args, work: str) -> dict:
         time.sleep(max(0.0, 3.0 - (time.monotonic() - started)))
         subprocess.run([loadgen, "-p", str(server.port), "-m", args.method, "-f", paths, "-c", str(args.clients), "-d", "30",
                         "-n", "2000"], capture_output=True, check=True)
-        events = probe_events(binary)
+        events = probe_events(binary) + KERNEL_EVENTS
         stat = subprocess.Popen(["perf", "stat", "-x", ",", "-e", ",".join(e for _, e in events), "-p", str(server.proc.pid)],
                                 stderr=subprocess.PIPE, text=True)
         time.sleep(0.5)  # perf attached before the first request
@@ -87,7 +90,7 @@ def count(binary: str, args, work: str) -> dict:
     for line in err.strip().splitlines():
         fields = line.split(",")
         for function, event in events:
-            if len(fields) > 2 and fields[2] == event and fields[0].isdigit():
+            if len(fields) > 2 and fields[2].startswith(event) and fields[0].isdigit():
                 calls[function] = int(fields[0]) / args.requests
     return calls
 
@@ -107,10 +110,11 @@ def main():
     try:
         subprocess.run(["cc", "-O2", "-pthread", "-o", os.path.join(work, "loadgen"), cb.LOADGEN_SOURCE], check=True)
         print(f"{args.method} 4 KiB, presigned, {args.requests} requests at -c {args.clients}: calls per request")
-        print(f"{'build':<40}" + "".join(f"{f:>20}" for _, f in COUNTED))
+        columns = [f for _, f in COUNTED] + [c for c, _ in KERNEL_EVENTS]
+        print(f"{'build':<40}" + "".join(f"{c:>20}" for c in columns))
         for binary in args.binaries:
             calls = count(binary, args, work)
-            print(f"{binary[-40:]:<40}" + "".join(f"{calls.get(f, float('nan')):>20.1f}" for _, f in COUNTED))
+            print(f"{binary[-40:]:<40}" + "".join(f"{calls.get(c, float('nan')):>20.2f}" for c in columns))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
