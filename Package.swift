@@ -263,7 +263,9 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "IcebergData", "IcebergModel"], swiftSettings: strictSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "IcebergData", "IcebergModel"], swiftSettings: strictSettings),
         .testTarget(name: "IcebergDataTests", dependencies: ["IcebergData", "IcebergModel", "Avro", "Parquet", "Codecs"], swiftSettings: strictSettings),
-        .testTarget(name: "IdentityTests", dependencies: ["Identity", "Authentication", "SigV4"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "IdentityTests", dependencies: ["Identity", "Authentication", "SigV4", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "S3APITests",
             dependencies: ["S3API", "S3Model", "SigV4", "ObjectStore", .product(name: "HTTPTypes", package: "swift-http-types")],

@@ -27,10 +27,15 @@ public struct RequestAuthenticator: Sendable {
     public func identify(_ incoming: IncomingRequest, now: Int64) throws(Failure) -> Outcome {
         let token = incoming.securityToken
         var session: Result<(secret: String, principal: Principal), SessionError>?
+        // The caller of a long-term key, found with its secret.
+        var keyCaller: (secret: String, principal: Principal)?
         let result: AuthenticationResult
         do {
             result = try verifier.authenticate(incoming, now: now) { key in
-                guard let token else { return directory.accessKey(key)?.secretKey }
+                guard let token else {
+                    keyCaller = directory.caller(accessKeyID: key)
+                    return keyCaller?.secret
+                }
                 session = Result { () throws(SessionError) in try directory.session(token: token, accessKeyID: key) }
                 return try? session?.get().secret
             }
@@ -43,7 +48,7 @@ public struct RequestAuthenticator: Sendable {
             if token != nil { throw .session(.invalid) }
             return .anonymous
         case .verified(let verified):
-            let resolved = token == nil ? directory.principal(for: verified.accessKey) : try? session?.get().principal
+            let resolved = token == nil ? keyCaller?.principal : try? session?.get().principal
             guard let principal = resolved else { throw .unknownKey }
             return .caller(principal, verified)
         }

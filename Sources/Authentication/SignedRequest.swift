@@ -10,14 +10,31 @@ extension IncomingRequest {
     ) {
         self.init(
             method: method.rawValue, rawPath: rawPath, query: query, v2ResourcePath: v2ResourcePath,
-            listHeaderNames: { fields.map { $0.name.canonicalName } }
-        ) { name in
-            if name == "host" { return authority.map { [$0] } ?? [] }
-            guard let field = Self.knownName(name) ?? HTTPField.Name(name) else { return [] }
-            return fields[values: field]
-        }
+            headers: FieldHeaders(fields: fields, authority: authority))
         self.rawQuery = rawQuery
     }
+}
+
+/// An HTTP request's fields as the verifier reads them, `host` from the authority. Three words:
+/// held in the request's existential without an allocation.
+struct FieldHeaders: SignedHeaderSource {
+    let fields: HTTPFields
+    let authority: String?
+
+    func forEachValue(_ name: String, _ body: (String) -> Void) {
+        if name == "host" {
+            if let authority { body(authority) }
+            return
+        }
+        guard let field = Self.knownName(name) ?? HTTPField.Name(name) else { return }
+        for sent in fields where sent.name == field { body(sent.value) }
+    }
+
+    func containsName(where predicate: (String) -> Bool) -> Bool {
+        fields.contains { predicate($0.name.canonicalName) }
+    }
+
+    var names: [String] { fields.map { $0.name.canonicalName } }
 
     /// The names the verifier asks for on every request, without checking each as a token again.
     private static func knownName(_ name: String) -> HTTPField.Name? {

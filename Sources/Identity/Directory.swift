@@ -125,7 +125,16 @@ public final class Directory: Sendable {
     }
 
     public func principal(for accessKeyID: String) -> Principal? {
-        guard let key = resolveKey(accessKeyID) else { return nil }
+        resolveKey(accessKeyID).map(principal(of:))
+    }
+
+    /// The key's secret and who acts with it, from one look-up: what verifying a request's
+    /// signature and then naming its caller need (`accessKey` and `principal(for:)` together).
+    public func caller(accessKeyID: String) -> (secret: String, principal: Principal)? {
+        resolveKey(accessKeyID).map { ($0.secretKey, principal(of: $0)) }
+    }
+
+    private func principal(of key: UserKey) -> Principal {
         let restriction = key.policy.flatMap { PolicyDocument.cached($0) }
         return Principal(
             name: key.user, accessKeyID: key.accessKeyID, isRoot: key.user == root.owner,

@@ -39,7 +39,8 @@ final class S3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             inRequest = true
             guard !closing else { return }
-            awaitingContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
+            // Asked with `contains` first: the subscript joins the values of the name into a new string.
+            awaitingContinue = head.headerFields.contains(.expect) && head.headerFields[.expect]?.lowercased() == "100-continue"
             expectedBody = awaitingContinue && Self.announcesBody(head)
         case .body:
             guard !closing else { return }

@@ -30,12 +30,15 @@ enum CanonicalBytes {
             appendEncoded(item.value, to: &encoded)
             pairs.append((nameStart..<valueStart, valueStart..<encoded.count))
         }
-        encoded.withUnsafeBufferPointer { bytes in appendSorted(&pairs, of: bytes, to: &out) }
+        encoded.withUnsafeBufferPointer { bytes in pairs.withUnsafeMutableBufferPointer { appendSorted($0, of: bytes, to: &out) } }
     }
 
     /// Sorts the pairs (ranges of `bytes`) by name, then value, and appends them joined.
-    private static func appendSorted(_ pairs: inout [(name: Range<Int>, value: Range<Int>)], of bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    private static func appendSorted(
+        _ pairs: UnsafeMutableBufferPointer<(name: Range<Int>, value: Range<Int>)>, of bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]
+    ) {
         guard let base = bytes.baseAddress else { return }
+        var pairs = pairs
         if pairs.count > 1 {
             pairs.sort { a, b in
                 let names = compare(base, a.name, b.name)
@@ -58,16 +61,23 @@ enum CanonicalBytes {
     static func appendRawQuery(_ raw: Substring, omitting: String? = nil, to out: inout [UInt8]) -> Bool {
         var raw = raw
         return raw.withUTF8 { bytes in
-            var pairs: [(name: Range<Int>, value: Range<Int>)] = []
-            pairs.reserveCapacity(8)
-            let complete = URIEncoding.forEachQueryPart(bytes) { name, value in
-                guard isEncoded(bytes, name), isEncoded(bytes, value) else { return false }
-                if omitting.map({ !equal(bytes, name, $0) }) ?? true { pairs.append((name, value)) }
+            // At most one pair per `&` and one more: room for them on the stack when that is small.
+            var most = 1
+            for byte in bytes where byte == UInt8(ascii: "&") { most += 1 }
+            return withUnsafeTemporaryAllocation(of: (name: Range<Int>, value: Range<Int>).self, capacity: most) { room in
+                var count = 0
+                let complete = URIEncoding.forEachQueryPart(bytes) { name, value in
+                    guard isEncoded(bytes, name), isEncoded(bytes, value) else { return false }
+                    if omitting.map({ !equal(bytes, name, $0) }) ?? true {
+                        room.initializeElement(at: count, to: (name, value))
+                        count += 1
+                    }
+                    return true
+                }
+                guard complete else { return false }
+                appendSorted(UnsafeMutableBufferPointer(rebasing: room[..<count]), of: bytes, to: &out)
                 return true
             }
-            guard complete else { return false }
-            appendSorted(&pairs, of: bytes, to: &out)
-            return true
         }
     }
 
@@ -119,12 +129,14 @@ enum CanonicalBytes {
     }
 
     /// Appends `name:value\n` for each signed header (`SigV4Signer.canonicalHeaders`).
-    static func appendHeaders(signedHeaders: [String], values: (String) -> [String], to out: inout [UInt8]) {
+    static func appendHeaders(signedHeaders: [String], headers: any SignedHeaderSource, to out: inout [UInt8]) {
         for name in signedHeaders {
             out.append(contentsOf: name.utf8)
             out.append(UInt8(ascii: ":"))
-            for (index, value) in values(name).enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            headers.forEachValue(name) { value in
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 if SigV4Signer.isCanonical(value.utf8) {
                     out.append(contentsOf: value.utf8)
                 } else {
@@ -144,13 +156,31 @@ enum CanonicalBytes {
         values: (String) -> [String], payloadHash: String
     ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256 + query.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 } * 3 / 2)
+        out.reserveCapacity(afterURICapacity(query: query))
+        withoutActuallyEscaping(values) { values in
+            appendAfterURI(
+                query: query, rawQuery: rawQuery, omitting: omitting, signedHeaders: signedHeaders,
+                headers: ListedHeaders(listNames: { [] }, values: values), payloadHash: payloadHash, to: &out)
+        }
+        return out
+    }
+
+    /// Room for `afterURI` in the usual case: the query escaped by half again, and the headers.
+    static func afterURICapacity(query: [(name: String, value: String)]) -> Int {
+        256 + query.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 } * 3 / 2
+    }
+
+    /// `afterURI`, appended to what `out` already holds (the verifier's method and URI).
+    static func appendAfterURI(
+        query: [(name: String, value: String)], rawQuery: Substring?, omitting: String?, signedHeaders: [String],
+        headers: any SignedHeaderSource, payloadHash: String, to out: inout [UInt8]
+    ) {
         out.append(UInt8(ascii: "\n"))
         if !(rawQuery.map { appendRawQuery($0, omitting: omitting, to: &out) } ?? false) {
             appendQuery(query, omitting: omitting, to: &out)
         }
         out.append(UInt8(ascii: "\n"))
-        appendHeaders(signedHeaders: signedHeaders, values: values, to: &out)
+        appendHeaders(signedHeaders: signedHeaders, headers: headers, to: &out)
         out.append(UInt8(ascii: "\n"))
         for (index, name) in signedHeaders.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ";")) }
@@ -158,19 +188,14 @@ enum CanonicalBytes {
         }
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: payloadHash.utf8)
-        return out
     }
 }
 
 extension SHA256 {
     /// The digest of `bytes`, in one state that is never copied.
-    static func digest(of bytes: [UInt8]) -> SHA256Digest {
+    static func digest(of bytes: UnsafeRawBufferPointer) -> SHA256Digest {
         var hasher = SHA256()
-        hasher.update(bytes: bytes)
+        hasher.update(bufferPointer: bytes)
         return hasher.finalize()
-    }
-
-    mutating func update(bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update(bufferPointer: $0) }
     }
 }

@@ -28,6 +28,14 @@ public enum Hex {
         withHex(of: digest) { out.append(contentsOf: $0) }
     }
 
+    /// Writes the lower-case hex of a digest's bytes over `out`, which holds exactly that many.
+    static func write(bytesOf digest: SHA256Digest, into out: UnsafeMutableBufferPointer<UInt8>) {
+        withHex(of: digest) { hex in
+            precondition(hex.count == out.count)
+            _ = out.initialize(from: hex)
+        }
+    }
+
     /// Whether `claimed` is the lower-case hex of `digest`, compared in constant time.
     public static func matches(_ digest: SHA256Digest, _ claimed: String) -> Bool {
         var claimed = claimed

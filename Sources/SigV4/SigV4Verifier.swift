@@ -1,5 +1,25 @@
 import Crypto
 
+/// A request's headers as the verifier reads them: by lower-case name, only as it asks.
+public protocol SignedHeaderSource {
+    /// Calls `body` with each value sent for a lower-case name, in order; `host` included.
+    func forEachValue(_ name: String, _ body: (String) -> Void)
+    /// Whether a header name sent (lower-case) satisfies `predicate`, without listing them.
+    func containsName(where predicate: (String) -> Bool) -> Bool
+    /// Every header name sent, lower-case (SigV2 signs all `x-amz-*` headers).
+    var names: [String] { get }
+}
+
+/// Headers given as a list of names and a function from a name to its values.
+struct ListedHeaders: SignedHeaderSource {
+    let listNames: () -> [String]
+    let values: (String) -> [String]
+
+    func forEachValue(_ name: String, _ body: (String) -> Void) { values(name).forEach(body) }
+    func containsName(where predicate: (String) -> Bool) -> Bool { listNames().contains(where: predicate) }
+    var names: [String] { listNames() }
+}
+
 /// What the server knows of a request before it reads the body.
 public struct IncomingRequest {
     public var method: String
@@ -10,11 +30,11 @@ public struct IncomingRequest {
     /// The query as sent (after `?`, still percent-encoded), when the caller has it: the
     /// canonical query is taken from it directly when it is already in canonical form.
     public var rawQuery: Substring?
-    /// Every value sent for a lower-case header name; `host` must be included.
-    public var headerValues: (String) -> [String]
-    /// Every header name sent, lower-case (SigV2 signs all `x-amz-*` headers); listed only when asked.
-    public var headerNames: [String] { listHeaderNames() }
-    let listHeaderNames: () -> [String]
+    /// The headers. A source of three words or less is held without an allocation of its own
+    /// (a closure per way of asking was one each, for every request).
+    public var headers: any SignedHeaderSource
+    /// Every header name sent, lower-case; listed only when asked.
+    public var headerNames: [String] { headers.names }
     /// `/bucket/key` as sent, also for virtual-host requests (SigV2's canonical resource).
     public var v2ResourcePath: String
     /// The body's SHA-256 (hex) when the server has already read it: services other than S3
@@ -32,15 +52,34 @@ public struct IncomingRequest {
         method: String, rawPath: String, query: [(name: String, value: String)], v2ResourcePath: String? = nil,
         listHeaderNames: @escaping () -> [String], headerValues: @escaping (String) -> [String]
     ) {
+        self.init(
+            method: method, rawPath: rawPath, query: query, v2ResourcePath: v2ResourcePath,
+            headers: ListedHeaders(listNames: listHeaderNames, values: headerValues))
+    }
+
+    public init(
+        method: String, rawPath: String, query: [(name: String, value: String)], v2ResourcePath: String? = nil,
+        headers: any SignedHeaderSource
+    ) {
         self.method = method
         self.rawPath = rawPath
         self.query = query
-        self.listHeaderNames = listHeaderNames
+        self.headers = headers
         self.v2ResourcePath = v2ResourcePath ?? rawPath
-        self.headerValues = headerValues
     }
 
-    func header(_ name: String) -> String? { headerValues(name).first }
+    /// Every value sent for a lower-case header name.
+    public func headerValues(_ name: String) -> [String] {
+        var values: [String] = []
+        headers.forEachValue(name) { values.append($0) }
+        return values
+    }
+
+    func header(_ name: String) -> String? {
+        var first: String?
+        headers.forEachValue(name) { value in if first == nil { first = value } }
+        return first
+    }
 
     /// A session's token, where each signing form carries it: the header, or the query of a
     /// presigned URL (`X-Amz-Security-Token` for SigV4, `x-amz-security-token` for SigV2).
@@ -411,11 +450,10 @@ public struct SigV4Verifier: Sendable {
     /// request (a presigned URL above all) could add a copy source, tags or an ACL to it.
     /// `x-amz-content-sha256` is covered anyway: it is the canonical request's payload hash.
     static func requireSignedAmzHeaders(_ request: IncomingRequest, signed: [String]) throws(SigV4Error) {
-        let names = request.headerNames
-        guard names.contains(where: { $0.hasPrefix("x-amz-") }) else { return }
+        guard request.headers.containsName(where: { $0.hasPrefix("x-amz-") }) else { return }
         // A handful of names: a scan costs less than hashing them into a set.
         let signedNames = signed.map { $0.lowercased() }
-        for name in names where name.hasPrefix("x-amz-") && name != "x-amz-content-sha256" && !signedNames.contains(name) {
+        for name in request.headerNames where name.hasPrefix("x-amz-") && name != "x-amz-content-sha256" && !signedNames.contains(name) {
             throw SigV4Error(.accessDenied, "There were headers present in the request which were not signed")
         }
     }
@@ -436,33 +474,38 @@ public struct SigV4Verifier: Sendable {
         mac: KeyedHMAC,
         claimed: String
     ) throws(SigV4Error) {
-        // The canonical request is method, URI, then a part the same for every URI tried; the
-        // string to sign is a prefix the same for every URI, then the canonical request's hash.
-        // Each is written into one buffer and hashed at once: a SHA-256 value copied before an
-        // update allocates a copy of its state.
-        let afterURI = CanonicalBytes.afterURI(
-            query: query, rawQuery: request.rawQuery, omitting: omitting, signedHeaders: signedHeaders, values: request.headerValues,
-            payloadHash: payloadHash)
-        var stringToSign: [UInt8] = []
-        stringToSign.reserveCapacity(160)
-        stringToSign.append(contentsOf: SigV4Signer.algorithm.utf8)
-        stringToSign.append(UInt8(ascii: "\n"))
-        stringToSign.append(contentsOf: amzDate.utf8)
-        stringToSign.append(UInt8(ascii: "\n"))
-        scope.append(to: &stringToSign)
-        stringToSign.append(UInt8(ascii: "\n"))
-        let prefixCount = stringToSign.count
-        var canonical: [UInt8] = []
-        canonical.reserveCapacity(request.method.utf8.count + 1 + request.rawPath.utf8.count * 2 + afterURI.count)
+        // One buffer holds the string to sign (its prefix, then the hex of the canonical
+        // request's hash) and after it the canonical request: method, URI, then a part the same
+        // for every URI tried. Each is hashed in place at once (a SHA-256 value copied before an
+        // update allocates a copy of its state), and trying another URI rewrites only the URI.
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(
+            160 + request.method.utf8.count + request.rawPath.utf8.count * 2 + CanonicalBytes.afterURICapacity(query: query))
+        buffer.append(contentsOf: SigV4Signer.algorithm.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        buffer.append(contentsOf: amzDate.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        scope.append(to: &buffer)
+        buffer.append(UInt8(ascii: "\n"))
+        let hexStart = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: 2 * SHA256.byteCount))
+        let canonicalStart = buffer.count
+        buffer.append(contentsOf: request.method.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        let uriStart = buffer.count
+        var uriEnd = uriStart
+        CanonicalBytes.appendAfterURI(
+            query: query, rawQuery: request.rawQuery, omitting: omitting, signedHeaders: signedHeaders,
+            headers: request.headers, payloadHash: payloadHash, to: &buffer)
         func signs(_ uri: String) -> Bool {
-            canonical.removeAll(keepingCapacity: true)
-            canonical.append(contentsOf: request.method.utf8)
-            canonical.append(UInt8(ascii: "\n"))
-            canonical.append(contentsOf: uri.utf8)
-            canonical.append(contentsOf: afterURI)
-            stringToSign.removeSubrange(prefixCount...)
-            Hex.append(bytesOf: SHA256.digest(of: canonical), to: &stringToSign)
-            return Hex.matches(stringToSign.withUnsafeBytes { mac.code($0) }, claimed)
+            var uri = uri
+            uri.withUTF8 { buffer.replaceSubrange(uriStart..<uriEnd, with: $0) }
+            uriEnd = uriStart + uri.utf8.count
+            return buffer.withUnsafeMutableBufferPointer { all in
+                let digest = SHA256.digest(of: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: all[canonicalStart...])))
+                Hex.write(bytesOf: digest, into: UnsafeMutableBufferPointer(rebasing: all[hexStart..<canonicalStart]))
+                return Hex.matches(mac.code(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: all[..<canonicalStart]))), claimed)
+            }
         }
         // Tried in turn, each only when the ones before it did not sign the request: the path as
         // S3 canonicalises it, the path as sent, and for other services the path encoded twice.

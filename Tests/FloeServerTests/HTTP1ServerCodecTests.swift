@@ -266,6 +266,34 @@ private final class SlowSocket: ChannelOutboundHandler {
         #expect(try wire(channel) == "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
     }
 
+    /// Each answer's head is written into the buffer of the one before when the socket has let
+    /// go of it: a head still waiting to be sent keeps its bytes, and a head too large to keep
+    /// does not change the next one.
+    @Test func aHeadNotYetSentKeepsItsBytesWhenTheNextIsWritten() throws {
+        let socket = SlowSocket()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(socket)
+        try channel.pipeline.syncOperations.addHandler(HTTP1ServerCodec())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9000)).wait()
+        var (expected, sent) = ("", "")
+        for (index, size) in [10, 3, 5000, 1, 20, 7].enumerated() {
+            try channel.writeInbound(head("/\(index)"))
+            try channel.writeInbound(HTTP1RequestPart.end(nil))
+            let value = String(repeating: Character(UnicodeScalar(UInt8(ascii: "a") + UInt8(index))), count: size)
+            send(channel, HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "0", .eTag: value])))
+            send(channel, HTTPResponsePart.end(nil))
+            channel.embeddedEventLoop.run()
+            expected += "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nETag: \(value)\r\n\r\n"
+            // The first two heads stay with the socket until the third is written; from then on
+            // each is sent and let go of before the next, whose head reuses its buffer.
+            if index >= 2 {
+                socket.drain()
+                sent += try wire(channel)
+            }
+        }
+        #expect(sent == expected)
+    }
+
     @Test func anAnswerWithoutALengthIsChunkedInHTTP11() throws {
         let (channel, _) = try makeChannel()
         try request("GET", channel)

@@ -84,8 +84,16 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     var isSending: Bool { writesInFlight > 0 }
     private var stallCheck: Scheduled<Void>?
 
+    /// The last answer's head buffer, written into again by the next answer: once the socket has
+    /// sent it this handler holds the only reference, and clearing it keeps its storage (a new
+    /// buffer per answer was two allocations, its storage and its bytes). While the socket still
+    /// holds it, clearing makes new storage, so bytes not yet sent are never overwritten.
+    private var headBuffer: ByteBuffer?
+
     // Files.
     private var context: ChannelHandlerContext?
+
+    static let keptHeadCapacity = 4096
 
     init(sendTimeout: TimeAmount? = nil) {
         self.sendTimeout = sendTimeout
@@ -273,8 +281,11 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             }
             // Room for the head of an object's answer (about 400 bytes): a buffer that grows
             // while the head is written is allocated twice and copied.
-            var buffer = context.channel.allocator.buffer(capacity: 1024)
+            var buffer = headBuffer.take() ?? context.channel.allocator.buffer(capacity: 1024)
+            buffer.clear()
             HTTP1ResponseFraming.writeHead(response, version: answeringVersion.version, into: &buffer)
+            // A head that grew past what answers usually need is not kept for the connection's life.
+            if buffer.capacity <= Self.keptHeadCapacity { headBuffer = buffer }
             context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
         case .body(let buffer):
             writeBody(.byteBuffer(buffer), context: context, promise: promise.flatMap { tracked($0, context) })

@@ -183,6 +183,20 @@ extension S3Responder {
         }
     }
 
+    private static let acceptRangesField = HTTPField(name: .acceptRanges, value: "bytes")
+
+    /// A stored content header's name as a field name: the names nearly every object has are
+    /// constants, not checked as tokens for every answer.
+    static func contentHeaderName(_ name: String) -> HTTPField.Name? {
+        switch name {
+        case "content-type": .contentType
+        case "cache-control": .cacheControl
+        case "content-encoding": .contentEncoding
+        case "content-disposition": .contentDisposition
+        default: HTTPField.Name(name)
+        }
+    }
+
     static func objectHeaders(_ version: ObjectVersion, checksums: Bool) -> HTTPFields {
         // Room for the fields an object's answer ends up with (these, its length, version, the
         // request's ids, the date), so that adding them does not grow the storage twice.
@@ -190,16 +204,16 @@ extension S3Responder {
         headers.reserveCapacity(16)
         headers.append(HTTPField(name: .eTag, value: version.etag))
         headers.append(HTTPField(name: .lastModified, value: HTTPDate.rfc1123(version.lastModified / 1000)))
-        headers.append(HTTPField(name: .acceptRanges, value: "bytes"))
+        headers.append(Self.acceptRangesField)
         // In name order, so answers are the same whatever the dictionary's; one needs no sorting
         // (sorting copies the dictionary into an array). Appended: a dictionary's names are
         // distinct, and none is one of the fields above.
         let contentHeaders = version.attributes.contentHeaders
         if contentHeaders.count == 1, let (name, value) = contentHeaders.first {
-            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+            if let field = Self.contentHeaderName(name) { headers.append(HTTPField(name: field, value: value)) }
         } else {
             for (name, value) in contentHeaders.sorted(by: { $0.key < $1.key }) {
-                if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+                if let field = Self.contentHeaderName(name) { headers.append(HTTPField(name: field, value: value)) }
             }
         }
         for entry in version.attributes.userMetadata {
