@@ -1,4 +1,5 @@
 import HTTPTypes
+import HummingbirdCore
 import NIOConcurrencyHelpers
 import HTTP1
 import NIOCore
@@ -418,6 +419,52 @@ private final class SlowSocket: ChannelOutboundHandler {
         #expect(EventLoopTaskExecutor.on(loop) === executor)
         let onLoop = await Task(executorPreference: executor) { await Self.stillOn(loop) }.value
         #expect(onLoop)
+        try await group.shutdownGracefully()
+    }
+}
+
+/// A connection's worker task takes its requests in the order handed, whether handed while it
+/// answers one (held) or while it waits, and ends once told, after what it was handed.
+@Suite struct RequestWorkerTests {
+    private static func request(_ path: String) -> RequestWorker.Request {
+        RequestWorker.Request(head: HTTPRequest(method: .get, scheme: nil, authority: "h", path: path), body: RequestBody(buffer: ByteBuffer()), closing: false)
+    }
+
+    /// Polls on the loop, at most `tries` times a millisecond apart, until `condition` holds there.
+    private static func eventually(on loop: any EventLoop, tries: Int = 2000, _ condition: @escaping @Sendable () -> Bool) async throws -> Bool {
+        for _ in 0..<tries {
+            if try await loop.submit(condition).get() { return true }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        return false
+    }
+
+    @Test func requestsAreTakenInTurnUntilTheWorkerEnds() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let worker = RequestWorker(loop: loop)
+        let taken = NIOLockedValueBox<[String]>([])
+        // Handed before the task first asks: held for it.
+        try await loop.submit { worker.hand(Self.request("/a")) }.get()
+        let task = Task(executorPreference: EventLoopTaskExecutor.on(loop)) {
+            while let request = await worker.next() {
+                #expect(loop.inEventLoop)
+                taken.withLockedValue { $0.append(request.head.path ?? "") }
+            }
+        }
+        for path in ["/b", "/c"] {
+            #expect(try await Self.eventually(on: loop) { worker.waitingSince != nil })
+            try await loop.submit { worker.hand(Self.request(path)) }.get()
+        }
+        #expect(try await Self.eventually(on: loop) { worker.waitingSince != nil })
+        // Handed and ended in one turn: the request is still answered, then the task ends.
+        try await loop.submit {
+            worker.hand(Self.request("/d"))
+            worker.end()
+        }.get()
+        await task.value
+        #expect(taken.withLockedValue { $0 } == ["/a", "/b", "/c", "/d"])
+        #expect(try await loop.submit { worker.ended && worker.waitingSince == nil }.get())
         try await group.shutdownGracefully()
     }
 }

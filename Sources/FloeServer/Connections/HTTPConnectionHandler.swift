@@ -67,6 +67,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var files: NIOLoopBound<HTTP1ServerCodec>?
     /// This handler, for its requests' tasks to write their answers through on the loop.
     private var bound: NIOLoopBound<HTTPConnectionHandler>?
+    /// The task answering this connection's requests, while it has one (`RequestWorker`).
+    private var worker: RequestWorker?
+    /// Ends the worker once it has waited `RequestWorker.releaseAfter` for a request.
+    private var workerRelease: RepeatedTask?
 
     init<Responder: HTTPResponder>(responder: Responder, idleTimeout: TimeAmount?, logger: Logger)
     where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
@@ -97,6 +101,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func handlerRemoved(context: ChannelHandlerContext) {
         idleCheck?.cancel()
         idleCheck = nil
+        endWorker()
         self.context = nil
     }
 
@@ -256,6 +261,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func channelInactive(context: ChannelHandlerContext) {
         body?.source.finish(ChannelError.eof)
         body = nil
+        endWorker()
         context.fireChannelInactive()
     }
 
@@ -340,36 +346,50 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// `Connection: close` among the request's connection options.
     static func asksToClose(_ head: HTTPRequest) -> Bool { head.headerFields.namesCloseOption }
 
-    /// `closing`: the request asked to close the connection after its answer.
+    /// `closing`: the request asked to close the connection after its answer. The request goes
+    /// to the connection's worker task, started if it has none.
     private func start(_ request: (head: HTTPRequest, body: RequestBody), closing: Bool, channel: any Channel) {
+        let request = RequestWorker.Request(head: request.head, body: request.body, closing: closing)
+        if let worker, !worker.ended {
+            worker.hand(request)
+            return
+        }
+        let worker = RequestWorker(loop: channel.eventLoop)
+        self.worker = worker
+        worker.hand(request)
         let (respond, logger, files) = (respond, logger, files)
         let handler = bound ?? NIOLoopBound(self, eventLoop: channel.eventLoop)
         if executor == nil { executor = EventLoopTaskExecutor.on(channel.eventLoop) }
         Task(executorPreference: executor) {
-            var response: Response
-            do {
-                response = try await respond(request.head, request.body, ApplicationRequestContextSource(channel: channel, logger: logger))
-            } catch {
-                logger.error("responder failed", metadata: ["error": "\(error)"])
-                response = Response(status: .internalServerError)
-            }
-            // Appended when absent (as from every S3 answer): setting it looks for it twice.
-            if response.headers[.date] == nil {
-                response.headers.append(ResponseDate.current())
-            } else {
-                response.headers[.date] = ResponseDate.current().value
-            }
-            // The handler closes the connection after this answer.
-            if closing { response.headers[.connection] = "close" }
-            let writer = ChannelResponseWriter(
-                channel: channel, head: response.head, expectedLength: response.body.contentLength, files: files, handler: handler)
-            do {
-                try await response.body.write(writer)
-            } catch {
-                // The head may be out: the connection cannot carry another response.
-                channel.close(promise: nil)
+            while true {
+                guard let request = await worker.next() else { return }
+                await RequestWorker.answer(request, respond: respond, channel: channel, logger: logger, files: files, handler: handler)
             }
         }
+        if workerRelease == nil {
+            let loopBound = NIOLoopBound(self, eventLoop: channel.eventLoop)
+            workerRelease = channel.eventLoop.scheduleRepeatedTask(initialDelay: RequestWorker.releaseAfter, delay: RequestWorker.releaseAfter) { _ in
+                loopBound.value.releaseIdleWorker()
+            }
+        }
+    }
+
+    /// Ends a worker that has waited for a request for `RequestWorker.releaseAfter`: its task's
+    /// memory goes back, and a connection that stays open without requests holds none.
+    private func releaseIdleWorker() {
+        guard let worker else {
+            workerRelease?.cancel()
+            workerRelease = nil
+            return
+        }
+        if let since = worker.waitingSince, NIODeadline.now() - since >= RequestWorker.releaseAfter { endWorker() }
+    }
+
+    private func endWorker() {
+        workerRelease?.cancel()
+        workerRelease = nil
+        worker?.end()
+        worker = nil
     }
 }
 
