@@ -107,6 +107,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
         stallCheck?.cancel()
         stallCheck = nil
         self.context = nil
+        headBuffer = nil
     }
 
     /// Counts `promise`'s write as in flight until it completes (made when the caller has none).

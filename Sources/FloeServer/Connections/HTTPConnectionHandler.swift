@@ -103,6 +103,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         idleCheck = nil
         endWorker()
         self.context = nil
+        // `bound` refers to this handler itself: kept, it held the handler, and the codec through
+        // `codec` and `files`, for the life of the process after the connection closed. Answers
+        // still being written hold what they need themselves.
+        bound = nil
+        codec = nil
+        files = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
