@@ -463,6 +463,9 @@ public struct SigV4Verifier: Sendable {
     /// Computes the signature for the path as S3 canonicalises it (decoded, encoded once), and,
     /// if that differs, for the path exactly as sent: clients differ in how they escape characters
     /// such as `!`, `*`, `'`, `(`, `)` and both forms are signatures over the same request.
+    /// Where the string to sign gets the hex of the canonical request's hash.
+    private static let hexPlaceholder = [UInt8](repeating: 0, count: 2 * SHA256.byteCount)
+
     func checkSignature(
         request: IncomingRequest,
         query: [(name: String, value: String)],
@@ -478,6 +481,11 @@ public struct SigV4Verifier: Sendable {
         // request's hash) and after it the canonical request: method, URI, then a part the same
         // for every URI tried. Each is hashed in place at once (a SHA-256 value copied before an
         // update allocates a copy of its state), and trying another URI rewrites only the URI.
+        // Tried in turn, each only when the ones before it did not sign the request: the path as
+        // S3 canonicalises it, the path as sent, and for other services the path encoded twice.
+        let canonicalURI = URIEncoding.isPlainPath(request.rawPath)
+            ? request.rawPath : URIEncoding.decode(request.rawPath).map { SigV4Signer.canonicalURI(decodedPath: $0) }
+        let raw = request.rawPath.isEmpty ? "/" : request.rawPath
         var buffer: [UInt8] = []
         buffer.reserveCapacity(
             160 + request.method.utf8.count + request.rawPath.utf8.count * 2 + CanonicalBytes.afterURICapacity(query: query))
@@ -488,31 +496,33 @@ public struct SigV4Verifier: Sendable {
         scope.append(to: &buffer)
         buffer.append(UInt8(ascii: "\n"))
         let hexStart = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: 2 * SHA256.byteCount))
+        buffer.append(contentsOf: Self.hexPlaceholder)
         let canonicalStart = buffer.count
         buffer.append(contentsOf: request.method.utf8)
         buffer.append(UInt8(ascii: "\n"))
         let uriStart = buffer.count
-        var uriEnd = uriStart
+        // The first URI tried is written in place; each later one differs from those before it.
+        buffer.append(contentsOf: (canonicalURI ?? raw).utf8)
+        var uriEnd = buffer.count
+        var firstTry = true
         CanonicalBytes.appendAfterURI(
             query: query, rawQuery: request.rawQuery, omitting: omitting, signedHeaders: signedHeaders,
             headers: request.headers, payloadHash: payloadHash, to: &buffer)
         func signs(_ uri: String) -> Bool {
-            var uri = uri
-            uri.withUTF8 { buffer.replaceSubrange(uriStart..<uriEnd, with: $0) }
-            uriEnd = uriStart + uri.utf8.count
+            if firstTry {
+                firstTry = false
+            } else {
+                var uri = uri
+                uri.withUTF8 { buffer.replaceSubrange(uriStart..<uriEnd, with: $0) }
+                uriEnd = uriStart + uri.utf8.count
+            }
             return buffer.withUnsafeMutableBufferPointer { all in
                 let digest = SHA256.digest(of: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: all[canonicalStart...])))
                 Hex.write(bytesOf: digest, into: UnsafeMutableBufferPointer(rebasing: all[hexStart..<canonicalStart]))
                 return Hex.matches(mac.code(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: all[..<canonicalStart]))), claimed)
             }
         }
-        // Tried in turn, each only when the ones before it did not sign the request: the path as
-        // S3 canonicalises it, the path as sent, and for other services the path encoded twice.
-        let canonicalURI = URIEncoding.isPlainPath(request.rawPath)
-            ? request.rawPath : URIEncoding.decode(request.rawPath).map { SigV4Signer.canonicalURI(decodedPath: $0) }
         if let canonicalURI, signs(canonicalURI) { return }
-        let raw = request.rawPath.isEmpty ? "/" : request.rawPath
         if raw != canonicalURI, signs(raw) { return }
         // Services other than S3 (the catalog's s3tables, execute-api) sign the path encoded
         // twice, as botocore's signer does for them: a nested namespace's %1F is %251F there.
