@@ -105,10 +105,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         self.context = nil
         // `bound` refers to this handler itself: kept, it held the handler, and the codec through
         // `codec` and `files`, for the life of the process after the connection closed. Answers
-        // still being written hold what they need themselves.
+        // still being written hold what they need themselves. A body stream's demand callbacks
+        // refer to the handler too, through a request still waiting to start or being read.
         bound = nil
         codec = nil
         files = nil
+        waiting = nil
+        body?.source.finish(ChannelError.eof)
+        body = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -267,6 +271,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func channelInactive(context: ChannelHandlerContext) {
         body?.source.finish(ChannelError.eof)
         body = nil
+        // A request that waited for the connection to become writable never starts now.
+        waiting = nil
         endWorker()
         context.fireChannelInactive()
     }
@@ -356,7 +362,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// to the connection's worker task, started if it has none.
     private func start(_ request: (head: HTTPRequest, body: RequestBody), closing: Bool, channel: any Channel) {
         let request = RequestWorker.Request(head: request.head, body: request.body, closing: closing)
-        if let worker, !worker.ended {
+        if let worker {
             worker.hand(request)
             return
         }
