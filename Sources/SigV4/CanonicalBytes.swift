@@ -147,30 +147,16 @@ enum CanonicalBytes {
         }
     }
 
-    /// Everything of the canonical request after the URI: `\n` query `\n` headers `\n` signed
-    /// header names `\n` payload hash. It is the same for every form of the URI tried.
-    /// `rawQuery`, the query as sent when the caller has it, is used as it is when it is in
-    /// canonical form (`appendRawQuery`); `query` is its decoding.
-    static func afterURI(
-        query: [(name: String, value: String)], rawQuery: Substring? = nil, omitting: String? = nil, signedHeaders: [String],
-        values: (String) -> [String], payloadHash: String
-    ) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(afterURICapacity(query: query))
-        withoutActuallyEscaping(values) { values in
-            appendAfterURI(
-                query: query, rawQuery: rawQuery, omitting: omitting, signedHeaders: signedHeaders,
-                headers: ListedHeaders(listNames: { [] }, values: values), payloadHash: payloadHash, to: &out)
-        }
-        return out
-    }
-
-    /// Room for `afterURI` in the usual case: the query escaped by half again, and the headers.
+    /// Room for `appendAfterURI`'s part in the usual case: the query escaped by half again, and the headers.
     static func afterURICapacity(query: [(name: String, value: String)]) -> Int {
         256 + query.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 } * 3 / 2
     }
 
-    /// `afterURI`, appended to what `out` already holds (the verifier's method and URI).
+    /// Everything of the canonical request after the URI, appended to what `out` already holds
+    /// (the verifier's method and URI): `\n` query `\n` headers `\n` signed header names `\n`
+    /// payload hash. It is the same for every form of the URI tried. `rawQuery`, the query as sent
+    /// when the caller has it, is used as it is when it is in canonical form (`appendRawQuery`);
+    /// `query` is its decoding.
     static func appendAfterURI(
         query: [(name: String, value: String)], rawQuery: Substring?, omitting: String?, signedHeaders: [String],
         headers: any SignedHeaderSource, payloadHash: String, to out: inout [UInt8]

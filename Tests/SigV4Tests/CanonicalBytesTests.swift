@@ -72,3 +72,18 @@ import Testing
         #expect(!constantTimeEquals(Array("".utf8), "a".utf8))
     }
 }
+
+extension CanonicalBytes {
+    /// The verifier's part after the URI on its own, its headers given as a function from a name
+    /// to its values.
+    static func afterURI(
+        query: [(name: String, value: String)], rawQuery: Substring? = nil, omitting: String? = nil, signedHeaders: [String],
+        values: @escaping (String) -> [String], payloadHash: String
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        appendAfterURI(
+            query: query, rawQuery: rawQuery, omitting: omitting, signedHeaders: signedHeaders,
+            headers: ListedHeaders(listNames: { [] }, values: values), payloadHash: payloadHash, to: &out)
+        return out
+    }
+}

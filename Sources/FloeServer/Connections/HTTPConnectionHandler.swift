@@ -60,7 +60,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var lastEnd: EventLoopFuture<Void>?
     /// A request that waits to start until the connection can take its response: a client that
     /// sends pipelined requests and reads no answers must not make the server queue answers.
-    private var waiting: (request: (head: HTTPRequest, body: RequestBody), closing: Bool)?
+    private var waiting: RequestWorker.Request?
     /// Where this connection's request tasks run: its event loop.
     private var executor: EventLoopTaskExecutor?
     /// Where response bodies can send file ranges; nil when they cannot.
@@ -145,11 +145,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             } else {
                 requestBody = RequestBody(buffer: ByteBuffer())
             }
-            let request = (head: head, body: requestBody)
+            let request = RequestWorker.Request(head: head, body: requestBody, closing: closing)
             if context.channel.isWritable {
-                start(request, closing: closing, channel: context.channel)
+                start(request, channel: context.channel)
             } else {
-                waiting = (request, closing)
+                waiting = request
             }
         case .body(let buffer):
             guard let current = body else { return }  // the responder no longer reads it, or dropped
@@ -197,9 +197,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let (request, closing) = waiting {
+        if context.channel.isWritable, let request = waiting {
             waiting = nil
-            start(request, closing: closing, channel: context.channel)
+            start(request, channel: context.channel)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -358,10 +358,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// `Connection: close` among the request's connection options.
     static func asksToClose(_ head: HTTPRequest) -> Bool { head.headerFields.namesCloseOption }
 
-    /// `closing`: the request asked to close the connection after its answer. The request goes
-    /// to the connection's worker task, started if it has none.
-    private func start(_ request: (head: HTTPRequest, body: RequestBody), closing: Bool, channel: any Channel) {
-        let request = RequestWorker.Request(head: request.head, body: request.body, closing: closing)
+    /// Hands the request to the connection's worker task, started if it has none.
+    private func start(_ request: RequestWorker.Request, channel: any Channel) {
         if let worker {
             worker.hand(request)
             return

@@ -13,6 +13,7 @@ final class RequestWorker: @unchecked Sendable {
     struct Request: Sendable {
         let head: HTTPRequest
         let body: RequestBody
+        /// The request asked to close the connection after its answer.
         let closing: Bool
     }
 

@@ -178,8 +178,8 @@ extension S3Responder {
             guard let session = try? directory.session(token: token, accessKeyID: accessKey) else { throw S3Error.invalidToken() }
             (secret, principal) = session
         } else {
-            guard let key = directory.accessKey(accessKey), let resolved = directory.principal(for: accessKey) else { throw S3Error.invalidAccessKeyId() }
-            (secret, principal) = (key.secretKey, resolved)
+            guard let caller = directory.caller(accessKeyID: accessKey) else { throw S3Error.invalidAccessKeyId() }
+            (secret, principal) = caller
         }
         guard constantTimeEquals(expected(secret), signature) else {
             throw S3Error.signatureDoesNotMatch("The request signature we calculated does not match the signature you provided. Check your key and signing method.")
