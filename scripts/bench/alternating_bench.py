@@ -10,10 +10,10 @@ scripts/bench/loadgen.c at `--clients`, and reads each server's CPU from /proc. 
 turn and the median of the rounds' B ÷ A ratios, so that drift between rounds cancels out.
 
     python3 scripts/bench/alternating_bench.py [--method PUT|GET|HEAD] [--size BYTES] [--rounds 6]
-        [--seconds 5] [--clients 8] BEFORE_BINARY AFTER_BINARY
+        [--seconds 5] [--clients 8] [--objects N] BEFORE_BINARY AFTER_BINARY
 
-PUTs rotate over 400 keys (overwrites, as in compare_bench); GET and HEAD read 100 objects of
-`--size` bytes (4 objects above 1 MiB). AFTER_BINARY may be `nginx` (GET and HEAD only): the
+PUTs rotate over 400 keys (overwrites, as in compare_bench); GET and HEAD read `--objects`
+objects of `--size` bytes (100 by default, 4 above 1 MiB; compare_bench reads 1,000 of 4 KiB). AFTER_BINARY may be `nginx` (GET and HEAD only): the
 same files served by compare_bench's nginx, so that Floe ÷ nginx is a median of rounds too.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
@@ -30,10 +30,14 @@ def main():
     p.add_argument("--rounds", type=int, default=6)
     p.add_argument("--seconds", type=int, default=5)
     p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--objects", type=int, help="GET and HEAD: how many objects to read in turn")
     p.add_argument("binaries", nargs=2)
     args = p.parse_args()
     if args.rounds < 1 or not 1 <= args.seconds <= 60 or not 0 < args.size <= 256 * cb.MIB:
         sys.exit("rounds ≥ 1; seconds 1–60; size up to 256 MiB")
+    objects = args.objects or (100 if args.size <= cb.MIB else 4)
+    if not 1 <= objects <= 10_000 or objects * args.size > 4 << 30:
+        sys.exit("objects 1–10,000, 4 GiB in all at most")
     work = tempfile.mkdtemp(prefix="alternating-")
     servers, files = [], []
     try:
@@ -49,7 +53,7 @@ def main():
             if args.method == "PUT":
                 keys = [f"/bench/put/{k:05d}" for k in range(400)]
             else:
-                keys = [f"/bench/o{k:03d}" for k in range(100 if args.size <= cb.MIB else 4)]
+                keys = [f"/bench/o{k:05d}" for k in range(objects)]
             if binary == "nginx":
                 os.makedirs(os.path.join(root, "www", "bench"))
                 for key in keys:
