@@ -40,7 +40,7 @@ public enum FloeServer {
     }()
 
     public static func run(configuration: ServerConfiguration) async throws {
-        IdleMemoryRelease.configureAllocator(cores: System.coreCount)
+        IdleMemoryRelease.limitAllocatorArenas(cores: System.coreCount)
         _ = tasksOnEventLoops
         var logger = Logger(label: "floe")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info

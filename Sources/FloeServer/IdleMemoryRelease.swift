@@ -45,34 +45,18 @@ struct IdleMemoryRelease: Service {
         }
     }
 
-    /// Sets the allocator up once, before the server's threads start.
-    ///
-    /// Arenas: one per core (at least two). glibc makes up to eight per core, one for each thread
-    /// that meets a locked arena, and each keeps the pages freed in it: after a full benchmark
-    /// run the server held 54 MB instead of 45 MB (docs/benchmarks.md), with no difference in
-    /// throughput.
-    ///
-    /// Freed memory stays mapped while the server is busy. glibc hands the free top of an arena
-    /// back once it passes twice the largest block it has mapped and freed (about 2 MiB once
-    /// uploads' 1 MiB chunks are freed), so eight uploads at once kept giving their chunks' pages
-    /// back and faulting them in again, zeroed, for the next chunk: 17 page faults per 1 MiB PUT.
-    /// The thresholds are set to where glibc's own adjustment stops (blocks up to 32 MiB from the
-    /// arenas, tops kept up to twice that); the quiet-time trim (`trimAllocator`) still hands
-    /// everything free back.
-    static func configureAllocator(cores: Int) {
+    /// Caps the allocator's arenas at one per core (at least two). glibc makes up to eight per
+    /// core, one for each thread that meets a locked arena, and each keeps the pages freed in it:
+    /// after a full benchmark run the server held 54 MB instead of 45 MB (docs/benchmarks.md),
+    /// with no difference in throughput. Called once, before the server's threads start.
+    static func limitAllocatorArenas(cores: Int) {
         #if canImport(Glibc)
-        // <malloc.h> is not part of the Glibc module; these are its M_* parameter numbers.
-        let trimThreshold: Int32 = -1, mmapThreshold: Int32 = -3, arenaMax: Int32 = -8
+        // <malloc.h> is not part of the Glibc module; M_ARENA_MAX is -8 there.
         guard let symbol = dlsym(nil, "mallopt") else { return }
         let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-        _ = mallopt(arenaMax, Int32(max(2, cores)))
-        _ = mallopt(mmapThreshold, Self.largestArenaBlock)
-        _ = mallopt(trimThreshold, 2 * Self.largestArenaBlock)
+        _ = mallopt(-8, Int32(max(2, cores)))
         #endif
     }
-
-    /// The largest block taken from an arena rather than mapped alone: glibc's own ceiling for it.
-    static let largestArenaBlock: Int32 = 32 << 20
 
     /// Hands the allocator's free pages back to the kernel; true when some were.
     static func trimAllocator() -> Bool {
