@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""Runtime calls per small request: allocations, reference counting, task switches.
+"""Runtime calls per small request: allocations, reference counting, task switches, index reads.
 
 Time per request moves by 10 % between runs on this shared machine; the number of `malloc`,
 `swift_allocObject`, `swift_retain` and `swift_task_switch` calls a request makes does not
 (a few tenths either way). Each build given gets its own server (compare_bench's start_floe)
-with 100 objects of 4 KiB and a warm-up after start-up's one-time work; `perf probe` puts a counter on each function (in the libraries the
-binary loads) and `perf stat` counts the calls the server makes while scripts/bench/loadgen.c
+with `--objects` objects of 4 KiB (100 by default) and a warm-up after start-up's one-time work;
+`perf probe` puts a counter on each function (in the libraries the binary loads; `sqlite3_step`
+counts the index reads the caches did not answer) and `perf stat` counts the calls the server makes while scripts/bench/loadgen.c
 sends `--requests` presigned requests at `--clients`. Prints calls per request for each build,
 and the system calls and context switches of the server's threads per request.
 Needs root (uprobes) and perf.
 
-    python3 scripts/bench/request_counts.py [--method HEAD] [--requests 10000] [--clients 8] BINARY...
+    python3 scripts/bench/request_counts.py [--method HEAD] [--requests 10000] [--clients 8] [--objects 100] BINARY...
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
@@ -24,6 +25,7 @@ COUNTED = [
     ("libswiftCore.so", "swift_retain"),
     ("libswiftCore.so", "swift_release"),
     ("libswift_Concurrency.so", "swift_task_switch"),
+    ("libsqlite3.so.0", "sqlite3_step"),  # reads of the index the caches did not answer
 ]
 # (column, perf event): the kernel's side of a request, counted over the server's threads.
 KERNEL_EVENTS = [("syscalls", "raw_syscalls:sys_enter"), ("switches", "context-switches")]
@@ -61,7 +63,7 @@ def count(binary: str, args, work: str) -> dict:
     server = cb.start_floe(root, binary, describe_tree=False)
     loadgen = os.path.join(work, "loadgen")
     try:
-        keys = [f"/bench/o{k:03d}" for k in range(100)]
+        keys = [f"/bench/o{k:05d}" for k in range(args.objects)]
         cb.seed_objects(server, keys, b"x" * 4096)
         paths = os.path.join(root, "paths")
         with open(paths, "w") as f:
@@ -100,16 +102,17 @@ def main():
     p.add_argument("--method", default="HEAD", choices=["HEAD", "GET"])
     p.add_argument("--requests", type=int, default=10000)
     p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--objects", type=int, default=100, help="objects of 4 KiB read in turn (compare_bench reads 1,000)")
     p.add_argument("binaries", nargs="+")
     args = p.parse_args()
-    if not 100 <= args.requests <= 1_000_000:
-        sys.exit("requests 100–1,000,000")
+    if not 100 <= args.requests <= 1_000_000 or not 1 <= args.objects <= 10_000:
+        sys.exit("requests 100–1,000,000; objects 1–10,000")
     if shutil.which("perf") is None:
         sys.exit("perf is needed (Debian: linux-perf)")
     work = tempfile.mkdtemp(prefix="request-counts-")
     try:
         subprocess.run(["cc", "-O2", "-pthread", "-o", os.path.join(work, "loadgen"), cb.LOADGEN_SOURCE], check=True)
-        print(f"{args.method} 4 KiB, presigned, {args.requests} requests at -c {args.clients}: calls per request")
+        print(f"{args.method} 4 KiB over {args.objects} objects, presigned, {args.requests} requests at -c {args.clients}: calls per request")
         columns = [f for _, f in COUNTED] + [c for c, _ in KERNEL_EVENTS]
         print(f"{'build':<40}" + "".join(f"{c:>20}" for c in columns))
         for binary in args.binaries:
