@@ -76,7 +76,7 @@ extension ObjectVersion {
         let a = attributes
         var bytes = 64
         bytes += text(key) + text(versionID) + text(etag) + text(blobID) + text(uploadID) + (inlineData.map { 32 + $0.capacity } ?? 0)
-        bytes += (parts?.count ?? 0) * (MemoryLayout<StoredPart>.stride + 128)
+        bytes += parts.map { $0.reduce(32) { $0 + MemoryLayout<StoredPart>.stride + text($1.md5Hex) + text($1.blobID) + text($1.checksum) } } ?? 0
         bytes += a.contentHeaders.reduce(64) { $0 + 48 + text($1.key) + text($1.value) }
         bytes += entries(a.userMetadata) + entries(a.tags)
         bytes += a.checksums.reduce(64) { $0 + 48 + text($1.value) }

@@ -64,6 +64,23 @@ import Testing
         #expect(f.store.versions.statistics.hits - before == keys.count)
     }
 
+    /// A multipart version holds each part's MD5, blob id and checksum as strings of their own;
+    /// they were charged a flat 128 bytes a part, under what a part with a SHA-256 checksum keeps
+    /// (review finding), which let the largest versions the cache takes hold more than its budget.
+    @Test func aMultipartVersionIsChargedItsPartsStrings() {
+        let parts = (1...1000).map { n in
+            StoredPart(
+                number: n, size: 5 << 20, md5Hex: String(repeating: "a", count: 32), blobID: String(repeating: "b", count: 32),
+                checksum: String(repeating: "c", count: 44), lastModified: 0)
+        }
+        let version = ObjectVersion(
+            key: "k", versionID: "null", isLatest: true, isDeleteMarker: false, size: 5000 << 20, etag: "\"e-1000\"", lastModified: 0,
+            blobID: nil, attributes: ObjectAttributes(), parts: parts)
+        // Every string charged as every other is: its bytes and 32 bytes of header.
+        let perPart = MemoryLayout<StoredPart>.stride + (32 + 32) + (32 + 32) + (32 + 44)
+        #expect(version.heapBytes >= parts.count * perPart)
+    }
+
     /// Keys are bytes: `é` as one code point and as `e` with a combining accent are two objects.
     @Test func keysThatDifferOnlyInUnicodeNormalizationAreNotConfused() async throws {
         let f = try StoreFixture()
