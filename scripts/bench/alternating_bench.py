@@ -35,7 +35,7 @@ def main():
     args = p.parse_args()
     if args.rounds < 1 or not 1 <= args.seconds <= 60 or not 0 < args.size <= 256 * cb.MIB:
         sys.exit("rounds ≥ 1; seconds 1–60; size up to 256 MiB")
-    objects = args.objects or (100 if args.size <= cb.MIB else 4)
+    objects = args.objects if args.objects is not None else (100 if args.size <= cb.MIB else 4)
     if not 1 <= objects <= 10_000 or objects * args.size > 4 << 30:
         sys.exit("objects 1–10,000, 4 GiB in all at most")
     work = tempfile.mkdtemp(prefix="alternating-")
