@@ -107,8 +107,10 @@ def test_closed_connections_leave_nothing_behind():
     """Each closed connection's handlers are freed: a connection's handler referred to itself, so
     it stayed in memory after its close, with its codec and the buffer of its last answer's head
     (about 650 bytes per connection, 5 KB with a kept 4 KB head). Rounds of connections that each
-    get one answer and close must level off: the first rounds warm the allocator up (the
-    connections' task frames at once), the last three must not grow."""
+    get one answer and close must level off. RSS is read once the server has gone quiet and handed
+    its free memory back (`IdleMemoryRelease`): read earlier, it held whatever the allocator had
+    not yet given back, which moved by up to 55 MB from round to round with where 3,000
+    connections' task frames happened to land, and failed the test at random."""
     server = new_server()
     try:
         s3 = server.boto3()
@@ -118,7 +120,7 @@ def test_closed_connections_leave_nothing_behind():
         request = f"GET {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode()
         pid = server.process.pid
         after_round = []
-        for _ in range(8):
+        for _ in range(6):
             sockets = []
             for _ in range(3000):
                 s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
@@ -132,9 +134,11 @@ def test_closed_connections_leave_nothing_behind():
                     answer += chunk
                 assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
                 s.close()
-            time.sleep(3)  # the connections' workers end within two seconds of their last answer
+            # The connections' workers end within two seconds of their last answer; a whole quiet
+            # interval of the idle release (5 s) has passed within ten seconds after that.
+            time.sleep(13)
             after_round.append(status_kib(pid, "VmRSS"))
-        growth_kib = after_round[-1] - after_round[5]
+        growth_kib = after_round[-1] - after_round[2]
         assert growth_kib < 1536, f"RSS after each round: {after_round} KiB"
     finally:
         server.stop()
