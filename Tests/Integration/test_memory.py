@@ -139,7 +139,9 @@ def test_closed_connections_leave_nothing_behind():
             time.sleep(13)
             after_round.append(status_kib(pid, "VmRSS"))
         growth_kib = after_round[-1] - after_round[2]
-        assert growth_kib < 1536, f"RSS after each round: {after_round} KiB"
+        # After the trim, rounds still differ by up to 1.6 MB over three (pages the allocator can
+        # only partly give back); a handler kept per closed connection adds 5 MB over three.
+        assert growth_kib < 3072, f"RSS after each round: {after_round} KiB"
     finally:
         server.stop()
         server.cleanup()
