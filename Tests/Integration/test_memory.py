@@ -111,7 +111,7 @@ def test_closed_connections_leave_nothing_behind():
     its free memory back (`IdleMemoryRelease`): read earlier, it held whatever the allocator had
     not yet given back, which moved by up to 55 MB from round to round with where 3,000
     connections' task frames happened to land, and failed the test at random."""
-    server = new_server()
+    server = new_server(FLOE_LOG_LEVEL="debug")  # the idle release says when it has run
     try:
         s3 = server.boto3()
         s3.create_bucket(Bucket="conns")
@@ -134,9 +134,13 @@ def test_closed_connections_leave_nothing_behind():
                     answer += chunk
                 assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
                 s.close()
-            # The connections' workers end within two seconds of their last answer; a whole quiet
-            # interval of the idle release (5 s) has passed within ten seconds after that.
-            time.sleep(13)
+            # The connections' workers end within two seconds of their last answer; the release
+            # runs at the end of the first whole quiet interval (5 s) after that.
+            releases = server.log().count("returned idle memory")
+            deadline = time.monotonic() + 30
+            while server.log().count("returned idle memory") == releases:
+                assert time.monotonic() < deadline, "no idle release within 30 s of the round"
+                time.sleep(0.5)
             after_round.append(status_kib(pid, "VmRSS"))
         growth_kib = after_round[-1] - after_round[2]
         # After the trim, rounds still differ by up to 1.6 MB over three (pages the allocator can
