@@ -13,8 +13,9 @@ turn and the median of the rounds' B ÷ A ratios, so that drift between rounds c
         [--seconds 5] [--clients 8] [--objects N] BEFORE_BINARY AFTER_BINARY
 
 PUTs rotate over 400 keys (overwrites, as in compare_bench); GET and HEAD read `--objects`
-objects of `--size` bytes (100 by default, 4 above 1 MiB; compare_bench reads 1,000 of 4 KiB). AFTER_BINARY may be `nginx` (GET and HEAD only): the
-same files served by compare_bench's nginx, so that Floe ÷ nginx is a median of rounds too.
+objects of `--size` bytes (100 by default, 4 above 1 MiB; compare_bench reads 1,000 of 4 KiB).
+AFTER_BINARY may be `nginx` (GET and HEAD only): the same files served by compare_bench's nginx,
+so that Floe ÷ nginx is a median of rounds too.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
 

@@ -6,8 +6,8 @@ Time per request moves by 10 % between runs on this shared machine; the number o
 (a few tenths either way). Each build given gets its own server (compare_bench's start_floe)
 with `--objects` objects of 4 KiB (100 by default) and a warm-up after start-up's one-time work;
 `perf probe` puts a counter on each function (in the libraries the binary loads; `sqlite3_step`
-counts the index reads the caches did not answer) and `perf stat` counts the calls the server makes while scripts/bench/loadgen.c
-sends `--requests` presigned requests at `--clients`. Prints calls per request for each build,
+counts the index reads the caches did not answer) and `perf stat` counts the calls the server
+makes while scripts/bench/loadgen.c sends `--requests` presigned requests at `--clients`. Prints calls per request for each build,
 and the system calls and context switches of the server's threads per request.
 Needs root (uprobes) and perf.
 
