@@ -1,5 +1,6 @@
 import Foundation
 import IcebergModel
+import ObjectStore
 import SigV4
 import Synchronization
 
@@ -54,18 +55,12 @@ extension JSONValue {
     /// long strings, arrays and dictionaries (their headers, slots and keys).
     var retainedBytes: Int {
         switch self {
-        case .string(let text): return 16 + Self.heapBytes(of: text)
+        case .string(let text): return 16 + HeapEstimate.bytes(of: text)
         case .array(let values): return 16 + 32 + values.reduce(0) { $0 + $1.retainedBytes }
         case .object(let members):
-            return 16 + 64 + members.reduce(0) { $0 + 48 + Self.heapBytes(of: $1.key) + $1.value.retainedBytes }
+            return 16 + 64 + members.reduce(0) { $0 + 48 + HeapEstimate.bytes(of: $1.key) + $1.value.retainedBytes }
         default: return 16
         }
-    }
-
-    /// Strings of up to 15 UTF-8 bytes live inline.
-    private static func heapBytes(of text: String) -> Int {
-        let count = text.utf8.count
-        return count > 15 ? 32 + count : 0
     }
 
     /// Whether parsing this document's text gives it back, value for value, in one walk: no

@@ -65,8 +65,7 @@ public final class ListingCache: Sendable {
 }
 
 extension ObjectVersion {
-    /// Heap bytes of a string: none for one stored inline (up to 15 UTF-8 bytes).
-    static func heapBytes(of s: String?) -> Int { s.map { $0.utf8.count > 15 ? 32 + $0.utf8.count : 0 } ?? 0 }
+    static func heapBytes(of s: String?) -> Int { s.map(HeapEstimate.bytes(of:)) ?? 0 }
 
     /// A generous estimate of the heap a copy keeps alive beyond its own stride: its strings,
     /// arrays and dictionaries with their allocation overhead.

@@ -81,6 +81,15 @@ import Testing
         #expect(version.heapBytes >= parts.count * perPart)
     }
 
+    /// A string's charge is its allocation as glibc sizes it, not its bytes plus a header: a part's
+    /// 32-byte MD5 or blob id takes 96 bytes, which `32 + count` charged as 64 (review finding).
+    @Test func aStringIsChargedTheAllocationItLivesIn() {
+        #expect(HeapEstimate.bytes(of: String(repeating: "a", count: 15)) == 0)
+        #expect(HeapEstimate.bytes(of: String(repeating: "a", count: 16)) == 80)
+        #expect(HeapEstimate.bytes(of: String(repeating: "a", count: 32)) == 96)
+        #expect(HeapEstimate.bytes(of: String(repeating: "a", count: 1024)) == 1088)
+    }
+
     /// Keys are bytes: `é` as one code point and as `e` with a combining accent are two objects.
     @Test func keysThatDifferOnlyInUnicodeNormalizationAreNotConfused() async throws {
         let f = try StoreFixture()
