@@ -1,3 +1,4 @@
+import CMD5
 import Crypto
 import NIOCore
 @testable import ObjectStore
@@ -67,6 +68,28 @@ import Testing
         }
         #expect(results.count == streams)
         #expect(results.values.allSatisfy { $0 }, "streams with a wrong digest: \(results.filter { !$0.value }.keys.sorted())")
+    }
+
+    /// `floe_md5_lanes` for every count of streams, each of a different length, so that every
+    /// count of lanes in use is hashed, down to the last stream alone.
+    @Test func everyCountOfStreamsHashedTogetherGivesEachItsOwnDigest() {
+        for count in 1...8 {
+            let data = (0..<count).map { Self.bytes(64 * (3 + 11 * $0), seed: UInt64(count * 10 + $0)) }
+            let starts = data.indices.map { data[..<$0].reduce(0) { $0 + $1.count } }
+            var words = [MD5State](repeating: MD5State(), count: count).map(\.words)
+            data.joined().map { $0 }.withUnsafeBufferPointer { all in
+                let pointers = starts.map { UnsafePointer<UInt8>?(all.baseAddress! + $0) }
+                words.withUnsafeMutableBufferPointer { states in
+                    floe_md5_lanes(states.baseAddress, pointers, data.map { $0.count / 64 }, Int32(count))
+                }
+            }
+            for i in 0..<count {
+                var stream = MD5Stream()
+                stream.state.words = words[i]
+                stream.length = UInt64(data[i].count)
+                #expect(stream.finalize() == Self.reference(data[i]), "stream \(i) of \(count)")
+            }
+        }
     }
 
     /// Bodies around the write chunk's size, in pieces of every kind, into blobs and inline:

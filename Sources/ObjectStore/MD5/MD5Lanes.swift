@@ -3,10 +3,10 @@ import Foundation
 import NIOCore
 
 /// Computes the MD5s of concurrent uploads together, on a thread of its own: up to eight streams
-/// share the vector lanes of one pass (`floe_md5_lanes`), which costs about what one stream
-/// costs alone. So eight uploads pay
-/// for MD5 about once, and none of them hashes on an event loop. A stream has at most one job
-/// waiting, so the queue holds at most one job per upload in progress.
+/// share the vector lanes of one pass (`floe_md5_lanes`), which costs about one and a half times
+/// what one stream costs alone. So eight uploads pay for MD5 about twice, and none of them
+/// hashes on an event loop. A stream has at most one job waiting, so the queue holds at most one
+/// job per upload in progress.
 public final class MD5Lanes: @unchecked Sendable {
     public static let shared = MD5Lanes()
     /// Streams hashed in one pass.
