@@ -6,8 +6,11 @@ import Synchronization
 /// committing and advances again before the writer is answered. An answer is kept only if its
 /// read began and ended within one even generation, so it is what the index held for as long as
 /// that generation stands: no read is answered from before a write that landed before it began.
-/// Entries are held within a byte budget and a count, oldest out first; a newer generation drops
-/// them all.
+/// Entries are held within a byte budget and a count; when full, an entry chosen at random leaves
+/// (not the newest). Oldest out first never found anything of a set read in turn that is larger
+/// than the cache, since each entry had always just left when it was asked for again; at random,
+/// such a set still finds part of itself (about a fifth at twice the cache). A newer generation
+/// drops them all.
 public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// A kept value in a box: a lookup retains the box and copies the value out once, where an
     /// entry held inline was copied whole out of the dictionary and then again out of the copy
@@ -25,11 +28,28 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
     private struct Held {
         var generation: UInt64 = 0
         var entries: [Key: Entry] = [:]
-        /// Keys in the order they were kept, for eviction: the oldest leaves from the front
-        /// without moving the rest, as it does on every keep once the cache is full.
+        /// Every key held, for eviction: the one chosen is swapped to the front and leaves from
+        /// there without moving the rest, as one does on every keep once the cache is full.
         var order = CircularBuffer<Key>()
         var bytes = 0
         var hits = 0
+        /// Chooses what leaves (xorshift64; kept across generations).
+        var chooser: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+        /// Takes out an entry other than the newest (the last kept), chosen at random.
+        mutating func evictOne() {
+            guard order.count > 1 else {
+                if let only = order.popFirst() { bytes -= entries.removeValue(forKey: only)?.bytes ?? 0 }
+                return
+            }
+            chooser ^= chooser << 13
+            chooser ^= chooser >> 7
+            chooser ^= chooser << 17
+            let chosen = order.index(order.startIndex, offsetBy: Int(chooser % UInt64(order.count - 1)))
+            order.swapAt(order.startIndex, chosen)
+            let key = order.removeFirst()
+            bytes -= entries.removeValue(forKey: key)?.bytes ?? 0
+        }
     }
 
     /// The most bytes (estimated by the caller) all held values may keep alive, and the most values.
@@ -64,7 +84,7 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
             var dropped: Held?
             if generation > held.generation {
                 dropped = held
-                held = Held(generation: generation, hits: held.hits)
+                held = Held(generation: generation, hits: held.hits, chooser: held.chooser)
             }
             // Held already at this generation (two readers missed it at once): just as current,
             // and kept as it is, so no keep scans the eviction order.
@@ -72,9 +92,7 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
             held.entries[key] = Entry(value, bytes: bytes)
             held.order.append(key)
             held.bytes += bytes
-            while held.bytes > budget || held.order.count > maxEntries, let oldest = held.order.popFirst() {
-                held.bytes -= held.entries.removeValue(forKey: oldest)?.bytes ?? 0
-            }
+            while held.bytes > budget || held.order.count > maxEntries, !held.order.isEmpty { held.evictOne() }
             return dropped
         }
         _ = dropped
@@ -83,7 +101,7 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
     /// Drops every value held (they are read again when asked for).
     func removeAll() {
         let dropped: Held = held.withLock { held in
-            defer { held = Held(generation: held.generation, hits: held.hits) }
+            defer { held = Held(generation: held.generation, hits: held.hits, chooser: held.chooser) }
             return held
         }
         _ = dropped  // freed after the lock is let go
