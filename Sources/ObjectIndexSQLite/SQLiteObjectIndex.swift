@@ -15,15 +15,21 @@ public final class SQLiteObjectIndex: ObjectIndex {
         database = try SQLiteDatabase(path: path, migrations: IndexSchema.migrations)
     }
 
-    public var writeGeneration: UInt64 { database.writeGeneration }
+    public func writeStamp(bucketID: Int64) -> WriteStamp {
+        let bucket = database.writeGeneration(scope: bucketID)
+        return WriteStamp(index: database.writeGeneration, bucket: bucket)
+    }
 
     public func close() async {
         await database.shutdown()
     }
 
-    func run<T: Sendable>(write: Bool = false, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws(StoreError) -> T {
+    /// - Parameter bucket: a write that changes only that bucket's objects or uploads (their
+    ///   versions, attributes, parts and notification events) names it, and leaves other buckets'
+    ///   cached answers current (`writeStamp(bucketID:)`).
+    func run<T: Sendable>(write: Bool = false, bucket: Int64? = nil, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws(StoreError) -> T {
         do {
-            return try await write ? database.write(body) : database.read(body)
+            return try await write ? database.write(scope: bucket, body) : database.read(body)
         } catch {
             throw Self.storeError(error)
         }
@@ -37,6 +43,10 @@ public final class SQLiteObjectIndex: ObjectIndex {
             throw Self.storeError(error)
         }
     }
+
+    /// The scope of writes to rows no cached answer is read from (an upload's parts before it
+    /// completes, the notification outbox): no bucket has this id.
+    static let uncachedRows: Int64 = -1
 
     static func storeError(_ error: any Error) -> StoreError {
         error as? StoreError ?? .internalFailure("index: \(error)")
@@ -201,7 +211,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     public func putVersion(bucketID: Int64, _ version: ObjectVersion, condition: WriteCondition?, events: [OutboxEvent]) async throws(StoreError) -> [String] {
         let attributes = try Self.attributesText(version.attributes)
-        return try await run(write: true) { db in
+        return try await run(write: true, bucket: bucketID) { db in
             try VersionRows.check(condition, db, bucketID: bucketID, key: version.key)
             let obsolete = try VersionRows.insert(db, bucketID: bucketID, version, attributes: attributes)
             try Self.enqueue(events, db)
@@ -260,7 +270,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     public func deleteVersion(
         bucketID: Int64, key: String, versionID: String, guard guarded: DeleteGuard?, bypassGovernance: Bool, events: [OutboxEvent]
     ) async throws(StoreError) -> (ObjectVersion?, [String]) {
-        try await run(write: true) { db in
+        try await run(write: true, bucket: bucketID) { db in
             guard let removed = try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
                 [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true
@@ -282,7 +292,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func setLock(bucketID: Int64, key: String, versionID: String?, _ change: LockChange) async throws(StoreError) -> ObjectVersion {
-        try await run(write: true) { db in
+        try await run(write: true, bucket: bucketID) { db in
             let keyBytes = Array(key.utf8)
             let found: ObjectVersion?
             if let versionID {
@@ -305,7 +315,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     func updateAttributes(bucketID: Int64, key: String, versionID: String, _ change: @escaping @Sendable (inout ObjectAttributes) -> Void) async throws(StoreError) {
-        try await run(write: true) { db in
+        try await run(write: true, bucket: bucketID) { db in
             guard var version = try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
                 [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: false
@@ -360,7 +370,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func redriveOutbox(target: String?) async throws(StoreError) -> Int {
-        try await run(write: true) { db in
+        try await run(write: true, bucket: Self.uncachedRows) { db in
             let rows = try db.query(
                 "UPDATE outbox SET dead = 0, attempts = 0 WHERE dead = 1 AND (? IS NULL OR target = ?) RETURNING id",
                 [target.map { .text($0) } ?? .null, target.map { .text($0) } ?? .null])
@@ -369,7 +379,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func purgeDeadLetters(target: String?) async throws(StoreError) -> Int {
-        try await run(write: true) { db in
+        try await run(write: true, bucket: Self.uncachedRows) { db in
             let rows = try db.query(
                 "DELETE FROM outbox WHERE dead = 1 AND (? IS NULL OR target = ?) RETURNING id",
                 [target.map { .text($0) } ?? .null, target.map { .text($0) } ?? .null])
@@ -379,13 +389,13 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     public func acknowledgeOutbox(ids: [Int64]) async throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try await run(write: true) { db in
+        try await run(write: true, bucket: Self.uncachedRows) { db in
             for id in ids { try db.query("DELETE FROM outbox WHERE id = ?", [.integer(id)]) }
         }
     }
 
     public func recordOutboxFailure(id: Int64, error: String, dead: Bool) async throws(StoreError) {
-        try await run(write: true) { db in
+        try await run(write: true, bucket: Self.uncachedRows) { db in
             _ = try db.query(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, dead = ? WHERE id = ?", [.text(String(error.prefix(500))), .integer(dead ? 1 : 0), .integer(id)])
         }
@@ -529,7 +539,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     public func createUpload(bucketID: Int64, _ upload: UploadRecord) async throws(StoreError) -> Int64 {
         let attributes = try Self.attributesText(upload.attributes)
-        return try await run(write: true) { db in
+        return try await run(write: true, bucket: bucketID) { db in
             try db.query(
                 "INSERT INTO uploads (bucket_id, key, upload_id, initiated_ms, attributes, checksum_algorithm, checksum_type) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -557,7 +567,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func putPart(uploadRowID: Int64, _ part: StoredPart) async throws(StoreError) -> [String] {
-        try await run(write: true) { db in
+        try await run(write: true, bucket: Self.uncachedRows) { db in
             guard try !db.query("SELECT 1 FROM uploads WHERE id = ?", [.integer(uploadRowID)]).isEmpty else {
                 throw StoreError.noSuchUpload("")
             }
@@ -587,7 +597,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
         -> [String]
     {
         let attributes = try Self.attributesText(version.attributes)
-        return try await run(write: true) { db in
+        return try await run(write: true, bucket: bucketID) { db in
             guard try !db.query("SELECT 1 FROM uploads WHERE id = ?", [.integer(uploadRowID)]).isEmpty else {
                 throw StoreError.noSuchUpload(version.uploadID ?? "")
             }
@@ -621,7 +631,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
 
     public func abortUpload(bucketID: Int64, uploadID: String) async throws(StoreError) -> [String]? {
-        try await run(write: true) { db in
+        try await run(write: true, bucket: bucketID) { db in
             guard let row = try db.query("SELECT id FROM uploads WHERE bucket_id = ? AND upload_id = ?", [.integer(bucketID), .text(uploadID)])
                 .first?[0].int
             else { return nil }

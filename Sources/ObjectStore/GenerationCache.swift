@@ -1,16 +1,19 @@
 import NIOCore
 import Synchronization
 
-/// Answers read from the index, each kept with the index's write generation (`ObjectIndex`), and
-/// given out only while that generation is current. The generation is odd while a write may be
-/// committing and advances again before the writer is answered. An answer is kept only if its
-/// read began and ended within one even generation, so it is what the index held for as long as
-/// that generation stands: no read is answered from before a write that landed before it began.
+/// Answers read from the index, each kept with the index's write stamp for what it read
+/// (`WriteStamp`: the generation of the index's writes that name no bucket, and that of the
+/// writes to the bucket read), and given out only while that stamp is current. A generation is
+/// odd while a write may be committing and advances again before the writer is answered. An
+/// answer is kept only if its read began and ended within one settled stamp, so it is what the
+/// index held for as long as that stamp stands: no read is answered from before a write that
+/// landed before it began. A write to one bucket leaves other buckets' answers current.
 /// Entries are held within a byte budget and a count; when full, an entry chosen at random leaves
 /// (not the newest). Oldest out first never found anything of a set read in turn that is larger
 /// than the cache, since each entry had always just left when it was asked for again; at random,
-/// such a set still finds part of itself (about a fifth at twice the cache). A newer generation
-/// drops them all.
+/// such a set still finds part of itself (about a fifth at twice the cache). A newer generation of
+/// the whole index drops them all; an answer of an older bucket generation stays until it leaves
+/// or is replaced.
 public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// A kept value in a box: a lookup retains the box and copies the value out once, where an
     /// entry held inline was copied whole out of the dictionary and then again out of the copy
@@ -18,10 +21,13 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
     private final class Entry: Sendable {
         let value: Value
         let bytes: Int
+        /// The generation of its bucket's writes it was read within.
+        let bucketGeneration: UInt64
 
-        init(_ value: Value, bytes: Int) {
+        init(_ value: Value, bytes: Int, bucketGeneration: UInt64) {
             self.value = value
             self.bytes = bytes
+            self.bucketGeneration = bucketGeneration
         }
     }
 
@@ -62,22 +68,23 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
         self.maxEntries = maxEntries
     }
 
-    /// The value kept for `key` at `generation`, if that is still the current generation.
-    func value(for key: Key, generation: UInt64) -> Value? {
-        guard generation.isMultiple(of: 2) else { return nil }
+    /// The value kept for `key` at `stamp`, the index's current one.
+    func value(for key: Key, at stamp: WriteStamp) -> Value? {
+        guard stamp.isSettled else { return nil }
         return held.withLock { held in
-            guard held.generation == generation, let entry = held.entries[key] else { return nil }
+            guard held.generation == stamp.index, let entry = held.entries[key], entry.bucketGeneration == stamp.bucket else { return nil }
             held.hits += 1
             return entry.value
         }
     }
 
-    /// Keeps `value`, read after `generation` was taken and before `current` was: only if both are
-    /// the same even value. A value from an older generation than the cache already holds is
-    /// dropped; a newer generation drops every value held. A value over a quarter of the budget
+    /// Keeps `value`, read after `stamp` was taken and before `current` was: only if both are the
+    /// same settled stamp. A value from an older generation of the index than the cache already
+    /// holds is dropped; a newer one drops every value held. A value over a quarter of the budget
     /// is not kept.
-    func keep(_ value: Value, bytes: Int, for key: Key, readAt generation: UInt64, current: UInt64) {
-        guard generation == current, generation.isMultiple(of: 2), bytes <= budget / 4 else { return }
+    func keep(_ value: Value, bytes: Int, for key: Key, readAt stamp: WriteStamp, current: WriteStamp) {
+        guard stamp == current, stamp.isSettled, bytes <= budget / 4 else { return }
+        let generation = stamp.index
         // Values of an older generation are freed after the lock is let go.
         let dropped: Held? = held.withLock { held in
             if generation < held.generation { return nil }
@@ -86,12 +93,18 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
                 dropped = held
                 held = Held(generation: generation, hits: held.hits, chooser: held.chooser)
             }
-            // Held already at this generation (two readers missed it at once): just as current,
-            // and kept as it is, so no keep scans the eviction order.
-            if held.entries[key] != nil { return dropped }
-            held.entries[key] = Entry(value, bytes: bytes)
-            held.order.append(key)
-            held.bytes += bytes
+            if let known = held.entries[key] {
+                // Held already at this stamp (two readers missed it at once): just as current,
+                // and kept as it is. One of an older bucket generation is replaced in its place
+                // in the eviction order, so no keep scans the order.
+                guard known.bucketGeneration < stamp.bucket else { return dropped }
+                held.entries[key] = Entry(value, bytes: bytes, bucketGeneration: stamp.bucket)
+                held.bytes += bytes - known.bytes
+            } else {
+                held.entries[key] = Entry(value, bytes: bytes, bucketGeneration: stamp.bucket)
+                held.order.append(key)
+                held.bytes += bytes
+            }
             while held.bytes > budget || held.order.count > maxEntries, !held.order.isEmpty { held.evictOne() }
             return dropped
         }
@@ -111,4 +124,19 @@ public final class GenerationCache<Key: Hashable & Sendable, Value: Sendable>: S
     public var statistics: (hits: Int, bytes: Int, entries: Int) {
         held.withLock { ($0.hits, $0.bytes, $0.entries.count) }
     }
+}
+
+/// What an answer read from the index depends on: the generation of the index's writes that name
+/// no bucket, and that of the writes to the bucket it was read from (`ObjectIndex.writeStamp`).
+public struct WriteStamp: Equatable, Sendable {
+    public let index: UInt64
+    public let bucket: UInt64
+
+    public init(index: UInt64, bucket: UInt64) {
+        self.index = index
+        self.bucket = bucket
+    }
+
+    /// No write may be committing (both generations even).
+    var isSettled: Bool { index.isMultiple(of: 2) && bucket.isMultiple(of: 2) }
 }

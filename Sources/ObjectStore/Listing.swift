@@ -5,9 +5,9 @@ extension ObjectStore {
     public func list(bucket: BucketRecord, _ request: ListRequest) async throws(StoreError) -> ListPage {
         let bucketID = bucket.id
         // Taken before the index is read: a write that lands meanwhile makes the page stale at once.
-        let generation = index.writeGeneration
+        let stamp = index.writeStamp(bucketID: bucketID)
         let cacheKey = ListingCache.Key(bucketID: bucketID, request)
-        if let page = listings.page(for: cacheKey, generation: generation) { return page }
+        if let page = listings.page(for: cacheKey, at: stamp) { return page }
         let (entries, truncated) = try await index.reading { snapshot throws(StoreError) in
             let upper = Self.successor(of: Array(request.prefix.utf8))
             return try Self.rollUp(
@@ -20,7 +20,7 @@ extension ObjectStore {
                 })
         }
         let page = ListPage(entries: entries.map { $0.map(ListPage.Entry.object, ListPage.Entry.commonPrefix) }, isTruncated: truncated)
-        listings.keep(page, for: cacheKey, readAt: generation, current: index.writeGeneration)
+        listings.keep(page, for: cacheKey, readAt: stamp, current: index.writeStamp(bucketID: bucketID))
         return page
     }
 

@@ -2,7 +2,7 @@ import NIOCore
 /// Recent ListObjects pages, as MinIO's metacache and rclone's directory cache keep them: clients
 /// and engines list the same prefixes again and again (query planning, sync tools, dashboards),
 /// and a delimiter listing costs one index seek per common prefix. Pages are kept by the index's
-/// write generation (`GenerationCache`), within a byte budget, oldest out first.
+/// write stamp (`GenerationCache`), within a byte budget; one leaves at random when it is full.
 public final class ListingCache: Sendable {
     /// A listing's parameters as bytes: keys, prefixes and markers compare byte-wise, as the index
     /// and the policy engine compare them. `String` equality would make `café` written with one
@@ -33,14 +33,14 @@ public final class ListingCache: Sendable {
         pages = GenerationCache(budget: budget, maxEntries: maxPages)
     }
 
-    /// The page kept for `key` at `generation`, if it is still the current one.
-    func page(for key: Key, generation: UInt64) -> ListPage? {
-        pages.value(for: key, generation: generation)
+    /// The page kept for `key` at `stamp`, the index's current one.
+    func page(for key: Key, at stamp: WriteStamp) -> ListPage? {
+        pages.value(for: key, at: stamp)
     }
 
-    /// Keeps `page`, read after `generation` was taken and before `current` was.
-    func keep(_ page: ListPage, for key: Key, readAt generation: UInt64, current: UInt64) {
-        pages.keep(page, bytes: Self.estimatedBytes(of: page, key: key), for: key, readAt: generation, current: current)
+    /// Keeps `page`, read after `stamp` was taken and before `current` was.
+    func keep(_ page: ListPage, for key: Key, readAt stamp: WriteStamp, current: WriteStamp) {
+        pages.keep(page, bytes: Self.estimatedBytes(of: page, key: key), for: key, readAt: stamp, current: current)
     }
 
     public func removeAll() { pages.removeAll() }

@@ -1,10 +1,14 @@
 /// The metadata index behind the store: buckets, object versions and multipart uploads.
 /// Implementations keep each call atomic (one transaction) and order keys byte-wise.
 public protocol ObjectIndex: Sendable {
-    /// Odd while a write may be changing the index; advances to the next even value when it has,
-    /// before that write's caller hears of it. What was read between two readings of the same
-    /// even value stays current for as long as that value stands.
-    var writeGeneration: UInt64 { get }
+    /// The generations an answer about `bucketID`'s objects and uploads depends on. Each is odd
+    /// while a write may be changing what it covers, and advances to the next even value when it
+    /// has, before that write's caller hears of it: `bucket` covers the writes to that bucket's
+    /// objects, `index` every other write. What was read between two readings of the same
+    /// settled stamp stays current for as long as that stamp stands. Read the bucket's
+    /// generation before the index's: the index's only advances, and so it catches a bucket
+    /// generation that started again from 0 in between.
+    func writeStamp(bucketID: Int64) -> WriteStamp
 
     // MARK: buckets
 

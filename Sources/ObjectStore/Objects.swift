@@ -62,9 +62,9 @@ extension ObjectStore {
     public func version(bucket: BucketRecord, key: String, versionID: String?, withData: Bool = false, cached: Bool = true) async throws(StoreError) -> ObjectVersion {
         try ObjectKeyRules.validate(key)
         // Taken before the index is read: a write that lands meanwhile makes the answer stale at once.
-        let generation = index.writeGeneration
+        let stamp = index.writeStamp(bucketID: bucket.id)
         let cacheKey = VersionCache.Key(bucketID: bucket.id, key: Array(key.utf8), versionID: versionID.map { Array($0.utf8) }, withData: withData)
-        if cached, let held = versions.version(for: cacheKey, generation: generation) { return held }
+        if cached, let held = versions.version(for: cacheKey, at: stamp) { return held }
         let version: ObjectVersion
         if let versionID {
             guard let found = try await index.version(bucketID: bucket.id, key: key, versionID: versionID, withData: withData) else {
@@ -75,7 +75,7 @@ extension ObjectStore {
             guard let found = try await index.latestVersion(bucketID: bucket.id, key: key, withData: withData) else { throw .noSuchKey(key) }
             version = found
         }
-        if cached { versions.keep(version, for: cacheKey, readAt: generation, current: index.writeGeneration) }
+        if cached { versions.keep(version, for: cacheKey, readAt: stamp, current: index.writeStamp(bucketID: bucket.id)) }
         return version
     }
 

@@ -1,8 +1,8 @@
 /// Recent answers to the question every GET and HEAD asks the index: which version a key (and
 /// version id) names. Readers ask for the same objects again and again (table metadata and
 /// manifests, hot files); on SQLite each answer is a read transaction with two file-lock system
-/// calls. Versions are kept by the index's write generation (`GenerationCache`), so any write
-/// makes every held version stale at once.
+/// calls. Versions are kept by the index's write stamp (`GenerationCache`), so a write to a bucket's
+/// objects makes that bucket's held versions stale at once, and any other write every one.
 public final class VersionCache: Sendable {
     /// Keys and version ids as bytes, compared byte-wise as the index compares them.
     struct Key: Hashable {
@@ -22,17 +22,17 @@ public final class VersionCache: Sendable {
         versions = GenerationCache(budget: budget, maxEntries: maxVersions)
     }
 
-    func version(for key: Key, generation: UInt64) -> ObjectVersion? {
-        versions.value(for: key, generation: generation)
+    func version(for key: Key, at stamp: WriteStamp) -> ObjectVersion? {
+        versions.value(for: key, at: stamp)
     }
 
-    /// Keeps `version`, read after `generation` was taken and before `current` was. Charged its
-    /// slot in the table and in the eviction order besides its heap.
-    func keep(_ version: ObjectVersion, for key: Key, readAt generation: UInt64, current: UInt64) {
+    /// Keeps `version`, read after `stamp` was taken and before `current` was. Charged its slot
+    /// in the table and in the eviction order besides its heap.
+    func keep(_ version: ObjectVersion, for key: Key, readAt stamp: WriteStamp, current: WriteStamp) {
         let slots = 2 * MemoryLayout<(Key, (ObjectVersion, Int))>.stride + MemoryLayout<Key>.stride
         let arrayHeaders = 2 * 32  // the key's and the version id's byte arrays
         let bytes = slots + arrayHeaders + key.key.count + (key.versionID?.count ?? 0) + version.heapBytes
-        versions.keep(version, bytes: bytes, for: key, readAt: generation, current: current)
+        versions.keep(version, bytes: bytes, for: key, readAt: stamp, current: current)
     }
 
     public func removeAll() { versions.removeAll() }

@@ -17,6 +17,12 @@ public final class SQLiteDatabase: Sendable {
     private let readers: NIOLockedValueBox<[SQLiteConnection]>
     private let pending = NIOLockedValueBox(PendingWrites())
     private let transactions = Atomic<UInt64>(0)
+    /// Generations of the scopes (e.g. a bucket's objects) that scoped writes named, as
+    /// `transactions` is for the others. At most `maxScopes`: past that, all are forgotten and
+    /// `transactions` advances, so that no scope's generation returns to a value it had within
+    /// one generation of the whole.
+    private let scopes = NIOLockedValueBox<[Int64: UInt64]>([:])
+    let maxScopes: Int
     /// Writes per transaction at most, so one commit's latency stays bounded.
     static let maxGroup = 256
 
@@ -27,8 +33,9 @@ public final class SQLiteDatabase: Sendable {
     }
 
     /// - Parameter migrations: applied in order; `PRAGMA user_version` records how many ran.
-    public init(path: String, migrations: [String], threads: Int = 4) throws {
+    public init(path: String, migrations: [String], threads: Int = 4, maxScopes: Int = 4096) throws {
         self.path = path
+        self.maxScopes = maxScopes
         let connection = try SQLiteConnection(path: path, readOnly: false)
         try connection.execute("PRAGMA journal_mode=WAL")
         // FULL: a committed transaction survives power loss, not only a process crash.
@@ -88,6 +95,11 @@ public final class SQLiteDatabase: Sendable {
     /// value needs no other invalidation, and answers only the same value.
     public var writeGeneration: UInt64 { transactions.load(ordering: .acquiring) }
 
+    /// As `writeGeneration`, for the writes that named `scope` (`write(scope:_:)`). Such a write
+    /// advances its scope's generation and not `writeGeneration`; a read confined to a scope saw
+    /// no write land meanwhile if both stood, even, from before it to after it.
+    public func writeGeneration(scope: Int64) -> UInt64 { scopes.withLockedValue { $0[scope] ?? 0 } }
+
     static func migrate(_ connection: SQLiteConnection, _ migrations: [String]) throws {
         let current = try connection.query("PRAGMA user_version").first?.first?.int ?? 0
         guard current < migrations.count else { return }
@@ -115,9 +127,12 @@ public final class SQLiteDatabase: Sendable {
         }
     }
 
-    public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    /// Runs `body` in the next group commit. With `scope`, the caller promises that `body` changes
+    /// only what readers of that scope read (`writeGeneration(scope:)`), and other readers'
+    /// cached answers stay current.
+    public func write<T: Sendable>(scope: Int64? = nil, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let write = GroupedWrite(body: body, continuation: continuation)
+            let write = GroupedWrite(scope: scope, body: body, continuation: continuation)
             let start = pending.withLockedValue { state -> Bool in
                 state.queue.append(write)
                 if state.draining { return false }
@@ -142,14 +157,31 @@ public final class SQLiteDatabase: Sendable {
                 for write in group { write.finish(committed: SQLiteError(code: SQLITE_MISUSE, message: "database is shut down")) }
                 continue
             }
-            transactions.add(1, ordering: .releasing)
+            advanceGenerations(of: group)
             let (ran, failure) = writer.withLockedValue { connection in Self.commit(group, on: connection) }
-            transactions.add(1, ordering: .releasing)
+            advanceGenerations(of: group)
             for write in group[..<ran] { write.finish(committed: failure) }
             if ran < group.count {
                 // The transaction was lost before these ran: they go first into the next one.
                 pending.withLockedValue { $0.queue.insert(contentsOf: group[ran...], at: 0) }
             }
+        }
+    }
+
+    /// Advances, around a group's commit, the generation of every scope its writes named, and the
+    /// whole's if any named none.
+    private func advanceGenerations(of group: [GroupedWrite]) {
+        if group.contains(where: { $0.scope == nil }) { transactions.add(1, ordering: .releasing) }
+        let named = Set(group.compactMap(\.scope))
+        guard !named.isEmpty else { return }
+        scopes.withLockedValue { scopes in
+            if scopes.count + named.count > maxScopes, scopes.values.allSatisfy({ $0.isMultiple(of: 2) }) {
+                // Forgotten scopes start again from 0: the whole moves on (by two, staying as even
+                // or odd as it was), so nothing read at one of their old values is current.
+                scopes.removeAll()
+                transactions.add(2, ordering: .releasing)
+            }
+            for scope in named { scopes[scope, default: 0] &+= 1 }
         }
     }
 
@@ -209,10 +241,13 @@ extension SQLiteConnection: @unchecked Sendable {}
 
 /// One write waiting for a group commit: runs in its own savepoint, answers after the COMMIT.
 final class GroupedWrite: @unchecked Sendable {
+    /// What the write changes, if it named a scope (`SQLiteDatabase.write(scope:_:)`).
+    let scope: Int64?
     private let work: (SQLiteConnection) -> (any Error)?
     private let answer: ((any Error)?) -> Void
 
-    init<T: Sendable>(body: @escaping @Sendable (SQLiteConnection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+    init<T: Sendable>(scope: Int64?, body: @escaping @Sendable (SQLiteConnection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+        self.scope = scope
         // Owned by the draining thread from `run` to `finish`: the result lives here in between.
         var result: Result<T, any Error>?
         work = { connection in

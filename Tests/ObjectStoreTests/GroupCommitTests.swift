@@ -65,6 +65,39 @@ import Testing
         }
     }
 
+    /// A write that names a scope advances that scope's generation, odd while it commits, and
+    /// leaves the whole's and other scopes' alone; one that names none advances the whole's.
+    @Test func aScopedWriteAdvancesOnlyItsScope() async throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase(path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (n INTEGER PRIMARY KEY) STRICT"])
+        let whole = database.writeGeneration
+        let during = try await database.write(scope: 7) { connection in
+            try connection.query("INSERT INTO rows (n) VALUES (1)")
+            return (database.writeGeneration(scope: 7), database.writeGeneration(scope: 8))
+        }
+        #expect(during == (1, 0))
+        #expect(database.writeGeneration(scope: 7) == 2 && database.writeGeneration(scope: 8) == 0)
+        #expect(database.writeGeneration == whole)
+        try await database.write { connection in try connection.query("INSERT INTO rows (n) VALUES (2)") }
+        #expect(database.writeGeneration == whole + 2 && database.writeGeneration(scope: 7) == 2)
+    }
+
+    /// Past `maxScopes`, the scopes are forgotten (back to 0) and the whole advances, so an answer
+    /// read at a forgotten scope's old value is not current when the scope comes back to it.
+    @Test func forgottenScopesAdvanceTheWhole() async throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase(
+            path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (n INTEGER PRIMARY KEY) STRICT"], maxScopes: 3)
+        for scope in 1...3 { try await database.write(scope: Int64(scope)) { _ in } }
+        let whole = database.writeGeneration
+        #expect(database.writeGeneration(scope: 1) == 2)
+        try await database.write(scope: 4) { _ in }
+        #expect(database.writeGeneration(scope: 1) == 0 && database.writeGeneration(scope: 4) == 2)
+        #expect(database.writeGeneration > whole && database.writeGeneration.isMultiple(of: 2))
+    }
+
     @Test func concurrentWritesCommitTogetherAndFailAlone() async throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

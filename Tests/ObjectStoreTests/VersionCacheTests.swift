@@ -177,16 +177,56 @@ import Testing
     /// it began at must be even and still current when it ended.
     @Test func onlyReadsWithinOneEvenGenerationAreKept() {
         let cache = GenerationCache<String, Int>(budget: 1 << 20, maxEntries: 16)
-        cache.keep(1, bytes: 8, for: "began before a write, kept after it", readAt: 4, current: 6)
-        cache.keep(2, bytes: 8, for: "began while a write was committing", readAt: 5, current: 5)
-        cache.keep(3, bytes: 8, for: "ran within one generation", readAt: 6, current: 6)
-        #expect(cache.value(for: "began before a write, kept after it", generation: 6) == nil)
-        #expect(cache.value(for: "began while a write was committing", generation: 6) == nil)
-        #expect(cache.value(for: "ran within one generation", generation: 6) == 3)
+        cache.keep(1, bytes: 8, for: "began before a write, kept after it", readAt: .init(index: 4, bucket: 0), current: .init(index: 6, bucket: 0))
+        cache.keep(2, bytes: 8, for: "began while a write was committing", readAt: .init(index: 5, bucket: 0), current: .init(index: 5, bucket: 0))
+        cache.keep(3, bytes: 8, for: "ran within one generation", readAt: .init(index: 6, bucket: 0), current: .init(index: 6, bucket: 0))
+        #expect(cache.value(for: "began before a write, kept after it", at: .init(index: 6, bucket: 0)) == nil)
+        #expect(cache.value(for: "began while a write was committing", at: .init(index: 6, bucket: 0)) == nil)
+        #expect(cache.value(for: "ran within one generation", at: .init(index: 6, bucket: 0)) == 3)
         // Nothing is handed out while a write commits, nor after it.
-        #expect(cache.value(for: "ran within one generation", generation: 7) == nil)
-        #expect(cache.value(for: "ran within one generation", generation: 8) == nil)
+        #expect(cache.value(for: "ran within one generation", at: .init(index: 7, bucket: 0)) == nil)
+        #expect(cache.value(for: "ran within one generation", at: .init(index: 8, bucket: 0)) == nil)
         #expect(cache.statistics.entries == 1 && cache.statistics.hits == 1)
+    }
+
+    /// The same for the generation of the bucket's writes: an answer read while its bucket was
+    /// written is not kept, one kept is not handed out once the bucket has been written, and a
+    /// read at the newer generation takes its place.
+    @Test func answersFollowTheirBucketsWrites() {
+        let cache = GenerationCache<String, Int>(budget: 1 << 20, maxEntries: 16)
+        cache.keep(1, bytes: 8, for: "k", readAt: .init(index: 2, bucket: 3), current: .init(index: 2, bucket: 3))
+        cache.keep(2, bytes: 8, for: "k", readAt: .init(index: 2, bucket: 4), current: .init(index: 2, bucket: 6))
+        #expect(cache.statistics.entries == 0)
+        cache.keep(3, bytes: 8, for: "k", readAt: .init(index: 2, bucket: 6), current: .init(index: 2, bucket: 6))
+        #expect(cache.value(for: "k", at: .init(index: 2, bucket: 6)) == 3)
+        #expect(cache.value(for: "k", at: .init(index: 2, bucket: 8)) == nil)
+        cache.keep(4, bytes: 16, for: "k", readAt: .init(index: 2, bucket: 8), current: .init(index: 2, bucket: 8))
+        #expect(cache.value(for: "k", at: .init(index: 2, bucket: 8)) == 4)
+        #expect(cache.statistics.entries == 1 && cache.statistics.bytes == 16)
+        // An answer of the older generation, read late, does not take the newer one's place.
+        cache.keep(5, bytes: 8, for: "k", readAt: .init(index: 2, bucket: 6), current: .init(index: 2, bucket: 6))
+        #expect(cache.value(for: "k", at: .init(index: 2, bucket: 8)) == 4)
+    }
+
+    /// A write to one bucket leaves another bucket's cached versions current (they were all
+    /// dropped at any write before), and its own bucket's are read again.
+    @Test func aWriteToOneBucketLeavesAnothersVersionsCached() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let read = try await f.store.createBucket("read")
+        let written = try await f.store.createBucket("written")
+        try await f.put(read, "k", "v1")
+        let first = try await f.put(written, "k", "w1")
+        _ = try await f.store.version(bucket: read, key: "k", versionID: nil)
+        _ = try await f.store.version(bucket: written, key: "k", versionID: nil)
+        let second = try await f.put(written, "k", "w2-longer")
+        let hits = f.store.versions.statistics.hits
+        let kept = try await f.store.version(bucket: read, key: "k", versionID: nil)
+        #expect(f.store.versions.statistics.hits == hits + 1)
+        #expect(kept.size == 2)
+        let rewritten = try await f.store.version(bucket: written, key: "k", versionID: nil)
+        #expect(f.store.versions.statistics.hits == hits + 1)
+        #expect(rewritten.etag == second.etag && rewritten.etag != first.etag && rewritten.size == 9)
     }
 
     /// A set twice the cache's size, read in turn again and again (a scan of more files than it
@@ -196,8 +236,8 @@ import Testing
         let cache = GenerationCache<Int, Int>(budget: 1 << 20, maxEntries: 100)
         for round in 0..<5 {
             let before = cache.statistics.hits
-            for key in 0..<200 where cache.value(for: key, generation: 2) == nil {
-                cache.keep(key, bytes: 8, for: key, readAt: 2, current: 2)
+            for key in 0..<200 where cache.value(for: key, at: WriteStamp(index: 2, bucket: 0)) == nil {
+                cache.keep(key, bytes: 8, for: key, readAt: WriteStamp(index: 2, bucket: 0), current: WriteStamp(index: 2, bucket: 0))
             }
             if round > 0 { #expect(cache.statistics.hits - before >= 20, "round \(round)") }
             #expect(cache.statistics.entries == 100)
@@ -209,9 +249,9 @@ import Testing
     /// under the cache's lock, which a caller could repeat at will with long keys).
     @Test func aSecondKeepOfAHeldKeyLeavesTheFirst() {
         let cache = GenerationCache<String, Int>(budget: 1 << 20, maxEntries: 16)
-        cache.keep(1, bytes: 8, for: "k", readAt: 2, current: 2)
-        cache.keep(2, bytes: 8, for: "k", readAt: 2, current: 2)
-        #expect(cache.value(for: "k", generation: 2) == 1)
+        cache.keep(1, bytes: 8, for: "k", readAt: .init(index: 2, bucket: 0), current: .init(index: 2, bucket: 0))
+        cache.keep(2, bytes: 8, for: "k", readAt: .init(index: 2, bucket: 0), current: .init(index: 2, bucket: 0))
+        #expect(cache.value(for: "k", at: .init(index: 2, bucket: 0)) == 1)
         #expect(cache.statistics.entries == 1 && cache.statistics.bytes == 8)
     }
 
