@@ -10,10 +10,12 @@ scripts/bench/loadgen.c at `--clients`, and reads each server's CPU from /proc. 
 turn and the median of the rounds' B ÷ A ratios, so that drift between rounds cancels out.
 
     python3 scripts/bench/alternating_bench.py [--method PUT|GET|HEAD] [--size BYTES] [--rounds 6]
-        [--seconds 5] [--clients 8] [--objects N] BEFORE_BINARY AFTER_BINARY
+        [--seconds 5] [--clients 8] [--objects N] [--writers N] BEFORE_BINARY AFTER_BINARY
 
 PUTs rotate over 400 keys (overwrites, as in compare_bench); GET and HEAD read `--objects`
 objects of `--size` bytes (100 by default, 4 above 1 MiB; compare_bench reads 1,000 of 4 KiB).
+`--writers N` (GET and HEAD) runs N more connections during every turn that PUT 4 KiB objects
+into another bucket, as ingest does while queries read, and prints their rate too.
 AFTER_BINARY may be `nginx` (GET and HEAD only): the same files served by compare_bench's nginx,
 so that Floe ÷ nginx is a median of rounds too.
 """
@@ -32,6 +34,7 @@ def main():
     p.add_argument("--seconds", type=int, default=5)
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--objects", type=int, help="GET and HEAD: how many objects to read in turn")
+    p.add_argument("--writers", type=int, default=0, help="GET and HEAD: connections PUTting into another bucket meanwhile")
     p.add_argument("binaries", nargs=2)
     args = p.parse_args()
     if args.rounds < 1 or not 1 <= args.seconds <= 60 or not 0 < args.size <= 256 * cb.MIB:
@@ -39,6 +42,8 @@ def main():
     objects = args.objects if args.objects is not None else (100 if args.size <= cb.MIB else 4)
     if not 1 <= objects <= 10_000 or objects * args.size > 4 << 30:
         sys.exit("objects 1–10,000, 4 GiB in all at most")
+    if not 0 <= args.writers <= 16 or (args.writers and (args.method == "PUT" or "nginx" in args.binaries)):
+        sys.exit("writers 0–16, for GET and HEAD on Floe only")
     work = tempfile.mkdtemp(prefix="alternating-")
     servers, files = [], []
     try:
@@ -66,6 +71,10 @@ def main():
                 server = cb.start_floe(root, binary, describe_tree=False)
                 servers.append(server)
                 cb.seed_objects(server, [] if args.method == "PUT" else keys, body)  # PUTs write their own
+                if args.writers:
+                    cb.seed_objects(server, [], b"", bucket="/ingest")
+                    with open(os.path.join(work, f"s{index}.writes"), "w") as f:
+                        f.write("\n".join(server.target("PUT", f"/ingest/w{k:05d}") for k in range(2000)) + "\n")
             files.append(os.path.join(work, f"s{index}.paths"))
             with open(files[-1], "w") as f:
                 f.write("\n".join(server.target(args.method, key) for key in keys) + "\n")
@@ -79,17 +88,30 @@ def main():
                 before = cpu_ticks(server.proc.pid)
                 cmd = [f"{work}/loadgen", "-p", str(server.port), "-m", args.method, "-f", files[i], "-c", str(args.clients),
                        "-d", str(args.seconds), "-n", "10000000"] + (["-b", str(args.size)] if args.method == "PUT" else [])
+                writers = None
+                if args.writers:
+                    writers = subprocess.Popen(
+                        [f"{work}/loadgen", "-p", str(server.port), "-m", "PUT", "-b", "4096", "-f", os.path.join(work, f"s{i}.writes"),
+                         "-c", str(args.writers), "-d", str(args.seconds), "-n", "10000000"], stdout=subprocess.PIPE, text=True)
                 run = subprocess.run(cmd, capture_output=True, text=True, timeout=args.seconds + 300)
+                written = ""
+                if writers:
+                    wrote = json.loads(writers.communicate(timeout=args.seconds + 300)[0])
+                    if wrote["errors"]:
+                        sys.exit(f"{args.binaries[i]} writers: {wrote}")
+                    written = f"  meanwhile {wrote['ops_per_s']:.0f} PUT/s"
                 out = json.loads(run.stdout)
                 if out["errors"] or not out["requests"]:
                     sys.exit(f"{args.binaries[i]}: {out}")
                 # nginx's master does none of the work: its workers' CPU is not read.
-                cpu = "" if args.binaries[i] == "nginx" else \
+                # With writers the server's CPU is theirs too: not shown per read.
+                cpu = "" if args.binaries[i] == "nginx" or args.writers else \
                     f"{(cpu_ticks(server.proc.pid) - before) / hz * 1e6 / out['requests']:8.1f} µs CPU per request  "
                 rates[i].append(out["ops_per_s"] * scale)
-                print(f"round {round_} {'AB'[i]}: {rates[i][-1]:9.1f} {unit}  {cpu}p50 {out['p50_ms']} ms", flush=True)
+                print(f"round {round_} {'AB'[i]}: {rates[i][-1]:9.1f} {unit}  {cpu}p50 {out['p50_ms']} ms{written}", flush=True)
             ratios.append(rates[1][-1] / rates[0][-1])
-        print(f"\n{args.method} {args.size} bytes, {args.rounds} rounds of {args.seconds} s, {args.clients} clients")
+        print(f"\n{args.method} {args.size} bytes, {args.rounds} rounds of {args.seconds} s, {args.clients} clients"
+              + (f", {args.writers} writing into another bucket meanwhile" if args.writers else ""))
         print(f"A {statistics.median(rates[0]):.1f} {unit}; B {statistics.median(rates[1]):.1f} {unit}; "
               f"B ÷ A (median of rounds) {statistics.median(ratios):.3f}")
     finally:
