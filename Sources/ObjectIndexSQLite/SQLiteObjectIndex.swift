@@ -16,8 +16,8 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func writeStamp(bucketID: Int64) -> WriteStamp {
-        let bucket = database.writeGeneration(scope: bucketID)
-        return WriteStamp(index: database.writeGeneration, bucket: bucket)
+        let (whole, bucket) = database.writeGenerations(scope: bucketID)
+        return WriteStamp(index: whole, bucket: bucket)
     }
 
     public func close() async {

@@ -5,9 +5,9 @@ public protocol ObjectIndex: Sendable {
     /// while a write may be changing what it covers, and advances to the next even value when it
     /// has, before that write's caller hears of it: `bucket` covers the writes to that bucket's
     /// objects, `index` every other write. What was read between two readings of the same
-    /// settled stamp stays current for as long as that stamp stands. Read the bucket's
-    /// generation before the index's: the index's only advances, and so it catches a bucket
-    /// generation that started again from 0 in between.
+    /// settled stamp stays current for as long as that stamp stands. Both are read at one
+    /// instant: a bucket's generation may start again from 0, and the index's then advances at
+    /// that same instant, so no stamp from before matches one from after.
     func writeStamp(bucketID: Int64) -> WriteStamp
 
     // MARK: buckets

@@ -100,6 +100,14 @@ public final class SQLiteDatabase: Sendable {
     /// no write land meanwhile if both stood, even, from before it to after it.
     public func writeGeneration(scope: Int64) -> UInt64 { scopes.withLockedValue { $0[scope] ?? 0 } }
 
+    /// The whole's generation and `scope`'s, read together: forgetting the scopes changes both
+    /// under the same lock, so no pair read here mixes a scope's generation from before with the
+    /// whole's from after (review finding: read apart, a scope's old value and the whole's new one
+    /// could make a stamp that matched again once the scope was written back up to that value).
+    public func writeGenerations(scope: Int64) -> (whole: UInt64, scope: UInt64) {
+        scopes.withLockedValue { (transactions.load(ordering: .acquiring), $0[scope] ?? 0) }
+    }
+
     static func migrate(_ connection: SQLiteConnection, _ migrations: [String]) throws {
         let current = try connection.query("PRAGMA user_version").first?.first?.int ?? 0
         guard current < migrations.count else { return }
@@ -175,7 +183,8 @@ public final class SQLiteDatabase: Sendable {
         let named = Set(group.compactMap(\.scope))
         guard !named.isEmpty else { return }
         scopes.withLockedValue { scopes in
-            if scopes.count + named.count > maxScopes, scopes.values.allSatisfy({ $0.isMultiple(of: 2) }) {
+            let unknown = named.count(where: { scopes[$0] == nil })
+            if unknown > 0, scopes.count + unknown > maxScopes, scopes.values.allSatisfy({ $0.isMultiple(of: 2) }) {
                 // Forgotten scopes start again from 0: the whole moves on (by two, staying as even
                 // or odd as it was), so nothing read at one of their old values is current.
                 scopes.removeAll()
