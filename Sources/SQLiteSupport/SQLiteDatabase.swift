@@ -95,12 +95,10 @@ public final class SQLiteDatabase: Sendable {
     /// value needs no other invalidation, and answers only the same value.
     public var writeGeneration: UInt64 { transactions.load(ordering: .acquiring) }
 
-    /// As `writeGeneration`, for the writes that named `scope` (`write(scope:_:)`). Such a write
-    /// advances its scope's generation and not `writeGeneration`; a read confined to a scope saw
-    /// no write land meanwhile if both stood, even, from before it to after it.
-    public func writeGeneration(scope: Int64) -> UInt64 { scopes.withLockedValue { $0[scope] ?? 0 } }
-
-    /// The whole's generation and `scope`'s, read together: forgetting the scopes changes both
+    /// `writeGeneration` and, as it, the generation of the writes that named `scope`
+    /// (`write(scope:_:)`). Such a write advances its scope's generation and not the whole's; a
+    /// read confined to a scope saw no write land meanwhile if both stood, even, from before it to
+    /// after it. The two are read together: forgetting the scopes changes both
     /// under the same lock, so no pair read here mixes a scope's generation from before with the
     /// whole's from after (review finding: read apart, a scope's old value and the whole's new one
     /// could make a stamp that matched again once the scope was written back up to that value).
@@ -136,7 +134,7 @@ public final class SQLiteDatabase: Sendable {
     }
 
     /// Runs `body` in the next group commit. With `scope`, the caller promises that `body` changes
-    /// only what readers of that scope read (`writeGeneration(scope:)`), and other readers'
+    /// only what readers of that scope read (`writeGenerations(scope:)`), and other readers'
     /// cached answers stay current.
     public func write<T: Sendable>(scope: Int64? = nil, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in

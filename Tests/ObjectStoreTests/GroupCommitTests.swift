@@ -74,13 +74,13 @@ import Testing
         let whole = database.writeGeneration
         let during = try await database.write(scope: 7) { connection in
             try connection.query("INSERT INTO rows (n) VALUES (1)")
-            return (database.writeGeneration(scope: 7), database.writeGeneration(scope: 8))
+            return (database.writeGenerations(scope: 7).scope, database.writeGenerations(scope: 8).scope)
         }
         #expect(during == (1, 0))
-        #expect(database.writeGeneration(scope: 7) == 2 && database.writeGeneration(scope: 8) == 0)
+        #expect(database.writeGenerations(scope: 7).scope == 2 && database.writeGenerations(scope: 8).scope == 0)
         #expect(database.writeGeneration == whole)
         try await database.write { connection in try connection.query("INSERT INTO rows (n) VALUES (2)") }
-        #expect(database.writeGeneration == whole + 2 && database.writeGeneration(scope: 7) == 2)
+        #expect(database.writeGeneration == whole + 2 && database.writeGenerations(scope: 7).scope == 2)
     }
 
     /// Past `maxScopes`, the scopes are forgotten (back to 0) and the whole advances at the same
@@ -98,7 +98,7 @@ import Testing
         try await database.write(scope: 1) { _ in }
         #expect(database.writeGenerations(scope: 1) == (before.whole, 4))
         try await database.write(scope: 4) { _ in }
-        #expect(database.writeGeneration(scope: 1) == 0 && database.writeGeneration(scope: 4) == 2)
+        #expect(database.writeGenerations(scope: 1).scope == 0 && database.writeGenerations(scope: 4).scope == 2)
         try await database.write(scope: 1) { _ in }
         let after = database.writeGenerations(scope: 1)
         #expect(after.scope == before.scope && after.whole > before.whole && after.whole.isMultiple(of: 2))
