@@ -163,9 +163,10 @@ public final class SQLiteDatabase: Sendable {
                 for write in group { write.finish(committed: SQLiteError(code: SQLITE_MISUSE, message: "database is shut down")) }
                 continue
             }
-            advanceGenerations(of: group)
+            let touched = Generations(of: group)
+            advance(touched, committing: true)
             let (ran, failure) = writer.withLockedValue { connection in Self.commit(group, on: connection) }
-            advanceGenerations(of: group)
+            advance(touched, committing: false)
             for write in group[..<ran] { write.finish(committed: failure) }
             if ran < group.count {
                 // The transaction was lost before these ran: they go first into the next one.
@@ -174,21 +175,33 @@ public final class SQLiteDatabase: Sendable {
         }
     }
 
-    /// Advances, around a group's commit, the generation of every scope its writes named, and the
-    /// whole's if any named none.
-    private func advanceGenerations(of group: [GroupedWrite]) {
-        if group.contains(where: { $0.scope == nil }) { transactions.add(1, ordering: .releasing) }
-        let named = Set(group.compactMap(\.scope))
-        guard !named.isEmpty else { return }
+    /// The generations a group's commit advances: every scope its writes named, and the whole's
+    /// if any named none.
+    private struct Generations {
+        let whole: Bool
+        let scopes: Set<Int64>
+
+        init(of group: [GroupedWrite]) {
+            whole = group.contains { $0.scope == nil }
+            scopes = Set(group.compactMap(\.scope))
+        }
+    }
+
+    /// Advances `touched` once before a group commits (to odd) and once after (to even). Only one
+    /// drain runs, so every generation is even before a commit: that is when scopes not yet known
+    /// may make the table forget the others.
+    private func advance(_ touched: Generations, committing: Bool) {
+        if touched.whole { transactions.add(1, ordering: .releasing) }
+        guard !touched.scopes.isEmpty else { return }
         scopes.withLockedValue { scopes in
-            let unknown = named.count(where: { scopes[$0] == nil })
-            if unknown > 0, scopes.count + unknown > maxScopes, scopes.values.allSatisfy({ $0.isMultiple(of: 2) }) {
+            let unknown = committing ? touched.scopes.count(where: { scopes[$0] == nil }) : 0
+            if unknown > 0, scopes.count + unknown > maxScopes {
                 // Forgotten scopes start again from 0: the whole moves on (by two, staying as even
                 // or odd as it was), so nothing read at one of their old values is current.
                 scopes.removeAll()
                 transactions.add(2, ordering: .releasing)
             }
-            for scope in named { scopes[scope, default: 0] &+= 1 }
+            for scope in touched.scopes { scopes[scope, default: 0] &+= 1 }
         }
     }
 
