@@ -33,6 +33,7 @@ static inline uint32_t load_le32(const uint8_t *p) {
 #endif
 }
 
+// A step of MD5_STEPS on the block's words `w` (scalars for one stream, vectors for lanes).
 #define BLOCK_STEP(f, a, b, c, d, i, k, s) STEP(f, a, b, c, d, w[i], k, s);
 
 // The 64 steps: X(function, a, b, c, d, message word, constant, rotation); the constants are
@@ -118,7 +119,6 @@ void floe_md5_blocks(uint32_t state[4], const uint8_t *data, size_t blocks) {
 typedef uint32_t lanes8 __attribute__((vector_size(32)));
 
 // Eight lanes in step for `blocks` blocks each; lane l reads block n at data[l] + stride[l] * n.
-#define VECTOR_STEP(f, a, b, c, d, i, k, s) STEP(f, a, b, c, d, w[i], k, s);
 #define LANES_BODY                                                                              \
     lanes8 a, b, c, d;                                                                          \
     for (int l = 0; l < 8; l++) {                                                               \
@@ -129,7 +129,7 @@ typedef uint32_t lanes8 __attribute__((vector_size(32)));
         for (int j = 0; j < 16; j++)                                                            \
             for (int l = 0; l < 8; l++) w[j][l] = load_le32(data[l] + stride[l] * n + 4 * j);  \
         lanes8 a0 = a, b0 = b, c0 = c, d0 = d;                                                  \
-        MD5_STEPS(VECTOR_STEP)                                                                  \
+        MD5_STEPS(BLOCK_STEP)                                                                   \
         a += a0; b += b0; c += c0; d += d0;                                                     \
     }                                                                                           \
     for (int l = 0; l < 8; l++) {                                                               \
@@ -161,8 +161,8 @@ static void lanes8_step(uint32_t states[8][4], const uint8_t *const data[8], con
 
 static const uint8_t idle_block[64];
 
-/// `blocks` blocks of each of `count` (at most 8) streams, in vector lanes; spare lanes hash a
-/// block of zeros again and again into a scratch state.
+// `blocks` blocks of each of `count` (at most 8) streams, in vector lanes; spare lanes hash a
+// block of zeros again and again into a scratch state.
 static void in_vector_lanes(uint32_t *const states[], const uint8_t *const data[], int count, size_t blocks) {
     uint32_t lane_states[8][4];
     const uint8_t *lane_data[8];
