@@ -7,8 +7,9 @@ Time per request moves by 10 % between runs on this shared machine; the number o
 with `--objects` objects of 4 KiB (100 by default) and a warm-up after start-up's one-time work;
 `perf probe` puts a counter on each function (in the libraries the binary loads; `sqlite3_step`
 counts the index reads the caches did not answer) and `perf stat` counts the calls the server
-makes while scripts/bench/loadgen.c sends `--requests` presigned requests at `--clients`. Prints calls per request for each build,
-and the system calls and context switches of the server's threads per request.
+makes while scripts/bench/loadgen.c sends `--requests` presigned requests at `--clients`. Prints
+calls per request for each build, and the system calls and context switches of the server's
+threads per request.
 Needs root (uprobes) and perf.
 
     python3 scripts/bench/request_counts.py [--method HEAD] [--requests 10000] [--clients 8] [--objects 100] BINARY...
