@@ -24,9 +24,11 @@ public final class SQLiteObjectIndex: ObjectIndex {
         await database.shutdown()
     }
 
-    /// - Parameter bucket: a write that changes only that bucket's objects or uploads (their
-    ///   versions, attributes, parts and notification events) names it, and leaves other buckets'
-    ///   cached answers current (`writeStamp(bucketID:)`).
+    /// - Parameter bucket: a write that changes only that bucket's rows (its objects' versions and
+    ///   attributes, its uploads, its own settings, tags and policy, which no cached answer reads
+    ///   but which need not empty other buckets' caches either) names it, and leaves other
+    ///   buckets' cached answers current (`writeStamp(bucketID:)`). Creating and deleting buckets
+    ///   name none: a deleted bucket's id may come back.
     func run<T: Sendable>(write: Bool = false, bucket: Int64? = nil, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws(StoreError) -> T {
         do {
             return try await write ? database.write(scope: bucket, body) : database.read(body)
@@ -92,7 +94,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     public func setBucketSetting(bucketID: Int64, _ field: BucketSettings.Field, json: String?) async throws(StoreError) {
         defer { buckets.invalidate() }
         // One member changes in place: a concurrent change to another member is never undone.
-        try await run(write: true) { db in
+        try await run(write: true, bucket: bucketID) { db in
             if let json {
                 _ = try db.query(
                     "UPDATE buckets SET settings = json_set(COALESCE(settings, '{}'), ?, json(?)) WHERE id = ?",
@@ -134,7 +136,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     public func setVersioning(bucketID: Int64, _ state: VersioningState) async throws(StoreError) {
         defer { buckets.invalidate() }
-        return try await run(write: true) { db in
+        return try await run(write: true, bucket: bucketID) { db in
             if state == .suspended,
                 try db.query("SELECT 1 FROM buckets WHERE id = ? AND json_extract(settings, '$.objectLock') IS NOT NULL", [.integer(bucketID)]).first != nil
             {
@@ -146,7 +148,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     public func setObjectLock(bucketID: Int64, json: String) async throws(StoreError) {
         defer { buckets.invalidate() }
-        return try await run(write: true) { db in
+        return try await run(write: true, bucket: bucketID) { db in
             let row = try db.query("SELECT versioning, json_extract(settings, '$.objectLock') IS NOT NULL FROM buckets WHERE id = ?", [.integer(bucketID)]).first
             guard let row, row[0].string == VersioningState.enabled.rawValue || row[1].int == 1 else {
                 throw StoreError.invalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
@@ -157,7 +159,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
 
     public func setBucketPolicy(bucketID: Int64, _ policy: String?) async throws(StoreError) {
         defer { buckets.invalidate() }
-        return try await run(write: true) { db in
+        return try await run(write: true, bucket: bucketID) { db in
             _ = try db.query("UPDATE buckets SET policy = ? WHERE id = ?", [policy.map { .text($0) } ?? .null, .integer(bucketID)])
         }
     }
@@ -170,7 +172,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func setBucketTags(bucketID: Int64, _ tags: [MetadataEntry]?) async throws(StoreError) {
-        try await run(write: true) { db in
+        try await run(write: true, bucket: bucketID) { db in
             let value: SQLiteValue = try tags.map { .text(String(decoding: try JSONEncoder().encode($0), as: UTF8.self)) } ?? .null
             try db.query("UPDATE buckets SET tags = ? WHERE id = ?", [value, .integer(bucketID)])
         }

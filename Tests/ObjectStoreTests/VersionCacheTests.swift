@@ -229,6 +229,25 @@ import Testing
         #expect(rewritten.etag == second.etag && rewritten.etag != first.etag && rewritten.size == 9)
     }
 
+    /// A change to one bucket's own settings leaves another bucket's versions cached (review
+    /// finding: a user allowed only their own bucket emptied everyone's caches by setting its
+    /// tags or versioning again and again).
+    @Test func aBucketsSettingsLeaveAnothersVersionsCached() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let read = try await f.store.createBucket("read-settings")
+        let changed = try await f.store.createBucket("changed-settings")
+        try await f.put(read, "k", "v")
+        _ = try await f.store.version(bucket: read, key: "k", versionID: nil)
+        try await f.store.setVersioning(changed, .enabled)
+        try await f.index.setBucketTags(bucketID: changed.id, [MetadataEntry("team", "a")])
+        try await f.index.setBucketPolicy(bucketID: changed.id, nil)
+        try await f.store.setSetting(changed, .cors, Optional<String>.none)
+        let hits = f.store.versions.statistics.hits
+        _ = try await f.store.version(bucket: read, key: "k", versionID: nil)
+        #expect(f.store.versions.statistics.hits == hits + 1)
+    }
+
     /// A set twice the cache's size, read in turn again and again (a scan of more files than it
     /// holds): oldest out first found none of it, since each key had always just left when it was
     /// asked for again; leaving at random, about a fifth is found.
