@@ -23,7 +23,8 @@ Floe and rclone both check SigV4: every request carries a presigned URL (query a
 UNSIGNED-PAYLOAD, method-specific), computed here in advance, one per key and method. nginx
 serves plain files and takes PUTs with its built-in WebDAV module. Objects for nginx and rclone
 are written straight into the directories they serve (bucket = top-level directory); Floe's are
-PUT over HTTP. Also printed: hashing and fsync floors of this machine, and Floe's memory
+PUT over HTTP. Also printed: hashing and fsync floors of this machine (with what the disk gives to
+1 MiB files made durable the way Floe's blob store makes them), and Floe's memory
 (/proc: RSS, its anonymous part and threads when idle, VmHWM reset before and read after each
 workload, RSS after).
 Any non-2xx answer or workload with nothing completed is shown in the errors column; Floe's make
@@ -383,7 +384,7 @@ def bench_server(name: str, args, work: str, layout: dict, registry: list) -> tu
     return results, memory, server.version
 
 
-def measure_floors(work: str, quick: bool) -> dict:
+def measure_floors(work: str, quick: bool, concurrency: int) -> dict:
     chunk, total = os.urandom(MIB), (64 if quick else 256)
     floors = {}
     for algo in ("md5", "sha256"):
@@ -408,7 +409,58 @@ def measure_floors(work: str, quick: bool) -> dict:
         os.close(fd)
         os.unlink(path)
     floors["fdatasync_4k_per_s"] = count / (time.perf_counter() - started)
+    floors["durable_files_1m_mb_s"] = durable_files_floor(work, seconds=2 if quick else 6, writers=concurrency)
     return floors
+
+
+def durable_files_floor(work: str, seconds: float, writers: int) -> float:
+    """What the disk gives to `writers` threads each storing 1 MiB objects the way Floe's blob
+    store does (one file per object: written to a temporary name, fsync'd, renamed under a fan-out
+    directory, that directory fsync'd, the file of the object it replaces unlinked), rotating over
+    the PUT workload's 64 keys; no index. The single-stream fsync'd write above pays for one file
+    and one fsync per 256 MiB, a durable 1 MiB PUT for a file, two fsyncs and an unlink per MiB.
+    MB/s."""
+    root, chunk = os.path.join(work, "durable-floor"), os.urandom(MIB)
+    os.makedirs(os.path.join(root, "tmp"))
+    for d in range(16):
+        os.makedirs(os.path.join(root, "objects", f"{d:x}"))
+    deadline, done, lock = time.perf_counter() + seconds, [0], threading.Lock()
+
+    def writer(w: int):
+        current: dict[int, str] = {}
+        for n in range(1_000_000):
+            if time.perf_counter() >= deadline:
+                break
+            name = os.urandom(8).hex()
+            temp, final = os.path.join(root, "tmp", name), os.path.join(root, "objects", name[0], name)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                os.write(fd, chunk)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.rename(temp, final)
+            dfd = os.open(os.path.dirname(final), os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+            key = n % max(1, 64 // writers)  # each writer its share of the 64 keys
+            if key in current:
+                os.unlink(current[key])
+            current[key] = final
+            with lock:
+                done[0] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(root, ignore_errors=True)
+    return done[0] * MIB / 1e6 / elapsed
 
 
 def problems(r: dict) -> list[str]:
@@ -470,7 +522,8 @@ def render(args, results: dict, memory: dict, versions: dict, floors: dict) -> s
     if floors:
         lines.append(f"\nFloors: MD5 {floors['md5_mb_s']:,.0f} MB/s/core, SHA-256 {floors['sha256_mb_s']:,.0f} MB/s/core, "
                      f"fsync'd write {floors['fsync_write_mb_s']:,.0f} MB/s, "
-                     f"4 KiB fdatasync {floors['fdatasync_4k_per_s']:,.0f}/s")
+                     f"4 KiB fdatasync {floors['fdatasync_4k_per_s']:,.0f}/s; "
+                     f"durable 1 MiB files by {args.concurrency} writers {floors['durable_files_1m_mb_s']:,.0f} MB/s")
     for name in FLOE_BUILDS:
         measured = memory.get(name, {})
         if measured.get("after"):
@@ -526,7 +579,7 @@ def main():
             print(f"== {name}", file=sys.stderr, flush=True)
             results[name], mem, versions[name] = bench_server(name, args, work, layout, registry)
             memory[name] = mem
-        floors = measure_floors(work, args.quick)
+        floors = measure_floors(work, args.quick, args.concurrency)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
