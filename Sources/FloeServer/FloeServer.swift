@@ -255,5 +255,7 @@ public enum FloeServer {
         }
         try? await consoleHTTP?.pages.shutdown()
         try? await consoleHTTP?.transfers.shutdown()
+        // Replaced blobs still waiting to be unlinked go now, not at the next start's orphan sweep.
+        await store.blobs.settle()
     }
 }

@@ -59,14 +59,14 @@ import ObjectIndexSQLite
             let staged = try await f.store.stage(Chunks([ByteBuffer(string: text)]), plan: HashingPlan(checksums: [.crc32]), maxSize: 1 << 30)
             parts.append(try await f.store.commitPart(staged, upload: upload, number: number))
         }
-        let blobsBefore = Set(f.blobFiles().map { String($0.split(separator: "/").last!) })
+        let blobsBefore = Set(await f.blobFiles().map { String($0.split(separator: "/").last!) })
         let version = try await f.store.complete(
             bucket: bucket, upload: upload, requested: parts.map { .init(number: $0.number, etag: $0.etag, checksum: nil) },
             fullObjectChecksum: nil, condition: nil)
         #expect(version.etag.hasSuffix("-2\""))
         #expect(version.size == ObjectStore.minimumPartSize + 4)
         // The object's bytes are the part blobs themselves.
-        #expect(Set(f.blobFiles().map { String($0.split(separator: "/").last!) }) == blobsBefore)
+        #expect(Set(await f.blobFiles().map { String($0.split(separator: "/").last!) }) == blobsBefore)
         let (_, body) = try await f.store.open(bucket: bucket, key: "big", versionID: nil, range: (ObjectStore.minimumPartSize - 2)...(ObjectStore.minimumPartSize + 1))
         var read = ""
         try await body!.stream { read += String(buffer: $0) }

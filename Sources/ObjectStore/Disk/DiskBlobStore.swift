@@ -13,6 +13,7 @@ import NIOPosix
 public final class DiskBlobStore: Sendable {
     public let root: String
     let threadPool: NIOThreadPool
+    let reclaimer: BlobReclaimer
     /// Bytes gathered before each write(2).
     public static let writeChunk = 1 << 20
 
@@ -22,6 +23,7 @@ public final class DiskBlobStore: Sendable {
     public init(root: String, threadPool: NIOThreadPool = .singleton) throws {
         self.root = root
         self.threadPool = threadPool
+        self.reclaimer = BlobReclaimer(threadPool: threadPool)
         do {
             try Posix.makeDirectories(root + "/tmp")
             try Posix.makeDirectories(root + "/objects")
@@ -93,6 +95,19 @@ public final class DiskBlobStore: Sendable {
         _ = try? await threadPool.runIfActive {
             for path in paths { try? Posix.unlinkIfPresent(path) }
         }
+    }
+
+    /// Deletes blobs that no version references any more in the background (`BlobReclaimer`):
+    /// for the request paths, which need not wait for it. Past the reclaimer's bound, here.
+    public func release(_ blobIDs: [String]) async {
+        guard !blobIDs.isEmpty else { return }
+        if reclaimer.take(blobIDs.map { finalPath($0).file }) { return }
+        await delete(blobIDs)
+    }
+
+    /// Returns once every blob released before the call is deleted.
+    public func settle() async {
+        await reclaimer.settle()
     }
 
     /// Removes every temporary file: run at startup, under the data directory's lock and before
