@@ -48,7 +48,7 @@ extension ObjectStore {
             blobID: blobID, checksum: upload.checksumAlgorithm.flatMap { staged.checksums[$0] }, lastModified: Self.now())
         do {
             let replaced = try await index.putPart(uploadRowID: upload.rowID, part)
-            await blobs.release(replaced)
+            await blobs.deleteLater(replaced)
         } catch {
             await blobs.delete([part.blobID])
             throw error == .noSuchUpload("") ? .noSuchUpload(upload.uploadID) : error
@@ -132,7 +132,7 @@ extension ObjectStore {
             eventName: "ObjectCreated:CompleteMultipartUpload", key: version.key, size: version.size, etag: version.etag, versionID: version.versionID, time: now)
         let obsolete = try await index.completeUpload(
             bucketID: bucket.id, uploadRowID: upload.rowID, version, condition: condition, events: events(bucket, change, context))
-        await blobs.release(obsolete)
+        await blobs.deleteLater(obsolete)
         return version
     }
 

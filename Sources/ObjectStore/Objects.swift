@@ -30,7 +30,7 @@ extension ObjectStore {
             let change = ObjectChange(
                 eventName: eventName, key: key, size: version.size, etag: version.etag, versionID: version.versionID, time: version.lastModified)
             let obsolete = try await index.putVersion(bucketID: bucket.id, version, condition: condition, events: events(bucket, change, context))
-            await blobs.release(obsolete)
+            await blobs.deleteLater(obsolete)
         } catch {
             await blobs.delete(version.blobIDs)
             throw error
@@ -150,7 +150,7 @@ extension ObjectStore {
             let removal = events(bucket, ObjectChange(eventName: family + ":Delete", key: key, versionID: versionID, time: now), context)
             let (removed, obsolete) = try await index.deleteVersion(
                 bucketID: bucket.id, key: key, versionID: versionID, guard: guarded, bypassGovernance: bypassGovernance, events: removal)
-            await blobs.release(obsolete)
+            await blobs.deleteLater(obsolete)
             return DeleteOutcome(versionID: versionID, isDeleteMarker: removed?.isDeleteMarker ?? false)
         }
         switch bucket.versioning {
@@ -158,7 +158,7 @@ extension ObjectStore {
             let removal = events(bucket, ObjectChange(eventName: family + ":Delete", key: key, time: now), context)
             let (_, obsolete) = try await index.deleteVersion(
                 bucketID: bucket.id, key: key, versionID: "null", guard: guarded, bypassGovernance: bypassGovernance, events: removal)
-            await blobs.release(obsolete)
+            await blobs.deleteLater(obsolete)
             return DeleteOutcome(versionID: nil, isDeleteMarker: false)
         case .enabled, .suspended:
             let marker = ObjectVersion(
@@ -166,7 +166,7 @@ extension ObjectStore {
                 lastModified: now, blobID: nil, attributes: ObjectAttributes())
             let created = events(bucket, ObjectChange(eventName: family + ":DeleteMarkerCreated", key: key, versionID: marker.versionID, time: now), context)
             let obsolete = try await index.putVersion(bucketID: bucket.id, marker, condition: guarded.map { .deleteMatches($0) }, events: created)
-            await blobs.release(obsolete)
+            await blobs.deleteLater(obsolete)
             return DeleteOutcome(versionID: marker.versionID, isDeleteMarker: true)
         }
     }

@@ -20,10 +20,11 @@ public final class DiskBlobStore: Sendable {
     var tempDirectory: String { root + "/tmp" }
     var objectsDirectory: String { root + "/objects" }
 
-    public init(root: String, threadPool: NIOThreadPool = .singleton) throws {
+    /// - Parameter reclaimLimit: how many replaced blobs may wait to be unlinked in the background.
+    public init(root: String, threadPool: NIOThreadPool = .singleton, reclaimLimit: Int = 4096) throws {
         self.root = root
         self.threadPool = threadPool
-        self.reclaimer = BlobReclaimer(threadPool: threadPool)
+        self.reclaimer = BlobReclaimer(threadPool: threadPool, limit: reclaimLimit)
         do {
             try Posix.makeDirectories(root + "/tmp")
             try Posix.makeDirectories(root + "/objects")
@@ -97,17 +98,20 @@ public final class DiskBlobStore: Sendable {
         }
     }
 
-    /// Deletes blobs that no version references any more in the background (`BlobReclaimer`):
-    /// for the request paths, which need not wait for it. Past the reclaimer's bound, here.
-    public func release(_ blobIDs: [String]) async {
+    /// Deletes blobs that no version references any more in the background (`BlobReclaimer`), so
+    /// that the caller need not wait for the file system; past the reclaimer's bound, before
+    /// returning, as `delete` does.
+    public func deleteLater(_ blobIDs: [String]) async {
         guard !blobIDs.isEmpty else { return }
-        if reclaimer.take(blobIDs.map { finalPath($0).file }) { return }
+        if reclaimer.offer(blobIDs.map { finalPath($0).file }) { return }
         await delete(blobIDs)
     }
 
-    /// Returns once every blob released before the call is deleted.
-    public func settle() async {
-        await reclaimer.settle()
+    /// Waits, at most `timeout`, until every blob handed to `deleteLater` before the call is
+    /// deleted; returns how many of them are left.
+    @discardableResult
+    public func settle(within timeout: Duration = .seconds(60)) async -> Int {
+        await reclaimer.settle(within: timeout)
     }
 
     /// Removes every temporary file: run at startup, under the data directory's lock and before
