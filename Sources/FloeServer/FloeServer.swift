@@ -251,7 +251,6 @@ public enum FloeServer {
         } catch {
             try? await consoleHTTP?.pages.shutdown()
             try? await consoleHTTP?.transfers.shutdown()
-            await settleBlobs(store, logger: logger)
             throw error
         }
         try? await consoleHTTP?.pages.shutdown()
