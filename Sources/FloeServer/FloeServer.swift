@@ -255,13 +255,9 @@ public enum FloeServer {
         }
         try? await consoleHTTP?.pages.shutdown()
         try? await consoleHTTP?.transfers.shutdown()
-        await settleBlobs(store, logger: logger)
-    }
-
-    /// Replaced blobs still waiting to be unlinked go before the process ends, for a few seconds
-    /// at most (a stop must not outlast a supervisor's patience); the rest are orphans for the
-    /// next start's sweep.
-    static func settleBlobs(_ store: ObjectStore, logger: Logger) async {
+        // Replaced blobs still waiting to be unlinked go before the process ends, for a few
+        // seconds at most (a stop must not outlast a supervisor's patience); the rest are
+        // orphans for the next start's sweep.
         let left = await store.blobs.settle(within: .seconds(5))
         if left > 0 { logger.notice("replaced blobs left for the next start's orphan sweep", metadata: ["blobs": "\(left)"]) }
     }
