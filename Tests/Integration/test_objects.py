@@ -334,3 +334,42 @@ def test_a_blob_shorter_than_its_object_ends_the_answer_short_and_the_server_goe
     started = time.monotonic()
     assert s3.head_object(Bucket=bucket, Key="damaged")["ContentLength"] == size
     assert time.monotonic() - started < 5
+
+
+def _gone_within(path: str, seconds: float) -> bool:
+    deadline = time.time() + seconds
+    while os.path.exists(path) and time.time() < deadline:
+        time.sleep(0.02)
+    return not os.path.exists(path)
+
+
+def test_replaced_and_deleted_blobs_leave_the_disk_but_referenced_ones_stay(s3, server, bucket):
+    """A replaced or deleted object's blob is unlinked after the answer, in the background; a
+    blob a version still references (behind a delete marker) stays and is read back whole."""
+    size = (1 << 20) + 4321  # a size no other test stores
+    first = os.urandom(size)
+    s3.put_object(Bucket=bucket, Key="reclaim/over", Body=first)
+    replaced = blob_file_of(server, size)
+    s3.put_object(Bucket=bucket, Key="reclaim/over", Body=b"small now")
+    assert s3.get_object(Bucket=bucket, Key="reclaim/over")["Body"].read() == b"small now"
+    assert _gone_within(replaced, 10)
+    s3.put_object(Bucket=bucket, Key="reclaim/deleted", Body=first)
+    deleted = blob_file_of(server, size)
+    s3.delete_object(Bucket=bucket, Key="reclaim/deleted")
+    assert _gone_within(deleted, 10)
+
+    versioned = bucket + "-v"
+    s3.create_bucket(Bucket=versioned)
+    s3.put_bucket_versioning(Bucket=versioned, VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket=versioned, Key="kept", Body=first)["VersionId"]
+    kept = blob_file_of(server, size)
+    s3.delete_object(Bucket=versioned, Key="kept")  # a delete marker: the version stays
+    s3.put_object(Bucket=versioned, Key="kept", Body=b"newer")  # and a newer version over it
+    assert not _gone_within(kept, 1)
+    assert s3.get_object(Bucket=versioned, Key="kept", VersionId=version)["Body"].read() == first
+    s3.delete_object(Bucket=versioned, Key="kept", VersionId=version)
+    assert _gone_within(kept, 10)
+    for entry in s3.list_object_versions(Bucket=versioned).get("Versions", []) + \
+            s3.list_object_versions(Bucket=versioned).get("DeleteMarkers", []):
+        s3.delete_object(Bucket=versioned, Key=entry["Key"], VersionId=entry["VersionId"])
+    s3.delete_bucket(Bucket=versioned)
