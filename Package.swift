@@ -300,7 +300,7 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Identity", .product(name: "Mustache", package: "swift-mustache")], swiftSettings: strictSettings),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "ObjectIndexSQLite", "SQLiteSupport", "SigV4", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ObjectStore", "ObjectIndexSQLite", "SQLiteSupport", "CSQLite", "SigV4", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
     ]

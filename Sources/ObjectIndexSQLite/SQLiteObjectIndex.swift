@@ -74,10 +74,11 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
+    /// Creating and deleting buckets invalidate the bucket records only once they have taken effect:
+    /// a refused one leaves other buckets' records cached.
     public func createBucket(name: String, region: String, now: Milliseconds, owner: String?, settings: BucketSettings) async throws(StoreError) -> BucketRecord {
-        defer { buckets.invalidate() }
         let settingsValue = try Self.settingsText(settings)
-        return try await run(write: true) { db in
+        let created = try await run(write: true) { db in
             if let existing = try db.query("SELECT owner FROM buckets WHERE name = ?", [.text(name)]).first {
                 throw existing[0].string == owner ? StoreError.bucketAlreadyOwnedByYou(name) : StoreError.bucketAlreadyExists(name)
             }
@@ -89,6 +90,8 @@ public final class SQLiteObjectIndex: ObjectIndex {
             return BucketRecord(
                 id: db.lastInsertRowID, name: name, region: region, createdAt: now, versioning: versioning, owner: owner, settings: settings)
         }
+        buckets.invalidate()
+        return created
     }
 
     public func setBucketSetting(bucketID: Int64, _ field: BucketSettings.Field, json: String?) async throws(StoreError) {
@@ -120,8 +123,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
     }
 
     public func deleteBucket(named name: String) async throws(StoreError) {
-        defer { buckets.invalidate() }
-        return try await run(write: true) { db in
+        try await run(write: true) { db in
             guard let id = try db.query("SELECT id FROM buckets WHERE name = ?", [.text(name)]).first?[0].int else {
                 throw StoreError.noSuchBucket(name)
             }
@@ -132,6 +134,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
             }
             try db.query("DELETE FROM buckets WHERE id = ?", [.integer(id)])
         }
+        buckets.invalidate()
     }
 
     public func setVersioning(bucketID: Int64, _ state: VersioningState) async throws(StoreError) {

@@ -163,10 +163,9 @@ public final class SQLiteDatabase: Sendable {
                 for write in group { write.finish(committed: SQLiteError(code: SQLITE_MISUSE, message: "database is shut down")) }
                 continue
             }
-            let touched = Generations(of: group)
-            advance(touched, committing: true)
-            let (ran, failure) = writer.withLockedValue { connection in Self.commit(group, on: connection) }
-            advance(touched, committing: false)
+            let (ran, failure) = writer.withLockedValue { connection in
+                Self.commit(group, on: connection) { touched, committing in advance(touched, committing: committing) }
+            }
             for write in group[..<ran] { write.finish(committed: failure) }
             if ran < group.count {
                 // The transaction was lost before these ran: they go first into the next one.
@@ -177,7 +176,7 @@ public final class SQLiteDatabase: Sendable {
 
     /// The generations a group's commit advances: every scope its writes named, and the whole's
     /// if any named none.
-    private struct Generations {
+    struct Generations {
         let whole: Bool
         let scopes: Set<Int64>
 
@@ -209,7 +208,15 @@ public final class SQLiteDatabase: Sendable {
     /// not commit, why: then none of those writes took effect. A write that leaves the
     /// transaction unsound (SQLite rolled it back by itself, or its savepoint could not be
     /// released or undone) ends the group there, so no later write runs outside a transaction.
-    static func commit(_ group: [GroupedWrite], on connection: SQLiteConnection) -> (ran: Int, failure: (any Error)?) {
+    ///
+    /// `advance` moves the generations of the writes that took effect, to odd just before the
+    /// COMMIT and to even after it: other connections see nothing of the transaction before its
+    /// COMMIT, and a write its savepoint undid changed nothing any cache holds (review finding:
+    /// generations advanced for every write queued, so another user's CreateBucket of a bucket it
+    /// already owned, answered 200 with nothing written, kept every bucket's caches cold).
+    static func commit(
+        _ group: [GroupedWrite], on connection: SQLiteConnection, advance: (Generations, _ committing: Bool) -> Void
+    ) -> (ran: Int, failure: (any Error)?) {
         do {
             try connection.run("BEGIN IMMEDIATE")
         } catch {
@@ -221,6 +228,9 @@ public final class SQLiteDatabase: Sendable {
                 return (index + 1, broken)
             }
         }
+        let touched = Generations(of: group.filter(\.tookEffect))
+        advance(touched, true)
+        defer { advance(touched, false) }
         do {
             try connection.run("COMMIT")
             return (group.count, nil)
@@ -265,6 +275,7 @@ final class GroupedWrite: @unchecked Sendable {
     let scope: Int64?
     private let work: (SQLiteConnection) -> (any Error)?
     private let answer: ((any Error)?) -> Void
+    private let succeeded: () -> Bool
 
     init<T: Sendable>(scope: Int64?, body: @escaping @Sendable (SQLiteConnection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
         self.scope = scope
@@ -294,6 +305,9 @@ final class GroupedWrite: @unchecked Sendable {
             }
             return nil
         }
+        succeeded = {
+            if case .success? = result { true } else { false }
+        }
         answer = { failure in
             // A write that did not commit never reports success; one that failed by itself reports
             // its own error.
@@ -308,6 +322,10 @@ final class GroupedWrite: @unchecked Sendable {
 
     /// Runs the write in a savepoint; returns an error when the transaction around it is no longer sound.
     func run(_ connection: SQLiteConnection) -> (any Error)? { work(connection) }
+
+    /// Whether the write ran and its changes stand in the transaction (its savepoint was released,
+    /// not undone).
+    var tookEffect: Bool { succeeded() }
 
     /// Answers the caller: its own outcome if the group committed, else the group's failure.
     func finish(committed failure: (any Error)?) { answer(failure) }

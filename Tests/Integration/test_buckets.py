@@ -82,6 +82,25 @@ def test_delete_non_empty_bucket(s3, bucket):
     s3.delete_bucket(Bucket=bucket)
 
 
+def test_a_refused_delete_bucket_keeps_its_uploads_and_a_delete_of_an_empty_one_aborts_them(s3, bucket):
+    """As on AWS, a bucket holding only multipart uploads in progress is deleted with them; one
+    that still has objects is refused with its uploads left whole (they were aborted before the
+    refusal once)."""
+    s3.put_object(Bucket=bucket, Key="x", Body=b"1")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"p" * 1024)
+    with pytest.raises(ClientError) as e:
+        s3.delete_bucket(Bucket=bucket)
+    assert code_of(e) == "BucketNotEmpty"
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == [upload]
+    assert [p["PartNumber"] for p in s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)["Parts"]] == [1]
+    s3.delete_object(Bucket=bucket, Key="x")
+    s3.delete_bucket(Bucket=bucket)
+    with pytest.raises(ClientError) as e:
+        s3.list_multipart_uploads(Bucket=bucket)
+    assert code_of(e) == "NoSuchBucket"
+
+
 def test_missing_bucket_errors(s3, server):
     with pytest.raises(ClientError) as e:
         s3.list_objects_v2(Bucket="no-such-bucket-here")

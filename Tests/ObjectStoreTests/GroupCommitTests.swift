@@ -1,8 +1,27 @@
+import CSQLite
 import Foundation
 @testable import SQLiteSupport
 import Testing
 
 @testable import ObjectStore
+
+/// What `look` saw at each COMMIT of the writer connection, from SQLiteDatabase's commit hook.
+final class CommitWatch: @unchecked Sendable {
+    let look: () -> [UInt64]
+    var seen: [[UInt64]] = []
+    init(_ look: @escaping () -> [UInt64]) { self.look = look }
+
+    /// Watches the connection of the write running now; `stopWatching` before the watch goes away.
+    func start(on connection: SQLiteConnection) {
+        sqlite3_commit_hook(
+            connection.handle,
+            { context in
+                let watch = Unmanaged<CommitWatch>.fromOpaque(context!).takeUnretainedValue()
+                watch.seen.append(watch.look())
+                return 0
+            }, Unmanaged.passUnretained(self).toOpaque())
+    }
+}
 
 /// `SQLiteDatabase.write` commits concurrent writes together; each keeps its own outcome.
 @Suite struct GroupCommitTests {
@@ -43,26 +62,58 @@ import Testing
         #expect(try await database.read(count) == 4000)
     }
 
-    /// The write generation is odd while a write transaction may be committing and even again,
-    /// and higher, once its writer is answered (review finding: it advanced only after COMMIT, so
-    /// a read that began before a write landed and was kept late could be handed out under the
-    /// same generation as reads that saw the write).
+    static func stopWatching(_ connection: SQLiteConnection) { sqlite3_commit_hook(connection.handle, nil, nil) }
+
+    /// The write generation is odd while a write transaction commits and even again, and higher,
+    /// once its writer is answered (review finding: it advanced only after COMMIT, so a read that
+    /// began before a write landed and was kept late could be handed out under the same
+    /// generation as reads that saw the write).
     @Test func theWriteGenerationIsOddWhileAWriteCommits() async throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = try SQLiteDatabase(path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (n INTEGER PRIMARY KEY) STRICT"])
+        let watch = CommitWatch { [database.writeGeneration] }
+        try await database.write { watch.start(on: $0) }
         var previous = database.writeGeneration
         #expect(previous.isMultiple(of: 2))
         for n in 0..<5 {
-            let during = try await database.write { connection in
+            try await database.write { connection in
                 try connection.query("INSERT INTO rows (n) VALUES (?)", [.integer(Int64(n))])
-                return database.writeGeneration
             }
             let after = database.writeGeneration
-            #expect(!during.isMultiple(of: 2) && during > previous, "during write \(n): \(during), before it \(previous)")
-            #expect(after.isMultiple(of: 2) && after > during, "after write \(n): \(after), during it \(during)")
+            let during = try #require(watch.seen.last?.first)
+            #expect(!during.isMultiple(of: 2) && during > previous, "committing write \(n): \(during), before it \(previous)")
+            #expect(after.isMultiple(of: 2) && after > during, "after write \(n): \(after), committing it \(during)")
             previous = after
         }
+        try await database.write { Self.stopWatching($0) }
+        #expect(watch.seen.count == 6)
+    }
+
+    /// A write that fails, undone by its savepoint, advances no generation: it changed nothing a
+    /// reader could have cached (review finding: another user's refused CreateBucket kept every
+    /// bucket's caches cold). One that commits beside it in the same group still advances its own.
+    @Test func aWriteThatFailsAdvancesNothing() async throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase(path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (n INTEGER PRIMARY KEY) STRICT"])
+        try await database.write(scope: 3) { _ in }
+        let before = database.writeGenerations(scope: 3)
+        await #expect(throws: Refused.self) {
+            try await database.write { connection in
+                try connection.query("INSERT INTO rows (n) VALUES (1)")
+                throw Refused()
+            }
+        }
+        await #expect(throws: Refused.self) { try await database.write(scope: 3) { _ in throw Refused() } }
+        #expect(database.writeGenerations(scope: 3) == before)
+        #expect(try await database.read { try $0.query("SELECT COUNT(*) FROM rows").first?.first?.int } == 0)
+        // Queued together: one refused write names no scope, the other names scope 4 and commits.
+        async let refused: Void = database.write { _ in throw Refused() }
+        async let kept: Void = database.write(scope: 4) { _ = try $0.query("INSERT INTO rows (n) VALUES (2)") }
+        _ = try? await refused
+        try await kept
+        #expect(database.writeGenerations(scope: 3) == before && database.writeGenerations(scope: 4).scope == 2)
     }
 
     /// A write that names a scope advances that scope's generation, odd while it commits, and
@@ -72,11 +123,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = try SQLiteDatabase(path: directory + "/db.sqlite", migrations: ["CREATE TABLE rows (n INTEGER PRIMARY KEY) STRICT"])
         let whole = database.writeGeneration
-        let during = try await database.write(scope: 7) { connection in
+        let watch = CommitWatch { [database.writeGenerations(scope: 7).scope, database.writeGenerations(scope: 8).scope] }
+        try await database.write(scope: 7) { connection in
+            watch.start(on: connection)
             try connection.query("INSERT INTO rows (n) VALUES (1)")
-            return (database.writeGenerations(scope: 7).scope, database.writeGenerations(scope: 8).scope)
         }
-        #expect(during == (1, 0))
+        try await database.write(scope: 9) { Self.stopWatching($0) }
+        #expect(watch.seen == [[1, 0]])
         #expect(database.writeGenerations(scope: 7).scope == 2 && database.writeGenerations(scope: 8).scope == 0)
         #expect(database.writeGeneration == whole)
         try await database.write { connection in try connection.query("INSERT INTO rows (n) VALUES (2)") }

@@ -77,6 +77,21 @@ struct Chunks: AsyncSequence, Sendable {
         await f.cleanup()
     }
 
+    /// A DeleteBucket refused because objects remain leaves the bucket's multipart uploads in
+    /// progress (review finding: they were aborted first, so a refused delete lost them).
+    @Test func aRefusedDeleteOfABucketKeepsItsUploads() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("kept-uploads")
+        try await f.put(bucket, "k", "v")
+        let upload = try await f.store.createUpload(bucket: bucket, key: "mp", attributes: ObjectAttributes(), checksumAlgorithm: nil, checksumType: nil)
+        await #expect(throws: StoreError.bucketNotEmpty("kept-uploads")) { try await f.store.deleteBucket("kept-uploads") }
+        #expect(try await f.store.upload(bucket: bucket, key: "mp", uploadID: upload.uploadID).uploadID == upload.uploadID)
+        _ = try await f.store.delete(bucket: bucket, key: "k", versionID: nil)
+        try await f.store.deleteBucket("kept-uploads")
+        await #expect(throws: StoreError.noSuchBucket("kept-uploads")) { try await f.store.bucket("kept-uploads") }
+    }
+
     @Test func overwriteReplacesAndRemovesOldBlob() async throws {
         let f = try StoreFixture(inlineLimit: 0)
         let bucket = try await f.store.createBucket("bkt")

@@ -248,6 +248,27 @@ import Testing
         #expect(f.store.versions.statistics.hits == hits + 1)
     }
 
+    /// A CreateBucket of a bucket that exists and a DeleteBucket of one with objects change
+    /// nothing, and leave every bucket's versions cached (review finding: they advanced the whole
+    /// index's generation, so another user could keep everyone's caches cold with refused requests).
+    @Test func refusedBucketCreatesAndDeletesLeaveVersionsCached() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let read = try await f.store.createBucket("read-refused")
+        let other = try await f.store.createBucket("other-refused", owner: "b")
+        try await f.put(read, "k", "v")
+        try await f.put(other, "k", "v")
+        _ = try await f.store.version(bucket: read, key: "k", versionID: nil)
+        let stamp = f.index.writeStamp(bucketID: read.id)
+        await #expect(throws: StoreError.bucketAlreadyOwnedByYou("other-refused")) { try await f.store.createBucket("other-refused", owner: "b") }
+        await #expect(throws: StoreError.bucketAlreadyExists("read-refused")) { try await f.store.createBucket("read-refused", owner: "b") }
+        await #expect(throws: StoreError.bucketNotEmpty("other-refused")) { try await f.store.deleteBucket("other-refused") }
+        #expect(f.index.writeStamp(bucketID: read.id) == stamp)
+        let hits = f.store.versions.statistics.hits
+        _ = try await f.store.version(bucket: read, key: "k", versionID: nil)
+        #expect(f.store.versions.statistics.hits == hits + 1)
+    }
+
     /// A set twice the cache's size, read in turn again and again (a scan of more files than it
     /// holds): oldest out first found none of it, since each key had always just left when it was
     /// asked for again; leaving at random, about a fifth is found.
