@@ -647,6 +647,20 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
+    public func abortUploadOfEmptyBucket(bucketID: Int64, name: String) async throws(StoreError) -> [String]? {
+        try await run(write: true, bucket: bucketID) { db in
+            if try !db.query("SELECT 1 FROM versions WHERE bucket_id = ? LIMIT 1", [.integer(bucketID)]).isEmpty {
+                throw StoreError.bucketNotEmpty(name)
+            }
+            guard let row = try db.query("SELECT id FROM uploads WHERE bucket_id = ? LIMIT 1", [.integer(bucketID)]).first?[0].int else {
+                return nil
+            }
+            let blobs = try db.query("SELECT blob FROM upload_parts WHERE upload_row = ?", [.integer(row)]).compactMap { $0[0].string }
+            try db.query("DELETE FROM upload_parts WHERE upload_row = ?", [.integer(row)])
+            try db.query("DELETE FROM uploads WHERE id = ?", [.integer(row)])
+            return blobs
+        }
+    }
 
     /// The WHERE clause of a paged scan over one bucket's keys: from `key` (or, resuming inside it,
     /// the rows whose id compares to the marker's as given, then later keys), below `upperBound`.

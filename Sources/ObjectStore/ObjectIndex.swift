@@ -78,6 +78,10 @@ public protocol ObjectIndex: Sendable {
     func completedVersion(bucketID: Int64, uploadID: String) async throws(StoreError) -> ObjectVersion?
     /// Removes an upload and returns its parts' blobs.
     func abortUpload(bucketID: Int64, uploadID: String) async throws(StoreError) -> [String]?
+    /// Removes one of the uploads of a bucket being deleted and returns its parts' blobs, in the
+    /// write that finds the bucket holding no version (`bucketNotEmpty(name)` otherwise); nil
+    /// when no upload is left.
+    func abortUploadOfEmptyBucket(bucketID: Int64, name: String) async throws(StoreError) -> [String]?
     /// (bucket id, upload id) of uploads initiated before `cutoff`.
     func uploads(initiatedBefore cutoff: Milliseconds) async throws(StoreError) -> [(Int64, String)]
 

@@ -87,21 +87,14 @@ public struct ObjectStore: Sendable {
     }
 
     /// Deletes an empty bucket. Uploads still in progress do not keep it (as S3): they are
-    /// aborted first, a page at a time, their parts' blobs deleted.
-    /// Deletes an empty bucket, aborting its multipart uploads in progress as S3 does. One with
-    /// objects is refused before any upload is touched (the index checks again as it deletes).
+    /// aborted first, one at a time, each in a write that finds the bucket without objects, so a
+    /// bucket that has some is refused with its uploads left whole. The index checks again as it
+    /// deletes the bucket.
     public func deleteBucket(_ name: String) async throws(StoreError) {
         if let bucket = try await index.bucket(named: name) {
-            let hasVersions = try await index.reading { snapshot throws(StoreError) in
-                try snapshot.firstVersionKey(bucketID: bucket.id, from: [], inclusive: true, afterSequence: nil, before: nil) != nil
-            }
-            if hasVersions { throw .bucketNotEmpty(name) }
-            for _ in 0..<10_000 {
-                let page = try await listUploads(bucket: bucket, ListRequest(maxKeys: 100), uploadIDMarker: nil)
-                guard !page.entries.isEmpty else { break }
-                for case .upload(let upload) in page.entries {
-                    if let blobIDs = try await index.abortUpload(bucketID: bucket.id, uploadID: upload.uploadID) { await blobs.delete(blobIDs) }
-                }
+            for _ in 0..<1_000_000 {
+                guard let blobIDs = try await index.abortUploadOfEmptyBucket(bucketID: bucket.id, name: name) else { break }
+                await blobs.delete(blobIDs)
             }
         }
         try await index.deleteBucket(named: name)

@@ -133,6 +133,9 @@ public final class SQLiteDatabase: Sendable {
         }
     }
 
+    /// Writes waiting for the next group.
+    var queuedWrites: Int { pending.withLockedValue { $0.queue.count } }
+
     /// Runs `body` in the next group commit. With `scope`, the caller promises that `body` changes
     /// only what readers of that scope read (`writeGenerations(scope:)`), and other readers'
     /// cached answers stay current.
@@ -224,7 +227,15 @@ public final class SQLiteDatabase: Sendable {
         }
         for (index, write) in group.enumerated() {
             if let broken = write.run(connection) ?? (connection.inTransaction ? nil : SQLiteError(code: SQLITE_ABORT, message: "transaction rolled back")) {
-                if connection.inTransaction { try? connection.run("ROLLBACK") }
+                if connection.inTransaction {
+                    try? connection.run("ROLLBACK")
+                } else {
+                    // SQLite ended the transaction by itself during the write, whose statements
+                    // after that each committed on their own: what they changed was not undone.
+                    let ran = Generations(of: Array(group[...index]))
+                    advance(ran, true)
+                    advance(ran, false)
+                }
                 return (index + 1, broken)
             }
         }

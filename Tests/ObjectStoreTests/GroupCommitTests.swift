@@ -23,6 +23,14 @@ final class CommitWatch: @unchecked Sendable {
     }
 }
 
+/// Raised once, read from any thread.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+    func raise() { lock.withLock { raised = true } }
+    var isRaised: Bool { lock.withLock { raised } }
+}
+
 /// `SQLiteDatabase.write` commits concurrent writes together; each keeps its own outcome.
 @Suite struct GroupCommitTests {
     struct Refused: Error, Equatable {}
@@ -81,7 +89,7 @@ final class CommitWatch: @unchecked Sendable {
                 try connection.query("INSERT INTO rows (n) VALUES (?)", [.integer(Int64(n))])
             }
             let after = database.writeGeneration
-            let during = try #require(watch.seen.last?.first)
+            let during = watch.seen.last?.first ?? 0
             #expect(!during.isMultiple(of: 2) && during > previous, "committing write \(n): \(during), before it \(previous)")
             #expect(after.isMultiple(of: 2) && after > during, "after write \(n): \(after), committing it \(during)")
             previous = after
@@ -108,11 +116,26 @@ final class CommitWatch: @unchecked Sendable {
         await #expect(throws: Refused.self) { try await database.write(scope: 3) { _ in throw Refused() } }
         #expect(database.writeGenerations(scope: 3) == before)
         #expect(try await database.read { try $0.query("SELECT COUNT(*) FROM rows").first?.first?.int } == 0)
-        // Queued together: one refused write names no scope, the other names scope 4 and commits.
+        // Queued together behind a write that waits for them: one refused write names no scope,
+        // the other names scope 4 and commits.
+        let watch = CommitWatch { [] }
+        let running = Flag()
+        let held = Task {
+            try await database.write(scope: 5) { connection in
+                watch.start(on: connection)
+                running.raise()
+                let deadline = ContinuousClock.now + .seconds(10)
+                while database.queuedWrites < 2, ContinuousClock.now < deadline { usleep(1000) }
+            }
+        }
+        while !running.isRaised { try await Task.sleep(for: .milliseconds(1)) }
         async let refused: Void = database.write { _ in throw Refused() }
         async let kept: Void = database.write(scope: 4) { _ = try $0.query("INSERT INTO rows (n) VALUES (2)") }
+        try await held.value
         _ = try? await refused
         try await kept
+        try await database.write(scope: 6) { Self.stopWatching($0) }
+        #expect(watch.seen.count == 2, "the held write's group, then the other two's")
         #expect(database.writeGenerations(scope: 3) == before && database.writeGenerations(scope: 4).scope == 2)
     }
 

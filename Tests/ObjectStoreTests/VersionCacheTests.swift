@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
-import ObjectIndexSQLite
+@testable import ObjectIndexSQLite
 @testable import ObjectStore
 import Testing
 
@@ -259,11 +259,13 @@ import Testing
         try await f.put(read, "k", "v")
         try await f.put(other, "k", "v")
         _ = try await f.store.version(bucket: read, key: "k", versionID: nil)
+        _ = try await f.index.bucket(named: "read-refused")
         let stamp = f.index.writeStamp(bucketID: read.id)
         await #expect(throws: StoreError.bucketAlreadyOwnedByYou("other-refused")) { try await f.store.createBucket("other-refused", owner: "b") }
         await #expect(throws: StoreError.bucketAlreadyExists("read-refused")) { try await f.store.createBucket("read-refused", owner: "b") }
         await #expect(throws: StoreError.bucketNotEmpty("other-refused")) { try await f.store.deleteBucket("other-refused") }
         #expect(f.index.writeStamp(bucketID: read.id) == stamp)
+        #expect(f.index.buckets.lookup("read-refused") != nil, "the bucket records stay cached")
         let hits = f.store.versions.statistics.hits
         _ = try await f.store.version(bucket: read, key: "k", versionID: nil)
         #expect(f.store.versions.statistics.hits == hits + 1)
