@@ -75,9 +75,33 @@ extension ObjectStore {
 
     /// Checks the requested part list against the uploaded parts and makes them the object.
     /// - Parameter fullObjectChecksum: a whole-object checksum the client sent, to verify.
+    /// A completion that finds the upload ended meanwhile (its parts or its row gone) answers as a
+    /// retried one does: with the version another completion of it made, else NoSuchUpload (review
+    /// finding: two racing completions answered NoSuchUpload or InvalidPart to the second).
     public func complete(
         bucket: BucketRecord, upload: UploadRecord, requested: [RequestedPart], fullObjectChecksum: (ChecksumAlgorithm, String)?,
         condition: WriteCondition?, context: EventContext = .internal
+    ) async throws(StoreError) -> ObjectVersion {
+        do {
+            return try await completeLive(
+                bucket: bucket, upload: upload, requested: requested, fullObjectChecksum: fullObjectChecksum, condition: condition, context: context)
+        } catch {
+            switch error {
+            case .noSuchUpload, .invalidPart:
+                guard try await index.upload(bucketID: bucket.id, uploadID: upload.uploadID) == nil else { throw error }
+                guard let done = try await index.completedVersion(bucketID: bucket.id, uploadID: upload.uploadID), keyEquals(done.key, upload.key) else {
+                    throw .noSuchUpload(upload.uploadID)
+                }
+                return done
+            default:
+                throw error
+            }
+        }
+    }
+
+    private func completeLive(
+        bucket: BucketRecord, upload: UploadRecord, requested: [RequestedPart], fullObjectChecksum: (ChecksumAlgorithm, String)?,
+        condition: WriteCondition?, context: EventContext
     ) async throws(StoreError) -> ObjectVersion {
         guard !requested.isEmpty else { throw .invalidRequest("You must specify at least one part") }
         var uploaded: [Int: StoredPart] = [:]

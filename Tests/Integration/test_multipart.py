@@ -253,9 +253,43 @@ def test_parallel_complete_and_abort_stay_consistent(server, s3, bucket):
         exists = s3.list_objects_v2(Bucket=bucket, Prefix=key)["KeyCount"] == 1
         assert (results["complete"] == "ok") == exists
         assert results["complete"] == "ok" or results["abort"] == "ok"
+        # A completion that lost the race answers as on an ended upload, never InvalidPart.
+        assert results["complete"] in ("ok", "NoSuchUpload")
         if exists:
             assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"only part"
         assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket, Prefix=key)
+
+
+def test_racing_duplicate_completions_both_answer_the_one_version(server, s3, bucket):
+    """A CompleteMultipartUpload sent twice at once (a client's retry while the first is still in
+    flight) answers 200 to both, with the one version made (the second got NoSuchUpload or
+    InvalidPart when it had read the upload before the first committed)."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for round_ in range(12):
+        key = f"twice-{round_}"
+        uid = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=1, Body=b"only part")["ETag"]
+        clients = [server.boto3(), server.boto3()]
+        start = threading.Barrier(2)
+        answers = [None, None]
+
+        def complete(index):
+            start.wait()
+            try:
+                answers[index] = clients[index].complete_multipart_upload(
+                    Bucket=bucket, Key=key, UploadId=uid, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+            except ClientError as error:
+                answers[index] = error.response["Error"]["Code"]
+
+        threads = [threading.Thread(target=complete, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(isinstance(a, dict) for a in answers), answers
+        assert answers[0]["ETag"] == answers[1]["ETag"] and answers[0]["VersionId"] == answers[1]["VersionId"]
+        versions = s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", [])
+        assert [v["VersionId"] for v in versions] == [answers[0]["VersionId"]]
 
 
 def test_stale_uploads_are_aborted():

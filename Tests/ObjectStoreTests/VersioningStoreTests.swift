@@ -48,6 +48,32 @@ import ObjectIndexSQLite
         await f.cleanup()
     }
 
+    /// A completion that read the upload before another completion or an abort ended it answers
+    /// as a retry does: with the version made, or NoSuchUpload (review finding: InvalidPart or
+    /// NoSuchUpload to the second of two racing completions).
+    @Test func aCompletionOfAnUploadEndedMeanwhileAnswersAsARetry() async throws {
+        let f = try StoreFixture()
+        defer { Task { await f.cleanup() } }
+        let bucket = try await f.store.createBucket("mpu-race")
+        for ending in ["completed", "aborted"] {
+            let upload = try await f.store.createUpload(bucket: bucket, key: ending, attributes: ObjectAttributes(), checksumAlgorithm: nil, checksumType: nil)
+            let staged = try await f.store.stage(Chunks([ByteBuffer(string: "only part")]), plan: HashingPlan(checksums: []), maxSize: 1 << 20)
+            let part = try await f.store.commitPart(staged, upload: upload, number: 1)
+            let requested = [ObjectStore.RequestedPart(number: 1, etag: part.etag, checksum: nil)]
+            if ending == "completed" {
+                let first = try await f.store.complete(bucket: bucket, upload: upload, requested: requested, fullObjectChecksum: nil, condition: nil)
+                // The same upload record, read before the first completion committed.
+                let second = try await f.store.complete(bucket: bucket, upload: upload, requested: requested, fullObjectChecksum: nil, condition: nil)
+                #expect(second.versionID == first.versionID && second.etag == first.etag)
+            } else {
+                try await f.store.abort(bucket: bucket, key: ending, uploadID: upload.uploadID)
+                await #expect(throws: StoreError.noSuchUpload(upload.uploadID)) {
+                    try await f.store.complete(bucket: bucket, upload: upload, requested: requested, fullObjectChecksum: nil, condition: nil)
+                }
+            }
+        }
+    }
+
     @Test func multipartCompletionRecordsPartsWithoutCopying() async throws {
         let f = try StoreFixture()
         let bucket = try await f.store.createBucket("mpu")
