@@ -152,8 +152,14 @@ def test_multipart_and_upload_part_copy_encrypt_every_part(s3e, bkt):
     assert code(lambda: s3e.upload_part(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], PartNumber=1, Body=b"x"))[0] == 400
     assert code(lambda: s3e.upload_part(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], PartNumber=1, Body=b"x", **customer_key("other")))[0] == 400
     only = s3e.upload_part(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], PartNumber=1, Body=b"only part", **c)
-    s3e.complete_multipart_upload(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": only["ETag"]}]})
+    parts = {"Parts": [{"PartNumber": 1, "ETag": only["ETag"]}]}
+    first = s3e.complete_multipart_upload(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], MultipartUpload=parts)
     assert s3e.get_object(Bucket=bkt, Key="mpc", **c)["Body"].read() == b"only part"
+    # A retried completion answers with the version made; a key sent with it must be the upload's.
+    again = s3e.complete_multipart_upload(Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], MultipartUpload=parts, **c)
+    assert again["ETag"] == first["ETag"]
+    assert code(lambda: s3e.complete_multipart_upload(
+        Bucket=bkt, Key="mpc", UploadId=upload["UploadId"], MultipartUpload=parts, **customer_key("other")))[0] == 400
 
 
 def test_rotation_keeps_old_objects_readable(enc, s3e, bkt):

@@ -87,11 +87,15 @@ extension S3Responder {
         if requested.isEmpty { throw S3Error.malformedXML() }
         let condition = try Self.writeCondition(call)
         let version: ObjectVersion
-        if let upload = try await store.index.upload(bucketID: bucket.id, uploadID: uploadID), keyEquals(upload.key, key) {
-            // S3 needs no SSE-C key to complete an upload, but one that is sent must be the upload's.
-            if let given = try SSEHeaders.customerKey(call.headers), given.md5 != upload.attributes.encryption?.customerKeyMD5 {
+        // S3 needs no SSE-C key to complete an upload, but one that is sent must be the upload's,
+        // a retried completion's too (review finding: a retry answered 200 to any key).
+        func requireUploadsKey(_ encryption: EncryptionInfo?) throws {
+            if let given = try SSEHeaders.customerKey(call.headers), given.md5 != encryption?.customerKeyMD5 {
                 throw S3Error.invalidArgument("The key given is not the key the upload was started with.")
             }
+        }
+        if let upload = try await store.index.upload(bucketID: bucket.id, uploadID: uploadID), keyEquals(upload.key, key) {
+            try requireUploadsKey(upload.attributes.encryption)
             var fullObject: (ChecksumAlgorithm, String)?
             if let algorithm = upload.checksumAlgorithm, let value = call.header(HTTPField.Name(algorithm.headerName)!) {
                 fullObject = (algorithm, value)
@@ -100,6 +104,7 @@ extension S3Responder {
                 bucket: bucket, upload: upload, requested: requested, fullObjectChecksum: fullObject, condition: condition, context: call.eventContext)
         } else if let done = try await store.completedVersion(bucket: bucket, uploadID: uploadID), keyEquals(done.key, key) {
             // A retried completion of an upload that already finished answers with its result.
+            try requireUploadsKey(done.attributes.encryption)
             version = done
         } else {
             throw StoreError.noSuchUpload(uploadID)
