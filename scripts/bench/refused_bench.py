@@ -2,8 +2,8 @@
 """What another client's refused bucket requests cost a reader's listings, two or more Floe builds
 in turns.
 
-A reader lists one bucket (ListObjectsV2 with `delimiter=/` over `--keys` keys, a page the
-listing cache can hold) `--requests` times, first alone, then while another connection repeats a
+A reader lists one bucket (ListObjectsV2, one page of `--keys` keys, which the listing cache
+holds) `--requests` times, first alone, then while another connection repeats a
 refused CreateBucket (BucketAlreadyOwnedByYou; in us-east-1 a 200 that changes nothing) and a refused DeleteBucket of a non-empty bucket
 (409 BucketNotEmpty) as fast as they are answered. A refused request changes nothing, so it should
 leave the reader's cached listing current. Each build's server is started in turn
@@ -11,7 +11,7 @@ leave the reader's cached listing current. Each build's server is started in tur
 milliseconds, alone and beside the refusals, and how many refusals were answered. Bounded by
 `--requests` listings per phase and `--seconds` per phase.
 
-    python3 scripts/bench/refused_bench.py [--keys 300] [--requests 2000] [--seconds 20] [--rounds 2] BINARY...
+    python3 scripts/bench/refused_bench.py [--keys 1000] [--requests 2000] [--seconds 20] [--rounds 2] BINARY...
 """
 import argparse, http.client, os, shutil, statistics, sys, tempfile, threading, time
 
@@ -26,7 +26,7 @@ def list_latencies(server, requests: int, seconds: float) -> list[float]:
     try:
         while len(latencies) < requests and time.monotonic() < deadline:
             started = time.perf_counter()
-            status, text = cb.http_call(server, "GET", server.target("GET", "/bench", {"list-type": "2", "delimiter": "/"}), conn=conn)
+            status, text = cb.http_call(server, "GET", server.target("GET", "/bench", {"list-type": "2"}), conn=conn)
             if status != 200:
                 sys.exit(f"{server.version}: listing: HTTP {status} {text[:200]!r}")
             latencies.append((time.perf_counter() - started) * 1000)
@@ -58,7 +58,7 @@ def one_round(binary: str, args, work: str) -> tuple[str, str, int]:
     root = tempfile.mkdtemp(prefix="refused-", dir=work)
     server = cb.start_floe(root, binary, describe_tree=False)
     try:
-        cb.seed_objects(server, [f"/bench/p{n % 30:02d}/k{n:05d}" for n in range(args.keys)], b"x")
+        cb.seed_objects(server, [f"/bench/k{n:05d}" for n in range(args.keys)], b"x")
         cb.seed_objects(server, ["/other/keep"], b"x", bucket="/other")
         alone = list_latencies(server, args.requests, args.seconds)
         stop, answered = threading.Event(), [0]
@@ -77,14 +77,14 @@ def one_round(binary: str, args, work: str) -> tuple[str, str, int]:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--keys", type=int, default=300)
+    p.add_argument("--keys", type=int, default=1000)
     p.add_argument("--requests", type=int, default=2000)
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("binaries", nargs="+")
     args = p.parse_args()
-    if not 1 <= args.keys <= 5000 or not 10 <= args.requests <= 100_000 or not 1 <= args.seconds <= 60 or not 1 <= args.rounds <= 10:
-        sys.exit("keys 1–5,000, requests 10–100,000, seconds 1–60, rounds 1–10")
+    if not 1 <= args.keys <= 1000 or not 10 <= args.requests <= 100_000 or not 1 <= args.seconds <= 60 or not 1 <= args.rounds <= 10:
+        sys.exit("keys 1–1,000 (one page), requests 10–100,000, seconds 1–60, rounds 1–10")
     work = tempfile.mkdtemp(prefix="refused-bench-")
     try:
         for n in range(args.rounds):
