@@ -65,13 +65,11 @@ let package = Package(
         // MD5 block functions in C: one stream, or up to eight in vector lanes. Optimised in debug
         // builds too, since every upload's ETag passes through it.
         .target(name: "CMD5", cSettings: [.unsafeFlags(["-O2"])]),
-        // File calls the Swift Glibc module does not declare (sync_file_range).
-        .target(name: "CFileIO"),
         // Domain: buckets, object versions, checksums, the write protocol; protocols ObjectIndex and the disk blob store.
         .target(
             name: "ObjectStore",
             dependencies: [
-                "SigV4", "CMD5", "CFileIO",
+                "SigV4", "CMD5",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

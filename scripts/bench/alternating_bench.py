@@ -10,12 +10,13 @@ scripts/bench/loadgen.c at `--clients`, and reads each server's CPU from /proc. 
 turn and the median of the rounds' B ÷ A ratios, so that drift between rounds cancels out.
 
     python3 scripts/bench/alternating_bench.py [--method PUT|GET|HEAD] [--size BYTES] [--rounds 6]
-        [--seconds 5] [--clients 8] [--objects N] [--writers N] BEFORE_BINARY AFTER_BINARY
+        [--seconds 5] [--clients 8] [--objects N] [--writers N] [--writer-size BYTES] BEFORE_BINARY AFTER_BINARY
 
 PUTs rotate over 400 keys (overwrites, as in compare_bench); GET and HEAD read `--objects`
 objects of `--size` bytes (100 by default, 4 above 1 MiB; compare_bench reads 1,000 of 4 KiB).
 `--writers N` (GET and HEAD) runs N more connections during every turn that PUT 4 KiB objects
-into another bucket, as ingest does while queries read, and prints their rate too.
+(`--writer-size`; above 1 MiB over 8 keys, so the disk does not fill) into another bucket, as
+ingest does while queries read, and prints their rate too.
 AFTER_BINARY may be `nginx` (GET and HEAD only): the same files served by compare_bench's nginx,
 so that Floe ÷ nginx is a median of rounds too.
 """
@@ -35,6 +36,7 @@ def main():
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--objects", type=int, help="GET and HEAD: how many objects to read in turn")
     p.add_argument("--writers", type=int, default=0, help="GET and HEAD: connections PUTting into another bucket meanwhile")
+    p.add_argument("--writer-size", type=int, default=4096, help="the writers' object size")
     p.add_argument("binaries", nargs=2)
     args = p.parse_args()
     if args.rounds < 1 or not 1 <= args.seconds <= 60 or not 0 < args.size <= 256 * cb.MIB:
@@ -44,6 +46,8 @@ def main():
         sys.exit("objects 1–10,000, 4 GiB in all at most")
     if not 0 <= args.writers <= 16 or (args.writers and (args.method == "PUT" or "nginx" in args.binaries)):
         sys.exit("writers 0–16, for GET and HEAD on Floe only")
+    if not 0 < args.writer_size <= 256 * cb.MIB:
+        sys.exit("writer size up to 256 MiB")
     work = tempfile.mkdtemp(prefix="alternating-")
     servers, files = [], []
     try:
@@ -74,7 +78,8 @@ def main():
                 if args.writers:
                     cb.seed_objects(server, [], b"", bucket="/ingest")
                     with open(os.path.join(work, f"s{index}.writes"), "w") as f:
-                        f.write("\n".join(server.target("PUT", f"/ingest/w{k:05d}") for k in range(2000)) + "\n")
+                        writes = 2000 if args.writer_size <= cb.MIB else 8
+                        f.write("\n".join(server.target("PUT", f"/ingest/w{k:05d}") for k in range(writes)) + "\n")
             files.append(os.path.join(work, f"s{index}.paths"))
             with open(files[-1], "w") as f:
                 f.write("\n".join(server.target(args.method, key) for key in keys) + "\n")
@@ -91,7 +96,7 @@ def main():
                 writers = None
                 if args.writers:
                     writers = subprocess.Popen(
-                        [f"{work}/loadgen", "-p", str(server.port), "-m", "PUT", "-b", "4096", "-f", os.path.join(work, f"s{i}.writes"),
+                        [f"{work}/loadgen", "-p", str(server.port), "-m", "PUT", "-b", str(args.writer_size), "-f", os.path.join(work, f"s{i}.writes"),
                          "-c", str(args.writers), "-d", str(args.seconds), "-n", "10000000"], stdout=subprocess.PIPE, text=True)
                 run = subprocess.run(cmd, capture_output=True, text=True, timeout=args.seconds + 300)
                 written = ""
@@ -99,7 +104,7 @@ def main():
                     wrote = json.loads(writers.communicate(timeout=args.seconds + 300)[0])
                     if wrote["errors"]:
                         sys.exit(f"{args.binaries[i]} writers: {wrote}")
-                    written = f"  meanwhile {wrote['ops_per_s']:.0f} PUT/s"
+                    written = f"  meanwhile {wrote['ops_per_s']:.1f} PUT/s"
                 out = json.loads(run.stdout)
                 if out["errors"] or not out["requests"]:
                     sys.exit(f"{args.binaries[i]}: {out}")
@@ -111,7 +116,7 @@ def main():
                 print(f"round {round_} {'AB'[i]}: {rates[i][-1]:9.1f} {unit}  {cpu}p50 {out['p50_ms']} ms{written}", flush=True)
             ratios.append(rates[1][-1] / rates[0][-1])
         print(f"\n{args.method} {args.size} bytes, {args.rounds} rounds of {args.seconds} s, {args.clients} clients"
-              + (f", {args.writers} writing into another bucket meanwhile" if args.writers else ""))
+              + (f", {args.writers} writing {args.writer_size}-byte objects into another bucket meanwhile" if args.writers else ""))
         print(f"A {statistics.median(rates[0]):.1f} {unit}; B {statistics.median(rates[1]):.1f} {unit}; "
               f"B ÷ A (median of rounds) {statistics.median(ratios):.3f}")
     finally:

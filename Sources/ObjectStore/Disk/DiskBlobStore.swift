@@ -16,10 +16,6 @@ public final class DiskBlobStore: Sendable {
     let reclaimer: BlobReclaimer
     /// Bytes gathered before each write(2).
     public static let writeChunk = 1 << 20
-    /// Bytes of a blob written before the kernel is asked to start writing them out
-    /// (`Posix.startWriteback`), so that the disk works while the rest of the body arrives instead
-    /// of waiting for the final fsync: below the kernel's dirty thresholds nothing else starts it.
-    static let writebackChunk: Int64 = 8 << 20
 
     var tempDirectory: String { root + "/tmp" }
     var objectsDirectory: String { root + "/objects" }
@@ -184,9 +180,6 @@ public final class BlobWriter: @unchecked Sendable {
     let tempPath: String
     private var fd: Int32?
     private var pending: ByteBuffer
-    /// Bytes written to the file so far, and from where its writeback has not been started.
-    private var written: Int64 = 0
-    private var writebackFrom: Int64 = 0
     /// The blob is durable and in place (`finish`): `commit` has nothing left to do.
     private(set) var isPlaced = false
 
@@ -222,20 +215,13 @@ public final class BlobWriter: @unchecked Sendable {
     private func write(_ chunk: ByteBuffer) async throws(StoreError) {
         guard let fd else { return }
         let path = tempPath
-        let end = written + Int64(chunk.readableBytes)
-        // Whole pages only: a page written out while its rest is still to come is written twice.
-        let unstarted = writebackFrom..<max(writebackFrom, end & ~4095)
-        let startWriteback = unstarted.count >= DiskBlobStore.writebackChunk
         do {
             try await store.threadPool.runIfActive {
                 try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: path) }
-                if startWriteback { try Posix.startWriteback(fd, unstarted, path: path) }
             }
         } catch {
             throw .internalFailure("write failed: \(error)")
         }
-        written = end
-        if startWriteback { writebackFrom = unstarted.upperBound }
     }
 
     /// Writes what is pending and then `last`, makes the blob durable and moves it into place, in

@@ -1,5 +1,3 @@
-import CFileIO
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -66,15 +64,6 @@ enum Posix {
 
     static func fsync(_ fd: Int32, path: String) throws(Failure) {
         _ = try check(Glibc.fsync(fd), "fsync", path)
-    }
-
-    /// Asks the kernel to start writing `range` of the file out, without waiting for it; the
-    /// fsync that follows makes the file durable. An error the call reports is the write's (a file
-    /// system that cannot do this, or a file it does not apply to, is no error).
-    static func startWriteback(_ fd: Int32, _ range: Range<Int64>, path: String) throws(Failure) {
-        if floe_start_writeback(fd, off_t(range.lowerBound), off_t(range.count)) != 0, ![ENOSYS, EINVAL, ESPIPE].contains(errno) {
-            throw Failure(call: "sync_file_range", path: path, errno: errno)
-        }
     }
 
     static func fsyncDirectory(_ path: String) throws(Failure) {
