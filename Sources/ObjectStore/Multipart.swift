@@ -74,10 +74,10 @@ extension ObjectStore {
     }
 
     /// Checks the requested part list against the uploaded parts and makes them the object.
-    /// - Parameter fullObjectChecksum: a whole-object checksum the client sent, to verify.
     /// A completion that finds the upload ended meanwhile (its parts or its row gone) answers as a
     /// retried one does: with the version another completion of it made, else NoSuchUpload (review
     /// finding: two racing completions answered NoSuchUpload or InvalidPart to the second).
+    /// - Parameter fullObjectChecksum: a whole-object checksum the client sent, to verify.
     public func complete(
         bucket: BucketRecord, upload: UploadRecord, requested: [RequestedPart], fullObjectChecksum: (ChecksumAlgorithm, String)?,
         condition: WriteCondition?, context: EventContext = .internal
