@@ -410,16 +410,18 @@ def measure_floors(work: str, quick: bool, concurrency: int) -> dict:
         os.unlink(path)
     floors["fdatasync_4k_per_s"] = count / (time.perf_counter() - started)
     floors["durable_files_1m_mb_s"] = durable_files_floor(work, seconds=2 if quick else 6, writers=concurrency)
+    floors["durable_files_64m_mb_s"] = durable_files_floor(work, seconds=3 if quick else 8, writers=concurrency, mib=64)
     return floors
 
 
-def durable_files_floor(work: str, seconds: float, writers: int) -> float:
-    """What the disk gives to `writers` threads each storing 1 MiB objects the way Floe's blob
-    store does (one file per object: written to a temporary name, fsync'd, renamed under a fan-out
-    directory, that directory fsync'd, the file of the object it replaces unlinked), rotating over
-    the PUT workload's 64 keys; no index. The single-stream fsync'd write above pays for one file
-    and one fsync per 256 MiB, a durable 1 MiB PUT for a file, two fsyncs and an unlink per MiB.
-    MB/s."""
+def durable_files_floor(work: str, seconds: float, writers: int, mib: int = 1) -> float:
+    """What the disk gives to `writers` threads each storing objects of `mib` MiB the way Floe's
+    blob store does (one file per object: written to a temporary name, fsync'd, renamed under a
+    fan-out directory, that directory fsync'd, the file of the object it replaces unlinked),
+    rotating over the PUT workload's keys (64 of 1 MiB, 8 of 64 MiB); no network, hashing or
+    index. The single-stream fsync'd write above pays for one file and one fsync per 256 MiB, a
+    durable 1 MiB PUT for a file, two fsyncs and an unlink per MiB. A writer finishes the object
+    it has begun, so a turn may run past `seconds` by one object. MB/s."""
     root, chunk = os.path.join(work, "durable-floor"), os.urandom(MIB)
     os.makedirs(os.path.join(root, "tmp"))
     for d in range(16):
@@ -435,7 +437,8 @@ def durable_files_floor(work: str, seconds: float, writers: int) -> float:
             temp, final = os.path.join(root, "tmp", name), os.path.join(root, "objects", name[0], name)
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
-                os.write(fd, chunk)
+                for _ in range(mib):
+                    os.write(fd, chunk)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -445,7 +448,7 @@ def durable_files_floor(work: str, seconds: float, writers: int) -> float:
                 os.fsync(dfd)
             finally:
                 os.close(dfd)
-            key = n % max(1, 64 // writers)  # each writer its share of the 64 keys
+            key = n % max(1, (64 if mib == 1 else 8) // writers)  # each writer its share of the keys
             if key in current:
                 os.unlink(current[key])
             current[key] = final
@@ -460,7 +463,7 @@ def durable_files_floor(work: str, seconds: float, writers: int) -> float:
         t.join()
     elapsed = time.perf_counter() - started
     shutil.rmtree(root, ignore_errors=True)
-    return done[0] * MIB / 1e6 / elapsed
+    return done[0] * mib * MIB / 1e6 / elapsed
 
 
 def problems(r: dict) -> list[str]:
@@ -503,6 +506,19 @@ def table_row(args, workload: str, row: dict) -> str:
     return f"| {label} | {' | '.join(fmt(value[n], unit) for n in columns)} | {' | '.join(ratios)} | {latency} | {errors} |"
 
 
+def floor_ratios(floe: dict, floors: dict) -> list[str]:
+    """Floe's large PUTs against the issue's floor, min(MD5 per core, fsync'd write), and against
+    durable files of the same size written without network, hashing or index."""
+    issue_floor = min(floors["md5_mb_s"], floors["fsync_write_mb_s"])
+    found = []
+    for workload, durable, size in (("put1m", "durable_files_1m_mb_s", "1 MiB"), ("put64m", "durable_files_64m_mb_s", "64 MiB")):
+        value = (floe.get(workload) or {}).get("value")
+        if value:
+            found.append(f"Floe PUT {size} ÷ min(MD5, fsync'd write) {value / issue_floor:.2f}; "
+                         f"÷ durable {size} files {value / floors[durable]:.2f}")
+    return found
+
+
 def columns_of(args) -> list[str]:
     """Table columns: Floe, the baseline build when given, then the reference servers."""
     return ["floe"] + (["baseline"] if args.baseline else []) + ["nginx", "rclone"]
@@ -523,7 +539,9 @@ def render(args, results: dict, memory: dict, versions: dict, floors: dict) -> s
         lines.append(f"\nFloors: MD5 {floors['md5_mb_s']:,.0f} MB/s/core, SHA-256 {floors['sha256_mb_s']:,.0f} MB/s/core, "
                      f"fsync'd write {floors['fsync_write_mb_s']:,.0f} MB/s, "
                      f"4 KiB fdatasync {floors['fdatasync_4k_per_s']:,.0f}/s; "
-                     f"durable 1 MiB files by {args.concurrency} writers {floors['durable_files_1m_mb_s']:,.0f} MB/s")
+                     f"durable 1 MiB files by {args.concurrency} writers {floors['durable_files_1m_mb_s']:,.0f} MB/s, "
+                     f"durable 64 MiB files {floors['durable_files_64m_mb_s']:,.0f} MB/s")
+        lines += floor_ratios(results.get("floe") or {}, floors)
     for name in FLOE_BUILDS:
         measured = memory.get(name, {})
         if measured.get("after"):
