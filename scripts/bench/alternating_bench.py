@@ -18,12 +18,35 @@ objects of `--size` bytes (100 by default, 4 above 1 MiB; compare_bench reads 1,
 (`--writer-size`; above 1 MiB over 8 keys, so the disk does not fill) into another bucket, as
 ingest does while queries read, and prints their rate too.
 AFTER_BINARY may be `nginx` (GET and HEAD only): the same files served by compare_bench's nginx,
-so that Floe ÷ nginx is a median of rounds too.
+so that Floe ÷ nginx is a median of rounds too. For PUTs of whole MiB either binary may be a floor
+of the disk instead, measured in the same turns (run both orders: the first of a pair tends to
+gain a few percent): `durable-files` (compare_bench's durable files of `--size`
+by `--clients` writers: no network, hashing or index) or `fsync-stream` (one stream of 256 MiB
+written and fsync'd, the issue's "fsync'd write", again and again for the turn).
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare_bench as cb  # noqa: E402
+
+FLOORS = ("durable-files", "fsync-stream")
+
+
+def fsync_stream(work: str, seconds: float) -> float:
+    """MB/s of 256 MiB files written in one stream and fsync'd, for about `seconds`."""
+    chunk, path, written = os.urandom(cb.MIB), os.path.join(work, "stream.bin"), 0
+    started = time.perf_counter()
+    for _ in range(1000):
+        with open(path, "wb") as f:
+            for _ in range(256):
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.unlink(path)
+        written += 256 * cb.MIB
+        if time.perf_counter() - started >= seconds:
+            break
+    return written / 1e6 / (time.perf_counter() - started)
 from paired_bench import cpu_ticks  # noqa: E402
 
 
@@ -55,11 +78,18 @@ def main():
         body = b"x" * args.size
         if args.binaries[0] == "nginx" or (args.binaries[1] == "nginx" and args.method == "PUT"):
             sys.exit("nginx only as AFTER_BINARY, for GET and HEAD")
+        floors = [b for b in args.binaries if b in FLOORS]
+        if len(floors) > 1 or (floors and (args.method != "PUT" or args.size % cb.MIB)):
+            sys.exit("one floor, beside a build, for PUTs of whole MiB")
         if args.binaries[1] == "nginx":
             cb.ensure_nginx()  # a fresh machine has none
         for index, binary in enumerate(args.binaries):
             root = os.path.join(work, f"s{index}")
             os.makedirs(root)
+            if binary in FLOORS:
+                servers.append(None)
+                files.append(None)
+                continue
             if args.method == "PUT":
                 keys = [f"/bench/put/{k:05d}" for k in range(400)]
             else:
@@ -90,6 +120,15 @@ def main():
         for round_ in range(args.rounds):
             for i in [0, 1] if round_ % 2 == 0 else [1, 0]:
                 server = servers[i]
+                if server is None:  # a floor of the disk
+                    floor_dir = os.path.join(work, f"s{i}")
+                    if args.binaries[i] == "durable-files":
+                        rate = cb.durable_files_floor(floor_dir, args.seconds, args.clients, mib=args.size // cb.MIB)
+                    else:
+                        rate = fsync_stream(floor_dir, args.seconds)
+                    rates[i].append(rate)
+                    print(f"round {round_} {'AB'[i]}: {rate:9.1f} {unit}  ({args.binaries[i]})", flush=True)
+                    continue
                 before = cpu_ticks(server.proc.pid)
                 cmd = [f"{work}/loadgen", "-p", str(server.port), "-m", args.method, "-f", files[i], "-c", str(args.clients),
                        "-d", str(args.seconds), "-n", "10000000"] + (["-b", str(args.size)] if args.method == "PUT" else [])
@@ -121,7 +160,8 @@ def main():
               f"B ÷ A (median of rounds) {statistics.median(ratios):.3f}")
     finally:
         for server in servers:
-            server.stop()
+            if server is not None:
+                server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
