@@ -28,6 +28,7 @@ import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare_bench as cb  # noqa: E402
+from paired_bench import cpu_ticks  # noqa: E402
 
 FLOORS = ("durable-files", "fsync-stream")
 
@@ -47,7 +48,6 @@ def fsync_stream(work: str, seconds: float) -> float:
         if time.perf_counter() - started >= seconds:
             break
     return written / 1e6 / (time.perf_counter() - started)
-from paired_bench import cpu_ticks  # noqa: E402
 
 
 def main():
