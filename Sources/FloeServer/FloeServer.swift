@@ -139,6 +139,7 @@ public enum FloeServer {
 
     static func serve(_ parts: Parts, identityStore: any IdentityPersistence, refreshIdentity: Bool, catalogStore: any CatalogStore) async throws {
         let (configuration, logger, tls, store) = (parts.configuration, parts.logger, parts.tls, parts.store)
+        try await ListenerPreflight.check([configuration.s3Address, configuration.catalogAddress] + (configuration.consoleAddress.map { [$0] } ?? []))
         let directory = Directory(root: parts.root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: parts.masterKey))
         let metrics = ServerMetrics()
         // The console names its browsers' addresses to the APIs it calls on loopback.

@@ -1,0 +1,28 @@
+import NIOCore
+import NIOPosix
+
+/// Binds every listener's address once, and lets it go, before any service starts: an address
+/// already taken ends the server with the bind error before anything runs.
+///
+/// A listener that failed to bind inside the running service group made Hummingbird's group
+/// cancel its other services, and that cancellation can deadlock in a dependency (the server
+/// then listened on, half started, and never exited; the integration test hung in two CI runs).
+/// `gdb` of a debug server that hung that way, under CPU load with its console's port taken
+/// (about one start in seven): one thread cancelling the group held a task's status record and
+/// waited, in swift-async-algorithms' `MergeStorage.next` cancellation handler, for the merge's
+/// lock; the lock's holder waited for that task's status record. Binding first keeps the common
+/// failure (a port in use, a host not on this machine) out of that path. A port taken in the
+/// moment between this check and the listener's own bind still goes through it.
+enum ListenerPreflight {
+    /// Throws the first address's bind error, as the listener's own bind would.
+    static func check(_ addresses: [HostAndPort]) async throws {
+        for address in addresses {
+            // As Hummingbird's listeners: SO_REUSEADDR, so a port left in TIME_WAIT passes.
+            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: address.host, port: address.port)
+                .get()
+            try await channel.close()
+        }
+    }
+}
