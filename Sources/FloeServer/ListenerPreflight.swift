@@ -14,15 +14,20 @@ import NIOPosix
 /// failure (a port in use, a host not on this machine) out of that path. A port taken in the
 /// moment between this check and the listener's own bind still goes through it.
 enum ListenerPreflight {
-    /// Throws the first address's bind error, as the listener's own bind would.
+    /// Throws the first address's bind error, as the listener's own bind would. All are held
+    /// until the last is bound, so two listeners given one address fail here too.
     static func check(_ addresses: [HostAndPort]) async throws {
+        var bound: [any Channel] = []
+        defer { for channel in bound { channel.close(promise: nil) } }
         for address in addresses {
             // As Hummingbird's listeners: SO_REUSEADDR, so a port left in TIME_WAIT passes.
-            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: address.host, port: address.port)
-                .get()
-            try await channel.close()
+            bound.append(
+                try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .bind(host: address.host, port: address.port)
+                    .get())
         }
+        for channel in bound { try await channel.close() }
+        bound.removeAll()
     }
 }

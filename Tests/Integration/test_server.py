@@ -195,3 +195,20 @@ def test_a_listener_that_cannot_bind_ends_the_server_with_the_error():
         for process in busy:
             process.kill()
             process.wait()
+
+
+def test_two_listeners_given_one_address_end_the_server_with_the_error():
+    """The S3 API and the catalog on one port: the second bind fails before any service starts
+    (ListenerPreflight holds every address until the last is bound), so the server ends with
+    status 1 and the bind error instead of going down the service group's cancellation."""
+    binary = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data:
+        env = dict(os.environ, FLOE_ROOT_USER="floetestroot", FLOE_ROOT_PASSWORD="floe-test-secret-1234")
+        run = subprocess.run(
+            [binary, "server", "--data", os.path.join(data, "data"), "--no-console",
+             "--s3-address", f"127.0.0.1:{port}", "--catalog-address", f"127.0.0.1:{port}"],
+            env=env, capture_output=True, text=True, timeout=30)
+    output = run.stdout + run.stderr
+    assert run.returncode == 1, f"exit status {run.returncode}:\n{output[-3000:]}"
+    assert "Address already in use" in output and "listening on" not in output, output[-3000:]
