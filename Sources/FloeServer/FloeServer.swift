@@ -51,6 +51,8 @@ public enum FloeServer {
         // Held until the process ends: nothing below may touch a directory another server uses.
         let lock = try DataDirectoryLock(directory: data)
         defer { withExtendedLifetime(lock) {} }
+        // Before anything is written: a start that cannot listen leaves no credentials or buckets.
+        try await ListenerPreflight.check([configuration.s3Address, configuration.catalogAddress] + (configuration.consoleAddress.map { [$0] } ?? []))
         let root = try RootCredentials.load(configuration: configuration, metaDirectory: meta)
 
         let index = try SQLiteObjectIndex(path: meta + "/index.sqlite")
@@ -139,7 +141,6 @@ public enum FloeServer {
 
     static func serve(_ parts: Parts, identityStore: any IdentityPersistence, refreshIdentity: Bool, catalogStore: any CatalogStore) async throws {
         let (configuration, logger, tls, store) = (parts.configuration, parts.logger, parts.tls, parts.store)
-        try await ListenerPreflight.check([configuration.s3Address, configuration.catalogAddress] + (configuration.consoleAddress.map { [$0] } ?? []))
         let directory = Directory(root: parts.root.key, snapshot: try await identityStore.load(), sessions: SessionIssuer(masterKey: parts.masterKey))
         let metrics = ServerMetrics()
         // The console names its browsers' addresses to the APIs it calls on loopback.

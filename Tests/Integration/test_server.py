@@ -15,6 +15,8 @@ import requests
 
 from floe_harness import FloeServer, free_port, new_server
 
+BINARY = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
+
 
 def test_health_and_metrics(server, s3, bucket):
     assert requests.get(server.endpoint + "/floe/health/live").status_code == 200
@@ -175,7 +177,6 @@ def test_a_listener_that_cannot_bind_ends_the_server_with_the_error():
     (ListenerPreflight), in about one start of seven with both cores busy. So this starts it
     twelve times beside two processes that keep the cores busy (each bounded in time)."""
     import socket
-    binary = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
     busy = [subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 90\nwhile time.time() < end: pass"])
             for _ in range(2)]
     try:
@@ -185,7 +186,7 @@ def test_a_listener_that_cannot_bind_ends_the_server_with_the_error():
                 taken.listen()
                 env = dict(os.environ, FLOE_ROOT_USER="floetestroot", FLOE_ROOT_PASSWORD="floe-test-secret-1234")
                 run = subprocess.run(
-                    [binary, "server", "--data", os.path.join(data, "data"), "--s3-address", f"127.0.0.1:{free_port()}",
+                    [BINARY, "server", "--data", os.path.join(data, "data"), "--s3-address", f"127.0.0.1:{free_port()}",
                      "--catalog-address", f"127.0.0.1:{free_port()}", "--console-address", f"127.0.0.1:{taken.getsockname()[1]}"],
                     env=env, capture_output=True, text=True, timeout=30)
             output = run.stdout + run.stderr
@@ -200,15 +201,19 @@ def test_a_listener_that_cannot_bind_ends_the_server_with_the_error():
 def test_two_listeners_given_one_address_end_the_server_with_the_error():
     """The S3 API and the catalog on one port: the second bind fails before any service starts
     (ListenerPreflight holds every address until the last is bound), so the server ends with
-    status 1 and the bind error instead of going down the service group's cancellation."""
-    binary = os.environ.get("FLOE_BINARY") or os.path.join(os.path.dirname(__file__), "../../.build/debug/floe")
+    status 1 and the bind error instead of going down the service group's cancellation. It
+    fails before it writes anything: no generated root credentials, no index, no buckets."""
     port = free_port()
     with tempfile.TemporaryDirectory() as data:
-        env = dict(os.environ, FLOE_ROOT_USER="floetestroot", FLOE_ROOT_PASSWORD="floe-test-secret-1234")
+        env = dict(os.environ)
+        env.pop("FLOE_ROOT_USER", None)
+        env.pop("FLOE_ROOT_PASSWORD", None)
         run = subprocess.run(
-            [binary, "server", "--data", os.path.join(data, "data"), "--no-console",
+            [BINARY, "server", "--data", os.path.join(data, "data"), "--no-console",
              "--s3-address", f"127.0.0.1:{port}", "--catalog-address", f"127.0.0.1:{port}"],
             env=env, capture_output=True, text=True, timeout=30)
+        written = sorted(os.listdir(os.path.join(data, "data", "meta")))
+    assert written == [], f"a start that could not listen wrote {written}"
     output = run.stdout + run.stderr
     assert run.returncode == 1, f"exit status {run.returncode}:\n{output[-3000:]}"
     assert "Address already in use" in output and "listening on" not in output, output[-3000:]
