@@ -174,7 +174,7 @@ def test_a_listener_that_cannot_bind_ends_the_server_with_the_error():
     to crash instead (AsyncHTTPClient's check for clients dropped without shutdown stopped the
     process), after its S3 listener had already answered a readiness probe. Then it hung now and
     then: the service group's cancellation after the failed bind deadlocked in a dependency
-    (ListenerPreflight), in about one start of seven with both cores busy. So this starts it
+    (hence ListenerPreflight), in about one start of seven with both cores busy. So this starts it
     twelve times beside two processes that keep the cores busy (each bounded in time)."""
     import socket
     busy = [subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 90\nwhile time.time() < end: pass"])
@@ -217,3 +217,4 @@ def test_two_listeners_given_one_address_end_the_server_with_the_error():
     output = run.stdout + run.stderr
     assert run.returncode == 1, f"exit status {run.returncode}:\n{output[-3000:]}"
     assert "Address already in use" in output and "listening on" not in output, output[-3000:]
+    assert f"cannot listen on 127.0.0.1:{port}" in output, output[-3000:]
