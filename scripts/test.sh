@@ -36,6 +36,8 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
     echo "$WANT" > "$STAMP"
 fi
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
+# strace shows which system calls send a body (test_objects.py: large bodies go with sendfile).
+command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
 
 step "Prometheus (Debian's package) for the compose/ scrape test"
 if ! command -v prometheus >/dev/null; then
