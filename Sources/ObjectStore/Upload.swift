@@ -100,7 +100,7 @@ extension ObjectStore {
     where Body.Element == ByteBuffer {
         var sink = StagingSink(inlineLimit: inlineLimit, blobs: blobs)
         var sealer = key.map { ChunkSealer(key: $0) }
-        var md5 = MD5Stream()
+        var md5 = LaggingMD5()
         var sha256 = plan.sha256 ? SHA256() : nil
         var hashers = plan.checksums.map { ChecksumHasher($0) }
         var size: Int64 = 0
@@ -115,22 +115,15 @@ extension ObjectStore {
             }
             try await sink.finish(with: bytes)
         }
-        /// Hashes the gathered chunk while the sink takes it.
+        /// Hands the gathered chunk to the hasher, which may lag behind, and to the sink.
         func pass(_ chunk: inout ByteBuffer, last: Bool) async throws {
             if chunk.readableBytes >= MD5Lanes.smallest {
-                let (before, whole) = (md5, chunk)
-                async let hashed = { () async -> MD5Stream in
-                    var stream = before
-                    await MD5Lanes.shared.update(&stream, with: whole)
-                    return stream
-                }()
-                try await store(chunk, last: last)
-                md5 = await hashed
+                await md5.add(chunk)
             } else {
-                chunk.withUnsafeReadableBytes { md5.update($0) }
-                try await store(chunk, last: last)
+                await md5.update(chunk)
             }
-            chunk.clear()  // the sink and the hasher are done with it: the same memory takes the next chunk
+            try await store(chunk, last: last)
+            chunk.clear()  // the next chunk's bytes take new memory while the hasher still holds these
         }
         do {
             for try await buffer in body {
@@ -170,7 +163,7 @@ extension ObjectStore {
         } else {
             storage = .inline(sink.inline ?? ByteBuffer())
         }
-        let digest = md5.finalize()
+        let digest = await md5.current().finalize()
         return StagedUpload(
             storage: storage,
             size: size,
