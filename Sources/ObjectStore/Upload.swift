@@ -86,14 +86,14 @@ public final class StagedUpload: Sendable {
 
 extension ObjectStore {
     /// Streams `body` into memory while it fits `inlineLimit`, else into a temporary blob,
-    /// hashing in the same pass. Memory stays at one write chunk however large the body is.
+    /// hashing in the same pass. Memory stays at a few write chunks however large the body is.
     /// With `key`, what is stored is sealed (`SealedChunks`); the digests are of the plaintext.
     /// Any error discards the partial blob.
     ///
     /// The body is gathered into chunks of `DiskBlobStore.writeChunk`; each chunk's MD5 is taken on
-    /// `MD5Lanes` (with other uploads' chunks) while the chunk goes to disk as it is; the last
-    /// chunk is written and the blob made durable and put in place while its hash is taken, so
-    /// the blob's commit has nothing left to do. A body smaller than `MD5Lanes.smallest` is
+    /// `MD5Lanes` (with other uploads' chunks), up to two chunks behind (`LaggingMD5`), while the
+    /// chunk goes to disk as it is; the last chunk is written and the blob made durable and put
+    /// in place while its hash is taken, so the blob's commit has nothing left to do. A body smaller than `MD5Lanes.smallest` is
     /// hashed here instead.
     public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64, encryptingWith key: SymmetricKey? = nil) async throws
         -> StagedUpload
@@ -123,7 +123,7 @@ extension ObjectStore {
                 await md5.update(chunk)
             }
             try await store(chunk, last: last)
-            chunk.clear()  // the next chunk's bytes take new memory while the hasher still holds these
+            chunk = ByteBuffer()  // the hasher may still hold these bytes: the next chunk takes new memory
         }
         do {
             for try await buffer in body {
@@ -152,6 +152,7 @@ extension ObjectStore {
             }
             try await pass(&chunk, last: true)
         } catch {
+            await md5.abandon()
             await sink.writer?.discard()
             throw error
         }

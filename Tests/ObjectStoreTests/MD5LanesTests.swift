@@ -2,6 +2,7 @@ import CMD5
 import Crypto
 import NIOCore
 @testable import ObjectStore
+import Synchronization
 import Testing
 
 /// Floe's own MD5 (the ETag of every upload): one stream at a time, concurrent streams sharing
@@ -63,6 +64,26 @@ import Testing
             }
             #expect(await md5.current().finalize() == Self.reference(data), "seed \(seed)")
         }
+    }
+
+    /// An upload that fails (here: over its size limit) waits for the hashing of the chunks it
+    /// handed over: a client breaking uploads off could otherwise leave chunks held and hashed
+    /// after their uploads, faster than the lanes let them go.
+    @Test func anUploadThatFailsLeavesNoHashingBehind() async throws {
+        let f = try StoreFixture(inlineLimit: 0)
+        let chunk = DiskBlobStore.writeChunk
+        for round in 0..<5 {
+            let data = Self.bytes(4 * chunk, seed: UInt64(round) + 31)
+            let body = Chunks(Self.pieces(data, seed: UInt64(round), largest: 300_000).map { ByteBuffer(bytes: $0) })
+            let tracker = HashTracker()
+            await #expect(throws: StoreError.self) {
+                try await LaggingMD5.$tracker.withValue(tracker) {
+                    _ = try await f.store.stage(body, plan: HashingPlan(), maxSize: Int64(3 * chunk + 5))
+                }
+            }
+            #expect(tracker.running.load(ordering: .relaxed) == 0, "round \(round)")
+        }
+        await f.cleanup()
     }
 
     /// Many streams at once, with lengths that are not whole blocks, so passes mix streams of

@@ -66,11 +66,14 @@ public final class MD5Lanes: @unchecked Sendable {
             queue.removeFirst(joining)
             condition.unlock()
             Self.pass(&lanes)
+            // A finished job's bytes are let go before its caller goes on.
+            var finished: [(CheckedContinuation<MD5State, Never>, MD5State)] = []
             lanes.removeAll { lane in
                 guard lane.done == lane.job.blocks.readableBytes else { return false }
-                lane.job.done.resume(returning: lane.state)
+                finished.append((lane.job.done, lane.state))
                 return true
             }
+            for (done, state) in finished { done.resume(returning: state) }
         }
     }
 
