@@ -93,8 +93,8 @@ extension ObjectStore {
     /// The body is gathered into chunks of `DiskBlobStore.writeChunk`; each chunk's MD5 is taken on
     /// `MD5Lanes` (with other uploads' chunks), up to two chunks behind (`LaggingMD5`), while the
     /// chunk goes to disk as it is; the last chunk is written and the blob made durable and put
-    /// in place while its hash is taken, so the blob's commit has nothing left to do. A body smaller than `MD5Lanes.smallest` is
-    /// hashed here instead.
+    /// in place while its hash is taken, so the blob's commit has nothing left to do. A body
+    /// smaller than `MD5Lanes.smallest` is hashed here instead.
     public func stage<Body: AsyncSequence>(_ body: Body, plan: HashingPlan, maxSize: Int64, encryptingWith key: SymmetricKey? = nil) async throws
         -> StagedUpload
     where Body.Element == ByteBuffer {
