@@ -65,11 +65,13 @@ let package = Package(
         // MD5 block functions in C: one stream, or up to eight in vector lanes. Optimised in debug
         // builds too, since every upload's ETag passes through it.
         .target(name: "CMD5", cSettings: [.unsafeFlags(["-O2"])]),
+        // Linux system calls the C library does not wrap (cachestat), for the disk store.
+        .target(name: "CSystemCalls"),
         // Domain: buckets, object versions, checksums, the write protocol; protocols ObjectIndex and the disk blob store.
         .target(
             name: "ObjectStore",
             dependencies: [
-                "SigV4", "CMD5",
+                "SigV4", "CMD5", "CSystemCalls",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

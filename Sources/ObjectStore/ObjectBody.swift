@@ -108,18 +108,63 @@ public final class ObjectBody: Sendable {
         public let length: Int64
     }
 
-    /// The body as ranges of its open blob files, in order; nil when its bytes must pass through
-    /// memory: held inline, or sealed (the plaintext is not in the file), or a blob shorter than
-    /// the range (read instead, which reports it: `sendfile` would find no end). Valid until
-    /// `close`.
-    public var fileSlices: [FileSlice]? {
+    /// The body as ranges of its open blob files, in order, each in the page cache by the time
+    /// it is handed out; nil when its bytes must pass through memory: held inline, or sealed (the
+    /// plaintext is not in the file), or a blob shorter than the range (read instead, which
+    /// reports it: `sendfile` would find no end). Valid until `close`.
+    public func cachedSlices() -> CachedSlices? {
         guard inMemory == nil, key == nil else { return nil }
-        var slices: [FileSlice] = []
         for segment in segments {
             guard segment.sealedPlaintextSize == nil, segment.offset + segment.length <= segment.reader.size else { return nil }
-            slices.append(FileSlice(descriptor: segment.reader.fd, offset: segment.offset, length: segment.length))
         }
-        return slices
+        return CachedSlices(body: self)
+    }
+
+    /// A plain body's file ranges, each window of up to 4 MiB looked up in the page cache just
+    /// before it is due and, when any page is missing, read in on the thread pool first: the
+    /// wait for the disk blocks a pool thread, not the event loop that sends the range. Once a
+    /// body is found cold, each window is read in while the one before it is sent, so the disk
+    /// and the socket work at once and the loop seldom waits for the pool.
+    public struct CachedSlices {
+        static let window: Int64 = 4 << 20
+        let body: ObjectBody
+        var segment = 0
+        /// The next byte to send of the current segment; nil at its start.
+        var position: Int64?
+        /// The window being read in ahead, by its offset in the current segment's blob.
+        var readingAhead: (offset: Int64, done: Task<Void, Never>)?
+
+        public mutating func next() async -> FileSlice? {
+            while segment < body.segments.count {
+                let current = body.segments[segment]
+                let from = position ?? current.offset
+                let end = current.offset + current.length
+                guard from < end else {
+                    segment += 1
+                    position = nil
+                    readingAhead = nil  // its own duplicate keeps its file open until it is done
+                    continue
+                }
+                let length = Swift.min(Self.window, end - from)
+                var cold = false
+                if let ahead = readingAhead, ahead.offset == from {
+                    await ahead.done.value
+                    readingAhead = nil
+                    cold = true
+                }
+                if !PageCache.holds(descriptor: current.reader.fd, offset: from, length: length) {
+                    await current.reader.loadIntoPageCache(offset: from, length: length)
+                    cold = true
+                }
+                position = from + length
+                if cold, from + length < end {
+                    let next = from + length
+                    readingAhead = current.reader.startLoadingIntoPageCache(offset: next, length: Swift.min(Self.window, end - next)).map { (next, $0) }
+                }
+                return FileSlice(descriptor: current.reader.fd, offset: from, length: length)
+            }
+            return nil
+        }
     }
 
     /// Calls `write` with consecutive chunks of at most 1 MiB, then closes the blobs.

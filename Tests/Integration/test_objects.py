@@ -330,16 +330,12 @@ def _traced_threads(pid: int) -> bool:
     return True
 
 
-def test_a_large_object_goes_from_its_file_to_the_socket_not_through_memory(s3, server, bucket):
-    """A plain body of any size is sent with `sendfile`. Bodies over 16 MiB used to be read in
-    1 MiB chunks (`pread64`) and written from Floe's memory: 18 % slower at GET 64 MiB, and twice
-    the CPU per request (docs/benchmarks.md)."""
-    body = os.urandom(24 * 1024 * 1024 + 5)
-    s3.put_object(Bucket=bucket, Key="large-from-file", Body=body)
-    url = server.presign("GET", bucket, "large-from-file")
+def _traced_get(server, url: str, calls: str = "sendfile,pread64") -> tuple[requests.Response, list[str]]:
+    """GETs `url` while strace records the server's `calls`, each line led by its thread's id,
+    descriptors with what they are (`-y`: `</dev/null>`, `<TCP:[...]>`)."""
     with tempfile.TemporaryDirectory() as work:
         trace = os.path.join(work, "trace")
-        tracer = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=sendfile,pread64", "-o", trace, "-p", str(server.process.pid)],
+        tracer = subprocess.Popen(["strace", "-f", "-qq", "-y", "-e", f"trace={calls}", "-o", trace, "-p", str(server.process.pid)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 20
@@ -350,11 +346,49 @@ def test_a_large_object_goes_from_its_file_to_the_socket_not_through_memory(s3, 
         finally:
             tracer.terminate()
             tracer.wait(timeout=30)
-        calls = open(trace).read().splitlines()
+        return response, open(trace).read().splitlines()
+
+
+def test_a_large_object_goes_from_its_file_to_the_socket_not_through_memory(s3, server, bucket):
+    """A plain body of any size, its pages cached (as they are right after the PUT), is sent with
+    `sendfile`. Bodies over 16 MiB used to be read in 1 MiB chunks (`pread64`) and written from
+    Floe's memory: 18 % slower at GET 64 MiB, and twice the CPU per request (docs/benchmarks.md)."""
+    body = os.urandom(24 * 1024 * 1024 + 5)
+    s3.put_object(Bucket=bucket, Key="large-from-file", Body=body)
+    response, calls = _traced_get(server, server.presign("GET", bucket, "large-from-file"))
     assert response.status_code == 200 and response.content == body
     assert any("sendfile(" in call for call in calls)
     body_reads = [call for call in calls if "pread64(" in call and ", 1048576, " in call]
     assert body_reads == []
+
+
+def test_a_body_not_in_the_page_cache_is_read_in_on_the_thread_pool_not_by_the_event_loop(s3, server, bucket):
+    """`sendfile` of pages that are not cached reads the disk on the event loop, and every
+    connection on that loop waits meanwhile (seconds at an SD card's pace, docs/benchmarks.md).
+    A range found uncached is first read into the page cache on another thread (sent to
+    /dev/null: no copy), then sent from its file; a cached one is sent straight away."""
+    size = 12 * 1024 * 1024 + 7
+    body = os.urandom(size)
+    s3.put_object(Bucket=bucket, Key="cold", Body=body)
+    blob = os.open(blob_file_of(server, size), os.O_RDONLY)
+    try:
+        os.posix_fadvise(blob, 0, 0, os.POSIX_FADV_DONTNEED)  # synced by the PUT: clean pages, dropped
+    finally:
+        os.close(blob)
+    url = server.presign("GET", bucket, "cold")
+    response, calls = _traced_get(server, url, "sendfile")
+    assert response.status_code == 200 and response.content == body
+    loads = [call for call in calls if "sendfile(" in call and "</dev/null>" in call]
+    sends = [call for call in calls if "sendfile(" in call and "</dev/null>" not in call]
+    assert loads and sends, calls
+    assert ", [0] => [4194304], 4194304) = 4194304" in loads[0], loads  # the first 4 MiB window
+    thread = lambda call: call.split()[0]  # noqa: E731
+    assert {thread(call) for call in loads}.isdisjoint(thread(call) for call in sends), calls
+
+    response, calls = _traced_get(server, url, "sendfile")  # the pages are cached now
+    assert response.status_code == 200 and response.content == body
+    assert any("sendfile(" in call for call in calls)
+    assert not any("</dev/null>" in call for call in calls), calls
 
 
 def test_a_blob_shorter_than_its_object_ends_the_answer_short_and_the_server_goes_on(s3, server, bucket):

@@ -329,6 +329,25 @@ public final class BlobReader: Sendable {
         }
     }
 
+    /// Reads the range into the page cache on the thread pool (`PageCache.load`).
+    func loadIntoPageCache(offset: Int64, length: Int64) async {
+        let fd = self.fd
+        _ = try? await threadPool.runIfActive { PageCache.load(descriptor: fd, offset: offset, length: length) }
+    }
+
+    /// Starts reading the range into the page cache on the thread pool, from a duplicate of the
+    /// descriptor that the read closes: it may outlive this reader (a client gone mid-body), and
+    /// then ends on its own after at most `length` bytes. nil when no duplicate can be made.
+    func startLoadingIntoPageCache(offset: Int64, length: Int64) -> Task<Void, Never>? {
+        let duplicate = dup(fd)
+        guard duplicate >= 0 else { return nil }
+        let threadPool = self.threadPool
+        return Task {
+            _ = try? await threadPool.runIfActive { PageCache.load(descriptor: duplicate, offset: offset, length: length) }
+            Posix.close(duplicate)
+        }
+    }
+
     public func close() {
         Posix.close(fd)
     }

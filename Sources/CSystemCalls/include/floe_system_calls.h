@@ -1,0 +1,14 @@
+#ifndef FLOE_SYSTEM_CALLS_H
+#define FLOE_SYSTEM_CALLS_H
+
+#include <stdint.h>
+
+// Linux system calls that the C library does not wrap, for Swift, which cannot call the variadic
+// syscall(2).
+
+// cachestat(2), Linux 6.5: how many pages of the `length` bytes of `fd` from `offset` are in the
+// page cache, in *cached, and how many pages the range spans, in *total. Returns 0, or -1 with
+// errno (ENOSYS on older kernels and other systems).
+int floe_cachestat(int fd, uint64_t offset, uint64_t length, uint64_t *cached, uint64_t *total);
+
+#endif
