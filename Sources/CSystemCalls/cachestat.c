@@ -5,8 +5,8 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/syscall.h>
-#ifndef __NR_cachestat
-#define __NR_cachestat 451  // the same number on every architecture (the generic table)
+#if !defined(__NR_cachestat) && (defined(__x86_64__) && !defined(__ILP32__) || defined(__aarch64__) || defined(__arm__) || defined(__riscv))
+#define __NR_cachestat 451  // the number in these architectures' tables (not MIPS', alpha's or x32's)
 #endif
 #endif
 
@@ -24,7 +24,7 @@ struct floe_cachestat_counts {
 };
 
 int floe_cachestat(int fd, uint64_t offset, uint64_t length, uint64_t *cached, uint64_t *total) {
-#ifdef __linux__
+#if defined(__linux__) && defined(__NR_cachestat)
     if (length == 0) {
         *cached = 0;
         *total = 0;

@@ -165,6 +165,12 @@ public final class ObjectBody: Sendable {
             }
             return nil
         }
+
+        /// Drops the window being read in ahead, if its read has not started: for a body left
+        /// unsent (the client gone), so that dropped requests do not queue disk reads.
+        public func cancel() {
+            readingAhead?.done.cancel()
+        }
     }
 
     /// Calls `write` with consecutive chunks of at most 1 MiB, then closes the blobs.

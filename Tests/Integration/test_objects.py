@@ -332,10 +332,11 @@ def _traced_threads(pid: int) -> bool:
 
 def _traced_get(server, url: str, calls: str = "sendfile,pread64") -> tuple[requests.Response, list[str]]:
     """GETs `url` while strace records the server's `calls`, each line led by its thread's id,
-    descriptors with what they are (`-y`: `</dev/null>`, `<TCP:[...]>`)."""
+    descriptors with what they are (`-y`: `</dev/null>`, `<TCP:[...]>`). One file per thread
+    (`-ff`), so that a call is never split into "unfinished" and "resumed" lines."""
     with tempfile.TemporaryDirectory() as work:
         trace = os.path.join(work, "trace")
-        tracer = subprocess.Popen(["strace", "-f", "-qq", "-y", "-e", f"trace={calls}", "-o", trace, "-p", str(server.process.pid)],
+        tracer = subprocess.Popen(["strace", "-ff", "-qq", "-y", "-e", f"trace={calls}", "-o", trace, "-p", str(server.process.pid)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 20
@@ -346,7 +347,11 @@ def _traced_get(server, url: str, calls: str = "sendfile,pread64") -> tuple[requ
         finally:
             tracer.terminate()
             tracer.wait(timeout=30)
-        return response, open(trace).read().splitlines()
+        lines = []
+        for name in os.listdir(work):
+            if name.startswith("trace."):
+                lines += [f"{name[len('trace.'):]} {line}" for line in open(os.path.join(work, name)).read().splitlines()]
+        return response, lines
 
 
 def test_a_large_object_goes_from_its_file_to_the_socket_not_through_memory(s3, server, bucket):
@@ -367,6 +372,9 @@ def test_a_body_not_in_the_page_cache_is_read_in_on_the_thread_pool_not_by_the_e
     connection on that loop waits meanwhile (seconds at an SD card's pace, docs/benchmarks.md).
     A range found uncached is first read into the page cache on another thread (sent to
     /dev/null: no copy), then sent from its file; a cached one is sent straight away."""
+    kind = subprocess.run(["stat", "-f", "-c", "%T", server.data_dir], capture_output=True, text=True).stdout.strip()
+    if kind in ("tmpfs", "overlayfs"):  # tmpfs keeps dropped pages; overlayfs has no cache of its own to drop
+        pytest.skip(f"the data directory is on {kind}")
     size = 12 * 1024 * 1024 + 7
     body = os.urandom(size)
     s3.put_object(Bucket=bucket, Key="cold", Body=body)
@@ -381,7 +389,7 @@ def test_a_body_not_in_the_page_cache_is_read_in_on_the_thread_pool_not_by_the_e
     loads = [call for call in calls if "sendfile(" in call and "</dev/null>" in call]
     sends = [call for call in calls if "sendfile(" in call and "</dev/null>" not in call]
     assert loads and sends, calls
-    assert ", [0] => [4194304], 4194304) = 4194304" in loads[0], loads  # the first 4 MiB window
+    assert any(", [0] => [4194304], 4194304) = 4194304" in call for call in loads), loads  # the first 4 MiB window
     thread = lambda call: call.split()[0]  # noqa: E731
     assert {thread(call) for call in loads}.isdisjoint(thread(call) for call in sends), calls
 

@@ -336,10 +336,11 @@ public final class BlobReader: Sendable {
     }
 
     /// Starts reading the range into the page cache on the thread pool, from a duplicate of the
-    /// descriptor that the read closes: it may outlive this reader (a client gone mid-body), and
-    /// then ends on its own after at most `length` bytes. nil when no duplicate can be made.
+    /// descriptor that the read closes: it may outlive this reader, and then ends on its own
+    /// after at most `length` bytes, or at once when cancelled before it starts (a client gone
+    /// mid-body: `ObjectBody.CachedSlices.cancel`). nil when no duplicate can be made.
     func startLoadingIntoPageCache(offset: Int64, length: Int64) -> Task<Void, Never>? {
-        let duplicate = dup(fd)
+        let duplicate = fcntl(fd, F_DUPFD_CLOEXEC, 0)
         guard duplicate >= 0 else { return nil }
         let threadPool = self.threadPool
         return Task {

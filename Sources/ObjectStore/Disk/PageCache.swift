@@ -13,6 +13,7 @@ import Darwin
 /// event loop, and every connection on that loop waits for the disk meanwhile: milliseconds on an
 /// SSD, seconds on an SD card (docs/benchmarks.md, "cold").
 enum PageCache {
+    #if os(Linux)
     static let pageSize = Int64(max(4096, sysconf(Int32(_SC_PAGESIZE))))
     /// Where `load` sends the pages it reads; -1 when it cannot be opened.
     static let discard: Int32 = open("/dev/null", O_WRONLY | O_CLOEXEC)
@@ -29,13 +30,17 @@ enum PageCache {
     /// kernels get, cost warm GETs of 1 MiB 7 %). It counts pages still being read in as cached,
     /// and `sendfile` waits for those; but once a body is found cold, its later windows are read
     /// in on the pool before they are sent whatever this says (`ObjectBody.CachedSlices`).
+    /// Where `cachestat` fails (a file Floe neither owns nor may write: EPERM) or counts no page
+    /// at all (overlayfs, as in a container without a volume, answers 0 for cached files too),
+    /// `mincore` is asked instead: a cold window costs the mapping, a warm one does not.
     static func holds(descriptor: Int32, offset: Int64, length: Int64) -> Bool {
         guard length > 0 else { return true }
         if countsCachedPages {
             var cached: UInt64 = 0
             var total: UInt64 = 0
-            guard floe_cachestat(descriptor, UInt64(offset), UInt64(length), &cached, &total) == 0 else { return false }
-            return cached >= total
+            if floe_cachestat(descriptor, UInt64(offset), UInt64(length), &cached, &total) == 0 && cached > 0 {
+                return cached >= total
+            }
         }
         return mappedPagesCached(descriptor: descriptor, offset: offset, length: length)
     }
@@ -73,4 +78,10 @@ enum PageCache {
             if sent <= 0 { return }  // the file's end (a blob cut short) or an error: the send reports it
         }
     }
+    #else
+    // Elsewhere (a development build on macOS) every range counts as cached, as before.
+    static func holds(descriptor: Int32, offset: Int64, length: Int64) -> Bool { true }
+    static func mappedPagesCached(descriptor: Int32, offset: Int64, length: Int64) -> Bool { true }
+    static func load(descriptor: Int32, offset: Int64, length: Int64) {}
+    #endif
 }

@@ -141,6 +141,7 @@ extension S3Responder {
                 // From the files whatever the size: GET 64 MiB in turns did 3,731 MB/s from the
                 // file against 3,033 read in chunks, at half the CPU per request (docs/benchmarks.md).
                 if var files = writer as? any FileBodyWriter, files.sendsFiles, var slices = body.cachedSlices() {
+                    defer { slices.cancel() }
                     while let slice = await slices.next() {
                         try await files.writeFile(descriptor: slice.descriptor, offset: slice.offset, length: slice.length)
                     }
