@@ -131,7 +131,8 @@ public final class ObjectBody: Sendable {
         var segment = 0
         /// The next byte to send of the current segment; nil at its start.
         var position: Int64?
-        /// The window being read in ahead, by its offset in the current segment's blob.
+        /// The window being read in ahead, by its offset in the current segment's blob: always
+        /// the next window of that segment, so it is taken (and cleared) before the segment ends.
         var readingAhead: (offset: Int64, done: Task<Void, Never>)?
 
         public mutating func next() async -> FileSlice? {
@@ -142,7 +143,6 @@ public final class ObjectBody: Sendable {
                 guard from < end else {
                     segment += 1
                     position = nil
-                    readingAhead = nil  // its own duplicate keeps its file open until it is done
                     continue
                 }
                 let length = Swift.min(Self.window, end - from)
