@@ -134,6 +134,8 @@ public final class ObjectBody: Sendable {
         /// The window being read in ahead, by its offset in the current segment's blob: always
         /// the next window of that segment, so it is taken (and cleared) before the segment ends.
         var readingAhead: (offset: Int64, done: Task<Void, Never>)?
+        /// Whether a window has been handed out.
+        var handedOut = false
 
         public mutating func next() async -> FileSlice? {
             while segment < body.segments.count {
@@ -157,10 +159,13 @@ public final class ObjectBody: Sendable {
                     cold = true
                 }
                 position = from + length
-                if cold, from + length < end {
+                // Not with the body's first window: until a write has gone out, the client may
+                // already be gone, and a GET dropped at once would have two windows read for it.
+                if cold, handedOut, from + length < end {
                     let next = from + length
                     readingAhead = current.reader.startLoadingIntoPageCache(offset: next, length: Swift.min(Self.window, end - next)).map { (next, $0) }
                 }
+                handedOut = true
                 return FileSlice(descriptor: current.reader.fd, offset: from, length: length)
             }
             return nil

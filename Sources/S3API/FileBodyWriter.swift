@@ -6,6 +6,9 @@ import Hummingbird
 /// handler (TLS), and then a body is written as buffers.
 public protocol FileBodyWriter: ResponseBodyWriter {
     var sendsFiles: Bool { get }
+    /// False once the client has gone: a body stops before reading more of its file from disk
+    /// (a GET closed at once otherwise had its next windows read in for nobody).
+    var clientConnected: Bool { get }
     /// Sends `length` bytes of the open file `descriptor` from `offset`. The descriptor stays the
     /// caller's; the writer sends from a duplicate of it.
     mutating func writeFile(descriptor: Int32, offset: Int64, length: Int64) async throws

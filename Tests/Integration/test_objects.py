@@ -2,9 +2,12 @@
 import base64
 import hashlib
 import os
+import socket
+import struct
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import zlib
 from email.utils import formatdate
 
@@ -397,6 +400,41 @@ def test_a_body_not_in_the_page_cache_is_read_in_on_the_thread_pool_not_by_the_e
     assert response.status_code == 200 and response.content == body
     assert any("sendfile(" in call for call in calls)
     assert not any("</dev/null>" in call for call in calls), calls
+
+
+def _drop_cold_pages(server, size: int) -> str:
+    """Drops the page cache of the one blob of `size` bytes (synced by its PUT: clean pages)."""
+    path = blob_file_of(server, size)
+    blob = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(blob, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(blob)
+    return path
+
+
+def test_a_get_dropped_at_once_reads_little_of_a_cold_body(s3, server, bucket):
+    """A client that sends a GET and resets the connection at once must not have the body's
+    windows read from disk for nobody: the body stops once the connection is gone, and reads no
+    window ahead before its first write. Each such request read about 20 MiB of a cold 64 MiB
+    object (review, helper-96); a request of a few hundred bytes could keep a disk busy."""
+    kind = subprocess.run(["stat", "-f", "-c", "%T", server.data_dir], capture_output=True, text=True).stdout.strip()
+    if kind in ("tmpfs", "overlayfs"):
+        pytest.skip(f"the data directory is on {kind}")
+    size = 64 * 1024 * 1024 + 3
+    s3.put_object(Bucket=bucket, Key="dropped", Body=os.urandom(size))
+    path = _drop_cold_pages(server, size)
+    url = urllib.parse.urlsplit(server.presign("GET", bucket, "dropped"))
+    request = f"GET {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode()
+    for _ in range(3):
+        client = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        client.sendall(request)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()  # a reset, at once
+    time.sleep(2)
+    resident = int(subprocess.run(["fincore", "-b", "-n", "-o", "RES", path], capture_output=True, text=True, check=True).stdout.split()[0])
+    assert resident <= 16 * 1024 * 1024, f"{resident} bytes of the blob read for three dropped GETs"
+    assert s3.head_object(Bucket=bucket, Key="dropped")["ContentLength"] == size  # the server goes on
 
 
 def test_a_blob_shorter_than_its_object_ends_the_answer_short_and_the_server_goes_on(s3, server, bucket):

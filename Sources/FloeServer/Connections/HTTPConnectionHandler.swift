@@ -441,6 +441,7 @@ final class ChannelResponseWriter: FileBodyWriter {
     }
 
     var sendsFiles: Bool { files != nil }
+    var clientConnected: Bool { channel.isActive }
 
     /// The head and the held buffer, if not yet written, as parts to write now.
     private func takeUnsent() -> [HTTPResponsePart] {
