@@ -33,8 +33,9 @@ public enum FloeServer {
     /// per core, as NIO's shared pool has, a few uploads' fsyncs held back every other upload's
     /// writes and every download's reads (PUT 1 MiB +9 %, 64 MiB +5 % with eight, docs/benchmarks.md).
     /// Started once and kept for the process, as NIO's own pools are.
+    static let blobThreads = max(8, 2 * System.coreCount)
     static let blobIO: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: max(8, 2 * System.coreCount))
+        let pool = NIOThreadPool(numberOfThreads: blobThreads)
         pool.start()
         return pool
     }()
@@ -56,7 +57,7 @@ public enum FloeServer {
         let root = try RootCredentials.load(configuration: configuration, metaDirectory: meta)
 
         let index = try SQLiteObjectIndex(path: meta + "/index.sqlite")
-        let blobs = try DiskBlobStore(root: data + "/blobs", threadPool: blobIO)
+        let blobs = try DiskBlobStore(root: data + "/blobs", threadPool: blobIO, coldReadThreads: blobThreads / 2)
         let startedAt = DiskBlobStore.orphanCutoff()
         let temporary = blobs.sweepTemporary()
         logger.notice("startup sweep", metadata: ["temporary_files": "\(temporary)"])

@@ -75,7 +75,7 @@ import Testing
         for round in 0..<5 {
             let data = Self.bytes(4 * chunk, seed: UInt64(round) + 31)
             let body = Chunks(Self.pieces(data, seed: UInt64(round), largest: 300_000).map { ByteBuffer(bytes: $0) })
-            let tracker = HashTracker()
+            let tracker = RunningCount()
             await #expect(throws: StoreError.self) {
                 try await LaggingMD5.$tracker.withValue(tracker) {
                     _ = try await f.store.stage(body, plan: HashingPlan(), maxSize: Int64(3 * chunk + 5))
@@ -84,6 +84,42 @@ import Testing
             #expect(tracker.running.load(ordering: .relaxed) == 0, "round \(round)")
         }
         await f.cleanup()
+    }
+
+    /// Chunks hashed behind their uploads are bounded across every upload, not per upload: four
+    /// uploads of 6 MiB at once, sharing two slots, never have more than two chunks hashed
+    /// behind them (up to eight without a shared bound: two each), and each still gets the
+    /// digest of its bytes.
+    @Test func chunksHashedBehindAreBoundedAcrossUploads() async {
+        let behind = SlotLimit(slots: 2)
+        let tracker = RunningCount()
+        let chunk = DiskBlobStore.writeChunk
+        let digests = await LaggingMD5.$tracker.withValue(tracker) {
+            await withTaskGroup(of: Bool.self) { group in
+                for upload in 0..<4 {
+                    group.addTask {
+                        let data = Self.bytes(6 * chunk + upload * 4_099, seed: UInt64(upload) + 71)
+                        var md5 = LaggingMD5(behind: behind)
+                        var at = 0
+                        while at < data.count {
+                            let piece = data[at..<min(at + chunk, data.count)]
+                            at += piece.count
+                            if piece.count >= MD5Lanes.smallest {
+                                await md5.add(ByteBuffer(bytes: piece))
+                            } else {
+                                await md5.update(ByteBuffer(bytes: piece))
+                            }
+                        }
+                        return await md5.current().finalize() == Self.reference(data)
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+        }
+        #expect(digests == [true, true, true, true])
+        #expect(tracker.peak.load(ordering: .relaxed) <= 2)
+        #expect(tracker.peak.load(ordering: .relaxed) >= 1)
+        #expect(behind.inUse == 0)
     }
 
     /// Many streams at once, with lengths that are not whole blocks, so passes mix streams of

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Two Floe builds in turns: large GETs of objects not in the page cache, and HEADs beside them.
+"""Two Floe builds in turns: large GETs of objects not in the page cache, and HEADs or PUTs beside them.
 
 A GET whose blob pages are not cached has to wait for the disk. Where it waits matters: in
 `sendfile` on the event loop, every other connection on that loop waits too; on the thread pool,
 only the GET does. This loads each build in turn (as `alternating_bench.py` does) with
 `--readers` connections GETting `--objects` objects of `--size` bytes, each object once, while
-`--heads` connections HEAD 1,000 small objects. Before each turn the script drops the blob files'
+`--heads` connections HEAD 1,000 small objects (or, with `--beside PUT`, PUT over them: uploads
+share the blob thread pool with the cold reads). Before each turn the script drops the blob files'
 pages from the page cache (`posix_fadvise(DONTNEED)`, which needs no privilege), so every GET
 finds its object cold; size the objects so that a turn ends before they are all read (the script
 says when it did not). `--evict-ms` drops them again every so many milliseconds during the turn,
@@ -13,7 +14,8 @@ a harsher memory pressure than a kernel's, which keeps recently read pages. Prin
 (GET MB/s; HEAD ops/s, p50 and p99) and the medians of the rounds' B ÷ A ratios.
 
     python3 scripts/bench/cold_read_bench.py [--size BYTES] [--objects 24] [--readers 4] [--heads 4]
-        [--rounds 6] [--seconds 5] [--evict-ms 0] [--cgroup DIR] BEFORE_BINARY AFTER_BINARY
+        [--beside HEAD|PUT] [--put-size BYTES] [--rounds 6] [--seconds 5] [--evict-ms 0] [--cgroup DIR]
+        BEFORE_BINARY AFTER_BINARY
 
 A virtual disk whose reads come from the host's memory hides what a slow disk costs. To see it,
 put the work directory (TMPDIR) on a file system of its own and throttle its reads with a cgroup
@@ -49,7 +51,10 @@ def main():
     p.add_argument("--size", type=int, default=16 * cb.MIB)
     p.add_argument("--objects", type=int, default=24)
     p.add_argument("--readers", type=int, default=4)
-    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--heads", type=int, default=4, help="connections of the requests beside the GETs")
+    p.add_argument("--beside", default="HEAD", choices=["HEAD", "PUT"],
+                   help="what those connections send: HEADs of 4 KiB objects, or PUTs of --put-size bytes over them (past the inline limit: blob files, written on the same thread pool as the cold reads)")
+    p.add_argument("--put-size", type=int, default=256 * 1024)
     p.add_argument("--rounds", type=int, default=6)
     p.add_argument("--seconds", type=int, default=5)
     p.add_argument("--evict-ms", type=int, default=0, help="drop the pages again this often during a turn; 0: only before it")
@@ -62,6 +67,8 @@ def main():
         sys.exit("objects 1–1,000, 8 GiB in all at most")
     if not 1 <= args.readers <= 16 or not 1 <= args.heads <= 16 or not (args.evict_ms == 0 or 10 <= args.evict_ms <= 10_000):
         sys.exit("readers and heads 1–16; evict-ms 0 or 10–10,000")
+    if not 1 <= args.put_size <= 16 * cb.MIB:
+        sys.exit("put-size 1 byte to 16 MiB")
     work = tempfile.mkdtemp(prefix="cold-read-")
     servers = []
     try:
@@ -81,7 +88,7 @@ def main():
                 status, text = cb.http_call(server, "PUT", server.target("PUT", key), b"s" * 4096)
                 if status != 200:
                     sys.exit(f"seeding {key}: HTTP {status} {text[:200]!r}")
-            for name, keys, method in (("gets", large, "GET"), ("heads", small, "HEAD")):
+            for name, keys, method in (("gets", large, "GET"), ("heads", small, args.beside)):
                 with open(os.path.join(work, f"s{index}.{name}"), "w") as f:
                     f.write("\n".join(server.target(method, key) for key in keys) + "\n")
         results = {0: [], 1: []}
@@ -99,12 +106,12 @@ def main():
 
                 evictor = threading.Thread(target=evicting, daemon=True)
                 evictor.start()
-                loadgen = lambda name, method, clients, budget: subprocess.Popen(  # noqa: E731
+                loadgen = lambda name, method, clients, budget, body=[]: subprocess.Popen(  # noqa: E731
                     [f"{work}/loadgen", "-p", str(server.port), "-m", method, "-f", os.path.join(work, f"s{i}.{name}"),
-                     "-c", str(clients), "-d", str(args.seconds), "-n", str(budget)], stdout=subprocess.PIPE, text=True)
+                     "-c", str(clients), "-d", str(args.seconds), "-n", str(budget)] + body, stdout=subprocess.PIPE, text=True)
                 before = cpu_ticks(server.proc.pid)
                 gets = loadgen("gets", "GET", args.readers, args.objects if not args.evict_ms else 10_000_000)
-                heads = loadgen("heads", "HEAD", args.heads, 10_000_000)
+                heads = loadgen("heads", args.beside, args.heads, 10_000_000, ["-b", str(args.put_size)] if args.beside == "PUT" else [])
                 try:
                     got = json.loads(gets.communicate(timeout=args.seconds + 300)[0])
                     headed = json.loads(heads.communicate(timeout=args.seconds + 300)[0])
@@ -121,11 +128,13 @@ def main():
                     print(f"  (the GETs read every object in {got['seconds']:.1f} s: the HEADs ran alone after that; more or larger objects)")
                 results[i].append(turn)
                 print(f"round {round_} {'AB'[i]}: GET {turn['get']:7.1f} MB/s (p99 {turn['get_p99']:.1f} ms)   "
-                      f"HEAD {turn['head']:8.1f} ops/s  p50 {turn['p50']:.3f} ms  p99 {turn['p99']:.3f} ms  server CPU {cpu:.2f} s", flush=True)
+                      f"{args.beside} {turn['head']:8.1f} ops/s  p50 {turn['p50']:.3f} ms  p99 {turn['p99']:.3f} ms  server CPU {cpu:.2f} s", flush=True)
         dropped = f"every {args.evict_ms} ms" if args.evict_ms else "before each turn"
+        beside = "HEADing 1,000 small objects" if args.beside == "HEAD" else f"PUTting {args.put_size} bytes over 1,000 objects"
         print(f"\nGET {args.size} bytes ({args.objects} objects, {args.readers} connections, pages dropped {dropped}) "
-              f"with {args.heads} connections HEADing 1,000 small objects; {args.rounds} rounds of {args.seconds} s")
-        for field, label in (("get", "GET MB/s"), ("head", "HEAD ops/s"), ("p50", "HEAD p50 ms"), ("p99", "HEAD p99 ms"), ("get_p99", "GET p99 ms")):
+              f"with {args.heads} connections {beside}; {args.rounds} rounds of {args.seconds} s")
+        b = args.beside
+        for field, label in (("get", "GET MB/s"), ("head", f"{b} ops/s"), ("p50", f"{b} p50 ms"), ("p99", f"{b} p99 ms"), ("get_p99", "GET p99 ms")):
             a = statistics.median(r[field] for r in results[0])
             b = statistics.median(r[field] for r in results[1])
             ratio = statistics.median(rb[field] / ra[field] for ra, rb in zip(results[0], results[1]) if ra[field])

@@ -14,16 +14,23 @@ public final class DiskBlobStore: Sendable {
     public let root: String
     let threadPool: NIOThreadPool
     let reclaimer: BlobReclaimer
+    /// Pool threads that cold reads may take at once (`BlobReader.loadIntoPageCache`), so that
+    /// uploads' writes and fsyncs and every GET's `open` always find threads free.
+    let coldReads: SlotLimit
     /// Bytes gathered before each write(2).
     public static let writeChunk = 1 << 20
 
     var tempDirectory: String { root + "/tmp" }
     var objectsDirectory: String { root + "/objects" }
 
-    /// - Parameter reclaimLimit: how many replaced blobs may wait to be unlinked in the background.
-    public init(root: String, threadPool: NIOThreadPool = .singleton, reclaimLimit: Int = 4096) throws {
+    /// - Parameters:
+    ///   - reclaimLimit: how many replaced blobs may wait to be unlinked in the background.
+    ///   - coldReadThreads: how many of `threadPool`'s threads cold reads may take at once; half
+    ///     of the server's blob pool.
+    public init(root: String, threadPool: NIOThreadPool = .singleton, reclaimLimit: Int = 4096, coldReadThreads: Int = 4) throws {
         self.root = root
         self.threadPool = threadPool
+        self.coldReads = SlotLimit(slots: coldReadThreads)
         self.reclaimer = BlobReclaimer(threadPool: threadPool, limit: reclaimLimit)
         do {
             try Posix.makeDirectories(root + "/tmp")
@@ -82,7 +89,7 @@ public final class DiskBlobStore: Sendable {
         do {
             return try await threadPool.runIfActive { () throws -> BlobReader? in
                 guard let fd = try Posix.openForReading(path) else { return nil }
-                return BlobReader(fd: fd, path: path, size: try Posix.fileSize(fd, path: path), threadPool: self.threadPool)
+                return BlobReader(fd: fd, path: path, size: try Posix.fileSize(fd, path: path), threadPool: self.threadPool, coldReads: self.coldReads)
             }
         } catch {
             throw .internalFailure("cannot open blob: \(error)")
@@ -295,12 +302,16 @@ public final class BlobReader: Sendable {
     let path: String
     public let size: Int64
     let threadPool: NIOThreadPool
+    let coldReads: SlotLimit
+    /// Counts the cold reads running on the pool for the task it is set on (tests).
+    @TaskLocal static var coldReadTracker: RunningCount?
 
-    init(fd: Int32, path: String, size: Int64, threadPool: NIOThreadPool) {
+    init(fd: Int32, path: String, size: Int64, threadPool: NIOThreadPool, coldReads: SlotLimit) {
         self.fd = fd
         self.path = path
         self.size = size
         self.threadPool = threadPool
+        self.coldReads = coldReads
     }
 
     /// Reads `length` bytes at `offset` (fewer only at end of file) into `reuse` when given and no
@@ -329,22 +340,35 @@ public final class BlobReader: Sendable {
         }
     }
 
-    /// Reads the range into the page cache on the thread pool (`PageCache.load`).
+    /// Reads the range into the page cache on the thread pool (`PageCache.load`), once one of the
+    /// store's `coldReads` slots is free.
     func loadIntoPageCache(offset: Int64, length: Int64) async {
-        let fd = self.fd
-        _ = try? await threadPool.runIfActive { PageCache.load(descriptor: fd, offset: offset, length: length) }
+        await Self.load(descriptor: fd, offset: offset, length: length, threadPool: threadPool, slots: coldReads)
+    }
+
+    private static func load(descriptor: Int32, offset: Int64, length: Int64, threadPool: NIOThreadPool, slots: SlotLimit) async {
+        guard await slots.acquire() else { return }
+        defer { slots.release() }
+        guard !Task.isCancelled else { return }
+        let tracker = coldReadTracker
+        _ = try? await threadPool.runIfActive {
+            tracker?.enter()
+            defer { tracker?.leave() }
+            PageCache.load(descriptor: descriptor, offset: offset, length: length)
+        }
     }
 
     /// Starts reading the range into the page cache on the thread pool, from a duplicate of the
     /// descriptor that the read closes: it may outlive this reader, and then ends on its own
     /// after at most `length` bytes, or at once when cancelled before it starts (a client gone
-    /// mid-body: `ObjectBody.CachedSlices.cancel`). nil when no duplicate can be made.
+    /// mid-body: `ObjectBody.CachedSlices.cancel`), or while it waits for a slot. nil when no
+    /// duplicate can be made.
     func startLoadingIntoPageCache(offset: Int64, length: Int64) -> Task<Void, Never>? {
         let duplicate = fcntl(fd, F_DUPFD_CLOEXEC, 0)
         guard duplicate >= 0 else { return nil }
-        let threadPool = self.threadPool
+        let (threadPool, slots) = (self.threadPool, coldReads)
         return Task {
-            _ = try? await threadPool.runIfActive { PageCache.load(descriptor: duplicate, offset: offset, length: length) }
+            await Self.load(descriptor: duplicate, offset: offset, length: length, threadPool: threadPool, slots: slots)
             Posix.close(duplicate)
         }
     }

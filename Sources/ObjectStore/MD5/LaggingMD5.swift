@@ -7,22 +7,43 @@ import Synchronization
 /// hashing, its writes and its reads one after another (docs/benchmarks.md). Holds at most
 /// `depth` chunks besides the one being received; an upload that fails calls `abandon`, so that
 /// no hashing outlives it.
+///
+/// Each chunk hashed behind takes one of `behind`'s slots, shared by every upload of the process,
+/// so the memory uploads hold beyond their chunk being received is bounded whatever the count of
+/// connections (4,096 uploads would otherwise hold 8 GiB more). With no slot free, the chunk is
+/// hashed before the upload reads on, as every chunk was before.
 struct LaggingMD5 {
     static let depth = 2
-    /// Counts the hashing still running for the task it is set on (tests).
-    @TaskLocal static var tracker: HashTracker?
+    static let sharedBehind = SlotLimit(slots: 64)
+    /// Counts the chunks being hashed behind their uploads, for the task it is set on (tests).
+    @TaskLocal static var tracker: RunningCount?
+    let behind: SlotLimit
     /// The stream once every chunk handed over is hashed (valid when `inFlight` is empty).
     private var settled = MD5Stream()
     /// Oldest first; each starts from the state the one before it ends with.
     private var inFlight: [Task<MD5Stream, Never>] = []
 
-    /// Hands `chunk` to the lanes; waits only while `depth` chunks are already being hashed.
+    init(behind: SlotLimit = Self.sharedBehind) {
+        self.behind = behind
+    }
+
+    /// Hands `chunk` to the lanes; waits only while `depth` chunks are already being hashed, or
+    /// when no slot is free, for the chunk's own hash.
     mutating func add(_ chunk: ByteBuffer) async {
         if inFlight.count == Self.depth { settled = await inFlight.removeFirst().value }
-        let (previous, start, tracker) = (inFlight.last, settled, Self.tracker)
-        tracker?.running.add(1, ordering: .relaxed)
+        guard behind.tryAcquire() else {
+            var stream = await current()
+            await MD5Lanes.shared.update(&stream, with: chunk)
+            settled = stream
+            return
+        }
+        let (previous, start, behind, tracker) = (inFlight.last, settled, self.behind, Self.tracker)
+        tracker?.enter()
         inFlight.append(Task {
-            defer { tracker?.running.subtract(1, ordering: .relaxed) }
+            defer {
+                tracker?.leave()
+                behind.release()
+            }
             var stream = await previous?.value ?? start
             await MD5Lanes.shared.update(&stream, with: chunk)
             return stream
@@ -51,9 +72,4 @@ struct LaggingMD5 {
         }
         return settled
     }
-}
-
-/// How many of an upload's chunks are still being hashed.
-final class HashTracker: Sendable {
-    let running = Atomic<Int>(0)
 }
