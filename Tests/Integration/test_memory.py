@@ -142,9 +142,13 @@ def test_closed_connections_leave_nothing_behind():
                 assert time.monotonic() < deadline, "no idle release within 30 s of the round"
                 time.sleep(0.5)
             after_round.append(status_kib(pid, "VmRSS"))
-        growth_kib = after_round[-1] - after_round[2]
         # After the trim, rounds still differ by up to 1.6 MB over three (pages the allocator can
-        # only partly give back); a handler kept per closed connection adds 5 MB over three.
+        # only partly give back), and now and then one round reads higher than the next (3.2 MB
+        # over three once, beside other suites); a handler kept per closed connection adds 5 MB
+        # over three, to every round after. So the lower of rounds 5 and 6 is set against the
+        # lower of rounds 2 and 3: a leak grows both by three rounds or more, a lone high round
+        # moves neither.
+        growth_kib = min(after_round[4:6]) - min(after_round[1:3])
         assert growth_kib < 3072, f"RSS after each round: {after_round} KiB"
     finally:
         server.stop()
