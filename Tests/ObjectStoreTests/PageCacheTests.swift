@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 @testable import ObjectStore
 import Testing
 
@@ -50,5 +51,58 @@ import Glibc
         let size = Int64(9 << 20 + 5)
         PageCache.load(descriptor: fd, offset: size - 100, length: 1 << 20)  // a blob cut short
         #expect(PageCache.holds(descriptor: fd, offset: size - 100, length: 100))
+    }
+}
+
+/// A plain body handed out as file ranges (`ObjectBody.CachedSlices`) across several blobs and a
+/// range that starts and ends inside them, with every page dropped first: the ranges cover the
+/// body's bytes exactly, in order, in windows of at most 4 MiB that never cross a blob, and each
+/// is in the page cache by the time it is handed out.
+@Suite struct CachedSlicesTests {
+    @Test func coldSlicesCoverARangeAcrossBlobsInCachedWindows() async throws {
+        let directory = NSTemporaryDirectory() + "floe-slices-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try DiskBlobStore(root: directory)
+        let sizes = [9 << 20 + 5, 5 << 20, 6 << 20 - 3]
+        var contents: [[UInt8]] = []
+        var readers: [BlobReader] = []
+        for (n, size) in sizes.enumerated() {
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n &* 7 &+ $0 >> 12) }
+            let writer = try await store.beginWrite()
+            try await writer.append(ByteBuffer(bytes: bytes))
+            try await writer.commit()
+            contents.append(bytes)
+            readers.append(try #require(try await store.open(writer.blobID)))
+        }
+        // From 3 MiB + 7 into the first blob to 2 MiB into the third.
+        let segments = [
+            ObjectBody.Segment(reader: readers[0], offset: 3 << 20 + 7, length: Int64(sizes[0]) - (3 << 20 + 7)),
+            ObjectBody.Segment(reader: readers[1], offset: 0, length: Int64(sizes[1])),
+            ObjectBody.Segment(reader: readers[2], offset: 0, length: 2 << 20),
+        ]
+        var expected: [UInt8] = []
+        for (n, segment) in segments.enumerated() {
+            expected += contents[n][Int(segment.offset)..<Int(segment.offset + segment.length)]
+        }
+        for reader in readers { _ = posix_fadvise(reader.fd, 0, 0, POSIX_FADV_DONTNEED) }
+        let body = ObjectBody(segments: segments)
+        var slices = try #require(body.cachedSlices())
+        var sent: [UInt8] = []
+        var perBlob: [Int32: Int] = [:]
+        while let slice = await slices.next() {
+            #expect(slice.length > 0 && slice.length <= 4 << 20)
+            #expect(PageCache.holds(descriptor: slice.descriptor, offset: slice.offset, length: slice.length))
+            let n = try #require(readers.firstIndex { $0.fd == slice.descriptor })
+            let segment = segments[n]
+            #expect(slice.offset >= segment.offset && slice.offset + slice.length <= segment.offset + segment.length, "a window crosses its blob's segment")
+            sent += contents[n][Int(slice.offset)..<Int(slice.offset + slice.length)]
+            perBlob[slice.descriptor, default: 0] += 1
+        }
+        slices.cancel()
+        #expect(sent.count == expected.count)
+        #expect(sent == expected)
+        // 6 MiB - 7 in two windows, 5 MiB in two, 2 MiB in one.
+        #expect(perBlob.values.sorted() == [1, 2, 2])
+        body.close()
     }
 }
