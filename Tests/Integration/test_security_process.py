@@ -357,3 +357,60 @@ def test_idle_and_slow_connections_are_bounded_in_count_and_time():
             sock.close()
         server.stop()
         server.cleanup()
+
+
+def test_requests_of_closed_connections_still_count_against_the_limit():
+    """A client that sends a long request (a CopyObject of 256 MiB) and resets the connection at
+    once has closed its socket, but the copy still runs. The connection limit counted sockets, so
+    such requests could be started without bound, each reading and writing the whole object; a
+    connection is now counted until the requests it started have ended."""
+    import socket
+    import struct
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    server = new_server(FLOE_MAX_CONNECTIONS="2")
+    try:
+        s3 = server.boto3()
+        s3.create_bucket(Bucket="copies")
+        s3.put_object(Bucket="copies", Key="big", Body=os.urandom(1 << 20) * 256)
+        s3.close()  # its pooled connections would count too
+        time.sleep(0.5)
+
+        def copy_request(n: int) -> bytes:
+            url = f"{server.endpoint}/copies/copy-{n}"
+            headers = {"x-amz-copy-source": "/copies/big", "x-amz-content-sha256": hashlib.sha256(b"").hexdigest()}
+            request = AWSRequest(method="PUT", url=url, data=b"", headers=headers)
+            SigV4Auth(Credentials(ROOT_USER, ROOT_PASSWORD), "s3", "us-east-1").add_auth(request)
+            prepared = request.prepare()
+            head = f"PUT /copies/copy-{n} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Length: 0\r\n"
+            head += "".join(f"{name}: {value}\r\n" for name, value in prepared.headers.items() if name.lower() not in ("host", "content-length"))
+            return (head + "\r\n").encode()
+
+        copies = []
+        for n in range(2):
+            sock = _connect(server.port)
+            sock.sendall(copy_request(n))
+            copies.append(sock)
+        time.sleep(0.05)  # both heads read: the copies are running
+        for sock in copies:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()  # reset, as a client that gives up at once
+        late = _connect(server.port)
+        late.sendall(b"GET /floe/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _closed_by_server(late, 2.0), "a third connection was served while two copies of reset connections ran"
+        late.close()
+        # Once the copies end, their places come back.
+        deadline = time.time() + 60
+        while True:
+            try:
+                if requests.get(f"{server.endpoint}/floe/health/live", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.time() < deadline, "the connection limit did not come back after the copies ended"
+            time.sleep(0.2)
+    finally:
+        server.stop()
+        server.cleanup()

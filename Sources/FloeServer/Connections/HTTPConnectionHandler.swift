@@ -65,6 +65,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var executor: EventLoopTaskExecutor?
     /// Where response bodies can send file ranges; nil when they cannot.
     private var files: NIOLoopBound<HTTP1ServerCodec>?
+    /// The connection's place in its listener's count, held by the task answering its requests
+    /// until that task ends (`ConnectionLimiter.Lease`).
+    private var lease: ConnectionLimiter.Lease?
     /// This handler, for its requests' tasks to write their answers through on the loop.
     private var bound: NIOLoopBound<HTTPConnectionHandler>?
     /// The task answering this connection's requests, while it has one (`RequestWorker`).
@@ -93,6 +96,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         // Files go to the socket as they are unless a handler below needs their bytes (TLS).
         let pipeline = context.pipeline.syncOperations
         codec = try? pipeline.handler(type: HTTP1ServerCodec.self)
+        lease = (try? pipeline.handler(type: ConnectionLimiter.self))?.lease
         if (try? pipeline.handler(type: NIOSSLServerHandler.self)) == nil, let codec {
             files = NIOLoopBound(codec, eventLoop: context.eventLoop)
         }
@@ -103,6 +107,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         idleCheck = nil
         endWorker()
         self.context = nil
+        lease = nil
         // `bound` refers to this handler itself: kept, it held the handler, and the codec through
         // `codec` and `files`, for the life of the process after the connection closed. Answers
         // still being written hold what they need themselves. A body stream's demand callbacks
@@ -367,10 +372,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         let worker = RequestWorker(loop: channel.eventLoop)
         self.worker = worker
         worker.hand(request)
-        let (respond, logger, files) = (respond, logger, files)
+        let (respond, logger, files, lease) = (respond, logger, files, lease)
         let handler = bound ?? NIOLoopBound(self, eventLoop: channel.eventLoop)
         if executor == nil { executor = EventLoopTaskExecutor.on(channel.eventLoop) }
         Task(executorPreference: executor) {
+            defer { withExtendedLifetime(lease) {} }
             while true {
                 guard let request = await worker.next() else { return }
                 await RequestWorker.answer(request, respond: respond, channel: channel, logger: logger, files: files, handler: handler)
