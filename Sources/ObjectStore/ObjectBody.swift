@@ -137,7 +137,9 @@ public final class ObjectBody: Sendable {
         /// Whether a window has been handed out.
         var handedOut = false
 
-        public mutating func next() async -> FileSlice? {
+        /// The next range, or nil at the body's end or once `wanted` says no (the client gone),
+        /// which is asked again after any wait for the disk.
+        public mutating func next(while wanted: () -> Bool = { true }) async -> FileSlice? {
             while segment < body.segments.count {
                 let current = body.segments[segment]
                 let from = position ?? current.offset
@@ -153,9 +155,10 @@ public final class ObjectBody: Sendable {
                     await ahead.done.value
                     readingAhead = nil
                     cold = true
+                    guard wanted() else { return nil }
                 }
                 if !PageCache.holds(descriptor: current.reader.fd, offset: from, length: length) {
-                    await current.reader.loadIntoPageCache(offset: from, length: length)
+                    guard await current.reader.loadIntoPageCache(offset: from, length: length, while: wanted) else { return nil }
                     cold = true
                 }
                 position = from + length

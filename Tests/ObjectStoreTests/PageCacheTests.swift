@@ -105,4 +105,28 @@ import Glibc
         #expect(perBlob.values.sorted() == [1, 2, 2])
         body.close()
     }
+
+    /// A body whose client has gone (`wanted` says no) hands out nothing and reads nothing of a
+    /// cold window: a GET dropped while it waited for a cold-read slot gives it on at once.
+    @Test func aColdWindowIsNotReadForAClientThatLeft() async throws {
+        let directory = NSTemporaryDirectory() + "floe-slices-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try DiskBlobStore(root: directory)
+        let writer = try await store.beginWrite()
+        try await writer.append(ByteBuffer(repeating: 0x33, count: 8 << 20))
+        try await writer.commit()
+        let reader = try #require(try await store.open(writer.blobID))
+        _ = posix_fadvise(reader.fd, 0, 0, POSIX_FADV_DONTNEED)
+        // tmpfs keeps the pages DONTNEED drops elsewhere: nothing to tell apart there.
+        guard !PageCache.mappedPagesCached(descriptor: reader.fd, offset: 0, length: 4 << 20) else {
+            reader.close()
+            return
+        }
+        let body = ObjectBody(segments: [ObjectBody.Segment(reader: reader, offset: 0, length: 8 << 20)])
+        var slices = try #require(body.cachedSlices())
+        #expect(await slices.next(while: { false }) == nil)
+        #expect(!PageCache.mappedPagesCached(descriptor: reader.fd, offset: 0, length: 4 << 20))
+        #expect(store.coldReads.inUse == 0)
+        body.close()
+    }
 }

@@ -316,13 +316,22 @@ public final class BlobReader: Sendable {
 
     /// Reads `length` bytes at `offset` (fewer only at end of file) into `reuse` when given and no
     /// longer shared (its memory is written over), else into a new buffer.
+    /// A range not in the page cache is read once one of the store's `coldReads` slots is free,
+    /// as `loadIntoPageCache` does: sealed bodies, copies' sources and bodies sent over TLS come
+    /// this way, and without it sixteen such readers filled the pool (helper-97).
     public func read(offset: Int64, length: Int, reuse: consuming ByteBuffer? = nil) async throws(StoreError) -> ByteBuffer {
         let fd = self.fd
         let path = self.path
         // Handed over in a box so the reading thread holds the only reference to it.
         let spare = SpareBuffer(reuse.take())
+        let cold = !PageCache.holds(descriptor: fd, offset: offset, length: Swift.min(Int64(length), size - offset))
+        let slot = cold ? await coldReads.acquire() : false
+        defer { if slot { coldReads.release() } }
+        let tracker = slot ? Self.coldReadTracker : nil
         do {
             return try await threadPool.runIfActive {
+                tracker?.enter()
+                defer { tracker?.leave() }
                 var buffer: ByteBuffer
                 if var reused = spare.buffer.take(), reused.capacity >= length {
                     reused.clear()  // copy-on-write: allocates only if the last chunk is still being sent
@@ -341,21 +350,26 @@ public final class BlobReader: Sendable {
     }
 
     /// Reads the range into the page cache on the thread pool (`PageCache.load`), once one of the
-    /// store's `coldReads` slots is free.
-    func loadIntoPageCache(offset: Int64, length: Int64) async {
-        await Self.load(descriptor: fd, offset: offset, length: length, threadPool: threadPool, slots: coldReads)
+    /// store's `coldReads` slots is free and if `wanted` still says so then: a GET whose client
+    /// left while it waited gives its slot on at once. Returns `wanted()`.
+    func loadIntoPageCache(offset: Int64, length: Int64, while wanted: () -> Bool = { true }) async -> Bool {
+        await Self.load(descriptor: fd, offset: offset, length: length, threadPool: threadPool, slots: coldReads, while: wanted)
     }
 
-    private static func load(descriptor: Int32, offset: Int64, length: Int64, threadPool: NIOThreadPool, slots: SlotLimit) async {
-        guard await slots.acquire() else { return }
+    @discardableResult
+    private static func load(
+        descriptor: Int32, offset: Int64, length: Int64, threadPool: NIOThreadPool, slots: SlotLimit, while wanted: () -> Bool = { true }
+    ) async -> Bool {
+        guard await slots.acquire() else { return wanted() }
         defer { slots.release() }
-        guard !Task.isCancelled else { return }
+        guard !Task.isCancelled, wanted() else { return wanted() }
         let tracker = coldReadTracker
         _ = try? await threadPool.runIfActive {
             tracker?.enter()
             defer { tracker?.leave() }
             PageCache.load(descriptor: descriptor, offset: offset, length: length)
         }
+        return wanted()
     }
 
     /// Starts reading the range into the page cache on the thread pool, from a duplicate of the
