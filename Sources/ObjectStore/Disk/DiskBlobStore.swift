@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Object bytes on local disk. A blob is written to `tmp/<id>`, made durable (fsync), then
 /// renamed to `objects/<aa>/<bb>/<id>` and the directory fsynced, so a crash leaves either no
@@ -303,6 +304,8 @@ public final class BlobReader: Sendable {
     public let size: Int64
     let threadPool: NIOThreadPool
     let coldReads: SlotLimit
+    /// A read through memory (`read`) has found its range not in the page cache.
+    private let foundCold = Atomic<Bool>(false)
     /// Counts the cold reads running on the pool for the task it is set on (tests).
     @TaskLocal static var coldReadTracker: RunningCount?
 
@@ -324,7 +327,11 @@ public final class BlobReader: Sendable {
         let path = self.path
         // Handed over in a box so the reading thread holds the only reference to it.
         let spare = SpareBuffer(reuse.take())
-        let cold = !PageCache.holds(descriptor: fd, offset: offset, length: Swift.min(Int64(length), size - offset))
+        // Once one read found its range cold, every later one takes a slot: the kernel's
+        // readahead makes the next range look cached while its pages are still being read, and a
+        // read of those waits for the disk as long (helper-97's SSE-C readers, sampled in D).
+        let cold = foundCold.load(ordering: .relaxed) || !PageCache.holds(descriptor: fd, offset: offset, length: Swift.min(Int64(length), size - offset))
+        if cold { foundCold.store(true, ordering: .relaxed) }
         let slot = cold ? await coldReads.acquire() : false
         defer { if slot { coldReads.release() } }
         let tracker = slot ? Self.coldReadTracker : nil
