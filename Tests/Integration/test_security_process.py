@@ -393,7 +393,7 @@ def test_requests_of_closed_connections_still_count_against_the_limit():
             sock = _connect(server.port)
             sock.sendall(copy_request(n))
             copies.append(sock)
-        time.sleep(0.05)  # both heads read: the copies are running
+        time.sleep(0.2)  # both heads read (a reset before would drop them): the copies run for a second or more
         for sock in copies:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()  # reset, as a client that gives up at once
