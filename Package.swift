@@ -67,6 +67,8 @@ let package = Package(
         .target(name: "CMD5", cSettings: [.unsafeFlags(["-O2"])]),
         // Linux system calls the C library does not wrap (cachestat), for the disk store.
         .target(name: "CSystemCalls"),
+        // The C library allocator's tuning and statistics (arena cap, trim, bytes in use).
+        .target(name: "CAllocator"),
         // Domain: buckets, object versions, checksums, the write protocol; protocols ObjectIndex and the disk blob store.
         .target(
             name: "ObjectStore",
@@ -201,7 +203,7 @@ let package = Package(
         .target(
             name: "FloeServer",
             dependencies: [
-                "HTTP1", "S3API", "SigV4", "Console", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI", "IdentityStoreSQLite", "IdentityStorePostgres", "SQLiteSupport",
+                "HTTP1", "S3API", "SigV4", "Console", "ObjectStore", "ObjectIndexSQLite", "Identity", "Catalog", "CatalogStoreSQLite", "CatalogStorePostgres", "CatalogAPI", "IdentityStoreSQLite", "IdentityStorePostgres", "SQLiteSupport", "CAllocator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import CAllocator
 import Logging
 import SQLiteSupport
 import ServiceLifecycle
@@ -39,7 +40,10 @@ struct IdleMemoryRelease: Service {
             let code = CodeMappings.release()
             logger.debug(
                 "returned idle memory",
-                metadata: ["sqlite_bytes": "\(sqlite)", "allocator_trimmed": "\(trimmed)", "code_bytes": "\(code.bytes)"])
+                metadata: [
+                    "sqlite_bytes": "\(sqlite)", "allocator_trimmed": "\(trimmed)", "code_bytes": "\(code.bytes)",
+                    "allocated_bytes": "\(Self.allocatedBytes() ?? -1)",
+                ])
             // The release's own CPU must not count as the next interval's activity.
             lastCPU = Self.processCPUSeconds()
         }
@@ -50,23 +54,18 @@ struct IdleMemoryRelease: Service {
     /// after a full benchmark run the server held 54 MB instead of 45 MB (docs/benchmarks.md),
     /// with no difference in throughput. Called once, before the server's threads start.
     static func limitAllocatorArenas(cores: Int) {
-        #if canImport(Glibc)
-        // <malloc.h> is not part of the Glibc module; M_ARENA_MAX is -8 there.
-        guard let symbol = dlsym(nil, "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-        _ = mallopt(-8, Int32(max(2, cores)))
-        #endif
+        _ = floe_allocator_limit_arenas(Int32(max(2, cores)))
     }
 
     /// Hands the allocator's free pages back to the kernel; true when some were.
     static func trimAllocator() -> Bool {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "malloc_trim") else { return false }
-        let trim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        return trim(0) == 1
-        #else
-        return false
-        #endif
+        floe_allocator_trim() == 1
+    }
+
+    /// Bytes the program holds allocated and not yet freed, where the C library says (glibc).
+    static func allocatedBytes() -> Int? {
+        let bytes = floe_allocator_in_use_bytes()
+        return bytes < 0 ? nil : Int(bytes)
     }
 
     /// User and system CPU time of the process so far, from `/proc/self/stat` (0 elsewhere).

@@ -23,6 +23,19 @@ import Testing
         #expect(!release(&watch, 0.02))
     }
 
+    /// The idle release logs this figure, and test_memory.py weighs closed connections by it.
+    @Test func allocatedBytesFollowAnAllocation() throws {
+        let before = try #require(IdleMemoryRelease.allocatedBytes())
+        // 256 MiB left untouched costs no memory; other tests running beside may allocate and free
+        // too, hence the margin.
+        let block = try #require(malloc(256 << 20))
+        let during = try #require(IdleMemoryRelease.allocatedBytes())
+        free(block)
+        let after = try #require(IdleMemoryRelease.allocatedBytes())
+        #expect(during - before > 200 << 20)
+        #expect(during - after > 200 << 20)
+    }
+
     @Test func processCPUTimeAdvancesWithWork() {
         let before = IdleMemoryRelease.processCPUSeconds()
         let threadBefore = Self.threadCPUSeconds()

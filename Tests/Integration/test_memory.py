@@ -6,6 +6,7 @@ GETs held hundreds of MiB. Each response now waits for its loop to take every ch
 """
 import json
 import os
+import re
 import socket
 import subprocess
 import tempfile
@@ -18,6 +19,14 @@ from floe_harness import new_server
 
 LOADGEN = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "bench", "loadgen.c")
 SIZE = 64 << 20
+
+
+def allocated_bytes_at_releases(server) -> list[int]:
+    """The bytes in use that each idle release logged (`IdleMemoryRelease`, debug level)."""
+    found = re.findall(r"allocated_bytes=(-?\d+)[^\n]*returned idle memory", server.log())
+    values = [int(v) for v in found]
+    assert all(v >= 0 for v in values), "the allocator does not report its bytes in use"
+    return values
 
 
 def status_kib(pid: int, field: str) -> int:
@@ -107,10 +116,11 @@ def test_closed_connections_leave_nothing_behind():
     """Each closed connection's handlers are freed: a connection's handler referred to itself, so
     it stayed in memory after its close, with its codec and the buffer of its last answer's head
     (about 650 bytes per connection, 5 KB with a kept 4 KB head). Rounds of connections that each
-    get one answer and close must level off. RSS is read once the server has gone quiet and handed
-    its free memory back (`IdleMemoryRelease`): read earlier, it held whatever the allocator had
-    not yet given back, which moved by up to 55 MB from round to round with where 3,000
-    connections' task frames happened to land, and failed the test at random."""
+    get one answer and close must level off. What is weighed is the bytes the allocator has handed
+    out and not had back, as the idle release (`IdleMemoryRelease`) logs them once the server has
+    gone quiet. The resident size moved by up to 55 MB from round to round before the release
+    (with where 3,000 connections' task frames happened to land) and by megabytes after it (with
+    the pages the allocator kept), and failed the test at random."""
     server = new_server(FLOE_LOG_LEVEL="debug")  # the idle release says when it has run
     try:
         s3 = server.boto3()
@@ -119,7 +129,7 @@ def test_closed_connections_leave_nothing_behind():
         url = urllib.parse.urlsplit(server.presign("GET", "conns", "obj"))
         request = f"GET {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode()
         pid = server.process.pid
-        after_round = []
+        after_round, rss_after_round = [], []
         for _ in range(6):
             sockets = []
             for _ in range(3000):
@@ -135,21 +145,21 @@ def test_closed_connections_leave_nothing_behind():
                 assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
                 s.close()
             # The connections' workers end within two seconds of their last answer; the release
-            # runs at the end of the first whole quiet interval (5 s) after that.
-            releases = server.log().count("returned idle memory")
+            # runs at the end of the first whole quiet interval (5 s) after that, and logs the bytes
+            # the allocator has handed out and not had back.
+            releases = allocated_bytes_at_releases(server)
             deadline = time.monotonic() + 30
-            while server.log().count("returned idle memory") == releases:
+            while len(allocated_bytes_at_releases(server)) == len(releases):
                 assert time.monotonic() < deadline, "no idle release within 30 s of the round"
                 time.sleep(0.5)
-            after_round.append(status_kib(pid, "VmRSS"))
-        # After the trim, rounds still differ by up to 1.6 MB over three (pages the allocator can
-        # only partly give back), and now and then one round reads higher than the next (3.2 MB
-        # over three once, beside other suites); a handler kept per closed connection adds 5 MB
-        # over three, to every round after. So the lower of rounds 5 and 6 is set against the
-        # lower of rounds 2 and 3: a leak grows both by three rounds or more, a lone high round
-        # moves neither.
-        growth_kib = min(after_round[4:6]) - min(after_round[1:3])
-        assert growth_kib < 3072, f"RSS after each round: {after_round} KiB"
+            after_round.append(allocated_bytes_at_releases(server)[-1])
+            rss_after_round.append(status_kib(pid, "VmRSS"))
+        # In a CI run of 2026-12-07, RSS after the trim moved by 3.7 MB over three rounds. Bytes in
+        # use grew by 140 KB from round 2 to round 6; with the handler kept per closed connection
+        # again, by 1.25 MB every round (4.9 MB from round 2 to round 6). Round 1 also fills what is
+        # made once.
+        growth = after_round[5] - min(after_round[1:3])
+        assert growth < 1 << 20, f"bytes in use after each round: {after_round}; RSS (KiB): {rss_after_round}"
     finally:
         server.stop()
         server.cleanup()
