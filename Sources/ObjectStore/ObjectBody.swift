@@ -1,17 +1,30 @@
 import Crypto
 import NIOCore
+import Synchronization
 
 /// The bytes of one object version in a byte range, across its blob or its parts' blobs, or
-/// from its index row for an inline object. Every blob the range touches is opened up front,
-/// so a concurrent delete cannot tear the read.
+/// from its index row for an inline object. The first blob the range touches is opened up front
+/// and the others are pinned (`BlobPins`), so a concurrent delete cannot tear the read; each of
+/// those is opened when the read reaches it and closed when it passes it, so a body holds one
+/// descriptor whatever its number of parts.
 public final class ObjectBody: Sendable {
     struct Segment: Sendable {
-        let reader: BlobReader
+        let path: String
+        /// The blob file's size when the body was opened.
+        let blobSize: Int64
         /// Offset in the blob's plaintext and length to read from it.
         let offset: Int64
         let length: Int64
         /// The blob's whole plaintext size when it is sealed (`SealedChunks`); nil when plain.
         var sealedPlaintextSize: Int64? = nil
+    }
+
+    private struct OpenBlobs {
+        /// The segments' readers open now, by segment.
+        var readers: [Int: BlobReader]
+        /// Paths pinned until `close`.
+        var pinned: [String]
+        var closed = false
     }
 
     let segments: [Segment]
@@ -21,12 +34,25 @@ public final class ObjectBody: Sendable {
     public let inMemory: ByteBuffer?
     public let length: Int64
     public static let readChunk = 1 << 20
+    /// Where the segments not open yet are opened; nil when all were opened up front.
+    private let blobs: DiskBlobStore?
+    private let open: Mutex<OpenBlobs>
 
-    init(segments: [Segment], key: SymmetricKey? = nil) {
+    init(segments: [Segment], readers: [Int: BlobReader], pinned: [String] = [], blobs: DiskBlobStore? = nil, key: SymmetricKey? = nil) {
         self.segments = segments
         self.key = key
         self.inMemory = nil
         self.length = segments.reduce(0) { $0 + $1.length }
+        self.blobs = blobs
+        self.open = Mutex(OpenBlobs(readers: readers, pinned: pinned))
+    }
+
+    /// A plain body over blobs already open, all of them read from `offset` for `length` bytes.
+    convenience init(opened: [(reader: BlobReader, offset: Int64, length: Int64)]) {
+        let segments = opened.map { Segment(path: $0.reader.path, blobSize: $0.reader.size, offset: $0.offset, length: $0.length) }
+        var readers: [Int: BlobReader] = [:]
+        for (index, part) in opened.enumerated() { readers[index] = part.reader }
+        self.init(segments: segments, readers: readers)
     }
 
     init(bytes: ByteBuffer) {
@@ -34,6 +60,8 @@ public final class ObjectBody: Sendable {
         self.key = nil
         self.inMemory = bytes
         self.length = Int64(bytes.readableBytes)
+        self.blobs = nil
+        self.open = Mutex(OpenBlobs(readers: [:], pinned: []))
     }
 
     /// nil when a blob is gone (the version was replaced meanwhile).
@@ -64,22 +92,65 @@ public final class ObjectBody: Sendable {
         } else {
             return nil
         }
-        var segments: [Segment] = []
+        var touched: [(path: String, offset: Int64, length: Int64, plaintextSize: Int64)] = []
         var start: Int64 = 0
         for (blobID, size) in layout {
             let end = start + size - 1
             defer { start += size }
             guard size > 0, end >= range.lowerBound, start <= range.upperBound else { continue }
-            guard let reader = try await blobs.open(blobID) else {
-                for segment in segments { segment.reader.close() }
-                return nil
-            }
             let from = max(range.lowerBound, start) - start
             let to = min(range.upperBound, end) - start
-            segments.append(Segment(reader: reader, offset: from, length: to - from + 1, sealedPlaintextSize: sealed ? size : nil))
+            touched.append((blobs.finalPath(blobID).file, from, to - from + 1, size))
         }
-        return ObjectBody(segments: segments, key: sealed ? key : nil)
+        guard let first = touched.first else { return ObjectBody(segments: [], readers: [:], key: sealed ? key : nil) }
+        guard let reader = try await blobs.open(path: first.path) else { return nil }
+        var sizes = [reader.size]
+        let later = touched.dropFirst().map(\.path)
+        if !later.isEmpty {
+            let laterSizes: [Int64]?
+            do {
+                laterSizes = try await blobs.pin(paths: later)
+            } catch {
+                reader.close()
+                throw error
+            }
+            guard let laterSizes else {
+                reader.close()
+                return nil
+            }
+            sizes += laterSizes
+        }
+        let segments = zip(touched, sizes).map { blob, size in
+            Segment(path: blob.path, blobSize: size, offset: blob.offset, length: blob.length, sealedPlaintextSize: sealed ? blob.plaintextSize : nil)
+        }
+        return ObjectBody(segments: segments, readers: [0: reader], pinned: later, blobs: blobs, key: sealed ? key : nil)
     }
+
+    /// The reader of segment `index`, opened now if it is not open yet.
+    func reader(forSegment index: Int) async throws(StoreError) -> BlobReader {
+        if let reader = open.withLock({ $0.readers[index] }) { return reader }
+        guard let blobs else { throw .internalFailure("a body's blob was not opened") }
+        // Pinned: it cannot have been unlinked since the body was opened.
+        guard let reader = try await blobs.open(path: segments[index].path) else { throw .internalFailure("a pinned blob is gone") }
+        let kept = open.withLock { open in
+            guard !open.closed else { return false }
+            open.readers[index] = reader
+            return true
+        }
+        guard kept else {
+            reader.close()
+            throw .internalFailure("a body's blob opened after the body was closed")
+        }
+        return reader
+    }
+
+    /// Closes segment `index`'s blob once the read has passed it.
+    func passed(segment index: Int) {
+        open.withLock { $0.readers.removeValue(forKey: index) }?.close()
+    }
+
+    /// How many of the body's blobs are open now.
+    var openBlobCount: Int { open.withLock { $0.readers.count } }
 
     /// The plaintext in `range` of sealed bytes held in memory (an inline object).
     static func openChunks(of sealed: ByteBuffer, plaintextSize: Int64, range: ClosedRange<Int64>, key: SymmetricKey) throws(StoreError) -> ByteBuffer {
@@ -108,14 +179,15 @@ public final class ObjectBody: Sendable {
         public let length: Int64
     }
 
-    /// The body as ranges of its open blob files, in order, each in the page cache by the time
-    /// it is handed out; nil when its bytes must pass through memory: held inline, or sealed (the
+    /// The body as ranges of its blob files, in order, each in the page cache by the time it is
+    /// handed out; nil when its bytes must pass through memory: held inline, or sealed (the
     /// plaintext is not in the file), or a blob shorter than the range (read instead, which
-    /// reports it: `sendfile` would find no end). Valid until `close`.
+    /// reports it: `sendfile` would find no end). A range's descriptor is valid until the next
+    /// range is asked for (its blob is closed once passed) or the body is closed.
     public func cachedSlices() -> CachedSlices? {
         guard inMemory == nil, key == nil else { return nil }
         for segment in segments {
-            guard segment.sealedPlaintextSize == nil, segment.offset + segment.length <= segment.reader.size else { return nil }
+            guard segment.sealedPlaintextSize == nil, segment.offset + segment.length <= segment.blobSize else { return nil }
         }
         return CachedSlices(body: self)
     }
@@ -136,19 +208,31 @@ public final class ObjectBody: Sendable {
         var readingAhead: (offset: Int64, done: Task<Void, Never>)?
         /// Whether a window has been handed out.
         var handedOut = false
+        /// The current segment's blob.
+        var reader: BlobReader?
+
+        private mutating func currentReader() async throws(StoreError) -> BlobReader {
+            if let reader { return reader }
+            let opened = try await body.reader(forSegment: segment)
+            reader = opened
+            return opened
+        }
 
         /// The next range, or nil at the body's end or once `wanted` says no (the client gone),
-        /// which is asked again after any wait for the disk.
-        public mutating func next(while wanted: () -> Bool = { true }) async -> FileSlice? {
+        /// which is asked again after any wait for the disk. Throws when a blob cannot be opened.
+        public mutating func next(while wanted: () -> Bool = { true }) async throws(StoreError) -> FileSlice? {
             while segment < body.segments.count {
                 let current = body.segments[segment]
                 let from = position ?? current.offset
                 let end = current.offset + current.length
                 guard from < end else {
+                    body.passed(segment: segment)
                     segment += 1
                     position = nil
+                    reader = nil
                     continue
                 }
+                let reader = try await currentReader()
                 let length = Swift.min(Self.window, end - from)
                 var cold = false
                 if let ahead = readingAhead, ahead.offset == from {
@@ -157,8 +241,8 @@ public final class ObjectBody: Sendable {
                     cold = true
                     guard wanted() else { return nil }
                 }
-                if !PageCache.holds(descriptor: current.reader.fd, offset: from, length: length) {
-                    guard await current.reader.loadIntoPageCache(offset: from, length: length, while: wanted) else { return nil }
+                if !PageCache.holds(descriptor: reader.fd, offset: from, length: length) {
+                    guard await reader.loadIntoPageCache(offset: from, length: length, while: wanted) else { return nil }
                     cold = true
                 }
                 position = from + length
@@ -166,10 +250,10 @@ public final class ObjectBody: Sendable {
                 // already be gone, and a GET dropped at once would have two windows read for it.
                 if cold, handedOut, from + length < end {
                     let next = from + length
-                    readingAhead = current.reader.startLoadingIntoPageCache(offset: next, length: Swift.min(Self.window, end - next)).map { (next, $0) }
+                    readingAhead = reader.startLoadingIntoPageCache(offset: next, length: Swift.min(Self.window, end - next)).map { (next, $0) }
                 }
                 handedOut = true
-                return FileSlice(descriptor: current.reader.fd, offset: from, length: length)
+                return FileSlice(descriptor: reader.fd, offset: from, length: length)
             }
             return nil
         }
@@ -187,8 +271,19 @@ public final class ObjectBody: Sendable {
         for try await buffer in ObjectBodySequence(self) { try await write(buffer) }
     }
 
+    /// A body dropped unclosed (an answer never sent) lets go of its blobs all the same.
+    deinit { close() }
+
+    /// Closes the blobs open and lets go of the pinned ones. Once only: later calls do nothing.
     public func close() {
-        for segment in segments { segment.reader.close() }
+        let (readers, pinned) = open.withLock { open -> ([BlobReader], [String]) in
+            guard !open.closed else { return ([], []) }
+            open.closed = true
+            defer { (open.readers, open.pinned) = ([:], []) }
+            return (Array(open.readers.values), open.pinned)
+        }
+        for reader in readers { reader.close() }
+        if !pinned.isEmpty { blobs?.unpin(paths: pinned) }
     }
 }
 
@@ -211,6 +306,15 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
         var turn = 0
         /// The current sealed segment's nonce prefix, read from its header.
         var prefix: ArraySlice<UInt8>?
+        /// The current segment's blob.
+        var reader: BlobReader?
+
+        private mutating func currentReader() async throws(StoreError) -> BlobReader {
+            if let reader { return reader }
+            let opened = try await body.reader(forSegment: segment)
+            reader = opened
+            return opened
+        }
 
         public mutating func next() async throws -> ByteBuffer? {
             if let bytes = body.inMemory {
@@ -226,19 +330,22 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
                 }
                 let end = current.offset + current.length
                 if offset >= end {
+                    body.passed(segment: segment)
                     segment += 1
                     started = false
                     prefix = nil
+                    reader = nil
                     continue
                 }
+                let reader = try await currentReader()
                 if let plaintextSize = current.sealedPlaintextSize, let key = body.key {
-                    let buffer = try await readSealed(current, plaintextSize: plaintextSize, key: key, end: end)
+                    let buffer = try await readSealed(reader, plaintextSize: plaintextSize, key: key, end: end)
                     offset += Int64(buffer.readableBytes)
                     return buffer
                 }
                 let want = Int(Swift.min(Int64(ObjectBody.readChunk), end - offset))
                 turn ^= 1
-                let buffer = try await current.reader.read(offset: offset, length: want, reuse: buffers[turn].take())
+                let buffer = try await reader.read(offset: offset, length: want, reuse: buffers[turn].take())
                 buffers[turn] = buffer
                 guard buffer.readableBytes == want else { throw StoreError.internalFailure("blob shorter than its index entry") }
                 offset += Int64(want)
@@ -257,9 +364,9 @@ extension ObjectBodySequence.AsyncIterator {
 
     /// The next plaintext of a sealed segment from `offset`: reads the chunks it overlaps (up to
     /// a megabyte of them), opens each, and trims to the segment's range.
-    mutating func readSealed(_ segment: ObjectBody.Segment, plaintextSize: Int64, key: SymmetricKey, end: Int64) async throws -> ByteBuffer {
+    mutating func readSealed(_ reader: BlobReader, plaintextSize: Int64, key: SymmetricKey, end: Int64) async throws -> ByteBuffer {
         if prefix == nil {
-            let header = try await segment.reader.read(offset: 0, length: SealedChunks.headerSize, reuse: nil)
+            let header = try await reader.read(offset: 0, length: SealedChunks.headerSize, reuse: nil)
             prefix = try SealedChunks.prefix(fromHeader: Array(header.readableBytesView))
         }
         let chunk = Int64(SealedChunks.chunkSize)
@@ -268,7 +375,7 @@ extension ObjectBodySequence.AsyncIterator {
         let plainLength = { (index: Int64) in Swift.min(chunk, plaintextSize - index * chunk) }
         let start = SealedChunks.sealedOffset(ofChunk: first)
         let stop = SealedChunks.sealedOffset(ofChunk: last) + plainLength(last) + Int64(SealedChunks.tagSize)
-        let sealed = try await segment.reader.read(offset: start, length: Int(stop - start), reuse: nil)
+        let sealed = try await reader.read(offset: start, length: Int(stop - start), reuse: nil)
         guard sealed.readableBytes == Int(stop - start) else { throw StoreError.internalFailure("blob shorter than its index entry") }
         var output = ByteBuffer()
         output.reserveCapacity(Int((last - first + 1) * chunk))

@@ -75,21 +75,21 @@ import Glibc
             readers.append(try #require(try await store.open(writer.blobID)))
         }
         // From 3 MiB + 7 into the first blob to 2 MiB into the third.
-        let segments = [
-            ObjectBody.Segment(reader: readers[0], offset: 3 << 20 + 7, length: Int64(sizes[0]) - (3 << 20 + 7)),
-            ObjectBody.Segment(reader: readers[1], offset: 0, length: Int64(sizes[1])),
-            ObjectBody.Segment(reader: readers[2], offset: 0, length: 2 << 20),
+        let segments: [(reader: BlobReader, offset: Int64, length: Int64)] = [
+            (readers[0], 3 << 20 + 7, Int64(sizes[0]) - (3 << 20 + 7)),
+            (readers[1], 0, Int64(sizes[1])),
+            (readers[2], 0, 2 << 20),
         ]
         var expected: [UInt8] = []
         for (n, segment) in segments.enumerated() {
             expected += contents[n][Int(segment.offset)..<Int(segment.offset + segment.length)]
         }
         for reader in readers { _ = posix_fadvise(reader.fd, 0, 0, POSIX_FADV_DONTNEED) }
-        let body = ObjectBody(segments: segments)
+        let body = ObjectBody(opened: segments)
         var slices = try #require(body.cachedSlices())
         var sent: [UInt8] = []
         var perBlob: [Int32: Int] = [:]
-        while let slice = await slices.next() {
+        while let slice = try await slices.next() {
             #expect(slice.length > 0 && slice.length <= 4 << 20)
             #expect(PageCache.holds(descriptor: slice.descriptor, offset: slice.offset, length: slice.length))
             let n = try #require(readers.firstIndex { $0.fd == slice.descriptor })
@@ -122,9 +122,9 @@ import Glibc
             reader.close()
             return
         }
-        let body = ObjectBody(segments: [ObjectBody.Segment(reader: reader, offset: 0, length: 8 << 20)])
+        let body = ObjectBody(opened: [(reader, 0, 8 << 20)])
         var slices = try #require(body.cachedSlices())
-        #expect(await slices.next(while: { false }) == nil)
+        #expect(try await slices.next(while: { false }) == nil)
         #expect(!PageCache.mappedPagesCached(descriptor: reader.fd, offset: 0, length: 4 << 20))
         #expect(store.coldReads.inUse == 0)
         body.close()

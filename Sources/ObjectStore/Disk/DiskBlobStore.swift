@@ -15,6 +15,8 @@ public final class DiskBlobStore: Sendable {
     public let root: String
     let threadPool: NIOThreadPool
     let reclaimer: BlobReclaimer
+    /// Blobs resolved by readers and not yet opened, kept until they let go (`ObjectBody`).
+    let pins: BlobPins
     /// Pool threads that cold reads may take at once (`BlobReader.loadIntoPageCache`), so that
     /// uploads' writes and fsyncs and every GET's `open` always find threads free.
     let coldReads: SlotLimit
@@ -32,7 +34,12 @@ public final class DiskBlobStore: Sendable {
         self.root = root
         self.threadPool = threadPool
         self.coldReads = SlotLimit(slots: coldReadThreads)
-        self.reclaimer = BlobReclaimer(threadPool: threadPool, limit: reclaimLimit)
+        let pins = BlobPins()
+        self.pins = pins
+        self.reclaimer = BlobReclaimer(threadPool: threadPool, limit: reclaimLimit) { path in
+            try? Posix.unlinkIfPresent(path)
+            pins.unlinked(CollectionOfOne(path))
+        }
         do {
             try Posix.makeDirectories(root + "/tmp")
             try Posix.makeDirectories(root + "/objects")
@@ -86,7 +93,10 @@ public final class DiskBlobStore: Sendable {
 
     /// Opens a blob for reading; nil when it no longer exists (replaced and deleted meanwhile).
     public func open(_ blobID: String) async throws(StoreError) -> BlobReader? {
-        let path = finalPath(blobID).file
+        try await open(path: finalPath(blobID).file)
+    }
+
+    func open(path: String) async throws(StoreError) -> BlobReader? {
         do {
             return try await threadPool.runIfActive { () throws -> BlobReader? in
                 guard let fd = try Posix.openForReading(path) else { return nil }
@@ -97,13 +107,45 @@ public final class DiskBlobStore: Sendable {
         }
     }
 
-    /// Deletes blobs that no version references any more. Failures are left for the startup sweep.
+    /// Pins blobs to be opened later (`BlobPins`) and returns their sizes; nil, pinning nothing,
+    /// when one of them is gone or being unlinked (its version replaced meanwhile).
+    func pin(paths: [String]) async throws(StoreError) -> [Int64]? {
+        guard pins.pin(paths) else { return nil }
+        let sizes: [Int64?]
+        do {
+            sizes = try await threadPool.runIfActive { paths.map(Posix.fileSize(path:)) }
+        } catch {
+            unpin(paths: paths)
+            throw .internalFailure("cannot look up blobs: \(error)")
+        }
+        // Unlinked before the pin: no unlink can begin now until `unpin`.
+        guard !sizes.contains(nil) else {
+            unpin(paths: paths)
+            return nil
+        }
+        return sizes.map { $0! }
+    }
+
+    /// Lets go of pinned blobs; those deleted meanwhile are unlinked now, in the background.
+    func unpin(paths: [String]) {
+        let released = pins.unpin(paths)
+        guard !released.isEmpty, !reclaimer.offer(released) else { return }
+        Task { await unlinkClaimed(released) }
+    }
+
+    /// Deletes blobs that no version references any more; those that readers have pinned, once
+    /// the readers let go. Failures are left for the startup sweep.
     public func delete(_ blobIDs: [String]) async {
         guard !blobIDs.isEmpty else { return }
-        let paths = blobIDs.map { finalPath($0).file }
+        await unlinkClaimed(pins.claim(blobIDs.map { finalPath($0).file }))
+    }
+
+    private func unlinkClaimed(_ paths: [String]) async {
+        guard !paths.isEmpty else { return }
         _ = try? await threadPool.runIfActive {
             for path in paths { try? Posix.unlinkIfPresent(path) }
         }
+        pins.unlinked(paths)
     }
 
     /// Deletes blobs that no version references any more in the background (`BlobReclaimer`), so
@@ -111,8 +153,9 @@ public final class DiskBlobStore: Sendable {
     /// returning, as `delete` does.
     public func deleteLater(_ blobIDs: [String]) async {
         guard !blobIDs.isEmpty else { return }
-        if reclaimer.offer(blobIDs.map { finalPath($0).file }) { return }
-        await delete(blobIDs)
+        let claimed = pins.claim(blobIDs.map { finalPath($0).file })
+        if claimed.isEmpty || reclaimer.offer(claimed) { return }
+        await unlinkClaimed(claimed)
     }
 
     /// Waits, at most `timeout`, until every blob handed to `deleteLater` before the call is
@@ -152,7 +195,7 @@ public final class DiskBlobStore: Sendable {
                 throw .internalFailure("orphan sweep: \(error)")
             }
         }
-        let root = objectsDirectory
+        let (root, pins) = (objectsDirectory, pins)
         var orphans = 0
         for a in try await onPool({ Posix.listDirectory(root) }) {
             for b in try await onPool({ Posix.listDirectory("\(root)/\(a)") }) {
@@ -169,7 +212,11 @@ public final class DiskBlobStore: Sendable {
                         for name in unknown {
                             let path = "\(directory)/\(name)"
                             guard let written = Posix.modificationTime(path), written < writtenBefore else { continue }
+                            // A blob a reader has pinned belongs to a version replaced meanwhile,
+                            // whose own delete unlinks it when the reader lets go.
+                            guard !pins.claim([path], waitForPins: false).isEmpty else { continue }
                             try? Posix.unlinkIfPresent(path)
+                            pins.unlinked(CollectionOfOne(path))
                             removed += 1
                         }
                         return removed

@@ -104,6 +104,13 @@ enum Posix {
     }
 
     /// Last modification, nanoseconds since 1970; nil when the file is gone.
+    /// nil when the file does not exist (or cannot be looked up).
+    static func fileSize(path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_size)
+    }
+
     static func modificationTime(_ path: String) -> Int64? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }

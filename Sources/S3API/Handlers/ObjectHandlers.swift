@@ -142,7 +142,7 @@ extension S3Responder {
                 // file against 3,033 read in chunks, at half the CPU per request (docs/benchmarks.md).
                 if var files = writer as? any FileBodyWriter, files.sendsFiles, var slices = body.cachedSlices() {
                     defer { slices.cancel() }
-                    while files.clientConnected, let slice = await slices.next(while: { files.clientConnected }) {
+                    while files.clientConnected, let slice = try await slices.next(while: { files.clientConnected }) {
                         try await files.writeFile(descriptor: slice.descriptor, offset: slice.offset, length: slice.length)
                     }
                     try await files.finish(nil)
