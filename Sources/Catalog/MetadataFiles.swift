@@ -55,6 +55,7 @@ public struct MetadataFiles: Sendable {
         var bytes: [UInt8] = []
         do {
             let (version, body) = try await store.open(bucket: source, key: key, versionID: nil, range: nil)
+            defer { body?.close() }  // also when refused below, unread
             if version.isDeleteMarker { throw StoreError.noSuchKey(key) }
             guard version.size <= Self.maxMetadataFileSize else { throw IcebergError.badRequest("Metadata file too large: \(location)") }
             try await body?.stream { buffer in bytes += buffer.readableBytesView }

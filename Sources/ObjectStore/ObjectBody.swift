@@ -3,10 +3,13 @@ import NIOCore
 import Synchronization
 
 /// The bytes of one object version in a byte range, across its blob or its parts' blobs, or
-/// from its index row for an inline object. The first blob the range touches is opened up front
-/// and the others are pinned (`BlobPins`), so a concurrent delete cannot tear the read; each of
-/// those is opened when the read reaches it and closed when it passes it, so a body holds one
-/// descriptor whatever its number of parts.
+/// from its index row for an inline object. Every blob the range touches is pinned (`BlobPins`),
+/// so a concurrent delete cannot tear the read, and the file of a replaced blob is unlinked (its
+/// blocks freed) by the store's reclaimer once the body lets go, never by a body's `close` on an
+/// event loop. The first blob is opened up front, each of the others when the read reaches it,
+/// and each is closed and unpinned when the read has passed it: a body holds one descriptor
+/// whatever its number of parts. A later blob that cannot be opened (out of descriptors, a disk
+/// error) fails the body after its head was sent: the answer ends short of its length.
 public final class ObjectBody: Sendable {
     struct Segment: Sendable {
         let path: String
@@ -22,8 +25,9 @@ public final class ObjectBody: Sendable {
     private struct OpenBlobs {
         /// The segments' readers open now, by segment.
         var readers: [Int: BlobReader]
-        /// Paths pinned until `close`.
-        var pinned: [String]
+        /// The segments whose blobs are pinned: each is unpinned when passed, in order, and the
+        /// rest at `close`.
+        var pinned: Range<Int>
         var closed = false
     }
 
@@ -38,7 +42,7 @@ public final class ObjectBody: Sendable {
     private let blobs: DiskBlobStore?
     private let open: Mutex<OpenBlobs>
 
-    init(segments: [Segment], readers: [Int: BlobReader], pinned: [String] = [], blobs: DiskBlobStore? = nil, key: SymmetricKey? = nil) {
+    init(segments: [Segment], readers: [Int: BlobReader], pinned: Range<Int> = 0..<0, blobs: DiskBlobStore? = nil, key: SymmetricKey? = nil) {
         self.segments = segments
         self.key = key
         self.inMemory = nil
@@ -61,7 +65,7 @@ public final class ObjectBody: Sendable {
         self.inMemory = bytes
         self.length = Int64(bytes.readableBytes)
         self.blobs = nil
-        self.open = Mutex(OpenBlobs(readers: [:], pinned: []))
+        self.open = Mutex(OpenBlobs(readers: [:], pinned: 0..<0))
     }
 
     /// nil when a blob is gone (the version was replaced meanwhile).
@@ -102,28 +106,32 @@ public final class ObjectBody: Sendable {
             let to = min(range.upperBound, end) - start
             touched.append((blobs.finalPath(blobID).file, from, to - from + 1, size))
         }
-        guard let first = touched.first else { return ObjectBody(segments: [], readers: [:], key: sealed ? key : nil) }
-        guard let reader = try await blobs.open(path: first.path) else { return nil }
+        guard !touched.isEmpty else { return ObjectBody(segments: [], readers: [:], key: sealed ? key : nil) }
+        let paths = touched.map(\.path)
+        guard blobs.pin(paths: paths) else { return nil }
+        var handedOver = false
+        defer { if !handedOver { blobs.unpin(paths: paths) } }
+        guard let reader = try await blobs.open(path: paths[0]) else { return nil }
         var sizes = [reader.size]
-        let later = touched.dropFirst().map(\.path)
-        if !later.isEmpty {
-            let laterSizes: [Int64]?
+        if paths.count > 1 {
+            let later: [Int64]?
             do {
-                laterSizes = try await blobs.pin(paths: later)
+                later = try await blobs.sizes(of: paths.dropFirst())
             } catch {
                 reader.close()
                 throw error
             }
-            guard let laterSizes else {
+            guard let later else {
                 reader.close()
                 return nil
             }
-            sizes += laterSizes
+            sizes += later
         }
         let segments = zip(touched, sizes).map { blob, size in
             Segment(path: blob.path, blobSize: size, offset: blob.offset, length: blob.length, sealedPlaintextSize: sealed ? blob.plaintextSize : nil)
         }
-        return ObjectBody(segments: segments, readers: [0: reader], pinned: later, blobs: blobs, key: sealed ? key : nil)
+        handedOver = true
+        return ObjectBody(segments: segments, readers: [0: reader], pinned: 0..<segments.count, blobs: blobs, key: sealed ? key : nil)
     }
 
     /// The reader of segment `index`, opened now if it is not open yet.
@@ -144,9 +152,15 @@ public final class ObjectBody: Sendable {
         return reader
     }
 
-    /// Closes segment `index`'s blob once the read has passed it.
+    /// Closes and unpins segment `index`'s blob once the read has passed it.
     func passed(segment index: Int) {
-        open.withLock { $0.readers.removeValue(forKey: index) }?.close()
+        let (reader, unpin) = open.withLock { open -> (BlobReader?, Bool) in
+            let unpin = open.pinned.first == index
+            if unpin { open.pinned = (index + 1)..<open.pinned.upperBound }
+            return (open.readers.removeValue(forKey: index), unpin)
+        }
+        reader?.close()
+        if unpin { blobs?.unpin(paths: [segments[index].path]) }
     }
 
     /// How many of the body's blobs are open now.
@@ -276,14 +290,14 @@ public final class ObjectBody: Sendable {
 
     /// Closes the blobs open and lets go of the pinned ones. Once only: later calls do nothing.
     public func close() {
-        let (readers, pinned) = open.withLock { open -> ([BlobReader], [String]) in
-            guard !open.closed else { return ([], []) }
+        let (readers, pinned) = open.withLock { open -> ([BlobReader], Range<Int>) in
+            guard !open.closed else { return ([], 0..<0) }
             open.closed = true
-            defer { (open.readers, open.pinned) = ([:], []) }
+            defer { (open.readers, open.pinned) = ([:], 0..<0) }
             return (Array(open.readers.values), open.pinned)
         }
         for reader in readers { reader.close() }
-        if !pinned.isEmpty { blobs?.unpin(paths: pinned) }
+        if !pinned.isEmpty { blobs?.unpin(paths: segments[pinned].map(\.path)) }
     }
 }
 

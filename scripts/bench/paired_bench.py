@@ -10,7 +10,7 @@ reads each server's CPU from /proc. Principals: `root`, and `user`, a user holdi
 B ÷ A is the median of the rounds' ratios. Two copies of one build give about 1.00 ± 0.02.
 
     python3 scripts/bench/paired_bench.py [--method HEAD] [--principals root,user] [--rounds 6]
-        [--seconds 5] [--clients 4] BEFORE_BINARY AFTER_BINARY
+        [--seconds 5] [--clients 4] [--size 4096] BEFORE_BINARY AFTER_BINARY
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
 
@@ -30,11 +30,12 @@ def main():
     p.add_argument("--rounds", type=int, default=6)
     p.add_argument("--seconds", type=int, default=5)
     p.add_argument("--clients", type=int, default=4)
+    p.add_argument("--size", type=int, default=4096, help="object size in bytes (above 64 KiB a blob, not inline)")
     p.add_argument("binaries", nargs=2)
     args = p.parse_args()
     principals = args.principals.split(",")
-    if not set(principals) <= {"root", "user"} or args.rounds < 1 or not 1 <= args.seconds <= 60:
-        sys.exit("principals are root and/or user; rounds ≥ 1; seconds 1–60")
+    if not set(principals) <= {"root", "user"} or args.rounds < 1 or not 1 <= args.seconds <= 60 or not 1 <= args.size <= 16 << 20:
+        sys.exit("principals are root and/or user; rounds ≥ 1; seconds 1–60; size 1 B – 16 MiB")
     work = tempfile.mkdtemp(prefix="paired-")
     servers = []
     try:
@@ -46,7 +47,7 @@ def main():
             server = cb.start_floe(root, binary, describe_tree=False)
             servers.append(server)
             keys = [f"/bench/o{k:03d}" for k in range(100)]
-            cb.seed_objects(server, keys, b"x" * 4096)
+            cb.seed_objects(server, keys, b"x" * args.size)
             signers = {"root": server.signer}
             if "user" in principals:
                 signers["user"] = cb.policy_user_signer(server, binary)
@@ -72,7 +73,7 @@ def main():
                     us = (cpu_ticks(servers[i].proc.pid) - before[i]) / hz * 1e6 / out["requests"]
                     results[(i, who)].append((us, out["ops_per_s"]))
                     print(f"round {round_} {'AB'[i]} {who}: {out['ops_per_s']:8.0f} ops/s  {us:6.1f} µs CPU per request", flush=True)
-        print(f"\n{args.method} 4 KiB, {args.rounds} rounds of {args.seconds} s, {args.clients} clients per server")
+        print(f"\n{args.method} {args.size} B, {args.rounds} rounds of {args.seconds} s, {args.clients} clients per server")
         for who in principals:
             a, b = results[(0, who)], results[(1, who)]
             ratio = statistics.median(b[k][0] / a[k][0] for k in range(args.rounds))

@@ -107,22 +107,21 @@ public final class DiskBlobStore: Sendable {
         }
     }
 
-    /// Pins blobs to be opened later (`BlobPins`) and returns their sizes; nil, pinning nothing,
-    /// when one of them is gone or being unlinked (its version replaced meanwhile).
-    func pin(paths: [String]) async throws(StoreError) -> [Int64]? {
-        guard pins.pin(paths) else { return nil }
+    /// Pins blobs (`BlobPins`) against unlinking until `unpin`; false, pinning none, when one of
+    /// them is being unlinked (its version replaced meanwhile).
+    func pin(paths: [String]) -> Bool {
+        pins.pin(paths)
+    }
+
+    /// The sizes of blob files; nil when one of them is gone.
+    func sizes(of paths: some Collection<String> & Sendable) async throws(StoreError) -> [Int64]? {
         let sizes: [Int64?]
         do {
-            sizes = try await threadPool.runIfActive { paths.map(Posix.fileSize(path:)) }
+            sizes = try await threadPool.runIfActive { try paths.map { path throws(Posix.Failure) in try Posix.fileSize(path: path) } }
         } catch {
-            unpin(paths: paths)
             throw .internalFailure("cannot look up blobs: \(error)")
         }
-        // Unlinked before the pin: no unlink can begin now until `unpin`.
-        guard !sizes.contains(nil) else {
-            unpin(paths: paths)
-            return nil
-        }
+        guard !sizes.contains(nil) else { return nil }
         return sizes.map { $0! }
     }
 

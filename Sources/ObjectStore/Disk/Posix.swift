@@ -103,14 +103,17 @@ enum Posix {
         return Int64(info.st_size)
     }
 
-    /// Last modification, nanoseconds since 1970; nil when the file is gone.
-    /// nil when the file does not exist (or cannot be looked up).
-    static func fileSize(path: String) -> Int64? {
+    /// nil when the file does not exist; other failures throw.
+    static func fileSize(path: String) throws(Failure) -> Int64? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        if stat(path, &info) != 0 {
+            if errno == ENOENT { return nil }
+            _ = try check(-1, "stat", path)
+        }
         return Int64(info.st_size)
     }
 
+    /// Last modification, nanoseconds since 1970; nil when the file is gone.
     static func modificationTime(_ path: String) -> Int64? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
