@@ -195,21 +195,24 @@ extension ObjectStore {
 
 extension ObjectStore {
     /// Reads a source version (or a byte range of it) through the upload pipeline into a new
-    /// staged blob, for CopyObject and UploadPartCopy. `check` sees the source first (to apply
-    /// copy-source preconditions) and may throw.
+    /// staged blob, for CopyObject and UploadPartCopy. `prepare` sees each version resolved before
+    /// any of its bytes are read, to authorize reading it and apply copy-source preconditions (it
+    /// may throw), and says what to hash and the source's SSE-C key: the version read is always
+    /// one that `prepare` saw, also when the source is replaced between a caller's own lookup and
+    /// the copy (a version resolved as latest, or as `null`, may be another by then).
     /// - Parameters:
-    ///   - sourceCustomerKey: the SSE-C key of the source, when it was stored with one.
     ///   - encryptingWith: the data key of the copy, when it is to be stored encrypted.
     public func stageCopy(
         bucket: BucketRecord, key: String, versionID: String?, range: ((Int64) throws(StoreError) -> ClosedRange<Int64>?)? = nil,
-        plan: HashingPlan, sourceCustomerKey: [UInt8]? = nil, encryptingWith destinationKey: SymmetricKey? = nil, check: (ObjectVersion) throws -> Void
+        encryptingWith destinationKey: SymmetricKey? = nil,
+        prepare: (ObjectVersion) async throws -> (plan: HashingPlan, sourceCustomerKey: [UInt8]?)
     ) async throws -> (ObjectVersion, StagedUpload) {
         for _ in 0..<5 {
             let source = try await version(bucket: bucket, key: key, versionID: versionID, withData: true)
             if source.isDeleteMarker {
                 throw versionID == nil ? StoreError.noSuchKey(key) : StoreError.invalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
             }
-            try check(source)
+            let (plan, sourceCustomerKey) = try await prepare(source)
             let wanted = try range?(source.size)
             let sourceKey = try await dataKey(of: source, customerKey: sourceCustomerKey)
             if source.size == 0 || wanted.map({ $0.isEmpty }) == true {

@@ -39,17 +39,18 @@ extension S3Responder {
             checksum = parsed
         }
         let sameObject = sourceBucket.id == bucket.id && keyEquals(source.key, key)
-        // Pin the source version first, so the checksum to compute is known before the bytes stream.
+        // The source as it is now, so that its key and its reader's rights are checked before the
+        // destination's encryption is; `prepare` checks again the version the copy reads.
         let pinned = try await store.version(bucket: sourceBucket, key: source.key, versionID: source.versionID)
-        let sourceKey = pinned.isDeleteMarker ? nil : try customerKeyForRead(call, pinned, copySource: true)
+        if !pinned.isDeleteMarker { _ = try customerKeyForRead(call, pinned, copySource: true) }
         try await authorizeDecrypt(call, pinned)
         let encryption = try await encryptionForWrite(call, bucket: bucket)
         let changesEncryption = call.header(SSEHeaders.algorithm) != nil || call.header(SSEHeaders.customerAlgorithm) != nil
-        let algorithm = checksum ?? pinned.attributes.checksums.keys.first
         let (original, staged) = try await store.stageCopy(
-            bucket: sourceBucket, key: source.key, versionID: pinned.isDeleteMarker ? source.versionID : pinned.versionID,
-            plan: HashingPlan(checksums: algorithm.map { [$0] } ?? []), sourceCustomerKey: sourceKey, encryptingWith: encryption?.0,
-            check: { version in
+            bucket: sourceBucket, key: source.key, versionID: source.versionID, encryptingWith: encryption?.0,
+            prepare: { version in
+                let sourceKey = try customerKeyForRead(call, version, copySource: true)
+                try await authorizeDecrypt(call, version)
                 if version.size > ObjectStore.maxSinglePutSize {
                     throw S3Error.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
                 }
@@ -58,6 +59,8 @@ extension S3Responder {
                     throw S3Error.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
                 }
                 try Self.checkCopyPreconditions(call, version)
+                let algorithm = checksum ?? version.attributes.checksums.keys.first
+                return (HashingPlan(checksums: algorithm.map { [$0] } ?? []), sourceKey)
             })
         var attributes = metadataDirective == "REPLACE" ? requested : original.attributes
         attributes.tags = taggingDirective == "REPLACE" ? requested.tags : original.attributes.tags
@@ -93,14 +96,16 @@ extension S3Responder {
         let (_, upload) = try await openUpload(call)
         let source = try CopySource.parse(call.header(.amzCopySource) ?? "")
         let sourceBucket = try await store.bucket(source.bucket)
+        // The source as it is now, so that its key and its reader's rights are checked before the
+        // upload's encryption is; `prepare` checks again the version the copy reads.
         let pinned = try await store.version(bucket: sourceBucket, key: source.key, versionID: source.versionID)
-        let sourceKey = pinned.isDeleteMarker ? nil : try customerKeyForRead(call, pinned, copySource: true)
+        if !pinned.isDeleteMarker { _ = try customerKeyForRead(call, pinned, copySource: true) }
         try await authorizeDecrypt(call, pinned)
         let dataKey = try await partDataKey(call, upload)
         let rangeHeader = call.header(.amzCopySourceRange)
         let plan = HashingPlan(checksums: upload.checksumAlgorithm.map { [$0] } ?? [])
         let (original, staged) = try await store.stageCopy(
-            bucket: sourceBucket, key: source.key, versionID: pinned.isDeleteMarker ? source.versionID : pinned.versionID,
+            bucket: sourceBucket, key: source.key, versionID: source.versionID,
             range: { size throws(StoreError) in
                 guard let rangeHeader else { return nil }
                 guard let requested = ByteRangeRequest(header: rangeHeader), case .from(let first, let last?) = requested else {
@@ -109,12 +114,15 @@ extension S3Responder {
                 guard last < size else { throw .invalidRange(size: size, requested: rangeHeader) }
                 return first...last
             },
-            plan: plan, sourceCustomerKey: sourceKey, encryptingWith: dataKey,
-            check: { version in
+            encryptingWith: dataKey,
+            prepare: { version in
+                let sourceKey = try customerKeyForRead(call, version, copySource: true)
+                try await authorizeDecrypt(call, version)
                 try Self.checkCopyPreconditions(call, version)
                 if rangeHeader == nil && version.size > Self.maxPartSize {
                     throw S3Error.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
                 }
+                return (plan, sourceKey)
             })
         let part = try await store.commitPart(staged, upload: upload, number: number)
         var xml = XMLWriter()
