@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 @testable import ObjectIndexSQLite
 import SQLiteSupport
+import Synchronization
 import Testing
 
 @testable import ObjectStore
@@ -331,6 +332,39 @@ struct Chunks: AsyncSequence, Sendable {
         let final = try await f.read(bucket, "hot")
         #expect(bodies.contains(final))
         #expect(await f.blobFiles().count == 1)
+        await f.cleanup()
+    }
+}
+
+/// A copy reads only a source version its caller prepared (authorized, checked): CopyObject
+/// looked the source up, authorized it, and staged it by its version id, so an unversioned source
+/// replaced in between (both `null`) was read as its successor, whose SSE-KMS key nobody had
+/// checked.
+@Suite struct CopySourceTests {
+    @Test func everyVersionReadWasPreparedFirst() async throws {
+        let f = try StoreFixture(inlineLimit: 0)
+        let bucket = try await f.store.createBucket("copies")
+        try await f.put(bucket, "src", "first")
+        let seen = Mutex<[ObjectVersion]>([])
+        let (read, staged) = try await f.store.stageCopy(bucket: bucket, key: "src", versionID: nil) { version in
+            let first = seen.withLock { seen in
+                seen.append(version)
+                return seen.count == 1
+            }
+            if first {
+                // Replaced after it was prepared and before its bytes are read: the old blob is
+                // unlinked, and the copy reads the version that replaced it.
+                try await f.put(bucket, "src", "second")
+                _ = await f.store.blobs.settle()
+            }
+            return (HashingPlan(), nil)
+        }
+        let prepared = seen.withLock { $0 }
+        #expect(prepared.count == 2)
+        #expect(read == prepared.last)
+        let copy = try await f.store.commit(staged, bucket: bucket, key: "copy", attributes: ObjectAttributes())
+        #expect(copy.size == 6)
+        #expect(try await f.read(bucket, "copy") == "second")
         await f.cleanup()
     }
 }
