@@ -214,7 +214,7 @@ public final class ObjectBody: Sendable {
     public struct CachedSlices {
         static let window: Int64 = 4 << 20
         let body: ObjectBody
-        var segment = 0
+        var cursor = SegmentCursor()
         /// The next byte to send of the current segment; nil at its start.
         var position: Int64?
         /// The window being read in ahead, by its offset in the current segment's blob: always
@@ -222,31 +222,20 @@ public final class ObjectBody: Sendable {
         var readingAhead: (offset: Int64, done: Task<Void, Never>)?
         /// Whether a window has been handed out.
         var handedOut = false
-        /// The current segment's blob.
-        var reader: BlobReader?
-
-        private mutating func currentReader() async throws(StoreError) -> BlobReader {
-            if let reader { return reader }
-            let opened = try await body.reader(forSegment: segment)
-            reader = opened
-            return opened
-        }
 
         /// The next range, or nil at the body's end or once `wanted` says no (the client gone),
         /// which is asked again after any wait for the disk. Throws when a blob cannot be opened.
         public mutating func next(while wanted: () -> Bool = { true }) async throws(StoreError) -> FileSlice? {
-            while segment < body.segments.count {
-                let current = body.segments[segment]
+            while cursor.index < body.segments.count {
+                let current = body.segments[cursor.index]
                 let from = position ?? current.offset
                 let end = current.offset + current.length
                 guard from < end else {
-                    body.passed(segment: segment)
-                    segment += 1
+                    cursor.pass(body)
                     position = nil
-                    reader = nil
                     continue
                 }
-                let reader = try await currentReader()
+                let reader = try await cursor.reader(of: body)
                 let length = Swift.min(Self.window, end - from)
                 var cold = false
                 if let ahead = readingAhead, ahead.offset == from {
@@ -301,6 +290,27 @@ public final class ObjectBody: Sendable {
     }
 }
 
+/// Where a read of a body stands: its segment, and that segment's blob once opened.
+struct SegmentCursor {
+    private(set) var index = 0
+    private var reader: BlobReader?
+
+    /// The current segment's blob, opened when first asked for.
+    mutating func reader(of body: ObjectBody) async throws(StoreError) -> BlobReader {
+        if let reader { return reader }
+        let opened = try await body.reader(forSegment: index)
+        reader = opened
+        return opened
+    }
+
+    /// Moves to the next segment; the current one's blob is closed and unpinned.
+    mutating func pass(_ body: ObjectBody) {
+        body.passed(segment: index)
+        index += 1
+        reader = nil
+    }
+}
+
 /// An object body as an async sequence of buffers, for copying through the upload pipeline.
 public struct ObjectBodySequence: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
@@ -310,7 +320,7 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let body: ObjectBody
-        var segment = 0
+        var cursor = SegmentCursor()
         var offset: Int64 = 0
         var started = false
         /// Two read buffers used in turn: by the time one is read into again, the chunk it held
@@ -320,15 +330,6 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
         var turn = 0
         /// The current sealed segment's nonce prefix, read from its header.
         var prefix: ArraySlice<UInt8>?
-        /// The current segment's blob.
-        var reader: BlobReader?
-
-        private mutating func currentReader() async throws(StoreError) -> BlobReader {
-            if let reader { return reader }
-            let opened = try await body.reader(forSegment: segment)
-            reader = opened
-            return opened
-        }
 
         public mutating func next() async throws -> ByteBuffer? {
             if let bytes = body.inMemory {
@@ -336,22 +337,20 @@ public struct ObjectBodySequence: AsyncSequence, Sendable {
                 started = true
                 return bytes
             }
-            while segment < body.segments.count {
-                let current = body.segments[segment]
+            while cursor.index < body.segments.count {
+                let current = body.segments[cursor.index]
                 if !started {
                     offset = current.offset
                     started = true
                 }
                 let end = current.offset + current.length
                 if offset >= end {
-                    body.passed(segment: segment)
-                    segment += 1
+                    cursor.pass(body)
                     started = false
                     prefix = nil
-                    reader = nil
                     continue
                 }
-                let reader = try await currentReader()
+                let reader = try await cursor.reader(of: body)
                 if let plaintextSize = current.sealedPlaintextSize, let key = body.key {
                     let buffer = try await readSealed(reader, plaintextSize: plaintextSize, key: key, end: end)
                     offset += Int64(buffer.readableBytes)
