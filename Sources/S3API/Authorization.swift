@@ -110,11 +110,43 @@ extension S3Responder {
     }
 
     /// Adds `s3:ExistingObjectTag/<key>` for an object access, read only when a policy asks for it.
-    func addExistingTags(_ context: inout [String: [String]], _ access: ResourceAccess, bucket: BucketRecord?, policies: [PolicyDocument]) async {
+    func addExistingTags(_ context: inout [String: [String]], _ access: ResourceAccess, bucket: BucketRecord?, policies: [PolicyDocument], in scope: inout AccessScope) async {
         guard let bucket, let key = access.key, policies.contains(where: \.readsExistingObjectTags),
-            let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID, cached: false), !version.isDeleteMarker
+            let version = await judgedVersion(bucket: bucket, key: key, versionID: access.versionID, in: &scope), !version.isDeleteMarker
         else { return }
         for tag in version.attributes.tags { context["s3:ExistingObjectTag/\(tag.name)", default: []].append(tag.value) }
+    }
+
+    /// The version of an object a decision depends on, recorded in `scope.judged`; the one in
+    /// `scope.resolved` when the handler has already resolved it.
+    func judgedVersion(bucket: BucketRecord, key: String, versionID: String?, in scope: inout AccessScope) async -> ObjectVersion? {
+        let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
+        let version: ObjectVersion?
+        if let resolved = scope.resolved[object] {
+            version = resolved
+        } else {
+            version = try? await store.version(bucket: bucket, key: key, versionID: versionID, cached: false)
+        }
+        scope.judged[object] = .some(version.flatMap { $0.isDeleteMarker ? nil : $0.attributes })
+        return version
+    }
+
+    /// A version-dependent decision (an object ACL grant, an `s3:ExistingObjectTag` condition)
+    /// is judged on the version current when the request was authorized; a handler reads the
+    /// version current a moment later, and without a version id (or with `null`) that may be
+    /// another, which replaced it. Where it is, and its attributes differ (a decision depends on
+    /// nothing else of a version; its index row id may be reused by its successor), the
+    /// request's accesses are judged again on the version read: a caller allowed only by a
+    /// public-read ACL on one object read, racing its overwrite, the private object that
+    /// replaced it (helper-100: 12 of 9,230 copies).
+    func confirmJudged(_ call: S3Call, bucket: BucketRecord, key: String, versionID: String?, read version: ObjectVersion) async throws {
+        let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
+        guard let judged = call.judgedVersions[object], judged != version.attributes else { return }
+        var scope = AccessScope(call: call)
+        scope.resolved[object] = version
+        for access in try call.operation.accesses(call.target, method: call.request.method, headers: call.headers) where await !isAllowed(access, in: &scope) {
+            throw S3Error.accessDenied()
+        }
     }
 
     /// Whether the caller may perform every access the request names (`Operation.accesses`),
@@ -133,6 +165,7 @@ extension S3Responder {
             if call.operation == .deleteObjects { try await requireAnonymousDeleteGrant(call, in: &scope) }
         }
         try await checkExpectedOwners(call, in: &scope)
+        if !scope.judged.isEmpty { call.judgedVersions = scope.judged }
         guard let name = call.target.bucket, let cached = scope.buckets[name] else { return nil }
         return cached
     }
@@ -220,6 +253,11 @@ extension S3Responder {
         var buckets: [String: BucketRecord?] = [:]
         var identity: [PolicyDocument]?
         var baseContext: [String: [String]]?
+        /// What decisions read of an object's version (its ACL, owner, tags: all in its
+        /// attributes), by object; nil where there was no version, or a delete marker.
+        var judged: [JudgedObject: ObjectAttributes?] = [:]
+        /// Versions a decision must use instead of looking the object up (`confirmJudged`).
+        var resolved: [JudgedObject: ObjectVersion] = [:]
 
         /// Starts from the bucket authorization already read for the request (a handler deciding
         /// a batch's keys does not read it again).
@@ -275,7 +313,7 @@ extension S3Responder {
                 // Whoever creates the bucket owns it (another's existing bucket is refused at creation).
                 context["floe:IsBucketOwner"] = ["true"]
             }
-            await addExistingTags(&context, access, bucket: bucket, policies: policies)
+            await addExistingTags(&context, access, bucket: bucket, policies: policies, in: &scope)
         }
         let request = AccessRequest(action: access.action, resource: access.arn, context: context, principal: anonymous ? nil : principal.name)
         var decision: PolicyDecision
@@ -296,7 +334,7 @@ extension S3Responder {
                 decision = .implicitDeny
             }
         }
-        if decision == .implicitDeny, let bucket, await aclGrants(access, bucket: bucket, principal: principal, uploadID: call.target.value("uploadId")) {
+        if decision == .implicitDeny, let bucket, await aclGrants(access, bucket: bucket, principal: principal, uploadID: call.target.value("uploadId"), in: &scope) {
             decision = .allow
         }
         guard decision == .allow else {
@@ -308,7 +346,7 @@ extension S3Responder {
 
     /// Whether the bucket's or object's ACL grants the access (ACL-enabled buckets only; never to
     /// narrowed or vended credentials, whose limits an ACL must not widen).
-    func aclGrants(_ access: ResourceAccess, bucket: BucketRecord, principal: Principal, uploadID: String? = nil) async -> Bool {
+    func aclGrants(_ access: ResourceAccess, bucket: BucketRecord, principal: Principal, uploadID: String? = nil, in scope: inout AccessScope) async -> Bool {
         guard bucket.settings.aclsEnabled, principal.restrictions.isEmpty, principal.kind != .delegated else { return false }
         // An upload's initiator (who the ACL let write) may list and abort its own upload.
         if ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"].contains(access.action) {
@@ -319,11 +357,11 @@ extension S3Responder {
         var acl: AccessControlList
         if onObject {
             guard let key = access.key else { return false }
-            guard let version = try? await store.version(bucket: bucket, key: key, versionID: access.versionID, cached: false), !version.isDeleteMarker else {
+            guard let version = await judgedVersion(bucket: bucket, key: key, versionID: access.versionID, in: &scope), !version.isDeleteMarker else {
                 // A new object's writer sets its ACL and tags with it: allowed where the bucket's
                 // ACL lets the writer create it. An existing object's never come from the bucket's.
                 guard ["s3:PutObjectAcl", "s3:PutObjectTagging"].contains(access.action), access.versionID == nil else { return false }
-                return await aclGrants(ResourceAccess(action: "s3:PutObject", resource: access.resource), bucket: bucket, principal: principal)
+                return await aclGrants(ResourceAccess(action: "s3:PutObject", resource: access.resource), bucket: bucket, principal: principal, in: &scope)
             }
             if access.action == "s3:PutObjectTagging" { return false }
             acl = version.attributes.acl ?? .private(owner: ownerID(version, in: bucket))

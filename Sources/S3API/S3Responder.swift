@@ -96,6 +96,8 @@ final class S3Call {
     var bucketRecord: BucketRecord? = nil
     /// Called where a handler starts reading the body (`S3Responder.continuation`).
     var wantBody: @Sendable () -> Void = {}
+    /// The object versions authorization judged by (`Authorization.confirmJudged`).
+    var judgedVersions: [JudgedObject: ObjectAttributes?] = [:]
 
     init(
         request: S3Request, target: RequestTarget, operation: Operation, requestID: String, principal: Principal,
@@ -116,6 +118,13 @@ final class S3Call {
     var remoteAddress: String? { origin.address }
     var eventContext: EventContext { EventContext(principal: principal.name, requestID: requestID, sourceIP: remoteAddress ?? "") }
     func header(_ name: HTTPField.Name) -> String? { request.headers[name] }
+}
+
+/// An object (or one version of it) whose version a decision read.
+struct JudgedObject: Hashable {
+    let bucketID: Int64
+    let key: String
+    let versionID: String?
 }
 
 /// Outcome details a handler reports for the request log and metrics.

@@ -49,6 +49,7 @@ extension S3Responder {
         let (original, staged) = try await store.stageCopy(
             bucket: sourceBucket, key: source.key, versionID: source.versionID, encryptingWith: encryption?.0,
             prepare: { version in
+                try await confirmJudged(call, bucket: sourceBucket, key: source.key, versionID: source.versionID, read: version)
                 let sourceKey = try customerKeyForRead(call, version, copySource: true)
                 try await authorizeDecrypt(call, version)
                 if version.size > ObjectStore.maxSinglePutSize {
@@ -116,6 +117,7 @@ extension S3Responder {
             },
             encryptingWith: dataKey,
             prepare: { version in
+                try await confirmJudged(call, bucket: sourceBucket, key: source.key, versionID: source.versionID, read: version)
                 let sourceKey = try customerKeyForRead(call, version, copySource: true)
                 try await authorizeDecrypt(call, version)
                 try Self.checkCopyPreconditions(call, version)

@@ -31,6 +31,7 @@ extension S3Responder {
             if versionID != nil { error = error.with(header: "Last-Modified", HTTPDate.rfc1123(version.lastModified / 1000)).with(header: "Allow", "DELETE") }
             throw error
         }
+        try await confirmJudged(call, bucket: bucket, key: key, versionID: versionID, read: version)
         return version
     }
 
