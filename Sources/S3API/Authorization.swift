@@ -117,17 +117,12 @@ extension S3Responder {
         for tag in version.attributes.tags { context["s3:ExistingObjectTag/\(tag.name)", default: []].append(tag.value) }
     }
 
-    /// The version of an object a decision depends on, recorded in `scope.judged`; the one in
-    /// `scope.resolved` when the handler has already resolved it.
+    /// The version of an object a decision depends on, recorded in `scope.versions`.
     func judgedVersion(bucket: BucketRecord, key: String, versionID: String?, in scope: inout AccessScope) async -> ObjectVersion? {
         let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
-        let version: ObjectVersion?
-        if let resolved = scope.resolved[object] {
-            version = resolved
-        } else {
-            version = try? await store.version(bucket: bucket, key: key, versionID: versionID, cached: false)
-        }
-        scope.judged[object] = .some(version.flatMap { $0.isDeleteMarker ? nil : $0.attributes })
+        if let known = scope.versions[object] { return known }
+        let version = try? await store.version(bucket: bucket, key: key, versionID: versionID, cached: false)
+        scope.versions[object] = .some(version)
         return version
     }
 
@@ -139,11 +134,14 @@ extension S3Responder {
     /// request's accesses are judged again on the version read: a caller allowed only by a
     /// public-read ACL on one object read, racing its overwrite, the private object that
     /// replaced it (helper-100: 12 of 9,230 copies).
+    /// A request whose decisions read versions, but not this object's, is judged again too: it
+    /// fails closed should the two ever name one object differently.
     func confirmJudged(_ call: S3Call, bucket: BucketRecord, key: String, versionID: String?, read version: ObjectVersion) async throws {
+        guard !call.judgedVersions.isEmpty else { return }
         let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
-        guard let judged = call.judgedVersions[object], judged != version.attributes else { return }
+        if let judged = call.judgedVersions[object], judged == version.attributes { return }
         var scope = AccessScope(call: call)
-        scope.resolved[object] = version
+        scope.versions[object] = .some(version)
         for access in try call.operation.accesses(call.target, method: call.request.method, headers: call.headers) where await !isAllowed(access, in: &scope) {
             throw S3Error.accessDenied()
         }
@@ -165,7 +163,7 @@ extension S3Responder {
             if call.operation == .deleteObjects { try await requireAnonymousDeleteGrant(call, in: &scope) }
         }
         try await checkExpectedOwners(call, in: &scope)
-        if !scope.judged.isEmpty { call.judgedVersions = scope.judged }
+        if !scope.versions.isEmpty { call.judgedVersions = scope.versions.mapValues { $0.flatMap { $0.isDeleteMarker ? nil : $0.attributes } } }
         guard let name = call.target.bucket, let cached = scope.buckets[name] else { return nil }
         return cached
     }
@@ -253,11 +251,10 @@ extension S3Responder {
         var buckets: [String: BucketRecord?] = [:]
         var identity: [PolicyDocument]?
         var baseContext: [String: [String]]?
-        /// What decisions read of an object's version (its ACL, owner, tags: all in its
-        /// attributes), by object; nil where there was no version, or a delete marker.
-        var judged: [JudgedObject: ObjectAttributes?] = [:]
-        /// Versions a decision must use instead of looking the object up (`confirmJudged`).
-        var resolved: [JudgedObject: ObjectVersion] = [:]
+        /// The versions decisions read (for an object ACL, `s3:ExistingObjectTag`), by object,
+        /// each looked up once, so that every decision of the request sees the same; nil where
+        /// there was none. `confirmJudged` puts in the version a handler read.
+        var versions: [JudgedObject: ObjectVersion?] = [:]
 
         /// Starts from the bucket authorization already read for the request (a handler deciding
         /// a batch's keys does not read it again).
