@@ -280,6 +280,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
                 [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: true
             ).first else { return (nil, []) }
+            if let expected = guarded?.expected, !expected.matches(removed) { throw StoreError.versionChanged(key: key) }
             if let guarded, !removed.isDeleteMarker, !guarded.admits(removed) { throw StoreError.preconditionFailed("If-Match") }
             try ObjectLockRules.checkRemoval(of: removed, now: ObjectStore.now(), bypassGovernance: bypassGovernance)
             try VersionRows.remove(db, bucketID: bucketID, removed)
@@ -288,15 +289,15 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry]) async throws(StoreError) {
-        try await updateAttributes(bucketID: bucketID, key: key, versionID: versionID) { $0.tags = tags }
+    public func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry], expecting: ObjectAttributes) async throws(StoreError) {
+        try await updateAttributes(bucketID: bucketID, key: key, versionID: versionID, expecting: expecting) { $0.tags = tags }
     }
 
-    public func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?) async throws(StoreError) {
-        try await updateAttributes(bucketID: bucketID, key: key, versionID: versionID) { $0.acl = acl }
+    public func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?, expecting: ObjectAttributes) async throws(StoreError) {
+        try await updateAttributes(bucketID: bucketID, key: key, versionID: versionID, expecting: expecting) { $0.acl = acl }
     }
 
-    public func setLock(bucketID: Int64, key: String, versionID: String?, _ change: LockChange) async throws(StoreError) -> ObjectVersion {
+    public func setLock(bucketID: Int64, key: String, versionID: String?, _ change: LockChange, expecting: ExpectedVersion?) async throws(StoreError) -> ObjectVersion {
         try await run(write: true, bucket: bucketID) { db in
             let keyBytes = Array(key.utf8)
             let found: ObjectVersion?
@@ -307,6 +308,7 @@ public final class SQLiteObjectIndex: ObjectIndex {
             } else {
                 found = try VersionRows.latest(db, bucketID: bucketID, key: keyBytes, withParts: false)
             }
+            if let expecting, !expecting.matches(found) { throw StoreError.versionChanged(key: key) }
             guard var version = found else {
                 throw versionID.map { StoreError.noSuchVersion(key: key, versionID: $0) } ?? StoreError.noSuchKey(key)
             }
@@ -319,12 +321,16 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    func updateAttributes(bucketID: Int64, key: String, versionID: String, _ change: @escaping @Sendable (inout ObjectAttributes) -> Void) async throws(StoreError) {
+    /// Changes one version's attributes, if they are still `expecting` (the version the caller
+    /// read may have been replaced, under the same `null` id, or removed).
+    func updateAttributes(
+        bucketID: Int64, key: String, versionID: String, expecting: ObjectAttributes, _ change: @escaping @Sendable (inout ObjectAttributes) -> Void
+    ) async throws(StoreError) {
         try await run(write: true, bucket: bucketID) { db in
             guard var version = try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
                 [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: false
-            ).first else { throw StoreError.noSuchVersion(key: key, versionID: versionID) }
+            ).first, !version.isDeleteMarker, version.attributes == expecting else { throw StoreError.versionChanged(key: key) }
             change(&version.attributes)
             try db.query("UPDATE versions SET attributes = ? WHERE id = ?", [.text(try VersionRows.encode(version.attributes)), .integer(version.sequence)])
         }

@@ -123,6 +123,7 @@ enum VersionRows {
         case .etagDiffers(let etag):
             if let current, ETag.same(current.etag, etag) { throw StoreError.preconditionFailed("If-None-Match") }
         case .deleteMatches(let guarded):
+            if let expected = guarded.expected, !expected.matches(current) { throw StoreError.versionChanged(key: key) }
             if let current, !guarded.admits(current) { throw StoreError.preconditionFailed("If-Match") }
         }
     }

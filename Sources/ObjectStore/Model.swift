@@ -146,14 +146,18 @@ public struct DeleteGuard: Sendable, Equatable {
     public var etag: String?
     public var size: Int64?
     public var lastModifiedSeconds: Int64?
+    /// The version the caller decided the delete on: a removal finding another answers
+    /// `versionChanged` (checked before the conditions above).
+    public var expected: ExpectedVersion?
 
-    public init(etag: String? = nil, size: Int64? = nil, lastModifiedSeconds: Int64? = nil) {
+    public init(etag: String? = nil, size: Int64? = nil, lastModifiedSeconds: Int64? = nil, expected: ExpectedVersion? = nil) {
         self.etag = etag
         self.size = size
         self.lastModifiedSeconds = lastModifiedSeconds
+        self.expected = expected
     }
 
-    public var isEmpty: Bool { etag == nil && size == nil && lastModifiedSeconds == nil }
+    public var isEmpty: Bool { etag == nil && size == nil && lastModifiedSeconds == nil && expected == nil }
 
     public func admits(_ version: ObjectVersion) -> Bool {
         if let etag, ETag.bare(etag) != "*", !ETag.same(version.etag, etag) { return false }
@@ -161,6 +165,23 @@ public struct DeleteGuard: Sendable, Equatable {
         if let lastModifiedSeconds, version.lastModified / 1000 != lastModifiedSeconds { return false }
         return true
     }
+}
+
+/// The version a write to an existing object was decided on, as the caller read it: its
+/// attributes (everything an authorization decision reads of a version), nil where there was no
+/// version or a delete marker. A write that finds the object otherwise changes nothing and throws
+/// `StoreError.versionChanged`: a version read as the latest, or as `null`, may have been
+/// replaced by another before the write, and a row id may be reused by that successor.
+public struct ExpectedVersion: Sendable, Equatable {
+    public var attributes: ObjectAttributes?
+
+    public init(attributes: ObjectAttributes?) { self.attributes = attributes }
+
+    public init(of version: ObjectVersion?) {
+        attributes = version.flatMap { $0.isDeleteMarker ? nil : $0.attributes }
+    }
+
+    public func matches(_ version: ObjectVersion?) -> Bool { self == ExpectedVersion(of: version) }
 }
 
 public struct MetadataEntry: Sendable, Equatable, Codable {

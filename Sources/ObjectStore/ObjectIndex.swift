@@ -43,18 +43,22 @@ public protocol ObjectIndex: Sendable {
     func version(bucketID: Int64, key: String, versionID: String, withData: Bool) async throws(StoreError) -> ObjectVersion?
     /// Removes one version for good; if it was the latest, the next newest becomes latest.
     /// Returns the removed version (nil if there was none) and its blobs.
-    /// With `guard`, the version is removed only if it matches (`preconditionFailed` otherwise).
+    /// With `guard`, the version is removed only if it matches (`versionChanged` when it is not
+    /// the one expected, `preconditionFailed` when a condition fails).
     /// A version Object Lock keeps (`ObjectLockRules.checkRemoval`) is not removed: `objectLocked`.
     /// `events` go to the outbox in the same transaction, if a version was removed.
     func deleteVersion(bucketID: Int64, key: String, versionID: String, guard: DeleteGuard?, bypassGovernance: Bool, events: [OutboxEvent]) async throws(StoreError)
         -> (ObjectVersion?, [String])
     /// Changes one version's (the latest's when `versionID` is nil) retention or legal hold,
     /// checking `ObjectLockRules` against its current lock in the same transaction. Returns the
-    /// version as it now is.
-    func setLock(bucketID: Int64, key: String, versionID: String?, _ change: LockChange) async throws(StoreError) -> ObjectVersion
-    /// Replaces the tags of one version.
-    func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry]) async throws(StoreError)
-    func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?) async throws(StoreError)
+    /// version as it now is. With `expecting`, only if the version found is that one
+    /// (`versionChanged` otherwise).
+    func setLock(bucketID: Int64, key: String, versionID: String?, _ change: LockChange, expecting: ExpectedVersion?) async throws(StoreError) -> ObjectVersion
+    /// Replaces the tags of one version, if it still has the attributes `expecting` (the caller
+    /// read them); `versionChanged` otherwise, or when the version is gone.
+    func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry], expecting: ObjectAttributes) async throws(StoreError)
+    /// Replaces the ACL of one version, as `setTags` its tags.
+    func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?, expecting: ObjectAttributes) async throws(StoreError)
 
     /// Runs `body` against one consistent snapshot of the index, on the index's own threads: a
     /// listing page's scans (one per common prefix it skips) cost one hop, not one each.

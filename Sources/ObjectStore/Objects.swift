@@ -171,25 +171,33 @@ extension ObjectStore {
         }
     }
 
-    public func setTags(bucket: BucketRecord, key: String, versionID: String?, tags: [MetadataEntry]) async throws(StoreError) -> ObjectVersion {
+    /// Replaces the tags of a version (the latest when `versionID` is nil). With `expecting`, only
+    /// if that is the version the caller decided on; either way the tags go onto the version
+    /// returned, not onto one that replaced it meanwhile (`versionChanged`).
+    public func setTags(bucket: BucketRecord, key: String, versionID: String?, tags: [MetadataEntry], expecting: ExpectedVersion? = nil)
+        async throws(StoreError) -> ObjectVersion
+    {
         let target = try await version(bucket: bucket, key: key, versionID: versionID)
+        if let expecting, !expecting.matches(target) { throw .versionChanged(key: key) }
         if target.isDeleteMarker { throw versionID == nil ? .noSuchKey(key) : .invalidRequest("A delete marker has no tags.") }
-        try await index.setTags(bucketID: bucket.id, key: key, versionID: target.versionID, tags)
+        try await index.setTags(bucketID: bucket.id, key: key, versionID: target.versionID, tags, expecting: target.attributes)
         return target
     }
 
-    /// PutObjectRetention / PutObjectLegalHold: only in a bucket with Object Lock.
-    public func setLock(bucket: BucketRecord, key: String, versionID: String?, _ change: LockChange) async throws(StoreError) -> ObjectVersion {
+    /// PutObjectRetention / PutObjectLegalHold: only in a bucket with Object Lock. With
+    /// `expecting`, only if the version found is the one the caller decided on.
+    public func setLock(bucket: BucketRecord, key: String, versionID: String?, _ change: LockChange, expecting: ExpectedVersion? = nil)
+        async throws(StoreError) -> ObjectVersion
+    {
         try ObjectKeyRules.validate(key)
         guard bucket.settings.objectLock != nil else { throw .invalidRequest("Bucket is missing Object Lock Configuration") }
-        return try await index.setLock(bucketID: bucket.id, key: key, versionID: versionID, change)
+        return try await index.setLock(bucketID: bucket.id, key: key, versionID: versionID, change, expecting: expecting)
     }
 
-    public func setACL(bucket: BucketRecord, key: String, versionID: String?, acl: AccessControlList?) async throws(StoreError) -> ObjectVersion {
-        let target = try await version(bucket: bucket, key: key, versionID: versionID)
-        if target.isDeleteMarker { throw versionID == nil ? .noSuchKey(key) : .invalidRequest("A delete marker has no ACL.") }
-        try await index.setACL(bucketID: bucket.id, key: key, versionID: target.versionID, acl)
-        return target
+    /// Replaces the ACL of `version`, as read by the caller (`versionChanged` if it was replaced since).
+    public func setACL(bucket: BucketRecord, version: ObjectVersion, acl: AccessControlList?) async throws(StoreError) {
+        if version.isDeleteMarker { throw .invalidRequest("A delete marker has no ACL.") }
+        try await index.setACL(bucketID: bucket.id, key: version.key, versionID: version.versionID, acl, expecting: version.attributes)
     }
 }
 

@@ -41,6 +41,9 @@ public enum StoreError: Error, Sendable, Equatable {
     case kmsKeyNotFound(String)
     /// A byte range outside the object (`requested` as the client sent it).
     case invalidRange(size: Int64, requested: String)
+    /// The version a write was decided on (`ExpectedVersion`) is not the one there now: the
+    /// caller decides again on that one and retries; S3 answers OperationAborted should it give up.
+    case versionChanged(key: String)
     /// Storage or index failure: logged, answered 500.
     case internalFailure(String)
 }

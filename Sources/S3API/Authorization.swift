@@ -112,18 +112,20 @@ extension S3Responder {
     /// Adds `s3:ExistingObjectTag/<key>` for an object access, read only when a policy asks for it.
     func addExistingTags(_ context: inout [String: [String]], _ access: ResourceAccess, bucket: BucketRecord?, policies: [PolicyDocument], in scope: inout AccessScope) async {
         guard let bucket, let key = access.key, policies.contains(where: \.readsExistingObjectTags),
-            let version = await judgedVersion(bucket: bucket, key: key, versionID: access.versionID, in: &scope), !version.isDeleteMarker
+            let attributes = await judgedVersion(bucket: bucket, key: key, versionID: access.versionID, in: &scope)
         else { return }
-        for tag in version.attributes.tags { context["s3:ExistingObjectTag/\(tag.name)", default: []].append(tag.value) }
+        for tag in attributes.tags { context["s3:ExistingObjectTag/\(tag.name)", default: []].append(tag.value) }
     }
 
-    /// The version of an object a decision depends on, recorded in `scope.versions`.
-    func judgedVersion(bucket: BucketRecord, key: String, versionID: String?, in scope: inout AccessScope) async -> ObjectVersion? {
+    /// The attributes of the version of an object a decision depends on (nil: no version, or a
+    /// delete marker), recorded in `scope.versions`.
+    func judgedVersion(bucket: BucketRecord, key: String, versionID: String?, in scope: inout AccessScope) async -> ObjectAttributes? {
         let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
         if let known = scope.versions[object] { return known }
         let version = try? await store.version(bucket: bucket, key: key, versionID: versionID, cached: false)
-        scope.versions[object] = .some(version)
-        return version
+        let attributes = ExpectedVersion(of: version).attributes
+        scope.versions[object] = .some(attributes)
+        return attributes
     }
 
     /// A version-dependent decision (an object ACL grant, an `s3:ExistingObjectTag` condition)
@@ -139,12 +141,71 @@ extension S3Responder {
     func confirmJudged(_ call: S3Call, bucket: BucketRecord, key: String, versionID: String?, read version: ObjectVersion) async throws {
         guard !call.judgedVersions.isEmpty else { return }
         let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
-        if let judged = call.judgedVersions[object], judged == version.attributes { return }
+        let read = ExpectedVersion(of: version)
+        if let judged = call.judgedVersions[object], judged == read.attributes { return }
+        try await judgeAgain(call, object, as: read, judge: nil)
+    }
+
+    /// A write to an object (its tags, retention, hold, or its removal) decided, maybe, on its
+    /// version: `write` gets the version the decisions read (nil when none did) and must change
+    /// the object only while it is still that one (`ExpectedVersion`). When it is not
+    /// (`versionChanged`: replaced or removed meanwhile), the request is judged again on the
+    /// version there now and the write tried again with that one. Before, a PutObjectAcl judged
+    /// on a public object wrote onto the private one that replaced it, and a delete allowed by an
+    /// `s3:ExistingObjectTag` condition removed an untagged successor (helper-101).
+    /// - Parameter judge: the decisions to make again (default: the request's own accesses).
+    func writeAsJudged<T>(
+        _ call: S3Call, bucket: BucketRecord, key: String, versionID: String?,
+        judge: ((inout AccessScope) async throws -> Void)? = nil,
+        _ write: (ExpectedVersion?) async throws -> T
+    ) async throws -> T {
+        let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
+        for _ in 0..<ObjectStore.openAttempts {
+            var expected: ExpectedVersion?
+            if !call.judgedVersions.isEmpty {
+                if let judged = call.judgedVersions[object] {
+                    expected = ExpectedVersion(attributes: judged)
+                } else {
+                    expected = try await judgeAgain(call, object, bucket: bucket, key: key, versionID: versionID, judge: judge)
+                }
+            }
+            do {
+                return try await write(expected)
+            } catch StoreError.versionChanged {
+                if expected != nil { _ = try await judgeAgain(call, object, bucket: bucket, key: key, versionID: versionID, judge: judge) }
+            }
+        }
+        throw StoreError.versionChanged(key: key)
+    }
+
+    /// Judges the request again on the version of `object` there now; answers it.
+    func judgeAgain(
+        _ call: S3Call, _ object: JudgedObject, bucket: BucketRecord, key: String, versionID: String?, judge: ((inout AccessScope) async throws -> Void)?
+    ) async throws -> ExpectedVersion {
+        let now = ExpectedVersion(of: try? await store.version(bucket: bucket, key: key, versionID: versionID, cached: false))
+        try await judgeAgain(call, object, as: now, judge: judge)
+        return now
+    }
+
+    /// Judges the request again with `object` as `version`, and records that version as judged.
+    func judgeAgain(_ call: S3Call, _ object: JudgedObject, as version: ExpectedVersion, judge: ((inout AccessScope) async throws -> Void)?) async throws {
         var scope = AccessScope(call: call)
-        scope.versions[object] = .some(version)
+        scope.versions[object] = .some(version.attributes)
+        if let judge { try await judge(&scope) } else { try await judgeAccesses(call, in: &scope) }
+        call.judgedVersions[object] = .some(version.attributes)
+    }
+
+    /// Every access the request names (`Operation.accesses`), AccessDenied at the first refused.
+    func judgeAccesses(_ call: S3Call, in scope: inout AccessScope) async throws {
         for access in try call.operation.accesses(call.target, method: call.request.method, headers: call.headers) where await !isAllowed(access, in: &scope) {
             throw S3Error.accessDenied()
         }
+    }
+
+    /// Keeps the versions a decision made after authorization read (`AccessScope(call:)` starts
+    /// from those already judged), so the request's writes expect them too.
+    func remember(_ scope: AccessScope) {
+        scope.call.judgedVersions.merge(scope.versions) { judged, _ in judged }
     }
 
     /// Whether the caller may perform every access the request names (`Operation.accesses`),
@@ -163,7 +224,7 @@ extension S3Responder {
             if call.operation == .deleteObjects { try await requireAnonymousDeleteGrant(call, in: &scope) }
         }
         try await checkExpectedOwners(call, in: &scope)
-        if !scope.versions.isEmpty { call.judgedVersions = scope.versions.mapValues { $0.flatMap { $0.isDeleteMarker ? nil : $0.attributes } } }
+        if !scope.versions.isEmpty { call.judgedVersions = scope.versions }
         guard let name = call.target.bucket, let cached = scope.buckets[name] else { return nil }
         return cached
     }
@@ -251,15 +312,16 @@ extension S3Responder {
         var buckets: [String: BucketRecord?] = [:]
         var identity: [PolicyDocument]?
         var baseContext: [String: [String]]?
-        /// The versions decisions read (for an object ACL, `s3:ExistingObjectTag`), by object,
-        /// each looked up once, so that every decision of the request sees the same; nil where
-        /// there was none. `confirmJudged` puts in the version a handler read.
-        var versions: [JudgedObject: ObjectVersion?] = [:]
+        /// The attributes of the versions decisions read (for an object ACL,
+        /// `s3:ExistingObjectTag`), by object, each looked up once, so that every decision of the
+        /// request sees the same; nil where there was no version or a delete marker.
+        var versions: [JudgedObject: ObjectAttributes?]
 
         /// Starts from the bucket authorization already read for the request (a handler deciding
-        /// a batch's keys does not read it again).
+        /// a batch's keys does not read it again) and from the versions already judged.
         init(call: S3Call) {
             self.call = call
+            versions = call.judgedVersions
             if let record = call.bucketRecord { buckets[record.name] = .some(record) }
         }
     }
@@ -354,14 +416,14 @@ extension S3Responder {
         var acl: AccessControlList
         if onObject {
             guard let key = access.key else { return false }
-            guard let version = await judgedVersion(bucket: bucket, key: key, versionID: access.versionID, in: &scope), !version.isDeleteMarker else {
+            guard let attributes = await judgedVersion(bucket: bucket, key: key, versionID: access.versionID, in: &scope) else {
                 // A new object's writer sets its ACL and tags with it: allowed where the bucket's
                 // ACL lets the writer create it. An existing object's never come from the bucket's.
                 guard ["s3:PutObjectAcl", "s3:PutObjectTagging"].contains(access.action), access.versionID == nil else { return false }
                 return await aclGrants(ResourceAccess(action: "s3:PutObject", resource: access.resource), bucket: bucket, principal: principal, in: &scope)
             }
             if access.action == "s3:PutObjectTagging" { return false }
-            acl = version.attributes.acl ?? .private(owner: ownerID(version, in: bucket))
+            acl = attributes.acl ?? .private(owner: ownerID(of: attributes, in: bucket))
         } else {
             acl = bucket.settings.acl ?? .private(owner: ownerID(bucket))
         }
@@ -382,5 +444,20 @@ extension S3Responder {
             accessKey: call.principal.accessKeyID, sourceIP: call.remoteAddress, action: request.action,
             resource: request.resource.hasPrefix("arn:floe:admin:::") ? String(request.resource.dropFirst("arn:floe:admin:::".count)) : request.resource,
             outcome: "denied", status: 403))
+    }
+}
+
+/// An object (or one version of it) whose version a decision read.
+struct JudgedObject: Hashable {
+    let bucketID: Int64
+    /// The key's bytes: the store tells keys apart byte by byte, where `String` takes canonically
+    /// equivalent ones (`café` composed and decomposed) for one.
+    let key: [UInt8]
+    let versionID: String?
+
+    init(bucketID: Int64, key: String, versionID: String?) {
+        self.bucketID = bucketID
+        self.key = Array(key.utf8)
+        self.versionID = versionID
     }
 }

@@ -66,6 +66,9 @@ enum ErrorMapping {
         case .kmsKeyNotFound(let name):
             return S3Error(code: "KMS.NotFoundException", status: 400, message: "Key '\(name)' does not exist")
         case .invalidBucketState(let message): return S3Error(code: "InvalidBucketState", status: 409, message: message)
+        case .versionChanged:
+            return S3Error(
+                code: "OperationAborted", status: 409, message: "A conflicting conditional operation is currently in progress against this resource. Please try again.")
         case .internalFailure: return .internalError
         }
     }

@@ -96,8 +96,8 @@ final class S3Call {
     var bucketRecord: BucketRecord? = nil
     /// Called where a handler starts reading the body (`S3Responder.continuation`).
     var wantBody: @Sendable () -> Void = {}
-    /// The attributes of the object versions authorization judged by (`Authorization.confirmJudged`);
-    /// nil for an object that had none.
+    /// The attributes of the object versions the request's decisions read (`Authorization.confirmJudged`,
+    /// `writeAsJudged`); nil for an object that had none, or a delete marker.
     var judgedVersions: [JudgedObject: ObjectAttributes?] = [:]
 
     init(
@@ -119,21 +119,6 @@ final class S3Call {
     var remoteAddress: String? { origin.address }
     var eventContext: EventContext { EventContext(principal: principal.name, requestID: requestID, sourceIP: remoteAddress ?? "") }
     func header(_ name: HTTPField.Name) -> String? { request.headers[name] }
-}
-
-/// An object (or one version of it) whose version a decision read.
-struct JudgedObject: Hashable {
-    let bucketID: Int64
-    /// The key's bytes: the store tells keys apart byte by byte, where `String` takes canonically
-    /// equivalent ones (`café` composed and decomposed) for one.
-    let key: [UInt8]
-    let versionID: String?
-
-    init(bucketID: Int64, key: String, versionID: String?) {
-        self.bucketID = bucketID
-        self.key = Array(key.utf8)
-        self.versionID = versionID
-    }
 }
 
 /// Outcome details a handler reports for the request log and metrics.

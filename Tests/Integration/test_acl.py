@@ -239,6 +239,94 @@ def test_a_read_allowed_by_the_version_never_gets_the_object_that_replaced_it(le
     assert counts["leaks"] == 0, counts
 
 
+@pytest.mark.parametrize("write", ["acl", "tagging", "delete-by-tag"])
+def test_a_write_allowed_by_the_version_never_changes_the_object_that_replaced_it(legacy_server, write):
+    """The writes to an existing version were judged on the version current when the request came
+    in and made on the one current a moment later (helper-101): a PutObjectAcl allowed by one
+    object's ACL wrote onto the private object that replaced it; a PutObjectTagging allowed by
+    `s3:ExistingObjectTag` tagged its successor (never judged again at all); a DeleteObject allowed
+    by a tag removed the untagged successor (28 of 378 rounds). A write now changes only the version
+    it was judged on, and is judged again on any other. One writer swaps an open and a protected
+    object; after each swap the protected one must be as written. Bounded: 20 s or 1,500 rounds."""
+    import threading
+    import time
+
+    server = legacy_server
+    s3 = server.boto3()
+    bucket = new_bucket(s3)
+    if write == "acl":
+        attacker, attacker_id, _ = user_client(server)
+        opened = {"GrantWriteACP": f'id="{attacker_id}"'}
+        attempt = lambda client: client.put_object_acl(Bucket=bucket, Key="swapped", ACL="public-read")
+    else:
+        action = "s3:PutObjectTagging" if write == "tagging" else "s3:DeleteObject"
+        name = "by-tag-" + uuid.uuid4().hex[:8]
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": action, "Resource": f"arn:aws:s3:::{bucket}/*",
+             "Condition": {"StringEquals": {"s3:ExistingObjectTag/open": "yes"}}}]}
+        assert admin(server, "PUT", f"policies/{name}", policy).status_code == 204
+        attacker, _, _ = user_client(server, policies=("bucket-owner", name))
+        opened = {"Tagging": "open=yes"}
+        if write == "tagging":
+            attempt = lambda client: client.put_object_tagging(
+                Bucket=bucket, Key="swapped", Tagging={"TagSet": [{"Key": "pwned", "Value": "yes"}]})
+        else:
+            attempt = lambda client: client.delete_object(Bucket=bucket, Key="swapped")
+
+    def protected_is_intact():
+        """The protected object is there, private and untagged but for its own tag."""
+        if s3.get_object(Bucket=bucket, Key="swapped")["Body"].read() != b"PROTECTED":
+            return False
+        grants = s3.get_object_acl(Bucket=bucket, Key="swapped")["Grants"]
+        tags = s3.get_object_tagging(Bucket=bucket, Key="swapped")["TagSet"]
+        return len(grants) == 1 and tags == [{"Key": "kind", "Value": "protected"}]
+
+    # Each kind of write is allowed on the open object and refused on the protected one.
+    s3.put_object(Bucket=bucket, Key="swapped", Body=b"OPEN", **opened)
+    attempt(attacker)
+    s3.put_object(Bucket=bucket, Key="swapped", Body=b"PROTECTED", Tagging="kind=protected")
+    assert s3_error(lambda: attempt(attacker)) == "AccessDenied"
+    assert protected_is_intact()
+
+    deadline = time.monotonic() + 20
+    counts = {"rounds": 0, "damaged": 0, "allowed": 0, "denied": 0, "other": 0}
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def swap():
+        client = server.boto3()
+        while time.monotonic() < deadline and counts["rounds"] < 1500:
+            client.put_object(Bucket=bucket, Key="swapped", Body=b"OPEN", **opened)
+            client.put_object(Bucket=bucket, Key="swapped", Body=b"PROTECTED", Tagging="kind=protected")
+            try:
+                intact = protected_is_intact()
+            except ClientError:  # deleted
+                intact = False
+            counts["rounds"] += 1
+            counts["damaged"] += not intact
+        stop.set()
+
+    def attack():
+        while not stop.is_set():
+            try:
+                attempt(attacker)
+                outcome = "allowed"
+            except ClientError as error:
+                code = error.response["Error"]["Code"]
+                outcome = "denied" if code == "AccessDenied" else "other"
+                assert code in ("AccessDenied", "NoSuchKey", "OperationAborted"), error
+            with lock:
+                counts[outcome] += 1
+
+    threads = [threading.Thread(target=swap)] + [threading.Thread(target=attack) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert counts["rounds"] > 50 and counts["allowed"] > 20 and counts["denied"] > 20, counts
+    assert counts["damaged"] == 0, counts
+
+
 def test_a_copy_between_canonically_equivalent_keys_is_judged_on_each(legacy_server):
     """`café` composed and decomposed are two objects to the store, and were one to the record of
     the versions a decision read: a copy from one to the other that also set the copy's ACL or

@@ -92,7 +92,8 @@ extension S3Responder {
     func putBucketAcl(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
         let owner = ownerID(bucket)
-        let acl = try await aclFromRequest(call, owner: owner, bucketOwner: owner)
+        var body: [UInt8]?
+        let acl = try await aclFromRequest(call, owner: owner, bucketOwner: owner, body: &body)
         if !bucket.settings.aclsEnabled {
             guard Self.acceptedWhileEnforced(call.headers, acl, bucketOwner: owner) else { throw S3Error.accessControlListNotSupported() }
         } else if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true {
@@ -103,9 +104,11 @@ extension S3Responder {
     }
 
     /// The ACL a Put*Acl request sets: from its headers or its AccessControlPolicy body (not both).
-    func aclFromRequest(_ call: S3Call, owner: String, bucketOwner: String) async throws -> AccessControlList {
+    /// - Parameter body: the body, read here if nil (a request judged again reads it once).
+    func aclFromRequest(_ call: S3Call, owner: String, bucketOwner: String, body read: inout [UInt8]?) async throws -> AccessControlList {
         let fromHeaders = try requestedACL(call.headers, owner: owner, bucketOwner: bucketOwner)
-        let body = try await readVerifiedBody(call, limit: 64 * 1024, required: false)
+        if read == nil { read = try await readVerifiedBody(call, limit: 64 * 1024, required: false) }
+        let body = read!
         if body.isEmpty {
             guard let fromHeaders else { throw S3Error(code: "MissingSecurityHeader", status: 400, message: "Your request was missing a required header") }
             return fromHeaders
@@ -133,19 +136,30 @@ extension S3Responder {
 
     func putObjectAcl(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
-        let current = try await addressedVersion(call, bucket: bucket)
-        let owner = ownerID(current, in: bucket)
-        let acl = try await aclFromRequest(call, owner: owner, bucketOwner: ownerID(bucket))
-        if !bucket.settings.aclsEnabled {
-            guard Self.acceptedWhileEnforced(call.headers, acl, bucketOwner: ownerID(bucket)) else { throw S3Error.accessControlListNotSupported() }
-        } else if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true {
-            throw S3Error.accessDenied()
+        var body: [UInt8]?
+        // The ACL (and its owner) is made for the version read, confirmed as the one judged, and
+        // written only onto that version: one that replaced it meanwhile is read and judged anew.
+        for _ in 0..<ObjectStore.openAttempts {
+            let current = try await addressedVersion(call, bucket: bucket)
+            let owner = ownerID(current, in: bucket)
+            let acl = try await aclFromRequest(call, owner: owner, bucketOwner: ownerID(bucket), body: &body)
+            if !bucket.settings.aclsEnabled {
+                guard Self.acceptedWhileEnforced(call.headers, acl, bucketOwner: ownerID(bucket)) else { throw S3Error.accessControlListNotSupported() }
+            } else if acl.isPublic, bucket.settings.publicAccessBlock?.blockPublicAcls == true {
+                throw S3Error.accessDenied()
+            }
+            let stored = bucket.settings.aclsEnabled && acl != .private(owner: owner) ? acl : nil
+            do {
+                try await store.setACL(bucket: bucket, version: current, acl: stored)
+            } catch {
+                if case .versionChanged = error { continue }
+                throw error
+            }
+            var headers = HTTPFields()
+            Self.addVersionHeader(&headers, current, bucket)
+            return Response(status: .ok, headers: headers)
         }
-        let stored = bucket.settings.aclsEnabled && acl != .private(owner: owner) ? acl : nil
-        let version = try await store.setACL(bucket: bucket, key: call.target.key!, versionID: current.versionID, acl: stored)
-        var headers = HTTPFields()
-        Self.addVersionHeader(&headers, version, bucket)
-        return Response(status: .ok, headers: headers)
+        throw StoreError.versionChanged(key: call.target.key!)
     }
 
     // MARK: ownership controls

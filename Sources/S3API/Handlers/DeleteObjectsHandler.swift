@@ -35,17 +35,31 @@ extension S3Responder {
         // Each key is its own resource: authorized as DeleteObject(Version) on its own ARN.
         var scope = AccessScope(call: call)
         var refused = 0
-        for (key, versionID, guarded) in entries {
-            guard await isAllowed(.deleteObject(bucket: bucket.name, key: key, versionID: versionID), in: &scope, audited: false) else {
+        for (key, versionID, conditions) in entries {
+            let access = ResourceAccess.deleteObject(bucket: bucket.name, key: key, versionID: versionID)
+            guard await isAllowed(access, in: &scope, audited: false) else {
                 results.append((key, versionID, .failure(S3Error.accessDenied())))
                 refused += 1
                 continue
             }
+            remember(scope)
             do {
-                let bypass = versionID != nil ? await bypassesGovernance(call, key: key) : false
-                let outcome = try await store.delete(
-                    bucket: bucket, key: key, versionID: versionID, guard: guarded, bypassGovernance: bypass, context: call.eventContext)
+                // Judged again, should the key's version change between its decision and its removal.
+                let judge: (inout AccessScope) async throws -> Void = { scope in
+                    guard await self.isAllowed(access, in: &scope, audited: false) else { throw S3Error.accessDenied() }
+                }
+                let outcome = try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID, judge: judge) { expected in
+                    var guarded = conditions ?? DeleteGuard()
+                    guarded.expected = expected
+                    let bypass = versionID != nil ? await bypassesGovernance(call, key: key) : false
+                    return try await store.delete(
+                        bucket: bucket, key: key, versionID: versionID, guard: guarded.isEmpty ? nil : guarded, bypassGovernance: bypass,
+                        context: call.eventContext)
+                }
                 results.append((key, versionID, .success(outcome)))
+            } catch let error as S3Error where error.code == "AccessDenied" {
+                results.append((key, versionID, .failure(error)))
+                refused += 1
             } catch {
                 results.append((key, versionID, .failure(ErrorMapping.s3Error(error))))
             }

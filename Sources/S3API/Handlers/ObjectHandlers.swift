@@ -248,9 +248,15 @@ extension S3Responder {
         let bucket = try await bucket(call)
         let versionID = call.target.value("versionId")
         if let versionID, versionID.isEmpty { throw S3Error.invalidArgument("Version id cannot be the empty string", name: "versionId", value: "") }
-        let outcome = try await store.delete(
-            bucket: bucket, key: call.target.key!, versionID: versionID, guard: try Self.deleteGuard(call.headers),
-            bypassGovernance: versionID != nil ? await bypassesGovernance(call) : false, context: call.eventContext)
+        let key = call.target.key!
+        let conditions = try Self.deleteGuard(call.headers)
+        let outcome = try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID) { expected in
+            var guarded = conditions ?? DeleteGuard()
+            guarded.expected = expected
+            return try await store.delete(
+                bucket: bucket, key: key, versionID: versionID, guard: guarded.isEmpty ? nil : guarded,
+                bypassGovernance: versionID != nil ? await bypassesGovernance(call) : false, context: call.eventContext)
+        }
         var headers = HTTPFields()
         if let id = outcome.versionID { headers[.amzVersionID] = id }
         if outcome.isDeleteMarker { headers[.amzDeleteMarker] = "true" }

@@ -92,11 +92,9 @@ extension S3Responder {
         if let retention, !retention.isActive(at: ObjectStore.now()) {
             throw S3Error.invalidArgument("The retain until date must be in the future!")
         }
-        try await authorizeLockBody(call, action: "s3:PutObjectRetention", Self.lockConditionKeys(
-            mode: retention?.mode.rawValue, retainUntil: retention?.retainUntil, legalHold: nil))
-        let bypass = await bypassesGovernance(call)
-        let version = try await store.setLock(
-            bucket: bucket, key: call.target.key!, versionID: call.target.value("versionId"), .retention(retention, bypassGovernance: bypass))
+        let version = try await setLockAsJudged(call, bucket: bucket, action: "s3:PutObjectRetention", Self.lockConditionKeys(
+            mode: retention?.mode.rawValue, retainUntil: retention?.retainUntil, legalHold: nil)
+        ) { call in .retention(retention, bypassGovernance: await self.bypassesGovernance(call)) }
         var headers = HTTPFields()
         Self.addVersionHeader(&headers, version, bucket)
         return Response(status: .ok, headers: headers)
@@ -115,21 +113,34 @@ extension S3Responder {
         let bucket = try await lockedBucket(call)
         let document = try await readXML(call, root: "LegalHold", limit: 64 * 1024, digestRequired: true)
         guard let on = document.value("Status").flatMap(Self.legalHoldStatus) else { throw S3Error.malformedXML() }
-        try await authorizeLockBody(call, action: "s3:PutObjectLegalHold", Self.lockConditionKeys(mode: nil, retainUntil: nil, legalHold: on ? "ON" : "OFF"))
-        let version = try await store.setLock(bucket: bucket, key: call.target.key!, versionID: call.target.value("versionId"), .legalHold(on))
+        let version = try await setLockAsJudged(
+            call, bucket: bucket, action: "s3:PutObjectLegalHold", Self.lockConditionKeys(mode: nil, retainUntil: nil, legalHold: on ? "ON" : "OFF")
+        ) { _ in .legalHold(on) }
         var headers = HTTPFields()
         Self.addVersionHeader(&headers, version, bucket)
         return Response(status: .ok, headers: headers)
     }
 
-    /// The retention or hold a body asks for, judged again with its condition keys
-    /// (`s3:object-lock-mode`, `…-remaining-retention-days`, `…-legal-hold`), which the
-    /// authorization before the body was read could not know.
-    func authorizeLockBody(_ call: S3Call, action: String, _ keys: [String: [String]]) async throws {
-        guard let bucket = call.target.bucket, let key = call.target.key else { return }
+    /// A retention or hold change, after the change the body asks for is judged with its
+    /// condition keys (`s3:object-lock-mode`, `…-remaining-retention-days`, `…-legal-hold`),
+    /// which the authorization before the body was read could not know; made only on the version
+    /// judged (`writeAsJudged`), all of it judged again should that version be replaced.
+    func setLockAsJudged(
+        _ call: S3Call, bucket: BucketRecord, action: String, _ keys: [String: [String]], change: @escaping (S3Call) async -> LockChange
+    ) async throws -> ObjectVersion {
+        let key = call.target.key!
+        let versionID = call.target.value("versionId")
+        let access = ResourceAccess(action: action, resource: .object(bucket: bucket.name, key: key), versionID: versionID)
         var scope = AccessScope(call: call)
-        let access = ResourceAccess(action: action, resource: .object(bucket: bucket, key: key), versionID: call.target.value("versionId"))
         guard await isAllowed(access, in: &scope, context: keys) else { throw S3Error.accessDenied() }
+        remember(scope)
+        let judge: (inout AccessScope) async throws -> Void = { scope in
+            try await self.judgeAccesses(call, in: &scope)
+            guard await self.isAllowed(access, in: &scope, context: keys) else { throw S3Error.accessDenied() }
+        }
+        return try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID, judge: judge) { expected in
+            try await store.setLock(bucket: bucket, key: key, versionID: versionID, await change(call), expecting: expected)
+        }
     }
 
     /// The request's bucket, which must have Object Lock for the retention and legal-hold calls.
@@ -159,7 +170,9 @@ extension S3Responder {
             let key = key ?? call.target.key
         else { return false }
         var scope = AccessScope(call: call)
-        return await isAllowed(ResourceAccess(action: "s3:BypassGovernanceRetention", resource: .object(bucket: bucket, key: key)), in: &scope, audited: false)
+        let allowed = await isAllowed(ResourceAccess(action: "s3:BypassGovernanceRetention", resource: .object(bucket: bucket, key: key)), in: &scope, audited: false)
+        remember(scope)
+        return allowed
     }
 
     /// The lock a write asks for in its headers: mode and retain-until date (both or neither)

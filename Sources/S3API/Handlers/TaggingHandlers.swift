@@ -55,7 +55,7 @@ extension S3Responder {
     func putObjectTagging(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
         let tags = try await readTagging(call, maxTags: 10)
-        let version = try await store.setTags(bucket: bucket, key: call.target.key!, versionID: call.target.value("versionId"), tags: tags)
+        let version = try await setObjectTags(call, bucket: bucket, tags)
         var headers = HTTPFields()
         Self.addVersionHeader(&headers, version, bucket)
         return Response(status: .ok, headers: headers)
@@ -63,10 +63,19 @@ extension S3Responder {
 
     func deleteObjectTagging(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
-        let version = try await store.setTags(bucket: bucket, key: call.target.key!, versionID: call.target.value("versionId"), tags: [])
+        let version = try await setObjectTags(call, bucket: bucket, [])
         var headers = HTTPFields()
         Self.addVersionHeader(&headers, version, bucket)
         return Response(status: .noContent, headers: headers)
+    }
+
+    /// The tags of the version addressed, set only while it is the version the request was judged on.
+    func setObjectTags(_ call: S3Call, bucket: BucketRecord, _ tags: [MetadataEntry]) async throws -> ObjectVersion {
+        let key = call.target.key!
+        let versionID = call.target.value("versionId")
+        return try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID) { expected in
+            try await store.setTags(bucket: bucket, key: key, versionID: versionID, tags: tags, expecting: expected)
+        }
     }
 
     func getBucketTagging(_ call: S3Call) async throws -> Response {
