@@ -51,7 +51,7 @@ extension S3Responder {
             prepare: { version in
                 try await confirmJudged(call, bucket: sourceBucket, key: source.key, versionID: source.versionID, read: version)
                 let sourceKey = try customerKeyForRead(call, version, copySource: true)
-                try await authorizeDecrypt(call, version)
+                if version.attributes.encryption?.kmsKeyID != pinned.attributes.encryption?.kmsKeyID { try await authorizeDecrypt(call, version) }
                 if version.size > ObjectStore.maxSinglePutSize {
                     throw S3Error.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
                 }
@@ -119,7 +119,7 @@ extension S3Responder {
             prepare: { version in
                 try await confirmJudged(call, bucket: sourceBucket, key: source.key, versionID: source.versionID, read: version)
                 let sourceKey = try customerKeyForRead(call, version, copySource: true)
-                try await authorizeDecrypt(call, version)
+                if version.attributes.encryption?.kmsKeyID != pinned.attributes.encryption?.kmsKeyID { try await authorizeDecrypt(call, version) }
                 try Self.checkCopyPreconditions(call, version)
                 if rangeHeader == nil && version.size > Self.maxPartSize {
                     throw S3Error.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
