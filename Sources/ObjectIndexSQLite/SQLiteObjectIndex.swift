@@ -289,11 +289,11 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    public func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry], expecting: ObjectAttributes) async throws(StoreError) {
+    public func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry], expecting: ExpectedVersion?) async throws(StoreError) {
         try await updateAttributes(bucketID: bucketID, key: key, versionID: versionID, expecting: expecting) { $0.tags = tags }
     }
 
-    public func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?, expecting: ObjectAttributes) async throws(StoreError) {
+    public func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?, expecting: ExpectedVersion?) async throws(StoreError) {
         try await updateAttributes(bucketID: bucketID, key: key, versionID: versionID, expecting: expecting) { $0.acl = acl }
     }
 
@@ -321,16 +321,18 @@ public final class SQLiteObjectIndex: ObjectIndex {
         }
     }
 
-    /// Changes one version's attributes, if they are still `expecting` (the version the caller
-    /// read may have been replaced, under the same `null` id, or removed).
+    /// Changes one version's attributes; with `expecting`, only if it is still the version
+    /// expected (the one the caller read may have been replaced, under the same `null` id).
     func updateAttributes(
-        bucketID: Int64, key: String, versionID: String, expecting: ObjectAttributes, _ change: @escaping @Sendable (inout ObjectAttributes) -> Void
+        bucketID: Int64, key: String, versionID: String, expecting: ExpectedVersion?, _ change: @escaping @Sendable (inout ObjectAttributes) -> Void
     ) async throws(StoreError) {
         try await run(write: true, bucket: bucketID) { db in
-            guard var version = try VersionRows.load(
+            let found = try VersionRows.load(
                 db, where: "bucket_id = ? AND key = ? AND version_id = ?",
                 [.integer(bucketID), .blob(Array(key.utf8)), .text(versionID)], withParts: false
-            ).first, !version.isDeleteMarker, version.attributes == expecting else { throw StoreError.versionChanged(key: key) }
+            ).first
+            if let expecting, !expecting.matches(found) { throw StoreError.versionChanged(key: key) }
+            guard var version = found else { throw StoreError.noSuchVersion(key: key, versionID: versionID) }
             change(&version.attributes)
             try db.query("UPDATE versions SET attributes = ? WHERE id = ?", [.text(try VersionRows.encode(version.attributes)), .integer(version.sequence)])
         }

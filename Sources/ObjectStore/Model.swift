@@ -167,18 +167,29 @@ public struct DeleteGuard: Sendable, Equatable {
     }
 }
 
-/// The version a write to an existing object was decided on, as the caller read it: its
-/// attributes (everything an authorization decision reads of a version), nil where there was no
+/// The version a write to an existing object was decided on, as the caller read it: what an
+/// authorization decision reads of a version (its tags, ACL and owner), nil where there was no
 /// version or a delete marker. A write that finds the object otherwise changes nothing and throws
 /// `StoreError.versionChanged`: a version read as the latest, or as `null`, may have been
-/// replaced by another before the write, and a row id may be reused by that successor.
+/// replaced by another before the write, and a row id may be reused by that successor. Only what
+/// decisions read is compared, so that writes of other attributes (a legal hold, retention)
+/// racing beside do not count as changes.
 public struct ExpectedVersion: Sendable, Equatable {
-    public var attributes: ObjectAttributes?
+    public struct Decided: Sendable, Equatable {
+        public var tags: [MetadataEntry]
+        public var acl: AccessControlList?
+        public var owner: String?
 
-    public init(attributes: ObjectAttributes?) { self.attributes = attributes }
+        init(_ attributes: ObjectAttributes) {
+            (tags, acl, owner) = (attributes.tags, attributes.acl, attributes.owner)
+        }
+    }
+    public var decided: Decided?
+
+    public init(attributes: ObjectAttributes?) { decided = attributes.map(Decided.init) }
 
     public init(of version: ObjectVersion?) {
-        attributes = version.flatMap { $0.isDeleteMarker ? nil : $0.attributes }
+        self.init(attributes: version.flatMap { $0.isDeleteMarker ? nil : $0.attributes })
     }
 
     public func matches(_ version: ObjectVersion?) -> Bool { self == ExpectedVersion(of: version) }

@@ -54,11 +54,11 @@ public protocol ObjectIndex: Sendable {
     /// version as it now is. With `expecting`, only if the version found is that one
     /// (`versionChanged` otherwise).
     func setLock(bucketID: Int64, key: String, versionID: String?, _ change: LockChange, expecting: ExpectedVersion?) async throws(StoreError) -> ObjectVersion
-    /// Replaces the tags of one version, if it still has the attributes `expecting` (the caller
-    /// read them); `versionChanged` otherwise, or when the version is gone.
-    func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry], expecting: ObjectAttributes) async throws(StoreError)
+    /// Replaces the tags of one version; with `expecting`, only if it is still that one
+    /// (`versionChanged` otherwise, or when the version is gone).
+    func setTags(bucketID: Int64, key: String, versionID: String, _ tags: [MetadataEntry], expecting: ExpectedVersion?) async throws(StoreError)
     /// Replaces the ACL of one version, as `setTags` its tags.
-    func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?, expecting: ObjectAttributes) async throws(StoreError)
+    func setACL(bucketID: Int64, key: String, versionID: String, _ acl: AccessControlList?, expecting: ExpectedVersion?) async throws(StoreError)
 
     /// Runs `body` against one consistent snapshot of the index, on the index's own threads: a
     /// listing page's scans (one per common prefix it skips) cost one hop, not one each.

@@ -172,15 +172,15 @@ extension ObjectStore {
     }
 
     /// Replaces the tags of a version (the latest when `versionID` is nil). With `expecting`, only
-    /// if that is the version the caller decided on; either way the tags go onto the version
-    /// returned, not onto one that replaced it meanwhile (`versionChanged`).
+    /// if that is the version the caller decided on, then and when the tags are written
+    /// (`versionChanged` otherwise).
     public func setTags(bucket: BucketRecord, key: String, versionID: String?, tags: [MetadataEntry], expecting: ExpectedVersion? = nil)
         async throws(StoreError) -> ObjectVersion
     {
         let target = try await version(bucket: bucket, key: key, versionID: versionID)
         if let expecting, !expecting.matches(target) { throw .versionChanged(key: key) }
         if target.isDeleteMarker { throw versionID == nil ? .noSuchKey(key) : .invalidRequest("A delete marker has no tags.") }
-        try await index.setTags(bucketID: bucket.id, key: key, versionID: target.versionID, tags, expecting: target.attributes)
+        try await index.setTags(bucketID: bucket.id, key: key, versionID: target.versionID, tags, expecting: expecting)
         return target
     }
 
@@ -194,10 +194,12 @@ extension ObjectStore {
         return try await index.setLock(bucketID: bucket.id, key: key, versionID: versionID, change, expecting: expecting)
     }
 
-    /// Replaces the ACL of `version`, as read by the caller (`versionChanged` if it was replaced since).
-    public func setACL(bucket: BucketRecord, version: ObjectVersion, acl: AccessControlList?) async throws(StoreError) {
+    /// Replaces the ACL of `version`, as read by the caller; with `exactly`, only while it is that
+    /// version (`versionChanged` if it was replaced since).
+    public func setACL(bucket: BucketRecord, version: ObjectVersion, acl: AccessControlList?, exactly: Bool) async throws(StoreError) {
         if version.isDeleteMarker { throw .invalidRequest("A delete marker has no ACL.") }
-        try await index.setACL(bucketID: bucket.id, key: version.key, versionID: version.versionID, acl, expecting: version.attributes)
+        try await index.setACL(
+            bucketID: bucket.id, key: version.key, versionID: version.versionID, acl, expecting: exactly ? ExpectedVersion(of: version) : nil)
     }
 }
 

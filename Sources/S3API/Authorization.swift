@@ -123,7 +123,7 @@ extension S3Responder {
         let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
         if let known = scope.versions[object] { return known }
         let version = try? await store.version(bucket: bucket, key: key, versionID: versionID, cached: false)
-        let attributes = ExpectedVersion(of: version).attributes
+        let attributes = Self.judgedAttributes(of: version)
         scope.versions[object] = .some(attributes)
         return attributes
     }
@@ -141,8 +141,8 @@ extension S3Responder {
     func confirmJudged(_ call: S3Call, bucket: BucketRecord, key: String, versionID: String?, read version: ObjectVersion) async throws {
         guard !call.judgedVersions.isEmpty else { return }
         let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
-        let read = ExpectedVersion(of: version)
-        if let judged = call.judgedVersions[object], judged == read.attributes { return }
+        let read = Self.judgedAttributes(of: version)
+        if let judged = call.judgedVersions[object], ExpectedVersion(attributes: judged) == ExpectedVersion(attributes: read) { return }
         try await judgeAgain(call, object, as: read, judge: nil)
     }
 
@@ -150,7 +150,7 @@ extension S3Responder {
     /// version: `write` gets the version the decisions read (nil when none did) and must change
     /// the object only while it is still that one (`ExpectedVersion`). When it is not
     /// (`versionChanged`: replaced or removed meanwhile), the request is judged again on the
-    /// version there now and the write tried again with that one. Before, a PutObjectAcl judged
+    /// version there now and the write tried again with that one, after a short random pause. Before, a PutObjectAcl judged
     /// on a public object wrote onto the private one that replaced it, and a delete allowed by an
     /// `s3:ExistingObjectTag` condition removed an untagged successor (helper-101).
     /// - Parameter judge: the decisions to make again (default: the request's own accesses).
@@ -160,7 +160,8 @@ extension S3Responder {
         _ write: (ExpectedVersion?) async throws -> T
     ) async throws -> T {
         let object = JudgedObject(bucketID: bucket.id, key: key, versionID: versionID)
-        for _ in 0..<ObjectStore.openAttempts {
+        for attempt in 0..<Self.writeAttempts {
+            if attempt > 0 { await Self.backOff(attempt) }
             var expected: ExpectedVersion?
             if !call.judgedVersions.isEmpty {
                 if let judged = call.judgedVersions[object] {
@@ -178,21 +179,37 @@ extension S3Responder {
         throw StoreError.versionChanged(key: key)
     }
 
+    /// How often a write decided on a version is tried while that version keeps changing; then
+    /// OperationAborted, as S3 answers conflicting operations on one object.
+    static let writeAttempts = 8
+
+    /// A pause of up to 0.25 ms × 2^attempt, random, so that writers conflicting on one object
+    /// (each changing what the others' decisions read) do not meet again at once.
+    static func backOff(_ attempt: Int) async {
+        try? await Task.sleep(for: .microseconds(Int.random(in: 0...(250 << min(attempt, 6)))))
+    }
+
     /// Judges the request again on the version of `object` there now; answers it.
     func judgeAgain(
         _ call: S3Call, _ object: JudgedObject, bucket: BucketRecord, key: String, versionID: String?, judge: ((inout AccessScope) async throws -> Void)?
     ) async throws -> ExpectedVersion {
-        let now = ExpectedVersion(of: try? await store.version(bucket: bucket, key: key, versionID: versionID, cached: false))
+        let now = Self.judgedAttributes(of: try? await store.version(bucket: bucket, key: key, versionID: versionID, cached: false))
         try await judgeAgain(call, object, as: now, judge: judge)
-        return now
+        return ExpectedVersion(attributes: now)
     }
 
-    /// Judges the request again with `object` as `version`, and records that version as judged.
-    func judgeAgain(_ call: S3Call, _ object: JudgedObject, as version: ExpectedVersion, judge: ((inout AccessScope) async throws -> Void)?) async throws {
+    /// Judges the request again with `object` as a version with `attributes` (nil: none), and
+    /// records them as judged.
+    func judgeAgain(_ call: S3Call, _ object: JudgedObject, as attributes: ObjectAttributes?, judge: ((inout AccessScope) async throws -> Void)?) async throws {
         var scope = AccessScope(call: call)
-        scope.versions[object] = .some(version.attributes)
+        scope.versions[object] = .some(attributes)
         if let judge { try await judge(&scope) } else { try await judgeAccesses(call, in: &scope) }
-        call.judgedVersions[object] = .some(version.attributes)
+        call.judgedVersions[object] = .some(attributes)
+    }
+
+    /// What decisions see of a version: its attributes; nil for none or a delete marker.
+    static func judgedAttributes(of version: ObjectVersion?) -> ObjectAttributes? {
+        version.flatMap { $0.isDeleteMarker ? nil : $0.attributes }
     }
 
     /// Every access the request names (`Operation.accesses`), AccessDenied at the first refused.

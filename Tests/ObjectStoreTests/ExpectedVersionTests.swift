@@ -20,10 +20,13 @@ import Testing
         let replacement = try await put(f, bucket, "k")
         #expect(open.versionID == replacement.versionID)
         let acl = AccessControlList(owner: "owner", grants: [])
-        await #expect(throws: StoreError.versionChanged(key: "k")) { try await f.store.setACL(bucket: bucket, version: open, acl: acl) }
+        await #expect(throws: StoreError.versionChanged(key: "k")) { try await f.store.setACL(bucket: bucket, version: open, acl: acl, exactly: true) }
         #expect(try await f.store.version(bucket: bucket, key: "k", versionID: nil, cached: false).attributes.acl == nil)
-        try await f.store.setACL(bucket: bucket, version: replacement, acl: acl)
+        try await f.store.setACL(bucket: bucket, version: replacement, acl: acl, exactly: true)
         #expect(try await f.store.version(bucket: bucket, key: "k", versionID: nil, cached: false).attributes.acl == acl)
+        // Where no decision read the version, the last writer wins, as before.
+        try await f.store.setACL(bucket: bucket, version: open, acl: nil, exactly: false)
+        #expect(try await f.store.version(bucket: bucket, key: "k", versionID: nil, cached: false).attributes.acl == nil)
         await f.cleanup()
     }
 
@@ -88,6 +91,8 @@ import Testing
         #expect(try await f.store.version(bucket: bucket, key: "k", versionID: nil, cached: false).attributes.legalHold == nil)
         let held = try await f.store.setLock(bucket: bucket, key: "k", versionID: nil, .legalHold(true), expecting: ExpectedVersion(of: second))
         #expect(held.versionID == second.versionID && held.attributes.legalHold == true)
+        // What no decision reads (the hold just set) is no change to a write expecting the version.
+        _ = try await f.store.setTags(bucket: bucket, key: "k", versionID: nil, tags: [MetadataEntry("t", "1")], expecting: ExpectedVersion(of: second))
         _ = try await f.store.setLock(bucket: bucket, key: "k", versionID: nil, .legalHold(false))
         await f.cleanup()
     }

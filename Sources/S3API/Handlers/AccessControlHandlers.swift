@@ -137,9 +137,11 @@ extension S3Responder {
     func putObjectAcl(_ call: S3Call) async throws -> Response {
         let bucket = try await bucket(call)
         var body: [UInt8]?
-        // The ACL (and its owner) is made for the version read, confirmed as the one judged, and
-        // written only onto that version: one that replaced it meanwhile is read and judged anew.
-        for _ in 0..<ObjectStore.openAttempts {
+        // The ACL (and its owner) is made for the version read, confirmed as the one judged; where a
+        // decision read that version, it is written only onto it: one that replaced it meanwhile
+        // is read and judged anew.
+        for attempt in 0..<Self.writeAttempts {
+            if attempt > 0 { await Self.backOff(attempt) }
             let current = try await addressedVersion(call, bucket: bucket)
             let owner = ownerID(current, in: bucket)
             let acl = try await aclFromRequest(call, owner: owner, bucketOwner: ownerID(bucket), body: &body)
@@ -150,7 +152,7 @@ extension S3Responder {
             }
             let stored = bucket.settings.aclsEnabled && acl != .private(owner: owner) ? acl : nil
             do {
-                try await store.setACL(bucket: bucket, version: current, acl: stored)
+                try await store.setACL(bucket: bucket, version: current, acl: stored, exactly: !call.judgedVersions.isEmpty)
             } catch {
                 if case .versionChanged = error { continue }
                 throw error

@@ -51,7 +51,7 @@ extension S3Responder {
                 let outcome = try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID, judge: judge) { expected in
                     var guarded = conditions ?? DeleteGuard()
                     guarded.expected = expected
-                    let bypass = versionID != nil ? await bypassesGovernance(call, key: key) : false
+                    let bypass = versionID != nil ? await bypassesGovernance(call, key: key, versionID: versionID) : false
                     return try await store.delete(
                         bucket: bucket, key: key, versionID: versionID, guard: guarded.isEmpty ? nil : guarded, bypassGovernance: bypass,
                         context: call.eventContext)

@@ -255,7 +255,7 @@ extension S3Responder {
             guarded.expected = expected
             return try await store.delete(
                 bucket: bucket, key: key, versionID: versionID, guard: guarded.isEmpty ? nil : guarded,
-                bypassGovernance: versionID != nil ? await bypassesGovernance(call) : false, context: call.eventContext)
+                bypassGovernance: versionID != nil ? await bypassesGovernance(call, versionID: versionID) : false, context: call.eventContext)
         }
         var headers = HTTPFields()
         if let id = outcome.versionID { headers[.amzVersionID] = id }

@@ -94,7 +94,7 @@ extension S3Responder {
         }
         let version = try await setLockAsJudged(call, bucket: bucket, action: "s3:PutObjectRetention", Self.lockConditionKeys(
             mode: retention?.mode.rawValue, retainUntil: retention?.retainUntil, legalHold: nil)
-        ) { call in .retention(retention, bypassGovernance: await self.bypassesGovernance(call)) }
+        ) { call in .retention(retention, bypassGovernance: await self.bypassesGovernance(call, versionID: call.target.value("versionId"))) }
         var headers = HTTPFields()
         Self.addVersionHeader(&headers, version, bucket)
         return Response(status: .ok, headers: headers)
@@ -165,12 +165,15 @@ extension S3Responder {
     /// Whether the request asks to bypass governance retention (`x-amz-bypass-governance-retention:
     /// true`) and its caller is allowed `s3:BypassGovernanceRetention` on the object. Asking
     /// without the permission is not an error: the lock then holds as if nobody had asked.
-    func bypassesGovernance(_ call: S3Call, key: String? = nil) async -> Bool {
+    /// - Parameter versionID: the version the request changes or removes (a policy's
+    ///   `s3:ExistingObjectTag` is read from it, not from the latest).
+    func bypassesGovernance(_ call: S3Call, key: String? = nil, versionID: String?) async -> Bool {
         guard call.header(.amzBypassGovernanceRetention)?.lowercased() == "true", let bucket = call.target.bucket,
             let key = key ?? call.target.key
         else { return false }
         var scope = AccessScope(call: call)
-        let allowed = await isAllowed(ResourceAccess(action: "s3:BypassGovernanceRetention", resource: .object(bucket: bucket, key: key)), in: &scope, audited: false)
+        let access = ResourceAccess(action: "s3:BypassGovernanceRetention", resource: .object(bucket: bucket, key: key), versionID: versionID)
+        let allowed = await isAllowed(access, in: &scope, audited: false)
         remember(scope)
         return allowed
     }
