@@ -124,6 +124,12 @@ enum VersionRows {
             if let current, ETag.same(current.etag, etag) { throw StoreError.preconditionFailed("If-None-Match") }
         case .deleteMatches(let guarded):
             if let expected = guarded.expected, !expected.matches(current) { throw StoreError.versionChanged(key: key) }
+            if let expectedNull = guarded.expectedNull {
+                let null = try load(
+                    db, where: "bucket_id = ? AND key = ? AND version_id = ?", [.integer(bucketID), .blob(Array(key.utf8)), .text("null")], withParts: false
+                ).first
+                if !expectedNull.matches(null) { throw StoreError.versionChanged(key: key) }
+            }
             if let current, !guarded.admits(current) { throw StoreError.preconditionFailed("If-Match") }
         }
     }

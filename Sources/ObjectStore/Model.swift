@@ -149,6 +149,9 @@ public struct DeleteGuard: Sendable, Equatable {
     /// The version the caller decided the delete on: a removal finding another answers
     /// `versionChanged` (checked before the conditions above).
     public var expected: ExpectedVersion?
+    /// With versioning suspended, a delete marker replaces the `null` version, which need not be
+    /// the latest: the `null` version the caller decided on, checked as `expected` is.
+    public var expectedNull: ExpectedVersion?
 
     public init(etag: String? = nil, size: Int64? = nil, lastModifiedSeconds: Int64? = nil, expected: ExpectedVersion? = nil) {
         self.etag = etag
@@ -157,7 +160,7 @@ public struct DeleteGuard: Sendable, Equatable {
         self.expected = expected
     }
 
-    public var isEmpty: Bool { etag == nil && size == nil && lastModifiedSeconds == nil && expected == nil }
+    public var isEmpty: Bool { etag == nil && size == nil && lastModifiedSeconds == nil && expected == nil && expectedNull == nil }
 
     public func admits(_ version: ObjectVersion) -> Bool {
         if let etag, ETag.bare(etag) != "*", !ETag.same(version.etag, etag) { return false }

@@ -179,6 +179,25 @@ extension S3Responder {
         throw StoreError.versionChanged(key: key)
     }
 
+    /// With versioning suspended, a delete without a version id replaces the `null` version,
+    /// which may not be the latest that was judged: where it is an object (not a delete marker)
+    /// and not the latest, the request is judged on it too, as if it were the latest. Answers
+    /// what the removal must find of it (nil where no decision read a version, or versioning is
+    /// not suspended).
+    func judgedNullVersion(
+        _ call: S3Call, bucket: BucketRecord, key: String, judge: ((inout AccessScope) async throws -> Void)?
+    ) async throws -> ExpectedVersion? {
+        guard bucket.versioning == .suspended, !call.judgedVersions.isEmpty else { return nil }
+        let version = try? await store.version(bucket: bucket, key: key, versionID: "null", cached: false)
+        let null = Self.judgedAttributes(of: version)
+        if null != nil, version?.isLatest == false {
+            var scope = AccessScope(call: call)
+            scope.versions[JudgedObject(bucketID: bucket.id, key: key, versionID: nil)] = .some(null)
+            if let judge { try await judge(&scope) } else { try await judgeAccesses(call, in: &scope) }
+        }
+        return ExpectedVersion(attributes: null)
+    }
+
     /// How often a write decided on a version is tried while that version keeps changing; then
     /// OperationAborted, as S3 answers conflicting operations on one object.
     static let writeAttempts = 8

@@ -363,6 +363,35 @@ def test_concurrent_tagging_and_acls_of_one_object_are_never_aborted_when_no_dec
     assert len(codes) > 100 and set(codes) == {"ok"}, {code: codes.count(code) for code in set(codes)}
 
 
+def test_a_delete_with_versioning_suspended_is_judged_on_the_null_version_it_replaces(legacy_server):
+    """With versioning suspended, a DeleteObject without a version id puts a `null` delete marker
+    in place of the `null` version, which need not be the latest: it was judged on the latest
+    only, so a caller allowed to delete objects tagged `open=yes` removed for good a protected
+    `null` version beneath a tagged latest (helper-102)."""
+    server = legacy_server
+    s3 = server.boto3()
+    bucket = new_bucket(s3)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"protected", Tagging="kind=protected")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="k", Body=b"open", Tagging="open=yes")
+    s3.put_object(Bucket=bucket, Key="other", Body=b"open", Tagging="open=yes")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    name = "delete-open-" + uuid.uuid4().hex[:8]
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/open": "yes"}}}]}
+    assert admin(server, "PUT", f"policies/{name}", policy).status_code == 204
+    caller, _, _ = user_client(server, policies=("bucket-owner", name))
+
+    assert s3_error(lambda: caller.delete_object(Bucket=bucket, Key="k")) == "AccessDenied"
+    batch = caller.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]})
+    assert [error["Code"] for error in batch.get("Errors", [])] == ["AccessDenied"]
+    assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"protected"
+    # Where the null version is not in the way (none beneath), the tagged latest is deleted.
+    caller.delete_object(Bucket=bucket, Key="other")
+    assert s3_error(lambda: s3.get_object(Bucket=bucket, Key="other")) == "NoSuchKey"
+
+
 def test_a_governance_bypass_is_judged_on_the_version_it_changes(legacy_server):
     """`s3:BypassGovernanceRetention` was judged with the tags of the latest version, not of the
     version the request named (helper-102): a caller allowed to bypass only for versions tagged

@@ -79,6 +79,26 @@ import Testing
         await f.cleanup()
     }
 
+    @Test func withVersioningSuspendedTheNullVersionReplacedIsCheckedToo() async throws {
+        let f = try StoreFixture()
+        let created = try await f.store.createBucket("suspended")
+        let null = try await put(f, created, "k", tags: [MetadataEntry("kind", "protected")])
+        try await f.store.setVersioning(created, .enabled)
+        let latest = try await put(f, try await f.store.bucket("suspended"), "k", tags: [MetadataEntry("open", "yes")])
+        try await f.store.setVersioning(created, .suspended)
+        let bucket = try await f.store.bucket("suspended")
+        var guarded = DeleteGuard(expected: ExpectedVersion(of: latest))
+        guarded.expectedNull = ExpectedVersion(attributes: nil)
+        await #expect(throws: StoreError.versionChanged(key: "k")) {
+            try await f.store.delete(bucket: bucket, key: "k", versionID: nil, guard: guarded)
+        }
+        #expect(try await f.store.version(bucket: bucket, key: "k", versionID: "null", cached: false).etag == null.etag)
+        guarded.expectedNull = ExpectedVersion(of: null)
+        let marker = try await f.store.delete(bucket: bucket, key: "k", versionID: nil, guard: guarded)
+        #expect(marker.isDeleteMarker && marker.versionID == "null")
+        await f.cleanup()
+    }
+
     @Test func aLockChangeGoesOnlyOntoTheVersionExpected() async throws {
         let f = try StoreFixture()
         _ = try await f.store.createBucket("locked", settings: BucketSettings(objectLock: ObjectLockConfiguration()))

@@ -51,6 +51,7 @@ extension S3Responder {
                 let outcome = try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID, judge: judge) { expected in
                     var guarded = conditions ?? DeleteGuard()
                     guarded.expected = expected
+                    if versionID == nil { guarded.expectedNull = try await judgedNullVersion(call, bucket: bucket, key: key, judge: judge) }
                     let bypass = versionID != nil ? await bypassesGovernance(call, key: key, versionID: versionID) : false
                     return try await store.delete(
                         bucket: bucket, key: key, versionID: versionID, guard: guarded.isEmpty ? nil : guarded, bypassGovernance: bypass,

@@ -253,6 +253,7 @@ extension S3Responder {
         let outcome = try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID) { expected in
             var guarded = conditions ?? DeleteGuard()
             guarded.expected = expected
+            if versionID == nil { guarded.expectedNull = try await judgedNullVersion(call, bucket: bucket, key: key, judge: nil) }
             return try await store.delete(
                 bucket: bucket, key: key, versionID: versionID, guard: guarded.isEmpty ? nil : guarded,
                 bypassGovernance: versionID != nil ? await bypassesGovernance(call, versionID: versionID) : false, context: call.eventContext)
