@@ -2,9 +2,11 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Object bytes on local disk. A blob is written to `tmp/<id>`, made durable (fsync), then
-/// renamed to `objects/<aa>/<bb>/<id>` and the directory fsynced, so a crash leaves either no
-/// blob or a whole one. Blob files are named by random ids, never by keys.
+/// Object bytes on local disk. A blob is written into a prepared empty file already at its place,
+/// `objects/<aa>/<bb>/<id>`, whose name is durable (`PreparedBlobFiles`), and made durable
+/// (fsync); when none is ready, it is written to `tmp/<id>`, made durable, then renamed into place
+/// and the directory fsynced. Either way the index names it only once it is whole and durable, so
+/// a crash leaves no blob the index names torn. Blob files are named by random ids, never by keys.
 ///
 /// New ids have `0` as their first and third digits, so new blobs fall into 256 directories
 /// (`objects/0x/0y`), made once when the store opens: a write never creates a directory, whose
@@ -20,6 +22,7 @@ public final class DiskBlobStore: Sendable {
     /// Pool threads that cold reads may take at once (`BlobReader.loadIntoPageCache`), so that
     /// uploads' writes and fsyncs and every GET's `open` always find threads free.
     let coldReads: SlotLimit
+    let prepared: PreparedBlobFiles
     /// Bytes gathered before each write(2).
     public static let writeChunk = 1 << 20
 
@@ -30,10 +33,13 @@ public final class DiskBlobStore: Sendable {
     ///   - reclaimLimit: how many replaced blobs may wait to be unlinked in the background.
     ///   - coldReadThreads: how many of `threadPool`'s threads cold reads may take at once; half
     ///     of the server's blob pool.
-    public init(root: String, threadPool: NIOThreadPool = .singleton, reclaimLimit: Int = 4096, coldReadThreads: Int = 4) throws {
+    ///   - preparedFiles: how many empty blob files to keep ready (`PreparedBlobFiles`); 0 writes
+    ///     every blob through `tmp/`.
+    public init(root: String, threadPool: NIOThreadPool = .singleton, reclaimLimit: Int = 4096, coldReadThreads: Int = 4, preparedFiles: Int = 0) throws {
         self.root = root
         self.threadPool = threadPool
         self.coldReads = SlotLimit(slots: coldReadThreads)
+        self.prepared = PreparedBlobFiles(target: preparedFiles)
         let pins = BlobPins()
         self.pins = pins
         self.reclaimer = BlobReclaimer(threadPool: threadPool, limit: reclaimLimit) { path in
@@ -81,11 +87,17 @@ public final class DiskBlobStore: Sendable {
     }
 
     public func beginWrite() async throws(StoreError) -> BlobWriter {
+        if let id = prepared.take(store: self) {
+            let path = finalPath(id).file
+            if let fd = try? await threadPool.runIfActive({ try Posix.openExistingForWriting(path) }) {
+                return BlobWriter(store: self, blobID: id, path: path, inPlace: true, fd: fd)
+            }
+        }
         let id = Self.newBlobID()
         let path = "\(tempDirectory)/\(id)"
         do {
             let fd = try await threadPool.runIfActive { try Posix.openForWriting(path) }
-            return BlobWriter(store: self, blobID: id, tempPath: path, fd: fd)
+            return BlobWriter(store: self, blobID: id, path: path, inPlace: false, fd: fd)
         } catch {
             throw .internalFailure("cannot create temporary file: \(error)")
         }
@@ -231,16 +243,20 @@ public final class DiskBlobStore: Sendable {
 public final class BlobWriter: @unchecked Sendable {
     let store: DiskBlobStore
     public let blobID: String
-    let tempPath: String
+    /// The file written: a prepared one at the blob's place, or `tmp/<id>`.
+    let path: String
+    /// Written into a prepared file at its place: nothing to rename when done.
+    let inPlace: Bool
     private var fd: Int32?
     private var pending: ByteBuffer
     /// The blob is durable and in place (`finish`): `commit` has nothing left to do.
     private(set) var isPlaced = false
 
-    init(store: DiskBlobStore, blobID: String, tempPath: String, fd: Int32) {
+    init(store: DiskBlobStore, blobID: String, path: String, inPlace: Bool, fd: Int32) {
         self.store = store
         self.blobID = blobID
-        self.tempPath = tempPath
+        self.path = path
+        self.inPlace = inPlace
         self.fd = fd
         self.pending = ByteBuffer()
     }
@@ -268,7 +284,7 @@ public final class BlobWriter: @unchecked Sendable {
 
     private func write(_ chunk: ByteBuffer) async throws(StoreError) {
         guard let fd else { return }
-        let path = tempPath
+        let path = path
         do {
             try await store.threadPool.runIfActive {
                 try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: path) }
@@ -289,14 +305,14 @@ public final class BlobWriter: @unchecked Sendable {
         do {
             try await store.threadPool.runIfActive { [pending, self] in
                 for chunk in [pending, last] where chunk.readableBytes > 0 {
-                    try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: tempPath) }
+                    try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: path) }
                 }
                 try place(fd)
             }
         } catch {
             // A failure after the rename (a directory's fsync) leaves the file in place, where
             // no one would look for it: neither name is kept.
-            try? Posix.unlinkIfPresent(tempPath)
+            try? Posix.unlinkIfPresent(path)
             try? Posix.unlinkIfPresent(store.finalPath(blobID).file)
             throw .internalFailure("cannot commit blob: \(error)")
         }
@@ -310,15 +326,17 @@ public final class BlobWriter: @unchecked Sendable {
         try await finish()
     }
 
-    /// On a pool thread: fsync, close, rename into place, fsync the directory (and what was made).
+    /// On a pool thread: fsync, close, and for a temporary file rename into place and fsync the
+    /// directory (and what was made).
     private func place(_ fd: Int32) throws(Posix.Failure) {
         defer { Posix.close(fd) }
+        try Posix.fsync(fd, path: path)
+        if inPlace { return }
         let (directory, file) = store.finalPath(blobID)
-        try Posix.fsync(fd, path: tempPath)
         let parent = String(directory[..<directory.lastIndex(of: "/")!])
         let createdParent = try Posix.makeDirectory(parent)
         let created = try Posix.makeDirectory(directory)
-        try Posix.rename(tempPath, file)
+        try Posix.rename(path, file)
         try Posix.fsyncDirectory(directory)
         if created { try Posix.fsyncDirectory(parent) }
         if createdParent { try Posix.fsyncDirectory(store.objectsDirectory) }
@@ -329,10 +347,10 @@ public final class BlobWriter: @unchecked Sendable {
         if isPlaced { return await store.delete([blobID]) }
         let fd = self.fd
         self.fd = nil
-        let temp = tempPath
+        let path = path
         _ = try? await store.threadPool.runIfActive {
             if let fd { Posix.close(fd) }
-            try? Posix.unlinkIfPresent(temp)
+            try? Posix.unlinkIfPresent(path)
         }
     }
 }

@@ -27,6 +27,13 @@ enum Posix {
         return try check(fd, "open", path)
     }
 
+    /// An existing file (a prepared blob file), for writing.
+    static func openExistingForWriting(_ path: String) throws(Failure) -> Int32 {
+        var fd: Int32
+        repeat { fd = open(path, O_WRONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        return try check(fd, "open", path)
+    }
+
     /// nil when the file does not exist.
     static func openForReading(_ path: String) throws(Failure) -> Int32? {
         var fd: Int32

@@ -1,0 +1,97 @@
+import Foundation
+import NIOCore
+@testable import ObjectStore
+import Testing
+
+/// Blobs written into empty files prepared at their place: no temporary file, no rename, and
+/// nothing left behind by a write thrown away or by a process that stopped with files unused.
+@Suite struct PreparedBlobFilesTests {
+    func store(prepared: Int) throws -> (DiskBlobStore, String) {
+        let directory = NSTemporaryDirectory() + "floe-prepared-" + RandomID.make()
+        return (try DiskBlobStore(root: directory, preparedFiles: prepared), directory)
+    }
+
+    func files(under directory: String) -> [String: Int] {
+        var sizes: [String: Int] = [:]
+        for case let path as String in FileManager.default.enumerator(atPath: directory)?.allObjects ?? [] {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + path)
+            guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
+            sizes[path] = (attributes?[.size] as? NSNumber)?.intValue
+        }
+        return sizes
+    }
+
+    @Test func aBatchIsMadeInOneDirectory() async throws {
+        let (blobs, directory) = try store(prepared: 16)
+        await blobs.prepared.refill(blobs)
+        let ready = blobs.prepared.readyIDs
+        #expect(ready.count == 16)
+        #expect(Set(ready.map { blobs.finalPath($0).directory }).count == 1)
+        let prepared = files(under: directory + "/objects")
+        #expect(prepared.count == 16 && prepared.values.allSatisfy { $0 == 0 })
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    @Test func aWriteFillsAPreparedFileInPlace() async throws {
+        let (blobs, directory) = try store(prepared: 16)
+        await blobs.prepared.refill(blobs)
+        let writer = try await blobs.beginWrite()
+        #expect(writer.inPlace && writer.path == blobs.finalPath(writer.blobID).file)
+        try await writer.append(ByteBuffer(string: "hello "))
+        try await writer.finish(appending: ByteBuffer(string: "prepared"))
+        try await writer.commit()
+        let reader = try #require(try await blobs.open(writer.blobID))
+        #expect(String(buffer: try await reader.read(offset: 0, length: Int(reader.size))) == "hello prepared")
+        reader.close()
+        #expect(files(under: directory + "/tmp").isEmpty)
+        #expect(files(under: directory + "/objects").values.filter { $0 > 0 }.count == 1)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    @Test func aWriteThrownAwayLeavesNoFile() async throws {
+        let (blobs, directory) = try store(prepared: 16)
+        await blobs.prepared.refill(blobs)
+        let writer = try await blobs.beginWrite()
+        try await writer.append(ByteBuffer(string: "half"))
+        await writer.discard()
+        #expect(!FileManager.default.fileExists(atPath: writer.path))
+        #expect(files(under: directory + "/objects").values.allSatisfy { $0 == 0 })
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    @Test func withoutPreparedFilesAWriteGoesThroughTmp() async throws {
+        let (blobs, directory) = try store(prepared: 0)
+        let writer = try await blobs.beginWrite()
+        #expect(!writer.inPlace && writer.path.hasPrefix(directory + "/tmp/"))
+        try await writer.finish(appending: ByteBuffer(string: "renamed"))
+        #expect(FileManager.default.fileExists(atPath: blobs.finalPath(writer.blobID).file))
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Files prepared by a process that stopped are orphans to the next one's sweep (they are
+    /// older than its start), and never to the sweep of the process that made them.
+    @Test func unusedPreparedFilesAreSweptByTheNextStart() async throws {
+        let (blobs, directory) = try store(prepared: 16)
+        let startedAt = Posix.nowNanoseconds() - 1_000_000_000
+        await blobs.prepared.refill(blobs)
+        let none = try await blobs.sweepOrphans(writtenBefore: startedAt) { _ throws(StoreError) in [] }
+        #expect(none == 0)
+        let next = try DiskBlobStore(root: directory)
+        let swept = try await next.sweepOrphans(writtenBefore: Posix.nowNanoseconds() + 1_000_000_000) { _ throws(StoreError) in [] }
+        #expect(swept == 16)
+        #expect(files(under: directory + "/objects").isEmpty)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Taking files refills the pool in the background once half are gone.
+    @Test func takingRefills() async throws {
+        let (blobs, directory) = try store(prepared: 32)
+        await blobs.prepared.refill(blobs)
+        var taken: [String] = []
+        for _ in 0..<20 { taken += [try #require(blobs.prepared.take(store: blobs))] }
+        for _ in 0..<200 where blobs.prepared.readyIDs.count < 28 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(blobs.prepared.readyIDs.count >= 28)
+        #expect(Set(taken).isDisjoint(with: blobs.prepared.readyIDs))
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
