@@ -25,6 +25,18 @@ def user_client(server, policies=("bucket-owner",)):
     return client, client.list_buckets()["Owner"]["ID"], name
 
 
+def user_allowed_by_tag(server, bucket, action, tag):
+    """A new user whose own policy allows `action` on the bucket's objects only where the object
+    carries `tag` (`name=value`), through `s3:ExistingObjectTag`; its boto3 client."""
+    name, value = tag.split("=")
+    policy_name = "by-tag-" + uuid.uuid4().hex[:8]
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": action, "Resource": f"arn:aws:s3:::{bucket}/*",
+         "Condition": {"StringEquals": {f"s3:ExistingObjectTag/{name}": value}}}]}
+    assert admin(server, "PUT", f"policies/{policy_name}", policy).status_code == 204
+    return user_client(server, policies=("bucket-owner", policy_name))[0]
+
+
 def new_bucket(client, **kwargs):
     name = "acl-" + uuid.uuid4().hex[:16]
     client.create_bucket(Bucket=name, **kwargs)
@@ -191,12 +203,7 @@ def test_a_read_allowed_by_the_version_never_gets_the_object_that_replaced_it(le
             {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{source}/*",
              "Condition": {"StringEquals": {"s3:ExistingObjectTag/classified": "true"}}}]}))
     else:
-        name = "by-tag-" + uuid.uuid4().hex[:8]
-        policy = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{source}/*",
-             "Condition": {"StringEquals": {"s3:ExistingObjectTag/pub": "yes"}}}]}
-        assert admin(server, "PUT", f"policies/{name}", policy).status_code == 204
-        reader, _, _ = user_client(server, policies=("bucket-owner", name))
+        reader = user_allowed_by_tag(server, source, "s3:GetObject", "pub=yes")
         public = {"Tagging": "pub=yes"}
     mine = new_bucket(reader)
     s3.put_object(Bucket=source, Key="swapped", Body=b"PUBLIC", **public)
@@ -260,12 +267,7 @@ def test_a_write_allowed_by_the_version_never_changes_the_object_that_replaced_i
         attempt = lambda client: client.put_object_acl(Bucket=bucket, Key="swapped", ACL="public-read")
     else:
         action = "s3:PutObjectTagging" if write == "tagging" else "s3:DeleteObject"
-        name = "by-tag-" + uuid.uuid4().hex[:8]
-        policy = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": action, "Resource": f"arn:aws:s3:::{bucket}/*",
-             "Condition": {"StringEquals": {"s3:ExistingObjectTag/open": "yes"}}}]}
-        assert admin(server, "PUT", f"policies/{name}", policy).status_code == 204
-        attacker, _, _ = user_client(server, policies=("bucket-owner", name))
+        attacker = user_allowed_by_tag(server, bucket, action, "open=yes")
         opened = {"Tagging": "open=yes"}
         if write == "tagging":
             attempt = lambda client: client.put_object_tagging(
@@ -376,12 +378,7 @@ def test_a_delete_with_versioning_suspended_is_judged_on_the_null_version_it_rep
     s3.put_object(Bucket=bucket, Key="k", Body=b"open", Tagging="open=yes")
     s3.put_object(Bucket=bucket, Key="other", Body=b"open", Tagging="open=yes")
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
-    name = "delete-open-" + uuid.uuid4().hex[:8]
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/*",
-         "Condition": {"StringEquals": {"s3:ExistingObjectTag/open": "yes"}}}]}
-    assert admin(server, "PUT", f"policies/{name}", policy).status_code == 204
-    caller, _, _ = user_client(server, policies=("bucket-owner", name))
+    caller = user_allowed_by_tag(server, bucket, "s3:DeleteObject", "open=yes")
 
     assert s3_error(lambda: caller.delete_object(Bucket=bucket, Key="k")) == "AccessDenied"
     batch = caller.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]})
