@@ -24,6 +24,13 @@ ROOT_PASSWORD = "floe-test-secret-1234"
 REGION = "us-east-1"
 
 
+def prepared_blob_file(path: str) -> bool:
+    """An empty file of mode 0600 under `objects/`: made ahead for an upload to come
+    (PreparedBlobFiles), not a blob (a blob's mode is 0644, and a blob may be empty)."""
+    info = os.stat(path)
+    return info.st_size == 0 and info.st_mode & 0o777 == 0o600
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

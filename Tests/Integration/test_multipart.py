@@ -14,7 +14,7 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from floe_harness import new_server
+from floe_harness import new_server, prepared_blob_file
 
 MIB = 1024 * 1024
 
@@ -304,8 +304,8 @@ def test_stale_uploads_are_aborted():
             time.sleep(0.25)
         assert "Uploads" not in s3.list_multipart_uploads(Bucket="stale")
         blobs = os.path.join(instance.data_dir, "data", "blobs", "objects")
-        # Empty files are prepared for uploads to come (a blob is never empty).
-        assert [f for d, _, files in os.walk(blobs) for f in files if os.path.getsize(os.path.join(d, f)) > 0] == []
+        # Empty files of mode 0600 are prepared for uploads to come (PreparedBlobFiles).
+        assert [f for d, _, files in os.walk(blobs) for f in files if not prepared_blob_file(os.path.join(d, f))] == []
     finally:
         instance.cleanup()
 

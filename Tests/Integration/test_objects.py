@@ -15,7 +15,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from floe_harness import error_code
+from floe_harness import error_code, prepared_blob_file
 
 
 def code_of(excinfo) -> str:
@@ -259,11 +259,11 @@ def blob_file_of(server, size: int) -> str:
 
 
 def blob_and_temporary_files(server) -> int:
-    """Files under `tmp/`, and blob files (the empty ones are prepared for uploads to come)."""
+    """Files under `tmp/`, and blob files but those prepared for uploads to come."""
     blobs = os.path.join(server.data_dir, "data", "blobs")
     return sum(
         1 for directory in ("objects", "tmp") for path, _, files in os.walk(os.path.join(blobs, directory)) for name in files
-        if directory == "tmp" or os.path.getsize(os.path.join(path, name)) > 0)
+        if not prepared_blob_file(os.path.join(path, name)))
 
 
 def test_refused_blob_sized_writes_leave_no_file_behind(s3, server, bucket):

@@ -29,7 +29,12 @@ import Testing
         #expect(Set(ready.map { blobs.finalPath($0).directory }).count == 1)
         let prepared = files(under: directory + "/objects")
         #expect(prepared.count == 16 && prepared.values.allSatisfy { $0 == 0 })
+        #expect(ready.allSatisfy { mode(blobs.finalPath($0).file) == 0o600 })
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func mode(_ path: String) -> Int? {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue
     }
 
     @Test func aWriteFillsAPreparedFileInPlace() async throws {
@@ -45,6 +50,8 @@ import Testing
         reader.close()
         #expect(files(under: directory + "/tmp").isEmpty)
         #expect(files(under: directory + "/objects").values.filter { $0 > 0 }.count == 1)
+        #expect(mode(writer.path) == 0o644)
+        #expect(!blobs.prepared.isOutstanding(writer.blobID))
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -76,9 +83,15 @@ import Testing
         await blobs.prepared.refill(blobs)
         let none = try await blobs.sweepOrphans(writtenBefore: startedAt) { _ throws(StoreError) in [] }
         #expect(none == 0)
+        // Nor should the clock step back: the files this process prepared or writes are its own.
+        let writer = try await blobs.beginWrite()
+        #expect(writer.inPlace)
+        let stepped = try await blobs.sweepOrphans(writtenBefore: Posix.nowNanoseconds() + 1_000_000_000) { _ throws(StoreError) in [] }
+        #expect(stepped == 0)
+        await writer.discard()
         let next = try DiskBlobStore(root: directory)
         let swept = try await next.sweepOrphans(writtenBefore: Posix.nowNanoseconds() + 1_000_000_000) { _ throws(StoreError) in [] }
-        #expect(swept == 16)
+        #expect(swept == 15)
         #expect(files(under: directory + "/objects").isEmpty)
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -89,9 +89,11 @@ public final class DiskBlobStore: Sendable {
     public func beginWrite() async throws(StoreError) -> BlobWriter {
         if let id = prepared.take(store: self) {
             let path = finalPath(id).file
-            if let fd = try? await threadPool.runIfActive({ try Posix.openExistingForWriting(path) }) {
+            if let fd = try? await threadPool.runIfActive({ try Posix.openExistingForWriting(path, mode: PreparedBlobFiles.blobMode) }) {
                 return BlobWriter(store: self, blobID: id, path: path, inPlace: true, fd: fd)
             }
+            _ = try? await threadPool.runIfActive { try? Posix.unlinkIfPresent(path) }
+            prepared.release(id)
         }
         let id = Self.newBlobID()
         let path = "\(tempDirectory)/\(id)"
@@ -206,7 +208,7 @@ public final class DiskBlobStore: Sendable {
                 throw .internalFailure("orphan sweep: \(error)")
             }
         }
-        let (root, pins) = (objectsDirectory, pins)
+        let (root, pins, prepared) = (objectsDirectory, pins, prepared)
         var orphans = 0
         for a in try await onPool({ Posix.listDirectory(root) }) {
             for b in try await onPool({ Posix.listDirectory("\(root)/\(a)") }) {
@@ -217,7 +219,9 @@ public final class DiskBlobStore: Sendable {
                     let batch = Array(names[start..<min(start + 500, names.count)])
                     start += 500
                     let known = try await referenced(batch)
-                    let unknown = batch.filter { !known.contains($0) }
+                    // A file this process prepared or is writing is never an orphan, whatever
+                    // its time says (the wall clock may have stepped back since the start).
+                    let unknown = batch.filter { !known.contains($0) && !prepared.isOutstanding($0) }
                     orphans += try await onPool {
                         var removed = 0
                         for name in unknown {
@@ -302,6 +306,7 @@ public final class BlobWriter: @unchecked Sendable {
     public func finish(appending last: ByteBuffer = ByteBuffer()) async throws(StoreError) {
         guard let fd else { throw .internalFailure("blob already finished") }
         self.fd = nil
+        defer { if inPlace { store.prepared.release(blobID) } }
         do {
             try await store.threadPool.runIfActive { [pending, self] in
                 for chunk in [pending, last] where chunk.readableBytes > 0 {
@@ -352,6 +357,7 @@ public final class BlobWriter: @unchecked Sendable {
             if let fd { Posix.close(fd) }
             try? Posix.unlinkIfPresent(path)
         }
+        if inPlace { store.prepared.release(blobID) }
     }
 }
 

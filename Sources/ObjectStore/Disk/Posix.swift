@@ -21,17 +21,23 @@ enum Posix {
         return result
     }
 
-    static func openForWriting(_ path: String) throws(Failure) -> Int32 {
+    static func openForWriting(_ path: String, mode: mode_t = 0o644) throws(Failure) -> Int32 {
         var fd: Int32
-        repeat { fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) } while fd < 0 && errno == EINTR
+        repeat { fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) } while fd < 0 && errno == EINTR
         return try check(fd, "open", path)
     }
 
-    /// An existing file (a prepared blob file), for writing.
-    static func openExistingForWriting(_ path: String) throws(Failure) -> Int32 {
+    /// An existing file (a prepared blob file), for writing, its mode made `mode`.
+    static func openExistingForWriting(_ path: String, mode: mode_t) throws(Failure) -> Int32 {
         var fd: Int32
         repeat { fd = open(path, O_WRONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        return try check(fd, "open", path)
+        fd = try check(fd, "open", path)
+        if fchmod(fd, mode) != 0 {
+            let failure = Failure(call: "fchmod", path: path, errno: errno)
+            close(fd)
+            throw failure
+        }
+        return fd
     }
 
     /// nil when the file does not exist.
@@ -131,6 +137,13 @@ enum Posix {
     public static func nowNanoseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
+    /// A clock that never steps back, nanoseconds.
+    static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
         return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 

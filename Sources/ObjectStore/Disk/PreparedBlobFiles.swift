@@ -9,18 +9,29 @@ import Synchronization
 /// temporary-file protocol, ahead in every one of 6 rounds.)
 ///
 /// A prepared file the index never names is an orphan like any other: its upload discards it, or
-/// after a crash the startup's sweep removes it (it is older than the new process). Files are
-/// never empty once they are blobs (an empty object is stored inline), so an empty file under
-/// `objects/` is a prepared one.
+/// after a crash the startup's sweep removes it (it is older than the new process). The sweep
+/// never takes one this process has ready or is writing (`isOutstanding`), also should the clock
+/// step back. Prepared files are made with mode 0600, which a write changes to a blob's 0644:
+/// an empty file of mode 0600 under `objects/` is a prepared one (a blob may be empty, an empty
+/// part).
 final class PreparedBlobFiles: Sendable {
     /// How many files are kept ready; 0 turns preparing off (every write goes through `tmp/`).
     let target: Int
     /// Files made per directory fsync.
     static let batch = 16
+    static let preparedMode: mode_t = 0o600
+    static let blobMode: mode_t = 0o644
+    /// After a batch could not be made (no descriptor, a disk error), writes go through `tmp/`
+    /// this long before the next try.
+    static let retryAfterFailure: Int64 = 10_000_000_000
 
     private struct State {
         var ready: [String] = []
+        /// Handed out and not yet written through, or thrown away.
+        var writing: Set<String> = []
         var refilling = false
+        /// Monotonic nanoseconds before which no refill starts (after a failed one).
+        var quietUntil: Int64 = 0
     }
     private let state = Mutex(State())
 
@@ -28,12 +39,15 @@ final class PreparedBlobFiles: Sendable {
         self.target = target
     }
 
-    /// A prepared blob id, or nil when none is ready; starts a refill when few are left.
+    /// A prepared blob id, or nil when none is ready; starts a refill when few are left. The
+    /// caller hands it back with `release` once written (or not).
     func take(store: DiskBlobStore) -> String? {
         guard target > 0 else { return nil }
+        let now = Posix.monotonicNanoseconds()
         let (id, refill) = state.withLock { state -> (String?, Bool) in
             let id = state.ready.popLast()
-            guard !state.refilling, state.ready.count <= target / 2 else { return (id, false) }
+            if let id { state.writing.insert(id) }
+            guard !state.refilling, state.ready.count <= target / 2, now >= state.quietUntil else { return (id, false) }
             state.refilling = true
             return (id, true)
         }
@@ -41,31 +55,50 @@ final class PreparedBlobFiles: Sendable {
         return id
     }
 
-    /// Prepares batches until `target` are ready. A failure (a full disk) stops it; the next
-    /// `take` tries again, and writes meanwhile go through `tmp/`.
+    /// The file of a taken id is a blob in place now, or gone.
+    func release(_ id: String) {
+        _ = state.withLock { $0.writing.remove(id) }
+    }
+
+    /// Whether this process has the file ready or is writing it: never an orphan.
+    func isOutstanding(_ id: String) -> Bool {
+        state.withLock { $0.writing.contains(id) || $0.ready.contains(id) }
+    }
+
+    /// Prepares batches until `target` are ready. A failed batch leaves nothing behind and stops
+    /// refills for `retryAfterFailure`.
     func refill(_ store: DiskBlobStore) async {
         while state.withLock({ $0.ready.count < target }) {
-            guard let made = try? await store.threadPool.runIfActive({ try Self.makeBatch(store) }) else { break }
+            guard let made = try? await store.threadPool.runIfActive({ try Self.makeBatch(store) }) else {
+                let quietUntil = Posix.monotonicNanoseconds() + Self.retryAfterFailure
+                state.withLock { $0.quietUntil = quietUntil }
+                break
+            }
             state.withLock { $0.ready += made }
         }
         state.withLock { $0.refilling = false }
     }
 
     /// On a pool thread: `batch` empty files under new ids sharing one directory, then one fsync
-    /// of that directory. A file made before a failure is left for the next startup's sweep.
+    /// of that directory. On a failure the files made are removed.
     static func makeBatch(_ store: DiskBlobStore) throws(Posix.Failure) -> [String] {
         let first = DiskBlobStore.newBlobID()
         // The first four digits name the directory (`finalPath`).
         let directoryDigits = Array(first.utf8.prefix(4))
         var ids: [String] = []
-        for _ in 0..<batch {
-            var digits = Array(DiskBlobStore.newBlobID().utf8)
-            digits.replaceSubrange(0..<4, with: directoryDigits)
-            let id = String(decoding: digits, as: UTF8.self)
-            Posix.close(try Posix.openForWriting(store.finalPath(id).file))
-            ids.append(id)
+        do {
+            for _ in 0..<batch {
+                var digits = Array(DiskBlobStore.newBlobID().utf8)
+                digits.replaceSubrange(0..<4, with: directoryDigits)
+                let id = String(decoding: digits, as: UTF8.self)
+                Posix.close(try Posix.openForWriting(store.finalPath(id).file, mode: preparedMode))
+                ids.append(id)
+            }
+            try Posix.fsyncDirectory(store.finalPath(first).directory)
+        } catch {
+            for id in ids { try? Posix.unlinkIfPresent(store.finalPath(id).file) }
+            throw error
         }
-        try Posix.fsyncDirectory(store.finalPath(first).directory)
         return ids
     }
 
