@@ -193,7 +193,7 @@ extension S3Responder {
         if null != nil, version?.isLatest == false {
             var scope = AccessScope(call: call)
             scope.versions[JudgedObject(bucketID: bucket.id, key: key, versionID: nil)] = .some(null)
-            if let judge { try await judge(&scope) } else { try await judgeAccesses(call, in: &scope) }
+            try await decide(call, with: judge, in: &scope)
         }
         return ExpectedVersion(attributes: null)
     }
@@ -222,8 +222,13 @@ extension S3Responder {
     func judgeAgain(_ call: S3Call, _ object: JudgedObject, as attributes: ObjectAttributes?, judge: ((inout AccessScope) async throws -> Void)?) async throws {
         var scope = AccessScope(call: call)
         scope.versions[object] = .some(attributes)
-        if let judge { try await judge(&scope) } else { try await judgeAccesses(call, in: &scope) }
+        try await decide(call, with: judge, in: &scope)
         call.judgedVersions[object] = .some(attributes)
+    }
+
+    /// Makes the decisions `judge` makes, or by default every access the request names.
+    func decide(_ call: S3Call, with judge: ((inout AccessScope) async throws -> Void)?, in scope: inout AccessScope) async throws {
+        if let judge { try await judge(&scope) } else { try await judgeAccesses(call, in: &scope) }
     }
 
     /// What decisions see of a version: its attributes; nil for none or a delete marker.

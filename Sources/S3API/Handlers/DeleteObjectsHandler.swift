@@ -48,15 +48,7 @@ extension S3Responder {
                 let judge: (inout AccessScope) async throws -> Void = { scope in
                     guard await self.isAllowed(access, in: &scope, audited: false) else { throw S3Error.accessDenied() }
                 }
-                let outcome = try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID, judge: judge) { expected in
-                    var guarded = conditions ?? DeleteGuard()
-                    guarded.expected = expected
-                    if versionID == nil { guarded.expectedNull = try await judgedNullVersion(call, bucket: bucket, key: key, judge: judge) }
-                    let bypass = versionID != nil ? await bypassesGovernance(call, key: key, versionID: versionID) : false
-                    return try await store.delete(
-                        bucket: bucket, key: key, versionID: versionID, guard: guarded.isEmpty ? nil : guarded, bypassGovernance: bypass,
-                        context: call.eventContext)
-                }
+                let outcome = try await deleteAsJudged(call, bucket: bucket, key: key, versionID: versionID, conditions: conditions, judge: judge)
                 results.append((key, versionID, .success(outcome)))
             } catch let error as S3Error where error.code == "AccessDenied" {
                 results.append((key, versionID, .failure(error)))

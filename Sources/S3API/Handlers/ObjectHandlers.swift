@@ -248,19 +248,29 @@ extension S3Responder {
         let bucket = try await bucket(call)
         let versionID = call.target.value("versionId")
         if let versionID, versionID.isEmpty { throw S3Error.invalidArgument("Version id cannot be the empty string", name: "versionId", value: "") }
-        let key = call.target.key!
-        let conditions = try Self.deleteGuard(call.headers)
-        let outcome = try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID) { expected in
-            var guarded = conditions ?? DeleteGuard()
-            guarded.expected = expected
-            if versionID == nil { guarded.expectedNull = try await judgedNullVersion(call, bucket: bucket, key: key, judge: nil) }
-            return try await store.delete(
-                bucket: bucket, key: key, versionID: versionID, guard: guarded.isEmpty ? nil : guarded,
-                bypassGovernance: versionID != nil ? await bypassesGovernance(call, versionID: versionID) : false, context: call.eventContext)
-        }
+        let outcome = try await deleteAsJudged(call, bucket: bucket, key: call.target.key!, versionID: versionID, conditions: try Self.deleteGuard(call.headers))
         var headers = HTTPFields()
         if let id = outcome.versionID { headers[.amzVersionID] = id }
         if outcome.isDeleteMarker { headers[.amzDeleteMarker] = "true" }
         return Response(status: .noContent, headers: headers)
+    }
+
+    /// DeleteObject of one key (also each key of DeleteObjects): removes only the version(s) the
+    /// request was judged on (`writeAsJudged`; with versioning suspended also the `null` version
+    /// a delete marker replaces), the governance bypass judged on the version named.
+    /// - Parameter judge: the key's decisions, when not the request's own accesses.
+    func deleteAsJudged(
+        _ call: S3Call, bucket: BucketRecord, key: String, versionID: String?, conditions: DeleteGuard?,
+        judge: ((inout AccessScope) async throws -> Void)? = nil
+    ) async throws -> ObjectStore.DeleteOutcome {
+        try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID, judge: judge) { expected in
+            var guarded = conditions ?? DeleteGuard()
+            guarded.expected = expected
+            if versionID == nil { guarded.expectedNull = try await judgedNullVersion(call, bucket: bucket, key: key, judge: judge) }
+            let bypass = versionID != nil ? await bypassesGovernance(call, key: key, versionID: versionID) : false
+            return try await store.delete(
+                bucket: bucket, key: key, versionID: versionID, guard: guarded.isEmpty ? nil : guarded, bypassGovernance: bypass,
+                context: call.eventContext)
+        }
     }
 }

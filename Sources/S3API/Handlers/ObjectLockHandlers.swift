@@ -94,7 +94,7 @@ extension S3Responder {
         }
         let version = try await setLockAsJudged(call, bucket: bucket, action: "s3:PutObjectRetention", Self.lockConditionKeys(
             mode: retention?.mode.rawValue, retainUntil: retention?.retainUntil, legalHold: nil)
-        ) { call in .retention(retention, bypassGovernance: await self.bypassesGovernance(call, versionID: call.target.value("versionId"))) }
+        ) { .retention(retention, bypassGovernance: await self.bypassesGovernance(call, versionID: call.target.value("versionId"))) }
         var headers = HTTPFields()
         Self.addVersionHeader(&headers, version, bucket)
         return Response(status: .ok, headers: headers)
@@ -115,7 +115,7 @@ extension S3Responder {
         guard let on = document.value("Status").flatMap(Self.legalHoldStatus) else { throw S3Error.malformedXML() }
         let version = try await setLockAsJudged(
             call, bucket: bucket, action: "s3:PutObjectLegalHold", Self.lockConditionKeys(mode: nil, retainUntil: nil, legalHold: on ? "ON" : "OFF")
-        ) { _ in .legalHold(on) }
+        ) { .legalHold(on) }
         var headers = HTTPFields()
         Self.addVersionHeader(&headers, version, bucket)
         return Response(status: .ok, headers: headers)
@@ -126,7 +126,7 @@ extension S3Responder {
     /// which the authorization before the body was read could not know; made only on the version
     /// judged (`writeAsJudged`), all of it judged again should that version be replaced.
     func setLockAsJudged(
-        _ call: S3Call, bucket: BucketRecord, action: String, _ keys: [String: [String]], change: @escaping (S3Call) async -> LockChange
+        _ call: S3Call, bucket: BucketRecord, action: String, _ keys: [String: [String]], change: @escaping () async -> LockChange
     ) async throws -> ObjectVersion {
         let key = call.target.key!
         let versionID = call.target.value("versionId")
@@ -139,7 +139,7 @@ extension S3Responder {
             guard await self.isAllowed(access, in: &scope, context: keys) else { throw S3Error.accessDenied() }
         }
         return try await writeAsJudged(call, bucket: bucket, key: key, versionID: versionID, judge: judge) { expected in
-            try await store.setLock(bucket: bucket, key: key, versionID: versionID, await change(call), expecting: expected)
+            try await store.setLock(bucket: bucket, key: key, versionID: versionID, await change(), expecting: expected)
         }
     }
 
