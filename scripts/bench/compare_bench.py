@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: Floe against nginx and `rclone serve s3`, same workloads, same disk.
 
-Each server is started by this script on a free 127.0.0.1 port, one at a time, over a fresh
+Every server is started by this script on a free 127.0.0.1 port, all at once, each over a fresh
 directory in the work directory, and measured with scripts/bench/loadgen.c (C, compiled here;
-N threads each holding one keep-alive connection, closed loop, 8 by default):
+N threads each holding one keep-alive connection, closed loop, 8 by default), one server loaded
+at a time. Workloads of 4 KiB requests run in `--turns` rounds (5): each round loads every
+server for `--seconds` ÷ turns, the order rotating, so that the machine's drift during the run
+falls on every server alike (on this shared VM one build's HEAD rate moved by a quarter within
+minutes); the table gives each server's requests over its turns' seconds, and a line per such
+workload each round's Floe ÷ other. Large transfers and the listing run once per server:
 
   * GET / HEAD / PUT of 4 KiB objects (ops/s), GET / PUT of 1 MiB and 64 MiB objects (MB/s,
     decimal), each for `--seconds`. GETs rotate over pre-created objects (1000 × 4 KiB,
@@ -85,6 +90,7 @@ class Server:
         self.name, self.port, self.proc, self.version = name, port, proc, version
         self.signer = Presigner(f"127.0.0.1:{port}") if signed else None
         self.user_signer: Presigner | None = None  # Floe's `readonly` user, made for head4k-user
+        self.root = ""  # its directory in the work directory
 
     def target(self, method: str, path: str, query: dict | None = None) -> str:
         if self.signer:
@@ -266,19 +272,24 @@ def policy_user_signer(server: Server, binary: str) -> Presigner:
     return Presigner(f"127.0.0.1:{server.port}", key["accessKey"], key["secretKey"])
 
 
-def workload_paths(server: Server, name: str, layout: dict, put4k_keys: int) -> list[str]:
+def workload_paths(server: Server, name: str, layout: dict, put4k_keys: int, turn: int = 0, turns: int = 1) -> list[str]:
+    """The targets of one turn: GETs and HEADs read the same objects in every turn, 4 KiB PUTs
+    take their turn's share of the distinct keys (so no turn overwrites another's)."""
     _, method, size, _ = WORKLOADS[name]
     if name == "head4k-user":
         return [server.user_signer.url(method, key) for key in layout["get"][size]]
     if method == "PUT":
-        count = put4k_keys if size == 4 * KIB else PUT_KEYS[size]
-        keys = [f"/bench/put-{size}/{i:06d}" for i in range(count)]
+        if size == 4 * KIB:
+            share = put4k_keys // turns
+            keys = [f"/bench/put-{size}/{i:06d}" for i in range(turn * share, (turn + 1) * share)]
+        else:
+            keys = [f"/bench/put-{size}/{i:06d}" for i in range(PUT_KEYS[size])]
     else:
         keys = layout["get"][size]
     return [server.target(method, key) for key in keys]
 
 
-def run_load(server: Server, name: str, paths: list[str], args, work: str) -> dict:
+def run_load(server: Server, name: str, paths: list[str], args, work: str, seconds: int) -> dict:
     _, method, size, unit = WORKLOADS[name]
     status, text = http_call(server, method, paths[0], body_of(size) if method == "PUT" else None)
     if status >= 300:  # fail early and clearly, rather than 100k non-2xx responses
@@ -286,7 +297,6 @@ def run_load(server: Server, name: str, paths: list[str], args, work: str) -> di
     paths_file = os.path.join(work, f"{server.name}-{name}.paths")
     with open(paths_file, "w") as f:
         f.write("\n".join(paths) + "\n")
-    seconds = workload_seconds(args, size)
     cmd = [os.path.join(work, "loadgen"), "-p", str(server.port), "-m", method, "-f", paths_file, "-c", str(args.concurrency),
            "-d", str(seconds), "-n", str(args.max_requests)]
     if method == "PUT":
@@ -295,11 +305,32 @@ def run_load(server: Server, name: str, paths: list[str], args, work: str) -> di
     if run.returncode:
         sys.exit(f"{server.name} {name}: loadgen failed ({run.returncode}):\n{run.stdout}{run.stderr}")
     measured = json.loads(run.stdout)
-    result = {"ops_per_s": measured["ops_per_s"], "requests": measured["requests"], "p50_ms": measured["p50_ms"],
-              "p99_ms": measured["p99_ms"], "non2xx": measured["errors"], "socket_errors": 0}
+    return {"ops_per_s": measured["ops_per_s"], "requests": measured["requests"], "seconds": measured["seconds"],
+            "p50_ms": measured["p50_ms"], "p99_ms": measured["p99_ms"], "non2xx": measured["errors"], "socket_errors": 0,
+            "overwrites": max(0, measured["requests"] - len(paths)) if method == "PUT" else 0}
+
+
+def combine_turns(name: str, turns: list[dict]) -> dict:
+    """One result from a workload's turns: requests over the seconds they took, the median p50
+    and the slowest p99 of the turns, each turn's ops/s kept."""
+    _, _, size, unit = WORKLOADS[name]
+    requests, seconds = sum(t["requests"] for t in turns), sum(t["seconds"] for t in turns)
+    result = {"ops_per_s": requests / seconds if seconds else 0.0, "requests": requests,
+              "p50_ms": statistics.median(t["p50_ms"] for t in turns), "p99_ms": max(t["p99_ms"] for t in turns),
+              "non2xx": sum(t["non2xx"] for t in turns), "socket_errors": 0,
+              "overwrites": sum(t["overwrites"] for t in turns), "turns_ops_per_s": [t["ops_per_s"] for t in turns]}
     result["value"] = result["ops_per_s"] * (size / 1e6 if unit == "MB/s" else 1)
-    result["overwrites"] = max(0, result["requests"] - len(paths)) if method == "PUT" else 0
     return result
+
+
+def turns_of(args, name: str) -> int:
+    """Small requests are measured in turns: every server loaded for a share of `--seconds` in
+    each round, the order rotating, so that the machine's drift over the run (the same build's
+    HEAD rate moved by a quarter within minutes here) falls on all servers alike. Large transfers
+    run in one turn each: a turn of a few seconds would end with too large a share of its 64 MiB
+    transfers in flight and uncounted."""
+    _, method, size, _ = WORKLOADS[name]
+    return max(1, min(args.turns, args.seconds)) if method != "LIST" and size <= 4 * KIB else 1
 
 
 def workload_seconds(args, size: int) -> int:
@@ -338,53 +369,73 @@ def reset_peak(pid: int):
         f.write("5")
 
 
-def bench_server(name: str, args, work: str, layout: dict, registry: list) -> tuple[dict, dict, str]:
+def start_server(name: str, args, work: str, layout: dict, registry: list) -> Server:
     root = os.path.join(work, name)
     os.makedirs(os.path.join(root, "www"))
-    wants_list = "list" in args.workloads and name != "nginx"
-    is_floe = name in FLOE_BUILDS
-    if not is_floe:
-        seed_files(os.path.join(root, "www"), layout, wants_list)
-    if is_floe:
+    if name in FLOE_BUILDS:
         server = start_floe(root, args.binary if name == "floe" else args.baseline, describe_tree=name == "floe")
     else:
+        seed_files(os.path.join(root, "www"), layout, "list" in args.workloads and name != "nginx")
         server = start_nginx(root) if name == "nginx" else start_rclone(root)
+    server.root = root
     registry.append(server)
-    results, memory = {}, {}
-    try:
-        pid = server.proc.pid if is_floe else None
-        if pid:
-            # Floe unmaps its start-up code pages a second after its listeners are up
-            # (StartupCodeRelease): read at 1 s, the idle RSS was 12.7 MB in one run and 40.3 MB
-            # in the next. Read well after that, as a fresh server standing idle.
-            time.sleep(3)
-            memory["idle"] = proc_status(pid)
-            seed_http(server, layout, wants_list)
-        for workload in args.workloads:
-            if pid:
-                reset_peak(pid)
-            if workload == "list":
-                results[workload] = time_listing(server, args.list_shape[0]) if wants_list else None
-            elif workload == "head4k-user" and not is_floe:
-                results[workload] = None  # nginx serves anyone; rclone has one key and no policies
-            else:
-                if workload == "head4k-user" and server.user_signer is None:
-                    server.user_signer = policy_user_signer(server, args.binary if name == "floe" else args.baseline)
-                paths = workload_paths(server, workload, layout, args.put4k_keys)
-                results[workload] = run_load(server, workload, paths, args, work)
-            if pid and results[workload]:
-                results[workload]["peak_mb"] = proc_status(pid)["hwm_mb"]
-            print(f"  {name:6} {workload:7} {json.dumps(results[workload])}", file=sys.stderr, flush=True)
-        if pid:
-            memory["after"] = proc_status(server.proc.pid)
-            # Floe gives memory back after a quiet interval (IdleMemoryRelease): read it again then.
-            if args.settle_seconds > 0:
-                time.sleep(args.settle_seconds)
-                memory["settled"] = proc_status(server.proc.pid)
-    finally:
+    return server
+
+
+def bench_servers(args, work: str, layout: dict, registry: list) -> tuple[dict, dict, dict]:
+    """Starts every server at once, then measures each workload on all of them, in turns
+    (`turns_of`): results, Floe's memory, versions."""
+    servers = {name: start_server(name, args, work, layout, registry) for name in args.only}
+    floes = {name: s for name, s in servers.items() if name in FLOE_BUILDS}
+    results, memory = {name: {} for name in servers}, {name: {} for name in floes}
+    # Floe unmaps its start-up code pages a second after its listeners are up
+    # (StartupCodeRelease): read at 1 s, the idle RSS was 12.7 MB in one run and 40.3 MB in the
+    # next. Read well after that, as a fresh server standing idle.
+    if floes:
+        time.sleep(3)
+    for name, server in floes.items():
+        memory[name]["idle"] = proc_status(server.proc.pid)
+    for name, server in floes.items():
+        seed_http(server, layout, "list" in args.workloads)
+    for workload in args.workloads:
+        takers = [n for n in servers if n in FLOE_BUILDS or workload != "head4k-user"]  # nginx serves anyone; rclone has no policies
+        for name in servers:
+            results[name][workload] = None
+        for name in floes:
+            reset_peak(servers[name].proc.pid)
+        if workload == "list":
+            for name in takers:
+                if name != "nginx":
+                    results[name][workload] = time_listing(servers[name], args.list_shape[0])
+        else:
+            for name in takers:
+                if workload == "head4k-user" and servers[name].user_signer is None:
+                    servers[name].user_signer = policy_user_signer(servers[name], args.binary if name == "floe" else args.baseline)
+            turns = turns_of(args, workload)
+            seconds = workload_seconds(args, WORKLOADS[workload][2]) // turns
+            parts = {name: [] for name in takers}
+            for turn in range(turns):
+                for name in takers[turn % len(takers):] + takers[:turn % len(takers)]:
+                    paths = workload_paths(servers[name], workload, layout, args.put4k_keys, turn, turns)
+                    parts[name].append(run_load(servers[name], workload, paths, args, work, seconds))
+            for name in takers:
+                results[name][workload] = combine_turns(workload, parts[name])
+        for name in floes:
+            if results[name][workload]:
+                results[name][workload]["peak_mb"] = proc_status(servers[name].proc.pid)["hwm_mb"]
+        for name in takers:
+            print(f"  {name:8} {workload:11} {json.dumps(results[name][workload])}", file=sys.stderr, flush=True)
+    for name, server in floes.items():
+        memory[name]["after"] = proc_status(server.proc.pid)
+    # Floe gives memory back after a quiet interval (IdleMemoryRelease): read it again then.
+    if floes and args.settle_seconds > 0:
+        time.sleep(args.settle_seconds)
+        for name, server in floes.items():
+            memory[name]["settled"] = proc_status(server.proc.pid)
+    for server in servers.values():
         server.stop()
-        shutil.rmtree(root, ignore_errors=True)
-    return results, memory, server.version
+        shutil.rmtree(server.root, ignore_errors=True)
+    return results, memory, {name: s.version for name, s in servers.items()}
 
 
 def measure_floors(work: str, quick: bool, concurrency: int) -> dict:
@@ -491,6 +542,11 @@ def fmt(value, unit: str) -> str:
 def header(args, versions: dict) -> list[str]:
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     load = f"loadgen -c{args.concurrency} -d{args.seconds}s (keep-alive, closed loop)"
+    small = [w for w in args.workloads if turns_of(args, w) > 1]
+    if small:
+        turns = turns_of(args, small[0])
+        load += (f"; requests of 4 KiB and less in {turns} rounds of {args.seconds // turns} s per server, "
+                 "each round's order rotated")
     if {"get64m", "put64m"} & set(args.workloads) and workload_seconds(args, 64 * MIB) != args.seconds:
         load += f" (64 MiB: {workload_seconds(args, 64 * MIB)} s)"
     servers = "; ".join(f"{'Floe' if n == 'floe' else n} {v}" for n, v in versions.items())
@@ -529,6 +585,23 @@ def floor_ratios(floe: dict, floors: dict) -> list[str]:
     return found
 
 
+def round_ratios(args, results: dict) -> list[str]:
+    """Floe ÷ each other server round by round, for the workloads measured in turns: how far
+    the single ratio in the table could move with the machine."""
+    found = []
+    for workload in args.workloads:
+        floe = (results.get("floe") or {}).get(workload)
+        if not floe or len(floe.get("turns_ops_per_s", [])) < 2:
+            continue
+        for other in columns_of(args)[1:]:
+            theirs = (results.get(other) or {}).get(workload)
+            if theirs and all(theirs["turns_ops_per_s"]):
+                ratios = [a / b for a, b in zip(floe["turns_ops_per_s"], theirs["turns_ops_per_s"])]
+                found.append(f"{WORKLOADS[workload][0]}, Floe ÷ {TITLES[other]} by round: "
+                             f"{', '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f})")
+    return ["", *found] if found else []
+
+
 def columns_of(args) -> list[str]:
     """Table columns: Floe, the baseline build when given, then the reference servers."""
     return ["floe"] + (["baseline"] if args.baseline else []) + ["nginx", "rclone"]
@@ -542,6 +615,7 @@ def render(args, results: dict, memory: dict, versions: dict, floors: dict) -> s
         if workload == "put4k":
             notes += [f"{n} put4k: {r['overwrites']} PUTs overwrote an earlier key (the key list wrapped round)"
                       for n, r in row.items() if r and r["overwrites"]]
+    lines += round_ratios(args, results)
     firsts = {n: r["list"]["first_ms"] for n, r in results.items() if r.get("list")}
     if firsts:
         lines.append("\nListObjectsV2, first (cold) listing: " + ", ".join(f"{n} {v:,.2f} ms" for n, v in firsts.items()))
@@ -572,6 +646,7 @@ def parse_args():
     p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--turns", type=int, default=5, help="small-request workloads: rounds in which every server takes a turn of seconds/turns")
     p.add_argument("--max-requests", type=int, default=2_000_000, help="a bound on requests per workload, besides --seconds")
     p.add_argument("--quick", action="store_true", help="2 s per workload and small key counts, to check the script")
     p.add_argument("--settle-seconds", type=int, default=15, help="after the run, Floe's RSS is read again once it has been quiet this long")
@@ -603,10 +678,7 @@ def main():
         if "nginx" in args.only:
             ensure_nginx()
         layout = object_layout(args.quick, args.list_shape)
-        for name in args.only:
-            print(f"== {name}", file=sys.stderr, flush=True)
-            results[name], mem, versions[name] = bench_server(name, args, work, layout, registry)
-            memory[name] = mem
+        results, memory, versions = bench_servers(args, work, layout, registry)
         floors = measure_floors(work, args.quick, args.concurrency)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
