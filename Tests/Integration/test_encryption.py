@@ -276,6 +276,66 @@ def test_kms_keys_need_their_own_permissions(enc, s3e, bkt):
     assert code(lambda: other.get_object(Bucket=bkt, Key="k")) == (403, "AccessDenied")
 
 
+def test_a_copy_decrypts_only_under_a_key_the_caller_may_use_while_the_source_changes_key(enc, s3e, bkt):
+    """A copy is authorized for kms:Decrypt on the key of the version judged, and asked again only
+    when the version it reads is under another key (f217a3f). Root overwrites the source in turns
+    under the caller's key and under a key the caller may not use; the caller's copies (every fifth one a part copied
+    by UploadPartCopy) must never hold the second one's plaintext."""
+    import threading
+    import time
+    from security_helpers import client_for, make_user
+    arn = f"arn:aws:s3:::{bkt}"
+    caller = client_for(enc, make_user(enc, "kmscopy", [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": [arn, arn + "/*"]},
+        {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "arn:floe:kms:::key/other-key"}]))
+    usable, secret = b"usable " * 100, b"secret " * 100
+    s3e.put_object(Bucket=bkt, Key="src", Body=usable, ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key")
+    caller.copy_object(Bucket=bkt, Key="first", CopySource={"Bucket": bkt, "Key": "src"})
+    assert s3e.get_object(Bucket=bkt, Key="first")["Body"].read() == usable
+    s3e.put_object(Bucket=bkt, Key="src", Body=secret, ServerSideEncryption="aws:kms", SSEKMSKeyId="app-key")
+    assert code(lambda: caller.copy_object(Bucket=bkt, Key="denied", CopySource={"Bucket": bkt, "Key": "src"})) == (403, "AccessDenied")
+
+    stop, swaps = threading.Event(), [0]
+
+    def swap():
+        writer = enc.boto3()
+        while not stop.is_set() and swaps[0] < 5000:
+            for body, key_id in ((usable, "other-key"), (secret, "app-key")):
+                writer.put_object(Bucket=bkt, Key="src", Body=body, ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id)
+            swaps[0] += 1
+
+    thread = threading.Thread(target=swap)
+    thread.start()
+    copied, refused, deadline = [], 0, time.monotonic() + 8
+    try:
+        for i in range(3000):
+            if time.monotonic() > deadline:
+                break
+            if i % 5:
+                outcome = code(lambda: caller.copy_object(Bucket=bkt, Key=f"out-{i}", CopySource={"Bucket": bkt, "Key": "src"}))
+            else:
+                upload = caller.create_multipart_upload(Bucket=bkt, Key=f"out-{i}")["UploadId"]
+                part = {}
+                outcome = code(lambda: part.update(caller.upload_part_copy(
+                    Bucket=bkt, Key=f"out-{i}", UploadId=upload, PartNumber=1, CopySource={"Bucket": bkt, "Key": "src"})))
+                if outcome == (200, None):
+                    caller.complete_multipart_upload(Bucket=bkt, Key=f"out-{i}", UploadId=upload, MultipartUpload={
+                        "Parts": [{"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]})
+                else:
+                    caller.abort_multipart_upload(Bucket=bkt, Key=f"out-{i}", UploadId=upload)
+            if outcome == (200, None):
+                copied.append(f"out-{i}")
+            else:
+                assert outcome == (403, "AccessDenied")
+                refused += 1
+    finally:
+        stop.set()
+        thread.join()
+    assert copied and refused, (len(copied), refused, swaps[0])
+    bodies = {s3e.get_object(Bucket=bkt, Key=key)["Body"].read() for key in copied}
+    assert bodies == {usable}
+
+
 def test_encrypted_etags_reveal_no_plaintext_digest(s3e, bkt):
     """Review finding: SSE-C multipart part ETags were the plaintext MD5s, testable by anyone who lists."""
     part = b"p" * (5 * 1024 * 1024)
