@@ -4,11 +4,14 @@
 Every server is started by this script on a free 127.0.0.1 port, all at once, each over a fresh
 directory in the work directory, and measured with scripts/bench/loadgen.c (C, compiled here;
 N threads each holding one keep-alive connection, closed loop, 8 by default), one server loaded
-at a time. Workloads of 4 KiB requests run in `--turns` rounds (5): each round loads every
-server for `--seconds` ÷ turns, the order rotating, so that the machine's drift during the run
-falls on every server alike (on this shared VM one build's HEAD rate moved by a quarter within
-minutes); the table gives each server's requests over its turns' seconds, and a line per such
-workload each round's Floe ÷ other. Large transfers and the listing run once per server:
+at a time; the Floe builds start last, so that their idle RSS is read 3 s after they listen.
+Workloads of 4 KiB requests run in `--turns` rounds (5; at most one per second of `--seconds`):
+each round loads every server for `--seconds` // turns whole seconds, after one unmeasured
+second of the same workload (a server idle through the others' turns may have let its caches
+go), the order shifting and reversing from round to round, so that the machine's drift during
+the run falls on every server alike (on this shared VM one build's HEAD rate moved by a quarter
+within minutes). The table gives each server's requests over its turns' seconds, and a line per
+such workload each round's Floe ÷ other. Large transfers and the listing run once per server:
 
   * GET / HEAD / PUT of 4 KiB objects (ops/s), GET / PUT of 1 MiB and 64 MiB objects (MB/s,
     decimal), each for `--seconds`. GETs rotate over pre-created objects (1000 × 4 KiB,
@@ -119,15 +122,23 @@ def launch(cmd: list, root: str, log: str, env=None) -> subprocess.Popen:
 
 
 def wait_listening(proc: subprocess.Popen, port: int, name: str, log: str):
-    for _ in range(300):  # at most 30 s
-        if proc.poll() is not None:
-            sys.exit(f"{name} exited with {proc.returncode}:\n{open(log).read()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"{name} is not listening on 127.0.0.1:{port} after 30 s")
+    """Returns once `port` takes connections; otherwise (or on Ctrl-C) the server is killed, as it
+    is in no registry yet, and the run ends."""
+    try:
+        for _ in range(300):  # at most 30 s
+            if proc.poll() is not None:
+                sys.exit(f"{name} exited with {proc.returncode}:\n{open(log).read()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        sys.exit(f"{name} is not listening on 127.0.0.1:{port} after 30 s")
+    except BaseException:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # its own session: nginx's workers too
+            proc.wait(timeout=10)
+        raise
 
 
 def start_floe(root: str, binary: str, describe_tree: bool = True) -> Server:
@@ -289,7 +300,7 @@ def workload_paths(server: Server, name: str, layout: dict, put4k_keys: int, tur
     return [server.target(method, key) for key in keys]
 
 
-def run_load(server: Server, name: str, paths: list[str], args, work: str, seconds: int) -> dict:
+def run_load(server: Server, name: str, paths: list[str], args, work: str, seconds: int, max_requests: int) -> dict:
     _, method, size, unit = WORKLOADS[name]
     status, text = http_call(server, method, paths[0], body_of(size) if method == "PUT" else None)
     if status >= 300:  # fail early and clearly, rather than 100k non-2xx responses
@@ -298,7 +309,7 @@ def run_load(server: Server, name: str, paths: list[str], args, work: str, secon
     with open(paths_file, "w") as f:
         f.write("\n".join(paths) + "\n")
     cmd = [os.path.join(work, "loadgen"), "-p", str(server.port), "-m", method, "-f", paths_file, "-c", str(args.concurrency),
-           "-d", str(seconds), "-n", str(args.max_requests)]
+           "-d", str(seconds), "-n", str(max_requests)]
     if method == "PUT":
         cmd += ["-b", str(size)]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 300)
@@ -318,9 +329,32 @@ def combine_turns(name: str, turns: list[dict]) -> dict:
     result = {"ops_per_s": requests / seconds if seconds else 0.0, "requests": requests,
               "p50_ms": statistics.median(t["p50_ms"] for t in turns), "p99_ms": max(t["p99_ms"] for t in turns),
               "non2xx": sum(t["non2xx"] for t in turns), "socket_errors": 0,
-              "overwrites": sum(t["overwrites"] for t in turns), "turns_ops_per_s": [t["ops_per_s"] for t in turns]}
+              "overwrites": sum(t["overwrites"] for t in turns), "turns_ops_per_s": [t["ops_per_s"] for t in turns],
+              "empty_turns": sum(1 for t in turns if not t["requests"])}
     result["value"] = result["ops_per_s"] * (size / 1e6 if unit == "MB/s" else 1)
     return result
+
+
+def turn_order(servers: list[str], turn: int) -> list[str]:
+    """Each round's order: shifted by one each round and reversed every other round, so that no
+    server always follows the same one (the disk's writeback of one server's PUTs lands in the
+    next one's turn)."""
+    shift = turn % len(servers)
+    order = servers[shift:] + servers[:shift]
+    return order[::-1] if turn % 2 else order
+
+
+def warm_up(server: Server, name: str, layout: dict, args, work: str):
+    """One unmeasured second of the workload before each turn (PUTs to keys of their own). A
+    server idle through the other servers' turns may have let go of what it keeps warm: Floe
+    empties its caches and unmaps its code after 5 s under 1 % of a core (IdleMemoryRelease), and
+    a turn would start cold where a workload run end to end does not."""
+    _, method, size, _ = WORKLOADS[name]
+    if method == "PUT":
+        paths = [server.target(method, f"/bench/warm-{size}/{i:04d}") for i in range(200)]
+    else:
+        paths = workload_paths(server, name, layout, args.put4k_keys)
+    run_load(server, name, paths, args, work, 1, args.max_requests)
 
 
 def turns_of(args, name: str) -> int:
@@ -385,7 +419,10 @@ def start_server(name: str, args, work: str, layout: dict, registry: list) -> Se
 def bench_servers(args, work: str, layout: dict, registry: list) -> tuple[dict, dict, dict]:
     """Starts every server at once, then measures each workload on all of them, in turns
     (`turns_of`): results, Floe's memory, versions."""
-    servers = {name: start_server(name, args, work, layout, registry) for name in args.only}
+    # The Floe builds start last: their idle RSS is read 3 s after they listen, whatever the
+    # seeding of the others' files took.
+    started = {name: start_server(name, args, work, layout, registry) for name in sorted(args.only, key=lambda n: n in FLOE_BUILDS)}
+    servers = {name: started[name] for name in args.only}
     floes = {name: s for name, s in servers.items() if name in FLOE_BUILDS}
     results, memory = {name: {} for name in servers}, {name: {} for name in floes}
     # Floe unmaps its start-up code pages a second after its listeners are up
@@ -411,13 +448,17 @@ def bench_servers(args, work: str, layout: dict, registry: list) -> tuple[dict, 
             for name in takers:
                 if workload == "head4k-user" and servers[name].user_signer is None:
                     servers[name].user_signer = policy_user_signer(servers[name], args.binary if name == "floe" else args.baseline)
+            if not takers:
+                continue
             turns = turns_of(args, workload)
             seconds = workload_seconds(args, WORKLOADS[workload][2]) // turns
             parts = {name: [] for name in takers}
             for turn in range(turns):
-                for name in takers[turn % len(takers):] + takers[:turn % len(takers)]:
+                for name in turn_order(takers, turn):
+                    if turns > 1:
+                        warm_up(servers[name], workload, layout, args, work)
                     paths = workload_paths(servers[name], workload, layout, args.put4k_keys, turn, turns)
-                    parts[name].append(run_load(servers[name], workload, paths, args, work, seconds))
+                    parts[name].append(run_load(servers[name], workload, paths, args, work, seconds, args.max_requests // turns))
             for name in takers:
                 results[name][workload] = combine_turns(workload, parts[name])
         for name in floes:
@@ -530,6 +571,7 @@ def durable_files_floor(work: str, seconds: float, writers: int, mib: int = 1) -
 def problems(r: dict) -> list[str]:
     found = [f"{r['non2xx']} non-2xx"] if r["non2xx"] else []
     found += [f"{r['socket_errors']} socket errors"] if r["socket_errors"] else []
+    found += [f"{r['empty_turns']} turns with none completed"] if r.get("empty_turns") and r["requests"] else []
     return found + (["none completed"] if not r["requests"] else [])
 
 
@@ -646,8 +688,9 @@ def parse_args():
     p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--concurrency", type=int, default=8)
-    p.add_argument("--turns", type=int, default=5, help="small-request workloads: rounds in which every server takes a turn of seconds/turns")
-    p.add_argument("--max-requests", type=int, default=2_000_000, help="a bound on requests per workload, besides --seconds")
+    p.add_argument("--turns", type=int, default=5,
+                   help="4 KiB workloads: rounds in which every server takes a turn of --seconds // turns whole seconds (at most one turn per second)")
+    p.add_argument("--max-requests", type=int, default=2_000_000, help="a bound on requests per workload and server, besides --seconds")
     p.add_argument("--quick", action="store_true", help="2 s per workload and small key counts, to check the script")
     p.add_argument("--settle-seconds", type=int, default=15, help="after the run, Floe's RSS is read again once it has been quiet this long")
     p.add_argument("--workdir", default="/tmp", help="a fresh directory is made (and removed) inside this one")
