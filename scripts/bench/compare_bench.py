@@ -300,6 +300,24 @@ def workload_paths(server: Server, name: str, layout: dict, put4k_keys: int, tur
     return [server.target(method, key) for key in keys]
 
 
+def cpu_ticks(pid: int) -> int:
+    """User and system CPU of a process so far, in clock ticks (/proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def server_ticks(server: Server) -> int:
+    """CPU ticks of a server's process and its children (nginx's workers)."""
+    children = subprocess.run(["pgrep", "-P", str(server.proc.pid)], capture_output=True, text=True).stdout.split()
+    total = 0
+    for pid in [server.proc.pid, *map(int, children)]:
+        try:
+            total += cpu_ticks(pid)
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
 def run_load(server: Server, name: str, paths: list[str], args, work: str, seconds: int, max_requests: int) -> dict:
     _, method, size, unit = WORKLOADS[name]
     status, text = http_call(server, method, paths[0], body_of(size) if method == "PUT" else None)
@@ -312,13 +330,15 @@ def run_load(server: Server, name: str, paths: list[str], args, work: str, secon
            "-d", str(seconds), "-n", str(max_requests)]
     if method == "PUT":
         cmd += ["-b", str(size)]
+    before = server_ticks(server)
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 300)
+    cpu_seconds = (server_ticks(server) - before) / os.sysconf("SC_CLK_TCK")
     if run.returncode:
         sys.exit(f"{server.name} {name}: loadgen failed ({run.returncode}):\n{run.stdout}{run.stderr}")
     measured = json.loads(run.stdout)
     return {"ops_per_s": measured["ops_per_s"], "requests": measured["requests"], "seconds": measured["seconds"],
             "p50_ms": measured["p50_ms"], "p99_ms": measured["p99_ms"], "non2xx": measured["errors"], "socket_errors": 0,
-            "overwrites": max(0, measured["requests"] - len(paths)) if method == "PUT" else 0}
+            "overwrites": max(0, measured["requests"] - len(paths)) if method == "PUT" else 0, "cpu_seconds": cpu_seconds}
 
 
 def combine_turns(name: str, turns: list[dict]) -> dict:
@@ -330,7 +350,8 @@ def combine_turns(name: str, turns: list[dict]) -> dict:
               "p50_ms": statistics.median(t["p50_ms"] for t in turns), "p99_ms": max(t["p99_ms"] for t in turns),
               "non2xx": sum(t["non2xx"] for t in turns), "socket_errors": 0,
               "overwrites": sum(t["overwrites"] for t in turns), "turns_ops_per_s": [t["ops_per_s"] for t in turns],
-              "empty_turns": sum(1 for t in turns if not t["requests"])}
+              "empty_turns": sum(1 for t in turns if not t["requests"]),
+              "cpu_us_per_request": sum(t["cpu_seconds"] for t in turns) * 1e6 / requests if requests else None}
     result["value"] = result["ops_per_s"] * (size / 1e6 if unit == "MB/s" else 1)
     return result
 
@@ -587,8 +608,8 @@ def header(args, versions: dict) -> list[str]:
     small = [w for w in args.workloads if turns_of(args, w) > 1]
     if small:
         turns = turns_of(args, small[0])
-        load += (f"; requests of 4 KiB and less in {turns} rounds of {args.seconds // turns} s per server, "
-                 "each round's order rotated")
+        load += (f"; requests of 4 KiB in {turns} rounds of {args.seconds // turns} s per server after 1 s unmeasured, "
+                 "the order shifted and reversed from round to round")
     if {"get64m", "put64m"} & set(args.workloads) and workload_seconds(args, 64 * MIB) != args.seconds:
         load += f" (64 MiB: {workload_seconds(args, 64 * MIB)} s)"
     servers = "; ".join(f"{'Floe' if n == 'floe' else n} {v}" for n, v in versions.items())
@@ -644,6 +665,22 @@ def round_ratios(args, results: dict) -> list[str]:
     return ["", *found] if found else []
 
 
+def cpu_per_request(args, results: dict) -> list[str]:
+    """The servers' own CPU per request (process and children, from /proc; the load generator's
+    not counted) for the workloads of small requests: less subject to the machine's drift than
+    a rate, as it does not count the time the server waited for a core."""
+    found = []
+    for workload in args.workloads:
+        if turns_of(args, workload) < 2:
+            continue
+        measured = [(TITLES[n], (results.get(n) or {}).get(workload)) for n in columns_of(args)]
+        measured = [(title, r["cpu_us_per_request"]) for title, r in measured if r and r.get("cpu_us_per_request")]
+        if measured:
+            found.append(f"{WORKLOADS[workload][0]}, server CPU per request: "
+                         + ", ".join(f"{title} {us:.1f} µs" for title, us in measured))
+    return ["", *found] if found else []
+
+
 def columns_of(args) -> list[str]:
     """Table columns: Floe, the baseline build when given, then the reference servers."""
     return ["floe"] + (["baseline"] if args.baseline else []) + ["nginx", "rclone"]
@@ -657,7 +694,7 @@ def render(args, results: dict, memory: dict, versions: dict, floors: dict) -> s
         if workload == "put4k":
             notes += [f"{n} put4k: {r['overwrites']} PUTs overwrote an earlier key (the key list wrapped round)"
                       for n, r in row.items() if r and r["overwrites"]]
-    lines += round_ratios(args, results)
+    lines += round_ratios(args, results) + cpu_per_request(args, results)
     firsts = {n: r["list"]["first_ms"] for n, r in results.items() if r.get("list")}
     if firsts:
         lines.append("\nListObjectsV2, first (cold) listing: " + ", ".join(f"{n} {v:,.2f} ms" for n, v in firsts.items()))

@@ -18,9 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare_bench as cb  # noqa: E402
 
 
-def cpu_ticks(pid: int) -> int:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+cpu_ticks = cb.cpu_ticks  # also imported from here by alternating_bench.py and cold_read_bench.py
 
 
 def main():
