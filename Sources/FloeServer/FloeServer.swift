@@ -57,7 +57,7 @@ public enum FloeServer {
         let root = try RootCredentials.load(configuration: configuration, metaDirectory: meta)
 
         let index = try SQLiteObjectIndex(path: meta + "/index.sqlite")
-        let blobs = try DiskBlobStore(root: data + "/blobs", threadPool: blobIO, coldReadThreads: blobThreads / 2, preparedFiles: 32)
+        let blobs = try DiskBlobStore(root: data + "/blobs", threadPool: blobIO, coldReadThreads: blobThreads / 2, preparedFiles: 32, logger: logger)
         let startedAt = DiskBlobStore.orphanCutoff()
         let temporary = blobs.sweepTemporary()
         logger.notice("startup sweep", metadata: ["temporary_files": "\(temporary)"])

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import NIOCore
+import Synchronization
 @testable import ObjectStore
 import Testing
 
@@ -106,5 +108,50 @@ import Testing
         #expect(blobs.prepared.readyIDs.count >= 28)
         #expect(Set(taken).isDisjoint(with: blobs.prepared.readyIDs))
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A batch that cannot be made (here: the blob directories are gone) is logged, leaves no
+    /// file, and writes go through `tmp/` meanwhile.
+    @Test func aFailedBatchIsLoggedAndWritesGoThroughTmp() async throws {
+        let lines = LoggedLines()
+        let directory = NSTemporaryDirectory() + "floe-prepared-" + RandomID.make()
+        let blobs = try DiskBlobStore(root: directory, preparedFiles: 16, logger: Logger(label: "test") { _ in lines })
+        for entry in try FileManager.default.contentsOfDirectory(atPath: directory + "/objects") {
+            try FileManager.default.removeItem(atPath: directory + "/objects/" + entry)
+        }
+        await blobs.prepared.refill(blobs)
+        #expect(blobs.prepared.readyIDs.isEmpty)
+        let logged = lines.all
+        #expect(logged.count == 1)
+        #expect(logged.first?.level == .warning && logged.first?.message.contains("cannot prepare blob files") == true)
+        #expect(logged.first?.metadata["error"] != nil)
+        #expect(files(under: directory + "/objects").isEmpty)
+        let writer = try await blobs.beginWrite()
+        #expect(!writer.inPlace)
+        await writer.discard()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Log entries kept in memory, for a test to read.
+final class LoggedLines: LogHandler, @unchecked Sendable {
+    struct Line: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: Logger.Metadata
+    }
+    private let lines = Mutex<[Line]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var all: [Line] { lines.withLock { $0 } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lines.withLock { $0.append(Line(level: event.level, message: event.message.description, metadata: event.metadata ?? [:])) }
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -35,11 +36,15 @@ public final class DiskBlobStore: Sendable {
     ///     of the server's blob pool.
     ///   - preparedFiles: how many empty blob files to keep ready (`PreparedBlobFiles`); 0 writes
     ///     every blob through `tmp/`.
-    public init(root: String, threadPool: NIOThreadPool = .singleton, reclaimLimit: Int = 4096, coldReadThreads: Int = 4, preparedFiles: Int = 0) throws {
+    ///   - logger: where the store tells what it could not do in the background.
+    public init(
+        root: String, threadPool: NIOThreadPool = .singleton, reclaimLimit: Int = 4096, coldReadThreads: Int = 4, preparedFiles: Int = 0,
+        logger: Logger? = nil
+    ) throws {
         self.root = root
         self.threadPool = threadPool
         self.coldReads = SlotLimit(slots: coldReadThreads)
-        self.prepared = PreparedBlobFiles(target: preparedFiles)
+        self.prepared = PreparedBlobFiles(target: preparedFiles, logger: logger)
         let pins = BlobPins()
         self.pins = pins
         self.reclaimer = BlobReclaimer(threadPool: threadPool, limit: reclaimLimit) { path in

@@ -1,3 +1,4 @@
+import Logging
 import NIOPosix
 import Synchronization
 
@@ -34,9 +35,13 @@ final class PreparedBlobFiles: Sendable {
         var quietUntil: Int64 = 0
     }
     private let state = Mutex(State())
+    /// Where a failed batch is told: writes go on through `tmp/`, slower, and an operator should
+    /// see why (no descriptors, a full or failing disk).
+    private let logger: Logger?
 
-    init(target: Int) {
+    init(target: Int, logger: Logger? = nil) {
         self.target = target
+        self.logger = logger
     }
 
     /// A prepared blob id, or nil when none is ready; starts a refill when few are left. The
@@ -69,9 +74,15 @@ final class PreparedBlobFiles: Sendable {
     /// refills for `retryAfterFailure`.
     func refill(_ store: DiskBlobStore) async {
         while state.withLock({ $0.ready.count < target }) {
-            guard let made = try? await store.threadPool.runIfActive({ try Self.makeBatch(store) }) else {
+            let made: [String]
+            do {
+                made = try await store.threadPool.runIfActive { try Self.makeBatch(store) }
+            } catch {
                 let quietUntil = Posix.monotonicNanoseconds() + Self.retryAfterFailure
                 state.withLock { $0.quietUntil = quietUntil }
+                logger?.warning(
+                    "cannot prepare blob files; blob writes go through tmp/ until the next try",
+                    metadata: ["error": "\(error)", "retry_seconds": "\(Self.retryAfterFailure / 1_000_000_000)"])
                 break
             }
             state.withLock { $0.ready += made }
