@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 @testable import ObjectStore
 import Testing
@@ -129,6 +130,22 @@ import Testing
         let writer = try await blobs.beginWrite()
         #expect(!writer.inPlace)
         await writer.discard()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A refill that finds the thread pool stopped (the server shutting down) ends without a
+    /// warning: nothing failed that an operator should look at.
+    @Test func aRefillAfterThePoolStoppedEndsQuietly() async throws {
+        let lines = LoggedLines()
+        let directory = NSTemporaryDirectory() + "floe-prepared-" + RandomID.make()
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let blobs = try DiskBlobStore(root: directory, threadPool: pool, preparedFiles: 16, logger: Logger(label: "test") { _ in lines })
+        try await pool.shutdownGracefully()
+        await blobs.prepared.refill(blobs)
+        #expect(blobs.prepared.readyIDs.isEmpty)
+        #expect(lines.all.isEmpty)
+        #expect(files(under: directory + "/objects").isEmpty)
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

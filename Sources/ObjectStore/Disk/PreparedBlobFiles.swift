@@ -71,12 +71,15 @@ final class PreparedBlobFiles: Sendable {
     }
 
     /// Prepares batches until `target` are ready. A failed batch leaves nothing behind and stops
-    /// refills for `retryAfterFailure`.
+    /// refills for `retryAfterFailure`; a refill that finds the thread pool stopped (the server
+    /// shutting down) just ends.
     func refill(_ store: DiskBlobStore) async {
         while state.withLock({ $0.ready.count < target }) {
             let made: [String]
             do {
                 made = try await store.threadPool.runIfActive { try Self.makeBatch(store) }
+            } catch is CancellationError {
+                break  // the pool has stopped (the server is stopping): nothing failed
             } catch {
                 let quietUntil = Posix.monotonicNanoseconds() + Self.retryAfterFailure
                 state.withLock { $0.quietUntil = quietUntil }
