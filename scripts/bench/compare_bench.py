@@ -357,10 +357,13 @@ def combine_turns(name: str, turns: list[dict]) -> dict:
 
 
 def turn_order(servers: list[str], turn: int) -> list[str]:
-    """Each round's order: shifted by one each round and reversed every other round, so that no
-    server always follows the same one (the disk's writeback of one server's PUTs lands in the
-    next one's turn)."""
-    shift = turn % len(servers)
+    """Each round's order: a pair of rounds takes one rotation of the servers forwards, then
+    backwards, and the next pair the next rotation, so that no server always follows the same
+    one (the disk's writeback of one server's PUTs lands in the next one's turn) and each comes
+    first as often as the others: in 2 × n rounds each of n servers is first twice, and for two
+    or three servers every order occurs. (Shifting by one each round and reversing every other
+    one left two servers in the same order in every round.)"""
+    shift = turn // 2 % len(servers)
     order = servers[shift:] + servers[:shift]
     return order[::-1] if turn % 2 else order
 
@@ -609,7 +612,7 @@ def header(args, versions: dict) -> list[str]:
     if small:
         turns = turns_of(args, small[0])
         load += (f"; requests of 4 KiB in {turns} rounds of {args.seconds // turns} s per server after 1 s unmeasured, "
-                 "the order shifted and reversed from round to round")
+                 "each rotation of the order run forwards, then backwards")
     if {"get64m", "put64m"} & set(args.workloads) and workload_seconds(args, 64 * MIB) != args.seconds:
         load += f" (64 MiB: {workload_seconds(args, 64 * MIB)} s)"
     servers = "; ".join(f"{'Floe' if n == 'floe' else n} {v}" for n, v in versions.items())
