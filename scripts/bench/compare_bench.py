@@ -8,7 +8,7 @@ at a time; the Floe builds start last, so that their idle RSS is read 3 s after 
 Workloads of 4 KiB requests run in `--turns` rounds (5; at most one per second of `--seconds`):
 each round loads every server for `--seconds` // turns whole seconds, after one unmeasured
 second of the same workload (a server idle through the others' turns may have let its caches
-go), the order shifting and reversing from round to round, so that the machine's drift during
+go), each rotation of the order run forwards then backwards, so that the machine's drift during
 the run falls on every server alike (on this shared VM one build's HEAD rate moved by a quarter
 within minutes). The table gives each server's requests over its turns' seconds, and a line per
 such workload each round's Floe ÷ other. Large transfers and the listing run once per server:
