@@ -354,6 +354,38 @@ private final class SlowSocket: ChannelOutboundHandler {
         #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
     }
 
+    /// An answer without body bytes goes to the socket as one write whose promise is its end's:
+    /// its head and an empty buffer for the end's promise were two pending writes and a writev.
+    @Test func anAnswerWithoutBodyBytesIsOneWrite() throws {
+        for (method, length) in [("HEAD", "4096"), ("PUT", "0")] {
+            let (channel, _) = try makeChannel()
+            try request(method, channel)
+            send(channel, HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: length])))
+            let ended = channel.writeAndFlush(HTTPResponsePart.end(nil))
+            channel.embeddedEventLoop.run()
+            var writes: [String] = []
+            while let data = try channel.readOutbound(as: IOData.self) {
+                if case .byteBuffer(let buffer) = data { writes.append(String(buffer: buffer)) }
+            }
+            #expect(writes == ["HTTP/1.1 200 OK\r\nContent-Length: \(length)\r\n\r\n"])
+            var completed = false
+            ended.assumeIsolated().whenComplete { _ in completed = true }
+            #expect(completed)
+        }
+    }
+
+    /// A head waits for what follows it only until a flush: a streamed answer whose first body
+    /// part is slow to come (a cold read) has its head on the wire meanwhile.
+    @Test func aHeadGoesOutWithAFlushBeforeItsBody() throws {
+        let (channel, _) = try makeChannel()
+        try request("GET", channel)
+        send(channel, HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "4"])))
+        #expect(try wire(channel) == "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")
+        send(channel, HTTPResponsePart.body(ByteBuffer(string: "data")))
+        send(channel, HTTPResponsePart.end(nil))
+        #expect(try wire(channel) == "data")
+    }
+
     /// An answer cut off by an error (a blob found short mid-body) is closed in the turn its
     /// bytes were written: the close must not overtake their flush, or the client gets nothing.
     @Test func aCloseInTheTurnOfAWriteSendsTheWriteFirst() throws {

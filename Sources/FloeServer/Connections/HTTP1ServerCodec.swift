@@ -89,6 +89,12 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
     /// buffer per answer was two allocations, its storage and its bytes). While the socket still
     /// holds it, clearing makes new storage, so bytes not yet sent are never overwritten.
     private var headBuffer: ByteBuffer?
+    /// The head of the answer in progress, not yet written: it goes down with what follows it.
+    /// An answer without body bytes (a HEAD, a PUT's, an error without a document) is then one
+    /// write, its end's promise on its head, where it was the head and an empty buffer carrying
+    /// that promise: two pending writes and a `writev` per answer. A flush, a close or a file
+    /// writes it first, so nothing waits for a part that is not coming.
+    private var unwrittenHead: (buffer: ByteBuffer, promise: EventLoopPromise<Void>?)?
 
     // Files.
     private var context: ChannelHandlerContext?
@@ -108,6 +114,13 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
         stallCheck = nil
         self.context = nil
         headBuffer = nil
+        unwrittenHead.take()?.promise?.fail(ChannelError.ioOnClosedChannel)
+    }
+
+    /// Writes the head held back, if there is one.
+    private func writeHead(_ context: ChannelHandlerContext) {
+        guard let (buffer, promise) = unwrittenHead.take() else { return }
+        context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
     }
 
     /// Counts `promise`'s write as in flight until it completes (made when the caller has none).
@@ -157,6 +170,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
+        writeHead(context)
         writeBody(.fileRegion(region), context: context, promise: tracked(promise, context))
     }
 
@@ -218,7 +232,9 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
         flushScheduled = true
         onNextTurn(context) { codec, context in
             codec.flushScheduled = false
-            if codec.context != nil { context.flush() }
+            guard codec.context != nil else { return }
+            codec.writeHead(context)
+            context.flush()
         }
     }
 
@@ -233,6 +249,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             if let promise { context.channel.closeFuture.cascade(to: promise) }
             return
         }
+        if mode != .input { writeHead(context) }
         if flushScheduled, mode != .input { context.flush() }
         guard mode == .all, answering else { return context.close(mode: mode, promise: promise) }
         closeAfterSending = true
@@ -280,6 +297,7 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
                 bodyFraming = framing
                 answeringMethod = nil
             }
+            writeHead(context)  // an interim answer's
             // Room for the head of an object's answer (about 400 bytes): a buffer that grows
             // while the head is written is allocated twice and copied.
             var buffer = headBuffer.take() ?? context.channel.allocator.buffer(capacity: 1024)
@@ -287,8 +305,9 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             HTTP1ResponseFraming.writeHead(response, version: answeringVersion.version, into: &buffer)
             // A head that grew past what answers usually need is not kept for the connection's life.
             if buffer.capacity <= Self.keptHeadCapacity { headBuffer = buffer }
-            context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
+            unwrittenHead = (buffer, promise)
         case .body(let buffer):
+            writeHead(context)
             writeBody(.byteBuffer(buffer), context: context, promise: promise.flatMap { tracked($0, context) })
         case .end(let trailers):
             let closes = closing
@@ -297,9 +316,14 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
             if !held.isEmpty { scheduleReplay(context) }
             let written = tracked(promise, context) ?? context.eventLoop.makePromise()
             if bodyFraming == .chunked {
+                writeHead(context)
                 var buffer = context.channel.allocator.buffer(capacity: 16)
                 HTTP1ResponseFraming.writeLastChunk(trailers: trailers, into: &buffer)
                 context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: written)
+            } else if let (head, headWritten) = unwrittenHead.take() {
+                // The whole answer in one write, complete when its end is.
+                if let headWritten { written.futureResult.cascade(to: headWritten) }
+                context.write(wrapOutboundOut(.byteBuffer(head)), promise: written)
             } else {
                 // Nothing to send, but the promise completes in order with the writes before it.
                 context.write(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: written)
