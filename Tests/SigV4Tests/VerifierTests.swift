@@ -195,6 +195,27 @@ import Testing
         #expect(code { _ = try verifier.authenticate(Self.incoming(long), now: Self.now, secretForAccessKey: secret) } == .authorizationHeaderMalformed)
     }
 
+    /// The cache answers the key it found last without hashing: requests that take turns between
+    /// two secrets (a key's rotation) and two days each verify under their own, and one signed
+    /// with the old secret fails once the key's secret is the new one.
+    @Test func theLastKeyFoundServesOnlyItsOwnSecretAndDay() {
+        let verifier = SigV4Verifier()
+        let newSecret = "floe-secret-key-rotated"
+        var current = Self.secret
+        let secret: (String) -> String? = { $0 == Self.key ? current : nil }
+        for round in 0..<3 {
+            for (secretUsed, day) in [(Self.secret, "20261122T120000Z"), (newSecret, "20261122T120000Z"), (Self.secret, "20261123T000500Z")] {
+                current = secretUsed
+                let request = Self.incoming(Self.signedRequest(amzDate: day, secret: secretUsed))
+                #expect(code { _ = try verifier.authenticate(request, now: AmzDate.parse(day)!, secretForAccessKey: secret) } == nil, "round \(round)")
+            }
+        }
+        #expect(verifier.signingKeys.count == 3)
+        current = newSecret
+        let stale = Self.incoming(Self.signedRequest(secret: Self.secret))
+        #expect(code { _ = try verifier.authenticate(stale, now: Self.now, secretForAccessKey: secret) } == .signatureDoesNotMatch)
+    }
+
     /// botocore signs with the Date header when a request already has one (and drops
     /// X-Amz-Date): the HTTP date is the request time. Failed before: "requires a valid Date".
     @Test func dateHeaderStandsInForAmzDate() {
