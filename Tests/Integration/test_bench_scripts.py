@@ -66,6 +66,23 @@ def test_small_puts_take_distinct_keys_in_each_turn():
     assert len(set().union(*map(set, turns))) == 1000
 
 
+def test_a_servers_cpu_counts_its_children_as_nginx_workers_do_the_work():
+    # A parent that only waits, and a child that spins for half a second: nginx's master and worker.
+    parent = subprocess.Popen([sys.executable, "-c",
+                               "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+                               "'import time\\nend = time.time() + 0.5\\nwhile time.time() < end: pass\\ntime.sleep(30)'])"])
+    try:
+        server = SimpleNamespace(proc=parent)
+        deadline = time.monotonic() + 20
+        while cb.server_ticks(server) - cb.cpu_ticks(parent.pid) < 0.3 * os.sysconf("SC_CLK_TCK"):
+            assert time.monotonic() < deadline, "the child's CPU was never counted"
+            time.sleep(0.1)
+    finally:
+        subprocess.run(["pkill", "-P", str(parent.pid)])
+        parent.kill()
+        parent.wait()
+
+
 class Answers(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     seen = []

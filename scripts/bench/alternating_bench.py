@@ -28,7 +28,6 @@ import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare_bench as cb  # noqa: E402
-from paired_bench import cpu_ticks  # noqa: E402
 
 FLOORS = ("durable-files", "fsync-stream")
 
@@ -125,7 +124,7 @@ def main():
                     rates[i].append(rate)
                     print(f"round {round_} {'AB'[i]}: {rate:9.1f} {unit}  ({args.binaries[i]})", flush=True)
                     continue
-                before = cpu_ticks(server.proc.pid)
+                before = cb.server_ticks(server)
                 cmd = [f"{work}/loadgen", "-p", str(server.port), "-m", args.method, "-f", files[i], "-c", str(args.clients),
                        "-d", str(args.seconds), "-n", "10000000"] + (["-b", str(args.size)] if args.method == "PUT" else [])
                 writers = None
@@ -143,10 +142,10 @@ def main():
                 out = json.loads(run.stdout)
                 if out["errors"] or not out["requests"]:
                     sys.exit(f"{args.binaries[i]}: {out}")
-                # nginx's master does none of the work: its workers' CPU is not read.
-                # With writers the server's CPU is theirs too: not shown per read.
-                cpu = "" if args.binaries[i] == "nginx" or args.writers else \
-                    f"{(cpu_ticks(server.proc.pid) - before) / hz * 1e6 / out['requests']:8.1f} µs CPU per request  "
+                # With writers the server's CPU is theirs too: not shown per read. nginx's is its
+                # workers' (server_ticks counts a server's children).
+                cpu = "" if args.writers else \
+                    f"{(cb.server_ticks(server) - before) / hz * 1e6 / out['requests']:8.1f} µs CPU per request  "
                 rates[i].append(out["ops_per_s"] * scale)
                 print(f"round {round_} {'AB'[i]}: {rates[i][-1]:9.1f} {unit}  {cpu}p50 {out['p50_ms']} ms{written}", flush=True)
             ratios.append(rates[1][-1] / rates[0][-1])

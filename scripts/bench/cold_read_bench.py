@@ -26,7 +26,6 @@ import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, thread
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare_bench as cb  # noqa: E402
-from paired_bench import cpu_ticks  # noqa: E402
 
 
 def evict(blobs: str) -> int:
@@ -109,7 +108,7 @@ def main():
                 loadgen = lambda name, method, clients, budget, body=[]: subprocess.Popen(  # noqa: E731
                     [f"{work}/loadgen", "-p", str(server.port), "-m", method, "-f", os.path.join(work, f"s{i}.{name}"),
                      "-c", str(clients), "-d", str(args.seconds), "-n", str(budget)] + body, stdout=subprocess.PIPE, text=True)
-                before = cpu_ticks(server.proc.pid)
+                before = cb.server_ticks(server)
                 gets = loadgen("gets", "GET", args.readers, args.objects if not args.evict_ms else 10_000_000)
                 heads = loadgen("heads", args.beside, args.heads, 10_000_000, ["-b", str(args.put_size)] if args.beside == "PUT" else [])
                 try:
@@ -118,7 +117,7 @@ def main():
                 finally:
                     stop.set()
                     evictor.join(timeout=60)
-                cpu = (cpu_ticks(server.proc.pid) - before) / os.sysconf("SC_CLK_TCK")
+                cpu = (cb.server_ticks(server) - before) / os.sysconf("SC_CLK_TCK")
                 for out in (got, headed):
                     if out["errors"] or not out["requests"]:
                         sys.exit(f"{args.binaries[i]}: {out}")

@@ -18,8 +18,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare_bench as cb  # noqa: E402
 
 
-cpu_ticks = cb.cpu_ticks  # also imported from here by alternating_bench.py and cold_read_bench.py
-
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -60,7 +58,7 @@ def main():
         for round_ in range(args.rounds):
             for who in principals:
                 order = [0, 1] if round_ % 2 == 0 else [1, 0]
-                before = {i: cpu_ticks(servers[i].proc.pid) for i in order}
+                before = {i: cb.server_ticks(servers[i]) for i in order}
                 runs = {i: subprocess.Popen(
                     [f"{work}/loadgen", "-p", str(servers[i].port), "-m", args.method, "-f", paths[i][who], "-c", str(args.clients),
                      "-d", str(args.seconds), "-n", "5000000"], stdout=subprocess.PIPE, text=True) for i in order}
@@ -68,7 +66,7 @@ def main():
                     out = json.loads(runs[i].communicate(timeout=args.seconds + 120)[0])
                     if out["errors"] or not out["requests"]:
                         sys.exit(f"{args.binaries[i]} as {who}: {out}")
-                    us = (cpu_ticks(servers[i].proc.pid) - before[i]) / hz * 1e6 / out["requests"]
+                    us = (cb.server_ticks(servers[i]) - before[i]) / hz * 1e6 / out["requests"]
                     results[(i, who)].append((us, out["ops_per_s"]))
                     print(f"round {round_} {'AB'[i]} {who}: {out['ops_per_s']:8.0f} ops/s  {us:6.1f} µs CPU per request", flush=True)
         print(f"\n{args.method} {args.size} B, {args.rounds} rounds of {args.seconds} s, {args.clients} clients per server")
