@@ -65,7 +65,7 @@ let package = Package(
         // MD5 block functions in C: one stream, or up to eight in vector lanes. Optimised in debug
         // builds too, since every upload's ETag passes through it.
         .target(name: "CMD5", cSettings: [.unsafeFlags(["-O2"])]),
-        // Linux system calls the C library does not wrap (cachestat), for the disk store.
+        // Linux system calls the C library does not wrap (cachestat) and flags Swift cannot name (O_DIRECT), for the disk store.
         .target(name: "CSystemCalls"),
         // The C library allocator's tuning and statistics (arena cap, trim, bytes in use).
         .target(name: "CAllocator"),

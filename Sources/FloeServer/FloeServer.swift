@@ -57,7 +57,9 @@ public enum FloeServer {
         let root = try RootCredentials.load(configuration: configuration, metaDirectory: meta)
 
         let index = try SQLiteObjectIndex(path: meta + "/index.sqlite")
-        let blobs = try DiskBlobStore(root: data + "/blobs", threadPool: blobIO, coldReadThreads: blobThreads / 2, preparedFiles: 32, logger: logger)
+        let blobs = try DiskBlobStore(
+            root: data + "/blobs", threadPool: blobIO, coldReadThreads: blobThreads / 2, preparedFiles: 32,
+            directWrites: configuration.directWrites ? DirectWriteBuffers() : nil, logger: logger)
         let startedAt = DiskBlobStore.orphanCutoff()
         let temporary = blobs.sweepTemporary()
         logger.notice("startup sweep", metadata: ["temporary_files": "\(temporary)"])
@@ -224,7 +226,8 @@ public enum FloeServer {
             .init(service: NotificationDelivery(store: store, metrics: metrics, maxAttempts: configuration.notificationMaxAttempts, logger: logger)),
             .init(service: StartupCodeRelease(listening: listening, listeners: 2, delay: .seconds(1), logger: logger)),
             .init(service: IdleMemoryRelease(
-                interval: .seconds(5), caches: [{ store.listings.removeAll() }, { store.versions.removeAll() }], logger: logger)),
+                interval: .seconds(5), caches: [{ store.listings.removeAll() }, { store.versions.removeAll() }, { store.blobs.directWrites?.releaseIdle() }],
+                logger: logger)),
         ]
         let secure = configuration.tlsCertificate != nil
         let consoleHTTP = configuration.consoleAddress.map { _ in

@@ -59,6 +59,9 @@ public struct ServerConfiguration: Sendable {
     /// Delivery attempts of a bucket notification before it is dead-lettered
     /// (`FLOE_NOTIFY_MAX_ATTEMPTS`; with the one-minute backoff cap, 1440 is about a day).
     public var notificationMaxAttempts: Int = 1440
+    /// Long aligned stretches of uploads written straight to the disk, past the page cache
+    /// (`FLOE_DIRECT_WRITES`, on by default; `BlobFileOutput`). Off: every byte through the cache.
+    public var directWrites: Bool = true
 
     public init() {}
 
@@ -140,6 +143,13 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError(description: "FLOE_NOTIFY_MAX_ATTEMPTS must be 1 to 1000000")
             }
             notificationMaxAttempts = attempts
+        }
+        if let v = environment["FLOE_DIRECT_WRITES"], !v.isEmpty {
+            switch v.lowercased() {
+            case "1", "true", "yes", "on": directWrites = true
+            case "0", "false", "no", "off": directWrites = false
+            default: throw ConfigurationError(description: "FLOE_DIRECT_WRITES must be on or off")
+            }
         }
         if let v = environment["FLOE_MULTIPART_EXPIRY"], !v.isEmpty {
             guard let seconds = Int64(v), seconds > 0 else {

@@ -39,6 +39,16 @@ import Testing
         #expect(configuration.consoleAddress == nil)
     }
 
+    @Test func directWritesAreOnUnlessTurnedOff() throws {
+        var configuration = ServerConfiguration()
+        #expect(configuration.directWrites)
+        try configuration.apply(environment: ["FLOE_DIRECT_WRITES": "off"])
+        #expect(!configuration.directWrites)
+        try configuration.apply(environment: ["FLOE_DIRECT_WRITES": "ON"])
+        #expect(configuration.directWrites)
+        #expect(throws: ConfigurationError.self) { try configuration.apply(environment: ["FLOE_DIRECT_WRITES": "sometimes"]) }
+    }
+
     @Test func theConsoleCallsWildcardListenersOnLoopback() {
         #expect(ConsoleListener.loopbackURL(HostAndPort(host: "0.0.0.0", port: 9000), secure: false) == "http://127.0.0.1:9000")
         #expect(ConsoleListener.loopbackURL(HostAndPort(host: "::", port: 9000), secure: true) == "https://[::1]:9000")

@@ -24,6 +24,8 @@ public final class DiskBlobStore: Sendable {
     /// uploads' writes and fsyncs and every GET's `open` always find threads free.
     let coldReads: SlotLimit
     let prepared: PreparedBlobFiles
+    /// Buffers for the writes that go straight to the device (`BlobFileOutput`); nil: none do.
+    public let directWrites: DirectWriteBuffers?
     /// Bytes gathered before each write(2).
     public static let writeChunk = 1 << 20
 
@@ -36,12 +38,15 @@ public final class DiskBlobStore: Sendable {
     ///     of the server's blob pool.
     ///   - preparedFiles: how many empty blob files to keep ready (`PreparedBlobFiles`); 0 writes
     ///     every blob through `tmp/`.
+    ///   - directWrites: buffers for writing long stretches of blobs straight to the device; nil
+    ///     writes every byte through the page cache.
     ///   - logger: where the store tells what it could not do in the background.
     public init(
         root: String, threadPool: NIOThreadPool = .singleton, reclaimLimit: Int = 4096, coldReadThreads: Int = 4, preparedFiles: Int = 0,
-        logger: Logger? = nil
+        directWrites: DirectWriteBuffers? = DirectWriteBuffers(), logger: Logger? = nil
     ) throws {
         self.root = root
+        self.directWrites = directWrites
         self.threadPool = threadPool
         self.coldReads = SlotLimit(slots: coldReadThreads)
         self.prepared = PreparedBlobFiles(target: preparedFiles, logger: logger)
@@ -257,6 +262,8 @@ public final class BlobWriter: @unchecked Sendable {
     /// Written into a prepared file at its place: nothing to rename when done.
     let inPlace: Bool
     private var fd: Int32?
+    /// Where the bytes go; used only on pool threads, one call at a time (the owning task awaits each).
+    private var output: BlobFileOutput
     private var pending: ByteBuffer
     /// The blob is durable and in place (`finish`): `commit` has nothing left to do.
     private(set) var isPlaced = false
@@ -267,13 +274,18 @@ public final class BlobWriter: @unchecked Sendable {
         self.path = path
         self.inPlace = inPlace
         self.fd = fd
+        self.output = BlobFileOutput(fd: fd, path: path, buffers: store.directWrites)
         self.pending = ByteBuffer()
     }
+
+    /// Bytes of the blob written straight to the device so far (tests).
+    var directBytes: Int64 { output.directBytes }
 
     /// Writes `buffer` when it fills a chunk (as it is, when nothing is pending before it), else
     /// keeps it until the pending bytes do. Returns once nothing still refers to `buffer`.
     public func append(_ buffer: ByteBuffer) async throws(StoreError) {
         guard fd != nil else { throw .internalFailure("blob already finished") }
+        guard buffer.readableBytes > 0 else { return }
         if pending.readableBytes == 0, buffer.readableBytes >= DiskBlobStore.writeChunk {
             return try await write(buffer)
         }
@@ -292,11 +304,10 @@ public final class BlobWriter: @unchecked Sendable {
     }
 
     private func write(_ chunk: ByteBuffer) async throws(StoreError) {
-        guard let fd else { return }
-        let path = path
+        guard fd != nil else { return }
         do {
-            try await store.threadPool.runIfActive {
-                try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: path) }
+            try await store.threadPool.runIfActive { [self] in
+                try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try output.write(bytes) }
             }
         } catch {
             throw .internalFailure("write failed: \(error)")
@@ -315,7 +326,7 @@ public final class BlobWriter: @unchecked Sendable {
         do {
             try await store.threadPool.runIfActive { [pending, self] in
                 for chunk in [pending, last] where chunk.readableBytes > 0 {
-                    try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try Posix.writeAll(fd, bytes, path: path) }
+                    try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try output.write(bytes) }
                 }
                 try place(fd)
             }

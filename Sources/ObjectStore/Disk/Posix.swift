@@ -60,6 +60,11 @@ enum Posix {
         }
     }
 
+    /// One write(2): the bytes written, or -1 with errno.
+    static func writeOnce(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+        write(fd, pointer, count)
+    }
+
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
     static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int64, path: String) throws(Failure) -> Int {
         var done = 0
