@@ -21,8 +21,10 @@ import Glibc
         #expect(DirectWritePlan.directLength(offset: 4097, count: 1 << 20, alignment: 4096, minimum: 256 << 10) == 0)
     }
 
-    /// Whether the file system under `directory` takes `O_DIRECT` (tmpfs before Linux 6.6 does not).
-    static func takesDirectIO(_ directory: String) -> Bool {
+    /// Whether blobs of `store` under `directory` go direct: the store writes direct (not in
+    /// memory, as on tmpfs) and the file system takes `O_DIRECT`.
+    static func takesDirectIO(_ directory: String, _ store: DiskBlobStore) -> Bool {
+        guard store.directWrites != nil else { return false }
         let path = directory + "/probe-\(UUID().uuidString)"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
@@ -67,7 +69,7 @@ import Glibc
         let expected = written + pieces.last!
         #expect(read.count == expected.count)
         #expect(read == expected)
-        if Self.takesDirectIO(root) {
+        if Self.takesDirectIO(root, store) {
             // The first write of 1 MiB or more starts at 0: its aligned part at least went direct.
             if let first = sizes.first, first >= 256 << 10 {
                 #expect(direct >= Int64(first - first % 4096))
@@ -81,7 +83,7 @@ import Glibc
     @Test func bytesWrittenDirectAreNotLeftInThePageCache() async throws {
         let (store, root) = try Self.store(DirectWriteBuffers())
         defer { try? FileManager.default.removeItem(atPath: root) }
-        guard Self.takesDirectIO(root) else { return }
+        guard Self.takesDirectIO(root, store) else { return }
         let body = Self.pattern((4 << 20) + 100, seed: 7)
         let writer = try await store.beginWrite()
         try await writer.append(ByteBuffer(bytes: body[..<(4 << 20)]))
@@ -116,7 +118,7 @@ import Glibc
         let buffers = DirectWriteBuffers()
         let (store, root) = try Self.store(buffers)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        guard Self.takesDirectIO(root) else { return }
+        guard Self.takesDirectIO(root, store) else { return }
         let body = Self.pattern(1 << 20, seed: 3)
         let fd = open(store.tempDirectory + "/reused", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         try #require(fd >= 0)
@@ -131,6 +133,57 @@ import Glibc
         #expect(output.directBytes == 3 << 20)
         let written = try #require(FileManager.default.contents(atPath: store.tempDirectory + "/reused"))
         #expect(Array(written) == body + body + body)
+    }
+
+    @Test func writesOffAlignmentKeepTheFileAlignedByHoldingBackTheirTails() async throws {
+        // A sealed upload's chunks: 16 frames of 64 KiB + 16 bytes each.
+        let buffers = DirectWriteBuffers()
+        let (store, root) = try Self.store(buffers)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        guard Self.takesDirectIO(root, store) else { return }
+        let frames = (0..<5).map { Self.pattern(16 * (65_536 + 16), seed: UInt8($0)) }
+        let fd = open(store.tempDirectory + "/sealed", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var output = BlobFileOutput(fd: fd, path: "sealed", buffers: buffers)
+        for frame in frames { try frame.withUnsafeBytes { try output.write($0) } }
+        try output.finish()
+        let total = frames.reduce(0) { $0 + $1.count }
+        // All of it direct but the last, unaligned, few bytes.
+        #expect(output.directBytes == Int64(total - total % 4096))
+        #expect(output.offset == Int64(total))
+        let written = try #require(FileManager.default.contents(atPath: store.tempDirectory + "/sealed"))
+        #expect(Array(written) == Array(frames.joined()))
+    }
+
+    @Test func aWriteThatFailsAsTheBlobIsFinishedClosesItsFile() async throws {
+        let (store, root) = try Self.store(DirectWriteBuffers())
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Every write to /dev/full fails (ENOSPC). Reached through a link of our own, since a
+        // failed blob's path is unlinked.
+        let link = root + "/tmp/full"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/full")
+        let fd = open(link, O_WRONLY | O_CLOEXEC)
+        try #require(fd >= 0)
+        var full = stat()
+        try #require(fstat(fd, &full) == 0)
+        let writer = BlobWriter(store: store, blobID: DiskBlobStore.newBlobID(), path: link, inPlace: false, fd: fd)
+        await #expect(throws: StoreError.self) { try await writer.finish(appending: ByteBuffer(bytes: [1, 2, 3])) }
+        // Closed (or, reopened since by another test, no longer /dev/full).
+        var now = stat()
+        #expect(fstat(fd, &now) != 0 || now.st_rdev != full.st_rdev || now.st_ino != full.st_ino)
+        #expect(FileManager.default.fileExists(atPath: "/dev/full"))
+    }
+
+    @Test func aStoreInMemoryWritesThroughThePageCache() throws {
+        let (onDisk, diskRoot) = try Self.store(DirectWriteBuffers())
+        defer { try? FileManager.default.removeItem(atPath: diskRoot) }
+        #expect((onDisk.directWrites == nil) == (floe_is_in_memory_file_system(diskRoot) == 1))
+        guard floe_is_in_memory_file_system("/dev/shm") == 1 else { return }
+        let root = "/dev/shm/blob-output-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let inMemory = try DiskBlobStore(root: root, directWrites: DirectWriteBuffers())
+        #expect(inMemory.directWrites == nil)
     }
 
     @Test func buffersPastTheKeptFewAreFreedAndTheKeptOnesOnRelease() throws {

@@ -17,4 +17,8 @@ int floe_cachestat(int fd, uint64_t offset, uint64_t length, uint64_t *cached, u
 // has no O_DIRECT.
 int floe_set_direct_io(int fd, int on);
 
+// 1 when `path` is on a file system held in memory (tmpfs, ramfs), where O_DIRECT, which Linux
+// takes there since 6.6, writes to the same pages as any other write; else 0.
+int floe_is_in_memory_file_system(const char *path);
+
 #endif

@@ -24,7 +24,7 @@ struct BlobFileOutput {
     let path: String
     /// Aligned buffers to write from; nil: never direct.
     let buffers: DirectWriteBuffers?
-    /// Bytes written so far: the file offset of the next write.
+    /// Bytes in the file so far: the offset of the next write.
     private(set) var offset: Int64 = 0
     /// Of those, bytes written straight to the device.
     private(set) var directBytes: Int64 = 0
@@ -32,6 +32,10 @@ struct BlobFileOutput {
     private var refused = false
     /// `O_DIRECT` is set on `fd`.
     private var flagSet = false
+    /// Fewer than `alignment` bytes held back after a direct write, so that the next write starts
+    /// aligned too (a sealed upload comes in frames of 64 KiB + 16 bytes); written by the next
+    /// write or by `finish`. Held only while the file's length is aligned.
+    private var carry: [UInt8] = []
 
     init(fd: Int32, path: String, buffers: DirectWriteBuffers?) {
         self.fd = fd
@@ -40,42 +44,82 @@ struct BlobFileOutput {
     }
 
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws(Posix.Failure) {
-        var rest = bytes
-        if let buffers, !refused {
-            let straight = DirectWritePlan.directLength(offset: offset, count: rest.count, alignment: buffers.alignment, minimum: buffers.minimum)
+        guard !bytes.isEmpty else { return }
+        if let buffers, !refused, !buffers.refusedByFileSystem {
+            let total = carry.count + bytes.count
+            let straight = DirectWritePlan.directLength(offset: offset, count: total, alignment: buffers.alignment, minimum: buffers.minimum)
             if straight > 0, setDirect(true) {
-                let done = try writeDirect(UnsafeRawBufferPointer(rebasing: rest[..<straight]), from: buffers)
-                rest = UnsafeRawBufferPointer(rebasing: rest[done...])
+                let held = carry
+                let written = try writeDirect(held, bytes, count: straight, from: buffers)
+                carry = []
+                if written == straight, !refused {
+                    // Fewer than `alignment` bytes left, all of them `bytes`' (what was held is shorter than `straight`).
+                    carry = Array(UnsafeRawBufferPointer(rebasing: bytes[(straight - held.count)...]))
+                    return
+                }
+                // Refused, or a short write left the offset unaligned: the rest goes buffered.
+                if written < held.count { try writeBuffered(held[written...]) }
+                return try writeBuffered(bytes, from: max(0, written - held.count))
             }
         }
-        guard !rest.isEmpty else { return }
+        try finish()
+        try writeBuffered(bytes, from: 0)
+    }
+
+    /// Writes what is held back; the file then holds every byte given.
+    mutating func finish() throws(Posix.Failure) {
+        guard !carry.isEmpty else { return }
+        let held = carry
+        carry = []
+        try writeBuffered(held[...])
+    }
+
+    private mutating func writeBuffered(_ bytes: ArraySlice<UInt8>) throws(Posix.Failure) {
+        var failure: Posix.Failure?
+        bytes.withUnsafeBytes { raw in
+            do throws(Posix.Failure) { try writeBuffered(raw, from: 0) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    private mutating func writeBuffered(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(Posix.Failure) {
+        guard start < bytes.count else { return }
         if flagSet, !setDirect(false) { throw Posix.Failure(call: "fcntl", path: path, errno: errno) }
-        try Posix.writeAll(fd, rest, path: path)
-        offset += Int64(rest.count)
+        try Posix.writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes[start...]), path: path)
+        offset += Int64(bytes.count - start)
     }
 
     /// Sets or clears `O_DIRECT`; false when that failed (setting it where the file system will
-    /// not take direct I/O also marks the blob as refused).
+    /// not take direct I/O also marks the blob, and the store, as refused).
     private mutating func setDirect(_ on: Bool) -> Bool {
         if flagSet == on { return true }
         guard floe_set_direct_io(fd, on ? 1 : 0) == 0 else {
-            if on { refused = true }
+            if on {
+                refused = true
+                buffers?.noteRefused()
+            }
             return false
         }
         flagSet = on
         return true
     }
 
-    /// Writes `bytes` (at an aligned offset, an aligned length) through an aligned buffer, piece
-    /// by piece; returns how many were written, fewer when the device refused them (the rest is
-    /// then the page cache's) or a short write left the offset unaligned.
-    private mutating func writeDirect(_ bytes: UnsafeRawBufferPointer, from buffers: DirectWriteBuffers) throws(Posix.Failure) -> Int {
+    /// Writes the first `count` bytes of `held` followed by `bytes` (at an aligned offset, an
+    /// aligned count) through an aligned buffer, piece by piece; returns how many were written,
+    /// fewer when the device refused them (the rest is then the page cache's) or a short write
+    /// left the offset unaligned.
+    private mutating func writeDirect(_ held: [UInt8], _ bytes: UnsafeRawBufferPointer, count: Int, from buffers: DirectWriteBuffers) throws(Posix.Failure) -> Int {
         guard let staging = buffers.take() else { return 0 }
         defer { buffers.give(staging) }
         var done = 0
-        while done < bytes.count {
-            let piece = min(buffers.size, bytes.count - done)
-            staging.copyMemory(from: bytes.baseAddress! + done, byteCount: piece)
+        while done < count {
+            let piece = min(buffers.size, count - done)
+            // The piece's bytes: the rest of what was held back, then `bytes` from where they stand.
+            let fromHeld = max(0, min(held.count - done, piece))
+            if fromHeld > 0 { held.withUnsafeBytes { staging.copyMemory(from: $0.baseAddress! + done, byteCount: fromHeld) } }
+            if piece > fromHeld {
+                (staging + fromHeld).copyMemory(from: bytes.baseAddress! + (done + fromHeld - held.count), byteCount: piece - fromHeld)
+            }
             var written = 0
             while written < piece {
                 let n = Posix.writeOnce(fd, staging + written, piece - written)
@@ -85,10 +129,12 @@ struct BlobFileOutput {
                     // not the write: nothing of this call was written.
                     if errno == EINVAL {
                         refused = true
+                        buffers.noteRefused()
                         return done + written
                     }
                     throw Posix.Failure(call: "write", path: path, errno: errno)
                 }
+                if n == 0 { throw Posix.Failure(call: "write", path: path, errno: EIO) }
                 written += n
                 offset += Int64(n)
                 directBytes += Int64(n)
@@ -123,12 +169,15 @@ public final class DirectWriteBuffers: Sendable {
     /// Idle buffers kept for the next writes.
     let keep: Int
     private let idle = Mutex<[Address]>([])
+    private let refused = Atomic<Bool>(false)
 
     private struct Address: @unchecked Sendable {
         let pointer: UnsafeMutableRawPointer
     }
 
     public init(size: Int = DiskBlobStore.writeChunk, alignment: Int = 4096, minimum: Int = 256 << 10, keep: Int = 4) {
+        precondition(alignment >= MemoryLayout<UnsafeRawPointer>.size && alignment & (alignment - 1) == 0, "alignment must be a power of two")
+        precondition(size >= alignment && size % alignment == 0, "buffer size must be a multiple of the alignment")
         self.size = size
         self.alignment = alignment
         self.minimum = minimum
@@ -159,6 +208,14 @@ public final class DirectWriteBuffers: Sendable {
     /// Frees the buffers no write holds.
     public func releaseIdle() {
         for address in idle.withLock({ idle in defer { idle.removeAll() }; return idle }) { free(address.pointer) }
+    }
+
+    /// The file system took `O_DIRECT` and refused a direct write (or refused the flag): later
+    /// blobs do not try again, each paying a copy and two `fcntl`s for nothing.
+    var refusedByFileSystem: Bool { refused.load(ordering: .relaxed) }
+
+    func noteRefused() {
+        refused.store(true, ordering: .relaxed)
     }
 
     /// Buffers kept idle now (tests).

@@ -1,3 +1,4 @@
+import CSystemCalls
 import Logging
 import NIOCore
 import NIOPosix
@@ -39,14 +40,13 @@ public final class DiskBlobStore: Sendable {
     ///   - preparedFiles: how many empty blob files to keep ready (`PreparedBlobFiles`); 0 writes
     ///     every blob through `tmp/`.
     ///   - directWrites: buffers for writing long stretches of blobs straight to the device; nil
-    ///     writes every byte through the page cache.
+    ///     writes every byte through the page cache, as does a store in memory (tmpfs).
     ///   - logger: where the store tells what it could not do in the background.
     public init(
         root: String, threadPool: NIOThreadPool = .singleton, reclaimLimit: Int = 4096, coldReadThreads: Int = 4, preparedFiles: Int = 0,
         directWrites: DirectWriteBuffers? = DirectWriteBuffers(), logger: Logger? = nil
     ) throws {
         self.root = root
-        self.directWrites = directWrites
         self.threadPool = threadPool
         self.coldReads = SlotLimit(slots: coldReadThreads)
         self.prepared = PreparedBlobFiles(target: preparedFiles, logger: logger)
@@ -63,6 +63,7 @@ public final class DiskBlobStore: Sendable {
         } catch {
             throw StoreError.internalFailure("cannot create data directories under \(root): \(error)")
         }
+        self.directWrites = floe_is_in_memory_file_system(root) == 1 ? nil : directWrites
     }
 
     static let hexDigits = Array("0123456789abcdef")
@@ -325,9 +326,12 @@ public final class BlobWriter: @unchecked Sendable {
         defer { if inPlace { store.prepared.release(blobID) } }
         do {
             try await store.threadPool.runIfActive { [pending, self] in
+                // Closed however this ends: a descriptor left open keeps an unlinked file's blocks.
+                defer { Posix.close(fd) }
                 for chunk in [pending, last] where chunk.readableBytes > 0 {
                     try chunk.withUnsafeReadableBytes { bytes throws(Posix.Failure) in try output.write(bytes) }
                 }
+                try output.finish()
                 try place(fd)
             }
         } catch {
@@ -347,10 +351,9 @@ public final class BlobWriter: @unchecked Sendable {
         try await finish()
     }
 
-    /// On a pool thread: fsync, close, and for a temporary file rename into place and fsync the
+    /// On a pool thread: fsync, and for a temporary file rename into place and fsync the
     /// directory (and what was made).
     private func place(_ fd: Int32) throws(Posix.Failure) {
-        defer { Posix.close(fd) }
         try Posix.fsync(fd, path: path)
         if inPlace { return }
         let (directory, file) = store.finalPath(blobID)

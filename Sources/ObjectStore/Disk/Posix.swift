@@ -56,6 +56,7 @@ enum Posix {
                 if errno == EINTR { continue }
                 throw Failure(call: "write", path: path, errno: errno)
             }
+            if n == 0 { throw Failure(call: "write", path: path, errno: EIO) }
             offset += n
         }
     }
