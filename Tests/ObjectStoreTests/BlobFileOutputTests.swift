@@ -1,6 +1,7 @@
 import CSystemCalls
 import Foundation
 import NIOCore
+import NIOPosix
 @testable import ObjectStore
 import Testing
 
@@ -141,19 +142,19 @@ import Glibc
         let (store, root) = try Self.store(buffers)
         defer { try? FileManager.default.removeItem(atPath: root) }
         guard Self.takesDirectIO(root, store) else { return }
-        let frames = (0..<5).map { Self.pattern(16 * (65_536 + 16), seed: UInt8($0)) }
+        let chunks = (0..<5).map { Self.pattern(16 * (65_536 + 16), seed: UInt8($0)) }
         let fd = open(store.tempDirectory + "/sealed", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         try #require(fd >= 0)
         defer { close(fd) }
         var output = BlobFileOutput(fd: fd, path: "sealed", buffers: buffers)
-        for frame in frames { try frame.withUnsafeBytes { try output.write($0) } }
+        for chunk in chunks { try chunk.withUnsafeBytes { try output.write($0) } }
         try output.finish()
-        let total = frames.reduce(0) { $0 + $1.count }
+        let total = chunks.reduce(0) { $0 + $1.count }
         // All of it direct but the last, unaligned, few bytes.
         #expect(output.directBytes == Int64(total - total % 4096))
         #expect(output.offset == Int64(total))
         let written = try #require(FileManager.default.contents(atPath: store.tempDirectory + "/sealed"))
-        #expect(Array(written) == Array(frames.joined()))
+        #expect(Array(written) == Array(chunks.joined()))
     }
 
     @Test func aWriteThatFailsAsTheBlobIsFinishedClosesItsFile() async throws {
@@ -169,10 +170,38 @@ import Glibc
         try #require(fstat(fd, &full) == 0)
         let writer = BlobWriter(store: store, blobID: DiskBlobStore.newBlobID(), path: link, inPlace: false, fd: fd)
         await #expect(throws: StoreError.self) { try await writer.finish(appending: ByteBuffer(bytes: [1, 2, 3])) }
-        // Closed (or, reopened since by another test, no longer /dev/full).
-        var now = stat()
-        #expect(fstat(fd, &now) != 0 || now.st_rdev != full.st_rdev || now.st_ino != full.st_ino)
+        #expect(Self.closed(fd, was: full))
         #expect(FileManager.default.fileExists(atPath: "/dev/full"))
+    }
+
+    /// The descriptor `fd` no longer refers to the file `before` described (closed, or taken
+    /// since by another test's file).
+    static func closed(_ fd: Int32, was before: stat) -> Bool {
+        var now = stat()
+        return fstat(fd, &now) != 0 || now.st_ino != before.st_ino || now.st_dev != before.st_dev
+    }
+
+    @Test(arguments: [true, false])
+    func aBlobEndedAfterThePoolStoppedClosesItsFile(finishing: Bool) async throws {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let root = NSTemporaryDirectory() + "blob-output-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try DiskBlobStore(root: root, threadPool: pool, directWrites: DirectWriteBuffers())
+        let writer = try await store.beginWrite()
+        try await writer.append(ByteBuffer(bytes: [1, 2, 3]))
+        let fd = try #require(writer.fd)
+        var before = stat()
+        try #require(fstat(fd, &before) == 0)
+        try await pool.shutdownGracefully()
+        // The pool runs nothing more: what the writer's closures would have closed, it closes.
+        if finishing {
+            await #expect(throws: StoreError.self) { try await writer.finish() }
+        } else {
+            await writer.discard()
+        }
+        #expect(Self.closed(fd, was: before))
+        #expect(!FileManager.default.fileExists(atPath: writer.path))
     }
 
     @Test func aStoreInMemoryWritesThroughThePageCache() throws {

@@ -17,8 +17,9 @@ int floe_cachestat(int fd, uint64_t offset, uint64_t length, uint64_t *cached, u
 // has no O_DIRECT.
 int floe_set_direct_io(int fd, int on);
 
-// 1 when `path` is on a file system held in memory (tmpfs, ramfs), where O_DIRECT, which Linux
-// takes there since 6.6, writes to the same pages as any other write; else 0.
+// 1 when `path` is on a file system held in memory (tmpfs, ramfs), where a direct write would
+// land in the same pages as any other (tmpfs takes O_DIRECT since Linux 6.6; ramfs refuses it);
+// else 0.
 int floe_is_in_memory_file_system(const char *path);
 
 #endif

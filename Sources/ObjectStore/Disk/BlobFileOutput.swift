@@ -50,8 +50,9 @@ struct BlobFileOutput {
             let straight = DirectWritePlan.directLength(offset: offset, count: total, alignment: buffers.alignment, minimum: buffers.minimum)
             if straight > 0, setDirect(true) {
                 let held = carry
-                let written = try writeDirect(held, bytes, count: straight, from: buffers)
+                // Emptied first: a write that throws must not leave bytes it wrote held back too.
                 carry = []
+                let written = try writeDirect(held, bytes, count: straight, from: buffers)
                 if written == straight, !refused {
                     // Fewer than `alignment` bytes left, all of them `bytes`' (what was held is shorter than `straight`).
                     carry = Array(UnsafeRawBufferPointer(rebasing: bytes[(straight - held.count)...]))
@@ -104,7 +105,7 @@ struct BlobFileOutput {
         return true
     }
 
-    /// Writes the first `count` bytes of `held` followed by `bytes` (at an aligned offset, an
+    /// Writes the first `count` bytes of `held` and `bytes` joined (at an aligned offset, an
     /// aligned count) through an aligned buffer, piece by piece; returns how many were written,
     /// fewer when the device refused them (the rest is then the page cache's) or a short write
     /// left the offset unaligned.
@@ -176,7 +177,7 @@ public final class DirectWriteBuffers: Sendable {
     }
 
     public init(size: Int = DiskBlobStore.writeChunk, alignment: Int = 4096, minimum: Int = 256 << 10, keep: Int = 4) {
-        precondition(alignment >= MemoryLayout<UnsafeRawPointer>.size && alignment & (alignment - 1) == 0, "alignment must be a power of two")
+        precondition(alignment >= MemoryLayout<UnsafeRawPointer>.size && alignment & (alignment - 1) == 0, "alignment must be a power of two, at least a pointer's size")
         precondition(size >= alignment && size % alignment == 0, "buffer size must be a multiple of the alignment")
         self.size = size
         self.alignment = alignment

@@ -262,7 +262,7 @@ public final class BlobWriter: @unchecked Sendable {
     let path: String
     /// Written into a prepared file at its place: nothing to rename when done.
     let inPlace: Bool
-    private var fd: Int32?
+    private(set) var fd: Int32?
     /// Where the bytes go; used only on pool threads, one call at a time (the owning task awaits each).
     private var output: BlobFileOutput
     private var pending: ByteBuffer
@@ -324,8 +324,10 @@ public final class BlobWriter: @unchecked Sendable {
         guard let fd else { throw .internalFailure("blob already finished") }
         self.fd = nil
         defer { if inPlace { store.prepared.release(blobID) } }
+        let closure = PoolClosureRan()
         do {
             try await store.threadPool.runIfActive { [pending, self] in
+                closure.ran = true
                 // Closed however this ends: a descriptor left open keeps an unlinked file's blocks.
                 defer { Posix.close(fd) }
                 for chunk in [pending, last] where chunk.readableBytes > 0 {
@@ -335,6 +337,7 @@ public final class BlobWriter: @unchecked Sendable {
                 try place(fd)
             }
         } catch {
+            if !closure.ran { Posix.close(fd) }
             // A failure after the rename (a directory's fsync) leaves the file in place, where
             // no one would look for it: neither name is kept.
             try? Posix.unlinkIfPresent(path)
@@ -372,12 +375,25 @@ public final class BlobWriter: @unchecked Sendable {
         let fd = self.fd
         self.fd = nil
         let path = path
+        let closure = PoolClosureRan()
         _ = try? await store.threadPool.runIfActive {
+            closure.ran = true
+            if let fd { Posix.close(fd) }
+            try? Posix.unlinkIfPresent(path)
+        }
+        if !closure.ran {
             if let fd { Posix.close(fd) }
             try? Posix.unlinkIfPresent(path)
         }
         if inPlace { store.prepared.release(blobID) }
     }
+}
+
+/// Whether a closure handed to the thread pool ran: the pool skips it once it has stopped, or when
+/// the task awaiting it is cancelled while it waits, and what it would have closed is then the
+/// caller's to close. Read only after the pool call returned.
+final class PoolClosureRan: @unchecked Sendable {
+    var ran = false
 }
 
 /// A buffer passed to the thread that reads into it, without a second reference staying behind.
