@@ -28,8 +28,6 @@ struct BlobFileOutput {
     private(set) var offset: Int64 = 0
     /// Of those, bytes written straight to the device.
     private(set) var directBytes: Int64 = 0
-    /// The file system refused direct I/O: the rest of the blob goes through the page cache.
-    private var refused = false
     /// `O_DIRECT` is set on `fd`.
     private var flagSet = false
     /// Fewer than `alignment` bytes held back after a direct write, so that the next write starts
@@ -45,7 +43,7 @@ struct BlobFileOutput {
 
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws(Posix.Failure) {
         guard !bytes.isEmpty else { return }
-        if let buffers, !refused, !buffers.refusedByFileSystem {
+        if let buffers, !buffers.refusedByFileSystem {
             let total = carry.count + bytes.count
             let straight = DirectWritePlan.directLength(offset: offset, count: total, alignment: buffers.alignment, minimum: buffers.minimum)
             if straight > 0, setDirect(true) {
@@ -53,7 +51,7 @@ struct BlobFileOutput {
                 // Emptied first: a write that throws must not leave bytes it wrote held back too.
                 carry = []
                 let written = try writeDirect(held, bytes, count: straight, from: buffers)
-                if written == straight, !refused {
+                if written == straight {
                     // Fewer than `alignment` bytes left, all of them `bytes`' (what was held is shorter than `straight`).
                     carry = Array(UnsafeRawBufferPointer(rebasing: bytes[(straight - held.count)...]))
                     return
@@ -91,14 +89,11 @@ struct BlobFileOutput {
     }
 
     /// Sets or clears `O_DIRECT`; false when that failed (setting it where the file system will
-    /// not take direct I/O also marks the blob, and the store, as refused).
+    /// not take direct I/O also marks the store as refused).
     private mutating func setDirect(_ on: Bool) -> Bool {
         if flagSet == on { return true }
         guard floe_set_direct_io(fd, on ? 1 : 0) == 0 else {
-            if on {
-                refused = true
-                buffers?.noteRefused()
-            }
+            if on { buffers?.noteRefused() }
             return false
         }
         flagSet = on
@@ -129,7 +124,6 @@ struct BlobFileOutput {
                     // Alignment stricter than ours, or a file system that takes the flag and
                     // not the write: nothing of this call was written.
                     if errno == EINVAL {
-                        refused = true
                         buffers.noteRefused()
                         return done + written
                     }

@@ -116,6 +116,18 @@ public final class DiskBlobStore: Sendable {
         }
     }
 
+    /// Runs `body` on the thread pool, or on the caller when the pool will not (stopped, or the
+    /// task cancelled while it waited): for what must happen whatever the pool does, such as
+    /// closing a descriptor.
+    func onPoolOrHere(_ body: @escaping @Sendable () -> Void) async {
+        let closure = PoolClosureRan()
+        _ = try? await threadPool.runIfActive {
+            closure.ran = true
+            body()
+        }
+        if !closure.ran { body() }
+    }
+
     /// Opens a blob for reading; nil when it no longer exists (replaced and deleted meanwhile).
     public func open(_ blobID: String) async throws(StoreError) -> BlobReader? {
         try await open(path: finalPath(blobID).file)
@@ -375,13 +387,7 @@ public final class BlobWriter: @unchecked Sendable {
         let fd = self.fd
         self.fd = nil
         let path = path
-        let closure = PoolClosureRan()
-        _ = try? await store.threadPool.runIfActive {
-            closure.ran = true
-            if let fd { Posix.close(fd) }
-            try? Posix.unlinkIfPresent(path)
-        }
-        if !closure.ran {
+        await store.onPoolOrHere {
             if let fd { Posix.close(fd) }
             try? Posix.unlinkIfPresent(path)
         }
