@@ -27,8 +27,7 @@ import Glibc
     static func takesDirectIO(_ directory: String, _ store: DiskBlobStore) -> Bool {
         guard store.directWrites != nil else { return false }
         let path = directory + "/probe-\(UUID().uuidString)"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return false }
+        guard let fd = try? Posix.openForWriting(path) else { return false }
         defer {
             close(fd)
             unlink(path)
@@ -121,8 +120,7 @@ import Glibc
         defer { try? FileManager.default.removeItem(atPath: root) }
         guard Self.takesDirectIO(root, store) else { return }
         let body = Self.pattern(1 << 20, seed: 3)
-        let fd = open(store.tempDirectory + "/reused", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        try #require(fd >= 0)
+        let fd = try Posix.openForWriting(store.tempDirectory + "/reused")
         defer { close(fd) }
         var output = BlobFileOutput(fd: fd, path: "reused", buffers: buffers)
         // From an address one byte off alignment: only a copy makes it a direct write.
@@ -143,8 +141,7 @@ import Glibc
         defer { try? FileManager.default.removeItem(atPath: root) }
         guard Self.takesDirectIO(root, store) else { return }
         let chunks = (0..<5).map { Self.pattern(16 * (65_536 + 16), seed: UInt8($0)) }
-        let fd = open(store.tempDirectory + "/sealed", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        try #require(fd >= 0)
+        let fd = try Posix.openForWriting(store.tempDirectory + "/sealed")
         defer { close(fd) }
         var output = BlobFileOutput(fd: fd, path: "sealed", buffers: buffers)
         for chunk in chunks { try chunk.withUnsafeBytes { try output.write($0) } }
